@@ -64,27 +64,6 @@ def fingerprint_key(fp: tuple[str, str, str]) -> str:
     return "\x1f".join(fp)
 
 
-def scrub_facts(facts: SessionFacts, scrub: Callable[[str], str], *,
-                user_given: bool) -> SessionFacts:
-    """`facts` made already, with `scrub` over every string they read from the events - the
-    URLs, each error's message, type and group, the user the events named (`user_given`:
-    the caller's, left as given): a streaming import's session whose events were scrubbed
-    again for a value typed after they were written (store._StreamSession.scrub_later). A
-    message is scrubbed as it was cut (`_MAX_MESSAGE`), and a group as it was normalised, not
-    whole as `FactsReader.facts` scrubs them: a value cut in two at that length, or with its
-    digits made `<n>` in the group, keeps what is left of it there."""
-    def group(key: str) -> str:
-        return fingerprint_key(tuple(scrub(part) for part in key.split("\x1f")))
-    user = facts.user if user_given else _scrubbed_user(facts.user, scrub)
-    return msgspec.structs.replace(
-        facts, first_url=scrub(facts.first_url) if facts.first_url is not None else None,
-        views=_scrubbed_views(facts.views, scrub),
-        errors=[msgspec.structs.replace(e, message=scrub(e.message), type=scrub(e.type),
-                                        fingerprint=group(e.fingerprint))
-                for e in facts.errors],
-        user=user)
-
-
 def _scrubbed_views(views: list[View], scrub: Callable[[str], str]) -> list[View]:
     return [msgspec.structs.replace(v, url=scrub(v.url)) for v in views]
 

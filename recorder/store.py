@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 import msgspec
 import zstandard
 
-from .facts import FactsReader, SessionFacts, derive_facts, scrub_facts, view_at
+from .facts import FactsReader, SessionFacts, derive_facts, view_at
 from .format import SYNTHETIC, SYNTHETIC_USER, EventType, InvalidEvent, decode_msgpack, \
     encode_json, encode_msgpack, invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
@@ -2163,17 +2163,18 @@ class _StreamSession:
                                   context=context, live=False)
             row.as_read = AsRead(None)           # no such session when _place looked
             return row
-        self._later(row_of, context)
+        self._later(row_of, context, lambda: FactsReader(self.user))
         return Stored(self.target, Outcome.NEW, facts.record_count, self.original), \
             row_of(facts, context)
 
     def _later(self, row_of: Callable[[SessionFacts, dict | None], SessionRow],
-               context: dict | None) -> None:
+               context: dict | None, reader: Callable[[], FactsReader]) -> None:
         """What `scrub_later` needs of a session written here: how many values typed into
         masked fields were known (shared with the sessions split off after it), how its row
-        is made, its context as written."""
+        is made, its context as written, and a reader of the facts of what it wrote."""
         if self.masker is not None:
-            self.later = (self.masker.echoes, self.masker.echoes.added, row_of, context)
+            self.later = (self.masker.echoes, self.masker.echoes.added, row_of, context,
+                          reader)
 
     def scrub_later(self, done: tuple[Stored, SessionRow | None]
                     ) -> tuple[Stored, SessionRow | None]:
@@ -2186,21 +2187,27 @@ class _StreamSession:
         stored, row = done
         if row is None or self.later is None:
             return done
-        echoes, known, row_of, context = self.later
+        echoes, known, row_of, context, reader = self.later
         if echoes.added == known:
             return done
         finals = echoes.finals()
         scrubbed = finals.scrub_strings(context)
-        facts = scrub_facts(row.facts, finals.scrub, user_given=self.user is not None)
-        header = self.first_info   # the first segment's: its context, the user it names
-        if header is not None and (scrubbed is not context or facts.user != header["user"]):
-            self.first_info = {**header, "context": scrubbed, "user": facts.user}
         changed = self._scrub_segments(finals, len(self.segs))
-        if self.first_info is not header and 0 not in changed:
-            meta = self.segs[0]   # its events as they were, its header masked
+        facts = row.facts
+        if changed:   # made again from what is written, as an import reading it whole would:
+            r = reader()   # an error's message masked before it was cut, its group
+            for meta in self.segs:   # normalised after (a value's digits made <n>)
+                for e in decode_segment((self.store.root / meta.file).read_bytes(),
+                                        self.store.load_dictionary)[1]:
+                    r.feed(e)
+            facts = r.facts()
+        header = self.first_info   # the first segment's: its context, the user it names
+        if header is not None and (header["context"] is not scrubbed
+                                   or header["user"] != facts.user):
+            self.first_info = {**header, "context": scrubbed, "user": facts.user}
+            meta = self.segs[0]
             self._write_headed(meta, (self.store.root / meta.file).read_bytes())
-        if not changed and self.first_info is header and scrubbed is context \
-                and facts == row.facts:
+        if not changed and scrubbed is context:
             return done
         return stored, row_of(facts, scrubbed)
 
@@ -2247,7 +2254,8 @@ class _StreamSession:
                                   context=context, live=False)
             row.as_read = as_read
             return row
-        self._later(row_of, self.context)
+        self._later(row_of, self.context, lambda: FactsReader(
+            self.user, first_view=info.view_count + 1, last_url=info.last_url))
         return Stored(self.id, Outcome.EXTENDS, f.record_count, self.original), \
             row_of(f, self.context)
 

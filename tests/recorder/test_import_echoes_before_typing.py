@@ -603,3 +603,26 @@ def test_the_user_a_session_named_before_the_split_loses_what_the_next_one_typed
         first = min(s.sessions(), key=lambda i: i.start_ms)
         assert first.user_id == "u-17" and first.user_name == "Ada ***", first.user_name
     assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+def test_an_error_before_the_split_is_grouped_without_what_the_next_session_typed(
+        tmp_path, how):
+    """An error the earlier session logged with the value in it, cut at its length limit
+    past the value's first half and grouped with the value's digits made <n>: the index holds
+    neither half nor the group's form of it once the session after the split types it (the
+    facts were masked as made - a cut half and "Quokka<n>Coupon" kept)."""
+    value = "Quokka2024Coupon"
+    events = html_to_events(PAGE, href="https://shop.example/cart", timestamp=T0)
+    events.append(console(f"invalid coupon {value}", ms=5))
+    cut_at = "x" * (500 - len("oops ") - 8)   # the message's limit falls in the value
+    events.append(console(f"oops {cut_at}{value}", ms=6))
+    back = SPLIT_MS + 10
+    events += html_to_events(PAGE, href="https://shop.example/checkout", timestamp=T0 + back)
+    typing(events, value)
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(events))
+    root = tmp_path / "data"
+    assert len(how(root, f, DEFAULT)) == 2
+    assert hits(stored_bytes(root), {"typed value": [value, "Quokka<n>Coupon", "Quokka20"]}) \
+        == []
