@@ -34,6 +34,7 @@ import msgspec
 
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror
+from .privacy import detectors
 from .moments import moment_text
 from .semantics import ErrorEvent, Resource
 from .bug import BugReport
@@ -485,6 +486,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         viewport=(f'{{"width": {int(viewport[0])}, "height": {int(viewport[1])}}}'
                   if viewport else "None"),
         wait_ms=WAIT_TIMEOUT_MS, frame_sep=FRAME_SEP,
+        masked_char=detectors.MASKED_CHAR, detector_min=detectors.MIN_LEN,
         stand_ins="".join(f"    {f.name!r}: {f.stand_in!r},\n" for f in fill_in),
         fill_in="".join(f"    {f.name!r}: os.environ.get({'REPLAY_FILL_' + f.name!r},"
                         f" STAND_INS[{f.name!r}]),  # step {f.step}: {_comment(f.label)}"
@@ -693,13 +695,27 @@ def filled(name):
     return FILL_IN[name]
 
 
-MASKED = re.compile(r"\\*{{3,}}")   # what the recording holds where a value was masked
+# what the recording holds where a value was masked: asterisks (a field, a value typed, its
+# echoes), or a detector's x's - an address or a card number masked in a text, each character
+# an x ("xxxx xxxx xxxx xxxx"), counted only from {detector_min} x's ("Box" is a word)
+MASKED = re.compile(r"\\*{{3,}}|{masked_char}+(?:\\s+{masked_char}+)*")
+
+
+def masked_parts(recorded):
+    """The masked parts of a recorded text, as matches."""
+    return [m for m in MASKED.finditer(recorded) if m.group().startswith("*")
+            or len(m.group()) - sum(c.isspace() for c in m.group()) >= {detector_min}]
 
 
 def recorded_pattern(recorded):
     """A recorded text as a pattern: each masked part stands for any text (the value itself
     was never recorded)."""
-    return ".+?".join(re.escape(part) for part in MASKED.split(recorded))
+    parts, at = [], 0
+    for m in masked_parts(recorded):
+        parts.append(re.escape(recorded[at:m.start()]))
+        at = m.end()
+    parts.append(re.escape(recorded[at:]))
+    return ".+?".join(parts)
 
 
 def path_and_names(url):
@@ -763,7 +779,7 @@ def wait_for(page, recorded_url, until="load"):
     """Wait for the page a step opened (a masked part of its address: any text); `until`
     "commit" for one shown out of the back/forward cache (it fires no load event)."""
     recorded_url = moved(recorded_url)
-    if MASKED.search(recorded_url):
+    if masked_parts(recorded_url):
         recorded_url = re.compile("^" + recorded_pattern(recorded_url) + "$", re.DOTALL)
     page.wait_for_url(recorded_url, timeout=WAIT_MS, wait_until=until)
 

@@ -121,6 +121,31 @@ def test_masked_parts_of_an_address_or_an_error_match_any_text(tmp_path):
     assert page.url == "http://127.0.0.1:8000/plain.html?a=1"   # no pattern where none is needed
 
 
+def test_what_a_detector_masked_matches_any_text_too(tmp_path):
+    """An error naming the card or the address the person typed is recorded with the
+    detectors' x's in it ("for xxxx xxxx xxxx xxxx"), not asterisks: the run's real value
+    there passes the check (it said "not reproduced" of the very error recorded); a word of
+    a few x's ("Box", "xx") is the page's own text still."""
+    card = "TypeError: payment failed for xxxx xxxx xxxx xxxx"
+    text = playwright_script(_session([_console_error(4001, card)]), session_id="s")
+    mod = _load(text, tmp_path)
+    assert mod.recorded_in(card, "TypeError: payment failed for 5555 5555 5555 4444")
+    assert not mod.recorded_in(card, "TypeError: payment refused for 5555 5555 5555 4444")
+    mail = "Signed in as xxxxxxxxxxxxxxx."
+    assert mod.recorded_in(mail, "Signed in as ada@example.org.")
+    assert mod.recorded_in("Box xx of 3", "Box xx of 3")
+    assert not mod.recorded_in("Box xx of 3", "Box 12 of 3")
+    assert mod.recorded_in("both: *** and xxxxxxxx", "both: zebra and ada@x.org")
+
+    class Page:
+        def wait_for_url(self, url, timeout, wait_until="load"):
+            self.url = url
+    page = Page()
+    mod.BASE_URL = "http://127.0.0.1:8000"
+    mod.wait_for(page, ORIGIN + "/receipt.html?to=xxxxxxxxxxxxxxx")
+    assert page.url.search("http://127.0.0.1:8000/receipt.html?to=ada%40example.org")
+
+
 def test_a_console_error_of_an_error_object_is_not_a_thrown_error():
     text = playwright_script(_session([_console_error(3500, LOGGED)]), session_id="s")
     ast.parse(text)   # the message's later lines are not in the comment that says it
