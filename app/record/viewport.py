@@ -7,6 +7,7 @@ does the stored session's viewport; "Window" records the area as it is (zoom 1).
 from __future__ import annotations
 
 import enum
+import math
 from typing import NamedTuple
 
 DESKTOP_WIDTH = 1280          # CSS px: wider than the usual desktop breakpoints (992, 1200)
@@ -55,4 +56,7 @@ def zoom_for(choice: PageWidth, area_width: int) -> float:
 def recorded(choice: PageWidth, area_width: int, area_height: int) -> Recorded:
     """What a page in an area of this size records (its innerWidth x innerHeight)."""
     zoom = zoom_for(choice, area_width)
-    return Recorded(round(area_width / zoom), round(area_height / zoom), zoom)
+    # Chromium's innerWidth/innerHeight at a zoom: the CSS px the area holds, rounded down
+    # (1111.7 reads 1111); the small step keeps 1280.0 less a float's error 1280
+    return Recorded(math.floor(area_width / zoom + 1e-6), math.floor(area_height / zoom + 1e-6),
+                    zoom)
