@@ -1085,16 +1085,26 @@ class LocalStore(Store):
         rewritten; a live one is left to its own compaction. Returns whether it rewrote."""
         sid = self.resolve(session_id)
         finals = typed.finals()
-        with self._write_lock, self.session_lock(sid):
+
+        def may_hold() -> bool:
             info = self.index.session(sid)
             if info is None or self.index.live(sid):
                 return False
+            if info.context and finals.scrub_strings(info.context) != info.context:
+                return True
             with self.session(sid) as reader:
-                if not (info.context and finals.scrub_strings(info.context) != info.context) \
-                        and not any(finals.may_be_in(segment_payload(
-                            (self.root / meta.file).read_bytes(), self.load_dictionary))
-                            for meta in reader.segments):
-                    return False
+                return any(finals.may_be_in(segment_payload(
+                    (self.root / meta.file).read_bytes(), self.load_dictionary))
+                    for meta in reader.segments)
+        try:   # looked at without the locks first: live appends go on meanwhile
+            if not may_hold():
+                return False
+        except (OSError, KeyError):   # rewritten under us: looked at again under the locks
+            pass
+        with self._write_lock, self.session_lock(sid):
+            if not may_hold():   # rewritten or erased meanwhile
+                return False
+            with self.session(sid) as reader:
                 events = list(reader.events())
             events, context, scrubbed = self._scrubbed(sid, events, finals)
             if not scrubbed:
