@@ -89,6 +89,19 @@ def _load(text: str, tmp_path: Path):
     return mod
 
 
+class _Page:
+    """A page as the script's `wait_for` uses it: the URL (or pattern) it was told to wait for."""
+    url: object = None
+
+    def wait_for_url(self, url, timeout, wait_until="load"):
+        self.url = url
+
+
+def _waiting_page(mod) -> _Page:
+    mod.BASE_URL = "http://127.0.0.1:8000"
+    return _Page()
+
+
 def test_a_page_load_comes_after_the_click_that_caused_it():
     got = [(s.kind, s.selector or s.url) for s in steps(_session([]))]
     assert got == [(StepKind.NAVIGATE, ORIGIN + "/index.html"), (StepKind.TYPE, "#pw"),
@@ -130,11 +143,7 @@ def test_masked_parts_of_an_address_or_an_error_match_any_text(tmp_path):
     assert not mod.recorded_in("TypeError: bad coupon ***", "TypeError: bad voucher zebra")
     assert mod.recorded_in("a.b (1)", "x a.b (1) y") and not mod.recorded_in("a.b", "axb")
 
-    class Page:
-        def wait_for_url(self, url, timeout, wait_until="load"):
-            self.url = url
-    page = Page()
-    mod.BASE_URL = "http://127.0.0.1:8000"
+    page = _waiting_page(mod)
     mod.wait_for(page, ORIGIN + "/index3.html?pw=***&x=1")
     assert isinstance(page.url, re.Pattern)
     assert page.url.search("http://127.0.0.1:8000/index3.html?pw=s3cret&x=1")
@@ -159,11 +168,7 @@ def test_what_a_detector_masked_matches_any_text_too(tmp_path):
     assert not mod.recorded_in("Box xx of 3", "Box 12 of 3")
     assert mod.recorded_in("both: *** and xxxxxxxx", "both: zebra and ada@x.org")
 
-    class Page:
-        def wait_for_url(self, url, timeout, wait_until="load"):
-            self.url = url
-    page = Page()
-    mod.BASE_URL = "http://127.0.0.1:8000"
+    page = _waiting_page(mod)
     mod.wait_for(page, ORIGIN + "/receipt.html?to=xxxxxxxxxxxxxxx")
     assert page.url.search("http://127.0.0.1:8000/receipt.html?to=ada%40example.org")
 
