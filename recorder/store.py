@@ -158,7 +158,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def replace_session(self, session_id: str, events: Sequence[dict] | None, *,
-                        context: dict | None = None) -> None: ...
+                        context: dict | None = None, user: dict | None = None) -> None: ...
 
     @abc.abstractmethod
     def add_context(self, session_id: str, context: dict, *,
@@ -215,6 +215,12 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _user_of(info: SessionInfo) -> dict | None:
+    """The user a session's row lists, as `_write` takes one (None: none)."""
+    user = {"id": info.user_id, "name": info.user_name, "email": info.user_email}
+    return {k: v for k, v in user.items() if v is not None} or None
 
 
 def originals_first(ids: list[str]) -> list[str]:
@@ -976,10 +982,12 @@ class LocalStore(Store):
     def replace_session(self, session_id: str, events: Sequence[dict] | None, *,
                         context: dict | None = None, read: int | None = None,
                         again: Callable[[list[dict], dict | None],
-                                        tuple[list[dict], dict | None]] | None = None) -> None:
+                                        tuple[list[dict], dict | None]] | None = None,
+                        user: dict | None = None) -> None:
         """Rewrite a session atomically (re-masking): new segment files, then one index
         transaction switches to them; facts re-derived; id, application, user and import
-        digest kept, and the context unless a (re-masked) `context` is given. `events`
+        digest kept, the context unless a (re-masked) `context` is given and the user unless
+        a (masked) `user` is. `events`
         None: its own events, read under its lock (a new context only) - what a live
         append stored meanwhile is kept, where events read before the lock lost it.
         `events` made from the session as it held `read` events (a re-mask, too long to
@@ -1008,7 +1016,7 @@ class LocalStore(Store):
                         events, context = again(events, info.context)
                 # a live session stays live: still followed, compacted once quiet
                 self._rewrite(sid, list(events), self.compact_codec, context,
-                              live=self.index.live(sid))
+                              live=self.index.live(sid), user=user)
 
     def add_context(self, session_id: str, context: dict, *,
                     masker_factory: Callable[[], Masker] | None = None) -> "ContextMerge":
@@ -1068,78 +1076,62 @@ class LocalStore(Store):
             if reader.damaged:
                 log.warning("compacting session %s without its damaged segments %s",
                             reader.id, reader.damaged)
-            scrubbed, context = 0, None
+            scrubbed, context, user = 0, None, None
             if typed is not None:
-                events, context, scrubbed = self._scrubbed(sid, events, typed.finals())
-            self._rewrite_scrubbed(reader.id, events, codec or self.compact_codec, context,
-                                   scrubbed)
+                events, context, user, scrubbed = self.scrub_typed(sid, events, typed.finals())
+            if scrubbed:
+                self.forget_deleted(before=True)
+            self._rewrite(reader.id, events, codec or self.compact_codec, context, user=user)
+            if scrubbed and not self.forget_deleted(before=False):
+                log.warning("session %s: another program reading the index holds its log; the"
+                            " pages it held before compaction go at a later checkpoint", sid)
             return True
 
-    def rescrub(self, session_id: str, typed: Echoes) -> bool:
-        """Mask in a stored (compacted) session the echoes of values typed into masked
-        fields after it was stored: a visit the live intake split after 15 minutes without
-        activity, the page's coupon shown in the first session and typed into a masked field
-        in the next (LiveIntake.compact_idle, with the visit's shared `typed`). A session
-        none of whose segments holds a value's needle (searched in the segment payloads,
-        before any event is built) is not decoded, one the values leave as it was is not
-        rewritten; a live one is left to its own compaction. Returns whether it rewrote."""
+    def may_hold(self, session_id: str, finals: Echoes) -> bool:
+        """Whether stored session `session_id` may hold a value of `finals` (values typed into
+        masked fields, `Echoes.finals`) where the privacy pass would mask it: its context or
+        its user, else a segment whose payload holds a value's needle and a string where one
+        stands (as the streaming import's second pass looks: no event is built); a damaged
+        segment may (it cannot be read; a rewrite drops it). Read without the store's locks
+        (nothing is written); False for a session not stored (any more) or still live."""
         sid = self.resolve(session_id)
-        finals = typed.finals()
-
-        def may_hold() -> bool:
-            info = self.index.session(sid)
-            if info is None or self.index.live(sid):
-                return False
-            if info.context and finals.scrub_strings(info.context) != info.context:
-                return True
-            with self.session(sid) as reader:
-                return any(finals.may_be_in(segment_payload(
-                    (self.root / meta.file).read_bytes(), self.load_dictionary))
-                    for meta in reader.segments)
-        try:   # looked at without the locks first: live appends go on meanwhile
-            if not may_hold():
-                return False
-        except (OSError, KeyError):   # rewritten under us: looked at again under the locks
-            pass
-        with self._write_lock, self.session_lock(sid):
-            if not may_hold():   # rewritten or erased meanwhile
-                return False
-            with self.session(sid) as reader:
-                events = list(reader.events())
-            events, context, scrubbed = self._scrubbed(sid, events, finals)
-            if not scrubbed:
-                return False
-            if reader.damaged:
-                log.warning("masking session %s again without its damaged segments %s",
-                            reader.id, reader.damaged)
-            self._rewrite_scrubbed(reader.id, events, self.compact_codec, context, scrubbed)
-            log.info("session %s: %d value(s) typed into masked fields later in the visit"
-                     " masked where it showed them", sid, scrubbed)
-            return True
-
-    def _scrubbed(self, sid: str, events: list[dict], finals: Echoes
-                  ) -> tuple[list[dict], dict | None, int]:
-        """`events` and the session's context with `finals`' echoes masked: (events, the
-        context if it changed else None, how many events and contexts changed)."""
-        events, scrubbed = finals.scrub_all(events)
-        context = None
         info = self.index.session(sid)
+        if info is None or self.index.live(sid):
+            return False
+        if info.context and finals.scrub_strings(info.context) != info.context:
+            return True
+        user = _user_of(info)
+        if user and finals.scrub_strings(user) != user:
+            return True
+        for meta in self.index.segments(sid):
+            try:
+                payload = segment_payload((self.root / meta.file).read_bytes(),
+                                          self.load_dictionary)
+            except (OSError, ValueError):   # damaged, or rewritten under us: to be read
+                return True
+            if finals.may_be_in(payload) and finals.changes_any(payload_strings(payload)):
+                return True
+        return False
+
+    def scrub_typed(self, session_id: str, events: list[dict], finals: Echoes
+                    ) -> tuple[list[dict], dict | None, dict | None, int]:
+        """A stored session's `events`, its context and its user with `finals`' echoes
+        masked: (events, the context if it changed else None, the user if it changed else
+        None, how many of them changed). The user is masked only where its events named it
+        (an `identify`), never one given with the session (`--user`, a batch's `user`)."""
+        events, scrubbed = finals.scrub_all(events)
+        context = user = None
+        info = self.index.session(self.resolve(session_id))
         if info is not None and info.context:   # a batch's context held a value
             masked = finals.scrub_strings(info.context)   # typed after it came
             if masked != info.context:
                 context, scrubbed = masked, scrubbed + 1
-        return events, context, scrubbed
-
-    def _rewrite_scrubbed(self, sid: str, events: list[dict], codec: Codec,
-                          context: dict | None, scrubbed: int) -> None:
-        """`_rewrite`, the index's pages that held what the privacy pass changed
-        (`scrubbed` > 0) overwritten before and checkpointed away after (forget_deleted)."""
-        if scrubbed:
-            self.forget_deleted(before=True)
-        self._rewrite(sid, events, codec, context)
-        if scrubbed and not self.forget_deleted(before=False):
-            log.warning("session %s: another program reading the index holds its log; the"
-                        " pages it held before the rewrite go at a later checkpoint", sid)
+        listed = _user_of(info) if info is not None else None
+        if listed and (masked := finals.scrub_strings(listed)) != listed:
+            named = derive_facts(events).user or {}   # (masked events name it masked)
+            if all(named.get(k) == masked[k] for k in masked):   # the events' user, not given
+                user, scrubbed = masked, scrubbed + 1
+        return events, context, user, scrubbed
 
     def compact_idle(self, now_ms: float | None = None, idle_ms: int = INACTIVITY_MS, *,
                      typed: Callable[[str], Echoes | None] | None = None) -> list[str]:
@@ -1158,7 +1150,9 @@ class LocalStore(Store):
         return done
 
     def _rewrite(self, sid: str, events: list[dict], codec: Codec,
-                 context: dict | None = None, *, live: bool = False) -> None:
+                 context: dict | None = None, *, live: bool = False,
+                 user: dict | None = None) -> None:
+        """`user`: a masked one in place of the listed one (None: kept)."""
         info = self.index.session(sid)
         if info is None:
             raise KeyError(f"no session {sid!r} in {self.root}")
@@ -1166,8 +1160,7 @@ class LocalStore(Store):
             raise ValueError(f"refusing to replace session {sid} with no events;"
                              " delete it instead")
         check_session_size(len(events), self.limits, sid)
-        user = {"id": info.user_id, "name": info.user_name, "email": info.user_email}
-        user = {k: v for k, v in user.items() if v is not None} or None
+        user = user if user is not None else _user_of(info)
         p = PreparedSession(sid, events, None,
                             self.index.digest(sid) or content_digest(events, self.id_key()),
                             derive_facts(events, user), None)

@@ -42,6 +42,7 @@ from ..ingest import BatchReused, GoesOn, Masker, OpenSession, SessionDeleted
 from ..jsonscan import JsonFacts
 from ..privacy import ActiveRules, Rules, SessionMasker, SessionMaskers, parse_rules
 from ..privacy.echoes import Echoes
+from ..privacy.remask import rescrub_session
 from ..sessions import clean_id
 from ..store import LocalStore
 from .apps import APPS_FILE, AppError, Application, Applications, unreadable
@@ -381,13 +382,13 @@ class LiveIntake:
         next - lose its echoes too (`Store.rescrub`: only those holding one are rewritten),
         as an import masks a visit's earlier sessions with what a later one typed."""
         with self._lock:
-            visits = [(typed, maskers.visit_of(sid))
+            visits = [(typed, maskers.visit_of(sid), maskers.rules)
                       for *_rules, maskers in self._maskers.values()
                       if (typed := maskers.typed(sid))]
-        for typed, others in visits:
+        for typed, others, rules in visits:
             for other in others:
                 try:
-                    self.store.rescrub(other, typed)
+                    rescrub_session(self.store, other, typed, rules)
                 except (KeyError, ValueError) as exc:   # deleted meanwhile / nothing readable
                     log.warning("could not mask session %s again: %s", other, exc)
 

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from ..bug import restepped
 from ..store import Store
+from .echoes import Echoes
 from .masker import mask_session
 from .rules import Rules
 
@@ -72,6 +73,48 @@ def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
         store.delete_session(reader.id)  # nothing of it may be kept
     return RemaskResult(reader.id, len(events), len(masked), changed, list(reader.damaged),
                         dict(masker.stats), aside)
+
+
+def rescrub_session(store: Store, session_id: str, typed: Echoes, rules: Rules) -> bool:
+    """Mask in a stored (compacted) session the echoes of values typed into masked fields
+    after it was stored: a visit the live intake split after 15 minutes without activity,
+    the page's coupon shown in the first session and typed into a masked field in the next
+    (LiveIntake.compact_idle, with the visit's shared `typed`; `rules`: its application's).
+    As a re-mask rewrites one (`remask_session`): a dictionary that learnt it goes, the
+    damaged files `repair` set aside and the images it no longer shows too, the index's old
+    pages overwritten. A session that cannot hold a value (`Store.may_hold`, looked at
+    without the store's locks: live appends go on) is not read; one the values leave as it
+    was is not rewritten. Returns whether it rewrote."""
+    finals = typed.finals()
+    if not store.may_hold(session_id, finals):
+        return False
+    with store.session(session_id) as reader:   # closed: the old files go with the rewrite
+        events = list(reader.events())
+    scrubbed, context, user, changed = store.scrub_typed(reader.id, events, finals)
+    if not changed and not reader.damaged:
+        return False
+    if not scrubbed:   # (its one damaged segment held everything: nothing of it may stay)
+        store.delete_session(reader.id)
+        return True
+
+    def again(now: list[dict], now_context: dict | None) -> tuple[list[dict], dict | None]:
+        # a late batch stored meanwhile: the events as they are now, masked so
+        masked, ctx, _user, _n = store.scrub_typed(reader.id, now, finals)
+        return masked, ctx if ctx is not None else now_context
+    if reader.damaged:
+        log.warning("masking session %s again without its damaged segments %s", reader.id,
+                    reader.damaged)
+    store.forget_deleted(before=True)
+    store.replace_session(reader.id, scrubbed, context=context, user=user,
+                          read=reader.info.record_count, again=again)
+    store.erase_set_aside_files(reader.id)
+    _keep_assets(store, reader.id, scrubbed, rules)
+    if not store.forget_deleted(before=False):
+        log.warning("session %s: another program reading the index holds its log; the pages"
+                    " it held before it was masked again go at a later checkpoint", reader.id)
+    log.info("session %s: %d value(s) typed into masked fields later in the visit masked"
+             " where it showed them", reader.id, changed)
+    return True
 
 
 def _keep_assets(store: Store, sid: str, masked: list[dict], rules: Rules) -> None:

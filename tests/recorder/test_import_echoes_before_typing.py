@@ -20,7 +20,7 @@ import pytest
 from app.cli import main as cli
 from recorder.intake.apps import Applications
 from recorder.intake.live import LiveIntake
-from recorder.intake.wire import Batch
+from recorder.intake.wire import Batch, User
 from recorder.mirror import Mirror
 from recorder.privacy import masker_factory, parse_rules
 from recorder.privacy.echoes import FADE_MS
@@ -525,12 +525,13 @@ def test_a_batch_with_two_quiet_gaps_goes_on_from_the_session_just_before_each(t
 
 
 def _shown_then_typed_live(tmp_path, live, app, compacted: bool, other: str | None = None,
-                           before_last: Callable[[], object] = lambda: None) -> str:
+                           before_last: Callable[[], object] = lambda: None,
+                           visit: Callable[[], list[dict]] | None = None) -> str:
     """shown_then_away_then_typed sent live as session "s1" in two batches, the split
     between them; with `other`, the first part sent first as another visit's session of
     that id; `before_last` is called before the later session's compaction. The id of the
-    visit's later session."""
-    events = _now_shifted(shown_then_away_then_typed(), 2 * SPLIT_MS + 60_000)
+    visit's later session. `visit`: the recording (shown_then_away_then_typed's form)."""
+    events = _now_shifted((visit or shown_then_away_then_typed)(), 2 * SPLIT_MS + 60_000)
     cut = next(i for i, e in enumerate(events) if e["timestamp"] - events[0]["timestamp"]
                > SPLIT_MS)
     if other is not None:
@@ -626,3 +627,103 @@ def test_an_error_before_the_split_is_grouped_without_what_the_next_session_type
     assert len(how(root, f, DEFAULT)) == 2
     assert hits(stored_bytes(root), {"typed value": [value, "Quokka<n>Coupon", "Quokka20"]}) \
         == []
+    with Store.open(root) as s:   # the errors are listed still, masked
+        first = min(s.sessions(), key=lambda i: i.start_ms)
+        said = json.dumps(s.index.errors(first.id))
+    assert "invalid coupon ***" in said and "oops xxx" in said, said
+
+
+def _named_then_typed() -> list[dict]:
+    """shown_then_away_then_typed, the page naming its user with the coupon in a field of it."""
+    events = shown_then_away_then_typed()
+    events.insert(3, {"type": 5, "timestamp": events[2]["timestamp"], "data": {
+        "tag": "identify", "payload": {"id": "u-17", "name": f"Ada {SECRET}"}}})
+    return events
+
+
+def test_the_user_a_live_visits_earlier_session_named_loses_what_the_later_one_typed(tmp_path):
+    """The live form of the import's case above: the user the earlier session's events
+    named is listed masked once the later session types the coupon (the compaction's rewrite
+    kept the listed user as if a batch had given it)."""
+    data, apps, app, (live,) = _visit(tmp_path)
+    _shown_then_typed_live(tmp_path, live, app, compacted=True, visit=_named_then_typed)
+    with Store.open(data) as s:
+        first = s.index.session("s1")
+        assert (first.user_id, first.user_name) == ("u-17", "Ada ***")
+    assert hits(stored_bytes(data), {"typed value": [SECRET]}) == []
+    live.store.close()
+    apps.close()
+
+
+def test_a_user_a_live_batch_gave_is_kept_whatever_was_typed(tmp_path):
+    """A user given with the batches (capture.js's setUser) that no event names is the site's
+    word: never masked, as an import's `--user` is not. (One the events name too is masked
+    with them: the index cannot tell which of the two it listed.)"""
+    data, apps, app, (live,) = _visit(tmp_path)
+    events = _now_shifted(shown_then_away_then_typed(), 2 * SPLIT_MS + 60_000)
+    cut = next(i for i, e in enumerate(events) if e["timestamp"] - events[0]["timestamp"]
+               > SPLIT_MS)
+    given = User(id="u-17", name=f"Ada {SECRET}")
+    live.accept(app, Batch(session_id="s1", events=events[:cut], user=given))
+    assert live.compact_idle() == ["s1"]
+    (later,) = live.accept(app, Batch(session_id="s1", events=events[cut:], user=given))
+    assert later in live.compact_idle()
+    with Store.open(data) as s:
+        assert s.index.session("s1").user_name == f"Ada {SECRET}"
+        assert "saved coupon: ***" in json.dumps(list(s.session("s1").events()))
+    live.store.close()
+    apps.close()
+
+
+def test_a_dictionary_that_learnt_the_earlier_session_goes_when_it_is_masked_again(tmp_path):
+    """A compression dictionary trained on the earlier session (`replay store train`) holds
+    fragments of its text - the coupon: it goes with the rewrite, as a re-mask's does."""
+    data, apps, app, (live,) = _visit(tmp_path)
+
+    def train():
+        live.store.train_dictionary(["s1"], size=2048, use=False)
+        (learnt,) = (data / "dicts").glob("*.zdict")
+        assert SECRET.encode() in learnt.read_bytes()   # the premise: it learnt the coupon
+
+    def padded() -> list[dict]:   # a page logging it often: the dictionary learns it
+        events = shown_then_away_then_typed()
+        events[4:4] = [console(f"line {k} shows {SECRET} again" if k % 7 == 0
+                               else f"line {k} of the log", ms=10 + k) for k in range(400)]
+        return events
+    _shown_then_typed_live(tmp_path, live, app, compacted=True, before_last=train,
+                           visit=padded)
+    assert hits(stored_bytes(data), {"typed value": [SECRET]}) == []
+    live.store.close()
+    apps.close()
+
+
+def _two_pages_then_typed() -> list[dict]:
+    """A page without the coupon, then one showing it; 16 minutes away; it is typed."""
+    events = html_to_events(PAGE, href="https://shop.example/", timestamp=T0)
+    shown = shown_then_away_then_typed()
+    for e in shown:
+        e["timestamp"] += 1_000
+    return events + shown
+
+
+def test_a_damaged_segment_of_the_earlier_session_does_not_keep_the_value(tmp_path):
+    """One segment of the earlier session damaged (the one before the segment holding the
+    coupon): the pass still reaches the other, and the damaged one - unreadable, perhaps
+    holding the value - goes with the rewrite, as compaction's and a re-mask's do."""
+    data, apps, app, (live,) = _visit(tmp_path)
+
+    def damage():
+        with Store.open(data) as s:
+            segs = s.session("s1").segments
+        assert len(segs) == 2
+        f = data / segs[0].file
+        b = bytearray(f.read_bytes())
+        b[len(b) // 2] ^= 0xFF
+        f.write_bytes(bytes(b))
+    _shown_then_typed_live(tmp_path, live, app, compacted=True, before_last=damage,
+                           visit=_two_pages_then_typed)
+    assert hits(stored_bytes(data), {"typed value": [SECRET]}) == []
+    with Store.open(data) as s:
+        assert "saved coupon: ***" in json.dumps(list(s.session("s1").events()))
+    live.store.close()
+    apps.close()
