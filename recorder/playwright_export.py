@@ -47,7 +47,6 @@ STATE_TEXT_CHARS = 80       # a longer text is content, not a state worth waitin
 STATE_WAITS_PER_STEP = 3    # at most this many elements waited for after a step
 WAIT_TIMEOUT_MS = 10_000    # how long the script waits for a recorded DOM state
 NAVIGATION_AFTER_STEP_MS = 2_000   # a page load this soon after a step is that step's doing
-# (unless the step clicked what opens no page: `_opens_nothing`)
 _ROLE = re.compile(r'^role=([a-z]+)\[name="((?:[^"\\]|\\.)*)"\]$')
 _TEXT = re.compile(r'^text="((?:[^"\\]|\\.)*)"$')
 _TEST_ID = re.compile(r'^\[data-testid="((?:[^"\\]|\\.)*)"\]$')
@@ -146,34 +145,6 @@ def placeholder_name(label: str, taken: set[str]) -> str:
     return name
 
 
-_SUBMITS = {"button": ("", "submit"), "input": ("submit", "image")}   # tag: its types that do
-_CLICKS = (StepKind.CLICK, StepKind.DBLCLICK, StepKind.TAP)   # steps that may follow a link
-
-
-def _opens_nothing(m: Mirror, nid: int) -> bool:
-    """Whether a click on node `nid` cannot open a page by the browser's own doing: nothing
-    from it up is a link (`a`/`area` with an href), a submit button or one with a script
-    attribute (`onclick`...). A page load just after such a click is the person's (record
-    mode's address bar) - unless a listener the DOM does not show navigated, which the
-    script's `goto` then repeats harmlessly. Unknown node: False (the load stays the
-    click's, as before)."""
-    n = m.nodes.get(nid)
-    if n is None:
-        return False
-    while n is not None:
-        if n.type == NodeType.Element:
-            tag = (n.tag or "").lower()
-            if tag in ("a", "area") and "href" in n.attrs:
-                return False
-            if tag in _SUBMITS and \
-                    str(n.attrs.get("type") or "").lower() in _SUBMITS[tag]:
-                return False
-            if any(isinstance(k, str) and k.lower().startswith("on") for k in n.attrs):
-                return False
-        n = m.nodes.get(n.parent) if n.parent is not None else None
-    return True
-
-
 class _Reader:
     """The second pass over the events (the steps' times known from the first): the page
     scrolls, and the DOM states to wait for between steps, read off the one mirror DOM."""
@@ -184,7 +155,6 @@ class _Reader:
         self.scrolls: list[Scroll] = []
         self.touched: list[tuple[float, int]] = []     # (t, node id) of changed text
         self.states: list[tuple[float, dict[str, str]]] = []   # (t, {selector: text}) taken
-        self.inert: set[tuple[float, int]] = set()   # (t, node id) of clicks on what opens nothing
 
     def feed(self, e: Raw) -> None:
         ts = e.get("timestamp")
@@ -215,11 +185,6 @@ class _Reader:
             x, y = data.get("x"), data.get("y")
             if isinstance(x, (int, float)) and isinstance(y, (int, float)):
                 self.scrolls.append(Scroll(t, sel, float(x), float(y)))
-
-    def note_inert(self, t: float, clicked: Iterable[int]) -> None:
-        """Which of the nodes clicked at `t` open no page by themselves, the DOM as it was
-        just before (`_opens_nothing`)."""
-        self.inert.update((t, nid) for nid in clicked if _opens_nothing(self.mirror, nid))
 
     def settle(self, until: float) -> dict[str, str]:
         """The texts, as the mirror holds them now, of the elements with an id whose text
@@ -344,10 +309,6 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
         probe.feed(e)
     all_steps = probe.steps()
     step_times = sorted({s.t for s in all_steps})
-    clicked: dict[float, list[int]] = {}   # the nodes clicked at each step's time
-    for s in all_steps:
-        if s.kind in _CLICKS and s.id is not None:
-            clicked.setdefault(s.t, []).append(s.id)
     k = 0
     for i, e in enumerate(events, len(events)):
         if progress is not None and i % PROGRESS_EVERY == 0:
@@ -358,12 +319,10 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
         if r.origin is not None and isinstance(ts, (int, float)):
             t = float(ts) - r.origin
             while k < len(step_times) and step_times[k] <= t:
-                r.note_inert(step_times[k], clicked.get(step_times[k], ()))
                 r.states.append((step_times[k], r.settle(step_times[k])))
                 k += 1
         r.feed(e)
     while k < len(step_times):
-        r.note_inert(step_times[k], clicked.get(step_times[k], ()))
         r.states.append((step_times[k], r.settle(step_times[k])))
         k += 1
     if progress is not None:
@@ -477,9 +436,8 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
             behind, ahead = behind + shown.history, ahead - shown.history
         elif s.kind is StepKind.NAVIGATE and not s.history and n > 1 \
                 and chosen[n - 2].kind is not StepKind.NAVIGATE \
-                and s.t - chosen[n - 2].t <= NAVIGATION_AFTER_STEP_MS \
-                and (chosen[n - 2].t, chosen[n - 2].id) not in r.inert:
-            body.append(f"    wait_for(page, {s.url!r})  # the step before opened it")
+                and s.t - chosen[n - 2].t <= NAVIGATION_AFTER_STEP_MS:
+            body.append(f"    opened_by_step(page, {s.url!r}, {n - 1})  # the step before opened it")
             behind, ahead, on_page = behind + on_page, 0, True
         elif s.kind is StepKind.NAVIGATE:
             body.append(f"    goto(page, {s.url!r})")
@@ -824,6 +782,20 @@ def wait_for(page, recorded_url, until="load"):
     if masked_parts(recorded_url):
         recorded_url = re.compile("^" + recorded_pattern(recorded_url) + "$", re.DOTALL)
     page.wait_for_url(recorded_url, timeout=WAIT_MS, wait_until=until)
+
+
+def opened_by_step(page, recorded_url, step):
+    """Wait for the page step `step` opened; where none comes in time, open it, said: a
+    page loaded just after a step need not be its doing (an address typed into record
+    mode's bar just after a click), and opening it again would lose what the step began (a
+    request it sent, a single-page app's state) where it was."""
+    try:
+        wait_for(page, recorded_url)
+    except PlaywrightError:
+        print(f"note: step {{step}} opened no page in {{WAIT_MS / 1000:g}} s - opening"
+              f" {{moved(recorded_url)}} as step {{step + 1}} (its address typed, perhaps)",
+              file=sys.stderr)
+        goto(page, recorded_url)
 
 
 def locate(page, selector):

@@ -630,12 +630,12 @@ def test_back_and_forward_are_the_browsers_not_new_page_loads():
     ast.parse(text)
     body = text[text.index("def reproduce"):text.index("def failed_step")]
     lines = [x.strip() for x in body.splitlines()
-             if x.strip().startswith(("goto(", "wait_for(", "page.go_"))]
+             if x.strip().startswith(("goto(", "wait_for(", "opened_by_step(", "page.go_"))]
     assert lines == [f"goto(page, {inbox!r})",
-                     f"wait_for(page, {mail!r})  # the step before opened it",
+                     f"opened_by_step(page, {mail!r}, 2)  # the step before opened it",
                      'page.go_back(wait_until="commit")', f'wait_for(page, {inbox!r}, until="commit")',
                      'page.go_forward(wait_until="commit")', f'wait_for(page, {mail!r}, until="commit")',
-                     f"wait_for(page, {other!r})  # the step before opened it",
+                     f"opened_by_step(page, {other!r}, 7)  # the step before opened it",
                      'page.go_back(wait_until="commit")', f'wait_for(page, {mail!r}, until="commit")',
                      'page.go_back(wait_until="commit")', f'wait_for(page, {inbox!r}, until="commit")']
     # a range from the Forward on: the run opens that page (its inbox behind is no step's),
