@@ -233,7 +233,11 @@ class RecordPage(QWidget):
     # --- the page's width, the bug panel ------------------------------------------------------
     def page_width(self) -> PageWidth:
         """The page width in force: the one chosen, else the browser area's default."""
-        return self._width_chosen or default_width(self.view.width())
+        return self._width_chosen or self.automatic_width()
+
+    def automatic_width(self) -> PageWidth:
+        """The page width the browser area gives when none is chosen."""
+        return default_width(self.view.width())
 
     def set_page_width(self, choice: PageWidth) -> None:
         self._width_chosen = choice

@@ -49,7 +49,8 @@ from .thumbnails import ThumbnailService
 DEFAULT_SIZE = (1440, 900)   # on a screen with room for it (else see window_size)
 MAX_RECENT = 10
 # the choices kept between runs (QSettings keys): View > Compact Navigation - the strip, the
-# names, or by the window's width ("") - and record mode's page width (a PageWidth's name)
+# names, or by the window's width ("") - and record mode's page width (a PageWidth's name, or
+# "": by the browser area's); a pick of what the width gives anyway is kept as ""
 NAV_KEY = "view/compact_navigation"
 NAV_CHOICES: dict[str, bool | None] = {"strip": True, "names": False, "": None}
 PAGE_WIDTH_KEY = "record/page_width"
@@ -142,8 +143,9 @@ class MainWindow(QMainWindow):
         width = str(self.settings.value(PAGE_WIDTH_KEY, ""))   # the last one picked
         if width in PageWidth.__members__:
             self.record.set_page_width(PageWidth[width])
-        self.record.pageWidthChosen.connect(
-            lambda choice: self.settings.setValue(PAGE_WIDTH_KEY, choice.name))
+        self.record.pageWidthChosen.connect(   # (the area's own: back to automatic)
+            lambda choice: self.settings.setValue(
+                PAGE_WIDTH_KEY, "" if choice is self.record.automatic_width() else choice.name))
         self._add(1, "Record", self.record)
         self.nav.setCurrentRow(0)
 
@@ -179,7 +181,9 @@ class MainWindow(QMainWindow):
         """The navigation as a strip of characters (True), names (False), or by the
         window's width (None: `app.nav.nav_compact`)."""
         self._nav_chosen = compact
-        self.settings.setValue(NAV_KEY, next(k for k, v in NAV_CHOICES.items() if v is compact))
+        # kept for the next run unless it is what the width gives: that is back to automatic
+        kept = None if compact == nav_compact(self.width(), None) else compact
+        self.settings.setValue(NAV_KEY, next(k for k, v in NAV_CHOICES.items() if v is kept))
         self._fit_nav()
 
     def _fit_nav(self) -> None:
