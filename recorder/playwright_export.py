@@ -486,7 +486,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         viewport=(f'{{"width": {int(viewport[0])}, "height": {int(viewport[1])}}}'
                   if viewport else "None"),
         wait_ms=WAIT_TIMEOUT_MS, frame_sep=FRAME_SEP,
-        masked_char=detectors.MASKED_CHAR, detector_min=detectors.MIN_LEN,
+        masked_run=repr(detectors.MASKED_RUN.pattern), detector_min=detectors.MIN_LEN,
         stand_ins="".join(f"    {f.name!r}: {f.stand_in!r},\n" for f in fill_in),
         fill_in="".join(f"    {f.name!r}: os.environ.get({'REPLAY_FILL_' + f.name!r},"
                         f" STAND_INS[{f.name!r}]),  # step {f.step}: {_comment(f.label)}"
@@ -698,7 +698,7 @@ def filled(name):
 # what the recording holds where a value was masked: asterisks (a field, a value typed, its
 # echoes), or a detector's x's - an address or a card number masked in a text, each character
 # an x ("xxxx xxxx xxxx xxxx"), counted only from {detector_min} x's ("Box" is a word)
-MASKED = re.compile(r"\\*{{3,}}|{masked_char}+(?:\\s+{masked_char}+)*")
+MASKED = re.compile(r"\\*{{3,}}|" + {masked_run})
 
 
 def masked_parts(recorded):

@@ -311,7 +311,7 @@ MASKED_CHAR = "x"
 # characters besides its spaces: an e-mail address has no space, a number nine digits or
 # more). Whatever stands beside it (a label a number is glued to, `ssnxxxxxxxxxxx`): no word
 # holds MIN_LEN x's in a row.
-_MASKED_RUN = re.compile(rf"{MASKED_CHAR}+(?:\s+{MASKED_CHAR}+)*")
+MASKED_RUN = re.compile(rf"{MASKED_CHAR}+(?:\s+{MASKED_CHAR}+)*")   # (`masked_in`; Playwright scripts)
 
 
 def _masked(value: str) -> str:
@@ -324,7 +324,7 @@ def masked_in(text: str) -> bool:
     real one there, so the text is no state to wait for, nor a name to look an element up by.
     A word of fewer x's than any match leaves (`xx`, `Box`) is not one."""
     return any(len(m.group()) - sum(c.isspace() for c in m.group()) >= MIN_LEN
-               for m in _MASKED_RUN.finditer(text))
+               for m in MASKED_RUN.finditer(text))
 
 
 def mask_id(recorded_id: str) -> str:
