@@ -77,6 +77,8 @@ _ALONE_AFTER = r"(?![^\W_])"      # ... or right after
 _PLAIN = re.compile(r"[A-Za-z0-9]")   # what no URL encoder (nor JSON) escapes
 _PLAIN_RUNS = re.compile(r"[A-Za-z0-9]+")
 _WORD_RUNS = re.compile(r"[^\W_]+")     # letters and digits of any script
+# strings `changes_any` searches at once, joined
+_JOINED = 256
 NEEDLE_MIN_LEN = 3     # a shorter run ("42", "ra") is in nearly every event of a page
 MAX_REST = 256         # characters of a value's end a rest after the mask is looked for in
 MASK_BYTES = MASK.encode()
@@ -733,10 +735,33 @@ class Echoes:
         if not self._ready():
             return False
         sub, might = self._sub, self._might_hold
-        for s in strings:
-            if len(s) >= MIN_LEN and might(s) and sub(s) != s:
-                return True
+        if not self._joins():
+            for s in strings:
+                if len(s) >= MIN_LEN and might(s) and sub(s) != s:
+                    return True
+            return False
+        # a stored segment holds hundreds of thousands of strings, next to none an echo: a
+        # run of them is searched at once, joined by a byte no needle holds (so a needle
+        # found is within one string), and only a run where one is found string by string
+        strings = strings if isinstance(strings, list) else list(strings)
+        for at in range(0, len(strings), _JOINED):
+            run = strings[at:at + _JOINED]
+            if not self._might_hold("\0".join(run)):
+                continue
+            for s in run:
+                if len(s) >= MIN_LEN and might(s) and sub(s) != s:
+                    return True
         return False
+
+    def _joins(self) -> bool:
+        """Whether strings joined by NUL may be searched at once (`changes_any`): the needles
+        are compiled and none holds a NUL byte, so a needle found in the joined text is in one
+        of the strings (and a string holding the mask and a rest root: the text holds both)."""
+        if self._in_json is None:
+            return False
+        needles = self._in_json.needles + (self._in_rest.needles if self._in_rest is not None
+                                           else ())
+        return all(b"\0" not in n for n in needles)
 
     def scrub_all(self, events: Iterable[Any]) -> tuple[list[Any], int]:
         """Every event scrubbed; and how many changed."""

@@ -237,6 +237,31 @@ def test_an_events_json_searched_first_skips_only_events_the_walk_leaves(values,
     assert (out is ev) == (want == s)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_VALUE, st.just("ab\0ab")), min_size=1, max_size=4),
+       st.lists(st.one_of(_VALUE, st.sampled_from(["***", "x", "\0", "b\0a"])), max_size=6),
+       st.integers(0, 600), st.data())
+def test_changes_any_over_many_strings_answers_as_each_string_would(values, pieces, filler,
+                                                                    data):
+    """`changes_any` (the second pass's test of a stored segment's strings) searches runs of
+    strings joined by NUL at once: its answer is each string's own, whether a value's pieces
+    are in one string, split over two neighbours (no echo: a string is scrubbed alone), or in
+    none - and when a value holds a NUL itself it is asked string by string."""
+    e = Echoes(rests_alone=True)
+    for v in values:
+        e.add(v)
+    made = "".join(data.draw(st.permutations(pieces + [v[:data.draw(st.integers(0, len(v)))]
+                                                      for v in values])))
+    cut = data.draw(st.integers(0, len(made)))
+    strings = [f"filler text {k}" for k in range(filler)]
+    at = data.draw(st.one_of(st.integers(0, filler),   # (at the runs' ends too)
+                             st.sampled_from([k for k in (0, 255, 256, 511, 512) if k <= filler])))
+    strings[at:at] = [made[:cut], made[cut:]] if data.draw(st.booleans()) else [made]
+    want = any(e.scrub(x) != x for x in strings)
+    assert e.changes_any(strings) == want
+    assert e.changes_any(iter(strings)) == want
+
+
 def test_an_event_with_no_echo_is_the_very_same_object():
     e = Echoes()
     e.add("quokka search")
