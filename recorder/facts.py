@@ -13,7 +13,8 @@ from typing import Any, Callable, Sequence
 
 import msgspec
 
-from .semantics import ActionCounts, Reporter, Semantics
+from .format import EventType
+from .semantics import _WANTED_SOURCES, ActionCounts, Reporter, Semantics
 
 _MAX_MESSAGE = 500
 
@@ -87,6 +88,9 @@ def derive_facts(events: Sequence[dict], user: dict | None = None, *,
     return r.facts()
 
 
+_INCREMENTAL = int(EventType.IncrementalSnapshot)
+
+
 class FactsReader:
     """`derive_facts` an event at a time (a streaming import never holds the session)."""
 
@@ -107,6 +111,29 @@ class FactsReader:
         self.count += 1
         if isinstance(e, dict):
             self.sem.feed(e)
+
+    def feed_all(self, events: Sequence[dict]) -> None:
+        """`feed` each of `events`, the bulk of a recording (mutations, mouse moves: nothing
+        for the semantics to read, as `Semantics.feed` returns at once) without a call each:
+        a streaming import's segment at a time."""
+        start, end = self.start_ms, self.end_ms
+        sem = self.sem
+        feed, wanted, inc = sem.feed, _WANTED_SOURCES, _INCREMENTAL
+        for e in events:
+            ts = e["timestamp"]
+            if ts < start:
+                start = ts
+            if ts > end:
+                end = ts
+            if isinstance(e, dict):
+                if e.get("type") == inc:
+                    data = e.get("data")
+                    if isinstance(data, dict) and data.get("source") not in wanted:
+                        sem.fed += 1   # (Semantics.feed's count, and nothing else)
+                        continue
+                feed(e)
+        self.start_ms, self.end_ms = start, end
+        self.count += len(events)
 
     @property
     def views(self) -> list[View]:

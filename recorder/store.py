@@ -58,15 +58,14 @@ import zstandard
 
 from .facts import FactsReader, SessionFacts, derive_facts, view_at
 from .format import SYNTHETIC, SYNTHETIC_USER, EventType, InvalidEvent, decode_msgpack, \
-    encode_json, encode_msgpack, invalid_events
+    encode_msgpack, invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
     PreparedSession, Progress, Reconciler, SessionDeleted, batch_digest, prepare, reconcile, \
     same_batch_digest, TimeOrder
 from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSessionInfo, \
     SessionChanged, SessionInfo, SessionRow
 from .jsonscan import JsonFacts
-from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
-    check_viewport
+from .limits import DEFAULT_LIMITS, Limits, check_session_size, checked_events
 from .paths import fsync_dir as _fsync_dir, make_data_folder, write_durably
 from .bug import CONTEXT_KEY as BUG_KEY, without_steps
 from . import derived as _derived
@@ -748,21 +747,19 @@ class LocalStore(Store):
                     else:
                         valid = list(enumerate(batch, i))
                     i += len(batch)
-                    checked = []
-                    for k, e in valid:
-                        enc = encode_json(e)
-                        facts = check_event(e, enc, k, limits)
-                        check_timestamp(e, k, now, limits)
-                        check_viewport(e, k, limits)
-                        checked.append((e, enc, facts))
+                    checked = checked_events(valid, now, limits)
                     good += len(checked)
-                    types.count(e for e, _, _ in checked)
-                    for e, enc, facts in checked:
+                    evs = [e for e, _, _ in checked]
+                    types.count(evs)
+                    order.see_all(evs)
+                    run = 0   # the first of `checked` not added to a session yet
+                    for j, e in enumerate(evs):
                         ts = e["timestamp"]
-                        order.see(ts, e)
                         if sess is None or ts - last_ms > INACTIVITY_MS or \
                                 ts - start_ms > MAX_SESSION_MS:
                             if sess is not None:
+                                sess.add_all(checked[run:j])
+                                run = j
                                 done.append(sess.finish())
                                 finished.append(sess)
                             sess = _StreamSession(self, w, len(done), used, limits, **opts,
@@ -770,8 +767,8 @@ class LocalStore(Store):
                             start_ms = last_ms = ts
                         elif ts > last_ms:
                             last_ms = ts
-                        sess.add(e, enc, facts)
                     if sess is not None:
+                        sess.add_all(checked[run:])
                         sess.drain()
                 if bad and not good:
                     raise InvalidEvent(f"none of its {n_bad} events is an rrweb event"
@@ -1866,6 +1863,18 @@ class _StreamSession:
             return
         self.batch.append((e, encoded, facts))
 
+    def add_all(self, run: list[tuple[dict, bytes, JsonFacts | None]]) -> None:
+        """`add` each of `run`: once the session's id is known and its snapshot seen, a run
+        within its events limit in one step (else one at a time, where each says what it
+        refuses)."""
+        if self.head is not None or self.check_snapshot or \
+                self.count + len(run) > self.limits.max_session_events:
+            for x in run:
+                self.add(*x)
+            return
+        self.count += len(run)
+        self.batch.extend(run)
+
     def drain(self) -> None:
         """Mask, hash, read and write (or compare) the events added since the last drain."""
         if self.batch:
@@ -1967,20 +1976,31 @@ class _StreamSession:
                     rec.stored(s)
                 rec.incoming(m, size)
         if self.target is not None:
-            for m, size in sized:
-                self._write_event(m, size, self.facts)
+            self._write_events(sized)
             if typed:   # this batch too: a value typed part way through it is known whole
                 self.rescrub = len(self.segs) + (1 if self.seg else 0)
 
     # --- writing ------------------------------------------------------------------------
-    def _write_event(self, m: dict, size: int | None, facts: FactsReader) -> None:
-        if self.planner.cut_before(m, size) and self.seg:
-            self._flush(facts)
-        if not self.seg:
-            self.seg_start = facts.count
-            self.seg_reason = self.planner.reason
-        self.seg.append(m)
-        facts.feed(m)
+    def _write_events(self, sized: list[tuple[dict, int]]) -> None:
+        """Each event (and its JSON's size) into the segment filling, the segment written
+        where the planner cuts; the session's facts read a segment's run at a time
+        (`FactsReader.feed_all`), each run before the segment it ends is written (its view
+        is read off the facts: `_flush`)."""
+        facts, planner = self.facts, self.planner
+        cut = planner.cut_before
+        seg = self.seg
+        fed = 0   # the first of `sized` the facts have not read yet
+        for j, (m, size) in enumerate(sized):
+            if cut(m, size) and seg:
+                facts.feed_all([x for x, _ in sized[fed:j]])
+                fed = j
+                self._flush(facts)
+                seg = self.seg
+            if not seg:
+                self.seg_start = facts.count + j - fed   # as fed one at a time
+                self.seg_reason = planner.reason
+            seg.append(m)
+        facts.feed_all([x for x, _ in sized[fed:]])
 
     def _flush(self, facts: FactsReader, first_index: int = 0, prev_view: str | None = None,
                live_first: bool = False) -> None:

@@ -105,6 +105,35 @@ def test_streamed_import_stores_what_the_whole_file_import_stores(tmp_path, even
         sb.close()
 
 
+@pytest.mark.parametrize("records", [7, 100, 2_999])
+def test_streamed_segments_are_cut_and_named_as_the_whole_import_cuts_them(tmp_path, events,
+                                                                          records):
+    """The stream writes a segment where the planner cuts, the session's facts read a
+    segment's run at a time: each segment's events, bounds and view are those of the whole
+    import's, with the segments cut every few events (many cuts in one batch), and the index
+    rows the same."""
+    f = write(tmp_path / "rec.json", events)
+    a, b = tmp_path / "a", tmp_path / "b"
+    same_secret(a, b)
+    got = streamed(a, f, max_segment_records=records)
+    rec = read_recordings(f)[0]
+    with Store.open(b, max_segment_records=records) as s:
+        want = s.ingest_outcomes(rec.events, session_id=rec.session_hint, masker_factory=MASK)
+    assert [(r.id, r.added) for r in got] == [(r.id, r.added) for r in want]
+    with Store.open(a) as sa, Store.open(b) as sb:
+        sid = got[0].id
+        assert sa.index.session(sid) == sb.index.session(sid)
+        assert sa.index.views(sid) == sb.index.views(sid)
+        assert sa.index.errors(sid) == sb.index.errors(sid)
+        segs_a, segs_b = sa.index.segments(sid), sb.index.segments(sid)
+        assert len(segs_a) > 2 and len({m.view_id for m in segs_a}) > 1
+        assert [(m.index, m.start_ms, m.end_ms, m.record_count, m.creation_reason, m.view_id,
+                 m.has_full_snapshot) for m in segs_a] == \
+            [(m.index, m.start_ms, m.end_ms, m.record_count, m.creation_reason, m.view_id,
+              m.has_full_snapshot) for m in segs_b]
+        assert list(sa.session(sid).events()) == list(sb.session(sid).events())
+
+
 @pytest.mark.parametrize("n", [0, 1, ContentDigest.RUN, ContentDigest.RUN + 1, 2 * ContentDigest.RUN + 5])
 def test_digest_of_batches_is_the_digest_of_one_event_at_a_time(events, n):
     evs = (events * (1 + n // len(events)))[:n]
