@@ -82,6 +82,14 @@ class ContentDigest:
         self._h = hashlib.blake2b(digest_size=16, key=key)
         self._legacy = hashlib.blake2b(digest_size=16) if key and legacy else None
         self._run: list[dict] = []
+        self._empty = self._h.digest()   # (of no event: `without_legacy` checks it)
+
+    def without_legacy(self) -> None:
+        """No stored session will be compared with `legacy_hexdigest` (None from now on),
+        so its hash is not kept: before any event was added (else ValueError)."""
+        if self._run or self._h.digest() != self._empty:
+            raise ValueError("events were added: the legacy digest is part made")
+        self._legacy = None
 
     def _update(self, run: list[dict]) -> None:
         b = encode_msgpack(run)

@@ -1931,6 +1931,10 @@ class _StreamSession:
                 raise SessionChanged(sid) from None
             self.stored_iter = iter(self.reader.events())
             self.rec = Reconciler(spool=_FileSpool() if self.target is None else _Counted())
+        if not self.others and self.rec is None and self.hashed_before is None:
+            # no stored session is compared by digest, now or later (`_without_id` adds one
+            # only while `hashed_before` is set): the unkeyed digest is never asked for
+            self.digest.without_legacy()
         self._take(head)
 
     def _without_id(self) -> None:
