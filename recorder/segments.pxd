@@ -9,6 +9,9 @@ cdef bint _all_str(tuple keys)
 @cython.locals(pos=Py_ssize_t)
 cdef _item_values(dict item, tuple shape, list out)
 
+@cython.locals(pos=Py_ssize_t)
+cdef bint _as_shape(dict item, tuple shape, list out) except -1
+
 @cython.locals(table=list, lookup=dict, cols=list, kinds=list, dts=list, raw=list,
                last=dict, keys=tuple, mode=cython.int, pointer=cython.bint, tr=_Trees)
 cpdef dict _pack_columns(object events, bint trees=*)
@@ -20,6 +23,7 @@ cdef class _Trees:
     cdef public list streams
     cdef dict _strs
     cdef dict _shapes
+    cdef Py_ssize_t _text_shape
     cdef list _last
     cdef object _mark
 
@@ -35,5 +39,5 @@ cdef class _Trees:
 
     @cython.locals(st=list, last=list, shape_s=list, nid=list, ntag=list, nk=list, nname=list,
                    nval=list, ntext=list, nkids=list, nother=list, shapes=dict, strs=dict,
-                   stack=list, node=dict, attrs=dict, keys=tuple, text_shape=tuple)
+                   stack=list, node=dict, attrs=dict, keys=tuple, text_shape=tuple, got=list)
     cdef _nodes(self, list roots)

@@ -712,6 +712,20 @@ def _item_values(item: dict, shape: tuple, out: list) -> None:
         pos += 1
 
 
+def _as_shape(item: dict, shape: tuple, out: list) -> bool:
+    """`_item_values` of an item that may be of another shape: False for one (nothing
+    refused), else its values in `out`."""
+    if len(item) != len(shape):
+        return False
+    pos = 0
+    for key, x in item.items():
+        if key != shape[pos]:
+            return False
+        out[pos] = x
+        pos += 1
+    return True
+
+
 class _Trees:
     """The writer of the `trees` streams (see above)."""
 
@@ -719,6 +733,7 @@ class _Trees:
         self.streams: list[list] = [[] for _ in _TREE_STREAMS]
         self._strs: dict[str, int] = {}
         self._shapes: dict[tuple, int] = {}
+        self._text_shape = -1   # _TEXT_SHAPE's place in `_shapes`, once it has one
         self._last = [0] * len(_TREE_STREAMS)   # per delta-coded stream: its last value
         self._mark: tuple | None = None
 
@@ -863,26 +878,31 @@ class _Trees:
         shapes, strs, text_shape = self._shapes, self._strs, _TEXT_SHAPE
         prev = last[_S_NID]
         stack = roots[::-1]
+        got = [None, None, None]
         while stack:
             n = stack.pop()
             if type(n) is not dict:
                 raise _Refused
             node = n
-            keys = tuple(node)
-            if keys == text_shape:   # rrweb's text node, most of a live page's adds
-                t, text, i = node.values()
+            # rrweb's text node, most of a live page's adds: its keys read off the dict in
+            # place (no tuple of them, no view of its values), its shape's number kept
+            if _as_shape(node, text_shape, got):
+                t, text, i = got[0], got[1], got[2]
                 if type(i) is not int or not -big < i < big:
                     raise _Refused
-                sh = shapes.get(keys)
-                if sh is None:
-                    sh = shapes[keys] = len(shapes)
-                    st[_S_SHAPES].append(list(keys))
-                shape_s.append(sh)
+                if self._text_shape < 0:
+                    sh = shapes.get(text_shape)
+                    if sh is None:
+                        sh = shapes[text_shape] = len(shapes)
+                        st[_S_SHAPES].append(list(text_shape))
+                    self._text_shape = sh
+                shape_s.append(self._text_shape)
                 nother.append(t)
                 ntext.append(text)
                 nid.append(i - prev)
                 prev = i
                 continue
+            keys = tuple(node)
             sh = shapes.get(keys)
             if sh is None:
                 if not _all_str(keys):
