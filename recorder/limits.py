@@ -436,9 +436,16 @@ def checked_events(events: Iterable[tuple[int, dict]], now_ms: float, limits: Li
     append = out.append
     latest = now_ms + limits.max_future_ms
     inc, meta = _INCREMENTAL, _META
+    max_bytes, max_keys = limits.max_event_bytes, limits.max_attributes
+    deepest = min(limits.max_depth, limits.max_dom_depth)
     for k, e in events:
         enc = encode_json(e)
-        facts = check_event(e, enc, k, limits)
+        # check_event's own tests of the text's facts: an event none of them stops is
+        # passed with them, the others are checked (and refused) as check_event says
+        facts = scan_json(enc) if len(enc) <= max_bytes else None
+        if facts is None or facts.depth > deepest or facts.long_number or \
+                facts.colons > max_keys:
+            facts = check_event(e, enc, k, limits)
         if not 0 <= e["timestamp"] <= latest:   # (check_timestamp's test: also NaN)
             check_timestamp(e, k, now_ms, limits)
         t = e.get("type")

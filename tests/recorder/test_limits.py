@@ -266,3 +266,73 @@ def test_the_bracket_bound_tells_a_mutation_without_a_walk():
     text = encode_json(ev)
     assert text.count(b"{") > L.MAX_DEPTH
     assert L.nests_at_most(text, L.MAX_DEPTH) and not L.nests_at_most(text, 3)
+
+
+def _custom(t, payload):
+    return {"type": 5, "timestamp": t, "data": {"tag": "x", "payload": payload}}
+
+
+def _nested(n):
+    v = "deep"
+    for _ in range(n):
+        v = {"k": v}
+    return v
+
+
+@pytest.mark.parametrize("bad,code", [
+    (lambda t: snapshot(t, body_attrs={f"a{k}": "v" for k in range(L.MAX_ATTRIBUTES + 1)}),
+     "too_many_attributes"),
+    (lambda t: _custom(t, _nested(L.MAX_DEPTH + 3)), "attribute_depth"),
+    (lambda t: _custom(t, {"n": 2 ** 70}), "integer_out_of_range"),
+    (lambda t: {**move(t), "timestamp": T0 * 1000}, "timestamp_out_of_range"),
+    (lambda t: {"type": 4, "timestamp": t, "data": {"href": "https://a.example/",
+                                                    "width": 10 ** 9, "height": 1}},
+     "viewport_size"),
+], ids=["attributes", "depth", "integer", "timestamp", "viewport"])
+@pytest.mark.parametrize("at", [5, 100, 9_000])   # in the session's head, after it, a batch on
+def test_a_streamed_import_refuses_each_event_as_the_import_read_whole_does(store, tmp_path,
+                                                                             bad, code, at):
+    """The stream checks a batch of events at a time (`limits.checked_events`): each limit
+    refuses the event read as a stream by the same code, limit, message and place in the
+    input as read whole, and nothing is stored."""
+    from recorder.rrweb_io import EventStream
+    events = base() + [move(T0 + 10 + i) for i in range(at)] + [bad(T0 + 10 + at)] + \
+        [move(T0 + 20 + at + i) for i in range(5)]
+    whole = rejected(store, events, code, _limit_of(code))
+    f = tmp_path / "bad.json"
+    f.write_bytes(encode_json(events))
+    before = state(store)
+    with pytest.raises(LimitError) as info:
+        store.import_stream(EventStream(f))
+    assert (info.value.code, info.value.limit, info.value.index, str(info.value)) == \
+        (whole.code, whole.limit, whole.index, str(whole))
+    assert state(store) == before
+
+
+def _limit_of(code):
+    lim = Limits().for_import()
+    return {"too_many_attributes": lim.max_attributes, "attribute_depth": lim.max_depth,
+            "integer_out_of_range": 64, "timestamp_out_of_range": lim.max_future_ms,
+            "viewport_size": lim.max_viewport_px}[code]
+
+
+@pytest.mark.parametrize("n", [49, 50, 63, 64, 65, 100, 101, 8_300])
+def test_a_streamed_session_is_held_to_its_events_limit_at_the_event_that_passes_it(
+        tmp_path, n):
+    """The stream adds a session's events a run at a time once its head is placed
+    (`_StreamSession.add_all`): the limit still refuses at the event that passes it,
+    before the session's head is placed, as it is placed, after, and batches on."""
+    from recorder.rrweb_io import EventStream
+    cap = n - 1
+    events = base() + [move(T0 + 10 + i) for i in range(n - 2)]
+    f = tmp_path / "many.json"
+    f.write_bytes(encode_json(events))
+    with Store.open(tmp_path / "d", limits=Limits(max_session_events=cap)) as store:
+        with pytest.raises(LimitError) as info:
+            store.import_stream(EventStream(f))
+        assert (info.value.code, info.value.limit) == ("session_too_many_events", cap)
+        assert f"would hold {n:,} events" in str(info.value)
+        assert not list((tmp_path / "d").rglob("*.seg"))
+    with Store.open(tmp_path / "e", limits=Limits(max_session_events=n)) as store:
+        (done,) = store.import_stream(EventStream(f))
+        assert done.added == n
