@@ -689,15 +689,20 @@ class Echoes:
         in C: most events of a page hold no typed value."""
         if self._fading:
             self._fade(e.get("timestamp") if isinstance(e, dict) else None)
-        if not self._ready():
+        if not self._values:   # (`_ready` and `_may_hold` written out: called per event)
             return e
-        if self._in_json is not None:
+        if self._stale:
+            self._compile()
+        roots = self._in_json
+        if roots is not None:
             if raw is None:
                 try:
                     raw = encode_json(e)
                 except (msgspec.EncodeError, NestingTooDeep):
                     raw = None
-            if raw is not None and not self._may_hold(raw):
+            if raw is not None and not roots.in_text(raw) and not (
+                    self._in_rest is not None and MASK_BYTES in raw and
+                    self._in_rest.in_text(raw)):
                 return e
         sub = self._sub
 
