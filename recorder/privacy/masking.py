@@ -183,8 +183,12 @@ def box_sizes_only(data: Any) -> Any:
     if type(data) is not dict:
         return data
     changes = data.get("attributes")
-    if not changes or not any(type(a) is dict and is_box_change(a.get("attributes"))
-                              for a in changes):
+    if not changes:
+        return data
+    for a in changes:   # (a loop, not any() of a generator: called per mutation)
+        if type(a) is dict and is_box_change(a.get("attributes")):
+            break
+    else:
         return data
     kept = [{**a, "attributes": {k: v for k, v in a["attributes"].items() if k != "style"}}
             if type(a) is dict and is_box_change(a.get("attributes")) else a for a in changes]
