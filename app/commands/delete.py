@@ -25,7 +25,7 @@ from recorder.index import SessionInfo
 from recorder.moments import Unit, moment_text
 
 from ..cli import UserError, say_note, say_warning
-from ..thumbnails import session_thumbnails
+from recorder.thumbnail_cache import session_thumbnails
 from ._store import open_existing_store
 from ._words import count
 from .sessions import parse_since

@@ -38,7 +38,7 @@ from recorder.sessions import personal_data_in
 from recorder.store import Store, Stored
 
 from ..cli import UserError, say_error, say_note, say_warning
-from ..thumbnails import swept_after
+from recorder.thumbnail_cache import swept_after
 from ._progress import first_stage, next_stage, progress_bar
 from ._source import DEMO, rules_error
 from ._store import no_data_folder

@@ -20,7 +20,7 @@ from recorder.privacy.remask import remask_sessions, rules_of
 from recorder.store import INDEX_FILE
 
 from ..cli import UserError, say_note, say_warning
-from ..thumbnails import swept_after
+from recorder.thumbnail_cache import swept_after
 from ._words import count
 from ._store import open_existing_store
 from ._progress import advancing, event_total, progress_bar

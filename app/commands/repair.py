@@ -15,7 +15,7 @@ import msgspec
 from recorder.store import UNREFERENCED_DIR, LocalStore, RepairReport
 
 from ..cli import UserError
-from ..thumbnails import swept_after
+from recorder.thumbnail_cache import swept_after
 from ._store import no_data_folder
 from ._progress import progress_bar
 from ._words import count

@@ -12,7 +12,7 @@ from recorder.privacy import Rules
 from recorder.privacy.remask import RemaskResult, remask_sessions
 from recorder.store import Store
 
-from ..thumbnails import swept_after
+from recorder.thumbnail_cache import swept_after
 from ..window.jobs import ThreadJob
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 def paint(store, session_id: str, path: Path) -> None:
     from PySide6.QtCore import Qt
 
-    from app.thumbnails import (PAINT_SIZE, SIZE, first_meaningful_ms, frame_path,
-                                older_versions, writing_path)
+    from app.thumbnails import PAINT_SIZE, SIZE, first_meaningful_ms
+    from recorder.thumbnail_cache import frame_path, older_versions, writing_path
     from player.qt.standalone import screenshot
     from PySide6.QtGui import QImage
 

@@ -14,7 +14,7 @@ from PySide6.QtGui import QPixmap
 
 from recorder.store import LocalStore
 
-from ..thumbnails import remove_stale, thumbnail_path
+from recorder.thumbnail_cache import remove_stale, thumbnail_path
 
 KEPT_PIXMAPS = 400   # pictures kept in memory (the rest are read again from the cache)
 

@@ -45,6 +45,7 @@ from ..privacy.echoes import Echoes
 from ..privacy.remask import rescrub_session
 from ..sessions import clean_id
 from ..store import LocalStore
+from ..thumbnail_cache import remove_stale
 from .apps import APPS_FILE, AppError, Application, Applications, unreadable
 from . import compact
 from .wire import Batch, Status, WireError
@@ -366,6 +367,8 @@ class LiveIntake:
         done = self.store.compact_idle(now_ms, typed=self._typed)
         for sid in done:
             self._rescrub_visit(sid)
+        if done:   # the app's pictures of the versions rewritten (a value masked since) go
+            remove_stale(self.store.root, self.store.index.segment_files())
         with self._lock:
             for sid in done:
                 self._seen.pop(sid, None)

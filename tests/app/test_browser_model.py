@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.browser_model import DAY_MS, MINUTE_MS, Catalog, Column, Query, link_status
-from app.thumbnails import SETTLE_MS, first_meaningful_ms, older_versions, thumbnail_path
+from app.thumbnails import SETTLE_MS, first_meaningful_ms
+from recorder.thumbnail_cache import older_versions, thumbnail_path
 from player.links import link_in
 from recorder.store import AmbiguousId, Store
 
@@ -272,7 +273,7 @@ def test_in_memory_filter_agrees_with_the_index_query(tmp_path):
 
 
 def test_pictures_of_rewritten_and_deleted_sessions_are_stale(tmp_path):
-    from app.thumbnails import stale_thumbnails
+    from recorder.thumbnail_cache import stale_thumbnails
 
     with Store.open(tmp_path / "d") as store:
         fill(store)

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from app.cli import main as cli
-from app.thumbnails import (ABANDONED_AFTER_S, THUMBNAILS_DIR, frame_path, thumbnail_path,
-                            writing_path)
 from recorder.privacy.preview import html_to_events
 from recorder.store import Store
+from recorder.thumbnail_cache import (ABANDONED_AFTER_S, THUMBNAILS_DIR, frame_path,
+                                      thumbnail_path, writing_path)
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = 1_700_000_000_000

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.thumbnails import THUMBNAILS_DIR, thumbnail_path
+from recorder.thumbnail_cache import THUMBNAILS_DIR, thumbnail_path
 from recorder.store import UNREFERENCED_DIR, Store
 
 from terminal import replay_at_a_terminal

@@ -23,7 +23,7 @@ from app.privacy_workspace import PrivacyWorkspace
 from app.cli import main as cli
 from app.privacy_workspace.model import MARK, build_preview, read_subject
 from app.privacy_workspace.widget import NO_REVISIONS
-from app.thumbnails import thumbnail_path
+from recorder.thumbnail_cache import thumbnail_path
 from player.frame import build_frame
 from player.qt.standalone import dispose
 from recorder.privacy import DETECTORS, Level, Rule, Rules, masker_factory, parse_rules

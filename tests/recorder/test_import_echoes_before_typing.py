@@ -28,6 +28,7 @@ from recorder.privacy.preview import html_to_events
 from recorder.rrweb_io import EventStream, NotStreamable
 from recorder.sessions import INACTIVITY_MS
 from recorder.store import STREAM_BATCH, Store
+from recorder.thumbnail_cache import thumbnail_path
 from replay_tools.stored import hits, stored_bytes
 from tests.recorder.test_privacy_echoes import ALLOW, DEFAULT, ID, PAGE, T0, console, text, typed
 
@@ -555,11 +556,18 @@ def test_a_live_visit_shown_a_value_before_a_split_and_typed_after_it_is_masked_
     the visitor is away 16 minutes, comes back (a new session) and types it into a masked
     field. The first session was stored - and compacted, as `replay serve` compacts every
     minute - before the value was known; once the second goes quiet and is compacted, the
-    first is masked again with what it typed (`Store.rescrub`): its events, its facts (the
-    URL), every byte of the data folder."""
+    first is masked again with what it typed (`rescrub_session`): its events, its facts (the
+    URL), every byte of the data folder - the app's thumbnail of it as it was too."""
     data, apps, app, (live,) = _visit(tmp_path)
-    _shown_then_typed_live(tmp_path, live, app, compacted)
-    assert hits(stored_bytes(data), {"typed value": [SECRET]}) == []
+
+    def painted():   # the app's thumbnail of each session as stored then (it shows the coupon)
+        with Store.open(data) as s:
+            for info in s.sessions():
+                picture = thumbnail_path(data, info.id, [m.file for m in s.index.segments(info.id)])
+                picture.parent.mkdir(exist_ok=True)
+                picture.write_bytes(f"a picture showing {SECRET}".encode())
+    _shown_then_typed_live(tmp_path, live, app, compacted, before_last=painted)
+    assert hits(stored_bytes(data), {"typed value": [SECRET]}) == []   # the pictures too
     got = stored_events(data)
     assert "saved coupon: ***" in got and "Your coupon ***" in got and "coupon=***" in got
     live.store.close()
