@@ -2177,17 +2177,27 @@
     }
     this.sendPlugin(name, payload, timestamp);
   };
+  // a RUM payload's fields whose keys are the page's own data (strings.RUM_PAGE_DATA):
+  // Datadog's custom attributes and feature flags - scrubbed as its strings are
+  var RUM_PAGE_DATA = {context: 1, feature_flags: 1};
   R.sendPlugin = function (name, payload, timestamp) {
-    this.wrap({type: EV.PLUGIN, data: {plugin: name, payload: this.scrubAll(payload, 0)}, timestamp: timestamp});
+    var rum = name === "replay/rum@1";
+    // a plugin of the page's own (rrweb's interface): its keys are its data too
+    var ownKeys = !rum && name !== "rrweb/console@1" && name !== "rrweb/network@1";
+    this.wrap({type: EV.PLUGIN, data: {plugin: name, payload: this.scrubAll(payload, 0, false, ownKeys, rum)}, timestamp: timestamp});
   };
-  /* A plugin's payload, every string scrubbed but a kind field's word (KIND_FIELDS, KIND_VALUES). */
-  R.scrubAll = function (v, depth, name) {
+  /* A plugin's payload, every string scrubbed but a kind field's word (KIND_FIELDS,
+     KIND_VALUES); `keys`: its keys too (a page's data, strings._plugin_data_key). */
+  R.scrubAll = function (v, depth, name, keys, rum) {
     if (depth > 20) return v;
     if (typeof v === "string") return name && KIND_VALUES[v] === 1 ? v : this.P.scrub(v);
-    if (Array.isArray(v)) { var self = this; return v.map(function (x) { return self.scrubAll(x, depth + 1, name); }); }
+    if (Array.isArray(v)) { var self = this; return v.map(function (x) { return self.scrubAll(x, depth + 1, name, keys, rum); }); }
     if (v && typeof v === "object") {
       var out = {};
-      for (var k in v) out[k] = this.scrubAll(v[k], depth + 1, KIND_FIELDS[k] === 1);
+      for (var k in v) {
+        out[keys ? this.P.scrub(k) : k] = this.scrubAll(v[k], depth + 1, KIND_FIELDS[k] === 1,
+                                                        keys || (rum && RUM_PAGE_DATA[k] === 1), rum);
+      }
       return out;
     }
     return v;

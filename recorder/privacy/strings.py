@@ -220,6 +220,9 @@ class Kind(Enum):
 # where a key is the page's own data (a custom event's payload, a field the format does not
 # know), not a name the format, a plugin or the markup gives (`_where`'s places)
 _PAGE_KEY_PLACES = ("custom event", "unknown field", "unknown event type", "unknown source")
+# a RUM payload's fields whose keys are the page's own data too (`_plugin_data_key`; capture.js:
+# RUM_PAGE_DATA): Datadog's custom attributes and feature flags
+RUM_PAGE_DATA = frozenset({"context", "feature_flags"})
 _CSS_VALUES = frozenset({"stylesheet text", "attribute style", "attribute _cssText", "CSS rule",
                          "style declaration"})
 # a node's tag name and its doctype's names ("html": a doctype without it is quirks mode)
@@ -272,7 +275,8 @@ def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> K
     path = path_of(key, container, link)
     where = _where(event, path, is_key)
     if is_key:
-        return Kind.TEXT if where.startswith(_PAGE_KEY_PLACES) else Kind.NAME
+        return Kind.TEXT if where.startswith(_PAGE_KEY_PLACES) or _plugin_data_key(event, path) \
+            else Kind.NAME
     if where in _CSS_VALUES:
         return Kind.CSS
     if where in _NODE_NAMES or (where.startswith("attribute ") and
@@ -283,6 +287,21 @@ def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> K
         if field in KIND_FIELDS and container[key] in KIND_VALUES:
             return Kind.NAME
     return Kind.TEXT
+
+
+def _plugin_data_key(e: Any, path: list[tuple[Any, Any]]) -> bool:
+    """Whether a key in a plugin's payload is the page's own data, not a name the plugin
+    gives: every key of a plugin the format does not know, and a RUM payload's keys under
+    `RUM_PAGE_DATA` (Datadog's custom attributes, feature flags: `{"<what was searched>":
+    true}`)."""
+    d = e.get("data") if isinstance(e, dict) and e.get("type") == EventType.Plugin else None
+    keys = [k for k, _ in path]
+    if not isinstance(d, dict) or len(keys) < 3 or keys[:2] != ["data", "payload"]:
+        return False
+    plugin = d.get("plugin")
+    if plugin not in _PLUGIN_PLACES:
+        return True
+    return plugin == RUM_PLUGIN and any(k in RUM_PAGE_DATA for k in keys[2:-1])
 
 
 def _where(e: Any, path: list[tuple[Any, Any]], is_key: bool) -> str:

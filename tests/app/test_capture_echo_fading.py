@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
-from replay_tools.chromium import capturing_page, chromium_path  # noqa: E402
+from replay_tools.chromium import capture_script, capturing_page, chromium_path  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -93,3 +93,38 @@ def test_a_value_erased_back_to_then_replaced_stays_masked(chromium):
     finally:
         ctx.close()
     assert "Welcome ***" in texts and "johnsmith" not in texts, texts
+
+
+def test_a_plugin_payloads_keys_that_are_the_pages_data_lose_an_echo_in_the_page(chromium):
+    """As the recorder's pass does (strings._plugin_data_key): a value typed into a field,
+    then a key of a RUM payload's custom attributes (`context`) or feature flags, or any key
+    of a plugin of the page's own, is masked before it leaves the page; a RUM field's own
+    name stays."""
+    value = "Vortigaunt-5523"
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        page.set_content(PAGE)
+        page.add_script_tag(content=capture_script())
+        page.evaluate("""() => {
+            window.__out = []; window.__emit = {};
+            const plugin = name => ({name, options: {},
+                                     observer: cb => { window.__emit[name] = cb; return () => {}; }});
+            ReplayCapture.record({emit: e => window.__out.push(e),
+                                  plugins: [plugin("replay/rum@1"), plugin("acme/thing@1")]});
+        }""")
+        page.click("#code")
+        page.keyboard.type(value)
+        page.evaluate("""v => {
+            window.__emit["replay/rum@1"]({type: "action", context: {query: v, [v]: true,
+                                           nested: {[v]: [1]}}, feature_flags: {[v]: "on"}});
+            window.__emit["acme/thing@1"]({k: 1, [v]: [2]});
+        }""", value)
+        got = page.evaluate("() => window.__out.filter(e => e.type === 6).map(e => e.data)")
+    finally:
+        ctx.close()
+    rum = next(d["payload"] for d in got if d["plugin"] == "replay/rum@1")
+    own = next(d["payload"] for d in got if d["plugin"] == "acme/thing@1")
+    assert value not in json.dumps(got)
+    assert rum["context"] == {"query": "***", "***": True, "nested": {"***": [1]}}, rum
+    assert rum["feature_flags"] == {"***": "on"} and own == {"k": 1, "***": [2]}

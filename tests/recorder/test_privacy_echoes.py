@@ -700,7 +700,7 @@ def test_capture_js_holds_the_same_names_and_css_data():
     import re
 
     from recorder.privacy.echoes import CSS_DATA
-    from recorder.privacy.strings import KIND_FIELDS, KIND_VALUES, NAME_ATTRS
+    from recorder.privacy.strings import KIND_FIELDS, KIND_VALUES, NAME_ATTRS, RUM_PAGE_DATA
     capture = (Path(__file__).resolve().parents[2] / "assets" / "capture" / "capture.js").read_text()
 
     def keys(var: str) -> set[str]:
@@ -709,6 +709,7 @@ def test_capture_js_holds_the_same_names_and_css_data():
     assert keys("NAME_ATTRS") == NAME_ATTRS
     assert keys("KIND_FIELDS") == KIND_FIELDS
     assert keys("KIND_VALUES") == KIND_VALUES
+    assert keys("RUM_PAGE_DATA") == RUM_PAGE_DATA
     css = re.search(r"var CSS_DATA = /(.*)/gi;", capture).group(1)
     sample = ("""/* don't */ @media screen { a::after { content: "x \\" y"; b: url( /i.png ) } }"""
               """ .c { d: url("/(a)/b.png"); e: 'cut off""")
@@ -764,3 +765,26 @@ def test_css_that_ends_in_a_lone_backslash_is_searched_in_linear_time():
     t0 = time.process_time()
     assert len(CSS_DATA.findall(css)) >= 1
     assert time.process_time() - t0 < 5   # quadratic: hours; linear: milliseconds
+
+
+def test_a_plugin_payloads_keys_that_are_the_pages_data_lose_an_echo_its_field_names_not():
+    """A value typed into a masked field that the page then uses as a key - Datadog's custom
+    attributes (RUM `context`, nested too), its feature flags, any key of a plugin the format
+    does not know - is masked there as in a custom event's payload (they were stored in clear,
+    the values beside them masked); a RUM field's own name is the plugin's, never an echo."""
+    value = "Vortigaunt-5523"
+    got = json.loads(masked(DEFAULT, typed("coupon", value),
+                            rum({"type": "action", "context": {"query": value, value: True,
+                                                               "nested": {value: [1]}},
+                                 "feature_flags": {value: "on"}, "view": {"id": "v1"}}),
+                            {"type": 6, "timestamp": T0 + 50, "data": {
+                                "plugin": "acme/thing@1", "payload": {"k": 1, value: [2]}}}))
+    rum_payload, own = got[-2]["data"]["payload"], got[-1]["data"]["payload"]
+    assert value not in json.dumps(got[-2:])
+    assert rum_payload["context"] == {"query": "***", "***": True, "nested": {"***": [1]}}
+    assert rum_payload["feature_flags"] == {"***": "on"} and rum_payload["view"] == {"id": "v1"}
+    assert own == {"k": 1, "***": [2]}
+    # a field named as the search: the plugin's name for it stays
+    named = json.loads(masked(DEFAULT, typed("coupon", "context"),
+                              rum({"type": "action", "context": {"a": 1}})))
+    assert named[-1]["data"]["payload"]["context"] == {"a": 1}
