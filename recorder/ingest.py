@@ -327,7 +327,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             hint = session_id if k == 0 or not session_id \
                 else continued_id(session_id, evs[0]["timestamp"])
             sid, original = derive_session_id(evs, application=application, hint=hint,
-                                              key=id_key)
+                                              key=id_key, live=live)
             if original is None:   # a hashed id: the name it had before (compared only)
                 legacy_id = content_hashed_id(evs, application)
             else:   # its `sessionId`, which not every event carries: the hash it had before

@@ -164,8 +164,8 @@ def every_event_carries_id(events: Sequence[dict]) -> bool:
 
 
 def derive_session_id(events: Sequence[dict], *, application: str | None = None,
-                      hint: str | None = None, key: Callable[[], bytes] | None = None
-                      ) -> tuple[str, str | None]:
+                      hint: str | None = None, key: Callable[[], bytes] | None = None,
+                      live: bool = False) -> tuple[str, str | None]:
     """A session's id, derived deterministically so importing the same file twice finds
     the same session instead of duplicating it - and the id the recording gives it as it
     gives it (None: it gives none). Both importers (ingest.prepare, the streamed
@@ -177,9 +177,10 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
     `clean_id`), else a hash of the application and the shape of the session's first events
     (`hashed_session_id`: their types, times and sources identify a recording; hashing all
     of them would make a longer copy of the same recording a different session). `key`: the
-    data folder's secret an id holding personal data is hashed with (`stored_id`)."""
+    data folder's secret an id holding personal data is hashed with (`stored_id`); `live`:
+    a live visit's id, which the intake took (`stored_id`)."""
     own = recorded_session_id(events, hint=hint)
-    return (stored_id(own, key) if own is not None else
+    return (stored_id(own, key, live=live) if own is not None else
             hashed_session_id(events, application)), own
 
 
@@ -214,15 +215,19 @@ def with_id_as_stored(events: list, recorded_id: str, shown: str) -> list:
             else e for e in events]
 
 
-def stored_id(recorded_id: str, key: Callable[[], bytes] | None = None) -> str:
+def stored_id(recorded_id: str, key: Callable[[], bytes] | None = None, *,
+              live: bool = False) -> str:
     """The id a recording's own id is stored as: made safe (`clean_id`), or, when it holds
     personal data, a hash of it keyed with the data folder's secret (`key()`, asked only
     then; None: this process's own, `id_key.process_key`) - ids are file names, index keys
     and what exports and messages name, and no rule masks them, so personal data never
     becomes one; an unkeyed hash of an email would say whose session it is to anyone who
     hashes a list of emails. The detectors run whatever the rules say (a hashed id loses
-    nothing a replay shows)."""
-    if personal_data_in(recorded_id):
+    nothing a replay shows). `live`: a live visit's id, which the intake took - it refuses
+    one holding personal data (`personal_data_in(..., live=True)`) and keeps the rest as they
+    are, so every batch of the visit finds its session by it (a `t-4111111111111111`, a random
+    number that reads as a card's, was hashed here: the next batches found no session)."""
+    if personal_data_in(recorded_id, live=live):
         from .id_key import process_key
         return _personal_id(recorded_id, key() if key is not None else process_key())
     return clean_id(recorded_id)

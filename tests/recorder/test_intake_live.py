@@ -455,3 +455,40 @@ def test_compaction_removes_a_row_an_earlier_intake_stored_with_no_events(tmp_pa
     assert live.accept(app, Batch(session_id="v", batch_id="b", events=[
         _add(t0 + 1000, _ids(first)["list"], 900, "later")])) == ["v"]
     apps.close()
+
+
+@pytest.mark.parametrize("sid", ["t-4111111111111111", "visit_4111111111111111"])
+def test_a_visit_whose_random_id_reads_as_a_card_number_keeps_every_batch(tmp_path, sid):
+    """The intake takes an id of a prefix and random digits that reads, joined, as a card
+    number (about one in twenty do); the store hashed it as an import does one holding
+    personal data, so the visit's next batches found no session: a new page was refused
+    (503, for ever) and a batch of changes was answered 202 and stored nowhere. Each batch
+    now goes where the one before went - a page 30 s later, another after 17 quiet minutes
+    (the visit's next session), and a change on it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _token = apps.create("shop")
+    live = LiveIntake(Store.open(data), parse_rules(RULES))
+    t0 = int(time.time() * 1000) - 3_600_000
+
+    def page(ts):
+        events = html_to_events(PAGE, href="https://shop.example/")
+        for e in events:
+            e["timestamp"] = ts
+        return events
+    first = page(t0)
+    later = t0 + 30_000 + 17 * 60_000
+    sent = [first, page(t0 + 30_000), page(later), [_add(later + 5, _ids(first)["list"], 900,
+                                                        "added after")]]
+    stored_in = [live.accept(app, Batch(session_id=sid, events=events)) for events in sent]
+    assert stored_in[:2] == [[sid], [sid]], stored_in
+    (second,) = stored_in[2]
+    assert second.startswith(sid + ".") and stored_in[3] == [second]
+    with Store.open(data) as s:
+        counts = {i.id: i.record_count for i in s.sessions()}
+        added = json.dumps(list(s.session(second).events()))
+    assert counts == {sid: 2 * len(first), second: len(first) + 1}, counts
+    assert "added after" in added
+    live.store.close()
+    apps.close()
