@@ -221,7 +221,10 @@ def _har(src, out: Path, args) -> None:
 
     from recorder.har import har
     lo, hi, _ = _range(src, args)
-    doc = har(src.events(), start_ms=lo, end_ms=hi)
+    # no range asked: every request (one a recorder reported started after the session's
+    # last event - still running at its end - is one too)
+    doc = har(src.events(), start_ms=lo if args.start is not None else None,
+              end_ms=hi if args.end is not None else None)
     _text_out(out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
               f"{count(len(doc['log']['entries']), 'request')} of session {src.id}")
 

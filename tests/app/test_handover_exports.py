@@ -157,6 +157,29 @@ def test_har_carries_no_value_the_rules_scrub(tmp_path):
     assert {q["name"] for q in last["request"]["queryString"]} == {"token", "x"}
 
 
+def test_har_without_a_range_holds_a_request_still_running_at_the_sessions_end(tmp_path):
+    """rrweb's network plugin reports a request that started after the session's last event
+    (still running when recording stopped): no range asked, it is one of the HAR's entries
+    too - the export cut at the last event's time and wrote one of two requests."""
+    events = json.loads(DEMO.read_text())
+    last = events[-1]["timestamp"]
+    events.append({"type": 6, "timestamp": last, "data": {"plugin": "rrweb/network@1",
+                   "payload": {"requests": [
+                       {"name": "https://shop.example/api/cart", "method": "POST",
+                        "status": 200, "initiatorType": "fetch", "startTime": last,
+                        "endTime": last + 40},
+                       {"name": "https://shop.example/api/late", "method": "POST",
+                        "status": 200, "initiatorType": "xmlhttprequest",
+                        "startTime": last + 60, "endTime": last + 90}]}}})
+    rec = tmp_path / "rec.json"
+    rec.write_text(json.dumps(events))
+    out = tmp_path / "s.har"
+    p = _replay("export", str(rec), "-o", str(out), data=tmp_path / "d")
+    assert p.returncode == 0, p.stderr
+    urls = [e["request"]["url"] for e in json.loads(out.read_text())["log"]["entries"]]
+    assert urls[-2:] == ["https://shop.example/api/cart", "https://shop.example/api/late"], urls
+
+
 # --- clips ----------------------------------------------------------------------------------
 def _frames(path: Path) -> tuple[list[Image.Image], list[int]]:
     im = Image.open(path)
