@@ -691,6 +691,9 @@ _ADD_ITEM = ("parentId", "nextId", "node")
 _NODE_ID, _NODE_TAG, _NODE_ATTRS, _NODE_TEXT, _NODE_KIDS = (
     "id", "tagName", "attributes", "textContent", "childNodes")
 _TEXT_SHAPE = ("type", "textContent", "id")   # written as the generic walk would write it
+# the values of an item or node of these shapes are read into a list this long (compiled
+# without bounds checks: `_item_values`, `_as_shape` write one per key of the shape)
+_LONGEST_SHAPE = max(map(len, (_TEXT_ITEM, _ATTR_ITEM, _REMOVE_ITEM, _ADD_ITEM, _TEXT_SHAPE)))
 
 
 class _Refused(Exception):
@@ -784,7 +787,7 @@ class _Trees:
         # them for the compiled build (list and dict operations in C)
         st, last, big = self.streams, self._last, _BIG
         lo = -big
-        got = [None, None, None]   # each item's values, in its shape's order
+        got = [None] * _LONGEST_SHAPE   # each item's values, in its shape's order
         for k in keys:
             v = d[k]
             if k == "source":
@@ -878,7 +881,7 @@ class _Trees:
         shapes, strs, text_shape = self._shapes, self._strs, _TEXT_SHAPE
         prev = last[_S_NID]
         stack = roots[::-1]
-        got = [None, None, None]
+        got = [None] * _LONGEST_SHAPE
         while stack:
             n = stack.pop()
             if type(n) is not dict:
