@@ -294,6 +294,16 @@ def event_attribute_count(event: dict) -> int:
 
 
 # --- checking -----------------------------------------------------------------------
+def facts_pass(facts: JsonFacts, limits: Limits) -> bool:
+    """Whether an event's JSON facts (`jsonscan.scan_json` of a text within the size limit)
+    pass every per-event test `check_event` makes of them - nesting, a 64-bit integer's
+    digits, attributes: then nothing of the event is walked. The one statement of those
+    tests, for `check_event` and a streaming import's `checked_events` alike: a per-event
+    limit added to `check_event` goes here too, or no streamed event meets it."""
+    return facts.depth <= min(limits.max_depth, limits.max_dom_depth) and \
+        not facts.long_number and facts.colons <= limits.max_attributes
+
+
 def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits
                 ) -> JsonFacts | None:
     """Per-event limits. `encoded` is the event's JSON (its size on the wire). Returns what
@@ -308,6 +318,8 @@ def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits
     # brackets (or N nested ones), and more than N attributes need more than N colons.
     # Told by one compiled pass (jsonscan) where there is one, else by bytes methods.
     facts = scan_json(encoded)
+    if facts is not None and facts_pass(facts, limits):
+        return facts
     if facts is None:
         deep = encoded.count(b"{") + encoded.count(b"[") > limits.max_depth and \
             not nests_at_most(encoded, min(limits.max_depth, limits.max_dom_depth))
@@ -436,15 +448,13 @@ def checked_events(events: Iterable[tuple[int, dict]], now_ms: float, limits: Li
     append = out.append
     latest = now_ms + limits.max_future_ms
     inc, meta = _INCREMENTAL, _META
-    max_bytes, max_keys = limits.max_event_bytes, limits.max_attributes
-    deepest = min(limits.max_depth, limits.max_dom_depth)
+    max_bytes = limits.max_event_bytes
     for k, e in events:
         enc = encode_json(e)
         # check_event's own tests of the text's facts: an event none of them stops is
         # passed with them, the others are checked (and refused) as check_event says
         facts = scan_json(enc) if len(enc) <= max_bytes else None
-        if facts is None or facts.depth > deepest or facts.long_number or \
-                facts.colons > max_keys:
+        if facts is None or not facts_pass(facts, limits):
             facts = check_event(e, enc, k, limits)
         if not 0 <= e["timestamp"] <= latest:   # (check_timestamp's test: also NaN)
             check_timestamp(e, k, now_ms, limits)
