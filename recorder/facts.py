@@ -13,8 +13,7 @@ from typing import Any, Callable, Sequence
 
 import msgspec
 
-from .format import EventType
-from .semantics import _WANTED_SOURCES, ActionCounts, Reporter, Semantics
+from .semantics import ActionCounts, Reporter, Semantics
 
 _MAX_MESSAGE = 500
 
@@ -88,9 +87,6 @@ def derive_facts(events: Sequence[dict], user: dict | None = None, *,
     return r.facts()
 
 
-_INCREMENTAL = int(EventType.IncrementalSnapshot)
-
-
 class FactsReader:
     """`derive_facts` an event at a time (a streaming import never holds the session)."""
 
@@ -113,27 +109,18 @@ class FactsReader:
             self.sem.feed(e)
 
     def feed_all(self, events: Sequence[dict]) -> None:
-        """`feed` each of `events`, the bulk of a recording (mutations, mouse moves: nothing
-        for the semantics to read, as `Semantics.feed` returns at once) without a call each:
-        a streaming import's segment at a time."""
+        """`feed` each of `events` (a streaming import's segment at a time), the bulk of a
+        recording counted without a call each (`Semantics.feed_all`)."""
         start, end = self.start_ms, self.end_ms
-        sem = self.sem
-        feed, wanted, inc = sem.feed, _WANTED_SOURCES, _INCREMENTAL
         for e in events:
             ts = e["timestamp"]
             if ts < start:
                 start = ts
             if ts > end:
                 end = ts
-            if isinstance(e, dict):
-                if e.get("type") == inc:
-                    data = e.get("data")
-                    if isinstance(data, dict) and data.get("source") not in wanted:
-                        sem.fed += 1   # (Semantics.feed's count, and nothing else)
-                        continue
-                feed(e)
         self.start_ms, self.end_ms = start, end
         self.count += len(events)
+        self.sem.feed_all(e for e in events if isinstance(e, dict))
 
     @property
     def views(self) -> list[View]:

@@ -66,7 +66,7 @@ import enum
 import json
 import re
 from bisect import bisect_left, bisect_right
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 import msgspec
@@ -775,6 +775,18 @@ class Semantics(msgspec.Struct, kw_only=True):
                      if isinstance(v := getattr(self, f), (list, dict))})
 
     # --- reading -------------------------------------------------------------------------
+    def feed_all(self, events: Iterable[Raw]) -> None:
+        """`feed` each event; the bulk of a recording (mouse moves, mutations: what `feed`
+        returns at once for) counted without a call each."""
+        feed, inc, wanted = self.feed, EventType.IncrementalSnapshot, _WANTED_SOURCES
+        for e in events:
+            if e.get("type") == inc:
+                data = e.get("data")
+                if isinstance(data, dict) and data.get("source") not in wanted:
+                    self.fed += 1   # (all `feed` does with one)
+                    continue
+            feed(e)
+
     def feed(self, e: Raw, t: float | None = None, namer: Namer | None = None,
              in_text_field: Callable[[int], bool] | None = None) -> None:
         """Read one raw event. `t`: its time on the caller's clock (default: its timestamp
