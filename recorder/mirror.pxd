@@ -43,3 +43,29 @@ cpdef Node _node_of(list row)
 cpdef object _sibling(object v)
 @cython.locals(d=dict)
 cpdef object field(object item, object key)
+
+cdef long _ID_MAX
+cpdef bint _fits(object v)
+@cython.locals(k=object, v=object, c=object)
+cpdef bint _plain(Node n)
+cpdef object _string_no(object x, dict index, list strings)
+@cython.locals(buf=bytearray, j=Py_ssize_t, v="unsigned long")
+cpdef bytes _varints(list values)
+
+
+cdef class _Varints:
+    cdef bytes data
+    cdef const unsigned char *p
+    cdef Py_ssize_t i, end
+
+    cdef inline bint more(self)
+    @cython.locals(p="const unsigned char *", i=Py_ssize_t, b="unsigned char", v="unsigned long",
+                   shift=int)
+    cdef inline unsigned long next(self)
+
+
+@cython.locals(index=dict, strings=list, out=list, rare=list, n=Node, attrs=dict, kids=list)
+cpdef list _dump_nodes(dict nodes)
+@cython.locals(r=_Varints, nodes=dict, k="unsigned long", j="unsigned long", n=Node, attrs=dict,
+               kids=list)
+cpdef dict _load_nodes(list strings, bytes stream, list rare)
