@@ -12,8 +12,6 @@ counted in `warnings`.
 from __future__ import annotations
 
 import re
-import sys
-from array import array
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
