@@ -21,8 +21,9 @@ class IndexExport(msgspec.Struct, frozen=True):
     cp_t: list[float]
     cp_blob: list[bytes]
     # (times as float64 bytes, weights as uint16 bytes, the block's blob, where each of its
-    # events ends as uint32 bytes: player.event_block)
-    blocks: list[tuple[bytes, bytes, bytes | None, bytes]]
+    # events ends as uint32 bytes, where its frames end as uint32 bytes: player.event_block,
+    # Block.to_export)
+    blocks: list[tuple[bytes, bytes, bytes | None, bytes, bytes]]
     full_snapshot_t: list[float]
     seg_first_event: list[int]
     warnings: dict[str, int]

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 KEYFRAMES = "keyframes"   # the derived blob's name in the store
 # The export's layout (player.index_export): bump when it changes.
-EXPORT_VERSION = 2   # 2: each block with its events' ends
+EXPORT_VERSION = 3   # 2: each block with its events' ends; 3: and its frames
 # The code an index is built by: its checkpoints (the mirror), blocks, timeline (semantics,
 # steps) and their encoding. An index built by other code - another release, a fix to how
 # an action is named - may decode and still differ from what this code builds: never used.

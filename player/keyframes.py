@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import threading
 import warnings
-from array import array
 from bisect import bisect_right
 from collections import Counter
 from itertools import islice
@@ -312,8 +311,7 @@ class KeyframeIndex:
         return encode_export(IndexExport(
             start_ms=self.start_ms, t_last=self.t_last, events_seen=self.events_seen,
             dom_events=self.dom_events, cp_t=self.cp_t, cp_blob=self.cp_blob,
-            blocks=[(b.times.tobytes(), b.weights.tobytes(), b.blob,
-                     b.ends.tobytes() if b.ends is not None else b"") for b in self.blocks],
+            blocks=[b.to_export() for b in self.blocks],
             full_snapshot_t=self.full_snapshot_t, seg_first_event=self.seg_first_event,
             warnings=dict(self.warnings), checkpoint_bytes=self.checkpoint_bytes,
             block_bytes=self.block_bytes,
@@ -333,13 +331,7 @@ class KeyframeIndex:
         with self._cache_lock:
             self._seg_cache = []   # make room first: the index serves everything from now on
         with no_gc():
-            blocks = []
-            for raw, raw_weights, b, raw_ends in d.blocks:
-                times, weights, ends = array("d"), array("H"), array("I")
-                times.frombytes(raw)
-                weights.frombytes(raw_weights)
-                ends.frombytes(raw_ends)
-                blocks.append(Block(times, weights, b, ends))
+            blocks = [Block.from_export(t) for t in d.blocks]
             tb = TimelineBuilder.from_bytes(d.tb) if d.has_timeline() else None
         with self.lock:
             self.start_ms, self.t_last = d.start_ms, d.t_last

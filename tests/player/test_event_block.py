@@ -17,13 +17,13 @@ _json = st.recursive(
 _events = st.lists(st.dictionaries(st.text(max_size=8), _json, max_size=5), max_size=40)
 
 
-def _closed(events: list) -> Block:
+def _closed(events: list, frame_bytes: int | None = None) -> Block:
     b = Block.open()
     for i, e in enumerate(events):
         b.times.append(float(i))
         b.weights.append(1)
         b.events.append(e)
-    assert b.close()
+    assert b.close() if frame_bytes is None else b.close(frame_bytes)
     return b
 
 
@@ -34,6 +34,42 @@ def test_closed_block_gives_back_all_or_the_first_n(events, n):
     assert b.events is None
     assert b.decode() == events
     assert b.decode(n) == events[:n]
+
+
+@settings(max_examples=150, deadline=None)
+@given(_events, st.integers(0, 45), st.integers(1, 200))
+def test_a_block_in_frames_gives_back_all_or_the_first_n(events, n, frame_bytes):
+    b = _closed(events, frame_bytes)
+    assert b.decode() == events
+    assert b.decode(n) == events[:n]
+    back = Block.from_export(b.to_export())   # as a worker hands it over
+    assert back.decode() == events and back.decode(n) == events[:n]
+    assert back.payload() == b.payload()
+
+
+def test_the_first_n_events_decompress_only_their_frames():
+    events = [{"type": 3, "data": {"n": i, "text": "x" * 100}} for i in range(40)]
+    b = _closed(events, 1000)
+    frames = b.frames
+    assert len(frames) >= 4   # (events through, end) pairs: several frames
+    through, end = frames[0], frames[1]
+    # every frame after the first broken: the first frame's events still decode
+    b.blob = b.blob[:end] + b"\0" * (len(b.blob) - end)
+    assert b.decode(through) == events[:through]
+    try:
+        b.decode(through + 1)
+    except Exception:
+        pass
+    else:
+        raise AssertionError("a broken frame decoded")
+
+
+def test_a_block_of_one_frame_has_no_frame_table():
+    """(also a block as an index kept before frames had it: the whole blob one frame)"""
+    events = [{"a": i} for i in range(10)]
+    b = _closed(events)
+    assert not b.frames and b.decode(3) == events[:3]
+    assert decompress(b.blob) == b.payload()
 
 
 @given(st.integers(0, 70_000))

@@ -131,9 +131,11 @@ def test_a_followed_live_session_and_extra_rules_neither_use_nor_keep_one(tmp_pa
 def _stored_bytes(export) -> bytes:
     """Everything a kept index holds, decompressed: checkpoints, event blocks, timeline."""
     from player.checkpoint_codec import decompress
+    from player.event_block import Block
 
     return b"".join([*(decompress(c) for c in export.cp_blob),
-                     *(decompress(b) for _, _, b, _ in export.blocks if b), bytes(export.tb)])
+                     *(Block.from_export(b).payload() for b in export.blocks),
+                     bytes(export.tb)])
 
 
 def _build_and_keep(st, sid) -> None:
@@ -165,3 +167,24 @@ def test_a_remask_leaves_nothing_of_what_it_masks_in_a_kept_index(tmp_path):
         with st.session(sid) as reader:
             held = _stored_bytes(stored_index(reader, DEFAULT_INTERVAL))
         assert b"Order 4711" in held and b"Ada" not in held and b"Lovelace" not in held
+
+
+def test_a_kept_index_of_the_export_before_block_frames_is_built_again(tmp_path):
+    """Export version 2 (a block without its frames: player.event_block) kept even under
+    this version's key does not decode as this one: dropped, and the index built anew."""
+    import msgspec
+
+    from player.checkpoint_codec import compress, decompress
+
+    events = _events()
+    old = msgspec.msgpack.decode(decompress(_export_of(events)))
+    old["blocks"] = [b[:4] for b in old["blocks"]]
+    with Store.open(tmp_path / "data") as st:
+        (sid,) = st.ingest(events)
+        with st.session(sid) as reader:
+            assert st.keep_derived(reader, KEYFRAMES, params(DEFAULT_INTERVAL),
+                                   compress(msgspec.msgpack.encode(old)))
+            assert stored_index(reader, DEFAULT_INTERVAL) is None
+        assert not _kept_file(st, sid).exists()
+        r = Replayer(st.session(sid), mode="eager")
+        assert r.ready and r.index.events_seen == len(events)
