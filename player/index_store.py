@@ -34,8 +34,9 @@ EXPORT_VERSION = 3   # 2: each block with its events' ends; 3: and its frames
 # The code an index is built by: its checkpoints (the mirror), blocks, timeline (semantics,
 # steps) and their encoding. An index built by other code - another release, a fix to how
 # an action is named - may decode and still differ from what this code builds: never used.
-BUILT_BY = ("player.keyframes", "player.event_block", "player.timeline", "player.index_export",
-            "player.checkpoint_codec", "recorder.mirror", "recorder.semantics",
+BUILT_BY = ("player.keyframes", "player.keyframe_build", "player.keyframe_transfer",
+            "player.keyframe_ahead", "player.event_block", "player.timeline",
+            "player.index_export", "player.checkpoint_codec", "recorder.mirror", "recorder.semantics",
             "recorder.steps", "recorder.format", "recorder.media",
             "recorder.privacy.masking")   # (box_sizes_only: what the index's mirror takes)
 _UNREADABLE = (msgspec.DecodeError, msgspec.ValidationError, zstandard.ZstdError, ValueError)

@@ -1,0 +1,78 @@
+"""Handing a keyframe index over: a worker process builds it (player.index_worker) and
+writes `export()`; the player takes it over with `load_export` / `take_export` (the
+layout: player.index_export; each block's: player.event_block's Block.to_export).
+
+`IndexTransfer` is KeyframeIndex's transfer part: it works on the index's own state."""
+from __future__ import annotations
+
+from collections import Counter
+
+import msgspec
+
+from recorder.format import no_gc
+from recorder.mirror import Mirror
+
+from .event_block import Block
+from .index_export import NIL, IndexExport, decode_export, encode_export
+from .timeline import TimelineBuilder
+
+
+class IndexTransfer:
+    """export / load_export / take_export of a finished index; mixed into KeyframeIndex."""
+
+    def export(self) -> bytes:
+        """The finished index as bytes (see `load_export`)."""
+        assert self.done
+        return encode_export(IndexExport(
+            start_ms=self.start_ms, t_last=self.t_last, events_seen=self.events_seen,
+            dom_events=self.dom_events, cp_t=self.cp_t, cp_blob=self.cp_blob,
+            blocks=[b.to_export() for b in self.blocks],
+            full_snapshot_t=self.full_snapshot_t, seg_first_event=self.seg_first_event,
+            warnings=dict(self.warnings), checkpoint_bytes=self.checkpoint_bytes,
+            block_bytes=self.block_bytes,
+            tb=msgspec.Raw(self._tb.to_bytes()) if self._tb is not None else NIL,
+            features_t=self.features_t, features=self.features))
+
+    def load_export(self, blob: bytes) -> None:
+        """Take over an index a worker built for the same source (replaces any progress
+        made here meanwhile)."""
+        with no_gc():
+            d = decode_export(blob)
+        self.take_export(d)
+
+    def take_export(self, d: IndexExport) -> None:
+        """`load_export` of an export decoded already (`decode_export`): its compressed
+        bytes need not be held while it is taken over."""
+        with self._cache_lock:
+            self._seg_cache = []   # make room first: the index serves everything from now on
+        with no_gc():
+            blocks = [Block.from_export(t) for t in d.blocks]
+            tb = TimelineBuilder.from_bytes(d.tb) if d.has_timeline() else None
+        with self.lock:
+            self.start_ms, self.t_last = d.start_ms, d.t_last
+            self.events_seen, self.dom_events = d.events_seen, d.dom_events
+            self.cp_t, self.cp_blob, self.blocks = d.cp_t, d.cp_blob, blocks
+            self.full_snapshot_t, self.seg_first_event = d.full_snapshot_t, d.seg_first_event
+            self.features_t, self.features = d.features_t, d.features
+            self.warnings = Counter(d.warnings)
+            self.checkpoint_bytes, self.block_bytes = d.checkpoint_bytes, d.block_bytes
+            self._tb = tb
+            self._pending = None
+            self._resume = None
+            self._next_seg = len(self.segments)
+            self.mirror = Mirror()   # the working state is the worker's now
+            self.done = True
+            self.covered = float("inf")
+            self._seg_cache = []
+            if self._want_timeline:
+                self._timeline = (tb or TimelineBuilder(self.start_ms or 0)).build(
+                    self.duration_ms, final=True)
+
+    def release_pending(self) -> None:
+        """Drop the segment the indexer is in the middle of (read again from where it
+        stopped if indexing goes on here): a worker process is building the index
+        meanwhile. Only its events taken so far were built."""
+        with self.lock:
+            if self._pending is not None:
+                self._resume = self._next_seg - 1
+                self._pending = None
