@@ -23,6 +23,9 @@ it, one after another in `blob` (each a zstd frame of its own): decompressing a 
 block's 70 kB to take its first 8 events was a fifth of a seek on the real recording.
 `frames` says where each frame but the last ends: (events through it, its end in `blob`)
 pairs, as uint32; a block of one frame has none.
+
+An open block encodes each event as it is added (`add`), so its payload is ready when it
+closes and each event's size is known as it comes.
 """
 from __future__ import annotations
 
@@ -61,6 +64,10 @@ class Block(msgspec.Struct):
     ends: array | None = None          # where each event ends in that (uint32 "I")
     events: list | None = None         # while still open
     frames: array | None = None        # where each frame but the last ends (uint32 pairs)
+    # while open: the events encoded so far, where each ends, whether one was repaired
+    _body: bytearray = msgspec.field(default_factory=bytearray)
+    _ends: array = msgspec.field(default_factory=lambda: array("I"))
+    _repaired: bool = False
 
     @classmethod
     def open(cls) -> "Block":
@@ -82,24 +89,38 @@ class Block(msgspec.Struct):
         frames.frombytes(raw_frames)
         return cls(times, weights, blob, ends, frames=frames)
 
+    def add(self, t: float, weight: int, event: Raw) -> int:
+        """Append an event to an open block (encoded now: its size is known as it comes);
+        its size in bytes. An event whose text holds lone surrogates (as Python's json
+        lets into events) is kept with those replaced by U+FFFD (`close` says so)."""
+        body = self._body
+        start = len(body)
+        try:
+            encode_msgpack_into(event, body)
+        except UnicodeEncodeError:
+            del body[start:]
+            self._repaired = True
+            event = replace_lone_surrogates(event)
+            encode_msgpack_into(event, body)
+        self._ends.append(len(body))
+        self.times.append(t)
+        self.weights.append(weight)
+        self.events.append(event)
+        return len(body) - start
+
     def close(self, frame_bytes: int = FRAME_BYTES) -> bool:
         """Compress the events (an open block; nothing to do for a closed one). False when
-        an event's text held lone surrogates (as Python's json lets into events): those
-        are replaced by U+FFFD, and the caller counts the repair."""
-        events = self.events
-        if events is None:
+        an event's text held lone surrogates (replaced: `add`), for the caller to count."""
+        if self.events is None:
             return True
-        clean = True
-        if events:
-            try:
-                body, ends = _encode_each(events)
-            except UnicodeEncodeError:
-                clean = False
-                body, ends = _encode_each(replace_lone_surrogates(events))
-            self.blob, self.frames = _compress_frames(body, ends, frame_bytes)
-            self.ends = ends
+        if self.events:
+            assert len(self._ends) == len(self.events), "events put in without `add`"
+            self.blob, self.frames = _compress_frames(bytes(self._body), self._ends,
+                                                      frame_bytes)
+            self.ends = self._ends
         self.events = None
-        return clean
+        self._body = bytearray()
+        return not self._repaired
 
     def decode(self, n: int | None = None) -> list[Raw]:
         """The block's events, or its first n (decoding only those)."""
@@ -159,11 +180,3 @@ def _compress_frames(body: bytes, ends: array, frame_bytes: int) -> tuple[bytes,
             start = end
     parts.append(compress(view[start:]))
     return (parts[0] if len(parts) == 1 else b"".join(parts)), frames
-
-
-def _encode_each(events: list[Raw]) -> tuple[bytes, array]:
-    body, ends = bytearray(), array("I")
-    for e in events:
-        encode_msgpack_into(e, body)
-        ends.append(len(body))
-    return bytes(body), ends

@@ -72,6 +72,8 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
         self.covered = -1.0             # every event with time <= covered has been indexed
         self.done = False
         self._since = 0
+        self.extra_bytes = 0            # of the checkpoints after heavy events (keyframe_build)
+        self._last_cp_bytes = 0         # of the last checkpoint
         self._next_seg = 0
         # the segment being indexed: its events as they are decoded (`iter_segment`), how
         # many were taken and how many it holds

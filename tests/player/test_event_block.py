@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from player.checkpoint_codec import compress, decompress
 from player.event_block import Block, array_header
-from recorder.format import decode_msgpack
+from recorder.format import decode_msgpack, encode_msgpack
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1) | st.floats(allow_nan=False)
@@ -20,9 +20,7 @@ _events = st.lists(st.dictionaries(st.text(max_size=8), _json, max_size=5), max_
 def _closed(events: list, frame_bytes: int | None = None) -> Block:
     b = Block.open()
     for i, e in enumerate(events):
-        b.times.append(float(i))
-        b.weights.append(1)
-        b.events.append(e)
+        b.add(float(i), 1, e)
     assert b.close() if frame_bytes is None else b.close(frame_bytes)
     return b
 
@@ -96,16 +94,18 @@ def test_the_first_n_events_are_decoded_without_reading_the_rest():
 
 def test_an_open_block_hands_out_a_copy_of_its_first_events():
     b = Block.open()
-    b.events.extend([{"a": 1}, {"a": 2}, {"a": 3}])
+    for i in (1, 2, 3):
+        b.add(float(i), 1, {"a": i})
     first = b.decode(2)
-    b.events.append({"a": 4})
+    b.add(4.0, 1, {"a": 4})
     first.append("mine")
     assert b.decode() == [{"a": 1}, {"a": 2}, {"a": 3}, {"a": 4}]
 
 
 def test_lone_surrogates_are_replaced_and_reported():
     b = Block.open()
-    b.events.extend([{"text": "ok"}, {"text": "bad \ud800 one"}])
+    assert b.add(0.0, 1, {"text": "ok"}) == len(encode_msgpack({"text": "ok"}))
+    b.add(1.0, 1, {"text": "bad \ud800 one"})
     assert b.close() is False
     assert b.decode() == [{"text": "ok"}, {"text": "bad \ufffd one"}]
     assert b.decode(1) == [{"text": "ok"}]

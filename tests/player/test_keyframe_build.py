@@ -1,0 +1,70 @@
+"""player.keyframe_build: besides every `interval` operations and each full snapshot, a
+checkpoint comes right after a heavy event (a page re-rendered), within a share of the
+event blocks' bytes - and the index still equals a naive replay at every moment."""
+from __future__ import annotations
+
+from player.keyframe_build import EXTRA_SHARE, HEAVY
+from player.keyframes import KeyframeIndex
+from player.replayer import naive_state_at
+from recorder.source import ListSource
+
+START = 1_700_000_000_000
+
+
+def _recording(heavy_at: list[int], n: int = 400) -> list[dict]:
+    """A page, then n events: a text change each, or (at the positions in `heavy_at`) a
+    list of HEAVY + 8 items replacing the last one."""
+    body = {"type": 2, "id": 4, "tagName": "body", "attributes": {}, "childNodes": [
+        {"type": 3, "id": 5, "textContent": "0"}]}
+    snap = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 3, "tagName": "html", "attributes": {}, "childNodes": [body]}]}
+    events = [{"type": 4, "timestamp": START, "data": {"href": "https://x.test/", "width": 800,
+                                                         "height": 600}},
+              {"type": 2, "timestamp": START + 1, "data": {"node": snap}}]
+    next_id, last_list = 100, None
+    for i in range(n):
+        t = START + 10 + 10 * i
+        if i in heavy_at:
+            ul = next_id
+            items = [{"parentId": ul, "nextId": None, "node": {
+                "type": 2, "id": ul + 1 + k, "tagName": "li", "attributes": {"class": f"r{i}"},
+                "childNodes": []}} for k in range(HEAVY + 8)]
+            adds = [{"parentId": 4, "nextId": None, "node": {
+                "type": 2, "id": ul, "tagName": "ul", "attributes": {}, "childNodes": []}}]
+            data = {"source": 0, "texts": [], "attributes": [], "adds": adds + items,
+                    "removes": [{"parentId": 4, "id": last_list}] if last_list else []}
+            next_id += HEAVY + 10
+            last_list = ul
+        else:
+            data = {"source": 0, "texts": [{"id": 5, "value": f"text {i} " + "x" * 200}],
+                    "attributes": [], "removes": [], "adds": []}
+        events.append({"type": 3, "timestamp": t, "data": data})
+    return events
+
+
+def _key(m) -> list:
+    return [m.to_serialized(), sorted(m.nodes)]
+
+
+def test_a_checkpoint_follows_a_heavy_event_and_seeks_still_equal_a_replay():
+    events = _recording(heavy_at=[150, 300])
+    ix = KeyframeIndex(ListSource(events), timeline=False)
+    ix.finish()
+    heavy_t = [e["timestamp"] - START for e in (events[152], events[302])]
+    assert all(t in ix.cp_t for t in heavy_t)   # right after each heavy event
+    assert 0 < ix.extra_bytes <= EXTRA_SHARE * ix.block_bytes
+    for e in events[::7] + events[150:156] + events[300:306]:
+        t = e["timestamp"] - START
+        assert _key(ix.state_at(t)) == _key(naive_state_at(events, t))
+
+
+def test_extra_checkpoints_stay_within_their_share():
+    """A page re-rendered at every event: far fewer extra checkpoints than heavy events,
+    their bytes within the share of the blocks'."""
+    events = _recording(heavy_at=list(range(0, 400, 2)))
+    ix = KeyframeIndex(ListSource(events), timeline=False)
+    ix.finish()
+    assert ix.extra_bytes <= EXTRA_SHARE * ix.block_bytes
+    assert 1 < len(ix.cp_t) < 200
+    t = events[-1]["timestamp"] - START
+    assert _key(ix.state_at(t)) == _key(naive_state_at(events, t))
