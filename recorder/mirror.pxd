@@ -3,6 +3,12 @@
 # a build, mirror.py runs as plain Python. See setup.py.
 cimport cython
 
+cdef extern from *:
+    """
+    static CYTHON_INLINE void replay_gc_untrack(PyObject *o) { PyObject_GC_UnTrack(o); }
+    """
+    void _gc_untrack "replay_gc_untrack"(object o)
+
 
 cdef class Node:
     cdef public object id, type, tag, text, parent
