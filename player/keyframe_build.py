@@ -1,7 +1,7 @@
 """Building the keyframe index (player.keyframes): one streaming pass over the recording
 (segment by segment, lazily decoded) applies every DOM-changing event to a working mirror,
 feeds every event to the timeline builder, and every `interval` operations (and right
-after each full snapshot, and after a heavy event: HEAVY) stores
+after each full snapshot, and a few more: HEAVY) stores
 - a checkpoint: `Mirror.dump()` compressed (player.checkpoint_codec), and
 - the DOM-changing events since the previous checkpoint as one block (player.event_block;
   mouse moves, logs and the like are not kept: the timeline holds what is needed of them).
@@ -33,12 +33,17 @@ Raw = dict[str, Any]
 _INTERACTION = int(IncrementalSource.MouseInteraction)
 DEFAULT_INTERVAL = 1000   # DOM operations between checkpoints
 MAX_WEIGHT = 0xFFFF       # an event's weight is kept up to this (a block's "H" array)
-# A checkpoint also right after an event of HEAVY operations or more (a page re-rendered:
-# on the real recording a 132-node add, 13 kB, was 0.16 ms of a 0.36 ms seek after it),
-# while such extra checkpoints' bytes stay within EXTRA_SHARE of the event blocks' (so a
-# page re-rendered many times a second cannot multiply the index's memory).
+# Extra checkpoints, before `interval` operations: right after an event of HEAVY operations
+# or more (a page re-rendered: on the real recording a 132-node add, 13 kB, was 0.16 ms of
+# a 0.36 ms seek after it), or once MANY_EVENTS events followed the last checkpoint (typing:
+# 76 input events after one were half of a 0.16 ms seek) - while such extra checkpoints'
+# bytes (compressed) stay within EXTRA_SHARE of the DOM-changing events' own (encoded), so a
+# page re-rendered many times a second cannot multiply the index's memory. Chosen on the
+# real recording's random seeks: p50 0.42 -> 0.17 ms, for 25% more checkpoint bytes (the
+# share is not reached there: 8.0 of 8.8 MB).
 HEAVY = 32
-EXTRA_SHARE = 1.0
+MANY_EVENTS = 64
+EXTRA_SHARE = 0.4
 FIRST_STEP = 64           # events indexed at a time until the first full snapshot is in
 
 def _weight(e: Raw) -> int:
@@ -143,7 +148,7 @@ class IndexBuilding:
                 if full:
                     self.full_snapshot_t.append(t)
                 w = _weight(e)
-                block.add(t, min(w, MAX_WEIGHT), e)
+                self.event_bytes += block.add(t, min(w, MAX_WEIGHT), e)
                 self._since += w
                 if full or self._since >= self.interval:
                     self._checkpoint(t)
@@ -177,9 +182,10 @@ class IndexBuilding:
 
     def _worth_one_more(self, w: int) -> bool:
         """A checkpoint before `interval` is reached, right after an event of weight `w`:
-        a heavy one, within the extra checkpoints' share (see HEAVY)."""
-        return (w >= HEAVY
-                and self.extra_bytes + self._last_cp_bytes < EXTRA_SHARE * self.block_bytes)
+        a heavy one, or the MANY_EVENTS-th since the last, within the extra checkpoints'
+        share (see HEAVY)."""
+        return ((w >= HEAVY or len(self.blocks[-1].times) >= MANY_EVENTS)
+                and self.extra_bytes + self._last_cp_bytes < EXTRA_SHARE * self.event_bytes)
 
     def _checkpoint(self, t: float, extra: bool = False) -> None:
         self._close_block()

@@ -74,6 +74,7 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
         self._since = 0
         self.extra_bytes = 0            # of the checkpoints after heavy events (keyframe_build)
         self._last_cp_bytes = 0         # of the last checkpoint
+        self.event_bytes = 0            # of the DOM-changing events, encoded (uncompressed)
         self._next_seg = 0
         # the segment being indexed: its events as they are decoded (`iter_segment`), how
         # many were taken and how many it holds

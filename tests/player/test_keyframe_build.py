@@ -1,9 +1,9 @@
 """player.keyframe_build: besides every `interval` operations and each full snapshot, a
-checkpoint comes right after a heavy event (a page re-rendered), within a share of the
-event blocks' bytes - and the index still equals a naive replay at every moment."""
+checkpoint comes right after a heavy event (a page re-rendered) or many events, within a
+share of the events' bytes - and the index still equals a naive replay at every moment."""
 from __future__ import annotations
 
-from player.keyframe_build import EXTRA_SHARE, HEAVY
+from player.keyframe_build import EXTRA_SHARE, HEAVY, MANY_EVENTS
 from player.keyframes import KeyframeIndex
 from player.replayer import naive_state_at
 from recorder.source import ListSource
@@ -11,11 +11,13 @@ from recorder.source import ListSource
 START = 1_700_000_000_000
 
 
-def _recording(heavy_at: list[int], n: int = 400) -> list[dict]:
-    """A page, then n events: a text change each, or (at the positions in `heavy_at`) a
-    list of HEAVY + 8 items replacing the last one."""
+def _recording(heavy_at: list[int], n: int = 400, static: int = 0) -> list[dict]:
+    """A page (with `static` more paragraphs), then n events: a text change each, or (at
+    the positions in `heavy_at`) a list of HEAVY + 8 items replacing the last one."""
     body = {"type": 2, "id": 4, "tagName": "body", "attributes": {}, "childNodes": [
-        {"type": 3, "id": 5, "textContent": "0"}]}
+        {"type": 3, "id": 5, "textContent": "0"}] + [
+        {"type": 2, "id": 100_000 + k, "tagName": "p", "attributes": {"title": f"p{k}" * 20},
+         "childNodes": []} for k in range(static)]}
     snap = {"type": 0, "id": 1, "childNodes": [
         {"type": 2, "id": 3, "tagName": "html", "attributes": {}, "childNodes": [body]}]}
     events = [{"type": 4, "timestamp": START, "data": {"href": "https://x.test/", "width": 800,
@@ -52,19 +54,31 @@ def test_a_checkpoint_follows_a_heavy_event_and_seeks_still_equal_a_replay():
     ix.finish()
     heavy_t = [e["timestamp"] - START for e in (events[152], events[302])]
     assert all(t in ix.cp_t for t in heavy_t)   # right after each heavy event
-    assert 0 < ix.extra_bytes <= EXTRA_SHARE * ix.block_bytes
+    assert 0 < ix.extra_bytes <= EXTRA_SHARE * ix.event_bytes
     for e in events[::7] + events[150:156] + events[300:306]:
         t = e["timestamp"] - START
         assert _key(ix.state_at(t)) == _key(naive_state_at(events, t))
 
 
 def test_extra_checkpoints_stay_within_their_share():
-    """A page re-rendered at every event: far fewer extra checkpoints than heavy events,
-    their bytes within the share of the blocks'."""
-    events = _recording(heavy_at=list(range(0, 400, 2)))
+    """A big page partly re-rendered at every other event: far fewer extra checkpoints than
+    heavy events, their bytes within the share of the events'."""
+    events = _recording(heavy_at=list(range(0, 400, 2)), static=2000)
     ix = KeyframeIndex(ListSource(events), timeline=False)
     ix.finish()
-    assert ix.extra_bytes <= EXTRA_SHARE * ix.block_bytes
+    assert ix.extra_bytes <= EXTRA_SHARE * ix.event_bytes
     assert 1 < len(ix.cp_t) < 200
     t = events[-1]["timestamp"] - START
     assert _key(ix.state_at(t)) == _key(naive_state_at(events, t))
+
+
+def test_a_checkpoint_follows_many_events():
+    events = _recording(heavy_at=[], n=MANY_EVENTS * 3)
+    ix = KeyframeIndex(ListSource(events), timeline=False)
+    ix.finish()
+    # no block holds more than MANY_EVENTS events (each text change is small)
+    assert max(len(b.times) for b in ix.blocks) <= MANY_EVENTS
+    assert len(ix.cp_t) >= 4
+    for e in events[::5]:
+        t = e["timestamp"] - START
+        assert _key(ix.state_at(t)) == _key(naive_state_at(events, t))
