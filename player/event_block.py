@@ -137,7 +137,6 @@ class Block(msgspec.Struct):
             raise ValueError(f"event block decoded {len(got)} events, not {k}")
         return got
 
-
     def payload(self, k: int | None = None) -> bytes:
         """A closed block's decompressed payload: whole, or at least up to the end of its
         event k-1 (only the frames up to it are decompressed)."""
