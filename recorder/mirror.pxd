@@ -67,7 +67,10 @@ cdef class _Varints:
     cdef inline bint more(self)
     @cython.locals(p="const unsigned char *", i=Py_ssize_t, b="unsigned char", v="unsigned long",
                    shift=int)
-    cdef inline unsigned long next(self)
+    cdef inline unsigned long next(self) except? 0xFFFFFFFFFFFFFFFF
+
+
+cdef inline object _string_at(list strings, unsigned long k)
 
 
 @cython.locals(index=dict, strings=list, out=list, rare=list, n=Node, attrs=dict, kids=list)

@@ -890,16 +890,29 @@ class _Varints:
     def next(self) -> int:
         p = self.p
         i = self.i
+        if i >= self.end:
+            raise ValueError("checkpoint node stream cut short")
         b = p[i]
         v = b & 0x7F
         shift = 7
         while b & 0x80:
             i += 1
+            if i >= self.end or shift > 56:
+                raise ValueError("checkpoint node stream damaged")
             b = p[i]
             v |= (b & 0x7F) << shift
             shift += 7
         self.i = i + 1
         return v
+
+
+def _string_at(strings: list, k: int) -> Any:
+    """`_string_no`'s number k back (None for 0); ValueError past the table (damaged)."""
+    if k == 0:
+        return None
+    if k > len(strings):
+        raise ValueError("checkpoint string number out of range")
+    return strings[k - 1]
 
 
 def _dump_nodes(nodes: dict) -> list:
@@ -938,16 +951,17 @@ def _load_nodes(strings: list, stream: bytes, rare: list) -> dict:
     while r.more():
         k = r.next()
         if k == 0:
-            n = _node_of(rare[r.next()])
+            k = r.next()
+            if k >= len(rare):
+                raise ValueError("checkpoint rare row out of range")
+            n = _node_of(rare[k])
             nodes[n.id] = n
             continue
         n = Node.__new__(Node)
         n.id = k - 1
         n.type = r.next()
-        k = r.next()
-        n.tag = strings[k - 1] if k else None
-        k = r.next()
-        n.text = strings[k - 1] if k else None
+        n.tag = _string_at(strings, r.next())
+        n.text = _string_at(strings, r.next())
         k = r.next()
         n.parent = k - 1 if k else None
         k = r.next()
@@ -956,7 +970,7 @@ def _load_nodes(strings: list, stream: bytes, rare: list) -> dict:
         attrs = {}
         for j in range(r.next()):
             k = r.next()
-            attrs[strings[k - 1]] = strings[r.next() - 1]
+            attrs[_string_at(strings, k)] = _string_at(strings, r.next())
         n.attrs = attrs
         kids = []
         for j in range(r.next()):

@@ -117,3 +117,19 @@ def test_loaded_nodes_are_out_of_the_cyclic_gc_and_stay_whole():
     gc.collect()
     assert plain.media == {"state": ["playing"]} and plain.children == [6, 7, 8]
     same(Mirror.load(back.dump()), back)
+
+
+def test_a_damaged_node_table_raises_instead_of_reading_past_it():
+    """(a kept index whose checkpoint does not decode is dropped and built again:
+    player.index_store takes ValueError for that)"""
+    import pytest
+
+    strings, stream, rare = _dump_nodes(page().nodes)
+    with pytest.raises(ValueError):
+        _load_nodes(strings, stream[:-3], rare)          # cut short
+    with pytest.raises(ValueError):
+        _load_nodes(strings, stream[:-1] + b"\x80", rare)   # a varint that never ends
+    with pytest.raises(ValueError):
+        _load_nodes(strings[:2], stream, rare)           # strings it refers to missing
+    with pytest.raises(ValueError):
+        _load_nodes(strings, stream, [])                 # rows it refers to missing
