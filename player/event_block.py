@@ -39,7 +39,7 @@ from recorder.format import decode_msgpack, encode_msgpack_into, replace_lone_su
 from .checkpoint_codec import compress, decompress
 
 Raw = dict[str, Any]
-FRAME_BYTES = 8 * 1024   # payload per compressed frame (at least, in whole events)
+FRAME_BYTES = 32 * 1024   # payload per compressed frame (at least, in whole events)
 
 # MessagePack's array headers (the spec's "fixarray", "array 16", "array 32")
 FIXARRAY, FIXARRAY_MAX = 0x90, 15
