@@ -732,6 +732,15 @@ class Mirror:
     def load(cls, blob: bytes) -> "Mirror":
         (version, root, href, width, height, scroll, selection, adopted, adopted_by,
          has_snapshot, rows, *later) = decode_msgpack(blob)
+        # a layout this code does not write is not guessed at (a later one may hold its
+        # nodes otherwise); ValueError: a kept index holding one is dropped and built again
+        if type(version) is not int or not 1 <= version <= CHECKPOINT_VERSION:
+            raise ValueError(f"checkpoint version {version!r} is not one this code reads")
+        # compiled without bounds checks, an index into a list is not checked: every list
+        # indexed here is unpacked or its length checked first (a damaged checkpoint raises
+        # ValueError, compiled and pure alike, instead of reading past the list)
+        if version >= 2 and (type(rows) is not list or len(rows) != 3):
+            raise ValueError("checkpoint node table is not [strings, stream, rare]")
         m = cls()
         if later:   # fields added after version 1, in order
             m.focus = later[0]
@@ -750,9 +759,13 @@ class Mirror:
         m.adopted_by = {int(k): v for k, v in adopted_by.items()}
         m.has_snapshot = has_snapshot
         if version >= 2:
-            m.nodes = _load_nodes(rows[0], rows[1], rows[2])
-        else:   # version 1: a row per node (`Node._dump`)
-            m.nodes = {row[0]: _node_of(row) for row in rows}
+            strings, stream, rare = rows
+            m.nodes = _load_nodes(strings, stream, rare)
+        else:   # version 1: a row per node (`Node._dump`; `_node_of` unpacks it, checked)
+            nodes = m.nodes
+            for row in rows:
+                n = _node_of(row)
+                nodes[n.id] = n
         return m
 
     def copy(self) -> "Mirror":

@@ -133,3 +133,28 @@ def test_a_damaged_node_table_raises_instead_of_reading_past_it():
         _load_nodes(strings[:2], stream, rare)           # strings it refers to missing
     with pytest.raises(ValueError):
         _load_nodes(strings, stream, [])                 # rows it refers to missing
+
+
+def test_a_node_table_of_the_wrong_shape_raises_value_error():
+    """The node field of a version 2 checkpoint is read as [strings, stream, rare]: one
+    shorter (the compiled loader indexed it without a bounds check: a crash), longer or not
+    a list at all raises ValueError, compiled and pure alike; so does a version 1 row of the
+    wrong length, and a checkpoint of a version this code does not write."""
+    import pytest
+
+    top = decode_msgpack(page().dump())
+    strings, stream, rare = top[10]
+    for rows in ([], [strings], [strings, stream], [strings, stream, rare, 1], "x", None, {}):
+        bad = list(top)
+        bad[10] = rows
+        with pytest.raises(ValueError):
+            Mirror.load(encode_msgpack(bad))
+    for version in (CHECKPOINT_VERSION + 1, 0, "2", None, 2.0, True):
+        bad = list(top)
+        bad[0] = version
+        with pytest.raises(ValueError):
+            Mirror.load(encode_msgpack(bad))
+    v1 = list(top)
+    v1[0], v1[10] = 1, [[], [5]]   # rows of a version 1 checkpoint, cut
+    with pytest.raises(ValueError):
+        Mirror.load(encode_msgpack(v1))
