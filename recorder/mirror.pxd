@@ -51,11 +51,13 @@ cpdef object _sibling(object v)
 cpdef object field(object item, object key)
 
 cdef long _ID_MAX
+cdef unsigned long long _VARINT_MAX
+cdef int _VARINT_LAST_SHIFT
 cpdef bint _fits(object v)
 @cython.locals(k=object, v=object, c=object)
 cpdef bint _plain(Node n)
 cpdef object _string_no(object x, dict index, list strings)
-@cython.locals(buf=bytearray, j=Py_ssize_t, v="unsigned long")
+@cython.locals(buf=bytearray, j=Py_ssize_t, v="unsigned long long")
 cpdef bytes _varints(list values)
 
 
@@ -65,16 +67,16 @@ cdef class _Varints:
     cdef Py_ssize_t i, end
 
     cdef inline bint more(self)
-    @cython.locals(p="const unsigned char *", i=Py_ssize_t, b="unsigned char", v="unsigned long",
-                   shift=int)
-    cdef inline unsigned long next(self) except? 0xFFFFFFFFFFFFFFFF
+    @cython.locals(p="const unsigned char *", i=Py_ssize_t, b="unsigned char",
+                   v="unsigned long long", low="unsigned long long", shift=int)
+    cdef inline unsigned long long next(self) except? 0xFFFFFFFFFFFFFFFF
 
 
-cdef inline object _string_at(list strings, unsigned long k)
+cdef inline object _string_at(list strings, unsigned long long k)
 
 
 @cython.locals(index=dict, strings=list, out=list, rare=list, n=Node, attrs=dict, kids=list)
 cpdef list _dump_nodes(dict nodes)
-@cython.locals(r=_Varints, nodes=dict, k="unsigned long", j="unsigned long", n=Node, attrs=dict,
-               kids=list)
+@cython.locals(r=_Varints, nodes=dict, k="unsigned long long", j="unsigned long long", n=Node,
+               attrs=dict, kids=list)
 cpdef dict _load_nodes(list strings, bytes stream, list rare)

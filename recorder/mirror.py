@@ -833,10 +833,19 @@ class Mirror:
 # Loading reads the stream in C (compiled) straight into the nodes.
 CHECKPOINT_VERSION = 2
 _ID_MAX = 0x7FFFFFFF   # ids, types and children beyond this are rare (damaged input)
+# The stream's values: an id, type or child (at most _ID_MAX), an id or parent + 1, a count
+# or a string's or rare row's number (of lists in memory, far below 2 ** 31). Each fits in
+# VARINT_BYTES bytes of 7 bits; the reader takes no more (a longer one is damage, and its
+# shifts stay within 64 bits compiled), and the writer's buffer is that many per value.
+VARINT_BYTES = 5
+_VARINT_MAX = (1 << (7 * VARINT_BYTES)) - 1     # the largest value one carries
+_VARINT_LAST_SHIFT = 7 * (VARINT_BYTES - 1)     # the shift of a varint's last byte
+assert _ID_MAX + 1 <= _VARINT_MAX
 
 
 def _fits(v: Any) -> bool:
-    """An int the stream holds (not a bool, not negative, not huge)."""
+    """An int the stream holds (not a bool, not negative, not huge): at most _ID_MAX, so
+    it and it + 1 (an id or a parent) are a varint of at most VARINT_BYTES."""
     return type(v) is int and 0 <= v <= _ID_MAX
 
 
@@ -874,10 +883,13 @@ def _string_no(x: Any, index: dict, strings: list) -> int:
 
 
 def _varints(values: list) -> bytes:
-    """Unsigned LEB128 of each value (each >= 0), one after another."""
-    buf = bytearray(5 * len(values))
+    """Unsigned LEB128 of each value (each 0 to _VARINT_MAX: VARINT_BYTES at most, the
+    buffer's bound per value), one after another."""
+    buf = bytearray(VARINT_BYTES * len(values))
     j = 0
     for x in values:
+        if not 0 <= x <= _VARINT_MAX:   # (compiled, the buffer is written unchecked)
+            raise ValueError(f"checkpoint stream value {x} out of range")
         v = x
         while v >= 0x80:
             buf[j] = (v & 0x7F) | 0x80
@@ -910,10 +922,11 @@ class _Varints:
         shift = 7
         while b & 0x80:
             i += 1
-            if i >= self.end or shift > 56:
+            if i >= self.end or shift > _VARINT_LAST_SHIFT:
                 raise ValueError("checkpoint node stream damaged")
             b = p[i]
-            v |= (b & 0x7F) << shift
+            low = b & 0x7F   # compiled: unsigned 64 bits before it is shifted (an int's
+            v |= low << shift   # shift past 31 bits was undefined: sign-extended ids)
             shift += 7
         self.i = i + 1
         return v
