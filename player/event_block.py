@@ -83,10 +83,15 @@ class Block(msgspec.Struct):
     def from_export(cls, t: tuple[bytes, bytes, bytes | None, bytes, bytes]) -> "Block":
         raw_times, raw_weights, blob, raw_ends, raw_frames = t
         times, weights, ends, frames = array("d"), array("H"), array("I"), array("I")
-        times.frombytes(raw_times)
+        times.frombytes(raw_times)   # ValueError: not a whole number of items
         weights.frombytes(raw_weights)
         ends.frombytes(raw_ends)
         frames.frombytes(raw_frames)
+        # a seek indexes them by one another's positions: arrays that disagree are damage
+        if not len(times) == len(weights) == len(ends) or len(frames) % 2 \
+                or (blob is None) != (not times) \
+                or (blob is not None and len(frames) and frames[-1] > len(blob)):
+            raise ValueError("event block's arrays do not agree")
         return cls(times, weights, blob, ends, frames=frames)
 
     def add(self, t: float, weight: int, event: Raw) -> int:

@@ -40,6 +40,12 @@ BUILT_BY = ("player.keyframes", "player.keyframe_build", "player.keyframe_transf
             "recorder.steps", "recorder.format", "recorder.media",
             "recorder.privacy.masking")   # (box_sizes_only: what the index's mirror takes)
 _UNREADABLE = (msgspec.DecodeError, msgspec.ValidationError, zstandard.ZstdError, ValueError)
+# What a kept index that decoded (its checksum held, its layout ours) raises when its parts
+# do not: taken over (`take_export`: a block's arrays of the wrong length) or read by a seek
+# (a checkpoint or block that does not decode, or decodes to the wrong shape). The index is
+# dropped and built again from the segments (`drop_kept`), never served half.
+UNUSABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
+            zstandard.ZstdError)
 
 
 @functools.cache
@@ -83,6 +89,13 @@ def decode_kept(source: Any, blob: bytes) -> IndexExport | None:
                  source.id, type(exc).__name__)
         source.store.drop_derived([source.id])
         return None
+
+
+def drop_kept(source: Any, exc: BaseException) -> None:
+    """Drop `source`'s kept index: taken over or read, part of it did not decode (`exc`)."""
+    log.warning("the kept index of session %s is damaged (%s: %s): built again",
+                source.id, type(exc).__name__, exc)
+    source.store.drop_derived([source.id])
 
 
 def stored_index(source: Any, interval: int) -> IndexExport | None:

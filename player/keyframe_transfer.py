@@ -42,12 +42,19 @@ class IndexTransfer:
 
     def take_export(self, d: IndexExport) -> None:
         """`load_export` of an export decoded already (`decode_export`): its compressed
-        bytes need not be held while it is taken over."""
+        bytes need not be held while it is taken over. An export whose parts do not agree
+        raises (player.index_store.UNUSABLE: ValueError mostly) before anything of the
+        index changed."""
+        if not (len(d.cp_t) == len(d.cp_blob) == len(d.blocks) >= 1):
+            raise ValueError("index export: checkpoints and blocks do not pair up")
         with self._cache_lock:
             self._seg_cache = []   # make room first: the index serves everything from now on
         with no_gc():
             blocks = [Block.from_export(t) for t in d.blocks]
             tb = TimelineBuilder.from_bytes(d.tb) if d.has_timeline() else None
+            timeline = None
+            if self._want_timeline:   # (done: the index's duration is its t_last)
+                timeline = (tb or TimelineBuilder(d.start_ms or 0)).build(d.t_last, final=True)
         with self.lock:
             self.start_ms, self.t_last = d.start_ms, d.t_last
             self.events_seen, self.dom_events = d.events_seen, d.dom_events
@@ -64,9 +71,7 @@ class IndexTransfer:
             self.done = True
             self.covered = float("inf")
             self._seg_cache = []
-            if self._want_timeline:
-                self._timeline = (tb or TimelineBuilder(self.start_ms or 0)).build(
-                    self.duration_ms, final=True)
+            self._timeline = timeline
 
     def release_pending(self) -> None:
         """Drop the segment the indexer is in the middle of (read again from where it

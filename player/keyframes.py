@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right
 from collections import Counter
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from recorder.format import no_gc
 from recorder.media import NONE as NO_FEATURES, Features
@@ -34,6 +34,7 @@ from recorder.mirror import Mirror
 
 from .checkpoint_codec import compress, decompress
 from .event_block import Block
+from .index_store import UNUSABLE, drop_kept
 from .keyframe_ahead import AheadOfIndex
 from .keyframe_build import DEFAULT_INTERVAL, FIRST_STEP, MAX_WEIGHT, IndexBuilding, _weight
 from .keyframe_transfer import IndexTransfer
@@ -91,6 +92,27 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
         self._cache_lock = threading.Lock()
         self.checkpoint_bytes = len(self.cp_blob[0])
         self.block_bytes = 0
+        # taken over from the store (player.index_store): the session it is kept for, and
+        # what to call once it turned out damaged and was dropped (`_drop_kept`)
+        self.kept_for: Any = None
+        self.on_rebuild: Callable[[], None] | None = None
+
+    def _drop_kept(self, exc: BaseException) -> bool:
+        """A seek found part of the index taken over from the store damaged (`exc`): the
+        kept index is dropped and this one starts again from the segments, as a first
+        open's (`on_rebuild` to go on indexing). False if it was not a kept index."""
+        with self.lock:
+            source = self.kept_for
+            if source is None or not self.done:
+                return False
+            drop_kept(source, exc)
+            lock, cache_lock, on_rebuild = self.lock, self._cache_lock, self.on_rebuild
+            KeyframeIndex.__init__(self, self.src, interval=self.interval,
+                                   timeline=self._want_timeline)
+            self.lock, self._cache_lock = lock, cache_lock
+        if on_rebuild is not None:
+            on_rebuild()
+        return True
     # --- reading -------------------------------------------------------------------------
     @property
     def end_offset(self) -> float:
@@ -132,6 +154,14 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
 
     def state_at(self, t: float) -> Mirror:
         """A private copy of the DOM at t (every event with time <= t applied)."""
+        try:
+            return self._state_at(t)
+        except UNUSABLE as exc:
+            if not self._drop_kept(exc):
+                raise
+        return self._state_at(t)
+
+    def _state_at(self, t: float) -> Mirror:
         if not self.done and t > self.covered and self.quick_start(t) is not None:
             m, _ = self.quick_between(t, t)
             return m
@@ -149,6 +179,15 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
                            ) -> tuple[Mirror | None, Iterator[tuple[float, Raw]]]:
         """The DOM at t0 (unless `with_state` is False) and the DOM-changing events with
         t0 < time <= t1, as (time, event) pairs."""
+        try:
+            return self._dom_events_between(t0, t1, with_state)
+        except UNUSABLE as exc:
+            if not self._drop_kept(exc):
+                raise
+        return self._dom_events_between(t0, t1, with_state)
+
+    def _dom_events_between(self, t0: float, t1: float, with_state: bool
+                            ) -> tuple[Mirror | None, Iterator[tuple[float, Raw]]]:
         with self.lock:
             self.ensure(t1)
             i = bisect_right(self.cp_t, t0) - 1

@@ -33,7 +33,7 @@ from recorder.source import ListSource, RecordingSource
 from .assets import UrlResolver, inline_assets, resolver_for
 from .document import render_document
 from .frame import POINTER_OPS, OpsBuilder, build_frame
-from .index_store import stored_index
+from .index_store import UNUSABLE, drop_kept, stored_index
 from .index_worker import IndexRunner
 from recorder.privacy.masking import as_played
 
@@ -79,9 +79,16 @@ class Replayer:
         # machine); its first frame comes 0.15-0.23 s later than a first open's
         kept = stored_index(source, self.index.interval)
         if kept is not None:
-            self.index.take_export(kept)
+            try:
+                self.index.take_export(kept)
+            except UNUSABLE as exc:   # its parts do not agree: nothing taken, built again
+                drop_kept(source, exc)
+            else:
+                # a damaged part a seek finds later: dropped too, and indexed as `mode` says
+                self.index.kept_for = source
+                self.index.on_rebuild = lambda: self._index_again(requested)
+                requested, mode = mode, "kept"
             del kept
-            mode = "kept"
         # what was decoded for the first frame (the events up to it: the segment's are
         # built as taken) is let go when a worker takes the index over, before the
         # collector walks it (a pass holding the GIL while the UI thread waits)
@@ -99,6 +106,15 @@ class Replayer:
         elif mode == "eager":
             self.index.finish()
         self._cursor: tuple[float, Mirror] | None = None   # playback continues from here
+
+    def _index_again(self, mode: str) -> None:
+        """The kept index taken over was damaged and dropped (player.keyframes'
+        `_drop_kept`): the rest is indexed as a first open's would be (but at once: its
+        first frame was shown) - a worker process unless "lazy" asked for none."""
+        if mode == "lazy":
+            return
+        if mode == "eager" or not self.runner.start_worker(self.source):
+            self.runner.start_background()
 
     # --- times -------------------------------------------------------------------------
     @property

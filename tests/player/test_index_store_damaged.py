@@ -1,0 +1,85 @@
+"""A kept index (derived data) that decodes but whose parts are damaged is dropped and
+built again from the segments, never served half: damage found at take-over (a block's
+arrays that do not agree) or at a seek (a checkpoint whose node table is cut or of the
+wrong shape, a block that does not decompress). The session plays as if nothing had been
+kept, and the next open builds a good one. Real store, through `Replayer`."""
+from __future__ import annotations
+
+import json
+
+import msgspec
+import pytest
+
+from player.checkpoint_codec import compress, decompress
+from player.index_export import decode_export, encode_export
+from player.index_store import KEYFRAMES, params
+from player.keyframes import DEFAULT_INTERVAL, KeyframeIndex
+from player.replayer import Replayer
+from recorder import derived
+from recorder.format import decode_msgpack, encode_msgpack
+from recorder.source import ListSource
+from recorder.store import Store
+from replay_tools.generator import generate_session
+
+
+def _key(m):
+    return json.dumps([m.to_serialized(), m.window_scroll, m.width, m.height,
+                       {n.id: (n.value, n.checked, n.scroll) for n in m.nodes.values()}],
+                      sort_keys=True)
+
+
+def _damaged(ex, how: str):
+    blobs, blocks = list(ex.cp_blob), list(ex.blocks)
+    if how in ("cut stream", "short table", "newer version"):
+        cp = decode_msgpack(decompress(blobs[-1]))
+        strings, stream, rare = cp[10]
+        if how == "cut stream":
+            cp[10] = [strings, stream[:-2], rare]
+        elif how == "short table":
+            cp[10] = [strings, stream]
+        else:
+            cp[0] += 1
+        blobs[-1] = compress(encode_msgpack(cp))
+    elif how == "frames":   # a uint32 array one byte short
+        t = list(blocks[-1])
+        t[1] = t[1][:-1]
+        blocks[-1] = tuple(t)
+    elif how == "ends":     # as long as a whole array, one item short
+        t = list(blocks[-1])
+        t[3] = t[3][:-4]
+        blocks[-1] = tuple(t)
+    elif how == "block bytes":
+        t = list(blocks[-1])
+        t[2] = b"\x00" * len(t[2])
+        blocks[-1] = tuple(t)
+    return msgspec.structs.replace(ex, cp_blob=blobs, blocks=blocks)
+
+
+@pytest.mark.parametrize("how", ["cut stream", "short table", "newer version", "frames",
+                                 "ends", "block bytes"])
+def test_a_damaged_kept_index_is_dropped_and_built_again(tmp_path, how):
+    events = list(generate_session(2000, duration_ms=60_000, seed=7))
+    truth = KeyframeIndex(ListSource(events))
+    truth.finish()
+    with Store.open(tmp_path / "data") as st:
+        (sid,) = st.ingest(events)
+        with st.session(sid) as reader:
+            ix = KeyframeIndex(reader)
+            ix.finish()
+            ex = decode_export(ix.export())
+        with st.session(sid) as reader:
+            assert st.keep_derived(reader, KEYFRAMES, params(DEFAULT_INTERVAL),
+                                   encode_export(_damaged(ex, how)))
+        kept = derived.path_of(st.root, sid, KEYFRAMES)
+        assert kept.exists()
+        r = Replayer(st.session(sid), mode="lazy")
+        try:
+            end = truth.duration_ms
+            for t in (end, end / 2, 0.0):   # each seek, the first one into the damage
+                assert _key(r.state_at(t)) == _key(truth.state_at(t))
+            m, rest = r.index.dom_events_between(end / 3, end)
+            assert _key(m) == _key(truth.state_at(end / 3))
+            assert len(list(rest)) > 0
+            assert not kept.exists()   # dropped: the next open builds a good one
+        finally:
+            r.close()
