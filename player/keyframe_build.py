@@ -41,9 +41,18 @@ MAX_WEIGHT = 0xFFFF       # an event's weight is kept up to this (a block's "H" 
 # page re-rendered many times a second cannot multiply the index's memory. Chosen on the
 # real recording's random seeks: p50 0.42 -> 0.17 ms, for 25% more checkpoint bytes (the
 # share is not reached there: 8.0 of 8.8 MB).
+# And there are at most EXTRA_COUNT more checkpoints than `interval` and the full snapshots
+# alone would place: on the real recording most extra ones take a regular one's place
+# (585 checkpoints, 497 without: the bound is not reached), but a generated
+# 1,000,000-event session of small pages, where a heavy event comes every few hundred
+# operations, got 2,995 for 1,184 - its checkpoints 16.7 -> 39.9 MB, its kept index 48 ->
+# 72 MB and the player's peak RSS while taking it over +290 MB. Bound: 1,488, 21 MB. The
+# first EXTRA_FREE are not counted (a short recording's index is small whatever it holds).
 HEAVY = 32
 MANY_EVENTS = 64
 EXTRA_SHARE = 0.4
+EXTRA_COUNT = 0.2
+EXTRA_FREE = 16
 FIRST_STEP = 64           # events indexed at a time until the first full snapshot is in
 
 def _weight(e: Raw) -> int:
@@ -150,6 +159,7 @@ class IndexBuilding:
                 w = _weight(e)
                 self.event_bytes += block.add(t, min(w, MAX_WEIGHT), e)
                 self._since += w
+                self.dom_ops += w
                 if full or self._since >= self.interval:
                     self._checkpoint(t)
                     block = self.blocks[-1]
@@ -183,9 +193,15 @@ class IndexBuilding:
     def _worth_one_more(self, w: int) -> bool:
         """A checkpoint before `interval` is reached, right after an event of weight `w`:
         a heavy one, or the MANY_EVENTS-th since the last, within the extra checkpoints'
-        share (see HEAVY)."""
-        return ((w >= HEAVY or len(self.blocks[-1].times) >= MANY_EVENTS)
-                and self.extra_bytes + self._last_cp_bytes < EXTRA_SHARE * self.event_bytes)
+        share of bytes and count (see HEAVY)."""
+        if not (w >= HEAVY or len(self.blocks[-1].times) >= MANY_EVENTS):
+            return False
+        extra = self.extra_bytes + self._last_cp_bytes   # (the next one: about the last's)
+        # the checkpoints the interval and full snapshots alone would have placed by now
+        # (and the empty one at the start)
+        regular = self.dom_ops / self.interval + len(self.full_snapshot_t) + 1
+        return (extra < EXTRA_SHARE * self.event_bytes
+                and len(self.cp_t) < (1 + EXTRA_COUNT) * regular + EXTRA_FREE)
 
     def _checkpoint(self, t: float, extra: bool = False) -> None:
         self._close_block()

@@ -76,6 +76,7 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
         self.extra_bytes = 0            # of the checkpoints after heavy events (keyframe_build)
         self._last_cp_bytes = 0         # of the last checkpoint
         self.event_bytes = 0            # of the DOM-changing events, encoded (uncompressed)
+        self.dom_ops = 0                # ... and their operations (`_weight`)
         self._next_seg = 0
         # the segment being indexed: its events as they are decoded (`iter_segment`), how
         # many were taken and how many it holds

@@ -3,7 +3,7 @@ checkpoint comes right after a heavy event (a page re-rendered) or many events, 
 share of the events' bytes - and the index still equals a naive replay at every moment."""
 from __future__ import annotations
 
-from player.keyframe_build import EXTRA_SHARE, HEAVY, MANY_EVENTS
+from player.keyframe_build import EXTRA_COUNT, EXTRA_FREE, EXTRA_SHARE, HEAVY, MANY_EVENTS
 from player.keyframes import KeyframeIndex
 from player.replayer import naive_state_at
 from recorder.source import ListSource
@@ -80,5 +80,21 @@ def test_a_checkpoint_follows_many_events():
     assert max(len(b.times) for b in ix.blocks) <= MANY_EVENTS
     assert len(ix.cp_t) >= 4
     for e in events[::5]:
+        t = e["timestamp"] - START
+        assert _key(ix.state_at(t)) == _key(naive_state_at(events, t))
+
+
+def test_extra_checkpoints_stay_within_their_count():
+    """A small page re-rendered at every other event (its checkpoints cheap, so the share
+    of bytes allows one after each): at most EXTRA_COUNT more checkpoints than the
+    interval and the full snapshot place - a long session's index (its memory, the kept
+    file, the take-over) grows by that much at most."""
+    events = _recording(heavy_at=list(range(0, 4000, 2)), n=4000)
+    ix = KeyframeIndex(ListSource(events), timeline=False, interval=250)
+    ix.finish()
+    regular = ix.dom_ops / ix.interval + len(ix.full_snapshot_t) + 1
+    assert regular + EXTRA_FREE < len(ix.cp_t) <= (1 + EXTRA_COUNT) * regular + EXTRA_FREE + 1
+    assert ix.extra_bytes < EXTRA_SHARE * ix.event_bytes / 4   # the count bound it, not bytes
+    for e in events[::97]:
         t = e["timestamp"] - START
         assert _key(ix.state_at(t)) == _key(naive_state_at(events, t))
