@@ -83,3 +83,42 @@ def test_a_damaged_kept_index_is_dropped_and_built_again(tmp_path, how):
             assert not kept.exists()   # dropped: the next open builds a good one
         finally:
             r.close()
+
+
+def test_after_a_damaged_one_a_worker_keeps_a_good_index(tmp_path):
+    """Opened as the app does (a worker process for the rest): the seek that finds the
+    damage drops it, a worker indexes the session again and keeps its index, and the next
+    open takes that one over."""
+    import time
+
+    events = list(generate_session(2000, duration_ms=60_000, seed=7))
+    with Store.open(tmp_path / "data") as st:
+        (sid,) = st.ingest(events)
+        with st.session(sid) as reader:
+            ix = KeyframeIndex(reader)
+            ix.finish()
+            ex = decode_export(ix.export())
+        with st.session(sid) as reader:
+            assert st.keep_derived(reader, KEYFRAMES, params(DEFAULT_INTERVAL),
+                                   encode_export(_damaged(ex, "cut stream")))
+        kept = derived.path_of(st.root, sid, KEYFRAMES)
+        r = Replayer(st.session(sid), mode="process")
+        try:
+            assert r.ready and r.runner.proc is None   # taken over: nothing started
+            end = r.duration_ms
+            r.state_at(end)
+            assert r.runner.proc is not None   # found damaged: a worker builds it again
+            deadline = time.monotonic() + 120
+            while not r.ready and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert r.ready and r.runner.proc.wait(30) == 0
+            good = _key(r.state_at(end))
+        finally:
+            r.close()
+        assert kept.exists()
+        again = Replayer(st.session(sid), mode="process")
+        try:
+            assert again.ready and again.runner.proc is None
+            assert _key(again.state_at(end)) == good
+        finally:
+            again.close()
