@@ -38,14 +38,16 @@ BUILT_BY = ("player.keyframes", "player.keyframe_build", "player.keyframe_transf
             "player.keyframe_ahead", "player.event_block", "player.timeline",
             "player.index_export", "player.checkpoint_codec", "recorder.mirror", "recorder.semantics",
             "recorder.steps", "recorder.format", "recorder.media",
-            "recorder.privacy.masking")   # (box_sizes_only: what the index's mirror takes)
+            "recorder.privacy.masking",   # (box_sizes_only: what the index's mirror takes)
+            "recorder.privacy.levels",    # (... by the levels masking reads)
+            "recorder.segments")          # (iter_segment: the events indexed, as decoded)
 _UNREADABLE = (msgspec.DecodeError, msgspec.ValidationError, zstandard.ZstdError, ValueError)
 # What a kept index that decoded (its checksum held, its layout ours) raises when its parts
 # do not: taken over (`take_export`: a block's arrays of the wrong length) or read by a seek
 # (a checkpoint or block that does not decode, or decodes to the wrong shape). The index is
 # dropped and built again from the segments (`drop_kept`), never served half.
 UNUSABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
-            zstandard.ZstdError)
+            zstandard.ZstdError, msgspec.DecodeError)   # (a ValueError too, in this msgspec)
 
 
 @functools.cache

@@ -53,9 +53,17 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
     def __init__(self, source: Any, *, interval: int = DEFAULT_INTERVAL, timeline: bool = True):
         self.src = source
         self.interval = max(1, interval)
-        self.segments = list(source.segments)
-        self.start_ms: float | None = None
+        self._want_timeline = timeline
         self.lock = threading.RLock()
+        self._cache_lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        """Every part of the index as before anything was indexed. The source, the interval
+        and the locks stay: a thread waiting on `lock` while a damaged kept index is dropped
+        (`_drop_kept`, under it) finds the index started again, never half of it."""
+        self.segments = list(self.src.segments)
+        self.start_ms: float | None = None
         self.warnings: Counter[str] = Counter()
         self.mirror = Mirror()          # the working mirror of the pass (never handed out)
         self.cp_t: list[float] = [-1.0]
@@ -85,12 +93,10 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
         self._pending_len = 0
         self._resume: int | None = None          # segment to read again to go on
         self._tb: TimelineBuilder | None = None
-        self._want_timeline = timeline
         self._timeline: Timeline | None = None
         # a thread finishing this index elsewhere (player.index_worker): `finish` waits for it
         self.finisher: threading.Thread | None = None
         self._seg_cache: list[tuple[int, list[Raw]]] = []
-        self._cache_lock = threading.Lock()
         self.checkpoint_bytes = len(self.cp_blob[0])
         self.block_bytes = 0
         # taken over from the store (player.index_store): the session it is kept for, and
@@ -107,10 +113,9 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
             if source is None or not self.done:
                 return False
             drop_kept(source, exc)
-            lock, cache_lock, on_rebuild = self.lock, self._cache_lock, self.on_rebuild
-            KeyframeIndex.__init__(self, self.src, interval=self.interval,
-                                   timeline=self._want_timeline)
-            self.lock, self._cache_lock = lock, cache_lock
+            on_rebuild = self.on_rebuild
+            with self._cache_lock:
+                self._reset()
         if on_rebuild is not None:
             on_rebuild()
         return True

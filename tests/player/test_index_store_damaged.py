@@ -6,6 +6,7 @@ kept, and the next open builds a good one. Real store, through `Replayer`."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -40,6 +41,10 @@ def _damaged(ex, how: str):
         else:
             cp[0] += 1
         blobs[-1] = compress(encode_msgpack(cp))
+    elif how == "checkpoint cut":   # its MessagePack cut short
+        blobs[-1] = compress(decompress(blobs[-1])[:-3])
+    elif how == "timeline of another shape":   # valid MessagePack: refused when taken over
+        return msgspec.structs.replace(ex, tb=msgspec.Raw(encode_msgpack([1, 2, 3])))
     elif how == "frames":   # a uint32 array one byte short
         t = list(blocks[-1])
         t[1] = t[1][:-1]
@@ -55,13 +60,10 @@ def _damaged(ex, how: str):
     return msgspec.structs.replace(ex, cp_blob=blobs, blocks=blocks)
 
 
-@pytest.mark.parametrize("how", ["cut stream", "short table", "newer version", "frames",
-                                 "ends", "block bytes"])
-def test_a_damaged_kept_index_is_dropped_and_built_again(tmp_path, how):
-    events = list(generate_session(2000, duration_ms=60_000, seed=7))
-    truth = KeyframeIndex(ListSource(events))
-    truth.finish()
-    with Store.open(tmp_path / "data") as st:
+def _stored_with_damaged_index(root: Path, events: list[dict], how: str) -> tuple[str, Path]:
+    """A session of `events` stored in `root` with its keyframe index kept, damaged `how`:
+    (its id, the kept file)."""
+    with Store.open(root) as st:
         (sid,) = st.ingest(events)
         with st.session(sid) as reader:
             ix = KeyframeIndex(reader)
@@ -70,7 +72,17 @@ def test_a_damaged_kept_index_is_dropped_and_built_again(tmp_path, how):
         with st.session(sid) as reader:
             assert st.keep_derived(reader, KEYFRAMES, params(DEFAULT_INTERVAL),
                                    encode_export(_damaged(ex, how)))
-        kept = derived.path_of(st.root, sid, KEYFRAMES)
+        return sid, derived.path_of(st.root, sid, KEYFRAMES)
+
+
+@pytest.mark.parametrize("how", ["cut stream", "short table", "newer version", "checkpoint cut",
+                                 "timeline of another shape", "frames", "ends", "block bytes"])
+def test_a_damaged_kept_index_is_dropped_and_built_again(tmp_path, how):
+    events = list(generate_session(2000, duration_ms=60_000, seed=7))
+    truth = KeyframeIndex(ListSource(events))
+    truth.finish()
+    sid, kept = _stored_with_damaged_index(tmp_path / "data", events, how)
+    with Store.open(tmp_path / "data") as st:
         assert kept.exists()
         r = Replayer(st.session(sid), mode="lazy")
         try:
@@ -92,16 +104,8 @@ def test_after_a_damaged_one_a_worker_keeps_a_good_index(tmp_path):
     import time
 
     events = list(generate_session(2000, duration_ms=60_000, seed=7))
+    sid, kept = _stored_with_damaged_index(tmp_path / "data", events, "cut stream")
     with Store.open(tmp_path / "data") as st:
-        (sid,) = st.ingest(events)
-        with st.session(sid) as reader:
-            ix = KeyframeIndex(reader)
-            ix.finish()
-            ex = decode_export(ix.export())
-        with st.session(sid) as reader:
-            assert st.keep_derived(reader, KEYFRAMES, params(DEFAULT_INTERVAL),
-                                   encode_export(_damaged(ex, "cut stream")))
-        kept = derived.path_of(st.root, sid, KEYFRAMES)
         r = Replayer(st.session(sid), mode="process")
         try:
             assert r.ready and r.runner.proc is None   # taken over: nothing started
