@@ -700,24 +700,9 @@ class _Refused(Exception):
     """An event the tree streams cannot hold exactly (it goes to the plain columns)."""
 
 
-def _item_values(item: dict, shape: tuple, out: list) -> None:
-    """A mutation item's values into `out`, in order, when its keys are `shape` in that
-    order (the streams hold the values in the shape's order and the reader puts the keys
-    back in it); else _Refused. Read off the dict as it is: no tuple of its keys or
-    view of its values is built per item, as `tuple(item) == shape` would."""
-    if len(item) != len(shape):
-        raise _Refused
-    pos = 0
-    for key, x in item.items():
-        if key != shape[pos]:
-            raise _Refused
-        out[pos] = x
-        pos += 1
-
-
 def _as_shape(item: dict, shape: tuple, out: list) -> bool:
-    """`_item_values` of an item that may be of another shape: False for one (nothing
-    refused), else its values in `out`."""
+    """Whether `item`'s keys are `shape`, in that order - then its values are in `out`
+    (`_item_values` refuses an item of another shape; a tree's node may be of any)."""
     if len(item) != len(shape):
         return False
     pos = 0
@@ -727,6 +712,15 @@ def _as_shape(item: dict, shape: tuple, out: list) -> bool:
         out[pos] = x
         pos += 1
     return True
+
+
+def _item_values(item: dict, shape: tuple, out: list) -> None:
+    """A mutation item's values into `out`, in order, when its keys are `shape` in that
+    order (the streams hold the values in the shape's order and the reader puts the keys
+    back in it); else _Refused. Read off the dict as it is: no tuple of its keys or
+    view of its values is built per item, as `tuple(item) == shape` would."""
+    if not _as_shape(item, shape, out):
+        raise _Refused
 
 
 class _Trees:
