@@ -382,7 +382,7 @@ class LiveIntake:
     def _rescrub_visit(self, sid: str) -> None:
         """The earlier sessions of `sid`'s visit, compacted before a value was typed into a
         masked field in `sid` - the page's coupon shown in one, typed 20 minutes later in the
-        next - lose its echoes too (`Store.rescrub`: only those holding one are rewritten),
+        next - lose its echoes too (`rescrub_session`: only those holding one are rewritten),
         as an import masks a visit's earlier sessions with what a later one typed."""
         with self._lock:
             visits = [(typed, maskers.visit_of(sid), maskers.rules)

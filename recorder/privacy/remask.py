@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from ..bug import restepped
-from ..store import Store
+from ..store import LocalStore, Store
 from .echoes import Echoes
 from .masker import mask_session
 from .rules import Rules
@@ -75,7 +75,7 @@ def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
                         dict(masker.stats), aside)
 
 
-def rescrub_session(store: Store, session_id: str, typed: Echoes, rules: Rules) -> bool:
+def rescrub_session(store: LocalStore, session_id: str, typed: Echoes, rules: Rules) -> bool:
     """Mask in a stored (compacted) session the echoes of values typed into masked fields
     after it was stored: a visit the live intake split after 15 minutes without activity,
     the page's coupon shown in the first session and typed into a masked field in the next
