@@ -47,6 +47,12 @@ class IndexTransfer:
         index changed."""
         if not (len(d.cp_t) == len(d.cp_blob) == len(d.blocks) >= 1):
             raise ValueError("index export: checkpoints and blocks do not pair up")
+        # a seek looks its checkpoint up by time (bisect): the first is the empty page's,
+        # before any event, and the others follow in order - else it takes the wrong one
+        if d.cp_t[0] >= 0 or any(a > b for a, b in zip(d.cp_t, d.cp_t[1:])):
+            raise ValueError("index export: checkpoint times out of order")
+        if len(d.features_t) != len(d.features):   # each frame reads them by time
+            raise ValueError("index export: media features and their times do not pair up")
         with self._cache_lock:
             self._seg_cache = []   # make room first: the index serves everything from now on
         with no_gc():

@@ -45,6 +45,11 @@ def _damaged(ex, how: str):
         blobs[-1] = compress(decompress(blobs[-1])[:-3])
     elif how == "timeline of another shape":   # valid MessagePack: refused when taken over
         return msgspec.structs.replace(ex, tb=msgspec.Raw(encode_msgpack([1, 2, 3])))
+    elif how == "checkpoint times":   # out of order: a seek would take the wrong one
+        return msgspec.structs.replace(ex, cp_t=list(reversed(ex.cp_t)))
+    elif how == "features":   # one time more than features
+        return msgspec.structs.replace(ex, features_t=[*ex.features_t, 1.0],
+                                       features=list(ex.features))
     elif how == "frames":   # a uint32 array one byte short
         t = list(blocks[-1])
         t[1] = t[1][:-1]
@@ -76,7 +81,8 @@ def _stored_with_damaged_index(root: Path, events: list[dict], how: str) -> tupl
 
 
 @pytest.mark.parametrize("how", ["cut stream", "short table", "newer version", "checkpoint cut",
-                                 "timeline of another shape", "frames", "ends", "block bytes"])
+                                 "timeline of another shape", "checkpoint times", "features",
+                                 "frames", "ends", "block bytes"])
 def test_a_damaged_kept_index_is_dropped_and_built_again(tmp_path, how):
     events = list(generate_session(2000, duration_ms=60_000, seed=7))
     truth = KeyframeIndex(ListSource(events))
