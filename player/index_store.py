@@ -87,14 +87,13 @@ def decode_kept(source: Any, blob: bytes) -> IndexExport | None:
     try:
         return decode_export(blob)
     except _UNREADABLE as exc:   # whole (its checksum held) but not an export of ours
-        log.info("the kept index of session %s does not decode (%s): built again",
-                 source.id, type(exc).__name__)
-        source.store.drop_derived([source.id])
+        drop_kept(source, exc)
         return None
 
 
 def drop_kept(source: Any, exc: BaseException) -> None:
-    """Drop `source`'s kept index: taken over or read, part of it did not decode (`exc`)."""
+    """Drop `source`'s kept index: decoded, taken over or read, it or a part of it did not
+    decode (`exc`)."""
     log.warning("the kept index of session %s is damaged (%s: %s): built again",
                 source.id, type(exc).__name__, exc)
     source.store.drop_derived([source.id])
