@@ -64,17 +64,6 @@ def fingerprint_key(fp: tuple[str, str, str]) -> str:
     return "\x1f".join(fp)
 
 
-def _scrubbed_views(views: list[View], scrub: Callable[[str], str]) -> list[View]:
-    return [msgspec.structs.replace(v, url=scrub(v.url)) for v in views]
-
-
-def _scrubbed_user(found: dict | None, scrub: Callable[[str], str]) -> dict | None:
-    """The user the events named, its text scrubbed."""
-    if found is None:
-        return None
-    return {k: scrub(v) if isinstance(v, str) else v for k, v in found.items()}
-
-
 def derive_facts(events: Sequence[dict], user: dict | None = None, *,
                  first_view: int = 1, last_url: str | None = None) -> SessionFacts:
     """`user` (given by the caller: intake, `import --user`, an export's person) wins over
@@ -134,7 +123,7 @@ class FactsReader:
         views = self.views
         errs = sem.errors
         if scrub is not None:
-            views = _scrubbed_views(views, scrub)
+            views = [msgspec.structs.replace(v, url=scrub(v.url)) for v in views]
             errs = [msgspec.structs.replace(e, message=scrub(e.message), type=scrub(e.type),
                                             stack=scrub(e.stack), logged=scrub(e.logged))
                     for e in errs]
@@ -149,8 +138,8 @@ class FactsReader:
         counts = sem.action_counts()
         actions, frustrations = counts.shown
         found = sem.user.as_dict() if sem.user is not None else None
-        if scrub is not None:
-            found = _scrubbed_user(found, scrub)
+        if scrub is not None and found is not None:   # the user the events named
+            found = {k: scrub(v) if isinstance(v, str) else v for k, v in found.items()}
         return SessionFacts(
             start_ms=self.start_ms if self.count else 0, end_ms=self.end_ms if self.count else 0,
             record_count=self.count, first_url=first_url, views=views, errors=errors,
