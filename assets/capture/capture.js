@@ -2181,9 +2181,9 @@
   // Datadog's custom attributes and feature flags - scrubbed as its strings are
   var RUM_PAGE_DATA = {context: 1, feature_flags: 1};
   R.sendPlugin = function (name, payload, timestamp) {
-    var rum = name === "replay/rum@1";
+    var rum = name === RUM_PLUGIN;
     // a plugin of the page's own (rrweb's interface): its keys are its data too
-    var ownKeys = !rum && name !== "rrweb/console@1" && name !== "rrweb/network@1";
+    var ownKeys = !rum && name !== CONSOLE_PLUGIN && name !== NETWORK_PLUGIN;
     this.wrap({type: EV.PLUGIN, data: {plugin: name, payload: this.scrubAll(payload, 0, false, ownKeys, rum)}, timestamp: timestamp});
   };
   /* A plugin's payload, every string scrubbed but a kind field's word (KIND_FIELDS,
@@ -3360,6 +3360,7 @@
   var INTERACTION_KEYS = ["source", "type", "id", "x", "y", "pointerType"];
   var RUM_PLUGIN = "replay/rum@1";   // its payloads have compact@2 forms (compact.py)
   var CONSOLE_PLUGIN = "rrweb/console@1", CONSOLE_KEYS = ["level", "trace", "payload"];   // compact@3: an array
+  var NETWORK_PLUGIN = "rrweb/network@1";   // rrweb's, a page may add: its fields are names
   var MOVE_GAP_MS = 50;   // compact@3 (compact.py MOVE_GAP_MS): a move's time after the first, less this
   var RUM_FORM = {resource: 0, long_task: 1, action: 2, view: 3, click_action: 4, keyed: 5};
   var META_KEYS = ["href", "width", "height"];   // compact@4: a Meta event's data as an array
