@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image, ImageChops
 
 TOLERANCE = 24   # per channel, out of 255
 
@@ -42,9 +42,28 @@ def _over(img: Image.Image, tolerance: int) -> Image.Image:
     return worst.point(lambda v: 255 if v > tolerance else 0).convert("1")
 
 
+def _shifted(img: Image.Image, dx: int, dy: int) -> Image.Image:
+    """`img` moved by (dx, dy) pixels, the band it leaves keeping its own pixels (so a window
+    at the edge holds only what is in the picture, as PIL's rank filters see it)."""
+    w, h = img.size
+    out = img.copy()
+    out.paste(img.crop((max(0, -dx), max(0, -dy), w - max(0, dx), h - max(0, dy))),
+              (max(0, dx), max(0, dy)))
+    return out
+
+
+def neighbourhood(img: Image.Image, pick) -> Image.Image:
+    """Per channel, the `pick` (ImageChops.darker: min, .lighter: max) of each pixel's 3×3
+    neighbourhood: PIL's MinFilter(3) / MaxFilter(3), pixel for pixel, in a row pass and a
+    column pass of whole-picture operations (the rank filters sort each window: 7x slower
+    on a 1280×800 screenshot, a third of a fidelity test's time)."""
+    row = pick(pick(img, _shifted(img, 1, 0)), _shifted(img, -1, 0))
+    return pick(pick(row, _shifted(row, 0, 1)), _shifted(row, 0, -1))
+
+
 def _outside(a: Image.Image, b: Image.Image, tolerance: int) -> Image.Image:
     """Where a pixel of `a` is outside the per-channel range of b's 3×3 neighbourhood."""
-    lo, hi = b.filter(ImageFilter.MinFilter(3)), b.filter(ImageFilter.MaxFilter(3))
+    lo, hi = neighbourhood(b, ImageChops.darker), neighbourhood(b, ImageChops.lighter)
     below = ImageChops.subtract(lo, a)     # > 0 where a is darker than every neighbour
     above = ImageChops.subtract(a, hi)     # > 0 where a is lighter than every neighbour
     return ImageChops.logical_or(_over(below, tolerance), _over(above, tolerance))
