@@ -133,13 +133,26 @@ def record(version: str, privacy: str = "allow"):
 
 
 @pytest.fixture(scope="module")
-def v7():
-    return record("7")
+def recordings() -> dict:
+    """The module's four visits (`record` and `record_visit`, each SDK version), recorded at
+    once, each in a thread and a chromium of its own (Playwright's sync API: an instance per
+    thread): each waits on the SDK's timers far more than it runs, one after another ~40 s."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        jobs = {(how.__name__, v): pool.submit(how, v)
+                for how in (record, record_visit) for v in ("7", "6")}
+    return {key: job.result() for key, job in jobs.items()}
 
 
 @pytest.fixture(scope="module")
-def v6():
-    return record("6")
+def v7(recordings):
+    return recordings["record", "7"]
+
+
+@pytest.fixture(scope="module")
+def v6(recordings):
+    return recordings["record", "6"]
 
 
 FIELDS = ("input", "textarea", "select", "option")
@@ -353,8 +366,8 @@ def record_visit(version: str):
 
 
 @pytest.fixture(scope="module")
-def visits():
-    return {v: record_visit(v) for v in ("7", "6")}
+def visits(recordings):
+    return {v: recordings["record_visit", v] for v in ("7", "6")}
 
 
 def segment_of(upload) -> dict:
