@@ -102,55 +102,67 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
     assert "window.scrollTo(" in text
     assert "expect_text(page, '#cart-count', '4', after_step=11)" in text
 
-    port = _free_port()
-    server = _demo_server(port)
+    # Three runs, the longest (its waits in vain, below) on a demo server of its own beside the
+    # other two: they share no state then, and the suite waits for the longest alone
+    import urllib.request
+    port, again_port = _free_port(), _free_port()
+    server, again_server = _demo_server(port), _demo_server(again_port)
     try:
-        import urllib.request
-        driver = tmp_path / "driver.py"
-        driver.write_text(_DRIVER)
-        env = dict(os.environ, REPLAY_BASE_URL=f"http://127.0.0.1:{port}")
-        run = subprocess.run([sys.executable, str(driver), str(script), str(CHROMIUM)],
-                             capture_output=True, text=True, env=env, timeout=240)
-        # a range (16 s of the checkout form) opens the page on show at its start and hits
-        # that range's error: the shipping quote's 500; run as a developer would run it
-        part = tmp_path / "part.py"
-        start = (CHECKOUT_MS // 1000 + 1) * 1000
-        p = _replay("export", str(DEMO), "--rules", str(rules), "--from", str(start), "--to",
-                    str(start + 16000), "-o", str(part), data=data)
-        assert p.returncode == 0, p.stderr
-        ranged = subprocess.run([sys.executable, str(part)], capture_output=True, text=True,
-                                env=dict(env, REPLAY_CHROMIUM=str(CHROMIUM)), timeout=240)
-        # run again on the same server, exported with the default rules (the search terms
-        # and the country given), the cart holding two lamps from before: each count the page
-        # shows is two more than recorded and the script waits for it in vain (3 s each, as
-        # REPLAY_WAIT_MS asks: longer than the button's 1.5 s "Added ✓"), so the Ceramic
-        # Mug's "Added ✓" is "Add to cart" again when the Travel Mug's is clicked (a name
-        # alone matched both); the script notes what differs and still gets there
+        # run again, exported with the default rules (the search terms and the country given),
+        # the cart holding two lamps from before: each count the page shows is two more than
+        # recorded and the script waits for it in vain (3 s each, as REPLAY_WAIT_MS asks:
+        # longer than the button's 1.5 s "Added ✓"), so the Ceramic Mug's "Added ✓" is "Add to
+        # cart" again when the Travel Mug's is clicked (a name alone matched both); the script
+        # notes what differs and still gets there
         masked = tmp_path / "masked.py"
         p = _replay("export", str(DEMO), "-o", str(masked), data=data)
         assert p.returncode == 0, p.stderr
         urllib.request.urlopen(urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/cart", data=b'{"id": 1, "qty": 2}',
+            f"http://127.0.0.1:{again_port}/api/cart", data=b'{"id": 1, "qty": 2}',
             headers={"Content-Type": "application/json"}), timeout=10)
-        again = subprocess.run([sys.executable, str(masked)], capture_output=True, text=True,
-                               env=dict(env, **DEMO_SEARCHES, REPLAY_CHROMIUM=str(CHROMIUM),
-                                        REPLAY_FILL_COUNTRY="US", REPLAY_WAIT_MS="3000"),
-                               timeout=400)
+        again_run = subprocess.Popen(
+            [sys.executable, str(masked)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=dict(os.environ, **DEMO_SEARCHES,
+                                REPLAY_BASE_URL=f"http://127.0.0.1:{again_port}",
+                                REPLAY_CHROMIUM=str(CHROMIUM), REPLAY_FILL_COUNTRY="US",
+                                REPLAY_WAIT_MS="3000"))
+        try:
+            driver = tmp_path / "driver.py"
+            driver.write_text(_DRIVER)
+            env = dict(os.environ, REPLAY_BASE_URL=f"http://127.0.0.1:{port}")
+            run = subprocess.run([sys.executable, str(driver), str(script), str(CHROMIUM)],
+                                 capture_output=True, text=True, env=env, timeout=240)
+            # a range (16 s of the checkout form) opens the page on show at its start and hits
+            # that range's error: the shipping quote's 500; run as a developer would run it
+            part = tmp_path / "part.py"
+            start = (CHECKOUT_MS // 1000 + 1) * 1000
+            p = _replay("export", str(DEMO), "--rules", str(rules), "--from", str(start),
+                        "--to", str(start + 16000), "-o", str(part), data=data)
+            assert p.returncode == 0, p.stderr
+            ranged = subprocess.run([sys.executable, str(part)], capture_output=True,
+                                    text=True, env=dict(env, REPLAY_CHROMIUM=str(CHROMIUM)),
+                                    timeout=240)
+            again_out, again_err = again_run.communicate(timeout=400)
+        finally:
+            if again_run.poll() is None:
+                again_run.kill()
+                again_run.communicate()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for s in (server, again_server):
+            s.terminate()
+            s.wait(timeout=10)
     assert ranged.returncode == 0, ranged.stderr[-3000:]
     # (the run fills in values masked when recorded: the query is matched by its names)
     assert ranged.stdout.strip() == "reproduced: ('GET', '/api/shipping-quote', ('country',), 500)"
     assert f"goto(page, {CHECKOUT_URL!r})" in part.read_text()
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert again.stdout.strip() == \
+    assert again_run.returncode == 0, again_err[-3000:]
+    assert again_out.strip() == \
         "reproduced: TypeError: Cannot read properties of null (reading 'classList')"
-    notes = again.stderr.splitlines()
+    notes = again_err.splitlines()
     # (the count the recording showed after the same step: "one step off" it is not)
     assert "note: after step 5, #cart-count shows '3'; after that step the recording showed" \
         " '1'; going on" in notes
-    assert all(n.startswith("note: ") for n in notes), again.stderr[-3000:]
+    assert all(n.startswith("note: ") for n in notes), again_err[-3000:]
     assert not any("***" in n for n in notes)   # what was masked is not waited for
     assert run.returncode == 0, run.stderr[-3000:]
     got = json.loads(run.stdout.strip().splitlines()[-1])
