@@ -61,12 +61,17 @@ def neighbourhood(img: Image.Image, pick) -> Image.Image:
     return pick(pick(row, _shifted(row, 0, 1)), _shifted(row, 0, -1))
 
 
-def _outside(a: Image.Image, b: Image.Image, tolerance: int) -> Image.Image:
-    """Where a pixel of `a` is outside the per-channel range of b's 3×3 neighbourhood."""
+def _outside(a: Image.Image, b: Image.Image) -> Image.Image:
+    """Per channel, how far each pixel of `a` lies outside the range of b's 3×3
+    neighbourhood (0 inside it): below the darkest or above the lightest."""
     lo, hi = neighbourhood(b, ImageChops.darker), neighbourhood(b, ImageChops.lighter)
-    below = ImageChops.subtract(lo, a)     # > 0 where a is darker than every neighbour
-    above = ImageChops.subtract(a, hi)     # > 0 where a is lighter than every neighbour
-    return ImageChops.logical_or(_over(below, tolerance), _over(above, tolerance))
+    # (one of the two is 0 wherever the other is not: their lighter is either)
+    return ImageChops.lighter(ImageChops.subtract(lo, a), ImageChops.subtract(a, hi))
+
+
+def _wrong(a: Image.Image, b: Image.Image, tolerance: int) -> Image.Image:
+    """Mode "1": where a pixel of either picture is outside the other's neighbourhood."""
+    return _over(ImageChops.lighter(_outside(a, b), _outside(b, a)), tolerance)
 
 
 def compare(live: "Image.Image | bytes", replay: "Image.Image | bytes",
@@ -77,9 +82,9 @@ def compare(live: "Image.Image | bytes", replay: "Image.Image | bytes",
         raise ValueError(f"the pictures differ in size: live {a.size}, replay {b.size}")
     bg_colour = max(a.getcolors(maxcolors=a.width * a.height), key=lambda c: c[0])[1]
     bg = Image.new("RGB", a.size, bg_colour)
-    content = ImageChops.logical_or(_over(ImageChops.difference(a, bg), tolerance),
-                                    _over(ImageChops.difference(b, bg), tolerance))
-    wrong = ImageChops.logical_or(_outside(a, b, tolerance), _outside(b, a, tolerance))
+    content = _over(ImageChops.lighter(ImageChops.difference(a, bg),
+                                       ImageChops.difference(b, bg)), tolerance)
+    wrong = _wrong(a, b, tolerance)
     counted = content.histogram()[255]
     bad = ImageChops.logical_and(content, wrong).histogram()[255]
     return PixelMatch(matched=counted - bad, counted=counted, size=a.size)
@@ -89,5 +94,5 @@ def difference_image(live: "Image.Image | bytes", replay: "Image.Image | bytes",
                      tolerance: int = TOLERANCE) -> Image.Image:
     """The live picture with every mismatching pixel painted red (to look at a failure)."""
     a, b = _rgb(live), _rgb(replay)
-    wrong = ImageChops.logical_or(_outside(a, b, tolerance), _outside(b, a, tolerance))
+    wrong = _wrong(a, b, tolerance)
     return Image.composite(Image.new("RGB", a.size, (255, 0, 0)), a, wrong)
