@@ -30,6 +30,11 @@ is rule 6):
 4. At most `MAX_HELD` requests wait at once in a worker; one more is stored at once - a
    sender cannot make the intake hold more than that, whatever ids it sends (each holds a
    decoded batch in memory, beside the `MAX_PENDING` being read and stored).
+5. A wait that ran out is remembered (the one before's id, the last `MAX_NEVER` of them in a
+   worker): the same batch sent again (refused after its wait - a 409 for a text the intake
+   lost, a 5xx - or its answer lost), or another naming the same one before, asks the index
+   once and is stored at once; it does not wait `HOLD_S` again for what did not come (unless
+   that one has come since and is in this worker's hands: rule 3).
 Nothing is answered 202 before it is stored, so a held batch is acknowledged no earlier than
 before: a worker killed while holding one answers nothing (a fetch is sent again; a beacon,
 which hears no answer, is lost as a beacon to a stopped intake is).
@@ -41,7 +46,7 @@ import enum
 import logging
 import re
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from typing import Callable
 
 from ..index import BatchKey
@@ -54,6 +59,7 @@ HOLD_S = 5.0      # how long a batch waits for the one before it (rule 3)
 # (a sender skipping numbers) ask a few hundred times a second, not thousands
 POLL_S, POLL_MAX_S = 0.02, 0.25
 MAX_HELD = 16     # requests one worker holds at once (rule 4): a visit's end sends a few
+MAX_NEVER = 1024  # ids waited for in vain a worker remembers (rule 5)
 SAY_EVERY_S = 60.0   # the log's line about batches that waited for nothing, at most this often
 
 _NUMBERED = re.compile(r"(.+)\.(0|[1-9][0-9]{0,17})")
@@ -94,6 +100,7 @@ class PageOrder:
         self.held = 0   # requests waiting now
         self.here: Counter[BatchKey] = Counter()   # batches held or being stored here (rule 3)
         self.gave_up = 0   # batches that waited for nothing since the log last said so
+        self.never: OrderedDict[BatchKey, None] = OrderedDict()   # waited for in vain (rule 5)
         self.said_at: float | None = None
 
     def arrived(self, key: BatchKey) -> None:
@@ -114,6 +121,9 @@ class PageOrder:
         if self.held >= self.most:
             return Waited.FULL
         want = BatchKey(key.application, key.client_session, before)
+        if want in self.never and want not in self.here:   # (in hand after all: rule 3)
+            stored = await asyncio.to_thread(self.stored, want)
+            return Waited.FOUND if stored else Waited.GAVE_UP
         self.held += 1
         try:
             until = self.clock() + self.hold_s
@@ -125,16 +135,22 @@ class PageOrder:
                 # (the one before in hand here: waited for, up to a second HOLD_S - two
                 # batches naming each other as `after` must not hold each other for ever)
                 if now >= until and (want not in self.here or now >= until + self.hold_s):
-                    self._gave_up(key, before, now)
+                    self._gave_up(key, want, now)
                     return Waited.GAVE_UP
                 await asyncio.sleep(poll if now >= until else min(poll, until - now))
                 poll = min(poll * 2, POLL_MAX_S)
         finally:
             self.held -= 1
 
-    def _gave_up(self, key: BatchKey, before: str, now: float) -> None:
-        """Said in the log at once, then at most once a minute with how many since (a sender
-        skipping numbers never floods it); ids as `repr`, never a line of the sender's."""
+    def _gave_up(self, key: BatchKey, want: BatchKey, now: float) -> None:
+        """`want` remembered as never come (rule 5). Said in the log at once, then at most
+        once a minute with how many since (a sender skipping numbers never floods it); ids as
+        `repr`, never a line of the sender's."""
+        self.never[want] = None
+        self.never.move_to_end(want)
+        if len(self.never) > MAX_NEVER:
+            self.never.popitem(last=False)
+        before = want.batch_id
         self.gave_up += 1
         if self.said_at is not None and now - self.said_at < SAY_EVERY_S:
             return

@@ -123,3 +123,41 @@ def test_a_burst_after_a_gap_is_stored_in_its_order(intake):
 
     asyncio.run(burst())
     assert stored == ["p.4", "p.5", "p.6"] and not order.here
+
+
+def test_a_batch_sent_again_after_its_wait_ran_out_does_not_wait_again(intake):
+    """Rule 5: p.5 waited in vain for p.4 and was refused after (a 409 for a text the intake
+    no longer had): sent again, it asks the index once and goes on; once p.4 is stored after
+    all, a batch naming it finds it."""
+    app, _live, _first = intake
+    done: set[BatchKey] = set()
+    asked: list[BatchKey] = []
+
+    def stored(key: BatchKey) -> bool:
+        asked.append(key)
+        return key in done
+
+    order = PageOrder(stored, hold_s=0.3)
+    key, before = BatchKey(app.id, "v", "p.5"), BatchKey(app.id, "v", "p.4")
+    assert asyncio.run(order.wait(key)) is Waited.GAVE_UP
+    assert len(asked) > 1 and set(asked) == {before}
+    asked.clear()
+    assert asyncio.run(order.wait(key)) is Waited.GAVE_UP
+    assert asked == [before]
+    # another worker stored p.4 meanwhile: found, not given up
+    done.add(before)
+    assert asyncio.run(order.wait(key)) is Waited.FOUND
+    # p.4 back in this worker's hands (sent again, being stored): waited for as rule 3 says
+    # (for as long as it takes: no time runs out here)
+    done.discard(before)
+    order.arrived(before)
+    order.hold_s = 3600
+
+    async def stored_meanwhile():
+        waiting = asyncio.ensure_future(order.wait(key))
+        await asyncio.sleep(0.05)
+        done.add(before)
+        order.done(before)
+        return await waiting
+
+    assert asyncio.run(stored_meanwhile()) is Waited.FOUND
