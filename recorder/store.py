@@ -661,6 +661,7 @@ class LocalStore(Store):
                 order=None if live else order)
             todo: list[PreparedSession] = []
             out: list[Stored] = []
+            same: list[tuple[str, Any]] = []   # stored already, typed into after: _rescrub_same
             as_read: dict[str, AsRead] = {}
             for p in prepared:
                 if live and not p.events:
@@ -688,6 +689,8 @@ class LocalStore(Store):
                     as_read[q.id] = found
                 out.append(Stored(sid, outcome, 0 if q is None else len(q.events),
                                   p.original, note))
+                if outcome is Outcome.SAME and p.typed_after:
+                    same.append((sid, p.typed))
             if context_of is not None:
                 from .bug import time_span   # (bug reads the events' meaning: imported here)
             per = None if context_of is None else {
@@ -698,6 +701,7 @@ class LocalStore(Store):
                         batch=named, as_read=as_read, contexts=per)
             if todo and not live:
                 order.check()
+            self._rescrub_same(same, masker_factory)
         if progress:
             progress(total, total)
         return out
@@ -790,7 +794,23 @@ class LocalStore(Store):
             if rows:   # said of what was stored: a file refused stores nothing in any order
                 order.check()
             self._retire(stale)
+            self._rescrub_same([t for s in finished if (t := s.typed_after_same())],
+                               masker_factory)
         return [stored for stored, _ in done]
+
+    def _rescrub_same(self, same: list[tuple[str, Any]],
+                      masker_factory: Callable[[], Masker] | None) -> None:
+        """Sessions an import found stored already (SAME: a copy of the recording cut
+        before the rest was imported first) that a session split off after them typed a
+        value into a masked field of: masked again with it (`privacy.remask.
+        rescrub_session`: only one that may hold one is read, rewritten if it changed). An
+        import stores nothing of theirs, so the value they showed stayed in clear."""
+        if not same or masker_factory is None:
+            return
+        from .privacy.remask import rescrub_session   # (remask reads and rewrites a store)
+        rules = masker_factory().rules
+        for sid, finals in same:
+            rescrub_session(self, sid, finals, rules)
 
     def _place(self, p: PreparedSession, user: dict | None, *, as_new: bool,
                partial: bool, report: dict | None = None
@@ -1811,6 +1831,10 @@ class _StreamSession:
         self.later: tuple[Any, int, Callable[[SessionFacts, dict | None], SessionRow],
                           dict | None] | None = None
         self.first_info: dict | None = None   # the first segment's header, once written
+        # found stored already (SAME): the values typed into masked fields (shared with the
+        # sessions split off after it), how many were known then, and the stored session -
+        # what `typed_after_same` needs
+        self.same_as: tuple[Any, int, str] | None = None
         # values typed into masked fields so far (echoes.added), and the segments written
         # up to the batch of the last of them (0: none): their echoes before the typing are
         # masked when the session is decided (_scrub_written), with every value known, as a
@@ -2244,7 +2268,18 @@ class _StreamSession:
 
     def _same(self, sid: str, note: str = "") -> tuple[Stored, None]:
         self.w.discard(self.files)
+        if self.masker is not None:
+            self.same_as = (self.masker.echoes, self.masker.echoes.added, sid)
         return Stored(sid, Outcome.SAME, 0, self.original, note), None
+
+    def typed_after_same(self) -> tuple[str, Any] | None:
+        """Found stored already, and a session split off after it typed a value into a
+        masked field: (the stored session, the values' finals) - it may show one in clear,
+        stored when nobody knew it (`LocalStore._rescrub_same`)."""
+        if self.same_as is None:
+            return None
+        echoes, known, sid = self.same_as
+        return (sid, echoes.finals()) if echoes.added != known else None
 
     def _append(self, digest: str) -> tuple[Stored, SessionRow]:
         """The extra events after the stored session's, as `_place`'s EXTENDS appends them."""

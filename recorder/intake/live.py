@@ -389,9 +389,10 @@ class LiveIntake:
                       for *_rules, maskers in self._maskers.values()
                       if (typed := maskers.typed(sid))]
         for typed, others, rules in visits:
+            finals = typed.finals()
             for other in others:
                 try:
-                    rescrub_session(self.store, other, typed, rules)
+                    rescrub_session(self.store, other, finals, rules)
                 except (KeyError, ValueError) as exc:   # deleted meanwhile / nothing readable
                     log.warning("could not mask session %s again: %s", other, exc)
 

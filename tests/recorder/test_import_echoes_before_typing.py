@@ -735,3 +735,25 @@ def test_a_damaged_segment_of_the_earlier_session_does_not_keep_the_value(tmp_pa
         assert "saved coupon: ***" in json.dumps(list(s.session("s1").events()))
     live.store.close()
     apps.close()
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+def test_a_stored_part_imported_again_loses_what_the_session_after_the_split_typed(
+        tmp_path, how):
+    """The recording's first session is stored already, whole (imported from a copy cut at
+    the split); the whole recording imported again finds it the same, and the session after
+    the split types the coupon that first session showed: the stored one is masked again
+    with it (it was left as it was: nothing of it was written)."""
+    full = shown_then_away_then_typed()
+    split = next(i for i, e in enumerate(full) if e["timestamp"] - T0 >= SPLIT_MS)
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(full[:split]))
+    b.write_text(json.dumps(full))
+    root = tmp_path / "data"
+    (first,) = how(root, a, DEFAULT)
+    assert hits(stored_bytes(root), {"typed value": [SECRET]}) != []   # nobody typed it yet
+    again = how(root, b, DEFAULT)
+    assert len(again) == 2 and again[0] == first
+    assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
+    got = stored_events(root)
+    assert "Your coupon ***" in got and "saved coupon: ***" in got
