@@ -14,7 +14,7 @@ import pytest
 
 from recorder.intake.demo import DEMO_APP, DEMO_FILE
 from recorder.source import open_recording
-from replay_tools.browser_recorder import BrowserRecorder, Wait
+from replay_tools.browser_recorder import BrowserRecorder, BrowserRecordingError, Wait
 from replay_tools.intake import IntakeServer, free_port, replay_cli
 
 def _get(url: str) -> tuple[int, str]:
@@ -63,9 +63,18 @@ def test_the_demo_shop_sends_a_visit_to_this_intake(qapp, demo_intake):
                       "the products to load from the demo API")
         sid = b.eval("window.__replaySession")
         b.click("#product-2 .add")
+        # (as a person would: seen added before searching - the grid the search redraws
+        # holds the button that says so)
+        b._wait_until(lambda: b.eval("document.querySelector('#product-2 .add').textContent")
+                      .startswith("Added"), "the cart to take the product")
         b.type("#search", "mug")
-        b._wait_until(lambda: b.eval("document.getElementById('result-count').textContent")
-                      .startswith("2"), "the search to answer")
+        try:
+            b._wait_until(lambda: b.eval("document.getElementById('result-count').textContent")
+                          .startswith("2"), "the search to answer")
+        except BrowserRecordingError as exc:   # what the page shows, to tell why
+            box, said = b.eval("[document.getElementById('search').value,"
+                               " document.getElementById('result-count').textContent]")
+            raise AssertionError(f"{exc}\n(the box holds {box!r}, the count says {said!r})")
         first = _sent_everything(b)
         b._wait_until(lambda: b.eval("window.__replayDemoBadge.textContent")
                       == str(first["acked"]), "the badge to count the events sent")
