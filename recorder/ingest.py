@@ -93,7 +93,7 @@ class OpenSession(Protocol):
 
 class PreparedSession:
     __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to", "encoded", "scans",
-                 "original", "typed", "typed_after", "legacy_digest", "legacy_id", "last_ms")
+                 "original", "typed", "legacy_digest", "legacy_id", "last_ms")
 
     def __init__(self, id: str, events: list[dict], sizes: list[int] | None, digest: str,
                  facts: SessionFacts, append_to: OpenSession | None,
@@ -113,9 +113,6 @@ class PreparedSession:
         # the values typed into its masked fields (None: none): a stored session it is
         # compared with is compared with their echoes masked too (LocalStore._place)
         self.typed: Echoes | None = None
-        # ... some typed in a session split off after it (`typed` holds them): a copy of it
-        # stored already (an import of the recording cut before them) may show one in clear
-        self.typed_after = False
         # its digest as stored before digests were keyed (sessions.ContentDigest), and its id
         # as stored before an id was made of its events' shape (content_hashed_id): what a
         # re-import compares with a session stored then, never written
@@ -412,7 +409,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             # the second pass within a session masks those before the typing
             finals = masker.echoes.finals()
             p.events, n = finals.scrub_all(p.events)
-            p.typed, p.typed_after = finals, True
+            p.typed = finals
             if n:
                 p.sizes = None
                 p.facts = _facts_of(p, user)

@@ -661,7 +661,7 @@ class LocalStore(Store):
                 order=None if live else order)
             todo: list[PreparedSession] = []
             out: list[Stored] = []
-            same: list[tuple[str, Any]] = []   # stored already, typed into after: _rescrub_same
+            same: list[tuple[str, Any]] = []   # stored already, values typed: _rescrub_same
             as_read: dict[str, AsRead] = {}
             for p in prepared:
                 if live and not p.events:
@@ -689,7 +689,7 @@ class LocalStore(Store):
                     as_read[q.id] = found
                 out.append(Stored(sid, outcome, 0 if q is None else len(q.events),
                                   p.original, note))
-                if outcome is Outcome.SAME and p.typed_after:
+                if outcome is Outcome.SAME and p.typed:
                     same.append((sid, p.typed))
             if context_of is not None:
                 from .bug import time_span   # (bug reads the events' meaning: imported here)
@@ -701,7 +701,7 @@ class LocalStore(Store):
                         batch=named, as_read=as_read, contexts=per)
             if todo and not live:
                 order.check()
-            self._rescrub_same(same, masker_factory)
+            self._rescrub_same(same)
         if progress:
             progress(total, total)
         return out
@@ -794,23 +794,27 @@ class LocalStore(Store):
             if rows:   # said of what was stored: a file refused stores nothing in any order
                 order.check()
             self._retire(stale)
-            self._rescrub_same([t for s in finished if (t := s.typed_after_same())],
-                               masker_factory)
+            self._rescrub_same([t for s in finished if (t := s.typed_in_import())])
         return [stored for stored, _ in done]
 
-    def _rescrub_same(self, same: list[tuple[str, Any]],
-                      masker_factory: Callable[[], Masker] | None) -> None:
-        """Sessions an import found stored already (SAME: a copy of the recording cut
-        before the rest was imported first) that a session split off after them typed a
-        value into a masked field of: masked again with it (`privacy.remask.
+    def _rescrub_same(self, same: list[tuple[str, Any]]) -> None:
+        """Sessions an import found stored already (SAME: stored from a copy of the
+        recording cut at a split, before the rest was imported) while another session of it
+        typed values into masked fields: masked again with them (`privacy.remask.
         rescrub_session`: only one that may hold one is read, rewritten if it changed). An
-        import stores nothing of theirs, so the value they showed stayed in clear."""
-        if not same or masker_factory is None:
+        import writes nothing of theirs, so a value one showed stayed in clear. After the
+        commit: what was imported is stored whatever happens here; a session that cannot be
+        masked again is said in the log, the others still are. Their images are kept by
+        what they still name (the rules they were stored under are not known here)."""
+        if not same:
             return
         from .privacy.remask import rescrub_session   # (remask reads and rewrites a store)
-        rules = masker_factory().rules
         for sid, finals in same:
-            rescrub_session(self, sid, finals, rules)
+            try:
+                rescrub_session(self, sid, finals, None)
+            except (KeyError, ValueError, OSError) as exc:   # deleted meanwhile, unreadable
+                log.warning("could not mask session %s again with the values this import"
+                            " typed into masked fields: %s", sid, type(exc).__name__)
 
     def _place(self, p: PreparedSession, user: dict | None, *, as_new: bool,
                partial: bool, report: dict | None = None
@@ -1832,9 +1836,9 @@ class _StreamSession:
                           dict | None] | None = None
         self.first_info: dict | None = None   # the first segment's header, once written
         # found stored already (SAME): the values typed into masked fields (shared with the
-        # sessions split off after it), how many were known then, and the stored session -
-        # what `typed_after_same` needs
-        self.same_as: tuple[Any, int, str] | None = None
+        # sessions of the recording before and after it) and the stored session - what
+        # `typed_in_import` needs
+        self.same_as: tuple[Any, str] | None = None
         # values typed into masked fields so far (echoes.added), and the segments written
         # up to the batch of the last of them (0: none): their echoes before the typing are
         # masked when the session is decided (_scrub_written), with every value known, as a
@@ -2269,17 +2273,18 @@ class _StreamSession:
     def _same(self, sid: str, note: str = "") -> tuple[Stored, None]:
         self.w.discard(self.files)
         if self.masker is not None:
-            self.same_as = (self.masker.echoes, self.masker.echoes.added, sid)
+            self.same_as = (self.masker.echoes, sid)
         return Stored(sid, Outcome.SAME, 0, self.original, note), None
 
-    def typed_after_same(self) -> tuple[str, Any] | None:
-        """Found stored already, and a session split off after it typed a value into a
-        masked field: (the stored session, the values' finals) - it may show one in clear,
-        stored when nobody knew it (`LocalStore._rescrub_same`)."""
+    def typed_in_import(self) -> tuple[str, Any] | None:
+        """Found stored already, and the import's sessions (this one, one before it or one
+        split off after it) typed values into masked fields: (the stored session, the
+        values' finals) - stored from a copy cut at a split, it may show one in clear
+        (`LocalStore._rescrub_same`)."""
         if self.same_as is None:
             return None
-        echoes, known, sid = self.same_as
-        return (sid, echoes.finals()) if echoes.added != known else None
+        echoes, sid = self.same_as
+        return (sid, echoes.finals()) if echoes.added else None
 
     def _append(self, digest: str) -> tuple[Stored, SessionRow]:
         """The extra events after the stored session's, as `_place`'s EXTENDS appends them."""

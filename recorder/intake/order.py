@@ -32,9 +32,10 @@ is rule 6):
    decoded batch in memory, beside the `MAX_PENDING` being read and stored).
 5. A wait that ran out is remembered (the one before's id, the last `MAX_NEVER` of them in a
    worker): the same batch sent again (refused after its wait - a 409 for a text the intake
-   lost, a 5xx - or its answer lost), or another naming the same one before, asks the index
-   once and is stored at once; it does not wait `HOLD_S` again for what did not come (unless
-   that one has come since and is in this worker's hands: rule 3).
+   lost, a 5xx - or its answer lost), or another naming the same one before, waits
+   `GRACE_S`, not `HOLD_S` again, for what did not come: the page sends the two again
+   together, and the one before may still be on its way (or stored by another worker). One
+   that does arrive here is no longer remembered so, and is waited for as rule 3 says.
 Nothing is answered 202 before it is stored, so a held batch is acknowledged no earlier than
 before: a worker killed while holding one answers nothing (a fetch is sent again; a beacon,
 which hears no answer, is lost as a beacon to a stopped intake is).
@@ -60,6 +61,7 @@ HOLD_S = 5.0      # how long a batch waits for the one before it (rule 3)
 POLL_S, POLL_MAX_S = 0.02, 0.25
 MAX_HELD = 16     # requests one worker holds at once (rule 4): a visit's end sends a few
 MAX_NEVER = 1024  # ids waited for in vain a worker remembers (rule 5)
+GRACE_S = 1.0     # ... and how long a batch waits for one of them (rule 5)
 SAY_EVERY_S = 60.0   # the log's line about batches that waited for nothing, at most this often
 
 _NUMBERED = re.compile(r"(.+)\.(0|[1-9][0-9]{0,17})")
@@ -90,10 +92,11 @@ class PageOrder:
     asked from a thread, never on the event loop."""
 
     def __init__(self, stored: Callable[[BatchKey], bool], *, hold_s: float = HOLD_S,
-                 poll_s: float = POLL_S, most: int = MAX_HELD,
+                 grace_s: float = GRACE_S, poll_s: float = POLL_S, most: int = MAX_HELD,
                  clock: Callable[[], float] = time.monotonic):
         self.stored = stored
         self.hold_s = hold_s
+        self.grace_s = grace_s   # rule 5
         self.poll_s = poll_s   # the first wait between two asks; each next one twice as long
         self.most = most
         self.clock = clock
@@ -106,6 +109,7 @@ class PageOrder:
     def arrived(self, key: BatchKey) -> None:
         """Batch `key` is in this worker's hands until `done(key)`: held, then stored."""
         self.here[key] += 1
+        self.never.pop(key, None)   # it came after all (rule 5)
 
     def done(self, key: BatchKey) -> None:
         self.here[key] -= 1
@@ -121,12 +125,10 @@ class PageOrder:
         if self.held >= self.most:
             return Waited.FULL
         want = BatchKey(key.application, key.client_session, before)
-        if want in self.never and want not in self.here:   # (in hand after all: rule 3)
-            stored = await asyncio.to_thread(self.stored, want)
-            return Waited.FOUND if stored else Waited.GAVE_UP
+        hold = min(self.grace_s, self.hold_s) if want in self.never else self.hold_s
         self.held += 1
         try:
-            until = self.clock() + self.hold_s
+            until = self.clock() + hold
             poll = self.poll_s
             while True:
                 if await asyncio.to_thread(self.stored, want):

@@ -75,13 +75,15 @@ def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
                         dict(masker.stats), aside)
 
 
-def rescrub_session(store: LocalStore, session_id: str, finals: Echoes, rules: Rules) -> bool:
+def rescrub_session(store: LocalStore, session_id: str, finals: Echoes,
+                    rules: Rules | None) -> bool:
     """Mask in a stored session the echoes of values typed into masked fields after it was
     stored (`finals`: those values, Echoes.finals): a visit the live intake split after 15
     minutes without activity, the page's coupon shown in the first session and typed into a
     masked field in the next (LiveIntake.compact_idle, with the visit's shared echoes;
-    `rules`: its application's); a recording imported again whose first session was stored
-    already and whose next one types it (LocalStore._rescrub_same).
+    `rules`: its application's); a recording imported again, one of its sessions stored
+    already from a copy cut at a split and another typing it (LocalStore._rescrub_same;
+    `rules` None: not known - its images go only when no URL of it names them any more).
     As a re-mask rewrites one (`remask_session`): a dictionary that learnt it goes, the
     damaged files `repair` set aside and the images it no longer shows too, the index's old
     pages overwritten. A session that cannot hold a value (`Store.may_hold`, looked at

@@ -64,9 +64,9 @@ def test_the_demo_shop_sends_a_visit_to_this_intake(qapp, demo_intake):
         sid = b.eval("window.__replaySession")
         b.click("#product-2 .add")
         # (as a person would: seen added before searching - the grid the search redraws
-        # holds the button that says so)
-        b._wait_until(lambda: b.eval("document.querySelector('#product-2 .add').textContent")
-                      .startswith("Added"), "the cart to take the product")
+        # holds the button that says so; its "Added" lasts 1.5 s, the cart's count stays)
+        b._wait_until(lambda: b.eval("document.getElementById('cart-count').textContent")
+                      != "0", "the cart to take the product")
         b.type("#search", "mug")
         try:
             b._wait_until(lambda: b.eval("document.getElementById('result-count').textContent")

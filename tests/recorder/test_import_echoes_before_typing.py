@@ -738,22 +738,26 @@ def test_a_damaged_segment_of_the_earlier_session_does_not_keep_the_value(tmp_pa
 
 
 @pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
-def test_a_stored_part_imported_again_loses_what_the_session_after_the_split_typed(
-        tmp_path, how):
-    """The recording's first session is stored already, whole (imported from a copy cut at
-    the split); the whole recording imported again finds it the same, and the session after
-    the split types the coupon that first session showed: the stored one is masked again
-    with it (it was left as it was: nothing of it was written)."""
-    full = shown_then_away_then_typed()
+@pytest.mark.parametrize("stored_first", ["before", "after"])
+def test_a_session_stored_from_a_cut_copy_loses_what_another_session_of_it_typed(
+        tmp_path, how, stored_first):
+    """One session of the recording is stored already, whole (imported from a copy cut at
+    the split): the one before the split that showed the coupon, or the one after it that
+    showed it again. The whole recording imported again finds it the same, and the other
+    session types the coupon into a masked field: the stored one is masked again with it
+    (it was left as it was: nothing of it was written)."""
+    full = shown_then_away_then_typed() if stored_first == "before" else \
+        typed_then_away(new_snapshot=True)
     split = next(i for i, e in enumerate(full) if e["timestamp"] - T0 >= SPLIT_MS)
+    part = full[:split] if stored_first == "before" else full[split:]
     a, b = tmp_path / "a.json", tmp_path / "b.json"
-    a.write_text(json.dumps(full[:split]))
+    a.write_text(json.dumps(part))
     b.write_text(json.dumps(full))
     root = tmp_path / "data"
     (first,) = how(root, a, DEFAULT)
     assert hits(stored_bytes(root), {"typed value": [SECRET]}) != []   # nobody typed it yet
     again = how(root, b, DEFAULT)
-    assert len(again) == 2 and again[0] == first
+    assert len(again) == 2 and first in again
     assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
     got = stored_events(root)
-    assert "Your coupon ***" in got and "saved coupon: ***" in got
+    assert "Your coupon ***" in got
