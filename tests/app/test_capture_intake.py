@@ -164,7 +164,11 @@ def test_the_intake_serves_capture_js_and_a_page_installs_it(qapp, pages, intake
         b.click("#more")
         # a request to the intake's batch URL (as capture.js's beacons go) is not the page's
         b.eval("navigator.sendBeacon(cfg.intake + '/v1/events?app=' + cfg.app, '{}')")
-        b.eval("fetch('/installed.html?own=1')")   # ... where the page's own request is
+        b.eval("(function () { window.__own = false; fetch('/installed.html?own=1')"
+               ".then(function () { window.__own = true; }); return true; })()")   # ... where
+        # the page's own request is
+        # (answered before stop(): recorded as it answers, after the plugin's own handler)
+        b._wait_until(lambda: b.eval("window.__own"), "the page's own request to answer")
         sid = b.eval("window.__sessionId")
         # the id is kept in first-party storage: the next page of the visit shares it
         assert b.eval("JSON.parse(sessionStorage.getItem('replay_capture_session')).id") == sid
