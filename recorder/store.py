@@ -188,6 +188,13 @@ class Store(abc.ABC):
         Returns how many went; a store that keeps none has nothing to do."""
         return 0
 
+    def keep_assets(self, session_id: str, urls: Iterable[str]) -> int:
+        """Of the images and fonts stored for the session, keep only those `urls` name - the
+        rest go, with their files when no other session references them (a re-mask whose
+        rules now mask an image). Returns how many URLs went; a store that keeps no images
+        has nothing to do."""
+        return 0
+
     @abc.abstractmethod
     def compact(self, session_id: str, codec: Codec | None = None) -> None: ...
 
@@ -1226,6 +1233,16 @@ class LocalStore(Store):
             assets = self._forget_assets(sid)
         return Erased(sid, len(files) - len(dicts), set_aside, cleared, len(dicts),
                       old_indexes, len(left), assets.files, assets.urls)
+
+    def keep_assets(self, session_id: str, urls: Iterable[str]) -> int:
+        from .asset_store import AssetStore
+        store = AssetStore.existing(self.root)
+        if store is None:
+            return 0
+        try:
+            return store.keep_only(session_id, urls).urls
+        finally:
+            store.close()
 
     def _forget_assets(self, sid: str):
         """The images and fonts stored for an erased session (recorder.asset_store) that no

@@ -124,20 +124,12 @@ def _keep_assets(store: Store, sid: str, masked: list[dict], rules: Rules) -> No
     """The images and fonts stored for the session (recorder.asset_store) that it no longer
     references as re-masked - an image the new rules mask - go, with their files when no
     other session references them: tightening the rules cleans them too."""
-    from ..asset_store import AssetStore
     from ..assets import referenced_urls
 
-    root = getattr(store, "root", None)
-    assets = AssetStore.existing(root) if root is not None else None
-    if assets is None:
-        return
-    try:
-        gone = assets.keep_only(sid, referenced_urls(masked, rules))
-    finally:
-        assets.close()
-    if gone.urls:
+    gone = store.keep_assets(sid, referenced_urls(masked, rules))
+    if gone:
         log.info("session %s: %d stored image%s or font%s it no longer shows erased", sid,
-                 gone.urls, "" if gone.urls == 1 else "s", "" if gone.urls == 1 else "s")
+                 gone, "" if gone == 1 else "s", "" if gone == 1 else "s")
 
 
 def _remasked(events: list[dict], context: dict | None, rules: Rules
