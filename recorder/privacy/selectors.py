@@ -7,6 +7,9 @@ its rightmost compound (#id, .class or tag), so a node is only tested against th
 that could possibly match it.
 
 Supported: type and universal selectors, #id, .class, [attr], [attr=v] ~= |= ^= $= *= !=,
+with the `i` and `s` flags (`[title^="jane" i]`) and, without one, the value compared as a
+browser compares it on an HTML element: ASCII case-insensitively for the attributes HTML
+lists (`[type=password]` matches `type="Password"`), exactly for the others;
 :not(), :is()/:where(), :first-child, :last-child, :only-child, :empty, :root,
 :first-of-type, :last-of-type, :nth-child(), :nth-last-child(), and the combinators
 descendant, `>`, `+`, `~`. Anything else (pseudo-elements, :hover, ...) is rejected with
@@ -30,6 +33,16 @@ Match = Callable[[Node, Nodes], bool]
 
 class SelectorError(ValueError):
     pass
+
+
+# HTML's attributes whose values an attribute selector without a flag compares ASCII
+# case-insensitively on HTML elements (the HTML standard, "Selectors": case-sensitivity) -
+# what `element.matches()` does in capture.js, so the two passes select the same nodes
+_ANY_CASE = frozenset("""accept accept-charset align alink axis bgcolor charset checked clear
+    codetype color compact declare defer dir direction disabled enctype face frame hreflang
+    http-equiv lang language link media method multiple nohref noresize noshade nowrap readonly
+    rel rev rules scope scrolling selected shape target text type valign valuetype vlink""".split())
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 class CompiledSelector:
@@ -90,6 +103,19 @@ def _key(tree) -> tuple[str, str | None]:
             break
         node = getattr(node, "selector", None)
     return best
+
+
+def _value_test(op: str, want: str) -> Callable[[str], bool] | None:
+    """An attribute selector's test of a value (None: an operator we do not know)."""
+    return {
+        "=": lambda v: v == want,
+        "!=": lambda v: v != want,
+        "~=": lambda v: want in v.split(),
+        "|=": lambda v: v == want or v.startswith(want + "-"),
+        "^=": lambda v: bool(want) and v.startswith(want),
+        "$=": lambda v: bool(want) and v.endswith(want),
+        "*=": lambda v: bool(want) and want in v,
+    }.get(op)
 
 
 def _classes(n: Node) -> list[str]:
@@ -215,24 +241,26 @@ class _Compiler:
         if op == "exists":
             return lambda n, nodes: name in n.attrs and sub(n, nodes)
         want = t.value.value if hasattr(t.value, "value") else str(t.value)
-        tests: dict[str, Callable[[str], bool]] = {
-            "=": lambda v: v == want,
-            "!=": lambda v: v != want,
-            "~=": lambda v: want in v.split(),
-            "|=": lambda v: v == want or v.startswith(want + "-"),
-            "^=": lambda v: bool(want) and v.startswith(want),
-            "$=": lambda v: bool(want) and v.endswith(want),
-            "*=": lambda v: bool(want) and want in v,
-        }
-        test = tests.get(op)
-        if test is None:
+        flag = (t.flag or "").lower() or None
+        if flag not in (None, "i", "s"):
+            raise self.fail(f"attribute flag {t.flag}")
+        exact = _value_test(op, want)
+        if exact is None:
             raise self.fail(f"attribute operator {op}")
+        # "i": either case (ASCII); "s": exactly; none: as the HTML standard says of `name` -
+        # either case on an HTML element for the attributes it lists (an SVG element's exact)
+        any_case = flag == "i"
+        html_case = flag is None and name in _ANY_CASE
+        folded = _value_test(op, want.translate(_ASCII_LOWER)) if any_case or html_case else None
 
         def m(n: Node, nodes: Nodes) -> bool:
             v = n.attrs.get(name)
             if v is None:
                 return op == "!=" and sub(n, nodes)
-            return test(v if isinstance(v, str) else str(v)) and sub(n, nodes)
+            v = v if isinstance(v, str) else str(v)
+            if folded is not None and (any_case or not n.svg):
+                return folded(v.translate(_ASCII_LOWER)) and sub(n, nodes)
+            return exact(v) and sub(n, nodes)
         return m
 
     def _pseudo(self, t) -> Match:

@@ -127,6 +127,9 @@ SELECTORS = [
     "li:not(.sel)", "[title]", "a[href^='mailto:']", "a[href$='1']", "a[href*='example']",
     "[title~=there]", "[lang|=en]", "[data-kind=x-large]", "div:not(#main) span",
     "input[type=checkbox], input[type=text]", ":is(section, #main) > p.lead", "html:root",
+    # the i and s flags (lxml's cssselect folds ASCII case for i, as a browser does)
+    "[title^='HI' i]", "a[href*='EXAMPLE' i]", "[data-kind='X-LARGE' i]", "[title~=THERE i]",
+    "[lang|=EN i]", "[title^='hi' s]", "[data-kind='x-large' s]",
 ]
 
 
@@ -145,6 +148,33 @@ def test_selector_matches_like_lxml(selector):
         index.add(sel, True)
     got = {i for i, n in enumerate(our_elements) if index.matching(n, mirror.nodes)}
     assert got == want and want
+
+
+def _matched(html: str, selector: str) -> list[str]:
+    mirror = Mirror().apply_all(html_to_events(html))
+    index = SelectorIndex()
+    for sel in compile_selector(selector):
+        index.add(sel, True)
+    return [n.attrs.get("id") for n in mirror.walk() if n.type == 2 and n.attrs.get("id")
+            and index.matching(n, mirror.nodes)]
+
+
+def test_attribute_values_compared_with_the_case_a_browser_uses():
+    """Without a flag a value is compared exactly, except for the attributes HTML lists as
+    case-insensitive on HTML elements (`type`, `lang`, `dir`...): `[type=password]` selects
+    `type="Password"` in a browser, so it must here (capture.js asks `element.matches()`) -
+    not on an SVG element, nor with the `s` flag. (lxml's cssselect knows no such list;
+    tests/app/test_capture_privacy.py checks the same table against Chromium.)"""
+    html = ('<html><body><input id="pw" type="Password"><p id="en" lang="EN">a</p>'
+            '<p id="kind" data-kind="Secret">b</p>'
+            '<svg><a id="svg-a" type="Password"></a></svg></body></html>')
+    assert _matched(html, "[type=password]") == ["pw"]
+    assert _matched(html, "[type=password s]") == []
+    assert _matched(html, "[type=Password s]") == ["pw", "svg-a"]
+    assert _matched(html, "[lang|=en]") == ["en"]
+    assert _matched(html, "[data-kind=secret]") == []
+    assert _matched(html, "[data-kind=secret i]") == ["kind"]
+    assert _matched(html, "[type=PASSWORD i]") == ["pw", "svg-a"]
 
 
 @pytest.mark.parametrize("selector", ["a::before", "a:hover", "p:contains(x)", "a >"])
