@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import sys
 from pathlib import Path
 
 from player.local_time import when_text
 from recorder.paths import make_data_folder
 
 from ..cli import UserError
+from ._confirm import loosen_confirmed
 from ._store import is_default_data_folder, no_data_folder, say_new_data_folder
 
 NAME = "app"
@@ -86,6 +88,9 @@ def register(subparsers, common) -> None:
                           " the intake's (`serve --rules`, else the data folder's)")
     ru.add_argument("--json", action="store_true",
                     help="print the rules in force as JSON for capture.js's `rules` option")
+    ru.add_argument("--yes", action="store_true",
+                    help="do not ask before rules that mask less than the ones its batches"
+                         " are masked with now take effect")
     ru.set_defaults(func=set_rules)
     di = sub.add_parser("dictionary", parents=[common],
                         help="the shared dictionary capture.js compresses an application's"
@@ -224,6 +229,10 @@ def set_rules(args: argparse.Namespace) -> int:
     from recorder.privacy import RulesError, parse_rules
     from recorder.privacy.rules import read_rules_text
     if args.clear:
+        app = _run(args, lambda a: a.get(args.name))
+        if app.rules is not None and not _may_loosen(args, app, None):
+            print("nothing changed", file=sys.stderr)
+            return 0
         before, app = _run(args, lambda a: (a.get(args.name), a.set_rules(args.name, None)))
         said = "its own rules dropped" if before.rules is not None else "it had no rules of its own"
         print(f"application {app.name}: {said} - its next batches are masked"
@@ -245,12 +254,39 @@ def set_rules(args: argparse.Namespace) -> int:
     except RulesError as exc:
         raise UserError(f"{exc} - save it as UTF-8 text, then set it again") from None
     try:
-        parse_rules(text, where=str(args.rules))
+        rules = parse_rules(text, where=str(args.rules))
     except RulesError as exc:
         raise UserError(f"{exc} (fix the rules file, then set it again)") from None
+    if not _may_loosen(args, _run(args, lambda a: a.get(args.name)), rules):
+        print("nothing changed", file=sys.stderr)
+        return 0
     app = _run(args, lambda a: a.set_rules(args.name, text))
     print(f"application {app.name}: rules from {args.rules} apply to its next batches")
     return 0
+
+
+def _may_loosen(args: argparse.Namespace, app, rules) -> bool:
+    """Whether `rules` (None: the intake's, once its own are dropped) may replace what the
+    application's batches are masked with now: asked when they mask less (as `mask
+    --activate` asks), unless --yes."""
+    from recorder.intake.live import masking_rules
+    from recorder.privacy import RulesError, load_rules
+    from recorder.privacy.history import loosened, looser
+    try:
+        now = masking_rules(app, lambda: load_rules(None, args.data))
+        after = rules if rules is not None else load_rules(None, args.data)
+    except RulesError as exc:   # the folder's rules unreadable: nothing to compare with
+        raise UserError(f"{exc} (fix it, then `replay app rules {app.name}` again)") from None
+    weaker = loosened(now, after)
+    if not weaker or args.yes:
+        return True
+    masks = f"{args.rules} masks" if rules is not None else \
+        f"the intake's rules ({after.source}) mask"
+    return loosen_confirmed(masks, weaker, looser(now, after).than,
+                            in_force=f"the rules application {app.name}'s batches are masked"
+                                     " with now",
+                            question=f"Mask application {app.name}'s next batches so?",
+                            anyway="drop its own rules anyway" if rules is None else "apply it anyway")
 
 
 def show_rules(args: argparse.Namespace) -> int:

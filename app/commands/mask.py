@@ -20,6 +20,7 @@ from recorder.privacy.remask import remask_sessions, rules_of
 from recorder.store import INDEX_FILE
 
 from ..cli import UserError, say_note, say_warning
+from ._confirm import loosen_confirmed
 from recorder.thumbnail_cache import swept_after
 from ._words import count
 from ._store import open_existing_store
@@ -59,24 +60,6 @@ def register(subparsers, common) -> None:
                    help="with --activate: do not ask before making active rules that mask"
                         " less than the ones in force")
     p.set_defaults(func=run)
-
-
-def _loosen_confirmed(path: Path, weaker: list[str], than: str) -> bool:
-    """Whether the person at the terminal makes rules that mask less the ones in force (a
-    privacy officer's tryout: a warning came after the change, not a question before it),
-    or may (`than`: "less than", "differently from" - `history.looser`). Anything but
-    yes is a no; without a terminal, a UserError saying to add --yes."""
-    said = "; ".join(weaker)
-    if not sys.stdin.isatty():
-        raise UserError(f"{path} masks {than} the rules in force ({said}): add --yes to"
-                        " make it the active rules anyway")
-    print(f"{path} masks {than} the rules in force: {said}. From the next recording on,"
-          " that is stored in clear. Make it the active rules? [y/N] ", end="",
-          file=sys.stderr, flush=True)
-    answer = sys.stdin.readline()
-    if not answer:
-        print(file=sys.stderr)
-    return answer.strip().lower() in ("y", "yes")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -127,8 +110,9 @@ def run(args: argparse.Namespace) -> int:
         except RulesError as exc:
             raise UserError(f"{exc} - fix or remove it, then run mask --activate again") from None
         weaker = loosened(in_force, rules)
-        if weaker and not args.yes and \
-                not _loosen_confirmed(args.rules, weaker, looser(in_force, rules).than):
+        if weaker and not args.yes and not loosen_confirmed(
+                f"{args.rules} masks", weaker, looser(in_force, rules).than, in_force="the rules in force",
+                question="Make it the active rules?", anyway="make it the active rules anyway"):
             print("nothing changed", file=sys.stderr)
             return 0
     if args.activate and args.all and not (args.data / INDEX_FILE).is_file():

@@ -90,7 +90,7 @@ def test_app_rules_prints_the_rules_in_force_for_capture_js(tmp_path):
     assert parse_rules(text) == Rules.default()
     own = tmp_path / "own.toml"
     own.write_text('version = 1\ndefault = "mask"\n[[rule]]\nselector = "#q"\nlevel = "allow"\n')
-    assert replay_cli(data, "app", "rules", "shop", "--rules", str(own)).returncode == 0
+    assert replay_cli(data, "app", "rules", "shop", "--rules", str(own), "--yes").returncode == 0
     shown = json.loads(replay_cli(data, "app", "rules", "shop", "--json").stdout)
     assert shown["default"] == "mask" and shown["rules"] == [{"selector": "#q", "level": "allow"}]
     proc = replay_cli(data, "app", "rules", "nobody", "--json")
@@ -345,7 +345,14 @@ def test_app_rules_clear_puts_the_intakes_rules_back(tmp_path):
     own.write_text('version = 1\ndefault = "mask"\n')
     assert replay_cli(data, "app", "rules", "shop", "--rules", str(own)).returncode == 0
     assert replay_cli(data, "app", "list").stdout.splitlines()[1].endswith("\town")
+    # the intake's rules (the built-in default here) mask less than its own: asked first
     proc = replay_cli(data, "app", "rules", "shop", "--clear")
+    assert proc.returncode == 2 and proc.stderr == (
+        "replay: error: the intake's rules (built-in default) mask less than the rules"
+        " application shop's batches are masked with now (default level: mask ->"
+        " mask-user-input): add --yes to drop its own rules anyway\n")
+    assert replay_cli(data, "app", "list").stdout.splitlines()[1].endswith("\town")
+    proc = replay_cli(data, "app", "rules", "shop", "--clear", "--yes")
     assert proc.returncode == 0 and "its own rules dropped" in proc.stdout, proc.stderr
     assert replay_cli(data, "app", "list").stdout.splitlines()[1].endswith("\tintake")
     assert replay_cli(data, "app", "rules", "shop").stdout.startswith(
@@ -383,3 +390,36 @@ def test_app_create_says_when_it_made_a_new_data_folder(tmp_path):
     proc = replay_cli(data, "app", "create", "blog")
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
 
+
+
+def test_app_rules_asks_before_rules_that_mask_less(tmp_path):
+    """`replay app rules shop --rules loose.toml` (default allow, no detectors) took effect
+    with no question (a privacy officer's tryout), while `mask --activate` of the same file
+    asks: the application's next batches would be stored in clear. It asks now - refused
+    without a terminal unless --yes, "nothing changed" on a no - and a stricter file is
+    applied without a word."""
+    from terminal import replay_at_a_terminal
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
+    loose, strict = tmp_path / "loose.toml", tmp_path / "strict.toml"
+    loose.write_text('default = "allow"\ndetectors = []\n')
+    strict.write_text('default = "mask"\n')
+    proc = replay_cli(data, "app", "rules", "shop", "--rules", str(loose))
+    assert proc.returncode == 2 and proc.stderr.startswith(
+        f"replay: error: {loose} masks less than the rules application shop's batches are"
+        " masked with now (default level: mask-user-input -> allow; detector removed: email;")
+    assert proc.stderr.rstrip().endswith("add --yes to apply it anyway") and \
+        len(proc.stderr.splitlines()) == 1
+    assert replay_cli(data, "app", "list").stdout.splitlines()[1].endswith("\tintake")
+    code, out, shown = replay_at_a_terminal("--data", data, "app", "rules", "shop", "--rules",
+                                            loose, answer=b"n\n")
+    assert code == 0 and "Mask application shop's next batches so? [y/N]" in shown \
+        and "nothing changed" in shown, shown
+    assert replay_cli(data, "app", "list").stdout.splitlines()[1].endswith("\tintake")
+    code, out, shown = replay_at_a_terminal("--data", data, "app", "rules", "shop", "--rules",
+                                            loose, answer=b"y\n")
+    assert code == 0 and "apply to its next batches" in out, shown
+    assert json.loads(replay_cli(data, "app", "rules", "shop", "--json").stdout)["default"] == \
+        "allow"
+    proc = replay_cli(data, "app", "rules", "shop", "--rules", str(strict))   # stricter: no question
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
