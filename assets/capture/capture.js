@@ -62,7 +62,11 @@
   // a form's controls (the prototype's getter: a control named "elements" shadows the property)
   var FORM_ELEMENTS = Object.getOwnPropertyDescriptor(win.HTMLFormElement.prototype, "elements").get;
   var SENSITIVE_ATTRS = {title: 1, alt: 1, placeholder: 1, "aria-label": 1, "aria-description": 1,
-                         "aria-valuetext": 1, name: 1, label: 1};
+                         "aria-valuetext": 1, "aria-placeholder": 1, "aria-roledescription": 1,
+                         name: 1, label: 1, abbr: 1, download: 1, cite: 1, longdesc: 1};
+  // a <meta>'s content kept at mask: how to show the page (masking.META_LAYOUT_NAMES)
+  var META_LAYOUT_NAMES = {viewport: 1, "color-scheme": 1, "supported-color-schemes": 1,
+                           "theme-color": 1, referrer: 1, robots: 1, "format-detection": 1};
   var BOX_ATTRS = ["id", "class", "type", "style", "width", "height", "size", "rows", "cols"];
   var BOX_SIZE = ["rr_width", "rr_height"];   // a hidden element's size (masking.BOX_SIZE)
   var MASK = "***";
@@ -683,9 +687,13 @@
     }
     if (typeof value !== "string") return value;
     if (level >= L.MASK) {
-      if (SENSITIVE_ATTRS[name] || name.lastIndexOf("data-", 0) === 0) return MASK;
+      if ((SENSITIVE_ATTRS[name] === 1 && !(tag === "meta" && name === "name")) ||
+          name.lastIndexOf("data-", 0) === 0) return MASK;   // (a <meta>'s name: viewport...)
       if (tag === "a" && name === "href") return MASK;
       if (tag === "iframe" && name === "srcdoc") return MASK;
+      if (tag === "object" && name === "data") return MASK;
+      if (tag === "meta" && name === "content" && !el.hasAttribute("http-equiv") &&
+          META_LAYOUT_NAMES[String(el.getAttribute("name") || "").toLowerCase()] !== 1) return MASK;
       if (name === "rr_dataURL") return DROP;
       if ((tag === "img" || tag === "source" || tag === "picture" || tag === "input") &&
           (name === "src" || name === "srcset")) {
@@ -694,7 +702,7 @@
       }
       if (name === "poster" && tag === "video") return DROP;
       if (name === "value" && tag !== "input" && tag !== "textarea" && tag !== "select" &&
-          tag !== "option" && tag !== "param") return MASK;
+          tag !== "param") return MASK;   // an <option>'s value too (masking.mask_attr)
     }
     if (!P.scrub) return value;
     return NAME_ATTRS[name] === 1 ? P.scrubName(value) : P.scrub(value);

@@ -15,9 +15,15 @@ from .levels import (FORM_TAGS, HIDDEN_LEVEL, LEVEL_ATTRS, MASK_LEVEL, MASK_USER
 MASK = "***"
 _NONSPACE = re.compile(r"\S")
 
-# Attributes that carry page text or identifying URLs: masked at `mask` and stricter.
+# Attributes that carry page text or identifying URLs: masked at `mask` and stricter (with
+# `data-*`, a[href], iframe[srcdoc], option[value] and the rest `mask_attr` names).
 SENSITIVE_ATTRS = frozenset({"title", "alt", "placeholder", "aria-label", "aria-description",
-                             "aria-valuetext", "name", "label"})
+                             "aria-valuetext", "aria-placeholder", "aria-roledescription",
+                             "name", "label", "abbr", "download", "cite", "longdesc"})
+# A <meta>'s `content` is page text (a description, og:title) unless the meta says how to
+# show the page: those names' content is kept at `mask` (the replay's layout needs viewport)
+META_LAYOUT_NAMES = frozenset({"viewport", "color-scheme", "supported-color-schemes",
+                               "theme-color", "referrer", "robots", "format-detection"})
 # Attributes holding URLs (query parameters are scrubbed from them at every level).
 URL_ATTRS = frozenset({"href", "src", "srcset", "action", "formaction", "poster", "data",
                        "cite", "background", "longdesc", "ping", "rr_src", "xlink:href"})
@@ -342,11 +348,17 @@ def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: 
         masked = mask_attr(tag, name, text, level, node_attrs, scrub)
         return value if masked == text else masked
     if level >= MASK_LEVEL:
-        if name in SENSITIVE_ATTRS or name.startswith("data-"):
+        if (name in SENSITIVE_ATTRS and not (tag == "meta" and name == "name")) or \
+                name.startswith("data-"):   # (a <meta>'s name says what it is: viewport...)
             return MASK
         if tag == "a" and name == "href":
             return MASK
         if tag == "iframe" and name == "srcdoc":
+            return MASK
+        if tag == "object" and name == "data":
+            return MASK
+        if tag == "meta" and name == "content" and "http-equiv" not in node_attrs and \
+                str(node_attrs.get("name") or "").lower() not in META_LAYOUT_NAMES:
             return MASK
         if name == "rr_dataURL":
             return _DROP
@@ -357,8 +369,8 @@ def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: 
             return censored_image(w, h)
         if name == "poster" and tag == "video":
             return _DROP
-        if name == "value" and tag not in ("input", "textarea", "select", "option", "param"):
-            return MASK
+        if name == "value" and tag not in ("input", "textarea", "select", "param"):
+            return MASK   # an <option>'s value too: its text is masked, and it is its text
     if scrub is not None:
         value = scrub(value)
     return value
