@@ -95,10 +95,7 @@ class Replayer:
         with no_gc():
             self.index.ensure_first()
             if mode == "auto":
-                total = sum(s.record_count for s in self.index.segments)
-                size = sum(s.raw_bytes for s in self.index.segments)
-                mode = "process" if total > BACKGROUND_ABOVE or size > BACKGROUND_ABOVE_BYTES \
-                    else "eager"
+                mode = "process" if self.is_long else "eager"
             if mode == "process":
                 mode = "process" if self.runner.start_worker(source) else "background"
         if mode == "background":
@@ -115,6 +112,15 @@ class Replayer:
             return
         if mode == "eager" or not self.runner.start_worker(self.source):
             self.runner.start_background()
+
+    @property
+    def is_long(self) -> bool:
+        """A long recording (above BACKGROUND_ABOVE records or BACKGROUND_ABOVE_BYTES of
+        stored events): its index is finished away from the caller ("auto" mode), and
+        what a player reads of it whole (its panes' rows) is worth a thread too."""
+        segs = self.index.segments
+        return sum(s.record_count for s in segs) > BACKGROUND_ABOVE \
+            or sum(s.raw_bytes for s in segs) > BACKGROUND_ABOVE_BYTES
 
     # --- times -------------------------------------------------------------------------
     @property

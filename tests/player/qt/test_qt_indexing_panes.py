@@ -46,6 +46,55 @@ def test_panes_fill_in_when_indexing_ends(qapp, monkeypatch):
         dispose(w)
 
 
+def test_a_long_recording_indexed_whole_at_once_reads_its_rows_off_the_ui_thread(
+        qapp, monkeypatch):
+    # an index complete as the player opens (a long session's, taken over from the store):
+    # its rows were built in the constructor, the UI's longest stall on a million events
+    import threading
+
+    import player.qt.replay_widget as rw
+    import player.replayer as rp
+    from player.qt.devtools.pane import DevToolsPane, ReadingPane
+    from player.qt.session_view import build_session_view
+
+    built_in: list[str] = []
+    real = rw.build_session_view
+
+    def build(*a, **k):
+        built_in.append(threading.current_thread().name)
+        return real(*a, **k)
+    monkeypatch.setattr(rw, "build_session_view", build)
+    monkeypatch.setattr(rp, "BACKGROUND_ABOVE", 1000)   # 3,000 records: a long one here
+    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    src = ListSource(events, segment_size=300)
+    r = Replayer(src, mode="eager")
+    assert r.ready and r.is_long
+    w = ReplayWidget(src, replayer=r)
+    try:
+        w.resize(1200, 760)
+        w.show()
+        assert isinstance(w.devtools, ReadingPane) and w.session.console == []
+        w.wait_indexed(timeout_s=60)
+        assert isinstance(w.devtools, DevToolsPane)
+        assert built_in and threading.main_thread().name not in built_in
+        assert w.controller.sv is w.session
+        whole = build_session_view(r)
+        assert w.session.console == whole.console and w.session.network == whole.network
+        assert w.session.markers == whole.markers and w.session.clicks == whole.clicks
+    finally:
+        dispose(w)
+
+    # a short one's rows are there as it opens, as before
+    monkeypatch.setattr(rp, "BACKGROUND_ABOVE", 50_000)
+    r = Replayer(src, mode="eager")
+    assert r.ready and not r.is_long
+    w = ReplayWidget(src, replayer=r)
+    try:
+        assert isinstance(w.devtools, DevToolsPane) and w.session.console
+    finally:
+        dispose(w)
+
+
 def test_gpu_and_sandbox_chatter_is_dropped_and_real_warnings_kept(capsys):
     for noise in QT_NOISE:
         forward_qt_message(None, None, noise + " (details)")
