@@ -10,6 +10,8 @@ What a host uses: `seek(ms)`, `current_ms()`, `session_id`, `play()`/`pause()`, 
 """
 from __future__ import annotations
 
+import ctypes
+import functools
 import gc
 import threading
 from typing import Any, Callable
@@ -62,6 +64,32 @@ def hold_still() -> None:
     gc.freeze()
 
 
+def give_back() -> None:
+    """Memory freed by now returned to the system (glibc's `malloc_trim`; nothing elsewhere).
+    What a player frees - a closed one's index, timeline and rows, an open one's taking
+    over of a kept index - stays in the C allocator's heaps otherwise (the index is read in
+    a thread: an arena of its own): on a 1,000,000-event session each player closed left
+    ~60 MB of the process's RSS behind, on top of which the next one opened. 6-20 ms."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(None).malloc_trim   # (the GIL is let go while it runs)
+    except (OSError, AttributeError):
+        return None
+
+
+def settle() -> None:
+    """An open player's rows are all in: what it holds is out of the GC's reach from now
+    (`hold_still`), and what opening it freed is given back (`give_back`)."""
+    hold_still()
+    give_back()
+
+
 def let_go() -> None:
     """A player closed: everything frozen goes back to the collector now, and RELEASE_MS
     later (once the host dropped the player) one full collection frees the player's
@@ -73,6 +101,7 @@ def let_go() -> None:
 def _collect_and_hold() -> None:
     gc.collect()
     hold_still()
+    give_back()
 
 
 COPY_LINK_KEYS = "Ctrl+Shift+C"   # Copy link (an action of the player's, in its page bar)
@@ -456,7 +485,7 @@ class ReplayWidget(QWidget):
         self.devtools = pane
         self.devtools.setCurrentIndex(tab)
         self.devtools.seekRequested.connect(self.controller.seek)
-        self.devtools.filled.connect(hold_still)   # the index, timeline and rows are all in
+        self.devtools.filled.connect(settle)   # the index, timeline and rows are all in
         self.splitter.replaceWidget(1, self.devtools)
         old.deleteLater()
         self.panes_to(self.controller.time)
