@@ -342,6 +342,10 @@ def measure(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
     # let go before the player's own phases: held, its index, timeline and mirror (~165 MB
     # on the 1M-event session) counted in the player's peak RSS "while open"
     del base_r
+    import gc
+    from player.qt.replay_widget import give_back
+    gc.collect()   # (its index and it make a cycle)
+    give_back()    # as a closed player's memory is given back
 
     stalls.phase("open")
     t0 = time.perf_counter()
