@@ -7,6 +7,7 @@ seeks the player there and shows the row's details (stack, request) underneath.
 from __future__ import annotations
 
 import math
+import time
 import re
 from typing import Callable
 from urllib.parse import urlsplit
@@ -589,6 +590,12 @@ READING = "Reading the recording…"
 # Rows a gradual pane adds per step (one step of the UI's event loop): a few ms of
 # filtering and layout each, so a long session's tens of thousands of rows never block it.
 FILL_ROWS = 2000
+# ... FILL_CHUNK at a time, and no more once a step has taken FILL_MS: 2,000 rows were
+# 10-40 ms on the 1M-event session's panes, and 90-200 ms on a machine busy elsewhere
+# (network rows: each URL shortened and its search text made) - the UI's longest stalls
+# while the rows came in. (A step shorter than FILL_CHUNK rows is never cut short.)
+FILL_CHUNK = 200
+FILL_MS = 20
 
 
 # the tabs, in order (DevToolsPane's, and ReadingPane's while the recording is read)
@@ -802,10 +809,12 @@ class DevToolsPane(PaneTabs):
         """One step of a gradual fill: FILL_ROWS more rows, the tab on show first."""
         tabs = [self.currentWidget()] + [t for t in self.tabs.values() if t is not self.currentWidget()]
         budget = FILL_ROWS
+        until = time.perf_counter() + FILL_MS / 1000
         for tab in tabs:
-            if isinstance(tab, RowsTab) and tab.pending:
-                budget -= tab.fill_step(budget)
-                if budget <= 0:
+            while isinstance(tab, RowsTab) and tab.pending:
+                budget -= tab.fill_step(min(budget, FILL_CHUNK))
+                if budget <= 0 or (FILL_ROWS - budget >= FILL_CHUNK
+                                   and time.perf_counter() >= until):
                     return
         self._filler.stop()
         self.set_time(self._now)

@@ -224,6 +224,27 @@ def test_errors_tab_has_one_row_per_group_with_first_and_last_seen(qtbot):
     assert "source: source" not in said
 
 
+def test_a_gradual_step_past_its_time_stops_at_a_chunk_and_the_rows_end_the_same(
+        qtbot, session, monkeypatch):
+    """A step that has taken FILL_MS stops after its chunk (FILL_CHUNK rows), whatever is
+    left of FILL_ROWS: 2,000 rows a step were 90-200 ms of a busy machine's UI thread.
+    (FILL_MS 0: every step is past its time after its first chunk.)"""
+    import player.qt.devtools.pane as pane_mod
+    monkeypatch.setattr(pane_mod, "FILL_MS", 0)
+    monkeypatch.setattr(pane_mod, "FILL_CHUNK", 7)
+    whole = DevToolsPane(session)
+    gradual = DevToolsPane(session, gradual=True)
+    qtbot.addWidget(whole)
+    qtbot.addWidget(gradual)
+    total = sum(len(t.pending) for t in gradual.tabs.values() if hasattr(t, "pending"))
+    assert total > 7
+    gradual._fill()
+    assert sum(t.model.rowCount() for t in gradual.tabs.values()) == 7
+    qtbot.waitUntil(lambda: not gradual.filling, timeout=20000)
+    for name, tab in whole.tabs.items():
+        assert gradual.tabs[name].model.rows == tab.model.rows, name
+
+
 def test_a_gradual_pane_fills_a_chunk_at_a_time_to_the_same_rows(qtbot, session, monkeypatch):
     """A long session's rows arrive FILL_ROWS per event-loop step (the UI is never blocked
     long), and end up exactly as in a pane filled at once."""
