@@ -332,6 +332,10 @@ class ReplayWidget(QWidget):
                         with no_gc():   # a full collection here holds the GIL: the UI stalls
                             self._built = build_session_view(self.replayer, self._info,
                                                              self._app_name)
+                            # ... and so did the first young collection after it, walking
+                            # the rows made meanwhile (20-30 ms on a million events): they
+                            # live as long as the player
+                            hold_still()
                     except Exception as exc:  # noqa: BLE001 - shown by the next poll
                         self._built = exc
                 self._builder = threading.Thread(target=build, name="replay-session-view",
