@@ -56,6 +56,7 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
         self._want_timeline = timeline
         self.lock = threading.RLock()
         self._cache_lock = threading.Lock()
+        self._timeline_lock = threading.Lock()   # a taken-over index's timeline being made
         self._reset()
 
     def _reset(self) -> None:
@@ -134,6 +135,15 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
     @property
     def timeline(self) -> Timeline:
         self.finish()
+        if self._timeline is None and self._want_timeline:
+            # an index taken over (`take_export`): its timeline is made when first read -
+            # not under `lock`, which the player's seeks take meanwhile (0.1-0.15 s of it
+            # on a 1M-event session)
+            with self._timeline_lock:
+                if self._timeline is None and self.done:
+                    tb = self._tb or TimelineBuilder(self.start_ms or 0)
+                    with no_gc():   # (done: the index's duration is its t_last)
+                        self._timeline = tb.complete().build(self.t_last, final=True)
         assert self._timeline is not None, "index built without a timeline"
         return self._timeline
     def features_at(self, t: float) -> Features:

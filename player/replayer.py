@@ -273,8 +273,8 @@ class Replayer:
             ops = [{"t": mt[i], "k": "mouse", "x": tb.mouse_x[i], "y": tb.mouse_y[i]}
                    for i in range(bisect_right(mt, t0), bisect_right(mt, t1))]
             ct = tb.click_t
-            for i in range(bisect_right(ct, t0), bisect_right(ct, t1)):
-                c = tb.sem.clicks[i]
+            # (an index taken over: its clicks may still be encoded - read from there)
+            for c in tb.clicks_in(bisect_right(ct, t0), bisect_right(ct, t1)):
                 op = {"t": c.t, "k": "click", "kind": c.type, "id": c.id}
                 if c.x is not None:
                     op["x"], op["y"] = c.x, c.y

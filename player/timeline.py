@@ -20,6 +20,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from functools import partial
+import threading
 import typing
 from typing import Any
 
@@ -238,6 +239,19 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
+_COMPLETING = threading.Lock()   # (TimelineBuilder.complete: rare, short, never nested)
+
+
+def _decode_sem(head: Any, lists: dict[str, list[Any]]) -> Semantics:
+    """`TimelineBuilder.to_bytes`'s semantics: the Struct without its long lists, then each
+    list from its chunks."""
+    sem = msgspec.msgpack.decode(head, type=Semantics)
+    for f, chunks in lists.items():
+        dec = _SEM_DECODERS[f]
+        setattr(sem, f, [x for c in chunks for x in dec.decode(c)])
+    return sem
+
+
 class TimelineBuilder:
     """Streaming builder: `feed(event, t, mirror)` for every event in order, then `build`."""
 
@@ -347,7 +361,7 @@ class TimelineBuilder:
     _PLAIN = ("start_ms", "custom", "_viewports")
 
     def to_bytes(self) -> bytes:
-        sem = self.sem
+        sem = self.complete().sem
         lists = {f: getattr(sem, f) for f in _SEM_LISTS}
         return msgspec.msgpack.encode(_Wire(
             arrays={k: (getattr(self, k).typecode, getattr(self, k).tobytes()) for k in self._ARRAYS},
@@ -359,8 +373,10 @@ class TimelineBuilder:
             plain={k: getattr(self, k) for k in self._PLAIN}))
 
     @classmethod
-    def from_bytes(cls, blob: Any) -> "TimelineBuilder":
-        """From `to_bytes` (bytes, or any buffer: read in place, never copied whole)."""
+    def from_bytes(cls, blob: Any, *, later: bool = False) -> "TimelineBuilder":
+        """From `to_bytes` (bytes, or any buffer: read in place, never copied whole).
+        `later`: the semantics (`sem`: tens of thousands of items on a long session) are
+        not decoded yet - only copied, encoded, out of `blob` - until `complete()`."""
         d = _WIRE.decode(blob)
         b = cls.__new__(cls)
         for k in cls._ARRAYS:
@@ -368,17 +384,46 @@ class TimelineBuilder:
             a = array(code)
             a.frombytes(raw)
             setattr(b, k, a)
-        b.sem = msgspec.msgpack.decode(d.sem, type=Semantics)
-        for f, chunks in d.sem_lists.items():
-            dec = _SEM_DECODERS[f]
-            setattr(b.sem, f, [x for c in chunks for x in dec.decode(c)])
+        if later:
+            b.sem = None
+            b._sem_wire = (bytes(d.sem), {f: [bytes(c) for c in chunks]
+                                          for f, chunks in d.sem_lists.items()})
+        else:
+            b.sem = _decode_sem(d.sem, d.sem_lists)
         for k in cls._PLAIN:
             setattr(b, k, d.plain[k])
         b.custom = [tuple(x) for x in b.custom]
         b._viewports = [tuple(x) for x in b._viewports]
         return b
 
+    def complete(self) -> "TimelineBuilder":
+        """Decode the semantics `from_bytes(..., later=True)` left encoded (nothing to do
+        otherwise); the builder. Any thread may ask: one decodes, the others wait for it."""
+        if self.sem is None:
+            with _COMPLETING:
+                if self.sem is None:
+                    head, lists = self._sem_wire
+                    self.sem = _decode_sem(head, lists)
+                    self._sem_wire = None   # (after `sem`: `clicks_in` reads them so)
+        return self
+
+    def clicks_in(self, i: int, j: int) -> list[Action]:
+        """`sem.clicks[i:j]` - while the semantics are still encoded (`from_bytes(...,
+        later=True)`), from the chunks holding them alone: playback's first ops come
+        before a long session's 95,000 items are decoded (0.1-0.3 s), never waiting."""
+        wire = getattr(self, "_sem_wire", None)
+        if wire is None:
+            return self.sem.clicks[i:j]
+        if i >= j:
+            return []
+        chunks = wire[1].get("clicks") or []
+        dec = _SEM_DECODERS["clicks"]
+        first, last = i // SEM_CHUNK, (j - 1) // SEM_CHUNK
+        got = [x for c in chunks[first:last + 1] for x in dec.decode(c)]
+        return got[i - first * SEM_CHUNK: j - first * SEM_CHUNK]
+
     def build(self, duration: float, *, final: bool = False) -> Timeline:
         """The frozen timeline. Built from a copy unless `final` (nothing more will be fed:
         the timeline may share the builder's columns, no second copy in memory)."""
+        self.complete()
         return Timeline(self if final else self.snapshot(), duration)

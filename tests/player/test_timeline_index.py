@@ -185,3 +185,46 @@ def test_the_timeline_sent_by_an_index_worker_comes_back_whole_in_chunks(monkeyp
     back = timeline_mod.TimelineBuilder.from_bytes(ix._tb.to_bytes())
     assert back.sem == sem
     assert back.build(ix.duration_ms, final=True).to_dict() == ix.timeline.to_dict()
+
+
+def test_a_taken_over_index_reads_its_semantics_when_its_timeline_is_first_read(monkeypatch):
+    """An index taken over (a worker's, or the store's kept one) leaves its semantics - a
+    long session's tens of thousands of console lines, requests and clicks - encoded
+    until the timeline is first read: the player's first frame did not wait for them. What
+    is read then, and what playback's cursor and clicks come from before it, is what the
+    index built here gives."""
+    import player.timeline as timeline_mod
+    from player.keyframes import KeyframeIndex
+    from recorder.source import ListSource
+
+    monkeypatch.setattr(timeline_mod, "SEM_CHUNK", 7)   # clicks in many chunks, as a long one's
+    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    built = Replayer(ListSource(events, segment_size=300), mode="eager")
+    blob = built.index.export()
+
+    taken = Replayer(ListSource(events, segment_size=300), mode="lazy")
+    taken.index.load_export(blob)
+    assert taken.ready and taken.index._tb.sem is None   # not decoded yet
+    # playback's ops (the cursor's moves and the clicks among them) before the timeline
+    d = built.duration_ms
+    clicks = 0
+    for a, b in [(0, d / 3), (d / 3, d / 3 + 20_000), (d / 2, d), (d / 5, d / 5 + 5000)]:
+        ops = taken.ops_between(a, b)
+        assert ops == built.ops_between(a, b)
+        clicks += sum(o["k"] == "click" for o in ops)
+    assert clicks > 7 and taken.index._tb.sem is None   # from their chunks alone
+    tb = taken.index._tb
+    n = len(built.index._tb.sem.clicks)
+    for i, j in [(0, n), (3, 9), (6, 8), (7, 14), (n - 1, n), (5, 5)]:
+        assert tb.clicks_in(i, j) == built.index._tb.sem.clicks[i:j]
+    assert taken.timeline.to_dict() == built.timeline.to_dict()
+    assert taken.timeline.event_count == built.timeline.event_count == 3000
+    assert taken.timeline.mouse_trail(0, d) == built.timeline.mouse_trail(0, d)
+    assert taken.timeline is taken.timeline   # made once
+
+    # and handed on again whole (an index taken over, exported)
+    again = KeyframeIndex(ListSource(events, segment_size=300))
+    fresh = KeyframeIndex(ListSource(events, segment_size=300))
+    fresh.load_export(blob)
+    again.load_export(fresh.export())
+    assert again.timeline.to_dict() == built.timeline.to_dict()
