@@ -244,12 +244,54 @@ _COMPLETING = threading.Lock()   # (TimelineBuilder.complete: rare, short, never
 
 def _decode_sem(head: Any, lists: dict[str, list[Any]]) -> Semantics:
     """`TimelineBuilder.to_bytes`'s semantics: the Struct without its long lists, then each
-    list from its chunks."""
+    list from its chunks, their texts shared (`_share_texts`)."""
     sem = msgspec.msgpack.decode(head, type=Semantics)
     for f, chunks in lists.items():
         dec = _SEM_DECODERS[f]
         setattr(sem, f, [x for c in chunks for x in dec.decode(c)])
+    _share_texts(sem)
     return sem
+
+
+def _text_fields(item: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A semantics item type's text fields: (those holding a str or None, those holding a
+    list of str)."""
+    one, many = [], []
+    for f in msgspec.structs.fields(item):
+        args = typing.get_args(f.type)
+        if f.type is str or (args and str in args and set(args) <= {str, type(None)}
+                             and typing.get_origin(f.type) is not list):
+            one.append(f.name)
+        elif typing.get_origin(f.type) is list and args == (str,):
+            many.append(f.name)
+    return tuple(one), tuple(many)
+
+
+# each semantics list's item type's text fields (the lists of Structs)
+_SEM_TEXTS = {f.name: _text_fields(typing.get_args(f.type)[0])
+              for f in msgspec.structs.fields(Semantics) if f.name in _SEM_LISTS
+              and isinstance(typing.get_args(f.type)[0], type)
+              and issubclass(typing.get_args(f.type)[0], msgspec.Struct)}
+
+
+def _share_texts(sem: Semantics) -> None:
+    """One str object for each text the decoded items repeat - a level, a type, a method,
+    a clicked element's name, a stack: each item decoded had its own copy of each. 53 ->
+    37 MB for a 1M-event session's 95,000 items, in 0.06 s (the items stay equal)."""
+    seen: dict[str, str] = {}
+    get, put = seen.setdefault, msgspec.structs.force_setattr
+    for f, (one, many) in _SEM_TEXTS.items():
+        for x in getattr(sem, f):
+            for name in one:
+                v = getattr(x, name)
+                if v:
+                    s = get(v, v)
+                    if s is not v:
+                        put(x, name, s)
+            for name in many:
+                v = getattr(x, name)
+                if v:
+                    v[:] = [get(s, s) for s in v]
 
 
 class TimelineBuilder:

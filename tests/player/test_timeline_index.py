@@ -219,6 +219,17 @@ def test_a_taken_over_index_reads_its_semantics_when_its_timeline_is_first_read(
         assert tb.clicks_in(i, j) == built.index._tb.sem.clicks[i:j]
     assert taken.timeline.to_dict() == built.timeline.to_dict()
     assert taken.timeline.event_count == built.timeline.event_count == 3000
+    # decoded, each text the items repeat is one object (each had a copy of its own)
+    sem, ref = taken.index._tb.sem, built.index._tb.sem
+    for f in ("console", "reports", "resources", "clicks", "rum_actions"):
+        assert getattr(sem, f) == getattr(ref, f), f
+    assert len(sem.clicks) > 20 and len(sem.resources) > 20 and len(sem.console) > 20
+    for items, name in [(sem.clicks, "type"), (sem.clicks, "target"),
+                        (sem.resources, "method"), (sem.console, "level")]:
+        texts = [getattr(x, name) for x in items]
+        assert len({id(t) for t in texts}) == len(set(texts)) < len(texts), name
+    lines = [line for m in sem.console for line in m.trace]
+    assert lines and len({id(t) for t in lines}) == len(set(lines))
     assert taken.timeline.mouse_trail(0, d) == built.timeline.mouse_trail(0, d)
     assert taken.timeline is taken.timeline   # made once
 
