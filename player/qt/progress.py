@@ -21,6 +21,13 @@ T = TypeVar("T")
 def in_background(work: Callable[[], T], name: str) -> T:
     """`work()` run in a thread while this (the UI) thread's event loop goes on — the web
     view loads, the window paints — and its result (or its exception) returned here."""
+    return begun(work, name)()
+
+
+def begun(work: Callable[[], T], name: str) -> Callable[[], T]:
+    """`work()` started in a thread now; what is returned waits for it as `in_background`
+    does (the event loop going on) and hands back its result - so the caller does its own
+    part meanwhile (the player makes its web view while the recording is read)."""
     out: list = []
 
     def run() -> None:
@@ -31,6 +38,10 @@ def in_background(work: Callable[[], T], name: str) -> T:
 
     th = threading.Thread(target=run, name=name, daemon=True)
     th.start()
+    return lambda: _waited(th, out)
+
+
+def _waited(th: threading.Thread, out: list):
     loop = QEventLoop()
     poll = QTimer()
     poll.setInterval(POLL_MS)

@@ -16,7 +16,7 @@ import gc
 import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider,
                                QAbstractSpinBox, QApplication, QComboBox, QSplitter, QTabBar,
@@ -33,7 +33,7 @@ from .devtools.pane import READING, DevToolsPane, PaneTabs, ReadingPane
 from .export_menu import ExportMenu
 from .page_bar import NO_URL, PageBar
 from .playback import PlaybackController
-from .progress import in_background
+from .progress import begun
 from .runtime_bridge import RuntimeBridge
 from .session_view import SessionView, build_session_view
 from .stage import ReplayStage
@@ -93,9 +93,25 @@ def settle() -> None:
 def let_go() -> None:
     """A player closed: everything frozen goes back to the collector now, and RELEASE_MS
     later (once the host dropped the player) one full collection frees the player's
-    cycles and what is still open is frozen again."""
+    cycles and what is still open is frozen again - RELEASE_MS after the last player
+    closed: an earlier one's collection, due while the next was being closed, froze that
+    one as it still stood (its host's references), never to be freed."""
     gc.unfreeze()
-    QTimer.singleShot(RELEASE_MS, _collect_and_hold)
+    global _release
+    app = QCoreApplication.instance()
+    try:
+        mine = _release is not None and _release.parent() is app
+    except RuntimeError:   # its application was deleted (and the timer with it)
+        mine = False
+    if not mine:
+        _release = QTimer(app)
+        _release.setSingleShot(True)
+        _release.setInterval(RELEASE_MS)
+        _release.timeout.connect(_collect_and_hold)
+    _release.start()   # (again: from now)
+
+
+_release: QTimer | None = None   # let_go's, once a player closed
 
 
 def _collect_and_hold() -> None:
@@ -174,8 +190,10 @@ class ReplayWidget(QWidget):
         self.setObjectName("replayWidget")
         self.setStyleSheet(STYLESHEET)
         self.source = source
-        # the web view first: Chromium starts and loads the runtime's page while the
-        # recording's first frame is read (in a thread; this thread's event loop goes on)
+        # the recording's first frame read in a thread from now (on a 1M-event session the
+        # index kept by the store: 0.4 s), the web view made meanwhile: Chromium starts and
+        # loads the runtime's page while it is read (this thread's event loop goes on)
+        opened = None if replayer is not None else begun(lambda: Replayer(source), "replay-open")
         self.stage = ReplayStage(self)
         if assets is None:
             from player.assets import scheme_resolver
@@ -183,8 +201,7 @@ class ReplayWidget(QWidget):
                                      else None)
         self.stage.profile.assets.resolver = assets
         self.bridge = RuntimeBridge(self.stage.page, self)
-        self.replayer = replayer if replayer is not None else \
-            in_background(lambda: Replayer(source), "replay-open")
+        self.replayer = replayer if opened is None else opened()
         self._info = source.info if isinstance(source, RecordingSource) else None
         self._app_name = source.application_name if isinstance(source, RecordingSource) \
             else None

@@ -283,7 +283,7 @@ def test_work_in_background_keeps_the_event_loop_going_and_hands_back_its_result
 
     from PySide6.QtCore import QTimer
 
-    from player.qt.replay_widget import in_background
+    from player.qt.progress import begun, in_background
     beats: list[int] = []
     timer = QTimer()
     timer.setInterval(5)
@@ -305,6 +305,20 @@ def test_work_in_background_keeps_the_event_loop_going_and_hands_back_its_result
     assert len(beats) >= 3
     with pytest.raises(ValueError, match="unreadable"):
         in_background(lambda: (_ for _ in ()).throw(ValueError("unreadable")), "replay-test")
+    # begun: started at once, the caller's own part done meanwhile, then waited for
+    started = threading.Event()
+    go_on = threading.Event()
+
+    def reads() -> str:
+        started.set()
+        if not go_on.wait(20):
+            raise AssertionError("the caller's part did not run meanwhile")
+        return "read"
+
+    wait = begun(reads, "replay-test")
+    assert started.wait(20)   # running before anyone waits for it
+    go_on.set()               # (the caller's own part: the player's web view)
+    assert wait() == "read"
     timer.stop()
     watcher.stop()
 
