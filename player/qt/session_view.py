@@ -27,7 +27,7 @@ INACTIVITY_MS = 10_000       # a gap between user interactions longer than this 
 DENSITY_BUCKETS = 240
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Marker:
     t: int
     kind: str        # click | rage_click | dead_click | error_click | error | navigation | bug
