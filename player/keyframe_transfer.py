@@ -57,11 +57,13 @@ class IndexTransfer:
             self._seg_cache = []   # make room first: the index serves everything from now on
         with no_gc():
             blocks = [Block.from_export(t) for t in d.blocks]
-            # its semantics (a 1M-event session's 95,000 console lines, requests and clicks:
-            # 53 MB decoded, 0.1 s) and the timeline made of them wait for the first
-            # reader of `timeline` (the player's rows, read in a thread after the first
-            # frame): the player opened that much later, on that much more memory
-            tb = TimelineBuilder.from_bytes(d.tb, later=True) if d.has_timeline() else None
+            # its columns read in place (the export's buffer kept: player.index_export's
+            # IndexExportView), and its semantics (a 1M-event session's 95,000 console
+            # lines, requests and clicks: 53 MB decoded, 0.1 s) and the timeline made of
+            # them wait for the first reader of `timeline` (the player's rows, read in a
+            # thread after the first frame): the player opened that much later, on that
+            # much more memory
+            tb = TimelineBuilder.from_bytes(d.tb, in_place=True) if d.has_timeline() else None
         with self.lock:
             self.start_ms, self.t_last = d.start_ms, d.t_last
             self.events_seen, self.dom_events = d.events_seen, d.dom_events

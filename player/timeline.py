@@ -239,6 +239,11 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
+def _typecode(column: Any) -> str:
+    """An array's typecode, or a typed view's format (`from_bytes(..., in_place=True)`)."""
+    return column.typecode if isinstance(column, array) else column.format
+
+
 _COMPLETING = threading.Lock()   # (TimelineBuilder.complete: rare, short, never nested)
 
 
@@ -406,7 +411,8 @@ class TimelineBuilder:
         sem = self.complete().sem
         lists = {f: getattr(sem, f) for f in _SEM_LISTS}
         return msgspec.msgpack.encode(_Wire(
-            arrays={k: (getattr(self, k).typecode, getattr(self, k).tobytes()) for k in self._ARRAYS},
+            arrays={k: (_typecode(getattr(self, k)), getattr(self, k).tobytes())
+                    for k in self._ARRAYS},
             sem=msgspec.msgpack.encode(msgspec.structs.replace(sem, **{f: [] for f in lists})),
             # the long lists apart, in chunks: decoding each is one short C call holding the
             # GIL, so loading a million-event index never blocks the player's UI for long
@@ -415,21 +421,25 @@ class TimelineBuilder:
             plain={k: getattr(self, k) for k in self._PLAIN}))
 
     @classmethod
-    def from_bytes(cls, blob: Any, *, later: bool = False) -> "TimelineBuilder":
+    def from_bytes(cls, blob: Any, *, in_place: bool = False) -> "TimelineBuilder":
         """From `to_bytes` (bytes, or any buffer: read in place, never copied whole).
-        `later`: the semantics (`sem`: tens of thousands of items on a long session) are
-        not decoded yet - only copied, encoded, out of `blob` - until `complete()`."""
+        `in_place`: for a finished timeline (nothing more is fed) - its columns are typed
+        views of `blob` (which they keep), not arrays copied out of it, and its semantics
+        (`sem`: tens of thousands of items on a long session) stay encoded in it until
+        `complete()`."""
         d = _WIRE.decode(blob)
         b = cls.__new__(cls)
         for k in cls._ARRAYS:
             code, raw = d.arrays[k]
-            a = array(code)
-            a.frombytes(raw)
+            if in_place:
+                a = raw.cast(code)   # TypeError: not a whole number of items
+            else:
+                a = array(code)
+                a.frombytes(raw)
             setattr(b, k, a)
-        if later:
+        if in_place:
             b.sem = None
-            b._sem_wire = (bytes(d.sem), {f: [bytes(c) for c in chunks]
-                                          for f, chunks in d.sem_lists.items()})
+            b._sem_wire = (d.sem, d.sem_lists)
         else:
             b.sem = _decode_sem(d.sem, d.sem_lists)
         for k in cls._PLAIN:
@@ -439,7 +449,7 @@ class TimelineBuilder:
         return b
 
     def complete(self) -> "TimelineBuilder":
-        """Decode the semantics `from_bytes(..., later=True)` left encoded (nothing to do
+        """Decode the semantics `from_bytes(..., in_place=True)` left encoded (nothing to do
         otherwise); the builder. Any thread may ask: one decodes, the others wait for it."""
         if self.sem is None:
             with _COMPLETING:
@@ -451,7 +461,7 @@ class TimelineBuilder:
 
     def clicks_in(self, i: int, j: int) -> list[Action]:
         """`sem.clicks[i:j]` - while the semantics are still encoded (`from_bytes(...,
-        later=True)`), from the chunks holding them alone: playback's first ops come
+        in_place=True)`), from the chunks holding them alone: playback's first ops come
         before a long session's 95,000 items are decoded (0.1-0.3 s), never waiting."""
         wire = getattr(self, "_sem_wire", None)
         if wire is None:

@@ -205,8 +205,16 @@ def test_a_taken_over_index_reads_its_semantics_when_its_timeline_is_first_read(
     taken = Replayer(ListSource(events, segment_size=300), mode="lazy")
     taken.index.load_export(blob)
     assert taken.ready and taken.index._tb.sem is None   # not decoded yet
-    # playback's ops (the cursor's moves and the clicks among them) before the timeline
+    # read in place: the columns and checkpoints are views of the one decompressed export
+    ix = taken.index
+    assert isinstance(ix._tb.mouse_t, memoryview) and isinstance(ix.cp_blob[-1], memoryview)
+    # ... and every moment is the one a replay of the events from the start gives
+    from player.replayer import naive_state_at
     d = built.duration_ms
+    for t in (0, d / 7, d / 3, d / 2, d * 0.9, d):
+        want = naive_state_at(events, t).to_serialized()
+        assert taken.state_at(t).to_serialized() == want == built.state_at(t).to_serialized()
+    # playback's ops (the cursor's moves and the clicks among them) before the timeline
     clicks = 0
     for a, b in [(0, d / 3), (d / 3, d / 3 + 20_000), (d / 2, d), (d / 5, d / 5 + 5000)]:
         ops = taken.ops_between(a, b)
