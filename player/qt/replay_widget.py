@@ -16,7 +16,7 @@ import gc
 import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider,
                                QAbstractSpinBox, QApplication, QComboBox, QSplitter, QTabBar,
@@ -60,7 +60,13 @@ def hold_still() -> None:
     session's index, timeline and dev-tools rows live as long as the player, and a full
     collection walking them (measured on a 1M-event session: 40-110 ms, holding the GIL)
     was the UI's longest stall, mostly in the middle of a seek. A frozen cycle is never
-    freed, and a player holds some (its Replayer among them): `let_go` when it closes."""
+    freed, and a player holds some (its Replayer among them): `let_go` when it closes.
+    Not while a closed player's collection is due (`let_go`): its cycles, garbage by now,
+    were frozen with the rest, never freed - 300-450 MB of a 1M-event session's players
+    kept by the next one opened within a second (its own freeze, and its rows' thread's);
+    that collection freezes what is open then."""
+    if _releases_due:
+        return
     gc.freeze()
 
 
@@ -93,30 +99,25 @@ def settle() -> None:
 def let_go() -> None:
     """A player closed: everything frozen goes back to the collector now, and RELEASE_MS
     later (once the host dropped the player) one full collection frees the player's
-    cycles and what is still open is frozen again - RELEASE_MS after the last player
-    closed: an earlier one's collection, due while the next was being closed, froze that
-    one as it still stood (its host's references), never to be freed."""
+    cycles and what is still open is frozen again - unless another player closed since,
+    whose own collection is still due: frozen then, that one was held as it still stood
+    (its host's references), never to be freed (the GC test failed 2 in 7 after a test
+    closing two players)."""
+    global _releases_due
     gc.unfreeze()
-    global _release
-    app = QCoreApplication.instance()
-    try:
-        mine = _release is not None and _release.parent() is app
-    except RuntimeError:   # its application was deleted (and the timer with it)
-        mine = False
-    if not mine:
-        _release = QTimer(app)
-        _release.setSingleShot(True)
-        _release.setInterval(RELEASE_MS)
-        _release.timeout.connect(_collect_and_hold)
-    _release.start()   # (again: from now)
+    _releases_due += 1
+    QTimer.singleShot(RELEASE_MS, _collect_and_hold)
 
 
-_release: QTimer | None = None   # let_go's, once a player closed
+_releases_due = 0   # let_go's collections to come
 
 
 def _collect_and_hold() -> None:
+    global _releases_due
+    _releases_due = max(0, _releases_due - 1)
     gc.collect()
-    hold_still()
+    if not _releases_due:
+        hold_still()
     give_back()
 
 
