@@ -61,12 +61,9 @@ def hold_still() -> None:
     collection walking them (measured on a 1M-event session: 40-110 ms, holding the GIL)
     was the UI's longest stall, mostly in the middle of a seek. A frozen cycle is never
     freed, and a player holds some (its Replayer among them): `let_go` when it closes.
-    Not while a closed player's collection is due (`let_go`): its cycles, garbage by now,
-    were frozen with the rest, never freed - 300-450 MB of a 1M-event session's players
-    kept by the next one opened within a second (its own freeze, and its rows' thread's);
-    that collection freezes what is open then."""
-    if _releases_due:
-        return
+    (A player opened within RELEASE_MS of another's close freezes that one's cycles too,
+    garbage by then: they are freed after the next close. Not frozen, their collection -
+    walking the new player's objects too - was a 90-300 ms stall of its opening.)"""
     gc.freeze()
 
 
@@ -100,8 +97,8 @@ def let_go() -> None:
     """A player closed: everything frozen goes back to the collector now, and RELEASE_MS
     later (once the host dropped the player) one full collection frees the player's
     cycles and what is still open is frozen again - unless another player closed since,
-    whose own collection is still due: frozen then, that one was held as it still stood
-    (its host's references), never to be freed (the GC test failed 2 in 7 after a test
+    whose own collection is still due: frozen by the first one's, that one was held as
+    its host still held it, never to be freed (the GC test failed 2 in 7 after a test
     closing two players)."""
     global _releases_due
     gc.unfreeze()

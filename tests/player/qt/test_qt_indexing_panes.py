@@ -119,9 +119,7 @@ def test_an_indexed_player_is_kept_from_the_gc_and_freed_when_closed(qapp, qtbot
     r.runner.start_background()
     w.wait_indexed(timeout_s=60)
     index = weakref.ref(r.index)
-    # (frozen once a player closed before - an earlier test's - is collected, if it is not
-    # yet: frozen before, its garbage was frozen with the rest)
-    qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=10000)
+    assert gc.get_freeze_count() > 0
     frozen = {id(o) for o in gc.get_objects()}
     assert id(r.index) not in frozen            # gc.get_objects() leaves frozen ones out
     dispose(w)
@@ -140,38 +138,6 @@ def test_the_player_process_hands_the_gil_to_the_ui_thread_within_a_millisecond(
     sys.setswitchinterval(0.005)   # Python's default, whatever ran before
     assert application() is qapp
     assert sys.getswitchinterval() == UI_SWITCH_INTERVAL_S <= 0.001
-
-
-def test_a_player_closed_as_the_next_opens_is_freed(qapp, qtbot):
-    # the next player's freeze (as it is made, and once its rows are in) came before the
-    # closed one's collection: its cycles, garbage by then, were frozen with the rest and
-    # never freed - a 1M-event session's 300-450 MB per player opened after another
-    import gc
-    import weakref
-
-    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
-
-    def opened() -> ReplayWidget:
-        src = ListSource(events, segment_size=300)
-        r = Replayer(src, mode="lazy")
-        w = ReplayWidget(src, replayer=r)
-        w.resize(1200, 760)
-        w.show()
-        r.runner.start_background()
-        w.wait_indexed(timeout_s=60)
-        return w
-
-    first = opened()
-    index = weakref.ref(first.replayer.index)
-    dispose(first)
-    del first
-    second = opened()   # made, indexed and its rows in while the first's collection is due
-    try:
-        # let_go's collection frees the first, then freezes the second (the last one due)
-        qtbot.waitUntil(lambda: index() is None and gc.get_freeze_count() > 0, timeout=10000)
-        assert id(second.replayer.index) not in {id(o) for o in gc.get_objects()}
-    finally:
-        dispose(second)
 
 
 def test_memory_freed_is_given_back_to_the_system():
