@@ -456,9 +456,15 @@ class ReplayWidget(QWidget):
         """Show a (complete) session view: timeline markers and the dev-tools rows (the
         tables fill in over the next event-loop steps, so a long session never blocks the UI;
         a pane shown already - a live session that grew - takes the new rows in place)."""
+        was_empty = self.session.timeline is None
         self.session = sv
         self.controller.sv = sv
         self.controller.duration = int(self.replayer.duration_ms or sv.duration_ms)
+        if was_empty and sv.timeline is not None and self.bridge.is_ready \
+                and not self.stage.overlay.isHidden():
+            # the frame on show was painted before the rows: without the cursor, its :hover
+            # path and the click ripples - painted again as a player opened on them paints it
+            self.controller.seek(self.controller.time, force_frame=True)
         self.timeline.set_session(sv)
         self.page_bar.url.setPlaceholderText(NO_URL)
         self._show_url(self.controller.time)
@@ -605,17 +611,19 @@ class ReplayWidget(QWidget):
         self.bridge.wait_ready(timeout_s)
         self.bridge.wait_idle(timeout_s)
 
-    def wait_indexed(self, timeout_s: float = 120.0) -> None:
+    def wait_indexed(self, timeout_s: float = 120.0, *, rows: bool = True) -> None:
         """Until the recording is indexed and the timeline and panes show it (they fill in
-        when indexing ends; a long session is indexed in the background), every row in."""
+        when indexing ends; a long session is indexed in the background), every row in -
+        unless `rows` is False: until the session view is in (the cursor, :hover path and
+        ripples a frame is painted with), its pane's rows perhaps still to come."""
         import time
 
         from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
         deadline = time.monotonic() + timeout_s
         timer = self._index_timer
-        while (timer is not None and timer.isActive()) or self._rows_for is not None \
-                or self.devtools.filling:
+        while (timer is not None and timer.isActive()) or rows and (
+                self._rows_for is not None or self.devtools.filling):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the recording was not indexed within {timeout_s:.0f} s")
             self._check_index()

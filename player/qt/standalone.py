@@ -485,6 +485,10 @@ class FramePainter:
             w.stage.set_zoom(1.0)
         w.show()
         w.wait_ready()
+        # the session view in before any frame is painted: a long recording's comes from a
+        # thread, and a frame painted before it had no cursor, :hover path or ripples -
+        # what a screenshot showed depended on which came first
+        w.wait_indexed(rows=False)
         if whole_player:   # the timeline's markers and the panes' rows, not empty ones
             w.wait_indexed()
             if tab is not None:

@@ -162,3 +162,84 @@ def test_memory_freed_is_given_back_to_the_system():
     give_back()
     assert rss_mb() < held - 60
     del after
+
+
+def _long_replayer(monkeypatch, events=None):
+    """A recording counted long here (its rows read in a thread), its index complete at
+    once - as a long session's kept index taken over from the store."""
+    import player.replayer as rp
+    monkeypatch.setattr(rp, "BACKGROUND_ABOVE", 1000)
+    events = events or list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    src = ListSource(events, segment_size=300)
+    r = Replayer(src, mode="eager")
+    assert r.ready and r.is_long
+    return src, r
+
+
+def _rows_held(monkeypatch):
+    """The row thread's build held until the returned event is set."""
+    import threading
+
+    import player.qt.replay_widget as rw
+    go = threading.Event()
+    real = rw.build_session_view
+
+    def build(*a, **k):
+        assert go.wait(60), "the rows were never let go"
+        return real(*a, **k)
+    monkeypatch.setattr(rw, "build_session_view", build)
+    return go
+
+
+def test_the_frame_on_show_when_the_rows_land_gets_its_cursor_and_hover(qapp, monkeypatch):
+    # a long session's first frame came before its rows: without the cursor, the :hover
+    # path and the ripples - and stayed so until the next seek
+    src, r = _long_replayer(monkeypatch)
+    tl = r.timeline
+    t = next(int(mt) for mt, _x, _y in tl.mouse_trail(0, r.duration_ms) if mt > 20_000)
+    go = _rows_held(monkeypatch)
+    w = ReplayWidget(src, replayer=r)
+    try:
+        w.resize(1200, 760)
+        w.show()
+        w.wait_ready()
+        w.seek_and_wait(t)
+        assert w.session.timeline is None and w.stage.overlay._moves == []
+        frames = w.controller.frames_loaded
+        go.set()
+        w.wait_indexed(timeout_s=60)
+        w.bridge.wait_idle()
+        assert w.controller.frames_loaded == frames + 1   # the frame painted again
+        pos = tl.mouse_at(t)
+        assert pos is not None and w.stage.overlay._moves[-1][1:] == (pos[0], pos[1])
+        assert w.controller.hover_path(t)
+    finally:
+        go.set()
+        dispose(w)
+
+
+def test_a_screenshot_waits_for_the_rows_of_a_long_recording(qapp, monkeypatch):
+    # `replay screenshot` painted before or after the rows landed: the cursor and :hover
+    # there or not, by chance
+    from player.qt.standalone import FramePainter
+
+    src, r = _long_replayer(monkeypatch)
+    go = _rows_held(monkeypatch)
+    ready = ReplayWidget.wait_ready
+
+    def wait_ready(self, *a, **k):   # the rows let go once the view is ready, no sooner
+        ready(self, *a, **k)
+        go.set()
+    monkeypatch.setattr(ReplayWidget, "wait_ready", wait_ready)
+    painter = FramePainter(src, replayer=r)
+    try:
+        w = painter.widget
+        assert w.session.timeline is not None
+        t = next(int(mt) for mt, _x, _y in r.timeline.mouse_trail(0, r.duration_ms)
+                 if mt > 20_000)
+        painter.frame(t)
+        pos = r.timeline.mouse_at(t)
+        assert w.stage.overlay._moves[-1][1:] == (pos[0], pos[1])
+    finally:
+        go.set()
+        painter.close()
