@@ -52,19 +52,27 @@ PANE_BELOW_HEIGHT = 300
 # before the timers and input waiting since the first: two 70 ms steps made one 140 ms
 # stall. A timer's turn comes after theirs.
 NEXT_STEP_MS = 1
-RELEASE_MS = 1000   # after a player closes, its objects are collected this much later
+# a closed player's objects are collected this much after it is destroyed (its host drops
+# what it held of it meanwhile) - or KEPT_RELEASE_MS after its close, for a host keeping it
+RELEASE_MS = 1000
+KEPT_RELEASE_MS = 30_000
 
 
-def hold_still() -> None:
+def hold_still(closed: Callable[[], bool] = lambda: False) -> bool:
     """Move every object alive now out of the cyclic GC's reach (`gc.freeze`): an open
     session's index, timeline and dev-tools rows live as long as the player, and a full
     collection walking them (measured on a 1M-event session: 40-110 ms, holding the GIL)
     was the UI's longest stall, mostly in the middle of a seek. A frozen cycle is never
     freed, and a player holds some (its Replayer among them): `let_go` when it closes.
-    (A player opened within RELEASE_MS of another's close freezes that one's cycles too,
-    garbage by then: they are freed after the next close. Not frozen, their collection -
-    walking the new player's objects too - was a 90-300 ms stall of its opening.)"""
-    gc.freeze()
+    Nothing is frozen while a closed player's collection is due (`let_go`) - its cycles,
+    garbage by then, would be frozen with the rest: that collection freezes what is open
+    once it has run - nor for a player closed already (`closed()`: its row thread ending
+    after the close froze the closed player whole). Whether it froze."""
+    with _HOLDING:
+        if _releases_due or closed():
+            return False
+        gc.freeze()
+        return True
 
 
 def give_back() -> None:
@@ -86,35 +94,45 @@ def _malloc_trim():
         return None
 
 
-def settle() -> None:
+def settle(closed: Callable[[], bool] = lambda: False) -> None:
     """An open player's rows are all in: what it holds is out of the GC's reach from now
     (`hold_still`), and what opening it freed is given back (`give_back`)."""
-    hold_still()
+    hold_still(closed)
     give_back()
 
 
-def let_go() -> None:
+def let_go(closed: QWidget | None = None) -> None:
     """A player closed: everything frozen goes back to the collector now, and RELEASE_MS
-    later (once the host dropped the player) one full collection frees the player's
-    cycles and what is still open is frozen again - unless another player closed since,
-    whose own collection is still due: frozen by the first one's, that one was held as
-    its host still held it, never to be freed (the GC test failed 2 in 7 after a test
-    closing two players)."""
+    after the `closed` player is destroyed (its host let go of it; KEPT_RELEASE_MS after
+    the close for a host keeping it - not on a fixed timer from the close: a player still
+    held by then was frozen, garbage once dropped) one full collection frees its cycles
+    and what is still open is frozen again - unless another player closed since, whose own
+    collection is still due (the collections due are counted: only the last freezes)."""
     global _releases_due
-    gc.unfreeze()
-    _releases_due += 1
-    QTimer.singleShot(RELEASE_MS, _collect_and_hold)
+    with _HOLDING:
+        gc.unfreeze()
+        _releases_due += 1
+    ran: list[bool] = []
+
+    def release() -> None:
+        if not ran:
+            ran.append(True)
+            _collect_and_hold()
+    QTimer.singleShot(RELEASE_MS if closed is None else KEPT_RELEASE_MS, release)
+    if closed is not None:
+        closed.destroyed.connect(lambda *_: QTimer.singleShot(RELEASE_MS, release))
 
 
+_HOLDING = threading.Lock()   # hold_still's freeze, let_go's unfreeze: one at a time
 _releases_due = 0   # let_go's collections to come
 
 
 def _collect_and_hold() -> None:
     global _releases_due
-    _releases_due = max(0, _releases_due - 1)
+    with _HOLDING:
+        _releases_due = max(0, _releases_due - 1)
     gc.collect()
-    if not _releases_due:
-        hold_still()
+    hold_still()
     give_back()
 
 
@@ -322,6 +340,7 @@ class ReplayWidget(QWidget):
         self._shortcuts()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._builder: threading.Thread | None = None
+        self._closed = False   # closeEvent: nothing of it is to be frozen from then on
         self._rows_for: SessionView | None = None   # the pane is rebuilt for it, next step
         self._made: tuple[SessionView, DevToolsPane] | None = None   # ... made, not yet placed
         self._built: SessionView | Exception | None = None
@@ -350,7 +369,7 @@ class ReplayWidget(QWidget):
                             # ... and so did the first young collection after it, walking
                             # the rows made meanwhile (20-30 ms on a million events): they
                             # live as long as the player
-                            hold_still()
+                            hold_still(lambda: self._closed)
                     except Exception as exc:  # noqa: BLE001 - shown by the next poll
                         self._built = exc
                 self._builder = threading.Thread(target=build, name="replay-session-view",
@@ -510,7 +529,8 @@ class ReplayWidget(QWidget):
         self.devtools = pane
         self.devtools.setCurrentIndex(tab)
         self.devtools.seekRequested.connect(self.controller.seek)
-        self.devtools.filled.connect(settle)   # the index, timeline and rows are all in
+        # the index, timeline and rows are all in
+        self.devtools.filled.connect(lambda: settle(lambda: self._closed))
         self.splitter.replaceWidget(1, self.devtools)
         old.deleteLater()
         self.panes_to(self.controller.time)
@@ -536,7 +556,8 @@ class ReplayWidget(QWidget):
         if self.follow is not None:   # (its read under way ends first: it makes a replayer)
             self.follow.stop()
         self.replayer.close()
-        let_go()
+        self._closed = True   # (before let_go: the row thread's freeze asks, under its lock)
+        let_go(self)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)

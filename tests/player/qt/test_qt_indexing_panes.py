@@ -119,7 +119,9 @@ def test_an_indexed_player_is_kept_from_the_gc_and_freed_when_closed(qapp, qtbot
     r.runner.start_background()
     w.wait_indexed(timeout_s=60)
     index = weakref.ref(r.index)
-    assert gc.get_freeze_count() > 0
+    # (at once, or once an earlier test's closed player is collected: nothing is frozen
+    # while a closed player's collection is due)
+    qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=10000)
     frozen = {id(o) for o in gc.get_objects()}
     assert id(r.index) not in frozen            # gc.get_objects() leaves frozen ones out
     dispose(w)
@@ -243,3 +245,54 @@ def test_a_screenshot_waits_for_the_rows_of_a_long_recording(qapp, monkeypatch):
     finally:
         go.set()
         painter.close()
+
+
+def test_a_player_closed_while_its_rows_are_read_is_never_frozen(qapp, monkeypatch):
+    # its row thread, ending after the close, froze everything alive then - the closed
+    # player's Replayer, index and rows among it - and nothing ever unfroze it
+    import gc
+
+    src, r = _long_replayer(monkeypatch)
+    go = _rows_held(monkeypatch)
+    w = ReplayWidget(src, replayer=r)
+    try:
+        w.resize(1200, 760)
+        w.show()
+        w.wait_ready()
+        builder = w._builder
+        assert builder is not None and builder.is_alive()
+        w.close()
+        assert gc.get_freeze_count() == 0
+        go.set()
+        builder.join(60)
+        assert not builder.is_alive() and gc.get_freeze_count() == 0
+    finally:
+        go.set()
+        dispose(w)
+
+
+def test_a_player_opened_right_after_a_close_freezes_nothing_until_the_closed_one_is_freed(
+        qapp, qtbot, monkeypatch):
+    # the next player's freeze, within RELEASE_MS of a close, froze the closed one's
+    # garbage cycles with the rest: never freed (the app opens a stored session so, closing
+    # the player it replaces first)
+    import gc
+    import weakref
+
+    events = list(generate_session(300, duration_ms=60 * 1000, seed=4))
+    a = ReplayWidget(events)
+    a.show()
+    a.wait_ready()
+    index = weakref.ref(a.replayer.index)
+    a.close()
+    b = ReplayWidget(events)
+    try:
+        b.show()
+        b.wait_ready()
+        assert gc.get_freeze_count() == 0   # a's cycles would be frozen with b's objects
+        a.deleteLater()   # (RELEASE_MS after this, its release: nothing else collects)
+        del a
+        qtbot.waitUntil(lambda: index() is None, timeout=10000)
+        qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=10000)   # b's, frozen
+    finally:
+        dispose(b)
