@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import gc
+import sys
 import threading
 from typing import Any, Callable
 
@@ -88,9 +89,14 @@ def give_back() -> None:
 
 @functools.cache
 def _malloc_trim():
+    """glibc's `malloc_trim`, or None: looked up on Linux only (elsewhere `CDLL(None)`
+    itself fails - a TypeError on Windows), and any failure of the look-up is None (a
+    C library without it: musl)."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         return ctypes.CDLL(None).malloc_trim   # (the GIL is let go while it runs)
-    except (OSError, AttributeError):
+    except Exception:  # noqa: BLE001 - no trimming is all it costs
         return None
 
 

@@ -149,8 +149,13 @@ def test_memory_freed_is_given_back_to_the_system():
 
     from player.qt.replay_widget import _malloc_trim, give_back
 
-    if _malloc_trim() is None:
+    import os
+    import platform
+
+    if _malloc_trim() is None or platform.libc_ver()[0] != "glibc":
         pytest.skip("no malloc_trim here (not glibc)")
+    if os.environ.get("LD_PRELOAD"):   # (jemalloc, tcmalloc: not glibc's heap to trim)
+        pytest.skip("another allocator may be preloaded")
 
     def rss_mb() -> int:
         status = open("/proc/self/status").read()
@@ -296,3 +301,30 @@ def test_a_player_opened_right_after_a_close_freezes_nothing_until_the_closed_on
         qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=10000)   # b's, frozen
     finally:
         dispose(b)
+
+
+def test_malloc_trim_is_looked_up_on_linux_only_and_never_fails(monkeypatch):
+    # CDLL(None) raises TypeError on Windows: give_back raised in every player's close
+    import ctypes
+    import sys
+
+    import player.qt.replay_widget as rw
+
+    looked: list = []
+
+    class NoLibC:
+        def __init__(self, name):
+            looked.append(name)
+            raise TypeError("LoadLibrary() argument 1 must be str, not None")
+
+    monkeypatch.setattr(ctypes, "CDLL", NoLibC)
+    try:
+        for platform in ("win32", "darwin", "linux"):
+            monkeypatch.setattr(sys, "platform", platform)
+            rw._malloc_trim.cache_clear()
+            assert rw._malloc_trim() is None
+            rw.give_back()   # nothing to do, nothing raised
+        assert looked == [None]   # (looked up on Linux only)
+    finally:
+        monkeypatch.undo()
+        rw._malloc_trim.cache_clear()
