@@ -139,11 +139,18 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
             # an index taken over (`take_export`): its timeline is made when first read -
             # not under `lock`, which the player's seeks take meanwhile (0.1-0.15 s of it
             # on a 1M-event session)
-            with self._timeline_lock:
-                if self._timeline is None and self.done:
-                    tb = self._tb or TimelineBuilder(self.start_ms or 0)
-                    with no_gc():   # (done: the index's duration is its t_last)
-                        self._timeline = tb.complete().build(self.t_last, final=True)
+            try:
+                with self._timeline_lock:
+                    if self._timeline is None and self.done:
+                        tb = self._tb or TimelineBuilder(self.start_ms or 0)
+                        with no_gc():   # (done: the index's duration is its t_last)
+                            self._timeline = tb.complete().build(self.t_last, final=True)
+            except UNUSABLE as exc:
+                # its semantics did not decode: a kept index damaged, dropped and built
+                # again (as a damaged part a seek finds), its timeline with it
+                if not self._drop_kept(exc):
+                    raise
+                return self.timeline
         assert self._timeline is not None, "index built without a timeline"
         return self._timeline
     def features_at(self, t: float) -> Features:

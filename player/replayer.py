@@ -263,6 +263,14 @@ class Replayer:
         return self.index.dom_events_between(t0, t1, with_state=False)[1]
 
     def _pointer_ops(self, t0: float, t1: float) -> list[Raw]:
+        try:
+            return self._pointer_ops_now(t0, t1)
+        except UNUSABLE as exc:   # a kept index's clicks did not decode: built again
+            if not self.index._drop_kept(exc):
+                raise
+        return self._pointer_ops_now(t0, t1)
+
+    def _pointer_ops_now(self, t0: float, t1: float) -> list[Raw]:
         ix = self.index
         with ix.lock:
             ix.ensure(t1)

@@ -385,7 +385,13 @@ class ReplayWidget(QWidget):
         self._index_timer.stop()
         built, self._built = self._built, None
         if isinstance(built, Exception):
-            raise built
+            # said in the pane (raised from a timer's slot, it left the pane "Reading..."
+            # for good); a kept index found damaged meanwhile was dropped and built again
+            # (player.keyframes), so this is the recording itself
+            if isinstance(self.devtools, ReadingPane):
+                self.devtools.failed(str(built) or type(built).__name__)
+            self.page_bar.url.setPlaceholderText(NO_URL)
+            return
         self.set_session(built)
 
     # --- what a host uses -----------------------------------------------------------------------

@@ -132,3 +132,49 @@ def test_after_a_damaged_one_a_worker_keeps_a_good_index(tmp_path):
             assert _key(again.state_at(end)) == good
         finally:
             again.close()
+
+
+def _stored_with_damaged_semantics(root: Path, events: list[dict]) -> tuple[str, Path]:
+    """A session stored with its kept index whole but for its timeline's clicks, which
+    decode as MessagePack but not as clicks (left encoded when taken over: found when they
+    are first read)."""
+    from player.timeline import _WIRE, _Wire
+
+    with Store.open(root) as st:
+        (sid,) = st.ingest(events)
+        with st.session(sid) as reader:
+            ix = KeyframeIndex(reader)
+            ix.finish()
+            assert ix.timeline.to_dict()["clicks"]
+            ex = decode_export(ix.export())
+        w = _WIRE.decode(ex.tb)
+        lists = dict(w.sem_lists, clicks=[encode_msgpack([[1, 2, 3]])])
+        tb = msgspec.msgpack.encode(_Wire(arrays=w.arrays, sem=w.sem, sem_lists=lists,
+                                          plain=w.plain))
+        with st.session(sid) as reader:
+            assert st.keep_derived(reader, KEYFRAMES, params(DEFAULT_INTERVAL),
+                                   encode_export(msgspec.structs.replace(
+                                       ex, tb=msgspec.Raw(tb))))
+        return sid, derived.path_of(st.root, sid, KEYFRAMES)
+
+
+@pytest.mark.parametrize("first", ["timeline", "playback"])
+def test_kept_semantics_that_do_not_decode_are_dropped_and_built_again(tmp_path, first):
+    # left encoded when taken over, they failed where first read - the player's row thread
+    # (its pane "Reading..." for good) or playback's clicks - and every open failed again
+    events = list(generate_session(2000, duration_ms=60_000, seed=7))
+    truth = Replayer(ListSource(events), mode="eager")
+    sid, kept = _stored_with_damaged_semantics(tmp_path / "data", events)
+    with Store.open(tmp_path / "data") as st:
+        r = Replayer(st.session(sid), mode="lazy")
+        try:
+            assert r.ready and kept.exists()   # taken over
+            end = truth.duration_ms
+            if first == "playback":
+                assert r.ops_between(0, end) == truth.ops_between(0, end)
+            assert r.timeline.to_dict() == truth.timeline.to_dict()
+            assert r.ops_between(end / 3, end) == truth.ops_between(end / 3, end)
+            assert not kept.exists()   # dropped: the next open builds a good one
+        finally:
+            r.close()
+            truth.close()

@@ -682,6 +682,13 @@ class ReadingPane(PaneTabs):
         for name in TAB_NAMES:
             self.addTab(notice(READING, self), name)
 
+    def failed(self, why: str) -> None:
+        """The recording's rows could not be read: each tab says so (not READING forever)."""
+        for i in range(self.count()):
+            label = self.widget(i)
+            if isinstance(label, QLabel):
+                label.setText(f"The recording's rows could not be read: {why}")
+
 
 class DevToolsPane(PaneTabs):
     def __init__(self, sv: SessionView, parent=None, *, gradual: bool = False):

@@ -328,3 +328,24 @@ def test_malloc_trim_is_looked_up_on_linux_only_and_never_fails(monkeypatch):
     finally:
         monkeypatch.undo()
         rw._malloc_trim.cache_clear()
+
+
+def test_rows_that_cannot_be_read_are_said_in_the_pane(qapp, monkeypatch):
+    # raised from the poll's timer slot, the error left the pane "Reading..." for good
+    import player.qt.replay_widget as rw
+    from player.qt.devtools.pane import READING, ReadingPane
+
+    def build(*a, **k):
+        raise ValueError("the recording's semantics are unreadable")
+    src, r = _long_replayer(monkeypatch)
+    monkeypatch.setattr(rw, "build_session_view", build)
+    w = ReplayWidget(src, replayer=r)
+    try:
+        w.resize(1200, 760)
+        w.show()
+        w.wait_indexed(timeout_s=60)
+        assert isinstance(w.devtools, ReadingPane)
+        texts = [w.devtools.widget(i).text() for i in range(w.devtools.count())]
+        assert texts and all("semantics are unreadable" in t and t != READING for t in texts)
+    finally:
+        dispose(w)
