@@ -350,6 +350,7 @@ class ReplayWidget(QWidget):
         self._rows_for: SessionView | None = None   # the pane is rebuilt for it, next step
         self._made: tuple[SessionView, DevToolsPane] | None = None   # ... made, not yet placed
         self._built: SessionView | Exception | None = None
+        self._built_for: Any = None   # the replayer `_built` was read from
         self._index_timer: QTimer | None = None   # polls the background index until done
         if rows_later:
             self._index_timer = QTimer(self)
@@ -367,23 +368,31 @@ class ReplayWidget(QWidget):
             return
         if self._built is None:
             if self._builder is None:
+                replayer = self.replayer   # (a live one followed may be replaced meanwhile)
+
                 def build() -> None:
                     try:
                         with no_gc():   # a full collection here holds the GIL: the UI stalls
-                            self._built = build_session_view(self.replayer, self._info,
-                                                             self._app_name)
+                            built = build_session_view(replayer, self._info,
+                                                       self._app_name)
+                            if self.replayer is not replayer:   # replaced: not shown, not held
+                                return
+                            self._built, self._built_for = built, replayer
                             # ... and so did the first young collection after it, walking
                             # the rows made meanwhile (20-30 ms on a million events): they
                             # live as long as the player
-                            hold_still(lambda: self._closed)
+                            hold_still(lambda: self._closed or self.replayer is not replayer)
                     except Exception as exc:  # noqa: BLE001 - shown by the next poll
-                        self._built = exc
+                        if self.replayer is replayer:
+                            self._built = exc
                 self._builder = threading.Thread(target=build, name="replay-session-view",
                                                  daemon=True)
                 self._builder.start()
             return
         self._index_timer.stop()
         built, self._built = self._built, None
+        if not isinstance(built, Exception) and self._built_for is not self.replayer:
+            return   # a live session's older replayer's: a newer one is shown already
         if isinstance(built, Exception):
             # said in the pane (raised from a timer's slot, it left the pane "Reading..."
             # for good); a kept index found damaged meanwhile was dropped and built again
@@ -488,6 +497,10 @@ class ReplayWidget(QWidget):
         tables fill in over the next event-loop steps, so a long session never blocks the UI;
         a pane shown already - a live session that grew - takes the new rows in place)."""
         was_empty = self.session.timeline is None
+        if self._index_timer is not None and self._index_timer.isActive():
+            # a newer session view than the row thread's to come (a live session followed
+            # grew meanwhile): that one is not waited for - nor shown over this one
+            self._index_timer.stop()
         self.session = sv
         self.controller.sv = sv
         self.controller.duration = int(self.replayer.duration_ms or sv.duration_ms)

@@ -349,3 +349,34 @@ def test_rows_that_cannot_be_read_are_said_in_the_pane(qapp, monkeypatch):
         assert texts and all("semantics are unreadable" in t and t != READING for t in texts)
     finally:
         dispose(w)
+
+
+def test_a_live_session_that_grew_is_not_replaced_by_its_older_rows(qapp, monkeypatch):
+    # a live session's newer replayer and rows (LiveFollow's swap) came before the row
+    # thread's, which then put the older session back in their place
+    import types
+
+    from player.qt.follow import LiveFollow
+    from player.qt.session_view import build_session_view
+
+    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    src, r = _long_replayer(monkeypatch, events[:2500])
+    go = _rows_held(monkeypatch)
+    w = ReplayWidget(src, replayer=r)
+    try:
+        w.resize(1200, 760)
+        w.show()
+        w.wait_ready()
+        builder = w._builder
+        assert builder is not None and builder.is_alive()
+        newer = Replayer(ListSource(events, segment_size=300), mode="eager")
+        sv = build_session_view(newer)
+        LiveFollow._swap(types.SimpleNamespace(widget=w), newer, sv)   # the follow's swap
+        go.set()
+        builder.join(60)
+        w.wait_indexed(timeout_s=60)
+        assert w.session is sv and w.controller.sv is sv
+        assert w.session.event_times == sv.event_times
+    finally:
+        go.set()
+        dispose(w)
