@@ -215,12 +215,15 @@ class ReplayWidget(QWidget):
         # the recording's first frame read in a thread from now (on a 1M-event session the
         # index kept by the store: 0.4 s), the web view made meanwhile: Chromium starts and
         # loads the runtime's page while it is read (this thread's event loop goes on)
+        # (its stored assets read here first: made lazily by the source, made in both
+        # threads at once they were two, the Replayer's not the one the page's images come
+        # from - Fetch Images and Fonts then did not refresh the open player)
+        stored = source.assets if isinstance(source, RecordingSource) else None
         opened = None if replayer is not None else begun(lambda: Replayer(source), "replay-open")
         self.stage = ReplayStage(self)
         if assets is None:
             from player.assets import scheme_resolver
-            assets = scheme_resolver(source.assets if isinstance(source, RecordingSource)
-                                     else None)
+            assets = scheme_resolver(stored)
         self.stage.profile.assets.resolver = assets
         self.bridge = RuntimeBridge(self.stage.page, self)
         self.replayer = replayer if opened is None else opened()

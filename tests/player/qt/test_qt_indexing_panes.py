@@ -380,3 +380,32 @@ def test_a_live_session_that_grew_is_not_replaced_by_its_older_rows(qapp, monkey
     finally:
         go.set()
         dispose(w)
+
+
+def test_a_stored_sessions_assets_are_read_once_on_the_ui_thread(qapp, tmp_path, monkeypatch):
+    # read by the opening thread's Replayer and by the web view's resolver at once, a
+    # stored session's assets were made twice: Fetch Images and Fonts did not refresh it
+    import threading
+
+    import recorder.asset_store as asset_store
+    from recorder.store import Store
+
+    made: list[str] = []
+    real = asset_store.FolderAssets
+
+    class Counted(real):
+        def __init__(self, *a, **k):
+            made.append(threading.current_thread().name)
+            super().__init__(*a, **k)
+    monkeypatch.setattr(asset_store, "FolderAssets", Counted)
+    events = list(generate_session(300, duration_ms=60 * 1000, seed=4))
+    with Store.open(tmp_path / "data") as st:
+        (sid,) = st.ingest(events)
+        src = st.session(sid)
+        w = ReplayWidget(src)
+        try:
+            assert made == [threading.main_thread().name]
+            assert w.replayer.reload_assets()   # the one the player's page is served from
+        finally:
+            dispose(w)
+            src.close()
