@@ -141,15 +141,24 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
             # on a 1M-event session)
             try:
                 with self._timeline_lock:
-                    if self._timeline is None and self.done:
-                        tb = self._tb or TimelineBuilder(self.start_ms or 0)
+                    # what it is made of taken together (a seek dropping a damaged kept
+                    # index meanwhile resets them all, `_drop_kept`) ...
+                    with self.lock:
+                        tb, t_last, done = self._tb, self.t_last, self.done
+                        start = self.start_ms
+                    if self._timeline is None and done:
                         with no_gc():   # (done: the index's duration is its t_last)
-                            self._timeline = tb.complete().build(self.t_last, final=True)
+                            timeline = (tb or TimelineBuilder(start or 0)).complete().build(
+                                t_last, final=True)
+                        with self.lock:   # ... and kept only if it is still this index's
+                            if self._tb is tb and self.done and self._timeline is None:
+                                self._timeline = timeline
             except UNUSABLE as exc:
                 # its semantics did not decode: a kept index damaged, dropped and built
                 # again (as a damaged part a seek finds), its timeline with it
                 if not self._drop_kept(exc):
                     raise
+            if self._timeline is None:   # dropped meanwhile: the one built again
                 return self.timeline
         assert self._timeline is not None, "index built without a timeline"
         return self._timeline
