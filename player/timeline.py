@@ -395,6 +395,7 @@ class TimelineBuilder:
 
     def snapshot(self) -> "TimelineBuilder":
         """A copy of what is built so far (to show a partial timeline while indexing)."""
+        self.complete()   # (a taken-over one's semantics, still encoded: `sem` None)
         c = TimelineBuilder.__new__(TimelineBuilder)
         for k, v in self.__dict__.items():
             if isinstance(v, (array, list)):

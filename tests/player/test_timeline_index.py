@@ -247,3 +247,19 @@ def test_a_taken_over_index_reads_its_semantics_when_its_timeline_is_first_read(
     fresh.load_export(blob)
     again.load_export(fresh.export())
     assert again.timeline.to_dict() == built.timeline.to_dict()
+
+
+def test_a_taken_over_timeline_builder_can_be_snapshot(monkeypatch):
+    # its semantics still encoded (`sem` None), snapshot() raised AttributeError: a
+    # timeline_now() racing the index's take-over
+    import player.timeline as timeline_mod
+    from recorder.source import ListSource
+
+    events = list(generate_session(600, duration_ms=60 * 1000, seed=5))
+    built = Replayer(ListSource(events, segment_size=300), mode="eager")
+    tb = built.index._tb
+    taken = timeline_mod.TimelineBuilder.from_bytes(tb.to_bytes(), in_place=True)
+    assert taken.sem is None
+    snap = taken.snapshot()
+    d = built.duration_ms
+    assert snap.build(d).to_dict() == tb.snapshot().build(d).to_dict()
