@@ -220,12 +220,20 @@ class ReplayWidget(QWidget):
         # from - Fetch Images and Fonts then did not refresh the open player)
         stored = source.assets if isinstance(source, RecordingSource) else None
         opened = None if replayer is not None else begun(lambda: Replayer(source), "replay-open")
-        self.stage = ReplayStage(self)
-        if assets is None:
-            from player.assets import scheme_resolver
-            assets = scheme_resolver(stored)
-        self.stage.profile.assets.resolver = assets
-        self.bridge = RuntimeBridge(self.stage.page, self)
+        try:
+            self.stage = ReplayStage(self)
+            if assets is None:
+                from player.assets import scheme_resolver
+                assets = scheme_resolver(stored)
+            self.stage.profile.assets.resolver = assets
+            self.bridge = RuntimeBridge(self.stage.page, self)
+        except BaseException:
+            if opened is not None:   # the thread's Replayer is nobody's: its indexing stops
+                try:
+                    opened().close()
+                except Exception:  # noqa: BLE001 - the web view's failure is the one said
+                    pass
+            raise
         self.replayer = replayer if opened is None else opened()
         self._info = source.info if isinstance(source, RecordingSource) else None
         self._app_name = source.application_name if isinstance(source, RecordingSource) \

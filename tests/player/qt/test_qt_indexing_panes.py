@@ -409,3 +409,28 @@ def test_a_stored_sessions_assets_are_read_once_on_the_ui_thread(qapp, tmp_path,
         finally:
             dispose(w)
             src.close()
+
+
+def test_a_player_whose_web_view_fails_closes_the_replayer_it_opened(qapp, monkeypatch):
+    # read in a thread while the web view is made: when that failed, the thread's Replayer
+    # (its index worker on a long session) was left running, nobody's
+    import pytest
+
+    import player.qt.replay_widget as rw
+    import player.replayer as rp
+
+    closed: list = []
+
+    class Watched(rp.Replayer):
+        def close(self):
+            closed.append(self)
+            super().close()
+
+    def no_bridge(*a, **k):
+        raise RuntimeError("no web view here")
+    monkeypatch.setattr(rp, "Replayer", Watched)
+    monkeypatch.setattr(rw, "RuntimeBridge", no_bridge)
+    events = list(generate_session(300, duration_ms=60 * 1000, seed=4))
+    with pytest.raises(RuntimeError, match="no web view"):
+        ReplayWidget(events)
+    assert len(closed) == 1 and isinstance(closed[0], Watched)
