@@ -244,7 +244,9 @@ def _typecode(column: Any) -> str:
     return column.typecode if isinstance(column, array) else column.format
 
 
-_COMPLETING = threading.Lock()   # (TimelineBuilder.complete: rare, short, never nested)
+# (TimelineBuilder.complete: rare and short; taken inside an index's locks - its timeline's,
+# its own in timeline_now's snapshot - never the other way round)
+_COMPLETING = threading.Lock()
 
 
 def _decode_sem(head: Any, lists: dict[str, list[Any]]) -> Semantics:
@@ -310,6 +312,8 @@ class TimelineBuilder:
         self.activity = array("d")
         self.click_t = array("d")   # times of sem.clicks (playback's ripples, while indexing)
         self.sem = Semantics(origin=start_ms)
+        # a taken-over builder's semantics still encoded (`from_bytes(..., in_place=True)`)
+        self._sem_wire: tuple[Any, dict[str, list[Any]]] | None = None
         self.custom: list[tuple[float, str, Any]] = []
         self._viewports: list[tuple[float, float]] = []
 
@@ -433,6 +437,8 @@ class TimelineBuilder:
         for k in cls._ARRAYS:
             code, raw = d.arrays[k]
             if in_place:
+                if code != _ARRAY_CODES[k]:   # (a view reads any: `array` refuses others)
+                    raise ValueError(f"timeline column {k} of type {code!r}")
                 a = raw.cast(code)   # TypeError: not a whole number of items
             else:
                 a = array(code)
@@ -443,6 +449,7 @@ class TimelineBuilder:
             b._sem_wire = (d.sem, d.sem_lists)
         else:
             b.sem = _decode_sem(d.sem, d.sem_lists)
+            b._sem_wire = None
         for k in cls._PLAIN:
             setattr(b, k, d.plain[k])
         b.custom = [tuple(x) for x in b.custom]
@@ -464,7 +471,7 @@ class TimelineBuilder:
         """`sem.clicks[i:j]` - while the semantics are still encoded (`from_bytes(...,
         in_place=True)`), from the chunks holding them alone: playback's first ops come
         before a long session's 95,000 items are decoded (0.1-0.3 s), never waiting."""
-        wire = getattr(self, "_sem_wire", None)
+        wire = self._sem_wire
         if wire is None:
             return self.sem.clicks[i:j]
         if i >= j:
@@ -480,3 +487,7 @@ class TimelineBuilder:
         the timeline may share the builder's columns, no second copy in memory)."""
         self.complete()
         return Timeline(self if final else self.snapshot(), duration)
+
+
+# each column's typecode (a taken-over one read in place is checked against it)
+_ARRAY_CODES = {k: getattr(TimelineBuilder(0), k).typecode for k in TimelineBuilder._ARRAYS}

@@ -263,3 +263,26 @@ def test_a_taken_over_timeline_builder_can_be_snapshot(monkeypatch):
     snap = taken.snapshot()
     d = built.duration_ms
     assert snap.build(d).to_dict() == tb.snapshot().build(d).to_dict()
+
+
+def test_a_taken_over_column_of_another_type_is_refused():
+    # read in place, a column was cast to whatever type the kept index said (a view reads
+    # any: `array` refuses most): times read as floats of another size, silently
+    import msgspec
+    import pytest
+
+    import player.timeline as timeline_mod
+    from recorder.source import ListSource
+
+    events = list(generate_session(600, duration_ms=60 * 1000, seed=5))
+    tb = Replayer(ListSource(events, segment_size=300), mode="eager").index._tb
+    w = timeline_mod._WIRE.decode(tb.to_bytes())
+    code, raw = w.arrays["mouse_t"]
+    assert code == "d"
+    arrays = dict(w.arrays, mouse_t=("q", raw))   # as many 8-byte items: cast would read them
+    blob = msgspec.msgpack.encode(timeline_mod._Wire(arrays=arrays, sem=w.sem,
+                                                     sem_lists=w.sem_lists, plain=w.plain))
+    with pytest.raises(ValueError):
+        timeline_mod.TimelineBuilder.from_bytes(blob, in_place=True)
+    assert timeline_mod.TimelineBuilder.from_bytes(tb.to_bytes(), in_place=True).mouse_t \
+        == tb.mouse_t
