@@ -40,11 +40,14 @@ class IndexExport(msgspec.Struct, frozen=True):
 
 
 class IndexExportView(IndexExport, frozen=True):
-    """An `IndexExport` as decoded (`decode_export`): its checkpoints and blocks are views
-    of the decompressed export, not copies - the index taking it over reads them in place
-    and keeps that one buffer (player.keyframe_transfer). Copied, a 1M-event session's
-    36 MB of them (and the timeline's 52 MB of columns) were made while the 115 MB they
-    are copied from was held: the player's RSS peak as it opened."""
+    """An `IndexExport` as decoded (`decode_export`): its checkpoints and its blocks'
+    parts are views of the decompressed export, not copies - the index taking it over
+    keeps its checkpoints and each block's events as such (its four arrays are copied:
+    event_block.Block.from_export), and its timeline's columns (player.keyframe_transfer),
+    holding that one buffer. Copied, a 1M-event session's 36 MB of checkpoints and blocks
+    (and the timeline's 52 MB of columns) were made while the 115 MB they are copied from
+    was held: the player's RSS peak as it opened. (The two fields are declared again for
+    their type: decoded as memoryview, not bytes.)"""
     cp_blob: list[memoryview]
     blocks: list[tuple[memoryview, memoryview, memoryview | None, memoryview, memoryview]]
 

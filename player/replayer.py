@@ -122,6 +122,14 @@ class Replayer:
         return sum(s.record_count for s in segs) > BACKGROUND_ABOVE \
             or sum(s.raw_bytes for s in segs) > BACKGROUND_ABOVE_BYTES
 
+    @property
+    def rows_at_once(self) -> bool:
+        """Whether a player reads this recording's rows (its session view) as it opens: a
+        short recording indexed whole. A long one's - even indexed whole at once, taken
+        over from the store - are read in a thread after its first frame (player.qt's
+        ReplayWidget; the app's opener leaves them to it)."""
+        return self.ready and not self.is_long
+
     # --- times -------------------------------------------------------------------------
     @property
     def start_ms(self) -> float:

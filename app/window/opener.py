@@ -156,9 +156,8 @@ class OpenJob(ThreadJob):
             raise
         done = Opened(src, replayer, None, shown_report(src.info.context, src.events),
                       follow=tail)
-        # a short recording, indexed whole: its rows now (a long one's, even indexed whole
-        # - taken over from the store -, are read by the player after its first frame)
-        if replayer.ready and not getattr(replayer, "is_long", False) and not self.cancelled:
+        # a short recording, indexed whole: its rows now (Replayer.rows_at_once)
+        if replayer.rows_at_once and not self.cancelled:
             self.progress.emit(f"Building the timeline of {opening.name}…")
             try:
                 done.session = build_session_view(replayer, src.info, src.application_name)

@@ -244,7 +244,7 @@ class ReplayWidget(QWidget):
         # complete at once (taken over from the store): built here, they were the UI's
         # longest stall on a 1,000,000-event session (0.35 s, and 0.12-0.16 s more for the
         # pane's tables made whole), and put off its first frame as long
-        rows_later = session is None and (not self.replayer.ready or self.replayer.is_long)
+        rows_later = session is None and not self.replayer.rows_at_once
         if session is not None:
             self.session = session
         elif not rows_later:

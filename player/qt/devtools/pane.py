@@ -7,8 +7,8 @@ seeks the player there and shows the row's details (stack, request) underneath.
 from __future__ import annotations
 
 import math
-import time
 import re
+import time
 from typing import Callable
 from urllib.parse import urlsplit
 
