@@ -249,6 +249,18 @@ def _typecode(column: Any) -> str:
 _COMPLETING = threading.Lock()
 
 
+def _array_len(chunk: Any) -> int:
+    """The item count of a MessagePack array (a semantics chunk), from its header."""
+    b = memoryview(chunk).cast("B")
+    if 0x90 <= b[0] <= 0x9f:
+        return b[0] & 0x0f
+    if b[0] == 0xdc:
+        return int.from_bytes(b[1:3], "big")
+    if b[0] == 0xdd:
+        return int.from_bytes(b[1:5], "big")
+    raise ValueError("a semantics chunk that is not an array")
+
+
 def _decode_sem(head: Any, lists: dict[str, list[Any]]) -> Semantics:
     """`TimelineBuilder.to_bytes`'s semantics: the Struct without its long lists, then each
     list from its chunks, their texts shared (`_share_texts`)."""
@@ -476,11 +488,19 @@ class TimelineBuilder:
             return self.sem.clicks[i:j]
         if i >= j:
             return []
-        chunks = wire[1].get("clicks") or []
         dec = _SEM_DECODERS["clicks"]
-        first, last = i // SEM_CHUNK, (j - 1) // SEM_CHUNK
-        got = [x for c in chunks[first:last + 1] for x in dec.decode(c)]
-        return got[i - first * SEM_CHUNK: j - first * SEM_CHUNK]
+        got: list[Action] = []
+        at = 0   # the first chunk's first item's position among the clicks
+        for c in wire[1].get("clicks") or []:
+            # (each chunk's own count, from its header: not this module's SEM_CHUNK, which
+            # the writer - another process, another version - may not have shared)
+            n = _array_len(c)
+            if at + n > i:
+                got.extend(dec.decode(c)[max(0, i - at): j - at])
+            at += n
+            if at >= j:
+                break
+        return got
 
     def build(self, duration: float, *, final: bool = False) -> Timeline:
         """The frozen timeline. Built from a copy unless `final` (nothing more will be fed:

@@ -286,3 +286,24 @@ def test_a_taken_over_column_of_another_type_is_refused():
         timeline_mod.TimelineBuilder.from_bytes(blob, in_place=True)
     assert timeline_mod.TimelineBuilder.from_bytes(tb.to_bytes(), in_place=True).mouse_t \
         == tb.mouse_t
+
+
+def test_clicks_read_from_their_chunks_do_not_depend_on_the_readers_chunk_size(monkeypatch):
+    # a kept index written with another SEM_CHUNK (another version, a worker process) had
+    # its clicks read from the wrong chunks: playback's ripples at the wrong moments
+    import player.timeline as timeline_mod
+    from recorder.source import ListSource
+
+    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    tb = Replayer(ListSource(events, segment_size=300), mode="eager").index._tb
+    clicks = tb.sem.clicks
+    n = len(clicks)
+    assert n > 20
+    for written in (7, 16, 5000):   # (16: a chunk past a fixarray's header; 5000: one)
+        monkeypatch.setattr(timeline_mod, "SEM_CHUNK", written)
+        blob = tb.to_bytes()
+        monkeypatch.setattr(timeline_mod, "SEM_CHUNK", 11)   # the reader's, another
+        taken = timeline_mod.TimelineBuilder.from_bytes(blob, in_place=True)
+        for i, j in [(0, n), (3, 9), (6, 8), (7, 14), (15, 17), (n - 1, n), (5, 5), (0, 1)]:
+            assert taken.clicks_in(i, j) == clicks[i:j], (written, i, j)
+        assert taken.sem is None
