@@ -115,6 +115,9 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
                 return False
             drop_kept(source, exc)
             on_rebuild = self.on_rebuild
+            if self._timeline is not None:
+                # its readers (a player's session view) keep it: not the export with it
+                self._timeline.own_columns()
             with self._cache_lock:
                 self._reset()
         if on_rebuild is not None:

@@ -124,6 +124,20 @@ class Timeline:
         self._periods: dict[float, list[Period]] = {}
         self._click_t = [c.t for c in self.clicks]
 
+    _COLUMNS = ("_times", "_kinds", "_mt", "_mx", "_my", "_activity")
+
+    def own_columns(self) -> None:
+        """Its columns copied out of the buffer they are views of (a taken-over index's,
+        `TimelineBuilder.from_bytes(..., in_place=True)`) into arrays of their own - that
+        buffer, the whole decompressed export (~115 MB on a 1M-event session), is no
+        longer held by this timeline once the index it came from is dropped."""
+        for name in self._COLUMNS:
+            v = getattr(self, name)
+            if isinstance(v, memoryview):
+                a = array(v.format)
+                a.frombytes(v.cast("B"))
+                setattr(self, name, a)
+
     # --- events ----------------------------------------------------------------------
     @property
     def event_count(self) -> int:
