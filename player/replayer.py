@@ -110,6 +110,11 @@ class Replayer:
         first frame was shown) - a worker process unless "lazy" asked for none."""
         if mode == "lazy":
             return
+        # its start and first frame (a few dozen events), as an open's: seeks and playback
+        # meanwhile read ahead of it (`quick_between`) - without its start nothing can, and
+        # every one of them built the index up to its moment on the caller's (UI) thread
+        with no_gc():
+            self.index.ensure_first()
         if mode == "eager" or not self.runner.start_worker(self.source):
             self.runner.start_background()
 
@@ -260,7 +265,14 @@ class Replayer:
                     return None
         self._cursor = (t1_ms, m)
         if not ahead:
-            ops.extend(self._pointer_ops(t0_ms, t1_ms))
+            pointer = self._pointer_ops(t0_ms, t1_ms)
+            if pointer is None:
+                # a kept index's clicks did not decode: dropped, and its rebuild started -
+                # the range worked out again, ahead of the index now (never building it
+                # here: up to t1 on this thread, tens of seconds near a long session's end)
+                self._cursor = None
+                return self.ops_between(t0_ms, t1_ms, limit)
+            ops.extend(pointer)
         for o in ops:   # a move's timeOffset may reach back before t0
             if o["t"] <= t0_ms:
                 o["t"] = min(t1_ms, t0_ms + 0.001)
@@ -270,13 +282,15 @@ class Replayer:
     def _events_after(self, t0: float, t1: float) -> Iterable[tuple[float, Raw]]:
         return self.index.dom_events_between(t0, t1, with_state=False)[1]
 
-    def _pointer_ops(self, t0: float, t1: float) -> list[Raw]:
+    def _pointer_ops(self, t0: float, t1: float) -> list[Raw] | None:
+        """The cursor's moves and clicks in (t0, t1] from the index; None when a kept
+        index's clicks did not decode (dropped and built again: the index is not there)."""
         try:
             return self._pointer_ops_now(t0, t1)
-        except UNUSABLE as exc:   # a kept index's clicks did not decode: built again
+        except UNUSABLE as exc:
             if not self.index._drop_kept(exc):
                 raise
-        return self._pointer_ops_now(t0, t1)
+        return None
 
     def _pointer_ops_now(self, t0: float, t1: float) -> list[Raw]:
         ix = self.index

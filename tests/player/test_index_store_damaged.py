@@ -134,10 +134,11 @@ def test_after_a_damaged_one_a_worker_keeps_a_good_index(tmp_path):
             again.close()
 
 
-def _stored_with_damaged_semantics(root: Path, events: list[dict]) -> tuple[str, Path]:
+def _stored_with_damaged_semantics(root: Path, events: list[dict], *, every: bool = False
+                                   ) -> tuple[str, Path]:
     """A session stored with its kept index whole but for its timeline's clicks, which
     decode as MessagePack but not as clicks (left encoded when taken over: found when they
-    are first read)."""
+    are first read) - the first one only, or `every` chunk of them as many as it held."""
     from player.timeline import _WIRE, _Wire
 
     with Store.open(root) as st:
@@ -148,7 +149,9 @@ def _stored_with_damaged_semantics(root: Path, events: list[dict]) -> tuple[str,
             assert ix.timeline.to_dict()["clicks"]
             ex = decode_export(ix.export())
         w = _WIRE.decode(ex.tb)
-        lists = dict(w.sem_lists, clicks=[encode_msgpack([[1, 2, 3]])])
+        bad = [encode_msgpack([[1, 2, 3]] * len(decode_msgpack(c)))
+               for c in w.sem_lists["clicks"]] if every else [encode_msgpack([[1, 2, 3]])]
+        lists = dict(w.sem_lists, clicks=bad)
         tb = msgspec.msgpack.encode(_Wire(arrays=w.arrays, sem=w.sem, sem_lists=lists,
                                           plain=w.plain))
         with st.session(sid) as reader:
@@ -203,3 +206,44 @@ def test_a_timeline_read_from_a_dropped_kept_index_lets_its_export_go(tmp_path):
             assert tl.to_dict() == before
         finally:
             r.close()
+
+
+def test_playback_finding_damaged_clicks_never_builds_the_index_on_its_thread(tmp_path):
+    # the drop reset the index; playback's clicks then built it up to the range's end on
+    # the caller's (the UI) thread, holding its lock - tens of seconds near the end of a
+    # 1M-event session. Now the range is worked out again ahead of the index (its start
+    # alone read here, as an open's first frame), the rest left to the worker
+    import threading
+
+    from player.keyframe_build import FIRST_STEP
+
+    events = list(generate_session(2000, duration_ms=60_000, seed=7))
+    truth = Replayer(ListSource(events), mode="eager")
+    sid, kept = _stored_with_damaged_semantics(tmp_path / "data", events, every=True)
+    with Store.open(tmp_path / "data") as st:
+        r = Replayer(st.session(sid), mode="process")
+        try:
+            assert r.ready and kept.exists()   # taken over
+            here, steps = threading.current_thread(), []
+            advance = r.index.advance
+
+            def counted(*a, **k):   # the real advance, its caller's thread noted
+                if threading.current_thread() is here:
+                    steps.append(a or tuple(k.values()))
+                return advance(*a, **k)
+
+            r.index.advance = counted
+            end = truth.duration_ms
+            t0 = end * 0.9
+            r.state_at(t0)   # (from the kept index: the DOM part is whole)
+            r.view_at(t0)
+            ops, want = r.ops_between(t0, end), truth.ops_between(t0, end)
+            # (read ahead of the index, the cursor's moves come from the events themselves,
+            # sampled otherwise than the index's: its clicks and the page's changes agree)
+            assert [o for o in ops if o["k"] != "mouse"] == [o for o in want if o["k"] != "mouse"]
+            assert any(o["k"] == "click" for o in ops)
+            assert not kept.exists()   # dropped, built again by the worker
+            assert steps and all(s == (FIRST_STEP,) for s in steps), steps
+        finally:
+            r.close()
+            truth.close()
