@@ -107,13 +107,14 @@ def settle(closed: Callable[[], bool] = lambda: False) -> None:
     give_back()
 
 
-def let_go(closed: QWidget | None = None) -> None:
+def let_go(closed: QWidget | None = None) -> Callable[[], None]:
     """A player closed: everything frozen goes back to the collector now, and RELEASE_MS
     after the `closed` player is destroyed (its host let go of it; KEPT_RELEASE_MS after
     the close for a host keeping it - not on a fixed timer from the close: a player still
     held by then was frozen, garbage once dropped) one full collection frees its cycles
     and what is still open is frozen again - unless another player closed since, whose own
-    collection is still due (the collections due are counted: only the last freezes)."""
+    collection is still due (the collections due are counted: only the last freezes).
+    Returned: that collection, to run it sooner (once only) - `ReplayWidget.released`."""
     global _releases_due
     with _HOLDING:
         gc.unfreeze()
@@ -127,6 +128,7 @@ def let_go(closed: QWidget | None = None) -> None:
     QTimer.singleShot(RELEASE_MS if closed is None else KEPT_RELEASE_MS, release)
     if closed is not None:
         closed.destroyed.connect(lambda *_: QTimer.singleShot(RELEASE_MS, release))
+    return release
 
 
 _HOLDING = threading.Lock()   # hold_still's freeze, let_go's unfreeze: one at a time
@@ -593,7 +595,29 @@ class ReplayWidget(QWidget):
             self.follow.stop()
         self.replayer.close()
         self._closed = True   # (before let_go: the row thread's freeze asks, under its lock)
-        let_go(self)
+        self._release = let_go(self)
+
+    # what `released` lets go of a player deleted: what holds its recording (its Python
+    # side; the Qt objects are gone with it)
+    _HOLDING_THE_RECORDING = ("replayer", "session", "source", "_info", "follow", "_built",
+                              "_built_for", "_made", "_rows_for", "_builder", "controller",
+                              "timeline", "devtools", "steps_pane", "stage", "bridge",
+                              "page_bar", "export_menu", "splitter", "_keys")
+
+    def released(self) -> None:
+        """This player, closed, was deleted (player.qt.standalone's `dispose`): what its
+        Python side still held of the recording - its Replayer and index, session view,
+        rows, through this wrapper and its children's, alive while the host's reference to
+        it is - is let go, and its collection (`let_go`'s) runs now, before the host opens
+        the next player: run RELEASE_MS later, it came in the middle of that one's opening,
+        whose objects were not frozen while it was due (nothing is), and walked them all
+        with the closed one's (92 ms of the UI thread, 234-351 ms when it also freed the
+        closed one, on a 1M-event session); the next one is frozen as it is made again."""
+        for name in self._HOLDING_THE_RECORDING:
+            setattr(self, name, None)
+        release = vars(self).get("_release")
+        if release is not None:
+            release()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)

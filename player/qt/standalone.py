@@ -594,7 +594,11 @@ def dispose(widget) -> None:
     QtWebEngine objects torn down in random order crash."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
+    from .replay_widget import ReplayWidget
+
     widget.close()
     widget.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     QCoreApplication.processEvents()
+    if isinstance(widget, ReplayWidget):   # its recording let go, collected before the next
+        widget.released()

@@ -303,6 +303,29 @@ def test_a_player_opened_right_after_a_close_freezes_nothing_until_the_closed_on
         dispose(b)
 
 
+def test_a_player_opened_after_another_is_disposed_of_is_frozen_as_it_is_made(qapp):
+    # the app closes one player, then opens the next (a stored session shown again, a tab
+    # closed then another opened): the closed one's collection, due RELEASE_MS after it
+    # was deleted, kept the next from being frozen, and came in the middle of its opening,
+    # walking its objects with the closed one's. Now it is collected as it is deleted
+    import gc
+    import weakref
+
+    events = list(generate_session(300, duration_ms=60 * 1000, seed=4))
+    a = ReplayWidget(events)
+    a.show()
+    a.wait_ready()
+    index = weakref.ref(a.replayer.index)
+    dispose(a)   # (`a` still held here, as a host's reference: its recording is not)
+    assert index() is None
+    b = ReplayWidget(events)
+    try:
+        assert gc.get_freeze_count() > 0
+        assert id(b.replayer.index) not in {id(o) for o in gc.get_objects()}   # frozen
+    finally:
+        dispose(b)
+
+
 def test_malloc_trim_is_looked_up_on_linux_only_and_never_fails(monkeypatch):
     # CDLL(None) raises TypeError on Windows: give_back raised in every player's close
     import ctypes
