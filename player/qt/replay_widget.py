@@ -512,8 +512,11 @@ class ReplayWidget(QWidget):
         was_empty = self.session.timeline is None
         if self._index_timer is not None and self._index_timer.isActive():
             # a newer session view than the row thread's to come (a live session followed
-            # grew meanwhile): that one is not waited for - nor shown over this one
+            # grew meanwhile): that one is not waited for - nor shown over this one, nor
+            # held: stored by the thread before this came, nothing reads it again (an older
+            # session view, its rows, held until the player closed)
             self._index_timer.stop()
+            self._built = self._built_for = None
         self.session = sv
         self.controller.sv = sv
         self.controller.duration = int(self.replayer.duration_ms or sv.duration_ms)

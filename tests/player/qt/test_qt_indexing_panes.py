@@ -405,6 +405,36 @@ def test_a_live_session_that_grew_is_not_replaced_by_its_older_rows(qapp, monkey
         dispose(w)
 
 
+def test_older_rows_come_before_a_live_sessions_newer_ones_are_not_held(qapp, monkeypatch):
+    # the row thread stored its (older) session view, then LiveFollow's swap landed
+    # before the next poll: the poll stopped, that view and its rows were held for good
+    import types
+
+    from player.qt.follow import LiveFollow
+    from player.qt.session_view import build_session_view
+
+    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    src, r = _long_replayer(monkeypatch, events[:2500])
+    go = _rows_held(monkeypatch)
+    w = ReplayWidget(src, replayer=r)
+    try:
+        w.resize(1200, 760)
+        w.show()
+        w.wait_ready()
+        builder = w._builder
+        go.set()
+        builder.join(60)   # (no event-loop step since: the poll has not read it)
+        assert not builder.is_alive() and w._built is not None
+        newer = Replayer(ListSource(events, segment_size=300), mode="eager")
+        sv = build_session_view(newer)
+        LiveFollow._swap(types.SimpleNamespace(widget=w), newer, sv)   # the follow's swap
+        assert w._built is None and w._built_for is None
+        assert w.session is sv
+    finally:
+        go.set()
+        dispose(w)
+
+
 def test_a_stored_sessions_assets_are_read_once_on_the_ui_thread(qapp, tmp_path, monkeypatch):
     # read by the opening thread's Replayer and by the web view's resolver at once, a
     # stored session's assets were made twice: Fetch Images and Fonts did not refresh it
