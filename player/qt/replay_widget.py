@@ -520,11 +520,12 @@ class ReplayWidget(QWidget):
         self.session = sv
         self.controller.sv = sv
         self.controller.duration = int(self.replayer.duration_ms or sv.duration_ms)
-        if was_empty and sv.timeline is not None and self.bridge.is_ready \
-                and not self.stage.overlay.isHidden():
+        if was_empty and sv.timeline is not None:
             # the frame on show was painted before the rows: without the cursor, its :hover
-            # path and the click ripples - painted again as a player opened on them paints it
-            self.controller.seek(self.controller.time, force_frame=True)
+            # path (part of the page: a screenshot without the cursor shows it too) and the
+            # click ripples - painted again as a player opened on them paints it
+            if self.bridge.is_ready:
+                self.controller.seek(self.controller.time, force_frame=True)
         self.timeline.set_session(sv)
         self.page_bar.url.setPlaceholderText(NO_URL)
         self._show_url(self.controller.time)

@@ -225,6 +225,30 @@ def test_the_frame_on_show_when_the_rows_land_gets_its_cursor_and_hover(qapp, mo
         dispose(w)
 
 
+def test_the_frame_on_show_when_the_rows_land_gets_its_hover_with_the_cursor_off(
+        qapp, monkeypatch):
+    # a screenshot without the cursor (FramePainter, cursor=False: the overlay hidden) was
+    # not painted again when the rows landed - but its :hover path is part of the page
+    src, r = _long_replayer(monkeypatch)
+    go = _rows_held(monkeypatch)
+    w = ReplayWidget(src, replayer=r)
+    try:
+        w.resize(1200, 760)
+        w.stage.overlay.hide()
+        w.show()
+        w.wait_ready()
+        w.seek_and_wait(30_000)
+        frames = w.controller.frames_loaded
+        go.set()
+        w.wait_indexed(timeout_s=60, rows=False)
+        w.bridge.wait_idle()
+        assert w.controller.frames_loaded == frames + 1   # painted again, :hover with it
+        assert w.controller.hover_path(30_000)
+    finally:
+        go.set()
+        dispose(w)
+
+
 def test_a_screenshot_waits_for_the_rows_of_a_long_recording(qapp, monkeypatch):
     # `replay screenshot` painted before or after the rows landed: the cursor and :hover
     # there or not, by chance
