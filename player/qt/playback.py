@@ -223,11 +223,31 @@ class PlaybackController(QObject):
         # the view now shows the recording as of t (or of its first frame, if t is earlier)
         self.sent = t if ops is not None else max(t, self.first_frame)
         self.time = t
-        self.overlay.reset(t, self.sv.mouse_at(t), self.sv.clicks_between(t - RIPPLE_MS, t),
-                           self.sv.mouse_trail(t - TRAIL_MS, t))
+        self._reset_overlay(t)
         if self._last_tick:
             self._last_tick = time.monotonic()
         self.timeChanged.emit(t)
+
+    def _reset_overlay(self, t: int) -> None:
+        self.overlay.reset(t, self.sv.mouse_at(t), self.sv.clicks_between(t - RIPPLE_MS, t),
+                           self.sv.mouse_trail(t - TRAIL_MS, t))
+
+    def pointer_to_shown(self) -> None:
+        """The session view came in after the moment on show was painted (a long
+        recording's rows, read in a thread): its cursor, trail and ripples put on it, and
+        the page's :hover path. Paused, the moment is painted again as a player opened on
+        the rows paints it; playing, only these (a whole frame reloaded mid-playback, the
+        page went blank and back)."""
+        if not self.bridge.is_ready:
+            return
+        if not self.playing:
+            self.seek(self.time, force_frame=True)
+            return
+        t = self.time
+        self._reset_overlay(t)
+        path = self.hover_path(t)
+        if path:
+            self.bridge.apply_ops([{"t": t, "k": "pointer", "path": path}])
 
     def hover_path(self, t: int) -> list[list[float]]:
         """The cursor's last recorded positions up to `t`, for the runtime's :hover

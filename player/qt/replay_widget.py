@@ -523,9 +523,8 @@ class ReplayWidget(QWidget):
         if was_empty and sv.timeline is not None:
             # the frame on show was painted before the rows: without the cursor, its :hover
             # path (part of the page: a screenshot without the cursor shows it too) and the
-            # click ripples - painted again as a player opened on them paints it
-            if self.bridge.is_ready:
-                self.controller.seek(self.controller.time, force_frame=True)
+            # click ripples
+            self.controller.pointer_to_shown()
         self.timeline.set_session(sv)
         self.page_bar.url.setPlaceholderText(NO_URL)
         self._show_url(self.controller.time)

@@ -249,6 +249,29 @@ def test_the_frame_on_show_when_the_rows_land_gets_its_hover_with_the_cursor_off
         dispose(w)
 
 
+def test_rows_landing_while_playing_reload_no_frame(qapp, monkeypatch):
+    # the moment on show was painted again whole (force_frame) in the middle of playback:
+    # the page blank and back. Playing, the cursor and :hover path alone are put on it
+    src, r = _long_replayer(monkeypatch)
+    go = _rows_held(monkeypatch)
+    w = ReplayWidget(src, replayer=r)
+    try:
+        w.resize(1200, 760)
+        w.show()
+        w.wait_ready()
+        w.seek_and_wait(30_000)
+        frames = w.controller.frames_loaded
+        w.controller.play()
+        go.set()
+        w.wait_indexed(timeout_s=60, rows=False)
+        assert w.controller.playing and w.session.timeline is not None
+        assert w.controller.frames_loaded == frames
+        assert w.stage.overlay._moves   # the cursor, from the rows
+    finally:
+        go.set()
+        dispose(w)
+
+
 def test_a_screenshot_waits_for_the_rows_of_a_long_recording(qapp, monkeypatch):
     # `replay screenshot` painted before or after the rows landed: the cursor and :hover
     # there or not, by chance
