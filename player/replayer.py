@@ -113,8 +113,8 @@ class Replayer:
         # its start and first frame (a few dozen events), as an open's: seeks and playback
         # meanwhile read ahead of it (`quick_between`) - without its start nothing can, and
         # every one of them built the index up to its moment on the caller's (UI) thread
-        with no_gc():
-            self.index.ensure_first()
+        # (each of its steps with the collector off, not the time between)
+        self.index.ensure_first()
         if mode == "eager" or not self.runner.start_worker(self.source):
             self.runner.start_background()
 

@@ -385,6 +385,10 @@ class ReplayWidget(QWidget):
 
                 def build() -> None:
                     try:
+                        # the timeline first, the collector on: a kept index found damaged
+                        # as it is read is dropped and built again, waited for here - with
+                        # the collector off for the whole process as long (no_gc is global)
+                        replayer.timeline
                         with no_gc():   # a full collection here holds the GIL: the UI stalls
                             built = build_session_view(replayer, self._info,
                                                        self._app_name)

@@ -482,6 +482,42 @@ def test_older_rows_come_before_a_live_sessions_newer_ones_are_not_held(qapp, mo
         dispose(w)
 
 
+def test_a_kept_index_rebuilt_for_the_rows_is_built_with_the_collector_on(
+        qapp, tmp_path, monkeypatch):
+    # the row thread read the timeline inside no_gc(): semantics found damaged there, the
+    # kept index was dropped and the whole rebuild waited for inside it - the cyclic GC
+    # off for the process (every thread) all that time
+    import gc
+
+    import player.replayer as rp
+    from recorder.store import Store
+    from tests.player.test_index_store_damaged import _stored_with_damaged_semantics
+
+    monkeypatch.setattr(rp, "BACKGROUND_ABOVE", 1000)
+    events = list(generate_session(2000, duration_ms=60_000, seed=7))
+    sid, kept = _stored_with_damaged_semantics(tmp_path / "data", events)
+    with Store.open(tmp_path / "data") as st:
+        src = st.session(sid)
+        r = Replayer(src, mode="background")
+        assert r.ready and r.is_long and kept.exists()   # taken over
+        assert gc.isenabled()
+        on, advance = [], r.index.advance
+
+        def noted(*a, **k):   # the real step, whether the collector was on before it
+            if not r.index.done:   # (a step of the rebuild, not a look once it is done)
+                on.append(gc.isenabled())
+            return advance(*a, **k)
+        r.index.advance = noted
+        w = ReplayWidget(src, replayer=r)
+        try:
+            w.wait_indexed(timeout_s=60)
+            # (dropped, and built again by a worker: kept anew)
+            assert r.ready and w.session.timeline is not None
+            assert on and all(on), on
+        finally:
+            dispose(w)
+
+
 def test_a_stored_sessions_assets_are_read_once_on_the_ui_thread(qapp, tmp_path, monkeypatch):
     # read by the opening thread's Replayer and by the web view's resolver at once, a
     # stored session's assets were made twice: Fetch Images and Fonts did not refresh it
