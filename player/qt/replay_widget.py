@@ -364,6 +364,8 @@ class ReplayWidget(QWidget):
         self._made: tuple[SessionView, DevToolsPane] | None = None   # ... made, not yet placed
         self._built: SessionView | Exception | None = None
         self._built_for: Any = None   # the replayer `_built` was read from
+        # why the rows of a long recording could not be read (said in the pane), if so
+        self.rows_failed: str | None = None
         self._index_timer: QTimer | None = None   # polls the background index until done
         if rows_later:
             self._index_timer = QTimer(self)
@@ -414,8 +416,9 @@ class ReplayWidget(QWidget):
             # said in the pane (raised from a timer's slot, it left the pane "Reading..."
             # for good); a kept index found damaged meanwhile was dropped and built again
             # (player.keyframes), so this is the recording itself
+            self.rows_failed = str(built) or type(built).__name__
             if isinstance(self.devtools, ReadingPane):
-                self.devtools.failed(str(built) or type(built).__name__)
+                self.devtools.failed(self.rows_failed)
             self.page_bar.url.setPlaceholderText(NO_URL)
             return
         self.set_session(built)

@@ -489,6 +489,10 @@ class FramePainter:
         # thread, and a frame painted before it had no cursor, :hover path or ripples -
         # what a screenshot showed depended on which came first
         w.wait_indexed(rows=False)
+        if w.session.timeline is None:   # its rows could not be read: said, not silent
+            print("replay: the recording's rows could not be read"
+                  f" ({w.rows_failed or 'unknown'}): frames are painted without the cursor,"
+                  " its :hover path and click ripples", file=sys.stderr, flush=True)
         if whole_player:   # the timeline's markers and the panes' rows, not empty ones
             w.wait_indexed()
             if tab is not None:

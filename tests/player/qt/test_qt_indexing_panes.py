@@ -299,6 +299,25 @@ def test_a_screenshot_waits_for_the_rows_of_a_long_recording(qapp, monkeypatch):
         painter.close()
 
 
+def test_a_screenshot_whose_rows_could_not_be_read_says_so(qapp, monkeypatch, capsys):
+    # it painted without the cursor, :hover path and ripples, and said nothing
+    import player.qt.replay_widget as rw
+    from player.qt.standalone import FramePainter
+
+    def build(*a, **k):
+        raise ValueError("the recording's semantics are unreadable")
+    src, r = _long_replayer(monkeypatch)
+    monkeypatch.setattr(rw, "build_session_view", build)
+    painter = FramePainter(src, replayer=r)
+    try:
+        assert painter.widget.session.timeline is None
+        err = capsys.readouterr().err
+        assert "rows could not be read (the recording's semantics are unreadable)" in err
+        assert "without the cursor" in err
+    finally:
+        painter.close()
+
+
 def test_a_player_closed_while_its_rows_are_read_is_never_frozen(qapp, monkeypatch):
     # its row thread, ending after the close, froze everything alive then - the closed
     # player's Replayer, index and rows among it - and nothing ever unfroze it
