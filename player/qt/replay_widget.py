@@ -107,13 +107,17 @@ def settle(closed: Callable[[], bool] = lambda: False) -> None:
     give_back()
 
 
-def let_go(closed: QWidget | None = None) -> Callable[[], None]:
+def let_go(closed: QWidget | None = None,
+           busy: Callable[[], bool] = lambda: False) -> Callable[[], None]:
     """A player closed: everything frozen goes back to the collector now, and RELEASE_MS
     after the `closed` player is destroyed (its host let go of it; KEPT_RELEASE_MS after
     the close for a host keeping it - not on a fixed timer from the close: a player still
     held by then was frozen, garbage once dropped) one full collection frees its cycles
     and what is still open is frozen again - unless another player closed since, whose own
     collection is still due (the collections due are counted: only the last freezes).
+    While `busy()` (the closed player's row thread still runs) it waits RELEASE_MS more,
+    still due: run then, its freeze took what the thread held (its Replayer, in a cycle,
+    the index, the rows half made) - frozen, never freed.
     Returned: that collection, to run it sooner (once only) - `ReplayWidget.released`."""
     global _releases_due
     with _HOLDING:
@@ -122,9 +126,13 @@ def let_go(closed: QWidget | None = None) -> Callable[[], None]:
     ran: list[bool] = []
 
     def release() -> None:
-        if not ran:
-            ran.append(True)
-            _collect_and_hold()
+        if ran:
+            return
+        if busy():
+            QTimer.singleShot(RELEASE_MS, release)
+            return
+        ran.append(True)
+        _collect_and_hold()
     QTimer.singleShot(RELEASE_MS if closed is None else KEPT_RELEASE_MS, release)
     if closed is not None:
         closed.destroyed.connect(lambda *_: QTimer.singleShot(RELEASE_MS, release))
@@ -605,7 +613,12 @@ class ReplayWidget(QWidget):
             self.follow.stop()
         self.replayer.close()
         self._closed = True   # (before let_go: the row thread's freeze asks, under its lock)
-        self._release = let_go(self)
+        if self._index_timer is not None:   # a closed player starts no row thread
+            self._index_timer.stop()
+        # its collection waits for a row thread still running (the thread object alone is
+        # kept: it lets go of what it ran once it has ended)
+        builder = self._builder
+        self._release = let_go(self, busy=lambda: builder is not None and builder.is_alive())
 
     # what `released` lets go of a player deleted: what holds its recording (its Python
     # side; the Qt objects are gone with it)
@@ -622,7 +635,9 @@ class ReplayWidget(QWidget):
         the next player: run RELEASE_MS later, it came in the middle of that one's opening,
         whose objects were not frozen while it was due (nothing is), and walked them all
         with the closed one's (92 ms of the UI thread, 234-351 ms when it also freed the
-        closed one, on a 1M-event session); the next one is frozen as it is made again."""
+        closed one, on a 1M-event session); the next one is frozen as it is made again.
+        Unless its row thread still runs: the collection then waits for its end (`let_go`'s
+        busy), its freeze would take what the thread holds."""
         for name in self._HOLDING_THE_RECORDING:
             setattr(self, name, None)
         release = vars(self).get("_release")

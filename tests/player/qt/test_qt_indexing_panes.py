@@ -198,6 +198,56 @@ def _rows_held(monkeypatch):
     return go
 
 
+def _no_release_due(qtbot) -> None:
+    """No closed player's collection due (an earlier test's player closed and not deleted,
+    or deleted less than RELEASE_MS ago): nothing is frozen while one is - what a test of
+    the freeze sees would depend on the tests run before it."""
+    from PySide6.QtWidgets import QApplication
+
+    import player.qt.replay_widget as rw
+    for w in QApplication.allWidgets():
+        if isinstance(w, ReplayWidget) and w._closed:
+            dispose(w)
+    qtbot.waitUntil(lambda: rw._releases_due == 0, timeout=10000)
+
+
+def test_a_player_disposed_of_while_its_rows_are_read_is_not_frozen_and_is_freed(
+        qapp, qtbot, monkeypatch):
+    # its collection ran as it was deleted, the row thread still running: that collection's
+    # freeze took what the thread held (its Replayer - a cycle -, the index, the rows half
+    # made): frozen until the next player closed, and frozen again by that one's
+    import gc
+    import weakref
+
+    import player.qt.replay_widget as rw
+
+    _no_release_due(qtbot)
+    src, r = _long_replayer(monkeypatch)
+    go = _rows_held(monkeypatch)
+    index = weakref.ref(r.index)
+    w = ReplayWidget(src, replayer=r)
+    del r   # (the row thread's, from now: it holds the Replayer as a host's thread would)
+    try:
+        w.show()
+        w.wait_ready()
+        builder = w._builder
+        assert builder is not None and builder.is_alive()
+        dispose(w)
+        qtbot.wait(50)   # (the event loop's steps after it: whatever is due runs)
+        assert rw._releases_due == 1   # its collection waits for the thread
+        assert gc.get_freeze_count() == 0
+        assert id(index()) in {id(o) for o in gc.get_objects()}   # not frozen
+        go.set()
+        builder.join(60)
+        assert not builder.is_alive()
+        # the collection, once the thread ended: the recording freed, what is open frozen
+        qtbot.waitUntil(lambda: rw._releases_due == 0, timeout=10000)
+        assert index() is None
+        assert gc.get_freeze_count() > 0
+    finally:
+        go.set()
+
+
 def test_the_frame_on_show_when_the_rows_land_gets_its_cursor_and_hover(qapp, monkeypatch):
     # a long session's first frame came before its rows: without the cursor, the :hover
     # path and the ripples - and stayed so until the next seek
@@ -318,14 +368,18 @@ def test_a_screenshot_whose_rows_could_not_be_read_says_so(qapp, monkeypatch, ca
         painter.close()
 
 
-def test_a_player_closed_while_its_rows_are_read_is_never_frozen(qapp, monkeypatch):
+def test_a_player_closed_while_its_rows_are_read_is_never_frozen(qapp, qtbot, monkeypatch):
     # its row thread, ending after the close, froze everything alive then - the closed
     # player's Replayer, index and rows among it - and nothing ever unfroze it
     import gc
 
+    import player.qt.replay_widget as rw
+
+    _no_release_due(qtbot)
     src, r = _long_replayer(monkeypatch)
     go = _rows_held(monkeypatch)
     w = ReplayWidget(src, replayer=r)
+    counted_out = False
     try:
         w.resize(1200, 760)
         w.show()
@@ -333,16 +387,20 @@ def test_a_player_closed_while_its_rows_are_read_is_never_frozen(qapp, monkeypat
         builder = w._builder
         assert builder is not None and builder.is_alive()
         w.close()
-        # its collection run now (as disposing of it does), nothing frozen: only the
-        # closed check keeps the row thread from freezing it - not a collection still due
-        import player.qt.replay_widget as rw
-        w._release()
+        # its collection waits for the thread (due meanwhile, nothing is frozen): counted
+        # out here, as if it had run, only the closed check keeps the thread from freezing
+        with rw._HOLDING:
+            rw._releases_due -= 1
+        counted_out = True
         gc.unfreeze()
         assert rw._releases_due == 0 and gc.get_freeze_count() == 0
         go.set()
         builder.join(60)
         assert not builder.is_alive() and gc.get_freeze_count() == 0
     finally:
+        if counted_out:   # (its collection, run once the thread ended, counts it out)
+            with rw._HOLDING:
+                rw._releases_due += 1
         go.set()
         dispose(w)
 
