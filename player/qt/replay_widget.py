@@ -10,12 +10,13 @@ What a host uses: `seek(ms)`, `current_ms()`, `session_id`, `play()`/`pause()`, 
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import gc
 import sys
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
@@ -115,6 +116,8 @@ def let_go(closed: QWidget | None = None,
     held by then was frozen, garbage once dropped) one full collection frees its cycles
     and what is still open is frozen again - unless another player closed since, whose own
     collection is still due (the collections due are counted: only the last freezes).
+    That collection runs in the event loop's next step, one for every player released
+    by then (`_collect_soon`: several closed in one go share it).
     While `busy()` (the closed player's row thread still runs) it waits RELEASE_MS more,
     still due: run then, its freeze took what the thread held (its Replayer, in a cycle,
     the index, the rows half made) - frozen, never freed.
@@ -132,7 +135,7 @@ def let_go(closed: QWidget | None = None,
             QTimer.singleShot(RELEASE_MS, release)
             return
         ran.append(True)
-        _collect_and_hold()
+        _collect_soon()
     QTimer.singleShot(RELEASE_MS if closed is None else KEPT_RELEASE_MS, release)
     if closed is not None:
         closed.destroyed.connect(lambda *_: QTimer.singleShot(RELEASE_MS, release))
@@ -141,12 +144,43 @@ def let_go(closed: QWidget | None = None,
 
 _HOLDING = threading.Lock()   # hold_still's freeze, let_go's unfreeze: one at a time
 _releases_due = 0   # let_go's collections to come
+_released = 0   # ... of which released, their one collection in the next step (UI thread)
+_deleting = 0   # players being deleted (`deleting`): the collection waits for the last
 
 
-def _collect_and_hold() -> None:
-    global _releases_due
+@contextlib.contextmanager
+def deleting() -> Iterator[None]:
+    """Widgets being deleted (player.qt.standalone's `dispose`): a collection released by
+    one deleted before waits for the end - `dispose` runs the event loop (its deletions),
+    and the collection the previous player's release put in the next step ran there: each
+    player of several closed in one go (a window's tabs, sessions deleted, the window shut)
+    had a full collection of its own on the UI thread, every one walking all that is alive
+    (each close unfreezes it all)."""
+    global _deleting
+    _deleting += 1
+    try:
+        yield
+    finally:
+        _deleting -= 1
+
+
+def _collect_soon() -> None:
+    """A released player's collection: one, in the event loop's next step, for all those
+    released meanwhile (`_collect_released`)."""
+    global _released
+    _released += 1
+    if _released == 1:
+        QTimer.singleShot(NEXT_STEP_MS, _collect_released)
+
+
+def _collect_released() -> None:
+    global _releases_due, _released
+    if _deleting:   # within a dispose: after it, with those the next ones release
+        QTimer.singleShot(NEXT_STEP_MS, _collect_released)
+        return
     with _HOLDING:
-        _releases_due = max(0, _releases_due - 1)
+        _releases_due = max(0, _releases_due - _released)
+    _released = 0
     gc.collect()
     hold_still()
     give_back()
@@ -631,11 +665,14 @@ class ReplayWidget(QWidget):
         """This player, closed, was deleted (player.qt.standalone's `dispose`): what its
         Python side still held of the recording - its Replayer and index, session view,
         rows, through this wrapper and its children's, alive while the host's reference to
-        it is - is let go, and its collection (`let_go`'s) runs now, before the host opens
-        the next player: run RELEASE_MS later, it came in the middle of that one's opening,
-        whose objects were not frozen while it was due (nothing is), and walked them all
-        with the closed one's (92 ms of the UI thread, 234-351 ms when it also freed the
-        closed one, on a 1M-event session); the next one is frozen as it is made again.
+        it is - is let go, and its collection (`let_go`'s) runs in the event loop's next
+        step, at the start of the next player's opening (whose first frame is read in a
+        thread meanwhile) - shared with every player deleted in this one (a window's tabs
+        closed: one full collection, not one each): run RELEASE_MS later, it came in the
+        middle of that opening, whose objects were not frozen while it was due (nothing
+        is), and walked them all with the closed one's (92 ms of the UI thread, 234-351 ms
+        when it also freed the closed one, on a 1M-event session); the next one is frozen
+        once it has run.
         Unless its row thread still runs: the collection then waits for its end (`let_go`'s
         busy), its freeze would take what the thread holds."""
         for name in self._HOLDING_THE_RECORDING:

@@ -598,11 +598,12 @@ def dispose(widget) -> None:
     QtWebEngine objects torn down in random order crash."""
     from PySide6.QtCore import QCoreApplication, QEvent
 
-    from .replay_widget import ReplayWidget
+    from .replay_widget import ReplayWidget, deleting
 
-    widget.close()
-    widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QCoreApplication.processEvents()
-    if isinstance(widget, ReplayWidget):   # its recording let go, collected before the next
-        widget.released()
+    with deleting():   # (a player released before: collected after this, with this one)
+        widget.close()
+        widget.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+        if isinstance(widget, ReplayWidget):   # its recording let go, collected next step
+            widget.released()

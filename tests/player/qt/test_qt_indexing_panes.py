@@ -432,27 +432,69 @@ def test_a_player_opened_right_after_a_close_freezes_nothing_until_the_closed_on
         dispose(b)
 
 
-def test_a_player_opened_after_another_is_disposed_of_is_frozen_as_it_is_made(qapp):
+def test_a_player_opened_after_another_is_disposed_of_is_frozen_as_it_is_made(qapp, qtbot):
     # the app closes one player, then opens the next (a stored session shown again, a tab
     # closed then another opened): the closed one's collection, due RELEASE_MS after it
     # was deleted, kept the next from being frozen, and came in the middle of its opening,
-    # walking its objects with the closed one's. Now it is collected as it is deleted
+    # walking its objects with the closed one's. Now it is collected in the next step
     import gc
     import weakref
 
+    import player.qt.replay_widget as rw
+
+    _no_release_due(qtbot)
     events = list(generate_session(300, duration_ms=60 * 1000, seed=4))
     a = ReplayWidget(events)
     a.show()
     a.wait_ready()
     index = weakref.ref(a.replayer.index)
     dispose(a)   # (`a` still held here, as a host's reference: its recording is not)
-    assert index() is None
-    b = ReplayWidget(events)
+    assert rw._releases_due == 1   # (its collection: in the next step)
+    b = ReplayWidget(events)   # (its first frame read in a thread: the event loop runs)
     try:
+        qtbot.waitUntil(lambda: rw._releases_due == 0, timeout=10000)
+        assert index() is None
         assert gc.get_freeze_count() > 0
         assert id(b.replayer.index) not in {id(o) for o in gc.get_objects()}   # frozen
     finally:
         dispose(b)
+
+
+def test_players_closed_in_one_go_share_one_collection(qapp, qtbot):
+    # a window's tabs closed (close_all, sessions deleted, the window shut): each player's
+    # deletion ran a full collection of its own on the UI thread, each walking all that is
+    # alive (every close unfreezes it all) - one is enough for them all
+    import gc
+    import weakref
+
+    import player.qt.replay_widget as rw
+
+    _no_release_due(qtbot)
+    events = list(generate_session(300, duration_ms=60 * 1000, seed=4))
+    players = [ReplayWidget(events) for _ in range(3)]
+    for p in players:
+        p.show()
+        p.wait_ready()
+    indexes = [weakref.ref(p.replayer.index) for p in players]
+    full: list[int] = []
+
+    def counted(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+    was = gc.isenabled()
+    gc.disable()   # (no automatic collection counted: only those run for the players)
+    gc.callbacks.append(counted)
+    try:
+        for p in players:   # as a window's close_all: one dispose after another
+            dispose(p)
+        qtbot.waitUntil(lambda: rw._releases_due == 0, timeout=10000)
+        assert len(full) == 1
+        assert all(ix() is None for ix in indexes)   # all three freed by it
+        assert gc.get_freeze_count() > 0   # what is open, frozen again
+    finally:
+        gc.callbacks.remove(counted)
+        if was:
+            gc.enable()
 
 
 def test_malloc_trim_is_looked_up_on_linux_only_and_never_fails(monkeypatch):
