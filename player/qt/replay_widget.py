@@ -406,6 +406,8 @@ class ReplayWidget(QWidget):
         self._made: tuple[SessionView, DevToolsPane] | None = None   # ... made, not yet placed
         self._built: SessionView | Exception | None = None
         self._built_for: Any = None   # the replayer `_built` was read from
+        # the row thread's check of its replayer and store of `_built`, as one step
+        self._built_lock = threading.Lock()
         # why the rows of a long recording could not be read (said in the pane), if so
         self.rows_failed: str | None = None
         self._index_timer: QTimer | None = None   # polls the background index until done
@@ -436,23 +438,29 @@ class ReplayWidget(QWidget):
                         with no_gc():   # a full collection here holds the GIL: the UI stalls
                             built = build_session_view(replayer, self._info,
                                                        self._app_name)
-                            if self.replayer is not replayer:   # replaced: not shown, not held
-                                return
-                            self._built, self._built_for = built, replayer
+                            # (checked and stored in one step: a swap between the two -
+                            # set_session's - left this older view held for good)
+                            with self._built_lock:
+                                if self.replayer is not replayer:   # replaced: not shown,
+                                    return                          # nor held
+                                self._built, self._built_for = built, replayer
                             # ... and so did the first young collection after it, walking
                             # the rows made meanwhile (20-30 ms on a million events): they
                             # live as long as the player
                             hold_still(lambda: self._closed or self.replayer is not replayer)
                     except Exception as exc:  # noqa: BLE001 - shown by the next poll
-                        if self.replayer is replayer:
-                            self._built = exc
+                        with self._built_lock:
+                            if self.replayer is replayer:
+                                self._built, self._built_for = exc, replayer
                 self._builder = threading.Thread(target=build, name="replay-session-view",
                                                  daemon=True)
                 self._builder.start()
             return
         self._index_timer.stop()
-        built, self._built = self._built, None
-        if not isinstance(built, Exception) and self._built_for is not self.replayer:
+        with self._built_lock:   # (both stored together: never one without the other)
+            built, built_for = self._built, self._built_for
+            self._built = self._built_for = None
+        if not isinstance(built, Exception) and built_for is not self.replayer:
             return   # a live session's older replayer's: a newer one is shown already
         if isinstance(built, Exception):
             # said in the pane (raised from a timer's slot, it left the pane "Reading..."
@@ -563,9 +571,12 @@ class ReplayWidget(QWidget):
             # a newer session view than the row thread's to come (a live session followed
             # grew meanwhile): that one is not waited for - nor shown over this one, nor
             # held: stored by the thread before this came, nothing reads it again (an older
-            # session view, its rows, held until the player closed)
+            # session view, its rows, held until the player closed). The thread checks its
+            # replayer and stores under this lock (the newer replayer is set by now): it
+            # stored before, let go of here, or it sees the newer one and stores nothing
             self._index_timer.stop()
-            self._built = self._built_for = None
+            with self._built_lock:
+                self._built = self._built_for = None
         self.session = sv
         self.controller.sv = sv
         self.controller.duration = int(self.replayer.duration_ms or sv.duration_ms)

@@ -606,6 +606,69 @@ def test_older_rows_come_before_a_live_sessions_newer_ones_are_not_held(qapp, mo
         dispose(w)
 
 
+def test_a_live_sessions_swap_between_the_row_threads_check_and_store_holds_nothing(
+        qapp, qtbot, monkeypatch):
+    # the row thread checked its replayer was still the player's, then stored its rows in
+    # another step: LiveFollow's swap landing between the two (set_session letting go of
+    # what was stored, nothing stored yet) left the older session view stored, held for
+    # good. The thread is stopped right after its check, and the swap made then
+    import threading
+    import types
+
+    from player.qt.follow import LiveFollow
+    from player.qt.session_view import build_session_view
+
+    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    src, r = _long_replayer(monkeypatch, events[:2500])
+    go = _rows_held(monkeypatch)
+    w = ReplayWidget(src, replayer=r)
+    asked, swapped = threading.Event(), threading.Event()
+    try:
+        w.show()
+        w.wait_ready()
+        builder = w._builder
+        assert builder is not None and builder.is_alive()
+
+        def replayer(self):   # the row thread's first look is its check
+            value = self.__dict__["_replayer"]
+            if threading.current_thread() is builder and not asked.is_set():
+                asked.set()   # the swap, now - on the UI thread
+                assert swapped.wait(60)   # made, or waiting for this step to end
+            return value
+
+        def set_replayer(self, value):
+            self.__dict__["_replayer"] = value
+        # (a wrapper's own attribute is read before its class's property: moved aside)
+        w.__dict__["_replayer"] = w.__dict__.pop("replayer")
+        monkeypatch.setattr(ReplayWidget, "replayer", property(replayer, set_replayer),
+                            raising=False)
+        lock = w._built_lock
+
+        class Noted:   # the thread's lock: the UI thread waiting for it is noted
+            def __enter__(self):
+                if threading.current_thread() is threading.main_thread():
+                    swapped.set()   # (the swap waits for the thread's step)
+                return lock.__enter__()
+
+            def __exit__(self, *exc):
+                return lock.__exit__(*exc)
+        w._built_lock = Noted()
+        newer = Replayer(ListSource(events, segment_size=300), mode="eager")
+        sv = build_session_view(newer)
+        go.set()
+        qtbot.waitUntil(asked.is_set, timeout=60000)
+        LiveFollow._swap(types.SimpleNamespace(widget=w), newer, sv)   # the follow's swap
+        swapped.set()
+        builder.join(60)
+        assert not builder.is_alive()
+        assert w._built is None and w._built_for is None   # the older view not held
+        assert w.session is sv
+    finally:
+        go.set()
+        swapped.set()
+        dispose(w)
+
+
 def test_a_kept_index_rebuilt_for_the_rows_is_built_with_the_collector_on(
         qapp, tmp_path, monkeypatch):
     # the row thread read the timeline inside no_gc(): semantics found damaged there, the
