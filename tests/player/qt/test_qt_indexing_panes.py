@@ -110,6 +110,7 @@ def test_an_indexed_player_is_kept_from_the_gc_and_freed_when_closed(qapp, qtbot
     import gc
     import weakref
 
+    _no_release_due(qtbot)
     events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
     src = ListSource(events, segment_size=300)
     r = Replayer(src, mode="lazy")
@@ -119,9 +120,7 @@ def test_an_indexed_player_is_kept_from_the_gc_and_freed_when_closed(qapp, qtbot
     r.runner.start_background()
     w.wait_indexed(timeout_s=60)
     index = weakref.ref(r.index)
-    # (at once, or once an earlier test's closed player is collected: nothing is frozen
-    # while a closed player's collection is due)
-    qtbot.waitUntil(lambda: gc.get_freeze_count() > 0, timeout=10000)
+    assert gc.get_freeze_count() > 0   # (no closed player's collection due: at once)
     frozen = {id(o) for o in gc.get_objects()}
     assert id(r.index) not in frozen            # gc.get_objects() leaves frozen ones out
     dispose(w)
@@ -311,12 +310,35 @@ def test_rows_landing_while_playing_reload_no_frame(qapp, monkeypatch):
         w.wait_ready()
         w.seek_and_wait(30_000)
         frames = w.controller.frames_loaded
-        w.controller.play()
+        c, overlay = w.controller, w.stage.overlay
+        # what the overlay was reset to, playing, with the rows in; the pointer ops sent
+        # (playback's own ticks feed the overlay moves and paths too: not these)
+        resets: list[tuple[int, list]] = []
+        sent: list[dict] = []
+        reset, apply = c._reset_overlay, w.bridge.apply_ops
+
+        def noted_reset(t):
+            reset(t)
+            if c.playing and c.sv.timeline is not None:
+                resets.append((t, list(overlay._moves)))
+
+        def noted_apply(ops, *a, **k):
+            sent.extend(op for op in ops if op.get("k") == "pointer")
+            return apply(ops, *a, **k)
+        c._reset_overlay, w.bridge.apply_ops = noted_reset, noted_apply
+        c.play()
         go.set()
         w.wait_indexed(timeout_s=60, rows=False)
-        assert w.controller.playing and w.session.timeline is not None
-        assert w.controller.frames_loaded == frames
-        assert w.stage.overlay._moves   # the cursor, from the rows
+        assert c.playing and w.session.timeline is not None
+        assert c.frames_loaded == frames
+        # the overlay put on the moment on show when they landed: the cursor where the
+        # rows say it is then, and the page's :hover path there sent
+        assert len(resets) == 1
+        t, moves = resets[0]
+        pos = w.session.mouse_at(t)
+        assert pos is not None and moves[-1] == (t, pos[0], pos[1])
+        path = c.hover_path(t)
+        assert path and {"t": t, "k": "pointer", "path": path} in sent
     finally:
         go.set()
         dispose(w)
@@ -413,6 +435,7 @@ def test_a_player_opened_right_after_a_close_freezes_nothing_until_the_closed_on
     import gc
     import weakref
 
+    _no_release_due(qtbot)
     events = list(generate_session(300, duration_ms=60 * 1000, seed=4))
     a = ReplayWidget(events)
     a.show()
@@ -673,9 +696,12 @@ def test_a_kept_index_rebuilt_for_the_rows_is_built_with_the_collector_on(
         qapp, tmp_path, monkeypatch):
     # the row thread read the timeline inside no_gc(): semantics found damaged there, the
     # kept index was dropped and the whole rebuild waited for inside it - the cyclic GC
-    # off for the process (every thread) all that time
-    import gc
+    # off for the process (every thread) all that time. (Asked of the row thread's no_gc
+    # itself, not gc.isenabled(): process-wide, any thread's no_gc - a seek's on the UI
+    # thread - turns that off for a while)
+    import contextlib
 
+    import player.qt.replay_widget as rw
     import player.replayer as rp
     from recorder.store import Store
     from tests.player.test_index_store_damaged import _stored_with_damaged_semantics
@@ -687,12 +713,23 @@ def test_a_kept_index_rebuilt_for_the_rows_is_built_with_the_collector_on(
         src = st.session(sid)
         r = Replayer(src, mode="background")
         assert r.ready and r.is_long and kept.exists()   # taken over
-        assert gc.isenabled()
+        off, opened, real_no_gc = [0], [], rw.no_gc   # the row thread's no_gc: open now?
+
+        @contextlib.contextmanager
+        def no_gc():   # the real one, counted
+            with real_no_gc():
+                off[0] += 1
+                opened.append(1)
+                try:
+                    yield
+                finally:
+                    off[0] -= 1
+        monkeypatch.setattr(rw, "no_gc", no_gc)
         on, advance = [], r.index.advance
 
-        def noted(*a, **k):   # the real step, whether the collector was on before it
+        def noted(*a, **k):   # the real step, whether the row thread's no_gc was open
             if not r.index.done:   # (a step of the rebuild, not a look once it is done)
-                on.append(gc.isenabled())
+                on.append(off[0] == 0)
             return advance(*a, **k)
         r.index.advance = noted
         w = ReplayWidget(src, replayer=r)
@@ -701,6 +738,7 @@ def test_a_kept_index_rebuilt_for_the_rows_is_built_with_the_collector_on(
             # (dropped, and built again by a worker: kept anew)
             assert r.ready and w.session.timeline is not None
             assert on and all(on), on
+            assert opened and off == [0]   # (it was open, for the rows)
         finally:
             dispose(w)
 
