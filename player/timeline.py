@@ -473,9 +473,15 @@ class TimelineBuilder:
         if in_place:
             b.sem = None
             b._sem_wire = (d.sem, d.sem_lists)
+            clicks = sum(_array_len(c) for c in d.sem_lists.get("clicks") or [])
         else:
             b.sem = _decode_sem(d.sem, d.sem_lists)
             b._sem_wire = None
+            clicks = len(b.sem.clicks)
+        if clicks != len(b.click_t):
+            # (one click_t a click: a kept index whose clicks' chunks say otherwise is
+            # damaged - read as it was, playback's clicks came out fewer or shifted)
+            raise ValueError(f"{clicks} clicks for {len(b.click_t)} click times")
         for k in cls._PLAIN:
             setattr(b, k, d.plain[k])
         b.custom = [tuple(x) for x in b.custom]
@@ -514,6 +520,13 @@ class TimelineBuilder:
             at += n
             if at >= j:
                 break
+        ct = self.click_t
+        if len(got) != max(0, min(j, len(ct)) - i) or any(
+                c.t != ct[i + k] for k, c in enumerate(got)):
+            # chunks holding fewer clicks than click_t lists (`from_bytes` counts them all),
+            # or others than its times say: damaged - never fewer or other clicks played
+            # silently (UNUSABLE: the caller drops the kept index and builds it again)
+            raise ValueError(f"clicks {i}-{j} of a kept index do not match their times")
         return got
 
     def build(self, duration: float, *, final: bool = False) -> Timeline:

@@ -134,11 +134,12 @@ def test_after_a_damaged_one_a_worker_keeps_a_good_index(tmp_path):
             again.close()
 
 
-def _stored_with_damaged_semantics(root: Path, events: list[dict], *, every: bool = False
-                                   ) -> tuple[str, Path]:
+def _stored_with_damaged_semantics(root: Path, events: list[dict], *, every: bool = False,
+                                   short: bool = False) -> tuple[str, Path]:
     """A session stored with its kept index whole but for its timeline's clicks, which
     decode as MessagePack but not as clicks (left encoded when taken over: found when they
-    are first read) - the first one only, or `every` chunk of them as many as it held."""
+    are first read) - the first chunk of them, or `every` chunk, each as many as it held.
+    `short`: good clicks instead, their last chunk one click short of the click times."""
     from player.timeline import _WIRE, _Wire
 
     with Store.open(root) as st:
@@ -149,8 +150,12 @@ def _stored_with_damaged_semantics(root: Path, events: list[dict], *, every: boo
             assert ix.timeline.to_dict()["clicks"]
             ex = decode_export(ix.export())
         w = _WIRE.decode(ex.tb)
-        bad = [encode_msgpack([[1, 2, 3]] * len(decode_msgpack(c)))
-               for c in w.sem_lists["clicks"]] if every else [encode_msgpack([[1, 2, 3]])]
+        chunks = w.sem_lists["clicks"]
+        if short:
+            bad = chunks[:-1] + [encode_msgpack(decode_msgpack(chunks[-1])[:-1])]
+        else:
+            bad = [encode_msgpack([[1, 2, 3]] * len(decode_msgpack(c)))
+                   for c in chunks[:None if every else 1]] + ([] if every else chunks[1:])
         lists = dict(w.sem_lists, clicks=bad)
         tb = msgspec.msgpack.encode(_Wire(arrays=w.arrays, sem=w.sem, sem_lists=lists,
                                           plain=w.plain))
@@ -248,6 +253,28 @@ def test_playback_finding_damaged_clicks_never_builds_the_index_on_its_thread(tm
             assert any(o["k"] == "click" for o in ops)
             assert not kept.exists()   # dropped, built again by the worker
             assert steps and all(s == (FIRST_STEP,) for s in steps), steps
+        finally:
+            r.close()
+            truth.close()
+
+
+def test_a_kept_index_whose_clicks_are_fewer_than_their_times_is_dropped_and_built_again(
+        tmp_path):
+    # the clicks' chunks (encoded, read alone by playback: TimelineBuilder.clicks_in) held
+    # fewer than the click times listed: playback played fewer clicks, silently, and the
+    # kept index was never dropped
+    events = list(generate_session(2000, duration_ms=60_000, seed=7))
+    truth = Replayer(ListSource(events), mode="eager")
+    sid, kept = _stored_with_damaged_semantics(tmp_path / "data", events, short=True)
+    with Store.open(tmp_path / "data") as st:
+        r = Replayer(st.session(sid), mode="lazy")
+        try:
+            assert not kept.exists()   # dropped as it was taken over: its parts disagree
+            end = truth.duration_ms
+            ops = r.ops_between(0, end)
+            assert [o for o in ops if o["k"] == "click"] == \
+                [o for o in truth.ops_between(0, end) if o["k"] == "click"]
+            assert r.timeline.to_dict() == truth.timeline.to_dict()
         finally:
             r.close()
             truth.close()

@@ -307,3 +307,48 @@ def test_clicks_read_from_their_chunks_do_not_depend_on_the_readers_chunk_size(m
         for i, j in [(0, n), (3, 9), (6, 8), (7, 14), (15, 17), (n - 1, n), (5, 5), (0, 1)]:
             assert taken.clicks_in(i, j) == clicks[i:j], (written, i, j)
         assert taken.sem is None
+
+
+def test_clicks_chunks_that_do_not_match_the_click_times_are_damage(monkeypatch):
+    # a kept index's clicks read from their chunks (TimelineBuilder.clicks_in) came out
+    # fewer than the click times listed - or others than theirs - silently: damage, raised
+    # (player.index_store.UNUSABLE) so that the kept index is dropped and built again
+    import msgspec
+    import pytest
+
+    import player.timeline as timeline_mod
+    from recorder.format import decode_msgpack, encode_msgpack
+    from recorder.source import ListSource
+
+    monkeypatch.setattr(timeline_mod, "SEM_CHUNK", 7)   # clicks in many chunks
+    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    tb = Replayer(ListSource(events, segment_size=300), mode="eager").index._tb
+    n = len(tb.sem.clicks)
+    w = timeline_mod._WIRE.decode(tb.to_bytes())
+    chunks = w.sem_lists["clicks"]
+    assert len(chunks) > 3
+
+    def with_clicks(clicks: list) -> bytes:
+        return msgspec.msgpack.encode(timeline_mod._Wire(
+            arrays=w.arrays, sem=w.sem, sem_lists=dict(w.sem_lists, clicks=clicks),
+            plain=w.plain))
+    # a chunk one click short: refused as it is read, whole or in place
+    short = with_clicks(chunks[:-1] + [encode_msgpack(decode_msgpack(chunks[-1])[:-1])])
+    for in_place in (True, False):
+        with pytest.raises(ValueError, match="clicks"):
+            timeline_mod.TimelineBuilder.from_bytes(short, in_place=in_place)
+    # as many clicks, in the wrong chunks: each range read from them is checked against
+    # the click times it was looked up by
+    taken = timeline_mod.TimelineBuilder.from_bytes(with_clicks(chunks[1:] + chunks[:1]),
+                                                    in_place=True)
+    for i, j in [(0, n), (3, 9), (n - 1, n)]:
+        with pytest.raises(ValueError, match="clicks"):
+            taken.clicks_in(i, j)
+    # (a good one reads them all, and no more than there are)
+    good = timeline_mod.TimelineBuilder.from_bytes(with_clicks(chunks), in_place=True)
+    assert good.clicks_in(0, n) == tb.sem.clicks and good.clicks_in(n - 2, n + 5) == \
+        tb.sem.clicks[n - 2:]
+    # ... and a range past the chunks (fewer chunks than the click times reach) raises
+    good._sem_wire = (good._sem_wire[0], dict(good._sem_wire[1], clicks=chunks[:-1]))
+    with pytest.raises(ValueError, match="clicks"):
+        good.clicks_in(n - 1, n)
