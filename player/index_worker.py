@@ -86,6 +86,10 @@ class IndexRunner:
         self.index = index
         self.proc: subprocess.Popen | None = None   # the worker process, if one was started
         self._stop = False
+        # a start and `stop` one at a time: a start that `stop` did not see is never made
+        # (a kept index found damaged on a closed player's row thread started a worker
+        # process after its close, `Replayer._index_again`)
+        self._starting = threading.Lock()
 
     def _started(self) -> bool:
         return self.index.finisher is not None or self.index.done
@@ -101,16 +105,22 @@ class IndexRunner:
 
     def start_background(self) -> None:
         """Index the rest in a daemon thread (segment by segment, so a seek waits at most
-        one segment for the lock)."""
-        if not self._started():
-            self._start(self._run_here, "replay-keyframes")
+        one segment for the lock); nothing once stopped."""
+        with self._starting:
+            if not self._stop and not self._started():
+                self._start(self._run_here, "replay-keyframes")
 
     def start_worker(self, source: object) -> bool:
         """Index in a separate process when `source` is a stored session the worker can
-        open itself; False if not possible (then nothing was started)."""
+        open itself; False if not possible (then nothing was started) - or stopped."""
+        with self._starting:
+            return self._start_worker(source)
+
+    def _start_worker(self, source: object) -> bool:
         from recorder.store import SessionReader   # here: playing a file needs no store
 
-        if not isinstance(source, SessionReader) or not source.id or self._started():
+        if self._stop or not isinstance(source, SessionReader) or not source.id \
+                or self._started():
             return False
         ix = self.index
         worker = spawn(source.store.root, source.id, ix.interval)
@@ -145,11 +155,13 @@ class IndexRunner:
 
     def stop(self) -> None:
         """Stop indexing (a worker process is killed) and wait for the thread to end."""
-        self._stop = True
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-        if self.index.finisher is not None:
-            self.index.finisher.join()
+        with self._starting:
+            self._stop = True
+            proc, finisher = self.proc, self.index.finisher
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        if finisher is not None:
+            finisher.join()
 
 
 def main(argv: list[str]) -> int:

@@ -245,12 +245,18 @@ class IndexBuilding:
             self.advance(FIRST_STEP)
 
     def finish(self) -> None:
-        """Index everything (waits for a background thread or worker doing it)."""
+        """Index everything (waits for a background thread or worker doing it). A closed
+        index (`closed`: its player's) not done raises RuntimeError: its reader is gone,
+        and the rest of a long recording was indexed on whatever thread asked - a closed
+        player's row thread, after its close, finding its kept index damaged."""
         th = self.finisher
         if th is not None and th is not threading.current_thread() and th.is_alive():
             th.join()
-        while self.advance():
-            pass
+        while True:
+            if self.closed and not self.done:
+                raise RuntimeError("closed")
+            if not self.advance():
+                break
 
     @property
     def progress(self) -> float:

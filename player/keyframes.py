@@ -57,6 +57,8 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
         self.lock = threading.RLock()
         self._cache_lock = threading.Lock()
         self._timeline_lock = threading.Lock()   # a taken-over index's timeline being made
+        # its player closed (`Replayer.close`): never indexed further by `finish`
+        self.closed = False
         self._reset()
 
     def _reset(self) -> None:

@@ -108,7 +108,7 @@ class Replayer:
         """The kept index taken over was damaged and dropped (player.keyframes'
         `_drop_kept`): the rest is indexed as a first open's would be (but at once: its
         first frame was shown) - a worker process unless "lazy" asked for none."""
-        if mode == "lazy":
+        if mode == "lazy" or self.index.closed:   # (closed: its reader is gone)
             return
         # its start and first frame (a few dozen events), as an open's: seeks and playback
         # meanwhile read ahead of it (`quick_between`) - without its start nothing can, and
@@ -164,6 +164,10 @@ class Replayer:
         return ix.warnings if ix.done else ix.warnings + ix.mirror.warnings
 
     def close(self) -> None:
+        """Nothing more is indexed: the worker or thread indexing is stopped, and a kept
+        index found damaged from now on (its player's row thread reading the timeline) is
+        not built again - `finish` raises instead (player.keyframe_build)."""
+        self.index.closed = True
         self.runner.stop()
 
     def reload_assets(self) -> bool:

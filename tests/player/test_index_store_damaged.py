@@ -278,3 +278,26 @@ def test_a_kept_index_whose_clicks_are_fewer_than_their_times_is_dropped_and_bui
         finally:
             r.close()
             truth.close()
+
+
+def test_a_closed_player_finding_its_kept_index_damaged_indexes_nothing_more(tmp_path):
+    # its row thread, reading the timeline after the player closed, found the damage: the
+    # kept index was dropped and a worker process started after the close, and the rest
+    # indexed on that thread (`finish`) - for a player no one reads any more
+    events = list(generate_session(2000, duration_ms=60_000, seed=7))
+    sid, kept = _stored_with_damaged_semantics(tmp_path / "data", events)
+    with Store.open(tmp_path / "data") as st:
+        r = Replayer(st.session(sid), mode="process")
+        try:
+            assert r.ready and kept.exists()   # taken over
+            r.close()
+            with pytest.raises(RuntimeError, match="closed"):
+                r.timeline   # as the closed player's row thread reads it
+            assert not kept.exists()   # dropped: the next open builds a good one
+            assert r.runner.proc is None and r.index.finisher is None   # nothing started
+            assert r.index.events_seen == 0 and not r.index.done   # nothing indexed
+            r.runner.start_background()   # a stopped runner starts nothing
+            assert r.runner.start_worker(r.source) is False
+            assert r.index.finisher is None and r.runner.proc is None
+        finally:
+            r.close()
