@@ -59,6 +59,7 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
         self._timeline_lock = threading.Lock()   # a taken-over index's timeline being made
         # its player closed (`Replayer.close`): never indexed further by `finish`
         self.closed = False
+        self._drops = 0   # kept indexes dropped (`_drop_kept`), counted under `lock`
         self._reset()
 
     def _reset(self) -> None:
@@ -116,6 +117,7 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
             if source is None or not self.done:
                 return False
             drop_kept(source, exc)
+            self._drops += 1
             on_rebuild = self.on_rebuild
             if self._timeline is not None:
                 # its readers (a player's session view) keep it: not the export with it
@@ -144,6 +146,7 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
             # an index taken over (`take_export`): its timeline is made when first read -
             # not under `lock`, which the player's seeks take meanwhile (0.1-0.15 s of it
             # on a 1M-event session)
+            drops = self._drops
             try:
                 with self._timeline_lock:
                     # what it is made of taken together (a seek dropping a damaged kept
@@ -151,6 +154,7 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
                     with self.lock:
                         tb, t_last, done = self._tb, self.t_last, self.done
                         start = self.start_ms
+                        drops = self._drops
                     if self._timeline is None and done:
                         with no_gc():   # (done: the index's duration is its t_last)
                             timeline = (tb or TimelineBuilder(start or 0)).complete().build(
@@ -162,7 +166,11 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
                 # its semantics did not decode: a kept index damaged, dropped and built
                 # again (as a damaged part a seek finds), its timeline with it
                 if not self._drop_kept(exc):
-                    raise
+                    # ... or dropped by another reader finding it too (playback's clicks
+                    # while the row thread made this): built again all the same
+                    with self.lock:
+                        if self._drops == drops:
+                            raise
             if self._timeline is None:   # dropped meanwhile: the one built again
                 return self.timeline
         assert self._timeline is not None, "index built without a timeline"

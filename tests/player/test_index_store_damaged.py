@@ -301,3 +301,52 @@ def test_a_closed_player_finding_its_kept_index_damaged_indexes_nothing_more(tmp
             assert r.index.finisher is None and r.runner.proc is None
         finally:
             r.close()
+
+
+def test_a_damaged_kept_index_found_by_two_readers_at_once_is_built_again_for_both(
+        tmp_path, monkeypatch):
+    # the row thread making the timeline from the kept index and playback reading its
+    # clicks both found the damage: playback dropped it first, and the row thread's drop
+    # (nothing left to drop) raised - the pane said the rows failed, the index rebuilt fine
+    import threading
+
+    import player.timeline as tl
+
+    events = list(generate_session(2000, duration_ms=60_000, seed=7))
+    truth = Replayer(ListSource(events), mode="eager")
+    sid, kept = _stored_with_damaged_semantics(tmp_path / "data", events)
+    with Store.open(tmp_path / "data") as st:
+        r = Replayer(st.session(sid), mode="process")
+        inside, go = threading.Event(), threading.Event()
+        real = tl.TimelineBuilder.complete
+
+        def complete(self):   # the real one, the rows' first held until playback dropped it
+            if threading.current_thread() is rows_thread and not inside.is_set():
+                inside.set()
+                assert go.wait(60)
+            return real(self)
+
+        monkeypatch.setattr(tl.TimelineBuilder, "complete", complete)
+        got: list = []
+
+        def read_rows() -> None:
+            try:
+                got.append(r.timeline.to_dict())
+            except Exception as exc:  # noqa: BLE001 - what the pane would say
+                got.append(exc)
+
+        rows_thread = threading.Thread(target=read_rows, name="rows")
+        try:
+            assert r.ready and kept.exists()   # taken over
+            rows_thread.start()
+            assert inside.wait(60)
+            ct = list(r.index._tb.click_t)
+            r.ops_between(ct[-1] - 1, ct[-1])   # playback's clicks: the damage found, dropped
+            assert not kept.exists()
+            go.set()
+            rows_thread.join(120)
+            assert got == [truth.timeline.to_dict()]
+        finally:
+            go.set()
+            r.close()
+            truth.close()
