@@ -94,6 +94,28 @@ class OpenJob(ThreadJob):
         super().__init__()
         self.data_dir = Path(data_dir)
         self.openings = list(openings)
+        self._opening: Any = None   # player.qt.replay_widget's `opening`, while it runs
+
+    def start(self) -> None:
+        """Started: until its end is heard on the UI thread - after every `opened`, each
+        player made by then (queued before it) - a closed player's collection freezes
+        nothing (player.qt.replay_widget's `opening`): it froze the Replayer half made
+        here, and a cancelled or failed opening left it frozen until the next close."""
+        from player.qt.replay_widget import opening
+
+        self._opening = opening()
+        self._opening.__enter__()
+        self.finished.connect(self._opened_all)   # (a slot of this UI-thread object: queued)
+        try:
+            super().start()
+        except BaseException:
+            self._opened_all(self)
+            raise
+
+    def _opened_all(self, _job: object = None) -> None:
+        held, self._opening = self._opening, None
+        if held is not None:
+            held.__exit__(None, None, None)
 
     def _run(self) -> None:
         for opening in together(self.openings):

@@ -146,6 +146,7 @@ _HOLDING = threading.Lock()   # hold_still's freeze, let_go's unfreeze: one at a
 _releases_due = 0   # let_go's collections to come
 _released = 0   # ... of which released, their one collection in the next step (UI thread)
 _deleting = 0   # players being deleted (`deleting`): the collection waits for the last
+_opening = 0   # players being opened (`opening`): the collection freezes nothing meanwhile
 
 
 @contextlib.contextmanager
@@ -162,6 +163,23 @@ def deleting() -> Iterator[None]:
         yield
     finally:
         _deleting -= 1
+
+
+@contextlib.contextmanager
+def opening() -> Iterator[None]:
+    """A player being opened (its Replayer read in a thread: ReplayWidget's own, the app's
+    OpenJob): a closed player's collection coming meanwhile (the event loop runs) frees
+    but freezes nothing - its freeze took the half-made Replayer and index, and an opening
+    that then failed or was cancelled left them frozen (never freed) until the next close.
+    The player made freezes itself as it is made (`ReplayWidget.__init__`). Any thread."""
+    global _opening
+    with _HOLDING:
+        _opening += 1
+    try:
+        yield
+    finally:
+        with _HOLDING:
+            _opening -= 1
 
 
 def _collect_soon() -> None:
@@ -182,7 +200,7 @@ def _collect_released() -> None:
         _releases_due = max(0, _releases_due - _released)
     _released = 0
     gc.collect()
-    hold_still()
+    hold_still(lambda: _opening > 0)   # (checked under its lock, as `opening` counts)
     give_back()
 
 
@@ -251,6 +269,12 @@ class ReplayWidget(QWidget):
         bug report the recording carries (`recorder.bug`, its steps read): shown as the
         pane's first tab, "Steps", its rows and the bug's moment seeking there."""
         super().__init__(parent)
+        with opening():   # (a collection meanwhile freezes none of it: frozen once made)
+            self._make(source, replayer, title, assets, session, report)
+        hold_still()
+
+    def _make(self, source: Any, replayer: Any, title: str | None, assets: Any,
+              session: SessionView | None, report: BugReport | None) -> None:
         from player.replayer import Replayer  # the rebuild (no Qt) — imported lazily
 
         self.setObjectName("replayWidget")
@@ -417,7 +441,6 @@ class ReplayWidget(QWidget):
             self._index_timer.timeout.connect(self._check_index)
             self._index_timer.start()
             self._check_index()   # an index complete already: its rows are read from now
-        hold_still()
 
     def _check_index(self) -> None:
         """Polled while indexing: once it is done, the session view (a few hundred ms of

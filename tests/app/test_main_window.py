@@ -1896,3 +1896,38 @@ def test_the_navigation_and_the_recorded_page_width_chosen_are_kept_for_the_next
     qtbot.waitUntil(lambda: third.size().toTuple() == (1008, 652), timeout=5000)
     assert third.nav.width() == COMPACT_NAV_WIDTH
     third.close()
+
+
+def test_a_collection_while_a_recording_is_read_freezes_none_of_it(window, qtbot, monkeypatch):
+    # a closed player's collection came while the next was opened and froze its Replayer
+    # half made; that opening cancelled (or failed), it stayed frozen - never freed - until
+    # the next close
+    import gc
+    import threading
+
+    import player.qt.replay_widget as rw
+    import player.replayer as rp
+
+    qtbot.waitUntil(lambda: rw._releases_due == 0 and rw._released == 0, timeout=10000)
+    inside, go = threading.Event(), threading.Event()
+
+    class Held(rp.Replayer):   # the real one, held in the middle of the opening
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            inside.set()
+            assert go.wait(60)
+
+    monkeypatch.setattr(rp, "Replayer", Held)
+    job = window.open_session("bob-browse")
+    try:
+        qtbot.waitUntil(inside.is_set, timeout=30000)
+        gc.unfreeze()
+        rw._collect_released()   # a closed player's collection, as its timer runs it now
+        assert gc.get_freeze_count() == 0   # the half-made Replayer with the rest: not frozen
+        job.cancel()
+    finally:
+        go.set()
+    assert window.wait_opened(job) is None   # cancelled: nothing opened
+    assert rw._opening == 0   # the opening over: the next collection freezes again
+    rw._collect_released()
+    assert gc.get_freeze_count() > 0

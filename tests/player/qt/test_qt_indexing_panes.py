@@ -795,3 +795,46 @@ def test_a_player_whose_web_view_fails_closes_the_replayer_it_opened(qapp, monke
     with pytest.raises(RuntimeError, match="no web view"):
         ReplayWidget(events)
     assert len(closed) == 1 and isinstance(closed[0], Watched)
+
+
+def test_a_collection_while_a_player_reads_its_recording_freezes_none_of_it(
+        qapp, qtbot, monkeypatch):
+    # the closed player's collection ran in the event loop the opening runs while its
+    # Replayer is read in a thread, and froze that Replayer half made (an opening that then
+    # failed left it frozen until the next close); the player freezes itself once made
+    import gc
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    import player.qt.replay_widget as rw
+    import player.replayer as rp
+
+    _no_release_due(qtbot)
+    inside, go = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    class Held(rp.Replayer):   # the real one, held in the middle of the opening
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+            inside.set()
+            assert go.wait(60)
+
+    def collection() -> None:   # a closed player's collection, as its timer runs it
+        try:
+            assert inside.wait(60)
+            gc.unfreeze()
+            rw._collect_released()
+            seen.append(gc.get_freeze_count())
+        finally:
+            go.set()
+
+    monkeypatch.setattr(rp, "Replayer", Held)
+    events = list(generate_session(300, duration_ms=60_000, seed=3))
+    QTimer.singleShot(0, collection)
+    w = ReplayWidget(ListSource(events))
+    try:
+        assert seen == [0]   # nothing of the half-made player frozen
+        assert rw._opening == 0 and gc.get_freeze_count() > 0   # frozen once made
+    finally:
+        dispose(w)
