@@ -37,6 +37,10 @@ def paint(store, session_id: str, path: Path) -> None:
             frame.unlink(missing_ok=True)
     finally:
         src.close()
+        # the player let go now: no event loop runs until the next paint (this process
+        # waits on its stdin), whose opening its collection would come in
+        from player.qt.replay_widget import collect_released_now
+        collect_released_now()
     tmp = writing_path(path)
     if not img.save(str(tmp), "PNG"):
         raise OSError(f"could not write {tmp}")

@@ -188,13 +188,32 @@ def _collect_soon() -> None:
     global _released
     _released += 1
     if _released == 1:
-        QTimer.singleShot(NEXT_STEP_MS, _collect_released)
+        QTimer.singleShot(NEXT_STEP_MS, _collect_due)
+
+
+def collect_released_now() -> None:
+    """For a host running no event loop between players (app.window.thumbnail_job's
+    painter, waiting on its stdin for the next session): the collection of the players
+    released by now, left to the event loop's next step (`_collect_soon`), runs now - it
+    waited for the next paint's event loop, the closed player's recording held till then
+    and, once run there, its collection walking the next player's opening. Nothing when
+    none is released (a row thread still running: its collection waits for it) or within
+    a dispose (`deleting`)."""
+    if _released and not _deleting:
+        _collect_released()
+
+
+def _collect_due() -> None:
+    """`_collect_soon`'s step: the collection, unless it was run already
+    (`collect_released_now`)."""
+    if _released:
+        _collect_released()
 
 
 def _collect_released() -> None:
     global _releases_due, _released
     if _deleting:   # within a dispose: after it, with those the next ones release
-        QTimer.singleShot(NEXT_STEP_MS, _collect_released)
+        QTimer.singleShot(NEXT_STEP_MS, _collect_due)
         return
     with _HOLDING:
         _releases_due = max(0, _releases_due - _released)

@@ -838,3 +838,24 @@ def test_a_collection_while_a_player_reads_its_recording_freezes_none_of_it(
         assert rw._opening == 0 and gc.get_freeze_count() > 0   # frozen once made
     finally:
         dispose(w)
+
+
+def test_the_thumbnail_painter_collects_its_player_before_it_waits_for_the_next(
+        qapp, qtbot, tmp_path):
+    # the painter process runs no event loop between sessions (it waits on its stdin): the
+    # collection its player's release left to the loop's next step waited for the next
+    # paint - the recording held till then, and that collection came in the next opening
+    import gc
+
+    import player.qt.replay_widget as rw
+    from app.window.thumbnail_job import paint
+    from recorder.store import Store
+
+    _no_release_due(qtbot)
+    with Store.open(tmp_path / "data") as st:
+        (sid,) = st.ingest(list(generate_session(300, duration_ms=60_000, seed=3)))
+        gc.unfreeze()
+        paint(st, sid, tmp_path / "thumb.png")   # as the painter's loop does, no event loop
+        assert (tmp_path / "thumb.png").exists()
+        assert rw._released == 0 and rw._releases_due == 0   # collected already
+        assert gc.get_freeze_count() > 0   # and what is alive frozen again
