@@ -127,12 +127,21 @@ def let_go(closed: QWidget | None = None,
         gc.unfreeze()
         _releases_due += 1
     ran: list[bool] = []
+    # a retry armed while busy: one at most (the close's timer, the deletion's and
+    # `released` each found the row thread running and armed a chain of their own)
+    retrying: list[bool] = []
+
+    def retry() -> None:
+        retrying.clear()
+        release()
 
     def release() -> None:
         if ran:
             return
         if busy():
-            QTimer.singleShot(RELEASE_MS, release)
+            if not retrying:
+                retrying.append(True)
+                QTimer.singleShot(RELEASE_MS, retry)
             return
         ran.append(True)
         _collect_soon()

@@ -859,3 +859,33 @@ def test_the_thumbnail_painter_collects_its_player_before_it_waits_for_the_next(
         assert (tmp_path / "thumb.png").exists()
         assert rw._released == 0 and rw._releases_due == 0   # collected already
         assert gc.get_freeze_count() > 0   # and what is alive frozen again
+
+
+def test_a_busy_closed_players_collection_keeps_one_retry_pending(qapp, qtbot, monkeypatch):
+    # its close's timer, its deletion's and `released` each found the row thread running
+    # and armed a retry chain of its own: up to three 1 s timers going round, not one
+    from PySide6.QtCore import QTimer
+
+    import player.qt.replay_widget as rw
+
+    _no_release_due(qtbot)
+    armed: list[int] = []
+
+    class Noted(QTimer):   # the real timers, their single shots noted
+        @staticmethod
+        def singleShot(ms, *a):  # noqa: N802 (Qt)
+            armed.append(ms)
+            return QTimer.singleShot(ms, *a)
+
+    monkeypatch.setattr(rw, "QTimer", Noted)
+    busy = [True]
+    release = rw.let_go(busy=lambda: busy[0])   # (its own timer: RELEASE_MS from now)
+    try:
+        assert armed == [rw.RELEASE_MS]
+        for _ in range(3):   # its deletion, `released`, ... while the row thread runs
+            release()
+        assert armed == [rw.RELEASE_MS, rw.RELEASE_MS]   # one retry pending, not three
+    finally:
+        busy[0] = False
+        release()   # the thread ended: collected in the next step
+        qtbot.waitUntil(lambda: rw._releases_due == 0, timeout=10000)
