@@ -7,9 +7,10 @@ its rightmost compound (#id, .class or tag), so a node is only tested against th
 that could possibly match it.
 
 Supported: type and universal selectors, #id, .class, [attr], [attr=v] ~= |= ^= $= *= !=,
-with the `i` and `s` flags (`[title^="jane" i]`) and, without one, the value compared as a
-browser compares it on an HTML element: ASCII case-insensitively for the attributes HTML
-lists (`[type=password]` matches `type="Password"`), exactly for the others;
+with the `i` flag (`[title^="jane" i]`) and, without it, the value compared as a browser
+compares it on an HTML element: ASCII case-insensitively for the attributes HTML lists
+(`[type=password]` matches `type="Password"`), exactly for the others (the `s` flag, which no
+browser takes, is refused: capture.js could not apply the rule);
 :not(), :is()/:where(), :first-child, :last-child, :only-child, :empty, :root,
 :first-of-type, :last-of-type, :nth-child(), :nth-last-child(), and the combinators
 descendant, `>`, `+`, `~`. Anything else (pseudo-elements, :hover, ...) is rejected with
@@ -116,6 +117,20 @@ def _value_test(op: str, want: str) -> Callable[[str], bool] | None:
         "$=": lambda v: bool(want) and v.endswith(want),
         "*=": lambda v: bool(want) and want in v,
     }.get(op)
+
+
+def _html_in_svg(n: Node, nodes: Nodes) -> bool:
+    """An element recorded as SVG (capture.js and rrweb mark all under <svg>) that is HTML: a
+    <foreignObject> is nearer above it than the <svg>."""
+    p = nodes.get(n.parent) if n.parent is not None else None
+    while p is not None:
+        tag = (p.tag or "").lower()
+        if tag == "foreignobject":
+            return True
+        if tag == "svg":
+            return False
+        p = nodes.get(p.parent) if p.parent is not None else None
+    return False
 
 
 def _classes(n: Node) -> list[str]:
@@ -242,13 +257,17 @@ class _Compiler:
             return lambda n, nodes: name in n.attrs and sub(n, nodes)
         want = t.value.value if hasattr(t.value, "value") else str(t.value)
         flag = (t.flag or "").lower() or None
-        if flag not in (None, "i", "s"):
+        if flag == "s":   # (CSS Selectors 4; no browser takes it: capture.js could not apply it)
+            raise SelectorError(f"selector {self.text!r}: the s flag is not supported by"
+                                " browsers - leave it out (a value is compared exactly without"
+                                " a flag, but for the attributes HTML compares in either case)")
+        if flag not in (None, "i"):
             raise self.fail(f"attribute flag {t.flag}")
         exact = _value_test(op, want)
         if exact is None:
             raise self.fail(f"attribute operator {op}")
-        # "i": either case (ASCII); "s": exactly; none: as the HTML standard says of `name` -
-        # either case on an HTML element for the attributes it lists (an SVG element's exact)
+        # "i": either case (ASCII); none: as the HTML standard says of `name` - either case
+        # on an HTML element for the attributes it lists (an SVG element's exact)
         any_case = flag == "i"
         html_case = flag is None and name in _ANY_CASE
         folded = _value_test(op, want.translate(_ASCII_LOWER)) if any_case or html_case else None
@@ -258,7 +277,7 @@ class _Compiler:
             if v is None:
                 return op == "!=" and sub(n, nodes)
             v = v if isinstance(v, str) else str(v)
-            if folded is not None and (any_case or not n.svg):
+            if folded is not None and (any_case or not n.svg or _html_in_svg(n, nodes)):
                 return folded(v.translate(_ASCII_LOWER)) and sub(n, nodes)
             return exact(v) and sub(n, nodes)
         return m
