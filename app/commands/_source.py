@@ -79,7 +79,7 @@ def rules_for(spec: str, data: Path, rules_path: Path | None, stored: bool):
         raise rules_error(exc, "or give another with --rules") from None
 
 
-def say_other_rules(spec: str, data: Path, given) -> None:
+def say_other_rules(spec: str, data: Path, given, lands: str = "is in the output") -> None:
     """A file masked by `--rules` rather than the data folder's rules: said when they differ
     (a looser file would put in the output what the folder's rules mask, without a word) -
     a warning, naming what they let through, when they mask less."""
@@ -95,7 +95,7 @@ def say_other_rules(spec: str, data: Path, given) -> None:
         say_warning(f"{spec} is masked by {given.source}, which masks {looser(folder, given).than}"
                     " the data"
                     f" folder's rules ({folder.source}): {'; '.join(weaker)} - what only those"
-                    " mask is in the output in clear")
+                    f" mask {lands} in clear")
     elif folder != given:
         say_note(f"{spec} is masked by {given.source}, not by the data folder's"
                  f" rules ({folder.source})")

@@ -267,24 +267,31 @@ def set_rules(args: argparse.Namespace) -> int:
 
 def _may_loosen(args: argparse.Namespace, app, rules) -> bool:
     """Whether `rules` (None: the intake's, once its own are dropped) may replace what the
-    application's batches are masked with now: asked when they mask less (as `mask
-    --activate` asks), unless --yes."""
+    application's batches are masked with now - its own, else the data folder's (a `replay
+    serve --rules FILE` running is not known here: the question names what it compares
+    with): asked when they mask less (as `mask --activate` asks), unless --yes. Rules that
+    cannot be read on either side are no reason to refuse a change made with --yes."""
     from recorder.intake.live import masking_rules
     from recorder.privacy import RulesError, load_rules
     from recorder.privacy.history import loosened, looser
     try:
         now = masking_rules(app, lambda: load_rules(None, args.data))
         after = rules if rules is not None else load_rules(None, args.data)
-    except RulesError as exc:   # the folder's rules unreadable: nothing to compare with
-        raise UserError(f"{exc} (fix it, then `replay app rules {app.name}` again)") from None
+    except RulesError as exc:
+        if args.yes:
+            return True
+        raise UserError(f"cannot tell whether that masks less: {exc} - add --yes to"
+                        " go ahead anyway, or fix that file first") from None
     weaker = loosened(now, after)
     if not weaker or args.yes:
         return True
     masks = f"{args.rules} masks" if rules is not None else \
-        f"the intake's rules ({after.source}) mask"
+        f"the data folder's rules ({after.source}) mask"
+    in_force = "its own rules" if app.rules is not None else \
+        f"the data folder's rules ({now.source})"
     return loosen_confirmed(masks, weaker, looser(now, after).than,
-                            in_force=f"the rules application {app.name}'s batches are masked"
-                                     " with now",
+                            in_force=f"what application {app.name}'s batches are masked with"
+                                     f" now, {in_force}",
                             question=f"Mask application {app.name}'s next batches so?",
                             anyway="drop its own rules anyway" if rules is None else "apply it anyway")
 

@@ -12,7 +12,7 @@ import socket
 import sys
 
 from ..cli import INTERRUPTED, UserError
-from ._source import rules_error
+from ._source import rules_error, say_other_rules
 from ._store import no_data_folder
 
 NAME = "serve"
@@ -84,9 +84,12 @@ def run(args: argparse.Namespace) -> int:
                                                   f" {shlex.quote(str(args.data))} app create"
                                                   " NAME`)"))
     try:
-        load_rules(args.rules, args.data)   # a mistake in the rules is said before listening
+        given = load_rules(args.rules, args.data)   # a mistake is said before listening
     except RulesError as exc:
         raise rules_error(exc, "then start the intake again") from None
+    if args.rules is not None:   # a looser file stores in clear what the folder's rules mask
+        say_other_rules("what applications without rules of their own send", args.data, given,
+                        lands="is stored")
     _check_port(args.host, args.port)
     args.data.mkdir(parents=True, exist_ok=True)
     # once here, before the workers: a damaged index is one line (and `replay repair`), and

@@ -348,8 +348,8 @@ def test_app_rules_clear_puts_the_intakes_rules_back(tmp_path):
     # the intake's rules (the built-in default here) mask less than its own: asked first
     proc = replay_cli(data, "app", "rules", "shop", "--clear")
     assert proc.returncode == 2 and proc.stderr == (
-        "replay: error: the intake's rules (built-in default) mask less than the rules"
-        " application shop's batches are masked with now (default level: mask ->"
+        "replay: error: the data folder's rules (built-in default) mask less than what"
+        " application shop's batches are masked with now, its own rules (default level: mask ->"
         " mask-user-input): add --yes to drop its own rules anyway\n")
     assert replay_cli(data, "app", "list").stdout.splitlines()[1].endswith("\town")
     proc = replay_cli(data, "app", "rules", "shop", "--clear", "--yes")
@@ -406,8 +406,9 @@ def test_app_rules_asks_before_rules_that_mask_less(tmp_path):
     strict.write_text('default = "mask"\n')
     proc = replay_cli(data, "app", "rules", "shop", "--rules", str(loose))
     assert proc.returncode == 2 and proc.stderr.startswith(
-        f"replay: error: {loose} masks less than the rules application shop's batches are"
-        " masked with now (default level: mask-user-input -> allow; detector removed: email;")
+        f"replay: error: {loose} masks less than what application shop's batches are masked"
+        " with now, the data folder's rules (built-in default) (default level: mask-user-input"
+        " -> allow; detector removed: email;")
     assert proc.stderr.rstrip().endswith("add --yes to apply it anyway") and \
         len(proc.stderr.splitlines()) == 1
     assert replay_cli(data, "app", "list").stdout.splitlines()[1].endswith("\tintake")
@@ -423,3 +424,34 @@ def test_app_rules_asks_before_rules_that_mask_less(tmp_path):
         "allow"
     proc = replay_cli(data, "app", "rules", "shop", "--rules", str(strict))   # stricter: no question
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    # a data folder's rules file that cannot be read blocks no change made with --yes
+    (data / "rules.toml").write_text('default = "bogus')
+    proc = replay_cli(data, "app", "rules", "shop", "--clear")
+    assert proc.returncode == 2 and "cannot tell whether that masks less" in proc.stderr \
+        and "add --yes" in proc.stderr and len(proc.stderr.splitlines()) == 1, proc.stderr
+    proc = replay_cli(data, "app", "rules", "shop", "--rules", str(strict), "--yes")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_serve_with_looser_rules_says_what_it_stores_in_clear(tmp_path):
+    """`replay serve --rules loose.toml` started without a word, though every application
+    without rules of its own is then stored in clear where the folder's rules mask (a
+    reviewer's find): a warning names what the file lets through. (The port is taken, so
+    the command ends after its checks.)"""
+    import socket
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
+    loose = tmp_path / "loose.toml"
+    loose.write_text('default = "allow"\ndetectors = []\n')
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        proc = replay_cli(data, "serve", "--port", str(port), "--rules", loose)
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 2 and lines[0].startswith(
+        "replay: warning: what applications without rules of their own send is masked by"
+        f" {loose}, which masks less than the data folder's rules (built-in default):"
+        " default level: mask-user-input -> allow;") and lines[0].endswith(
+        "what only those mask is stored in clear"), proc.stderr
+    assert "in use" in lines[-1] or "port" in lines[-1], proc.stderr
