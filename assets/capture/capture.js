@@ -63,7 +63,9 @@
   var FORM_ELEMENTS = Object.getOwnPropertyDescriptor(win.HTMLFormElement.prototype, "elements").get;
   var SENSITIVE_ATTRS = {title: 1, alt: 1, placeholder: 1, "aria-label": 1, "aria-description": 1,
                          "aria-valuetext": 1, "aria-placeholder": 1, "aria-roledescription": 1,
-                         name: 1, label: 1, abbr: 1, download: 1, cite: 1, longdesc: 1};
+                         "aria-braillelabel": 1, "aria-brailleroledescription": 1, name: 1,
+                         label: 1, abbr: 1, download: 1, cite: 1, longdesc: 1, datetime: 1,
+                         summary: 1, "xlink:href": 1};
   // a <meta>'s content kept at mask: how to show the page (masking.META_LAYOUT_NAMES)
   var META_LAYOUT_NAMES = {viewport: 1, "color-scheme": 1, "supported-color-schemes": 1,
                            "theme-color": 1, referrer: 1, robots: 1, "format-detection": 1};
@@ -670,6 +672,12 @@
     var self = this;
     return css.replace(CSS_DATA, function (m) { return self.scrub(m); });
   };
+  /* Whether a <meta>'s content is page text or a refresh's address (masking._meta_text). */
+  function metaText(el) {
+    var equiv = el.getAttribute("http-equiv");
+    if (equiv !== null) return equiv.trim().toLowerCase() === "refresh";
+    return META_LAYOUT_NAMES[String(el.getAttribute("name") || "").trim().toLowerCase()] !== 1;
+  }
   /* One attribute as recorded at `level` (not hidden); DROP leaves it out (masking.mask_attr). */
   function maskAttr(P, tag, el, name, value, level) {
     if (LEVEL_ATTRS.indexOf(name) >= 0 || name === "class" || name === "style" || name === "_cssText") {
@@ -689,11 +697,10 @@
     if (level >= L.MASK) {
       if ((SENSITIVE_ATTRS[name] === 1 && !(tag === "meta" && name === "name")) ||
           name.lastIndexOf("data-", 0) === 0) return MASK;   // (a <meta>'s name: viewport...)
-      if (tag === "a" && name === "href") return MASK;
+      if ((tag === "a" || tag === "area" || tag === "image") && name === "href") return MASK;
       if (tag === "iframe" && name === "srcdoc") return MASK;
-      if (tag === "object" && name === "data") return MASK;
-      if (tag === "meta" && name === "content" && !el.hasAttribute("http-equiv") &&
-          META_LAYOUT_NAMES[String(el.getAttribute("name") || "").toLowerCase()] !== 1) return MASK;
+      if ((tag === "object" && name === "data") || (tag === "embed" && name === "src")) return MASK;
+      if (name === "content" && (tag !== "meta" || metaText(el))) return MASK;   // (microdata)
       if (name === "rr_dataURL") return DROP;
       if ((tag === "img" || tag === "source" || tag === "picture" || tag === "input") &&
           (name === "src" || name === "srcset")) {
@@ -702,7 +709,7 @@
       }
       if (name === "poster" && tag === "video") return DROP;
       if (name === "value" && tag !== "input" && tag !== "textarea" && tag !== "select" &&
-          tag !== "param") return MASK;   // an <option>'s value too (masking.mask_attr)
+          tag !== "param" && !(tag === "option" && value === "")) return MASK;   // an <option>'s too
     }
     if (!P.scrub) return value;
     return NAME_ATTRS[name] === 1 ? P.scrubName(value) : P.scrub(value);

@@ -19,7 +19,9 @@ _NONSPACE = re.compile(r"\S")
 # `data-*`, a[href], iframe[srcdoc], option[value] and the rest `mask_attr` names).
 SENSITIVE_ATTRS = frozenset({"title", "alt", "placeholder", "aria-label", "aria-description",
                              "aria-valuetext", "aria-placeholder", "aria-roledescription",
-                             "name", "label", "abbr", "download", "cite", "longdesc"})
+                             "aria-braillelabel", "aria-brailleroledescription", "name",
+                             "label", "abbr", "download", "cite", "longdesc", "datetime",
+                             "summary", "xlink:href"})
 # A <meta>'s `content` is page text (a description, og:title) unless the meta says how to
 # show the page: those names' content is kept at `mask` (the replay's layout needs viewport)
 META_LAYOUT_NAMES = frozenset({"viewport", "color-scheme", "supported-color-schemes",
@@ -351,15 +353,14 @@ def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: 
         if (name in SENSITIVE_ATTRS and not (tag == "meta" and name == "name")) or \
                 name.startswith("data-"):   # (a <meta>'s name says what it is: viewport...)
             return MASK
-        if tag == "a" and name == "href":
+        if tag in ("a", "area", "image") and name == "href":   # (image: an SVG picture)
             return MASK
         if tag == "iframe" and name == "srcdoc":
             return MASK
-        if tag == "object" and name == "data":
+        if (tag == "object" and name == "data") or (tag == "embed" and name == "src"):
             return MASK
-        if tag == "meta" and name == "content" and "http-equiv" not in node_attrs and \
-                str(node_attrs.get("name") or "").lower() not in META_LAYOUT_NAMES:
-            return MASK
+        if name == "content" and (tag != "meta" or _meta_text(node_attrs)):
+            return MASK   # (elsewhere: microdata's value, `<span itemprop content>`)
         if name == "rr_dataURL":
             return _DROP
         if tag in ("img", "source", "picture", "input") and name in ("src", "srcset"):
@@ -369,11 +370,21 @@ def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: 
             return censored_image(w, h)
         if name == "poster" and tag == "video":
             return _DROP
-        if name == "value" and tag not in ("input", "textarea", "select", "param"):
+        if name == "value" and tag not in ("input", "textarea", "select", "param") and \
+                not (tag == "option" and value == ""):
             return MASK   # an <option>'s value too: its text is masked, and it is its text
     if scrub is not None:
         value = scrub(value)
     return value
+
+
+def _meta_text(attrs: dict) -> bool:
+    """Whether a <meta>'s content is page text (a description, og:title) or a refresh's
+    address - not how to show the page (META_LAYOUT_NAMES, the other http-equiv)."""
+    equiv = attrs.get("http-equiv")
+    if equiv is not None:
+        return str(equiv).strip().lower() == "refresh"
+    return str(attrs.get("name") or "").strip().lower() not in META_LAYOUT_NAMES
 
 
 def masked_style(value: Any) -> Any:

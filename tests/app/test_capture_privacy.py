@@ -174,3 +174,29 @@ def test_capture_learns_what_a_field_added_after_load_holds(qapp, server):
     sent = json.dumps(rec.events)
     assert "Welcome back, " in sent
     assert "Obsidian-Heron" not in sent and "Quillfeather" not in sent
+
+
+def test_capture_masks_text_attributes_a_script_sets_after_load(qapp, server):
+    """At `mask`, the attributes that carry page text are masked when a script sets them
+    after load too - capture.js's change path asks the same maskAttr as its snapshot: a
+    <meta>'s description, an <option>'s value, a <time>'s date, microdata's content - and
+    the recorder's pass gives the same for the changes as stored."""
+    from recorder.privacy import Rules, SessionMasker
+    case = CASES["mask: every attribute that carries text"]
+    rec = record_page(server.url(f"case/{TABLE.index(case)}"), [
+        Eval("(function(){document.querySelector('meta[name=description]').content="
+             "'Later Obsidian-Heron';"
+             "var o=document.createElement('option'); o.value='Later Quillfeather';"
+             "o.textContent='x'; document.getElementById('who').appendChild(o);"
+             "document.querySelector('time').setAttribute('datetime', '1977-07-07');"
+             "document.querySelector('[itemprop]').setAttribute('content', 'Later Heron');"
+             "return 1;})()")],
+        recorder="capture", record_options={"rules": case["rules"]})
+    sent = json.dumps(rec.events)
+    assert any(e["type"] == 3 and e["data"].get("source") == 0 for e in rec.events), \
+        "no change was recorded"
+    for word in ("Obsidian", "Quillfeather", "1977", "Heron", "Matilda"):
+        assert word not in sent, word
+    again = json.dumps(SessionMasker(Rules.from_json(case["rules"])).mask(rec.events))
+    for word in ("Obsidian", "Quillfeather", "1977", "Heron", "Matilda"):
+        assert word not in again, word
