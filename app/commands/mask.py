@@ -137,6 +137,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
     for r in results:
+        if r.erased:   # (it was "re-masked 0 events": a privacy officer missed that it went)
+            why = "every segment it held is damaged" if not r.events_before else \
+                f"the rules drop all {count(r.events_before, 'event')} of it"
+            print(f"{labels[r.session_id]}\terased\tnothing of it was left to keep: {why}")
+            continue
         what = "re-masked" if r.changed else "unchanged"
         dropped = r.events_before - r.events_after
         extra = f" (of {r.events_before:,}: {dropped:,} dropped by the rules)" if dropped else ""

@@ -39,6 +39,7 @@ class RemaskResult:
     damaged_segments: list[int] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
     set_aside: int = 0   # its damaged segment files `repair` had set aside, erased
+    erased: bool = False   # nothing of it left to keep (all damaged, or all dropped): deleted
 
 
 def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
@@ -72,7 +73,7 @@ def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
     elif changed:
         store.delete_session(reader.id)  # nothing of it may be kept
     return RemaskResult(reader.id, len(events), len(masked), changed, list(reader.damaged),
-                        dict(masker.stats), aside)
+                        dict(masker.stats), aside, erased=changed and not masked)
 
 
 def rescrub_session(store: LocalStore, session_id: str, finals: Echoes,

@@ -522,3 +522,24 @@ def test_audit_help_names_every_default_detector(capsys):
     assert done.value.code == 0
     assert "e-mail addresses, payment card numbers, phone numbers, bank account numbers (IBANs)" \
            " and US Social Security numbers (patterns," in said, said
+
+
+def test_a_session_nothing_of_which_can_be_kept_is_said_to_be_erased(tmp_path, capsys):
+    """`replay mask --all` over a session whose only segment is damaged said "re-masked 0
+    events, damaged segments dropped: [0]" - and the session was gone from `replay
+    sessions` (a privacy officer's tryout): it says that the session was erased, and why."""
+    rec = write_recording(tmp_path)
+    data = tmp_path / "data"
+    strict = tmp_path / "strict.toml"
+    strict.write_text('default = "mask"\n')
+    sid = run(capsys, "--data", data, "import", "--rules", strict, rec)[1].strip()
+    (seg,) = [p for p in (data / "segments").rglob("*") if p.is_file()]
+    blob = bytearray(seg.read_bytes())
+    blob[-5] ^= 0xFF       # inside the payload: its checksum no longer holds
+    seg.write_bytes(bytes(blob))
+    rc, out, _ = run(capsys, "--data", data, "mask", "--rules", strict, "--all")
+    assert rc == 0 and out.split("\t")[1:] == [
+        "erased", "nothing of it was left to keep: every segment it held is damaged\n"], out
+    assert sid[:8] in out.split("\t")[0]
+    rc, out, _ = run(capsys, "--data", data, "sessions", "--json")
+    assert rc == 0 and json.loads(out) == []
