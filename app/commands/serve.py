@@ -154,6 +154,7 @@ def _serve(config) -> bool:
             got.append(signal.SIGINT)
             said_int()
         supervisor.handle_int = handle_int
+        supervisor.init_processes = _quiet_to_ctrl_c(supervisor.init_processes)
         supervisor.run()
         return bool(got)
     config.load_app()
@@ -174,6 +175,28 @@ def _serve(config) -> bool:
     if not server.started:
         sys.exit(STARTUP_FAILURE)   # as uvicorn.run exits
     return signal.SIGINT in got
+
+
+def _quiet_to_ctrl_c(start):
+    """`start` (the workers' spawning) with SIGINT blocked: a process begins with its parent's
+    signal mask, so a worker that was still importing when Ctrl+C reached the process group
+    no longer prints a KeyboardInterrupt traceback of its own (CI, two workers) - this
+    process hears it (pending meanwhile, not lost) and stops the workers with SIGTERM.
+    multiprocessing's resource tracker, started with the first worker, unblocks SIGINT as it
+    starts itself: it is started first."""
+    import signal
+
+    def quietly() -> None:
+        if not hasattr(signal, "pthread_sigmask"):   # (Windows: no process groups to reach)
+            return start()
+        from multiprocessing import resource_tracker
+        resource_tracker.ensure_running()
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    return quietly
 
 
 def http_address(host: str, port: int) -> str:
