@@ -197,6 +197,28 @@ def _rows_held(monkeypatch):
     return go
 
 
+def _grown_live_session(monkeypatch):
+    """A live session's player whose rows are held (`_rows_held`), opened on the first 2,500
+    events, and what the session grew to: (events, player, go)."""
+    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    src, r = _long_replayer(monkeypatch, events[:2500])
+    go = _rows_held(monkeypatch)
+    return events, ReplayWidget(src, replayer=r), go
+
+
+def _follows_swap(w, events):
+    """LiveFollow's swap to a newer replayer and its rows, made as the follow makes it:
+    the session view it showed."""
+    import types
+
+    from player.qt.follow import LiveFollow
+    from player.qt.session_view import build_session_view
+    newer = Replayer(ListSource(events, segment_size=300), mode="eager")
+    sv = build_session_view(newer)
+    LiveFollow._swap(types.SimpleNamespace(widget=w), newer, sv)
+    return sv
+
+
 def _no_release_due(qtbot) -> None:
     """No closed player's collection due (an earlier test's player closed and not deleted,
     or deleted less than RELEASE_MS ago): nothing is frozen while one is - what a test of
@@ -571,24 +593,14 @@ def test_rows_that_cannot_be_read_are_said_in_the_pane(qapp, monkeypatch):
 def test_a_live_session_that_grew_is_not_replaced_by_its_older_rows(qapp, monkeypatch):
     # a live session's newer replayer and rows (LiveFollow's swap) came before the row
     # thread's, which then put the older session back in their place
-    import types
-
-    from player.qt.follow import LiveFollow
-    from player.qt.session_view import build_session_view
-
-    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
-    src, r = _long_replayer(monkeypatch, events[:2500])
-    go = _rows_held(monkeypatch)
-    w = ReplayWidget(src, replayer=r)
+    events, w, go = _grown_live_session(monkeypatch)
     try:
         w.resize(1200, 760)
         w.show()
         w.wait_ready()
         builder = w._builder
         assert builder is not None and builder.is_alive()
-        newer = Replayer(ListSource(events, segment_size=300), mode="eager")
-        sv = build_session_view(newer)
-        LiveFollow._swap(types.SimpleNamespace(widget=w), newer, sv)   # the follow's swap
+        sv = _follows_swap(w, events)
         go.set()
         builder.join(60)
         w.wait_indexed(timeout_s=60)
@@ -602,15 +614,7 @@ def test_a_live_session_that_grew_is_not_replaced_by_its_older_rows(qapp, monkey
 def test_older_rows_come_before_a_live_sessions_newer_ones_are_not_held(qapp, monkeypatch):
     # the row thread stored its (older) session view, then LiveFollow's swap landed
     # before the next poll: the poll stopped, that view and its rows were held for good
-    import types
-
-    from player.qt.follow import LiveFollow
-    from player.qt.session_view import build_session_view
-
-    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
-    src, r = _long_replayer(monkeypatch, events[:2500])
-    go = _rows_held(monkeypatch)
-    w = ReplayWidget(src, replayer=r)
+    events, w, go = _grown_live_session(monkeypatch)
     try:
         w.resize(1200, 760)
         w.show()
@@ -619,9 +623,7 @@ def test_older_rows_come_before_a_live_sessions_newer_ones_are_not_held(qapp, mo
         go.set()
         builder.join(60)   # (no event-loop step since: the poll has not read it)
         assert not builder.is_alive() and w._built is not None
-        newer = Replayer(ListSource(events, segment_size=300), mode="eager")
-        sv = build_session_view(newer)
-        LiveFollow._swap(types.SimpleNamespace(widget=w), newer, sv)   # the follow's swap
+        sv = _follows_swap(w, events)
         assert w._built is None and w._built_for is None
         assert w.session is sv
     finally:
@@ -641,10 +643,7 @@ def test_a_live_sessions_swap_between_the_row_threads_check_and_store_holds_noth
     from player.qt.follow import LiveFollow
     from player.qt.session_view import build_session_view
 
-    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
-    src, r = _long_replayer(monkeypatch, events[:2500])
-    go = _rows_held(monkeypatch)
-    w = ReplayWidget(src, replayer=r)
+    events, w, go = _grown_live_session(monkeypatch)
     asked, swapped = threading.Event(), threading.Event()
     try:
         w.show()
