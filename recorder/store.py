@@ -14,7 +14,10 @@ it, fsyncs the folder, (3) in one transaction adds the session/segment rows, dro
 `pending` record and lists the files the rows no longer use (`retired`), (4) deletes
 those. A crash before (3) leaves no index row pointing at a missing file; the next `open`
 finds the dead writer's pending record and deletes its files; a crash before (4) leaves
-`retired`, which the next `open` finishes. Those are the only files ever deleted.
+`retired`, which the next `open` finishes. Those are the only files ever deleted. A
+streaming import writes each file sealed first (`recorder.sealed`: it may hold an echo of a
+value typed later in the recording, masked by its second pass) and in clear as it commits;
+its sealed files are named in its intent, and deleted with it.
 
 The index is a cache of what the segment files say: each header names its session and
 place, and the first segment of a session's write keeps its application, user and
@@ -67,6 +70,7 @@ from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSes
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_session_size, checked_events
 from .paths import fsync_dir as _fsync_dir, make_data_folder, write_durably
+from .sealed import SEALED_SUFFIX, Seal
 from .bug import CONTEXT_KEY as BUG_KEY, without_steps
 from . import derived as _derived
 from .id_key import id_key
@@ -733,7 +737,8 @@ class LocalStore(Store):
                     masker_factory=masker_factory, as_new=as_new, partial=bool(partial))
         now = time.time() * 1000
         with self._write_lock:
-            w = _PendingWrite(self)
+            # sealed: written before every value typed into a masked field is known
+            w = _PendingWrite(self, sealed=masker_factory is not None)
             try:
                 done: list[tuple[Stored, SessionRow | None]] = []
                 finished: list[_StreamSession] = []   # done's, in order
@@ -1546,7 +1551,17 @@ class LocalStore(Store):
             self._remove_files(files)
             self.index.drop_pending(token)
         self._retire(self.index.retired())
-        finished, unfinished = self._scan()
+        finished, unfinished, sealed = self._scan()
+        # a sealed file no living writer names: its key died with the import that wrote it
+        # (its intent, which names it, went with a lost index)
+        dead = [f for f in sealed if f not in protected]
+        if dead:   # (one a writer that began since named first is its: look again)
+            living = {f for _, _, _, fs in self.index.pending() for f in fs}
+            dead = [f for f in dead if f not in living]
+        if dead:
+            self._remove_files(dead)
+            log.warning("removed %s from %s", count(len(dead), "sealed file"),
+                        self.root / SEGMENTS_DIR)
         if not finished and not unfinished:
             return
         # (a file listed as retired is known: a delete it refused, never a lost index's file)
@@ -1626,11 +1641,12 @@ class LocalStore(Store):
         store.recovered.index_damage = problem
         return store
 
-    def _scan(self) -> tuple[list[str], list[str]]:
+    def _scan(self) -> tuple[list[str], list[str], list[str]]:
         """(finished segment files, files a writer has not renamed yet - as the name they
-        will have), relative to the data folder."""
+        will have, sealed files - `recorder.sealed`), relative to the data folder."""
         finished: list[str] = []
         unfinished: list[str] = []
+        sealed: list[str] = []
         for dirpath, _dirs, names in os.walk(self.root / SEGMENTS_DIR):
             for name in names:
                 rel = Path(dirpath, name).relative_to(self.root).as_posix()
@@ -1638,7 +1654,9 @@ class LocalStore(Store):
                     unfinished.append(rel[:-len(TMP_SUFFIX)])
                 elif rel.endswith(SUFFIX):
                     finished.append(rel)
-        return sorted(finished), sorted(unfinished)
+                elif rel.endswith(SUFFIX + SEALED_SUFFIX):
+                    sealed.append(rel)
+        return sorted(finished), sorted(unfinished), sorted(sealed)
 
     def _found(self, rel: str) -> "_Found | None":
         """What a segment file's header says, or None if it cannot be trusted."""
@@ -2096,7 +2114,7 @@ class _StreamSession:
         store, changed = self.store, []
         for i, meta in enumerate(self.segs[:upto]):   # one at a time, as written
             held = i == 0 and self.first is not None
-            blob = self.first[1] if held else (store.root / meta.file).read_bytes()
+            blob = self.first[1] if held else self.w.read(meta.file)
             payload = segment_payload(blob, store.load_dictionary)
             if not echoes.may_be_in(payload) or \
                     not echoes.changes_any(payload_strings(payload)):
@@ -2269,7 +2287,7 @@ class _StreamSession:
         if changed:   # made again from what is written, as an import reading it whole would:
             r = reader()   # an error's message masked before it was cut, its group
             for meta in self.segs:   # normalised after (a value's digits made <n>)
-                for e in decode_segment((self.store.root / meta.file).read_bytes(),
+                for e in decode_segment(self.w.read(meta.file),
                                         self.store.load_dictionary)[1]:
                     r.feed(e)
             facts = r.facts()
@@ -2278,7 +2296,7 @@ class _StreamSession:
                                    or header["user"] != facts.user):
             self.first_info = {**header, "context": scrubbed, "user": facts.user}
             meta = self.segs[0]
-            self._write_headed(meta, (self.store.root / meta.file).read_bytes())
+            self._write_headed(meta, self.w.read(meta.file))
         if not changed and scrubbed is context:
             return done
         return stored, row_of(facts, scrubbed)
@@ -2401,11 +2419,16 @@ class _PendingWrite:
     front; a streaming import `add`s each one just before writing it."""
 
     def __init__(self, store: "LocalStore", files: Iterable[str] = (), *,
-                 token: str | None = None, fsync: bool = True):
+                 token: str | None = None, fsync: bool = True, sealed: bool = False):
         self.store = store
         self.token = token or self.new_token()
         self.files = list(files)
         self.dirs: set[Path] = set()
+        # sealed (a streaming import's, `recorder.sealed`): each file is written sealed
+        # beside its name, read back opened, and written in clear by `unseal` as the commit
+        # begins - the files written so far that are still sealed, in order
+        self.seal = Seal() if sealed else None
+        self.sealed: dict[str, None] = {}
         store.index.add_pending(self.token, self.files, fsync=fsync)
 
     @staticmethod
@@ -2425,10 +2448,15 @@ class _PendingWrite:
         """Name one more file in the intent (committed before the file exists)."""
         rel = self.file_name(sid, index, self.token)
         self.files.append(rel)
+        if self.seal is not None:   # its sealed twin too: a dead writer's are deleted alike
+            self.files.append(rel + SEALED_SUFFIX)
         self.store.index.set_pending(self.token, self.files)
         return rel
 
     def write(self, rel: str, blob: bytes) -> None:
+        if self.seal is not None:
+            self._write_sealed(rel, blob)
+            return
         path = self.store.root / rel
         self.dirs.add(path.parent)
         try:
@@ -2437,15 +2465,49 @@ class _PendingWrite:
             path.parent.mkdir(parents=True, exist_ok=True)
             _atomic_write(path, blob)
 
+    def _write_sealed(self, rel: str, blob: bytes) -> None:
+        """Not synced, nor written whole under a temp name: a sealed file is read back by
+        this writer only, and one a crash tore is deleted with the writer's intent."""
+        assert self.seal is not None
+        path = self.store.root / (rel + SEALED_SUFFIX)
+        self.dirs.add(path.parent)
+        data = self.seal.seal(blob)
+        try:
+            path.write_bytes(data)
+        except FileNotFoundError:   # the session's first segment: its folder is new
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        self.sealed[rel] = None
+
+    def read(self, rel: str) -> bytes:
+        """A file this writer wrote, as it was given to `write`."""
+        if rel in self.sealed:
+            assert self.seal is not None
+            return self.seal.open((self.store.root / (rel + SEALED_SUFFIX)).read_bytes())
+        return (self.store.root / rel).read_bytes()
+
+    def unseal(self) -> None:
+        """Every file still sealed written in clear (durably, as `write` writes one unsealed),
+        its sealed twin deleted."""
+        for rel in list(self.sealed):
+            _atomic_write(self.store.root / rel, self.read(rel))
+            _unlink(self.store.root / (rel + SEALED_SUFFIX))
+            del self.sealed[rel]
+
     def discard(self, files: Iterable[str]) -> None:
         """Remove files that will not be committed (they stay named in the intent)."""
-        self.store._remove_files(files)
+        files = list(files)
+        gone = [rel for rel in files if rel in self.sealed]
+        self.store._remove_files(files + [rel + SEALED_SUFFIX for rel in gone])
+        for rel in gone:
+            del self.sealed[rel]
         self.dirs = {d for d in self.dirs if d.is_dir()}   # emptied folders go with them
 
     def commit(self, rows: list[SessionRow], replace: list[str],
                batch: AcceptedBatch | None = None) -> list[str]:
         """Every write of segment rows (an import, an append, a rewrite) comes through here:
         the sessions' derived data goes before and after it (recorder.derived)."""
+        self.unseal()
         for d in self.dirs:
             _fsync_dir(d)
         changed = [r.info.id for r in rows]

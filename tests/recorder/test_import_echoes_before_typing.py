@@ -26,6 +26,7 @@ from recorder.privacy import masker_factory, parse_rules
 from recorder.privacy.echoes import FADE_MS
 from recorder.privacy.preview import html_to_events
 from recorder.rrweb_io import EventStream, NotStreamable
+from recorder.sealed import SEALED_SUFFIX
 from recorder.sessions import INACTIVITY_MS
 from recorder.store import STREAM_BATCH, Store
 from recorder.thumbnail_cache import thumbnail_path
@@ -121,6 +122,64 @@ def test_replay_import_masks_an_echo_from_before_the_typing(tmp_path, capsys):
     capsys.readouterr()
     assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
     assert "saved coupon: ***" in stored_events(root)
+
+
+# A streaming import fed through a pipe, in a process of its own: it reads (and writes) what
+# it is given, then waits for more - where the test kills it.
+IMPORT_FROM_STDIN = """
+import json, sys
+from recorder.privacy import masker_factory, parse_rules
+from recorder.store import Store
+with Store.open(sys.argv[1], max_segment_records=int(sys.argv[2])) as s:
+    s.import_stream((json.loads(line) for line in sys.stdin),
+                    masker_factory=masker_factory(parse_rules(sys.argv[3])))
+"""
+
+
+def test_an_import_killed_before_the_typing_leaves_no_echo_on_disk(tmp_path):
+    """The coupon is shown in the second segment; the import has written four segments and
+    waits for the rest of the recording (where the coupon is typed into a masked field) when
+    it is killed with -9. Those segments were written before anyone could know the coupon
+    would be typed: they are sealed with a key the import held in memory only
+    (`recorder.sealed`), so neither they nor the next command's view of the folder hold it;
+    they were segment files in clear, holding it, until that next command deleted them (a
+    privacy officer's tryout). The whole file imported afterwards is masked as ever."""
+    per_segment = 2_000
+    events = html_to_events(PAGE, href="https://shop.example/cart", timestamp=T0)
+    pad(events, per_segment + 500)                    # past the first segment (held in memory)
+    events += [text(f"Your coupon {SECRET}", ms=events[-1]["timestamp"] - T0 + 1)]
+    pad(events, 3 * per_segment)                      # three more segments
+    head = len(events)
+    typing(events)
+    root = tmp_path / "data"
+    Store.open(root).close()
+    p = subprocess.Popen([sys.executable, "-c", IMPORT_FROM_STDIN, str(root), str(per_segment),
+                          DEFAULT], stdin=subprocess.PIPE, cwd=Path(__file__).resolve().parents[2])
+    assert p.stdin is not None
+    p.stdin.write("".join(json.dumps(e) + "\n" for e in events[:head]).encode())
+    p.stdin.write(b"\n".join([json.dumps(events[head - 1]).encode()] * STREAM_BATCH))
+    p.stdin.flush()                      # (a whole batch more: the first one is taken)
+    deadline = time.monotonic() + 120    # (how long a loaded machine may take, at most)
+    written: list[Path] = []
+    while len(written) < 4 and p.poll() is None and time.monotonic() < deadline:
+        written = [f for f in (root / "segments").rglob("*") if ".seg" in f.name]
+        time.sleep(0.05)
+    assert len(written) >= 4 and p.poll() is None, (written, p.poll())
+    p.kill()
+    p.wait()
+    p.stdin.close()
+    on_disk = stored_bytes(root)
+    assert hits(on_disk, {"typed value": [SECRET]}) == []
+    assert any(name.endswith(SEALED_SUFFIX) for name in on_disk)   # what it had written
+    with Store.open(root) as s:                  # the next command deletes them
+        assert s.sessions() == []
+    assert [f for f in (root / "segments").rglob("*") if f.is_file()] == []
+    whole_file = tmp_path / "rec.json"
+    whole_file.write_text(json.dumps(events))
+    streamed(root, whole_file, DEFAULT, max_segment_records=per_segment)
+    assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
+    assert "Your coupon ***" in stored_events(root)
+    assert not [f for f in (root / "segments").rglob("*" + SEALED_SUFFIX)]
 
 
 def test_a_live_session_is_scrubbed_when_it_goes_quiet_and_is_compacted(tmp_path):
