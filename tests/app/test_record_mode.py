@@ -731,6 +731,19 @@ var x = new XMLHttpRequest(); x.open("GET", "data.json?xhr"); x.send();
 console.error("feature flags: none"); nope.notDefined();</script></body></html>"""
 
 
+def _logged(events: list[dict], text: str) -> bool:
+    """The page logged a console line holding `text` (its console event is among `events`)."""
+    return any(e.get("type") == 6 and e["data"].get("plugin") == "rrweb/console@1"
+               and text in json.dumps(e["data"]["payload"].get("payload")) for e in events)
+
+
+def _requested(events: list[dict], url_part: str) -> bool:
+    """The RUM plugin reported a request whose URL holds `url_part` (it had its answer)."""
+    return any(e.get("type") == 6 and e["data"].get("plugin") == "replay/rum@1"
+               and e["data"]["payload"].get("type") == "resource"
+               and url_part in e["data"]["payload"]["resource"]["url"] for e in events)
+
+
 def test_the_console_of_the_page_shown_when_record_is_pressed_is_recorded(
         qtbot, record_page, tmp_path):
     """The QA browses to the page first, then presses Record (as the README says): the
@@ -752,8 +765,11 @@ def test_the_console_of_the_page_shown_when_record_is_pressed_is_recorded(
         hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
         hand.wait_ready()
         hand.click("#go")
-        qtbot.waitUntil(lambda: "after Record" in json.dumps(page.browser.events)
-                        and "data.json?late" in json.dumps(page.browser.events),
+        # the line logged and the request's end, as the page reported them - not the words
+        # anywhere in the events: the page's snapshot, sent at Record, has both (#go's onclick
+        # attribute), and Stop pressed then came before the fetch had its answer
+        qtbot.waitUntil(lambda: _logged(page.browser.events, "after Record")
+                        and _requested(page.browser.events, "data.json?late"),
                         timeout=TIMEOUT_MS)
         with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
             page.stop()
