@@ -648,6 +648,40 @@ def _frustrations(actions: list[Action]) -> int:
 
 # --- the user -------------------------------------------------------------------------
 _MASKED = re.compile(r"[x*\s]*")   # what the privacy pass leaves of a masked value
+# The fields `user_from` reads a user from: a user object's own, and its person properties'
+_USER_FIELDS = frozenset({"distinct_id", "distinct_ids", "id", "uuid", "name", "display_name",
+                          "username", "email"})
+_PERSON_PROPS = frozenset({"properties", "$set"})
+_PROPS_USER_FIELDS = frozenset({"name", "email", "$email"})
+_RUM_USER = "usr"   # RUM's user (Datadog's `usr`): nested, or flattened as `usr.id`...
+_RUM_USER_FIELDS = frozenset({"id", "name", "email"})
+
+
+def is_owner_field(e: Any, keys: list) -> bool:
+    """Whether the string at `keys` (its path from the event: keys and list indexes) is where
+    the recording names its user - an identify event's user fields (ours, PostHog's
+    `$identify`), RUM's `usr.id/name/email` (nested or flattened): the places `user_from`
+    reads and `with_user_id_only` hands over. The person a session belongs to is kept by
+    design (search, `replay delete --user`): the privacy pass and the audit leave these
+    strings alone (`privacy.strings.Kind.OWNER`); what a session is handed over with
+    carries the id alone, masked when it is an email or phone number (`bundle.handed_event`)."""
+    if len(keys) < 3 or keys[0] != "data" or keys[1] != "payload" or not isinstance(e, dict):
+        return False
+    d, t, field, depth = e.get("data"), e.get("type"), keys[2], len(keys)
+    if not isinstance(d, dict):
+        return False
+    if t == EventType.Custom and d.get("tag") in IDENTIFY_TAGS:
+        if field == "distinct_ids":
+            return depth == 4
+        if depth == 3:
+            return field in _USER_FIELDS
+        return depth == 4 and field in _PERSON_PROPS and keys[3] in _PROPS_USER_FIELDS
+    if t == EventType.Plugin and d.get("plugin") == RUM_PLUGIN:
+        if depth == 3:
+            return type(field) is str and field.startswith(_RUM_USER + ".") and \
+                field[len(_RUM_USER) + 1:] in _RUM_USER_FIELDS
+        return depth == 4 and field == _RUM_USER and keys[3] in _RUM_USER_FIELDS
+    return False
 
 
 def user_from(obj: Any) -> User | None:

@@ -25,7 +25,7 @@ from .levels import always_masked, note_type_changes
 from .masking import BASIC_CREDENTIALS, BEARER_TOKEN, MASK, PARAM_VALUE, USERINFO_PASSWORD, \
     is_user_and_password
 from .rules import DEFAULT_SCRUB_PARAMS
-from .strings import map_strings, place
+from .strings import Kind, kind_of, map_strings, place
 
 # What an audit looks at, said in one place (the CLI and the privacy workspace print it): an
 # audit cannot vouch for what it did not look for.
@@ -188,6 +188,8 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         if not hits:
             return s
         e, i, offset = here
+        if e is not None and kind_of(e, is_key, key, container, link) is Kind.OWNER:
+            return s   # (OWNER_APART: named per session, not searched)
         if e is None:
             nid, where = None, "session context" + (" key" if is_key else "")
         else:

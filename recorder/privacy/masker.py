@@ -41,7 +41,7 @@ from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, m
 from .masking import as_played, box_sizes_only, is_box_change, masked_style
 from .rules import Rules
 from .selectors import compile_selector
-from .strings import map_strings
+from .strings import Kind, kind_of, map_strings
 
 # a masker's count of the page's changes and interactions that came before any full snapshot
 # (`stats`): the recording's start is missing - a Sentry replay without its first segment
@@ -256,8 +256,17 @@ class SessionMasker:
         return self._detect_strings(e)
 
     def _detect_strings(self, e: Raw) -> Raw:
-        """The detector pass's walk over every string of the event (`_detect_everywhere`)."""
-        r = map_strings(e, self._visit, _detectors.MIN_LEN, _detectors.might_match)
+        """The detector pass's walk over every string of the event (`_detect_everywhere`),
+        but where the recording names its user (`strings.Kind.OWNER`: kept by design, an
+        email as an id - the session's owner was left without one)."""
+        visit = self._visit
+
+        def unless_owner(s: str, is_key: bool, key: Any, container: Any, link: Any) -> str:
+            ns = visit(s)
+            if ns == s or kind_of(e, is_key, key, container, link) is not Kind.OWNER:
+                return ns
+            return s
+        r = map_strings(e, unless_owner, _detectors.MIN_LEN, _detectors.might_match)
         if r is not e:
             self.stats["events with detected personal data masked"] += 1
         return r

@@ -25,6 +25,7 @@ import msgspec
 
 from .. import format as fmt
 from ..format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, EventType, IncrementalSource
+from ..semantics import is_owner_field
 
 # Where a string sits: the link of its container - (parent link, key in parent, parent) -
 # from which place() rebuilds the path; None for the root.
@@ -211,10 +212,13 @@ def place(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> tup
 
 
 class Kind(Enum):
-    """What a string of an event is, for echo masking (`kind_of`)."""
+    """What a string of an event is, for echo masking, the detector pass and the audit
+    (`kind_of`)."""
     TEXT = "text"   # the page's text: an echo anywhere in it is masked
     NAME = "name"   # a name of the format, a plugin or the markup: never an echo
     CSS = "css"     # CSS: an echo only where it holds data (`echoes.CSS_DATA`)
+    OWNER = "owner"   # the session's user where the recording names it: kept by design
+                      # (`semantics.is_owner_field`) - not masked, not searched
 
 
 # where a key is the page's own data (a custom event's payload, a field the format does not
@@ -273,6 +277,8 @@ def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> K
     `***`, one for "table" every table's tag, one for "screen" every `@media screen`, one
     for "error" every RUM error's type."""
     path = path_of(key, container, link)
+    if not is_key and is_owner_field(event, [k for k, _ in path]):
+        return Kind.OWNER
     where = _where(event, path, is_key)
     if is_key:
         return Kind.TEXT if where.startswith(_PAGE_KEY_PLACES) or _plugin_data_key(event, path) \

@@ -164,6 +164,37 @@ USER_PLACES = {
 
 
 @pytest.mark.parametrize("place", list(USER_PLACES))
+def test_a_user_known_by_email_is_the_sessions_owner_and_handed_over_masked(tmp_path, capsys,
+                                                                             place):
+    """A recording whose user's id is their email (PostHog identifies by email, a site's
+    setUser): the session is theirs - found and erased by that email, not "found" by the
+    audit - and what is handed over carries the id masked. The detector pass masked the
+    email in the events, the session had no owner, and an rrweb export's identify event came
+    out empty (a privacy officer's tryout)."""
+    data = tmp_path / "data"
+    events = json.loads((REPO / "tests" / "fixtures" / "rrweb-player-demo.json").read_text())
+    named = json.loads(json.dumps(USER_PLACES[place]()).replace('"u-7"', '"grace.h@example.com"'))
+    events.append({**named, "timestamp": events[-1]["timestamp"]})
+    src = tmp_path / "export.json"
+    src.write_text(json.dumps(events))
+    (sid,) = run(capsys, "--data", data, "import", src).split()
+    (row,) = json.loads(run(capsys, "--data", data, "sessions", "--json", "--user",
+                            "grace.h@example.com"))
+    assert (row["id"], row["user_id"]) == (sid, "grace.h@example.com")
+    assert "recorded as its owner" in run(capsys, "--data", data, "audit", sid)
+    out = tmp_path / "out.json"
+    run(capsys, "--data", data, "export", sid, "--format", "rrweb", "-o", out)
+    assert "grace" not in out.read_text()
+    handed = [e["data"]["payload"] for e in json.loads(out.read_text())
+              if e["type"] == 5 and e["data"]["tag"] in ("identify", "$identify")] + \
+             [e["data"]["payload"]["usr"] for e in json.loads(out.read_text())
+              if e["type"] == 6 and "usr" in e["data"]["payload"]]
+    assert handed and all(set(p) == {"id"} and p["id"].strip("x") == "" for p in handed)
+    run(capsys, "--data", data, "delete", "--user", "grace.h@example.com", "--yes")
+    assert json.loads(run(capsys, "--data", data, "sessions", "--json")) == []
+
+
+@pytest.mark.parametrize("place", list(USER_PLACES))
 def test_a_user_named_inside_a_stored_recording_is_handed_over_by_id_alone(tmp_path, capsys, place):
     """A recording that names its user (an identify event, PostHog's, RUM's `usr`) is stored
     as it came; what is handed over - an rrweb export, a bundle's segments, the Session tab

@@ -6,6 +6,7 @@ import copy
 import json
 
 from replay_tools.generator import generate_session
+from recorder.format import RUM_PLUGIN
 from recorder.mirror import Mirror
 from recorder.privacy import Rules, SessionMasker, masker_factory, parse_rules
 from recorder.privacy.levels import PrivacyLevels
@@ -399,12 +400,40 @@ def test_events_of_unknown_kinds_are_kept_but_not_trusted():
     out = m.mask([
         {"type": 42, "timestamp": 1, "data": {"note": "from jane@example.com", "n": 1}, "x": "keep"},
         {"type": 3, "timestamp": 2, "data": {"source": 99, "card": "4111 1111 1111 1111"}},
-        {"type": 5, "timestamp": 3, "data": {"tag": "identify", "payload": {"email": "jane@example.com"}}},
+        {"type": 5, "timestamp": 3, "data": {"tag": "note", "payload": {"email": "jane@example.com"}}},
     ])
     assert out == [
         {"type": 42, "timestamp": 1, "data": {"note": "from xxxxxxxxxxxxxxxx", "n": 1}, "x": "keep"},
         {"type": 3, "timestamp": 2, "data": {"source": 99, "card": "xxxx xxxx xxxx xxxx"}},
-        {"type": 5, "timestamp": 3, "data": {"tag": "identify", "payload": {"email": "xxxxxxxxxxxxxxxx"}}},
+        {"type": 5, "timestamp": 3, "data": {"tag": "note", "payload": {"email": "xxxxxxxxxxxxxxxx"}}},
+    ]
+
+
+def test_the_user_a_recording_names_is_kept_and_nothing_else_beside_it():
+    """The person a session belongs to is kept by design (README: search, `replay delete
+    --user`): where a recording names its user - an identify event's user fields, PostHog's
+    `$identify` and its person properties' name and email, RUM's `usr` nested or flattened -
+    the detectors leave them; every other string beside them is masked as ever. The user's
+    email as an id was masked to `xxxx` and the session had no owner: not found by `sessions
+    --user`, nor erased by `delete --user`, and its export's identify event was empty."""
+    m = SessionMasker()
+    out = m.mask([
+        {"type": 5, "timestamp": 1, "data": {"tag": "identify", "payload": {
+            "id": "jane@example.com", "note": "jane@example.com"}}},
+        {"type": 5, "timestamp": 2, "data": {"tag": "$identify", "payload": {
+            "distinct_ids": ["jane@example.com"], "$set": {"email": "jane@example.com",
+                                                          "phone": "+1 415 555 0100"}}}},
+        {"type": 6, "timestamp": 3, "data": {"plugin": RUM_PLUGIN, "payload": {
+            "type": "view", "usr": {"email": "jane@example.com", "plan": "jane@example.com"},
+            "usr.id": "jane@example.com", "note": "jane@example.com"}}},
+    ])
+    masked = "xxxxxxxxxxxxxxxx"
+    assert [e["data"]["payload"] for e in out] == [
+        {"id": "jane@example.com", "note": masked},
+        {"distinct_ids": ["jane@example.com"], "$set": {"email": "jane@example.com",
+                                                         "phone": "xx xxx xxx xxxx"}},
+        {"type": "view", "usr": {"email": "jane@example.com", "plan": masked},
+         "usr.id": "jane@example.com", "note": masked},
     ]
 
 
