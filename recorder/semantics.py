@@ -706,6 +706,40 @@ def user_from(obj: Any) -> User | None:
     return u if (u.id or u.name or u.email) else None
 
 
+def user_named_by(e: Any) -> User | None:
+    """The user an event names, as a session's owner is read from it: an identify event's
+    payload (ours, PostHog's `$identify`), RUM's `usr` (nested, or flattened as `usr.id`...).
+    None: the event names nobody (or only masked values)."""
+    if not isinstance(e, dict):
+        return None
+    data, t = e.get("data"), e.get("type")
+    if not isinstance(data, dict):
+        return None
+    p = data.get("payload")
+    if not isinstance(p, dict):
+        return None
+    if t == EventType.Custom:
+        return user_from(p) if data.get("tag") in IDENTIFY_TAGS else None
+    return rum_user(p) if t == EventType.Plugin and data.get("plugin") == RUM_PLUGIN else None
+
+
+def rum_user(p: Raw) -> User | None:
+    """The user a RUM event's payload names (`usr`, nested or flattened)."""
+    usr = rum_field(p, _RUM_USER)
+    if isinstance(usr, dict):
+        return user_from(usr)
+    flat = {k: rum_field(p, f"{_RUM_USER}.{k}") for k in _RUM_USER_FIELDS}
+    return user_from(flat) if any(v is not None for v in flat.values()) else None
+
+
+def merged_user(old: User | None, u: User | None) -> User | None:
+    """A session's owner once `u` is read too: the first id, name and email a recording
+    names stand (each on its own)."""
+    if u is None or old is None:
+        return old or u
+    return User(old.id or u.id, old.name or u.name, old.email or u.email)
+
+
 def user_event(user: User, timestamp: float) -> Raw:
     """The custom event `replay import --user` adds to a recording so the user's id travels
     with it (rrweb JSON export, re-import): rrweb players ignore custom events. The id alone:
@@ -885,7 +919,7 @@ class Semantics(msgspec.Struct, kw_only=True):
         if not isinstance(p, dict):
             return
         if tag in IDENTIFY_TAGS:
-            self._user(p)
+            self.user = merged_user(self.user, user_from(p))
         elif tag == "breadcrumb":           # Sentry
             if p.get("category") == "console":
                 args = rum_field(p, "data.arguments")
@@ -959,13 +993,7 @@ class Semantics(msgspec.Struct, kw_only=True):
             reader(self, p, at)
         elif kind != "vital":
             self._warn(f"RUM event of unknown type ({type_shown(kind)})")
-        usr = rum_field(p, "usr")
-        if isinstance(usr, dict):
-            self._user(usr)
-        else:
-            flat = {k: rum_field(p, f"usr.{k}") for k in ("id", "name", "email")}
-            if any(v is not None for v in flat.values()):
-                self._user(flat)
+        self.user = merged_user(self.user, rum_user(p))
         for k in ("device", "os", "browser"):
             v = rum_field(p, k)
             if isinstance(v, (dict, str)):
@@ -1074,14 +1102,6 @@ class Semantics(msgspec.Struct, kw_only=True):
         field = in_text_field is not None and nid is not None and in_text_field(nid)
         self.clicks.append(Action(t, kind, target, [], nid, "", x, y, "click",
                                   in_text_field=field))
-
-    def _user(self, obj: Raw) -> None:
-        u = user_from(obj)
-        if u is None:
-            return
-        old = self.user
-        self.user = u if old is None else User(old.id or u.id, old.name or u.name,
-                                               old.email or u.email)
 
     def _url(self, url: str) -> None:
         if url not in self.urls:

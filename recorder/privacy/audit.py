@@ -20,6 +20,7 @@ from ..format import EventType, IncrementalSource
 from ..mirror import Mirror
 from ..moments import Unit, moment_text
 from ..said import count
+from ..semantics import User, merged_user, user_named_by
 from . import detectors
 from .levels import always_masked, note_type_changes
 from .masking import BASIC_CREDENTIALS, BEARER_TOKEN, MASK, PARAM_VALUE, USERINFO_PASSWORD, \
@@ -35,6 +36,7 @@ EVERY_STRING = ("every string of the events, keys, CSS and unknown fields too, a
 # by design: it is whom the session belongs to, what `replay delete --user` finds and erases.
 # It is not searched (it would always be "found"): each session names what of it is recorded.
 OWNER_FIELDS = ("id", "name", "email")
+_NAMING = (EventType.Custom, EventType.Plugin)   # the events that may name the session's user
 OWNER_APART = ("a session's user (its id, name, email: whom it belongs to) is kept by design"
                " and named per session, not searched")
 CREDENTIAL_WHAT = ("credentials in clear (URL parameters the privacy pass scrubs by default -"
@@ -181,6 +183,10 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
     found = result.findings
     find, excerpt = detectors.find, detectors.excerpt
     here: list = [None, 0, 0.0]  # the event being read, its index, its offset
+    # the session's owner as the events name it so far (as the masker keeps it: its id, name
+    # and email - `semantics.merged_user`), and those as strings
+    owner: list = [None]
+    named: User | None = None
 
     def visit(s: str, is_key: bool, key: Any, container: Any, link: Any) -> str:
         hits = [(f.kind, excerpt(f.kind, f.value)) for f in find(s, kinds)]
@@ -188,8 +194,13 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         if not hits:
             return s
         e, i, offset = here
-        if e is not None and kind_of(e, is_key, key, container, link) is Kind.OWNER:
-            return s   # (OWNER_APART: named per session, not searched)
+        if e is not None and owner[0] is not None and s in owner[0] and \
+                kind_of(e, is_key, key, container, link) is Kind.OWNER:
+            # (OWNER_APART: the session's owner - an id that is an email or a phone number -
+            # is named per session; another identity there is a finding as anywhere)
+            hits = [h for h in hits if h[0] not in detectors.IDENTIFIER_KINDS]
+            if not hits:
+                return s
         if e is None:
             nid, where = None, "session context" + (" key" if is_key else "")
         else:
@@ -218,6 +229,9 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         mirror.apply(e)
         offset = ts - start
         here[:] = [e, i, offset]
+        if e.get("type") in _NAMING:
+            named = merged_user(named, user_named_by(e))
+            owner[0] = None if named is None else (named.id, named.name, named.email)
         map_strings(e, visit, detectors.MIN_LEN, _HINT)
         if not isinstance(d, dict):
             continue

@@ -711,7 +711,9 @@ class Echoes:
             if ns == s:
                 return s
             kind = kind_of(e, is_key, key, container, link)   # only for a string it changes
-            return ns if kind is Kind.TEXT else self.scrub_css(s) if kind is Kind.CSS else s
+            # (the owner's own email typed into a masked field is masked where the recording
+            # names its user too: an echo pass does not know the owner)
+            return s if kind is Kind.NAME else self.scrub_css(s) if kind is Kind.CSS else ns
         return map_strings(e, visit, MIN_LEN, self._might_hold)
 
     def scrub_strings(self, obj: Any) -> Any:

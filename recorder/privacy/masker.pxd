@@ -11,8 +11,9 @@ cdef class SessionMasker:
     cdef public object rules
     cdef public Mirror mirror
     cdef public PrivacyLevels levels
-    cdef public object scrub, _visit, _redact, _headers, _structural, echoes, stats, clicks
-    cdef public object named_by, _now
+    cdef public object scrub, _visit, _visit_owner, _redact, _headers, _structural, echoes, stats
+    cdef public object clicks
+    cdef public object named_by, _now, owner
     cdef public set _was_always
 
     @cython.locals(mirror=Mirror, levels=PrivacyLevels, nodes=dict, n=Node, p=Node,

@@ -46,7 +46,8 @@ from .strings import Kind, kind_of, map_strings
 # a masker's count of the page's changes and interactions that came before any full snapshot
 # (`stats`): the recording's start is missing - a Sentry replay without its first segment
 BEFORE_SNAPSHOT = "changes before the first snapshot"
-from ..semantics import ACTION_SELECTOR, rum_action_names, rum_click, rum_strings_at
+from ..semantics import (ACTION_SELECTOR, merged_user, rum_action_names, rum_click,
+                         rum_strings_at, user_named_by)
 
 Raw = dict[str, Any]
 ELEMENT = int(NodeType.Element)
@@ -110,6 +111,10 @@ class SessionMasker:
         # The structural pass (levels, selectors) runs without detectors; the detector pass
         # after it (`_detect_everywhere`) covers every string of the recorded event once.
         self._visit = _detector_visit(tuple(self.rules.detectors))
+        self.owner = None   # the user the recording names first (semantics.merged_user)
+        # ... and where the recording names its user (`_detect_strings`)
+        self._visit_owner = _detector_visit(tuple(
+            k for k in self.rules.detectors if k not in _detectors.IDENTIFIER_KINDS))
         self._redact = [re.compile(p) for p in self.rules.console_redact]
         self._headers = frozenset(h.lower() for h in self.rules.network_headers)
         self._structural = self.levels.structural
@@ -146,12 +151,23 @@ class SessionMasker:
                 self._note_type_changes(data.get("attributes") or ())
                 e = as_played(e)   # (as _mutation applies it)
             apply(e)
+            t = e.get("type")
+            if t == _CUSTOM or t == _PLUGIN:   # (stored as named: kept; masked, xxxx is nobody)
+                self._note_owner(e)
             if e.get("type") == _INC and isinstance(data, dict) and \
                     data.get("source") == _MOUSE_INTERACTION and data.get("type") == _CLICK:
                 self.levels.invalidate()        # the levels of the page as it is now
                 self._remember_click(e, data)   # a RUM action may come in the next request
         self.levels.invalidate()
         return self
+
+    def _note_owner(self, e: Raw) -> None:
+        """The session's owner once `e` (an identify or RUM event) is read, before anything
+        of it is masked: the first id, name and email the recording names, as the index
+        files its owner (`_detect_strings` keeps those where it names its user)."""
+        named = user_named_by(e)
+        if named is not None:
+            self.owner = merged_user(self.owner, named)
 
     # --- the pass --------------------------------------------------------------------
     def mask(self, events: Iterable[Raw], encoded: Sequence[bytes] | None = None,
@@ -195,6 +211,9 @@ class SessionMasker:
         self._now = e.get("timestamp")
         if self.echoes.scheduled:   # values typed by now (record mode: the events hold ***)
             self.echoes.feed(self._now)
+        t = e.get("type")
+        if t == _CUSTOM or t == _PLUGIN:
+            self._note_owner(e)
         if not self.mirror.has_snapshot and e.get("type") == EventType.IncrementalSnapshot:
             self.stats[BEFORE_SNAPSHOT] += 1
         r = self._mask_structure(e)
@@ -256,17 +275,25 @@ class SessionMasker:
         return self._detect_strings(e)
 
     def _detect_strings(self, e: Raw) -> Raw:
-        """The detector pass's walk over every string of the event (`_detect_everywhere`),
-        but where the recording names its user (`strings.Kind.OWNER`: kept by design, an
-        email as an id - the session's owner was left without one)."""
-        visit = self._visit
+        """The detector pass's walk over every string of the event (`_detect_everywhere`).
+        Where the recording names its user (`strings.Kind.OWNER`) the session's owner - the
+        first id, name and email it names, as the index files it (`self.owner`) - is kept
+        by design: an email or a phone number that is one of those is left
+        (`detectors.IDENTIFIER_KINDS`: such an owner was masked to xxxx, the session had
+        none); the other detectors mask there too, and any other identity there as anywhere."""
+        visit, owner = self._visit, self.owner
+        if owner is None:
+            r = map_strings(e, visit, _detectors.MIN_LEN, _detectors.might_match)
+        else:
+            kept, narrower = (owner.id, owner.name, owner.email), self._visit_owner
 
-        def unless_owner(s: str, is_key: bool, key: Any, container: Any, link: Any) -> str:
-            ns = visit(s)
-            if ns == s or kind_of(e, is_key, key, container, link) is not Kind.OWNER:
-                return ns
-            return s
-        r = map_strings(e, unless_owner, _detectors.MIN_LEN, _detectors.might_match)
+            def unless_owner(s: str, is_key: bool, key: Any, container: Any, link: Any) -> str:
+                ns = visit(s)
+                if ns == s or s not in kept or \
+                        kind_of(e, is_key, key, container, link) is not Kind.OWNER:
+                    return ns
+                return s if narrower is None else narrower(s)
+            r = map_strings(e, unless_owner, _detectors.MIN_LEN, _detectors.might_match)
         if r is not e:
             self.stats["events with detected personal data masked"] += 1
         return r

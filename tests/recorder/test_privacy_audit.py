@@ -322,3 +322,19 @@ def test_remask_rewrites_history_like_an_import_under_the_new_rules(tmp_path):
         assert "xxxxxxx" in preview_source(store.session(sid), MASK)
     finally:
         store.close()
+
+
+def test_the_users_id_where_a_recording_names_it_is_not_a_finding_a_card_there_is():
+    """The session's user is kept by design and named per session (OWNER_APART): the owner's
+    email or phone number where an identify event or RUM's `usr` names it is not "found"; a
+    card number there, the same email anywhere else, or another identity there, is."""
+    ev = [{"type": 5, "timestamp": 1, "data": {"tag": "identify", "payload": {
+              "id": "ada@example.com", "name": "Ada 4111 1111 1111 1111"}}},
+          {"type": 6, "timestamp": 2, "data": {"plugin": "replay/rum@1", "payload": {
+              "type": "view", "usr": {"id": "ada@example.com", "email": "ada@example.com"},
+              "note": "ada@example.com"}}},
+          {"type": 5, "timestamp": 3, "data": {"tag": "identify", "payload": {
+              "id": "bob@example.com"}}}]   # not the owner: the first one named is
+    found = [(f.kind, f.event_index, f.where) for f in audit_events(ev).findings]
+    assert found == [("card", 0, "custom event identify"), ("email", 1, "rum view"),
+                     ("email", 2, "custom event identify")]

@@ -413,27 +413,37 @@ def test_the_user_a_recording_names_is_kept_and_nothing_else_beside_it():
     """The person a session belongs to is kept by design (README: search, `replay delete
     --user`): where a recording names its user - an identify event's user fields, PostHog's
     `$identify` and its person properties' name and email, RUM's `usr` nested or flattened -
-    the detectors leave them; every other string beside them is masked as ever. The user's
+    the detectors leave an email or a phone number (what a person is known by), not a card
+    number; every other string beside them is masked as ever. The user's
     email as an id was masked to `xxxx` and the session had no owner: not found by `sessions
     --user`, nor erased by `delete --user`, and its export's identify event was empty."""
     m = SessionMasker()
     out = m.mask([
         {"type": 5, "timestamp": 1, "data": {"tag": "identify", "payload": {
-            "id": "jane@example.com", "note": "jane@example.com"}}},
+            "id": "jane@example.com", "note": "jane@example.com",
+            "name": "Jane 4111 1111 1111 1111"}}},
         {"type": 5, "timestamp": 2, "data": {"tag": "$identify", "payload": {
             "distinct_ids": ["jane@example.com"], "$set": {"email": "jane@example.com",
                                                           "phone": "+1 415 555 0100"}}}},
         {"type": 6, "timestamp": 3, "data": {"plugin": RUM_PLUGIN, "payload": {
             "type": "view", "usr": {"email": "jane@example.com", "plan": "jane@example.com"},
             "usr.id": "jane@example.com", "note": "jane@example.com"}}},
+        # the owner is the first the recording names (as the index files it): another
+        # identity in the same places is masked as anywhere (a reviewer's finding)
+        {"type": 5, "timestamp": 4, "data": {"tag": "identify", "payload": {
+            "id": "jane@example.com", "username": "bob@example.com"}}},
+        {"type": 5, "timestamp": 5, "data": {"tag": "identify", "payload": {
+            "id": "dora@example.com", "email": "dora@example.com"}}},
     ])
     masked = "xxxxxxxxxxxxxxxx"
     assert [e["data"]["payload"] for e in out] == [
-        {"id": "jane@example.com", "note": masked},
+        {"id": "jane@example.com", "note": masked, "name": "Jane xxxx xxxx xxxx xxxx"},
         {"distinct_ids": ["jane@example.com"], "$set": {"email": "jane@example.com",
                                                          "phone": "xx xxx xxx xxxx"}},
         {"type": "view", "usr": {"email": "jane@example.com", "plan": masked},
          "usr.id": "jane@example.com", "note": masked},
+        {"id": "jane@example.com", "username": "xxxxxxxxxxxxxxx"},
+        {"id": "xxxxxxxxxxxxxxxx", "email": "xxxxxxxxxxxxxxxx"},
     ]
 
 
