@@ -2387,26 +2387,28 @@ class _Counted:
 
 
 class _FileSpool:
-    """Incoming events without a stored match yet, in an unlinked temporary file (masked
-    events only, in one pass: echoes of a value typed after them may be in it, as in the
-    masker's memory; unlinked, it goes with the process), read back once the decision is
-    made."""
+    """Incoming events without a stored match yet, in an unlinked temporary file, read back
+    once the decision is made. Masked in one pass only: echoes of a value typed after them
+    may be in them, as in the masker's memory - so each is sealed (`recorder.sealed`, a key
+    of this spool's, in memory only): unlinked, the file goes with the process, and what its
+    blocks held is noise."""
 
     _LEN = struct.Struct("<I")
 
     def __init__(self) -> None:
         self.f = tempfile.TemporaryFile()
+        self.seal = Seal()
 
     def append(self, item: tuple[bytes, dict, int | None]) -> None:
-        blob = encode_msgpack(list(item))
+        blob = self.seal.seal(encode_msgpack(list(item)))
         self.f.write(self._LEN.pack(len(blob)) + blob)
 
     def __iter__(self) -> Iterator[tuple[bytes, dict, int | None]]:
         self.f.flush()
         self.f.seek(0)
-        read = self.f.read
+        read, opened = self.f.read, self.seal.open
         while head := read(self._LEN.size):
-            key, e, size = decode_msgpack(read(self._LEN.unpack(head)[0]))
+            key, e, size = decode_msgpack(opened(read(self._LEN.unpack(head)[0])))
             yield key, e, size
         self.f.seek(0, os.SEEK_END)
 
@@ -2429,6 +2431,7 @@ class _PendingWrite:
         # begins - the files written so far that are still sealed, in order
         self.seal = Seal() if sealed else None
         self.sealed: dict[str, None] = {}
+        self.committed = False
         store.index.add_pending(self.token, self.files, fsync=fsync)
 
     @staticmethod
@@ -2514,14 +2517,20 @@ class _PendingWrite:
         self.store.drop_derived(changed)
         try:
             if replace or not all(r.append for r in rows):
-                return self.store.index.commit(self.token, rows, replace=replace, batch=batch)
-            # live appends of other sessions share one sync of the index
-            self.store.index.commit_appends(self.token, rows, batch)
-            return []
+                stale = self.store.index.commit(self.token, rows, replace=replace, batch=batch)
+            else:   # live appends of other sessions share one sync of the index
+                self.store.index.commit_appends(self.token, rows, batch)
+                stale = []
+            self.committed = True
+            return stale
         finally:
             self.store.drop_derived(changed)
 
     def abort(self) -> None:
+        """Remove what was written - unless the index has it already: an abort raised after
+        the commit (a Ctrl+C as it returned) deleted a committed session's files."""
+        if self.committed:
+            return
         self.store._remove_files(self.files)
         try:
             self.store.index.drop_pending(self.token)

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 from recorder.privacy import masker_factory, parse_rules
 from recorder.sealed import NONCE_BYTES, SEALED_SUFFIX, Seal
-from recorder.store import Store
+from recorder.store import Store, _FileSpool
 from replay_tools.generator import generate_session
 
 
@@ -73,3 +73,16 @@ def test_a_sealed_file_no_writer_names_is_deleted_when_the_folder_is_opened(tmp_
         assert len(s.sessions()) == 1
     assert not stray.exists() and _files(root) == kept
     assert "removed 1 sealed file" in caplog.text
+
+
+def test_the_events_an_import_compares_are_sealed_in_their_temporary_file():
+    """What an import holds while it compares a recording with a stored session (masked in one
+    pass: an echo of a value typed later may be in it) is sealed in its temporary file."""
+    spool = _FileSpool()
+    items = [(b"k%d" % i, {"type": 3, "text": f"coupon QuokkaCoupon99 #{i}"}, i) for i in range(3)]
+    for item in items:
+        spool.append(item)
+    spool.f.flush()
+    spool.f.seek(0)
+    assert b"Quokka" not in spool.f.read()
+    assert [tuple(x) for x in spool] == [tuple(x) for x in items]

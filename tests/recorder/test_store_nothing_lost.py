@@ -219,3 +219,27 @@ def test_15_4_a_replace_interrupted_after_its_commit(tmp_path, index):
         aside = {p.relative_to(root / UNREFERENCED_DIR).as_posix()
                  for p in (root / UNREFERENCED_DIR).rglob("*.seg")}
         assert aside == (old if index == "lost" else set())
+
+
+def test_an_import_interrupted_once_its_index_transaction_committed_keeps_its_files(tmp_path):
+    """A Ctrl+C that lands after the index committed an import (here: as the derived data is
+    dropped, the last step of the commit) aborts the import's writer, which deleted the
+    files the index now lists - a committed session with no segments. It keeps them."""
+    from recorder.privacy import masker_factory, parse_rules
+    from replay_tools.generator import generate_session
+    events = list(generate_session(400, seed=11))
+    with Store.open(tmp_path / "data", max_segment_records=100) as s:
+        calls = []
+
+        def drop_derived(ids, _real=s.drop_derived):
+            calls.append(list(ids))
+            _real(ids)
+            if len(calls) == 2:   # the second: after the index transaction
+                raise KeyboardInterrupt
+        s.drop_derived = drop_derived
+        with pytest.raises(KeyboardInterrupt):
+            s.import_stream(iter(events), masker_factory=masker_factory(parse_rules("")))
+    with Store.open(tmp_path / "data") as s:
+        (info,) = s.sessions()
+        with s.session(info.id) as src:
+            assert len(list(src.events())) == info.record_count and not src.damaged
