@@ -662,9 +662,11 @@ def is_owner_field(e: Any, keys: list) -> bool:
     the recording names its user - an identify event's user fields (ours, PostHog's
     `$identify`), RUM's `usr.id/name/email` (nested or flattened): the places `user_from`
     reads and `with_user_id_only` hands over. The person a session belongs to is kept by
-    design (search, `replay delete --user`): the privacy pass and the audit leave these
-    strings alone (`privacy.strings.Kind.OWNER`); what a session is handed over with
-    carries the id alone, masked when it is an email or phone number (`bundle.handed_event`)."""
+    design (search, `replay delete --user`): there (`privacy.strings.Kind.OWNER`) the
+    detector pass and the audit leave the session's owner - the values `merged_user` keeps,
+    an email or phone number as its id - and nothing else; what a session is handed over
+    with carries the id alone, masked when it is an email or phone number
+    (`bundle.handed_event`)."""
     if len(keys) < 3 or keys[0] != "data" or keys[1] != "payload" or not isinstance(e, dict):
         return False
     d, t, field, depth = e.get("data"), e.get("type"), keys[2], len(keys)

@@ -217,8 +217,8 @@ class Kind(Enum):
     TEXT = "text"   # the page's text: an echo anywhere in it is masked
     NAME = "name"   # a name of the format, a plugin or the markup: never an echo
     CSS = "css"     # CSS: an echo only where it holds data (`echoes.CSS_DATA`)
-    OWNER = "owner"   # the session's user where the recording names it: kept by design
-                      # (`semantics.is_owner_field`) - not masked, not searched
+    OWNER = "owner"   # where the recording names its user (`semantics.is_owner_field`):
+                      # the session's owner there is kept by design (masker, audit)
 
 
 # where a key is the page's own data (a custom event's payload, a field the format does not
