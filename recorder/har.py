@@ -51,6 +51,10 @@ def iso(epoch_ms: float) -> str:
     return d.isoformat(timespec="milliseconds")
 
 
+# a request still waiting for its answer when the recording stopped (status 0: no response)
+PENDING_TEXT = "(no answer when the recording stopped)"
+
+
 def _status_text(status: int | None) -> str:
     if not status:
         return ""
@@ -133,7 +137,8 @@ def _entry(r: Resource, origin: float, page: View | None) -> dict[str, Any]:
                                                    parse_qsl(urlsplit(r.url).query,
                                                              keep_blank_values=True)],
                     "headersSize": UNKNOWN, "bodySize": UNKNOWN},
-        "response": {"status": r.status or 0, "statusText": _status_text(r.status),
+        "response": {"status": r.status or 0,
+                     "statusText": PENDING_TEXT if r.pending else _status_text(r.status),
                      "httpVersion": "", "cookies": [], "headers": _pairs(r.response_headers),
                      "content": _content(r, size),
                      "redirectURL": "", "headersSize": UNKNOWN, "bodySize": size},

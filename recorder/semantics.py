@@ -228,6 +228,9 @@ class Resource(msgspec.Struct, frozen=True, gc=False):
     # the response's Content-Type as recorded: the RUM plugin's `content_type` (read off the
     # response in the page), else the network plugin's response header; "" where not recorded
     content_type: str = ""
+    # still waiting for its answer when the recording stopped (the RUM plugin's `pending`:
+    # record mode's Stop): no status, its duration up to the stop
+    pending: bool = False
 
 
 def start_order(r: Resource) -> tuple[float, float]:
@@ -1044,7 +1047,8 @@ class Semantics(msgspec.Struct, kw_only=True):
             at, _str(rum_field(p, "resource.url")), _str(rum_field(p, "resource.method")) or "GET",
             _int(rum_field(p, "resource.status_code")), _ms(rum_field(p, "resource.duration")),
             _int(rum_field(p, "resource.size")), _str(rum_field(p, "resource.type")), "rum",
-            started, content_type=_str(rum_field(p, "resource.content_type"))))
+            started, content_type=_str(rum_field(p, "resource.content_type")),
+            pending=rum_field(p, "resource.pending") is True))
 
     def _rum_error(self, p: Raw, at: float) -> None:
         self._error(ErrorEvent(

@@ -414,7 +414,12 @@
       return {doc: docId, emitted: sent, started: started, error: win.__replayBridgeError || null,
               snapshot: !!(REC.record.mirror && REC.record.mirror.getId(win.document) > 0)};
     },
-    finish: function () { try { if (win.ReplayRum) win.ReplayRum.flush(); } catch (e) { } return this.status(); },
+    finish: function () {
+      try {   // the pending click chain, the final view update, the requests not answered yet
+        if (win.ReplayRum) { win.ReplayRum.flush(); if (win.ReplayRum.unanswered) win.ReplayRum.unanswered(); }
+      } catch (e) { /* never break the page */ }
+      return this.status();
+    },
     start: start,
     stop: function () { if (stop) stop(); stop = null; recording = false; return this.status(); },
     // The live DOM as a comparable structure, with rrweb's node ids, taken together with the

@@ -95,17 +95,42 @@
   // started after the page loaded - record mode's Record on a page on show, a snippet
   // installed late) is known from its resource timing only
   var wrappedAt = perf.now();
+  // the requests sent and not answered yet, for a recording that stops before their answer
+  // (`unanswered`)
+  var inflight = [];
+  function sent(method, url, start) {
+    var r = {method: method, url: url, start: start};
+    inflight.push(r);
+    return r;
+  }
+  function answered(r) { var i = inflight.indexOf(r); if (i >= 0) inflight.splice(i, 1); }
+  /* Each request still waiting for its answer, as a resource `pending` (no status, its
+   * duration so far): record mode's Stop calls it, so a "Save hangs" bug keeps the request
+   * that hung - it was not recorded at all. Said once: they are forgotten here. */
+  function unanswered() {
+    var left = inflight;
+    inflight = [];
+    left.forEach(function (r) {
+      if (isIgnored(r.url)) return;
+      var res = resourceOf(absUrl(r.url), r.method, null, round(perf.now() - r.start.perf), null,
+                           r.start.kind);
+      res.pending = true;
+      emit({type: "resource", date: r.start.epoch, resource: res});
+    });
+  }
   var origFetch = win.fetch;   // the page's own, for senders whose requests are not the page's
   if (win.fetch) {
     win.fetch = function (input, init) {
       var method = ((init && init.method) || (input && input.method) || "GET").toUpperCase();
       var url = typeof input === "string" || input instanceof URL ? String(input) : input.url;
-      var start = {perf: perf.now(), epoch: now(), kind: "fetch"};
+      var start = {perf: perf.now(), epoch: now(), kind: "fetch"}, req = sent(method, url, start);
       bump();
       return origFetch.apply(this, arguments).then(function (resp) {
+        answered(req);
         networkDone(method, url, resp.status, start, headerSize(resp.headers), headerType(resp.headers));
         return resp;
       }, function (err) {
+        answered(req);
         networkDone(method, url, 0, start, null);
         throw err;
       });
@@ -120,9 +145,10 @@
     XHR.send = function () {
       var info = this.__rum, xhr = this;
       if (info) {
-        var start = {perf: perf.now(), epoch: now(), kind: "xhr"};
+        var start = {perf: perf.now(), epoch: now(), kind: "xhr"}, req = sent(info.method, info.url, start);
         bump();
         xhr.addEventListener("loadend", function () {
+          answered(req);
           var len = xhr.getResponseHeader && xhr.getResponseHeader("content-length");
           networkDone(info.method, info.url, xhr.status, start, len ? +len : null,
                       xhr.getResponseHeader && xhr.getResponseHeader("content-type"));
@@ -597,6 +623,7 @@
 
   win.ReplayRum = {
     flush: flush,
+    unanswered: unanswered,
     pastError: pastError,
     pageFetch: origFetch,
     /* Requests to URLs starting with `prefix` are a recorder's own, never the page's. */

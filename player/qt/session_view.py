@@ -197,7 +197,7 @@ def build_session_view(replayer: Any, info: SessionInfo | None = None,
                         for g in tl.error_groups()), key=lambda r: r["t"])
     sv.network = [{"t": int(r.t), "method": r.method, "url": r.url, "status": r.status,
                    "type": r.type or "other", "size": r.size, "duration": r.duration,
-                   "source": r.source}
+                   "source": r.source, "pending": r.pending}
                   for r in tl.resources]
     sv.actions = [{"t": int(a.t), "type": a.type, "name": a.target, "selector": a.selector,
                    "frustration": list(a.frustrations)} for a in tl.actions]

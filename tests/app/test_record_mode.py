@@ -741,7 +741,70 @@ def _requested(events: list[dict], url_part: str) -> bool:
     """The RUM plugin reported a request whose URL holds `url_part` (it had its answer)."""
     return any(e.get("type") == 6 and e["data"].get("plugin") == "replay/rum@1"
                and e["data"]["payload"].get("type") == "resource"
-               and url_part in e["data"]["payload"]["resource"]["url"] for e in events)
+               and url_part in str((e["data"]["payload"].get("resource") or {}).get("url"))
+               for e in events)
+
+
+HANGING_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Save</title></head>
+<body><button id="save" onclick="fetch('api/save', {method: 'POST'}); var x = new XMLHttpRequest();
+x.open('GET', 'api/load'); x.send();">Save</button></body></html>"""
+
+
+def test_a_request_still_waiting_when_stop_is_pressed_is_recorded_as_pending(
+        qtbot, record_page, tmp_path):
+    """A QA records "Save hangs": clicks Save, waits, presses Stop. The request that hung
+    was not recorded at all (the RUM plugin reports a request when it is answered; a helper's
+    finding) - the bug's one clue. It is now, as pending: no status, its time so far, shown
+    so in the Network tab and the HAR."""
+    import threading
+    from recorder.har import PENDING_TEXT, har
+    from recorder.intake.page_server import QuietHandler
+    from player.qt.devtools.pane import _network_details, _status_of, _status_text
+    arrived, release = threading.Event(), threading.Event()
+
+    class Hanging(QuietHandler):
+        def _hang(self):
+            arrived.set()
+            release.wait(60)   # answered once the test is done with it
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def do_POST(self):
+            self._hang() if self.path.startswith("/api/") else self.send_error(404)
+
+        def do_GET(self):
+            self._hang() if self.path.startswith("/api/") else super().do_GET()
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "save.html").write_text(HANGING_PAGE)
+    page = record_page
+    try:
+        with PageServer(site, handler=Hanging) as srv:
+            hand = _recording(qtbot, page, srv.url("save.html"))
+            hand.click("#save")
+            qtbot.waitUntil(arrived.is_set, timeout=TIMEOUT_MS)
+            with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+                page.stop()
+    finally:
+        release.set()
+    with open_recording(stored.args[0], page.data_dir) as src:
+        events = list(src.events())
+    s = read(events, origin=events[0]["timestamp"])
+    hung = sorted((r.method, r.url.rsplit("/", 1)[1], r.type, r.status, r.pending)
+                  for r in s.resources if "/api/" in r.url)
+    assert hung == [("GET", "load", "xhr", None, True), ("POST", "save", "fetch", None, True)]
+    assert all(r.duration is not None and r.duration >= 0 for r in s.resources if r.pending)
+    assert not s.errors                 # waiting is not failing
+    row = {"method": "POST", "url": srv.url("api/save"), "t": 0, "status": None,
+           "pending": True, "duration": 1500.0}
+    assert _status_text(_status_of(row)) == "pending"
+    assert "no answer yet when the recording stopped" in _network_details(row)
+    assert "1.50 s so far" in _network_details(row)
+    statuses = [(e["response"]["status"], e["response"]["statusText"])
+                for e in har(events)["log"]["entries"] if "/api/" in e["request"]["url"]]
+    assert statuses == [(0, PENDING_TEXT)] * 2
 
 
 def test_the_console_of_the_page_shown_when_record_is_pressed_is_recorded(

@@ -76,10 +76,23 @@ def _dur(v) -> str:
     return "" if v is None else (f"{v:.0f} ms" if v < 1000 else f"{v / 1000:.2f} s")
 
 
+PENDING = "pending"   # a request still waiting for its answer when the recording stopped
+
+
+def _status_of(row: dict) -> int | str | None:
+    """The Status column's value: the status, or PENDING (a request not answered yet when
+    the recording stopped has none)."""
+    return PENDING if row.get("pending") else row.get("status")
+
+
+def _status_text(v: int | str | None) -> str:
+    return v if isinstance(v, str) else "failed" if v == 0 else "" if v is None else str(v)
+
+
 def _status_colour(row: dict) -> QColor | None:
     s = row.get("status")
     if not s:
-        return POOR if s == 0 else None
+        return POOR if s == 0 or row.get("pending") else None
     return POOR if int(s) >= 400 else None
 
 
@@ -543,12 +556,15 @@ def _network_details(row: dict) -> str:
     """What was recorded of a request, and, by name, what was not: the recorders we read
     keep no headers, bodies or timing phases (DNS, connect, TLS, first byte) today."""
     status = row.get("status")
+    said = "no answer yet when the recording stopped" if row.get("pending") else \
+        "failed (no response)" if status == 0 else status if status is not None else NOT_RECORDED
     lines = [f"{row['method']} {row['url']}", "",
-             f"status:    {'failed (no response)' if status == 0 else status if status is not None else NOT_RECORDED}",
+             f"status:    {said}",
              f"type:      {row.get('type') or NOT_RECORDED}",
              f"size:      {_size(row.get('size')) or NOT_RECORDED}",
              f"started:   {moment_text(row['t'])} after the session's start",
-             f"duration:  {_dur(row.get('duration')) or NOT_RECORDED}",
+             f"duration:  {_dur(row.get('duration')) or NOT_RECORDED}"
+             + (" so far" if row.get("pending") and row.get("duration") is not None else ""),
              f"recorded by: {row.get('source') or '—'}", "",
              f"headers:   {NOT_RECORDED} (neither request nor response)",
              f"bodies:    {NOT_RECORDED} (neither request nor response)",
@@ -729,7 +745,7 @@ class DevToolsPane(PaneTabs):
         self.network = RowsTab([t(), Column("Method", "method", None, 58),
                                 Column("URL", "url", shorten, 240, stretch=True, tooltip=full_url,
                                        min_chars=URL_CHARS),
-                                Column("Status", "status", lambda v: "failed" if v == 0 else ("" if v is None else str(v)), 52,
+                                Column("Status", _status_of, _status_text, 52,
                                        colour=_status_colour),
                                 Column("Type", "type", None, 60, drop=3),
                                 Column("Size", "size", _size, 64, right, drop=4),
