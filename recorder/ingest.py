@@ -25,6 +25,7 @@ from .jsonscan import JsonFacts
 from .rrweb_io import SENTRY_OPTIONS_LEAD_MS, is_sentry_options
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
+from .semantics import User, user_from
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digests, continued_id, \
     content_hashed_id, derive_session_id, id_as_stored_in_events, id_before_every_event, \
     split_sessions, with_id_as_stored
@@ -48,6 +49,9 @@ class Masker(Protocol):
     # the page as the events masked so far left it (unmasked, in memory only): a live
     # session split off a visit begins with it when its recorder took no new snapshot
     mirror: Mirror
+    # the user the session belongs to (`semantics.merged_user`): kept where the events name
+    # it, and no one else there - given first when the session is filed under one (`--user`)
+    owner: User | None
 
     def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None,
              facts: Sequence[JsonFacts | None] | None = None) -> list[dict]:
@@ -378,6 +382,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             masker = None
         before = masker
         if masker is not None:
+            if user and masker.owner is None:   # the owner it is filed under (`--user`, a
+                masker.owner = user_from(user)  # live batch's user)
             # live: every event kept, so the JSON received is each one's, in order
             typed = masker.echoes.added
             masked = masker.mask(p.events) if p.encoded is None else \

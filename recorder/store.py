@@ -76,6 +76,7 @@ from . import derived as _derived
 from .id_key import id_key
 from .rrweb_io import NotStreamable
 from .said import count
+from .semantics import user_from
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
     BATCH, DECODE_ERRORS, SESSION_INFO, SUFFIX, Codec, SegmentDamaged, SegmentMeta, \
     SegmentPlanner, decode_segment, describe, encode_segment, iter_segment, meta_from_header, \
@@ -1527,7 +1528,7 @@ class LocalStore(Store):
         parents, left = set(), []
         for rel in files:
             path = self.root / rel
-            if not all([_unlink(p) for p in (path, path.with_name(path.name + TMP_SUFFIX))]):
+            if not all([_unlink(p) for p in _with_temp(path)]):
                 left.append(rel)
             parents.add(path.parent)
         for d in parents:
@@ -1547,7 +1548,12 @@ class LocalStore(Store):
             if _pid_alive(pid) and now - created < STALE_PENDING_MS:
                 protected.update(files)
                 continue
-            log.warning("cleaning up an interrupted write (%d segment files)", len(files))
+            # (the files it named that were written: a sealed one's name is its segment's too)
+            written = {f.removesuffix(SEALED_SUFFIX) for f in files
+                       if any(p.exists() for p in _with_temp(self.root / f))}
+            if written:
+                log.warning("cleaning up an interrupted write (%s)",
+                            count(len(written), "segment file"))
             self._remove_files(files)
             self.index.drop_pending(token)
         self._retire(self.index.retired())
@@ -1857,6 +1863,8 @@ class _StreamSession:
         self.application, self.user, self.context, self.hint = application, user, context, hint
         self.as_new, self.partial = as_new, partial
         self.masker = masker_factory() if masker_factory is not None else None
+        if self.masker is not None and user:   # the owner it is filed under (`import --user`)
+            self.masker.owner = user_from(user)
         if self.masker is not None and goes_on_from is not None and \
                 goes_on_from.masker is not None:
             # split off the recording (`goes_on_from`, the session before it): a value typed
@@ -2666,6 +2674,11 @@ class RepairReport(msgspec.Struct, kw_only=True):
 # --- file helpers ---------------------------------------------------------------------
 def _atomic_write(path: Path, blob: bytes) -> None:
     write_durably(path, blob, path.with_name(path.name + TMP_SUFFIX))
+
+
+def _with_temp(path: Path) -> tuple[Path, Path]:
+    """A file and the temp name it is written under."""
+    return path, path.with_name(path.name + TMP_SUFFIX)
 
 
 def _unlink(p: Path) -> bool:

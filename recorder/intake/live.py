@@ -69,6 +69,15 @@ class _Counting:
         self.mirror = masker.mirror
         self.done = done
 
+    @property
+    def owner(self):
+        """The masker's (`ingest.Masker.owner`)."""
+        return self.masker.owner
+
+    @owner.setter
+    def owner(self, user) -> None:
+        self.masker.owner = user
+
     def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None,
              facts: Sequence[JsonFacts | None] | None = None) -> list[dict]:
         out = self.masker.mask(events, encoded, facts)

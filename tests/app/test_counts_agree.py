@@ -194,6 +194,23 @@ def test_a_user_known_by_email_is_the_sessions_owner_and_handed_over_masked(tmp_
     assert json.loads(run(capsys, "--data", data, "sessions", "--json")) == []
 
 
+def test_a_session_filed_under_a_given_user_keeps_no_other_persons_email(tmp_path, capsys):
+    """`import --user u-7` of a recording that names Ada (by email): the session is u-7's,
+    and Ada's email is masked in its events - it stayed in clear, out of reach of `delete
+    --user ada@...` (a privacy officer's tryout)."""
+    data = tmp_path / "data"
+    events = json.loads((REPO / "tests" / "fixtures" / "rrweb-player-demo.json").read_text())
+    events.insert(5, {"type": 5, "timestamp": events[5]["timestamp"], "data": {
+        "tag": "identify", "payload": {"id": "ada@example.com", "email": "ada@example.com"}}})
+    src = tmp_path / "rec.json"
+    src.write_text(json.dumps(events))
+    (sid,) = run(capsys, "--data", data, "import", src, "--user", "u-7").split()
+    with Store.open(data) as store:
+        assert store.index.session(sid).user_id == "u-7"
+        stored = json.dumps(list(store.session(sid).events()))
+    assert "ada@" not in stored and '"u-7"' in stored
+
+
 @pytest.mark.parametrize("place", list(USER_PLACES))
 def test_a_user_named_inside_a_stored_recording_is_handed_over_by_id_alone(tmp_path, capsys, place):
     """A recording that names its user (an identify event, PostHog's, RUM's `usr`) is stored

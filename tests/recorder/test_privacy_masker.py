@@ -447,6 +447,29 @@ def test_the_user_a_recording_names_is_kept_and_nothing_else_beside_it():
     ]
 
 
+def test_another_person_named_later_is_not_the_owner_nor_is_one_beside_a_given_owner():
+    """Eve is named first, by her id alone; Mallory later, with her email: Mallory's email is
+    not Eve's (it was kept as the owner's and filed as Eve's email - a privacy officer's
+    tryout). A session filed under a user given with it (`import --user`) has that owner:
+    the recording's own other person is masked, not kept out of `delete --user`'s reach."""
+    from recorder.semantics import User, read
+    events = [{"type": 5, "timestamp": 1, "data": {"tag": "identify", "payload": {"id": "eve@example.com"}}},
+              {"type": 5, "timestamp": 2, "data": {"tag": "identify", "payload": {
+                  "id": "mallory@evil.example", "email": "mallory@evil.example"}}},
+              {"type": 5, "timestamp": 3, "data": {"tag": "identify", "payload": {
+                  "id": "eve@example.com", "email": "eve.h@example.com"}}}]
+    out = SessionMasker().mask(copy.deepcopy(events))
+    assert [e["data"]["payload"] for e in out] == [
+        {"id": "eve@example.com"},
+        {"id": "xxxxxxxxxxxxxxxxxxxx", "email": "xxxxxxxxxxxxxxxxxxxx"},
+        {"id": "eve@example.com", "email": "eve.h@example.com"}]   # the same person, more of her
+    assert read(out).user == User("eve@example.com", None, "eve.h@example.com")
+    given = SessionMasker()
+    given.owner = User("u-7", None, "seven@example.com")
+    out = given.mask(copy.deepcopy(events[:1]))
+    assert out[0]["data"]["payload"] == {"id": "xxxxxxxxxxxxxxx"}
+
+
 def test_a_hidden_elements_box_follows_the_page_and_nothing_else_does():
     m, ids = page()
     vault = ids["vault"]
