@@ -93,6 +93,19 @@ class OpenSession(Protocol):
     view_count: int
     last_view: str | None    # the view of its last segment
     last_url: str | None     # the URL of its latest view
+    user_id: str | None      # the user it is filed under (the first batch's, `--user`...)
+    user_name: str | None
+    user_email: str | None
+
+
+def filed_user(session: OpenSession | None) -> User | None:
+    """The user a stored session is filed under (None: none, or no session): the owner its
+    appends keep (`Masker.owner`) - a live batch naming another user than the first one's
+    is not the session's owner, whichever worker's masker reads it."""
+    if session is None:
+        return None
+    return user_from({"id": session.user_id, "name": session.user_name,
+                      "email": session.user_email})
 
 
 class PreparedSession:
@@ -382,8 +395,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             masker = None
         before = masker
         if masker is not None:
-            if user and masker.owner is None:   # the owner it is filed under (`--user`, a
-                masker.owner = user_from(user)  # live batch's user)
+            if masker.owner is None:   # the owner it is filed under: a stored session's
+                masker.owner = filed_user(p.append_to) or (user_from(user) if user else None)
             # live: every event kept, so the JSON received is each one's, in order
             typed = masker.echoes.added
             masked = masker.mask(p.events) if p.encoded is None else \

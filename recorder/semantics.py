@@ -738,13 +738,18 @@ def rum_user(p: Raw) -> User | None:
 
 
 def merged_user(old: User | None, u: User | None) -> User | None:
-    """A session's owner once `u` is read too: the first user a recording names, what a later
-    mention of the same person adds (a name, an email). Another person - another id, or
-    another email - adds nothing: an identify of eve@ then one of mallory@ with an email
-    made Mallory's email Eve's, and Eve's session erasable by Mallory's `delete --user`."""
+    """A session's owner once `u` is read too: the first user a recording names, and what a
+    later mention of the same person adds (a name, an email, an id). The same person: the same
+    id, or the same email (in any case), and nothing that differs - a mention that shares
+    neither may be anyone and adds nothing (an identify of eve@ then one of mallory@ with an
+    email made Mallory's email Eve's, kept in clear and filed: Eve's session erasable by
+    Mallory's `delete --user`)."""
     if u is None or old is None:
         return old or u
-    if (old.id and u.id and old.id != u.id) or (old.email and u.email and old.email != u.email):
+    same_id = bool(old.id and u.id and old.id == u.id)
+    same_email = bool(old.email and u.email and old.email.lower() == u.email.lower())
+    if not (same_id or same_email) or (old.id and u.id and old.id != u.id) or \
+            (old.email and u.email and old.email.lower() != u.email.lower()):
         return old
     return User(old.id or u.id, old.name or u.name, old.email or u.email)
 

@@ -74,6 +74,33 @@ def test_hidden_stays_hidden_and_visible_chain_survives_alternating_workers(tmp_
     apps.close()
 
 
+def test_a_later_batchs_other_user_is_not_the_sessions_owner_on_any_worker(tmp_path):
+    """The session is filed under the first batch's user (ann@); a later batch says another
+    user (bob@) and the page identifies bob. The worker that had masked batch 1 kept ann as
+    the owner and masked bob's email; the other worker, its masker made again from what is
+    stored, took bob for the owner and stored his email in clear. Both mask it now."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    t0 = int(time.time() * 1000) - 30_000
+    first = html_to_events(PAGE, href="https://shop.example/")
+    for e in first:
+        e["timestamp"] = t0
+    workers = [LiveIntake(Store.open(data), parse_rules('detectors = ["email"]')) for _ in range(2)]
+    workers[0].accept(app, Batch(session_id="visit-1", events=first,
+                                 user=User(id="ann@example.com")))
+    who = {"type": 5, "timestamp": t0 + 5, "data": {"tag": "identify", "payload": {
+        "id": "bob@example.com", "email": "bob@example.com"}}}
+    workers[1].accept(app, Batch(session_id="visit-1", events=[who],
+                                 user=User(id="bob@example.com")))
+    with Store.open(data) as store:
+        assert store.index.session("visit-1").user_id == "ann@example.com"
+        with store.session("visit-1") as reader:
+            assert "bob@" not in json.dumps(list(reader.events()))
+    apps.close()
+
+
 def test_a_worker_that_missed_batches_catches_up_before_masking(tmp_path):
     """Worker B sees batch 1 and then batch 5: it applies 2-4 (stored by A) first."""
     data = tmp_path / "data"

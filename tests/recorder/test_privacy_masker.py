@@ -465,9 +465,18 @@ def test_another_person_named_later_is_not_the_owner_nor_is_one_beside_a_given_o
         {"id": "eve@example.com", "email": "eve.h@example.com"}]   # the same person, more of her
     assert read(out).user == User("eve@example.com", None, "eve.h@example.com")
     given = SessionMasker()
-    given.owner = User("u-7", None, "seven@example.com")
-    out = given.mask(copy.deepcopy(events[:1]))
-    assert out[0]["data"]["payload"] == {"id": "xxxxxxxxxxxxxxx"}
+    given.owner = User("u-7", None, None)
+    out = given.mask(copy.deepcopy(events[:1]) + [
+        {"type": 5, "timestamp": 4, "data": {"tag": "identify", "payload": {"email": "ada@example.com"}}}])
+    assert [e["data"]["payload"] for e in out] == [{"id": "xxxxxxxxxxxxxxx"},
+                                                   {"email": "xxxxxxxxxxxxxxx"}]
+    # a mention that shares neither an id nor an email with the owner may be anyone: a name
+    # first, then an id and an email, is not one person
+    named = SessionMasker().mask([
+        {"type": 5, "timestamp": 1, "data": {"tag": "identify", "payload": {"name": "Eve"}}},
+        copy.deepcopy(events[1])])
+    assert named[1]["data"]["payload"] == {"id": "xxxxxxxxxxxxxxxxxxxx", "email": "xxxxxxxxxxxxxxxxxxxx"}
+    assert read(named).user == User(None, "Eve", None)
 
 
 def test_a_hidden_elements_box_follows_the_page_and_nothing_else_does():
