@@ -108,6 +108,7 @@
    * duration so far): record mode's Stop calls it, so a "Save hangs" bug keeps the request
    * that hung - it was not recorded at all. Said once: they are forgotten here. */
   function unanswered() {
+    if (!sink) return;   // (no recording to tell: not queued for the next one)
     var left = inflight;
     inflight = [];
     left.forEach(function (r) {
@@ -124,8 +125,10 @@
       var method = ((init && init.method) || (input && input.method) || "GET").toUpperCase();
       var url = typeof input === "string" || input instanceof URL ? String(input) : input.url;
       var start = {perf: perf.now(), epoch: now(), kind: "fetch"}, req = sent(method, url, start);
+      var sending;
       bump();
-      return origFetch.apply(this, arguments).then(function (resp) {
+      try { sending = origFetch.apply(this, arguments); } catch (e) { answered(req); throw e; }
+      return sending.then(function (resp) {
         answered(req);
         networkDone(method, url, resp.status, start, headerSize(resp.headers), headerType(resp.headers));
         return resp;
@@ -139,22 +142,33 @@
   if (win.XMLHttpRequest) {
     var XHR = win.XMLHttpRequest.prototype, origOpen = XHR.open, origSend = XHR.send;
     XHR.open = function (method, url) {
+      // (opened again while in flight: that request is cancelled, with no loadend)
+      if (this.__rum && this.__rum.req) answered(this.__rum.req);
       this.__rum = {method: String(method || "GET").toUpperCase(), url: String(url)};
       return origOpen.apply(this, arguments);
     };
     XHR.send = function () {
       var info = this.__rum, xhr = this;
-      if (info) {
-        var start = {perf: perf.now(), epoch: now(), kind: "xhr"}, req = sent(info.method, info.url, start);
-        bump();
-        xhr.addEventListener("loadend", function () {
-          answered(req);
-          var len = xhr.getResponseHeader && xhr.getResponseHeader("content-length");
-          networkDone(info.method, info.url, xhr.status, start, len ? +len : null,
-                      xhr.getResponseHeader && xhr.getResponseHeader("content-type"));
-        });
+      if (!info) return origSend.apply(this, arguments);
+      var start = {perf: perf.now(), epoch: now(), kind: "xhr"}, req = sent(info.method, info.url, start);
+      info.req = req;
+      bump();
+      var done = function () {
+        answered(req);
+        var len = xhr.getResponseHeader && xhr.getResponseHeader("content-length");
+        networkDone(info.method, info.url, xhr.status, start, len ? +len : null,
+                    xhr.getResponseHeader && xhr.getResponseHeader("content-type"));
+      };
+      xhr.addEventListener("loadend", done);
+      // not sent (not opened, sent twice) or a synchronous one that failed: no loadend of
+      // its own - nor a second report of the one in flight
+      try {
+        return origSend.apply(this, arguments);
+      } catch (e) {
+        answered(req);
+        xhr.removeEventListener("loadend", done);
+        throw e;
       }
-      return origSend.apply(this, arguments);
     };
   }
 

@@ -138,7 +138,7 @@ class WaterfallDelegate(QStyledItemDelegate):
         colour = QColor(RESOURCE_COLOURS.get(row.get("type", ""), QColor(150, 150, 160)))
         if index.row() >= self.model.played:
             colour.setAlpha(90)
-        if (row.get("status") or 200) >= 400 or row.get("status") == 0:
+        if (row.get("status") or 200) >= 400 or row.get("status") == 0 or row.get("pending"):
             colour = QColor(POOR)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -762,7 +762,8 @@ class DevToolsPane(PaneTabs):
             ("2xx/3xx", lambda r: bool(r.get("status")) and int(r["status"]) < 400),
             ("4xx", lambda r: bool(r.get("status")) and 400 <= int(r["status"]) < 500),
             ("5xx", lambda r: bool(r.get("status")) and int(r["status"]) >= 500),
-            ("Failed", lambda r: r.get("status") == 0 or (bool(r.get("status")) and int(r["status"]) >= 400))])
+            ("Failed", lambda r: r.get("status") == 0 or (bool(r.get("status")) and int(r["status"]) >= 400)),
+            ("Pending", lambda r: bool(r.get("pending")))])
 
         badge = {"rage_click": "RAGE", "dead_click": "DEAD", "error_click": "ERROR"}
         self.actions = RowsTab([t(), Column("Action", "type", None, 70),
