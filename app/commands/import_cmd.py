@@ -33,7 +33,7 @@ from recorder.said import heard, said_line
 from recorder.privacy.remask import REMASKED
 from recorder.privacy.detectors import mask_id
 from recorder.privacy.masker import BEFORE_SNAPSHOT
-from recorder.semantics import User, user_event
+from recorder.semantics import User, user_event, user_from
 from recorder.sessions import personal_data_in
 from recorder.store import Store, Stored
 
@@ -801,9 +801,7 @@ def _bundle_events(src, args, partial: bool, bar, task) -> tuple[Iterator, dict]
         damaged = _damage(src)
         if damaged and not partial:
             raise DamagedRecording(damaged)
-    user = {"id": src.info.user_id, "name": src.info.user_name, "email": src.info.user_email}
-    user = args.given_user.as_dict() if args.given_user is not None else \
-        {k: v for k, v in user.items() if v} or None
+    user = _bundle_user(src, args)
     return events(), dict(application=args.application or src.info.application, user=user,
                           context=src.info.context, session_id=src.id)
 
@@ -850,14 +848,24 @@ def _quiet_bundle_log():
         logger.setLevel(level)
 
 
+def _bundle_user(src, args) -> dict | None:
+    """Whom a bundle's session is filed under: `--user`, else its manifest's user - whose id
+    a bundle carries masked when it is an email or a phone number (`bundle._handed_id`):
+    such an id names nobody (`semantics.user_from`), as in an rrweb export. Two people's
+    sessions were both filed under the user `xxxxxxxxxxxxxxxx` (a privacy officer's tryout)."""
+    if args.given_user is not None:
+        return args.given_user.as_dict()
+    u = user_from({"id": src.info.user_id, "name": src.info.user_name,
+                   "email": src.info.user_email})
+    return u.as_dict() if u is not None else None
+
+
 def _bundle(src, args) -> list[tuple]:
     try:
         with _quiet_bundle_log():
             events = list(src.events())
         _check_bundle(src)
-        user = {"id": src.info.user_id, "name": src.info.user_name, "email": src.info.user_email}
-        user = args.given_user.as_dict() if args.given_user is not None else \
-            {k: v for k, v in user.items() if v} or None
+        user = _bundle_user(src, args)
         damaged = _damage(src)
         if damaged and not args.partial:
             raise DamagedRecording(damaged)

@@ -511,7 +511,8 @@ def test_a_bug_moment_past_what_decodes_opens_at_the_end_with_a_note(tmp_path):
 def test_a_bundle_leaves_the_sessions_owner_in_the_data_folder(tmp_path, user_id, kept):
     """The person a session belongs to is kept in the data folder by design (search, `delete
     --user`); a bundle handed to others carries neither their name nor their email, and an id
-    that is an email goes masked. Imported elsewhere, the session has no owner's name."""
+    that is an email goes masked. Imported elsewhere, the session has no owner's name (nor
+    an owner, when its id went masked)."""
     data = tmp_path / "data"
     p = _replay("import", str(DEMO), "--user", user_id, "--user-name", "Ada Lovelace",
                 "--user-email", "ada@example.com", data=data)
@@ -532,6 +533,8 @@ def test_a_bundle_leaves_the_sessions_owner_in_the_data_folder(tmp_path, user_id
     assert _replay("import", str(out), data=elsewhere).returncode == 0
     again = json.loads(_replay("sessions", "--json", data=elsewhere).stdout)
     assert [s.get("user_name") for s in again] == [None]
+    # an id carried masked names nobody: it was the user "xxxx…" of every such bundle
+    assert [s.get("user_id") for s in again] == [kept]
 
 
 def test_play_refuses_bad_input_before_printing_the_bug_report(tmp_path):
