@@ -25,7 +25,7 @@ from .jsonscan import JsonFacts
 from .rrweb_io import SENTRY_OPTIONS_LEAD_MS, is_sentry_options
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
-from .semantics import User, user_from
+from .semantics import User, filed_user, user_from
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digests, continued_id, \
     content_hashed_id, derive_session_id, id_as_stored_in_events, id_before_every_event, \
     split_sessions, with_id_as_stored
@@ -97,15 +97,6 @@ class OpenSession(Protocol):
     user_name: str | None
     user_email: str | None
 
-
-def filed_user(session: OpenSession | None) -> User | None:
-    """The user a stored session is filed under (None: none, or no session): the owner its
-    appends keep (`Masker.owner`) - a live batch naming another user than the first one's
-    is not the session's owner, whichever worker's masker reads it."""
-    if session is None:
-        return None
-    return user_from({"id": session.user_id, "name": session.user_name,
-                      "email": session.user_email})
 
 
 class PreparedSession:

@@ -711,6 +711,16 @@ def user_from(obj: Any) -> User | None:
     return u if (u.id or u.name or u.email) else None
 
 
+def filed_user(row: Any) -> User | None:
+    """The user a stored session is filed under (its index row: a SessionInfo, an
+    OpenSession; None: none, or no row) - the owner its appends keep (`Masker.owner`: a live
+    batch naming another user than the first one's is not the session's owner, whichever
+    worker's masker reads it) and its audit leaves."""
+    if row is None:
+        return None
+    return user_from({"id": row.user_id, "name": row.user_name, "email": row.user_email})
+
+
 def user_named_by(e: Any) -> User | None:
     """The user an event names, as a session's owner is read from it: an identify event's
     payload (ours, PostHog's `$identify`), RUM's `usr` (nested, or flattened as `usr.id`...).

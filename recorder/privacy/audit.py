@@ -20,7 +20,7 @@ from ..format import EventType, IncrementalSource
 from ..mirror import Mirror
 from ..moments import Unit, moment_text
 from ..said import count
-from ..semantics import User, merged_user, user_named_by
+from ..semantics import User, filed_user, merged_user, user_named_by
 from . import detectors
 from .levels import always_masked, note_type_changes
 from .masking import BASIC_CREDENTIALS, BEARER_TOKEN, MASK, PARAM_VALUE, USERINFO_PASSWORD, \
@@ -175,7 +175,8 @@ class SessionAudit:
 
 
 def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
-                 session_id: str = "", context: dict | None = None) -> SessionAudit:
+                 session_id: str = "", context: dict | None = None,
+                 owner: User | None = None) -> SessionAudit:
     """Findings in `events` (and in the session's `context`, kept in the index). The strings
     searched are the ones the masker's detector pass cleans: `strings.map_strings`."""
     kinds = tuple(kinds)
@@ -183,10 +184,10 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
     found = result.findings
     find, excerpt = detectors.find, detectors.excerpt
     here: list = [None, 0, 0.0]  # the event being read, its index, its offset
-    # the session's owner as the events name it so far (as the masker keeps it: its id, name
-    # and email - `semantics.merged_user`), and those as strings
-    owner: list = [None]
-    named: User | None = None
+    # the session's owner - the one it is filed under (`owner`), else as the events name it
+    # so far - as the masker keeps it (`semantics.merged_user`), and its fields as strings
+    named: User | None = owner
+    owner_is: list = [None if owner is None else (owner.id, owner.name, owner.email)]
 
     def visit(s: str, is_key: bool, key: Any, container: Any, link: Any) -> str:
         hits = [(f.kind, excerpt(f.kind, f.value)) for f in find(s, kinds)]
@@ -194,7 +195,7 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         if not hits:
             return s
         e, i, offset = here
-        if e is not None and owner[0] is not None and s in owner[0] and \
+        if e is not None and owner_is[0] is not None and s in owner_is[0] and \
                 kind_of(e, is_key, key, container, link) is Kind.OWNER:
             # (OWNER_APART: the session's owner - an id that is an email or a phone number -
             # is named per session; another identity there is a finding as anywhere)
@@ -231,7 +232,7 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         here[:] = [e, i, offset]
         if e.get("type") in _NAMING:
             named = merged_user(named, user_named_by(e))
-            owner[0] = None if named is None else (named.id, named.name, named.email)
+            owner_is[0] = None if named is None else (named.id, named.name, named.email)
         map_strings(e, visit, detectors.MIN_LEN, _HINT)
         if not isinstance(d, dict):
             continue
@@ -314,11 +315,10 @@ def audit_session(reader, kinds: Iterable[str] = detectors.KINDS,
                   events: Iterable | None = None) -> SessionAudit:
     """Audit a stored session (a SessionReader / RecordingSource); `events`: its events
     as the caller passes them on (through a progress bar), default `reader.events()`."""
-    result = audit_events(reader.events() if events is None else events, kinds,
-                          session_id=reader.id,
-                          context=reader.info.context)
-    result.damaged_segments = list(reader.damaged)
     info = reader.info
+    result = audit_events(reader.events() if events is None else events, kinds,
+                          session_id=reader.id, context=info.context, owner=filed_user(info))
+    result.damaged_segments = list(reader.damaged)
     result.owner = [k for k, v in zip(OWNER_FIELDS, (info.user_id, info.user_name,
                                                      info.user_email)) if v]
     return result

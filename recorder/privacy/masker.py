@@ -111,7 +111,7 @@ class SessionMasker:
         # The structural pass (levels, selectors) runs without detectors; the detector pass
         # after it (`_detect_everywhere`) covers every string of the recorded event once.
         self._visit = _detector_visit(tuple(self.rules.detectors))
-        self.owner = None   # the user the recording names first (semantics.merged_user)
+        self.owner = None   # the session's user (`_note_owner`; given: ingest seeds it)
         # ... and where the recording names its user (`_detect_strings`)
         self._visit_owner = _detector_visit(tuple(
             k for k in self.rules.detectors if k not in _detectors.IDENTIFIER_KINDS))
@@ -163,8 +163,9 @@ class SessionMasker:
 
     def _note_owner(self, e: Raw) -> None:
         """The session's owner once `e` (an identify or RUM event) is read, before anything
-        of it is masked: the first id, name and email the recording names, as the index
-        files its owner (`_detect_strings` keeps those where it names its user)."""
+        of it is masked (`semantics.merged_user`: the user given first - the one the session
+        is filed under - else the first one named, and what the same person's later mentions
+        add); `_detect_strings` keeps those where the recording names its user."""
         named = user_named_by(e)
         if named is not None:
             self.owner = merged_user(self.owner, named)
@@ -277,7 +278,7 @@ class SessionMasker:
     def _detect_strings(self, e: Raw) -> Raw:
         """The detector pass's walk over every string of the event (`_detect_everywhere`).
         Where the recording names its user (`strings.Kind.OWNER`) the session's owner - the
-        first id, name and email it names, as the index files it (`self.owner`) - is kept
+        user it is filed under, as the index files it (`self.owner`, `_note_owner`) - is kept
         by design: an email or a phone number that is one of those is left
         (`detectors.IDENTIFIER_KINDS`: such an owner was masked to xxxx, the session had
         none); the other detectors mask there too, and any other identity there as anywhere."""
