@@ -63,6 +63,7 @@ class _Noting:
     def __init__(self):
         self.masker = SessionMasker(Rules.default())
         self.echoes = self.masker.echoes
+        self.owner = None   # (ingest.Masker: the session's user - the live batch's, given)
         self.handed: list[list[JsonFacts | None]] = []
 
     def mask(self, events, encoded=None, facts=None):

@@ -274,6 +274,7 @@ def test_masker_runs_per_session_before_anything_is_stored(store):
     class Upper:
         def __init__(self):
             self.echoes = Echoes()    # nothing typed: no second pass
+            self.owner = None         # (ingest.Masker: the session's user, none here)
             made.append(self)
 
         def mask(self, events):
