@@ -5,6 +5,7 @@ wrong shape, a block that does not decompress). The session plays as if nothing 
 kept, and the next open builds a good one. Real store, through `Replayer`."""
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -166,26 +167,35 @@ def _stored_with_damaged_semantics(root: Path, events: list[dict], *, every: boo
         return sid, derived.path_of(st.root, sid, KEYFRAMES)
 
 
+@contextlib.contextmanager
+def _damaged_and_truth(root: Path, mode: str, **damage):
+    """A generated session stored with damaged kept semantics (`_stored_with_damaged_semantics`
+    with `damage`), opened from the store in `mode`, beside the same events replayed eagerly
+    (the truth): (player, truth, the kept index's path); both closed after."""
+    events = list(generate_session(2000, duration_ms=60_000, seed=7))
+    truth = Replayer(ListSource(events), mode="eager")
+    sid, kept = _stored_with_damaged_semantics(root, events, **damage)
+    with Store.open(root) as st:
+        r = Replayer(st.session(sid), mode=mode)
+        try:
+            yield r, truth, kept
+        finally:
+            r.close()
+            truth.close()
+
+
 @pytest.mark.parametrize("first", ["timeline", "playback"])
 def test_kept_semantics_that_do_not_decode_are_dropped_and_built_again(tmp_path, first):
     # left encoded when taken over, they failed where first read - the player's row thread
     # (its pane "Reading..." for good) or playback's clicks - and every open failed again
-    events = list(generate_session(2000, duration_ms=60_000, seed=7))
-    truth = Replayer(ListSource(events), mode="eager")
-    sid, kept = _stored_with_damaged_semantics(tmp_path / "data", events)
-    with Store.open(tmp_path / "data") as st:
-        r = Replayer(st.session(sid), mode="lazy")
-        try:
-            assert r.ready and kept.exists()   # taken over
-            end = truth.duration_ms
-            if first == "playback":
-                assert r.ops_between(0, end) == truth.ops_between(0, end)
-            assert r.timeline.to_dict() == truth.timeline.to_dict()
-            assert r.ops_between(end / 3, end) == truth.ops_between(end / 3, end)
-            assert not kept.exists()   # dropped: the next open builds a good one
-        finally:
-            r.close()
-            truth.close()
+    with _damaged_and_truth(tmp_path / "data", "lazy") as (r, truth, kept):
+        assert r.ready and kept.exists()   # taken over
+        end = truth.duration_ms
+        if first == "playback":
+            assert r.ops_between(0, end) == truth.ops_between(0, end)
+        assert r.timeline.to_dict() == truth.timeline.to_dict()
+        assert r.ops_between(end / 3, end) == truth.ops_between(end / 3, end)
+        assert not kept.exists()   # dropped: the next open builds a good one
 
 
 def test_a_timeline_read_from_a_dropped_kept_index_lets_its_export_go(tmp_path):
@@ -226,36 +236,28 @@ def test_playback_finding_damaged_clicks_never_builds_the_index_on_its_thread(tm
 
     from player.keyframe_build import FIRST_STEP
 
-    events = list(generate_session(2000, duration_ms=60_000, seed=7))
-    truth = Replayer(ListSource(events), mode="eager")
-    sid, kept = _stored_with_damaged_semantics(tmp_path / "data", events, every=True)
-    with Store.open(tmp_path / "data") as st:
-        r = Replayer(st.session(sid), mode="process")
-        try:
-            assert r.ready and kept.exists()   # taken over
-            here, steps = threading.current_thread(), []
-            advance = r.index.advance
+    with _damaged_and_truth(tmp_path / "data", "process", every=True) as (r, truth, kept):
+        assert r.ready and kept.exists()   # taken over
+        here, steps = threading.current_thread(), []
+        advance = r.index.advance
 
-            def counted(*a, **k):   # the real advance, its caller's thread noted
-                if threading.current_thread() is here:
-                    steps.append(a or tuple(k.values()))
-                return advance(*a, **k)
+        def counted(*a, **k):   # the real advance, its caller's thread noted
+            if threading.current_thread() is here:
+                steps.append(a or tuple(k.values()))
+            return advance(*a, **k)
 
-            r.index.advance = counted
-            end = truth.duration_ms
-            t0 = end * 0.9
-            r.state_at(t0)   # (from the kept index: the DOM part is whole)
-            r.view_at(t0)
-            ops, want = r.ops_between(t0, end), truth.ops_between(t0, end)
-            # (read ahead of the index, the cursor's moves come from the events themselves,
-            # sampled otherwise than the index's: its clicks and the page's changes agree)
-            assert [o for o in ops if o["k"] != "mouse"] == [o for o in want if o["k"] != "mouse"]
-            assert any(o["k"] == "click" for o in ops)
-            assert not kept.exists()   # dropped, built again by the worker
-            assert steps and all(s == (FIRST_STEP,) for s in steps), steps
-        finally:
-            r.close()
-            truth.close()
+        r.index.advance = counted
+        end = truth.duration_ms
+        t0 = end * 0.9
+        r.state_at(t0)   # (from the kept index: the DOM part is whole)
+        r.view_at(t0)
+        ops, want = r.ops_between(t0, end), truth.ops_between(t0, end)
+        # (read ahead of the index, the cursor's moves come from the events themselves,
+        # sampled otherwise than the index's: its clicks and the page's changes agree)
+        assert [o for o in ops if o["k"] != "mouse"] == [o for o in want if o["k"] != "mouse"]
+        assert any(o["k"] == "click" for o in ops)
+        assert not kept.exists()   # dropped, built again by the worker
+        assert steps and all(s == (FIRST_STEP,) for s in steps), steps
 
 
 def test_a_kept_index_whose_clicks_are_fewer_than_their_times_is_dropped_and_built_again(
@@ -263,21 +265,13 @@ def test_a_kept_index_whose_clicks_are_fewer_than_their_times_is_dropped_and_bui
     # the clicks' chunks (encoded, read alone by playback: TimelineBuilder.clicks_in) held
     # fewer than the click times listed: playback played fewer clicks, silently, and the
     # kept index was never dropped
-    events = list(generate_session(2000, duration_ms=60_000, seed=7))
-    truth = Replayer(ListSource(events), mode="eager")
-    sid, kept = _stored_with_damaged_semantics(tmp_path / "data", events, short=True)
-    with Store.open(tmp_path / "data") as st:
-        r = Replayer(st.session(sid), mode="lazy")
-        try:
-            assert not kept.exists()   # dropped as it was taken over: its parts disagree
-            end = truth.duration_ms
-            ops = r.ops_between(0, end)
-            assert [o for o in ops if o["k"] == "click"] == \
-                [o for o in truth.ops_between(0, end) if o["k"] == "click"]
-            assert r.timeline.to_dict() == truth.timeline.to_dict()
-        finally:
-            r.close()
-            truth.close()
+    with _damaged_and_truth(tmp_path / "data", "lazy", short=True) as (r, truth, kept):
+        assert not kept.exists()   # dropped as it was taken over: its parts disagree
+        end = truth.duration_ms
+        ops = r.ops_between(0, end)
+        assert [o for o in ops if o["k"] == "click"] == \
+            [o for o in truth.ops_between(0, end) if o["k"] == "click"]
+        assert r.timeline.to_dict() == truth.timeline.to_dict()
 
 
 def test_a_closed_player_finding_its_kept_index_damaged_indexes_nothing_more(tmp_path):
@@ -312,11 +306,7 @@ def test_a_damaged_kept_index_found_by_two_readers_at_once_is_built_again_for_bo
 
     import player.timeline as tl
 
-    events = list(generate_session(2000, duration_ms=60_000, seed=7))
-    truth = Replayer(ListSource(events), mode="eager")
-    sid, kept = _stored_with_damaged_semantics(tmp_path / "data", events)
-    with Store.open(tmp_path / "data") as st:
-        r = Replayer(st.session(sid), mode="process")
+    with _damaged_and_truth(tmp_path / "data", "process") as (r, truth, kept):
         inside, go = threading.Event(), threading.Event()
         real = tl.TimelineBuilder.complete
 
@@ -348,5 +338,3 @@ def test_a_damaged_kept_index_found_by_two_readers_at_once_is_built_again_for_bo
             assert got == [truth.timeline.to_dict()]
         finally:
             go.set()
-            r.close()
-            truth.close()

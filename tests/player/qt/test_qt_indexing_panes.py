@@ -3,6 +3,8 @@ and fills the timeline and the dev-tools panes in when indexing ends - also for 
 whole-player screenshot, which must not capture the empty panes."""
 from __future__ import annotations
 
+import contextlib
+
 import player.qt.webview  # noqa: F401  (schemes before the QApplication)
 
 from player.qt.replay_widget import ReplayWidget
@@ -197,13 +199,23 @@ def _rows_held(monkeypatch):
     return go
 
 
+@contextlib.contextmanager
 def _grown_live_session(monkeypatch):
     """A live session's player whose rows are held (`_rows_held`), opened on the first 2,500
-    events, and what the session grew to: (events, player, go)."""
+    events and shown, its first frame ready, and what the session grew to: (events, player,
+    go, its row thread); the rows let go and the player disposed of after."""
     events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
     src, r = _long_replayer(monkeypatch, events[:2500])
     go = _rows_held(monkeypatch)
-    return events, ReplayWidget(src, replayer=r), go
+    w = ReplayWidget(src, replayer=r)
+    try:
+        w.resize(1200, 760)
+        w.show()
+        w.wait_ready()
+        yield events, w, go, w._builder
+    finally:
+        go.set()
+        dispose(w)
 
 
 def _follows_swap(w, events):
@@ -593,12 +605,7 @@ def test_rows_that_cannot_be_read_are_said_in_the_pane(qapp, monkeypatch):
 def test_a_live_session_that_grew_is_not_replaced_by_its_older_rows(qapp, monkeypatch):
     # a live session's newer replayer and rows (LiveFollow's swap) came before the row
     # thread's, which then put the older session back in their place
-    events, w, go = _grown_live_session(monkeypatch)
-    try:
-        w.resize(1200, 760)
-        w.show()
-        w.wait_ready()
-        builder = w._builder
+    with _grown_live_session(monkeypatch) as (events, w, go, builder):
         assert builder is not None and builder.is_alive()
         sv = _follows_swap(w, events)
         go.set()
@@ -606,29 +613,18 @@ def test_a_live_session_that_grew_is_not_replaced_by_its_older_rows(qapp, monkey
         w.wait_indexed(timeout_s=60)
         assert w.session is sv and w.controller.sv is sv
         assert w.session.event_times == sv.event_times
-    finally:
-        go.set()
-        dispose(w)
 
 
 def test_older_rows_come_before_a_live_sessions_newer_ones_are_not_held(qapp, monkeypatch):
     # the row thread stored its (older) session view, then LiveFollow's swap landed
     # before the next poll: the poll stopped, that view and its rows were held for good
-    events, w, go = _grown_live_session(monkeypatch)
-    try:
-        w.resize(1200, 760)
-        w.show()
-        w.wait_ready()
-        builder = w._builder
+    with _grown_live_session(monkeypatch) as (events, w, go, builder):
         go.set()
         builder.join(60)   # (no event-loop step since: the poll has not read it)
         assert not builder.is_alive() and w._built is not None
         sv = _follows_swap(w, events)
         assert w._built is None and w._built_for is None
         assert w.session is sv
-    finally:
-        go.set()
-        dispose(w)
 
 
 def test_a_live_sessions_swap_between_the_row_threads_check_and_store_holds_nothing(
@@ -643,12 +639,10 @@ def test_a_live_sessions_swap_between_the_row_threads_check_and_store_holds_noth
     from player.qt.follow import LiveFollow
     from player.qt.session_view import build_session_view
 
-    events, w, go = _grown_live_session(monkeypatch)
     asked, swapped = threading.Event(), threading.Event()
-    try:
-        w.show()
-        w.wait_ready()
-        builder = w._builder
+    with _grown_live_session(monkeypatch) as (events, w, go, builder), \
+            contextlib.ExitStack() as after:
+        after.callback(swapped.set)   # (before the rows are let go: the thread may wait on it)
         assert builder is not None and builder.is_alive()
 
         def replayer(self):   # the row thread's first look is its check
@@ -685,10 +679,6 @@ def test_a_live_sessions_swap_between_the_row_threads_check_and_store_holds_noth
         assert not builder.is_alive()
         assert w._built is None and w._built_for is None   # the older view not held
         assert w.session is sv
-    finally:
-        go.set()
-        swapped.set()
-        dispose(w)
 
 
 def test_a_kept_index_rebuilt_for_the_rows_is_built_with_the_collector_on(
