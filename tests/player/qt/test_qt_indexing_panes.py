@@ -200,22 +200,32 @@ def _rows_held(monkeypatch):
 
 
 @contextlib.contextmanager
-def _grown_live_session(monkeypatch):
-    """A live session's player whose rows are held (`_rows_held`), opened on the first 2,500
-    events and shown, its first frame ready, and what the session grew to: (events, player,
-    go, its row thread); the rows let go and the player disposed of after."""
-    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
-    src, r = _long_replayer(monkeypatch, events[:2500])
+def _held_rows_player(monkeypatch, src, r, *, overlay: bool = True):
+    """The player of `src` (replayer `r`) whose rows are held (`_rows_held`), at the app's
+    size (its cursor overlay hidden unless `overlay`), shown, its first frame ready:
+    (player, go); the rows let go and the player disposed of after."""
     go = _rows_held(monkeypatch)
     w = ReplayWidget(src, replayer=r)
     try:
         w.resize(1200, 760)
+        if not overlay:
+            w.stage.overlay.hide()
         w.show()
         w.wait_ready()
-        yield events, w, go, w._builder
+        yield w, go
     finally:
         go.set()
         dispose(w)
+
+
+@contextlib.contextmanager
+def _grown_live_session(monkeypatch):
+    """A live session's held-rows player (`_held_rows_player`) opened on the first 2,500
+    events, and what the session grew to: (events, player, go, its row thread)."""
+    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    src, r = _long_replayer(monkeypatch, events[:2500])
+    with _held_rows_player(monkeypatch, src, r) as (w, go):
+        yield events, w, go, w._builder
 
 
 def _follows_swap(w, events):
@@ -287,12 +297,7 @@ def test_the_frame_on_show_when_the_rows_land_gets_its_cursor_and_hover(qapp, mo
     src, r = _long_replayer(monkeypatch)
     tl = r.timeline
     t = next(int(mt) for mt, _x, _y in tl.mouse_trail(0, r.duration_ms) if mt > 20_000)
-    go = _rows_held(monkeypatch)
-    w = ReplayWidget(src, replayer=r)
-    try:
-        w.resize(1200, 760)
-        w.show()
-        w.wait_ready()
+    with _held_rows_player(monkeypatch, src, r) as (w, go):
         w.seek_and_wait(t)
         assert w.session.timeline is None and w.stage.overlay._moves == []
         frames = w.controller.frames_loaded
@@ -303,9 +308,6 @@ def test_the_frame_on_show_when_the_rows_land_gets_its_cursor_and_hover(qapp, mo
         pos = tl.mouse_at(t)
         assert pos is not None and w.stage.overlay._moves[-1][1:] == (pos[0], pos[1])
         assert w.controller.hover_path(t)
-    finally:
-        go.set()
-        dispose(w)
 
 
 def test_the_frame_on_show_when_the_rows_land_gets_its_hover_with_the_cursor_off(
@@ -313,13 +315,7 @@ def test_the_frame_on_show_when_the_rows_land_gets_its_hover_with_the_cursor_off
     # a screenshot without the cursor (FramePainter, cursor=False: the overlay hidden) was
     # not painted again when the rows landed - but its :hover path is part of the page
     src, r = _long_replayer(monkeypatch)
-    go = _rows_held(monkeypatch)
-    w = ReplayWidget(src, replayer=r)
-    try:
-        w.resize(1200, 760)
-        w.stage.overlay.hide()
-        w.show()
-        w.wait_ready()
+    with _held_rows_player(monkeypatch, src, r, overlay=False) as (w, go):
         w.seek_and_wait(30_000)
         frames = w.controller.frames_loaded
         go.set()
@@ -327,21 +323,13 @@ def test_the_frame_on_show_when_the_rows_land_gets_its_hover_with_the_cursor_off
         w.bridge.wait_idle()
         assert w.controller.frames_loaded == frames + 1   # painted again, :hover with it
         assert w.controller.hover_path(30_000)
-    finally:
-        go.set()
-        dispose(w)
 
 
 def test_rows_landing_while_playing_reload_no_frame(qapp, monkeypatch):
     # the moment on show was painted again whole (force_frame) in the middle of playback:
     # the page blank and back. Playing, the cursor and :hover path alone are put on it
     src, r = _long_replayer(monkeypatch)
-    go = _rows_held(monkeypatch)
-    w = ReplayWidget(src, replayer=r)
-    try:
-        w.resize(1200, 760)
-        w.show()
-        w.wait_ready()
+    with _held_rows_player(monkeypatch, src, r) as (w, go):
         w.seek_and_wait(30_000)
         frames = w.controller.frames_loaded
         c, overlay = w.controller, w.stage.overlay
@@ -373,9 +361,6 @@ def test_rows_landing_while_playing_reload_no_frame(qapp, monkeypatch):
         assert pos is not None and moves[-1] == (t, pos[0], pos[1])
         path = c.hover_path(t)
         assert path and {"t": t, "k": "pointer", "path": path} in sent
-    finally:
-        go.set()
-        dispose(w)
 
 
 def test_a_screenshot_waits_for_the_rows_of_a_long_recording(qapp, monkeypatch):
