@@ -14,8 +14,8 @@ from recorder.source import ListSource
 from replay_tools.generator import generate_session
 
 
-def test_panes_fill_in_when_indexing_ends(qapp, monkeypatch):
-    # the session view (hundreds of ms on a long session) is built off the UI thread
+def _builds_noted(monkeypatch) -> list[str]:
+    """The names of the threads the player's session views are built in, as they are."""
     import threading
 
     import player.qt.replay_widget as rw
@@ -26,6 +26,14 @@ def test_panes_fill_in_when_indexing_ends(qapp, monkeypatch):
         built_in.append(threading.current_thread().name)
         return real(*a, **k)
     monkeypatch.setattr(rw, "build_session_view", build)
+    return built_in
+
+
+def test_panes_fill_in_when_indexing_ends(qapp, monkeypatch):
+    # the session view (hundreds of ms on a long session) is built off the UI thread
+    import threading
+
+    built_in = _builds_noted(monkeypatch)
     events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
     src = ListSource(events, segment_size=300)
     r = Replayer(src, mode="lazy")             # not indexed yet, as a long session opens
@@ -54,18 +62,11 @@ def test_a_long_recording_indexed_whole_at_once_reads_its_rows_off_the_ui_thread
     # its rows were built in the constructor, the UI's longest stall on a million events
     import threading
 
-    import player.qt.replay_widget as rw
     import player.replayer as rp
     from player.qt.devtools.pane import DevToolsPane, ReadingPane
     from player.qt.session_view import build_session_view
 
-    built_in: list[str] = []
-    real = rw.build_session_view
-
-    def build(*a, **k):
-        built_in.append(threading.current_thread().name)
-        return real(*a, **k)
-    monkeypatch.setattr(rw, "build_session_view", build)
+    built_in = _builds_noted(monkeypatch)
     monkeypatch.setattr(rp, "BACKGROUND_ABOVE", 1000)   # 3,000 records: a long one here
     events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
     src = ListSource(events, segment_size=300)
