@@ -200,6 +200,16 @@ def _rows_held(monkeypatch):
     return go
 
 
+def _unreadable_rows(monkeypatch):
+    """A long recording (`_long_replayer`) whose rows cannot be read: (source, replayer)."""
+    import player.qt.replay_widget as rw
+
+    def build(*a, **k):
+        raise ValueError("the recording's semantics are unreadable")
+    monkeypatch.setattr(rw, "build_session_view", build)
+    return _long_replayer(monkeypatch)
+
+
 @contextlib.contextmanager
 def _held_rows_player(monkeypatch, src, r, *, overlay: bool = True):
     """The player of `src` (replayer `r`) whose rows are held (`_rows_held`), at the app's
@@ -393,13 +403,8 @@ def test_a_screenshot_waits_for_the_rows_of_a_long_recording(qapp, monkeypatch):
 
 def test_a_screenshot_whose_rows_could_not_be_read_says_so(qapp, monkeypatch, capsys):
     # it painted without the cursor, :hover path and ripples, and said nothing
-    import player.qt.replay_widget as rw
     from player.qt.standalone import FramePainter
-
-    def build(*a, **k):
-        raise ValueError("the recording's semantics are unreadable")
-    src, r = _long_replayer(monkeypatch)
-    monkeypatch.setattr(rw, "build_session_view", build)
+    src, r = _unreadable_rows(monkeypatch)
     painter = FramePainter(src, replayer=r)
     try:
         assert painter.widget.session.timeline is None
@@ -569,13 +574,8 @@ def test_malloc_trim_is_looked_up_on_linux_only_and_never_fails(monkeypatch):
 
 def test_rows_that_cannot_be_read_are_said_in_the_pane(qapp, monkeypatch):
     # raised from the poll's timer slot, the error left the pane "Reading..." for good
-    import player.qt.replay_widget as rw
     from player.qt.devtools.pane import READING, ReadingPane
-
-    def build(*a, **k):
-        raise ValueError("the recording's semantics are unreadable")
-    src, r = _long_replayer(monkeypatch)
-    monkeypatch.setattr(rw, "build_session_view", build)
+    src, r = _unreadable_rows(monkeypatch)
     w = ReplayWidget(src, replayer=r)
     try:
         w.resize(1200, 760)
