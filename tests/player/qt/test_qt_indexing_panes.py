@@ -452,12 +452,9 @@ def test_a_player_closed_while_its_rows_are_read_is_never_frozen(qapp, qtbot, mo
         dispose(w)
 
 
-def test_a_player_opened_right_after_a_close_freezes_nothing_until_the_closed_one_is_freed(
-        qapp, qtbot, monkeypatch):
-    # the next player's freeze, within RELEASE_MS of a close, froze the closed one's
-    # garbage cycles with the rest: never freed (the app opens a stored session so, closing
-    # the player it replaces first)
-    import gc
+def _a_first_player(qtbot):
+    """With no closed player's collection due, a short session's player shown and ready:
+    (its events, the player, a weak reference to its index)."""
     import weakref
 
     _no_release_due(qtbot)
@@ -465,7 +462,17 @@ def test_a_player_opened_right_after_a_close_freezes_nothing_until_the_closed_on
     a = ReplayWidget(events)
     a.show()
     a.wait_ready()
-    index = weakref.ref(a.replayer.index)
+    return events, a, weakref.ref(a.replayer.index)
+
+
+def test_a_player_opened_right_after_a_close_freezes_nothing_until_the_closed_one_is_freed(
+        qapp, qtbot, monkeypatch):
+    # the next player's freeze, within RELEASE_MS of a close, froze the closed one's
+    # garbage cycles with the rest: never freed (the app opens a stored session so, closing
+    # the player it replaces first)
+    import gc
+
+    events, a, index = _a_first_player(qtbot)
     a.close()
     b = ReplayWidget(events)
     try:
@@ -486,16 +493,10 @@ def test_a_player_opened_after_another_is_disposed_of_is_frozen_as_it_is_made(qa
     # was deleted, kept the next from being frozen, and came in the middle of its opening,
     # walking its objects with the closed one's. Now it is collected in the next step
     import gc
-    import weakref
 
     import player.qt.replay_widget as rw
 
-    _no_release_due(qtbot)
-    events = list(generate_session(300, duration_ms=60 * 1000, seed=4))
-    a = ReplayWidget(events)
-    a.show()
-    a.wait_ready()
-    index = weakref.ref(a.replayer.index)
+    events, a, index = _a_first_player(qtbot)
     dispose(a)   # (`a` still held here, as a host's reference: its recording is not)
     assert rw._releases_due == 1   # (its collection: in the next step)
     b = ReplayWidget(events)   # (its first frame read in a thread: the event loop runs)
