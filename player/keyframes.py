@@ -146,7 +146,6 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
             # an index taken over (`take_export`): its timeline is made when first read -
             # not under `lock`, which the player's seeks take meanwhile (0.1-0.15 s of it
             # on a 1M-event session)
-            drops = self._drops
             try:
                 with self._timeline_lock:
                     # what it is made of taken together (a seek dropping a damaged kept
@@ -157,7 +156,7 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
                         drops = self._drops
                     if self._timeline is None and done:
                         with no_gc():   # (done: the index's duration is its t_last)
-                            timeline = (tb or TimelineBuilder(start or 0)).complete().build(
+                            timeline = (tb or TimelineBuilder(start or 0)).build(
                                 t_last, final=True)
                         with self.lock:   # ... and kept only if it is still this index's
                             if self._tb is tb and self.done and self._timeline is None:
