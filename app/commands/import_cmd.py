@@ -33,7 +33,7 @@ from recorder.said import heard, said_line
 from recorder.privacy.remask import REMASKED
 from recorder.privacy.detectors import mask_id
 from recorder.privacy.masker import BEFORE_SNAPSHOT
-from recorder.semantics import User, user_event, user_from
+from recorder.semantics import User, filed_user, user_event
 from recorder.sessions import personal_data_in
 from recorder.store import Store, Stored
 
@@ -855,8 +855,7 @@ def _bundle_user(src, args) -> dict | None:
     sessions were both filed under the user `xxxxxxxxxxxxxxxx` (a privacy officer's tryout)."""
     if args.given_user is not None:
         return args.given_user.as_dict()
-    u = user_from({"id": src.info.user_id, "name": src.info.user_name,
-                   "email": src.info.user_email})
+    u = filed_user(src.info)
     return u.as_dict() if u is not None else None
 
 
