@@ -26,7 +26,7 @@ from .levels import always_masked, note_type_changes
 from .masking import BASIC_CREDENTIALS, BEARER_TOKEN, MASK, PARAM_VALUE, USERINFO_PASSWORD, \
     is_user_and_password
 from .rules import DEFAULT_SCRUB_PARAMS
-from .strings import Kind, kind_of, map_strings, place
+from .strings import is_owner_place, map_strings, place
 
 # What an audit looks at, said in one place (the CLI and the privacy workspace print it): an
 # audit cannot vouch for what it did not look for.
@@ -196,7 +196,7 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
             return s
         e, i, offset = here
         if e is not None and owner_is[0] is not None and s in owner_is[0] and \
-                kind_of(e, is_key, key, container, link) is Kind.OWNER:
+                is_owner_place(e, is_key, key, container, link):
             # (OWNER_APART: the session's owner - an id that is an email or a phone number -
             # is named per session; another identity there is a finding as anywhere)
             hits = [h for h in hits if h[0] not in detectors.IDENTIFIER_KINDS]

@@ -41,7 +41,7 @@ from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, m
 from .masking import as_played, box_sizes_only, is_box_change, masked_style
 from .rules import Rules
 from .selectors import compile_selector
-from .strings import Kind, kind_of, map_strings
+from .strings import is_owner_place, map_strings
 
 # a masker's count of the page's changes and interactions that came before any full snapshot
 # (`stats`): the recording's start is missing - a Sentry replay without its first segment
@@ -291,7 +291,7 @@ class SessionMasker:
             def unless_owner(s: str, is_key: bool, key: Any, container: Any, link: Any) -> str:
                 ns = visit(s)
                 if ns == s or s not in kept or \
-                        kind_of(e, is_key, key, container, link) is not Kind.OWNER:
+                        not is_owner_place(e, is_key, key, container, link):
                     return ns
                 return s if narrower is None else narrower(s)
             r = map_strings(e, unless_owner, _detectors.MIN_LEN, _detectors.might_match)

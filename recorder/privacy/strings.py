@@ -263,6 +263,12 @@ KIND_VALUES = frozenset({
     CONSOLE_PLUGIN, RUM_PLUGIN, NETWORK_PLUGIN})
 
 
+def is_owner_place(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> bool:
+    """Whether a string `map_strings` visited in `event` is where the recording names its
+    user (`Kind.OWNER`), without the rest of `kind_of`'s reading of its place."""
+    return not is_key and is_owner_field(event, [k for k, _ in path_of(key, container, link)])
+
+
 def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> Kind:
     """What a string `map_strings` visited in `event` is. A name: a dict key other than the
     page's own data (a custom event's payload, a field the format does not know) - an
@@ -276,9 +282,9 @@ def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> K
     "data" or "position" made every later event's `data` and every mouse path's `positions`
     `***`, one for "table" every table's tag, one for "screen" every `@media screen`, one
     for "error" every RUM error's type."""
-    path = path_of(key, container, link)
-    if not is_key and is_owner_field(event, [k for k, _ in path]):
+    if is_owner_place(event, is_key, key, container, link):
         return Kind.OWNER
+    path = path_of(key, container, link)
     where = _where(event, path, is_key)
     if is_key:
         return Kind.TEXT if where.startswith(_PAGE_KEY_PLACES) or _plugin_data_key(event, path) \
