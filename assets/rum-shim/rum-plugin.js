@@ -75,10 +75,13 @@
     if (contentType) r.content_type = String(contentType).slice(0, CONTENT_TYPE_CHARS);
     return r;
   }
+  /* A request's resource (`status` null: `pending`, no answer yet - `unanswered`), and its
+   * error if it failed. */
   function networkDone(method, url, status, start, size, contentType) {
     if ((status === 0 && unloading) || isIgnored(url)) return;
     var payload = {type: "resource", date: start.epoch, resource: resourceOf(
       absUrl(url), method, status, round(perf.now() - start.perf), size, start.kind, contentType)};
+    if (status === null) payload.resource.pending = true;
     emit(payload);
     if (status === 0 || status >= 500) {
       emit({type: "error", error: {message: method + " " + absUrl(url) + " " +
@@ -111,13 +114,7 @@
     if (!sink) return;   // (no recording to tell: not queued for the next one)
     var left = inflight;
     inflight = [];
-    left.forEach(function (r) {
-      if (isIgnored(r.url)) return;
-      var res = resourceOf(absUrl(r.url), r.method, null, round(perf.now() - r.start.perf), null,
-                           r.start.kind);
-      res.pending = true;
-      emit({type: "resource", date: r.start.epoch, resource: res});
-    });
+    left.forEach(function (r) { networkDone(r.method, r.url, null, r.start, null); });
   }
   var origFetch = win.fetch;   // the page's own, for senders whose requests are not the page's
   if (win.fetch) {
