@@ -2465,30 +2465,23 @@ class _PendingWrite:
         return rel
 
     def write(self, rel: str, blob: bytes) -> None:
+        """`blob` as the file `rel`, whole and synced - or, sealed, beside it: not synced nor
+        written under a temp name (a sealed file is read back by this writer only, and one
+        a crash tore is deleted with the writer's intent)."""
         if self.seal is not None:
-            self._write_sealed(rel, blob)
-            return
-        path = self.store.root / rel
-        self.dirs.add(path.parent)
-        try:
-            _atomic_write(path, blob)
-        except FileNotFoundError:   # the session's first segment: its folder is new
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(path, blob)
+            self._into_folder(self.store.root / (rel + SEALED_SUFFIX), self.seal.seal(blob),
+                              Path.write_bytes)
+            self.sealed[rel] = None
+        else:
+            self._into_folder(self.store.root / rel, blob, _atomic_write)
 
-    def _write_sealed(self, rel: str, blob: bytes) -> None:
-        """Not synced, nor written whole under a temp name: a sealed file is read back by
-        this writer only, and one a crash tore is deleted with the writer's intent."""
-        assert self.seal is not None
-        path = self.store.root / (rel + SEALED_SUFFIX)
+    def _into_folder(self, path: Path, data: bytes, how: Callable[[Path, bytes], Any]) -> None:
         self.dirs.add(path.parent)
-        data = self.seal.seal(blob)
         try:
-            path.write_bytes(data)
+            how(path, data)
         except FileNotFoundError:   # the session's first segment: its folder is new
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        self.sealed[rel] = None
+            how(path, data)
 
     def read(self, rel: str) -> bytes:
         """A file this writer wrote, as it was given to `write`."""
@@ -2673,7 +2666,7 @@ class RepairReport(msgspec.Struct, kw_only=True):
 
 # --- file helpers ---------------------------------------------------------------------
 def _atomic_write(path: Path, blob: bytes) -> None:
-    write_durably(path, blob, path.with_name(path.name + TMP_SUFFIX))
+    write_durably(path, blob, _with_temp(path)[1])
 
 
 def _with_temp(path: Path) -> tuple[Path, Path]:
