@@ -89,11 +89,14 @@ def _status_text(v: int | str | None) -> str:
     return v if isinstance(v, str) else "failed" if v == 0 else "" if v is None else str(v)
 
 
-def _status_colour(row: dict) -> QColor | None:
+def _failed(row: dict) -> bool:
+    """A request that failed: no response (status 0) or answered 4xx/5xx."""
     s = row.get("status")
-    if not s:
-        return POOR if s == 0 or row.get("pending") else None
-    return POOR if int(s) >= 400 else None
+    return s == 0 or (bool(s) and int(s) >= 400)
+
+
+def _status_colour(row: dict) -> QColor | None:
+    return POOR if _failed(row) or row.get("pending") else None
 
 
 def waterfall_span(rows: list[dict]) -> tuple[float, float]:
@@ -138,7 +141,7 @@ class WaterfallDelegate(QStyledItemDelegate):
         colour = QColor(RESOURCE_COLOURS.get(row.get("type", ""), QColor(150, 150, 160)))
         if index.row() >= self.model.played:
             colour.setAlpha(90)
-        if (row.get("status") or 200) >= 400 or row.get("status") == 0 or row.get("pending"):
+        if _failed(row) or row.get("pending"):
             colour = QColor(POOR)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -762,7 +765,7 @@ class DevToolsPane(PaneTabs):
             ("2xx/3xx", lambda r: bool(r.get("status")) and int(r["status"]) < 400),
             ("4xx", lambda r: bool(r.get("status")) and 400 <= int(r["status"]) < 500),
             ("5xx", lambda r: bool(r.get("status")) and int(r["status"]) >= 500),
-            ("Failed", lambda r: r.get("status") == 0 or (bool(r.get("status")) and int(r["status"]) >= 400)),
+            ("Failed", _failed),
             ("Pending", lambda r: bool(r.get("pending")))])
 
         badge = {"rage_click": "RAGE", "dead_click": "DEAD", "error_click": "ERROR"}
