@@ -10,7 +10,6 @@ drag-and-drop of recording files, recent files and window state kept in QSetting
 """
 from __future__ import annotations
 
-import gc
 import html
 from pathlib import Path
 from typing import Callable, Iterable
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLineEdit
                                QStackedWidget, QWidget)
 
 from player.links import BadLink, link_in, parse_moment_link
+from player.qt.replay_widget import hold_still
 from player.qt.standalone import APP_NAME
 from player.qt.status_line import StatusLine
 from recorder.bug import title_line
@@ -932,8 +932,10 @@ class MainWindow(QMainWindow):
         catalog = Catalog.load(self.store, names)
         # Tens of thousands of long-lived row objects: without this, a full collection walks
         # them all during some keystroke (measured: 25-145 ms each, the longest stalls).
-        # Rows hold no cycles; refcounting still frees an old catalog's rows on reload.
-        gc.freeze()
+        # Rows hold no cycles; refcounting still frees an old catalog's rows on reload. Not
+        # while a closed player's collection is due (its cycles would be frozen for good):
+        # that collection freezes what is open, these rows with it, once it has run.
+        hold_still()
         return catalog
 
     # --- drops ------------------------------------------------------------------------
