@@ -51,8 +51,9 @@ def iso(epoch_ms: float) -> str:
     return d.isoformat(timespec="milliseconds")
 
 
-# a request still waiting for its answer when the recording stopped (status 0: no response)
-PENDING_TEXT = "(no answer when the recording stopped)"
+# a request still waiting for its answer when its page was left or the recording stopped
+# (status 0: no response)
+PENDING_TEXT = "(no answer before the page was left or the recording stopped)"
 
 
 def _status_text(status: int | None) -> str:

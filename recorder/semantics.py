@@ -228,8 +228,9 @@ class Resource(msgspec.Struct, frozen=True, gc=False):
     # the response's Content-Type as recorded: the RUM plugin's `content_type` (read off the
     # response in the page), else the network plugin's response header; "" where not recorded
     content_type: str = ""
-    # still waiting for its answer when the recording stopped (the RUM plugin's `pending`:
-    # record mode's Stop): no status, its duration up to the stop
+    # still waiting for its answer when its page was left or the recording stopped (the RUM
+    # plugin's `pending`: the page's pagehide, capture.js's stop(), record mode's Stop): no
+    # status, its duration up to then
     pending: bool = False
 
 

@@ -4583,6 +4583,9 @@
    * ends too (a kiosk's next visitor gets a new one). */
   function stop(keepSession) {
     if (!session || session.done) return;
+    // the page's requests still waiting for their answer, as pending (not at a restart: the
+    // page goes on, and their answers come to the next recording)
+    if (keepSession !== true && win.ReplayRum) { try { win.ReplayRum.unanswered(); } catch (e) { /* never break the page */ } }
     session.stopRecording();
     session.cleanup();
     session.sender.close();

@@ -11,7 +11,9 @@
  *
  * Usage: rrweb.record({emit, plugins: [ReplayRum.getRecordPlugin()]}); ReplayRum.flush()
  * emits the pending click chain and a final view update with its time spent (call before
- * stopping; the page's pagehide, and the tab hidden, do it too).
+ * stopping; the page's pagehide, and the tab hidden, do it too); ReplayRum.unanswered() each
+ * request still waiting for its answer, as pending (call as recording stops; the page's
+ * pagehide does it too).
  */
 (function (win) {
   "use strict";
@@ -108,8 +110,9 @@
   }
   function answered(r) { var i = inflight.indexOf(r); if (i >= 0) inflight.splice(i, 1); }
   /* Each request still waiting for its answer, as a resource `pending` (no status, its
-   * duration so far): record mode's Stop calls it, so a "Save hangs" bug keeps the request
-   * that hung - it was not recorded at all. Said once: they are forgotten here. */
+   * duration so far): record mode's Stop, capture.js's stop() and the page's pagehide call it,
+   * so a "Save hangs" bug keeps the request that hung - it was not recorded at all. Said once:
+   * they are forgotten here. */
   function unanswered() {
     if (!sink) return;   // (no recording to tell: not queued for the next one)
     var left = inflight;
@@ -615,7 +618,11 @@
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", scanRoots, {once: true});
   else scanRoots();
   win.addEventListener("scroll", bump, true);
-  win.addEventListener("pagehide", function () { bump(); flush(); });
+  // leaving the page: the requests it still waits for will never be answered to it (a page
+  // with one in flight is not kept in the back/forward cache, so none comes back to be
+  // answered): said as pending now - "the visitor left while Save hung". Not when the tab is
+  // only hidden: the page goes on, and their answers come.
+  win.addEventListener("pagehide", function () { bump(); flush(); unanswered(); });
   // the tab hidden may be the visit's end (a mobile browser discards it without a pagehide)
   doc.addEventListener("visibilitychange", function () { if (doc.visibilityState === "hidden") flush(); });
 

@@ -2,9 +2,10 @@
 application for it - for the capture tests that load pages in Debian's chromium."""
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from recorder.paths import capture_script
 from replay_tools.browser_recorder import PageServer
@@ -20,12 +21,34 @@ class CaptureSite(NamedTuple):
 
 
 @contextmanager
-def capture_site(tmp_path: Path, app_name: str) -> Iterator[CaptureSite]:
+def capture_site(tmp_path: Path, app_name: str,
+                 server: Callable[[Path], PageServer] = PageServer) -> Iterator[CaptureSite]:
+    """`server`: the site's page server over its folder (one with an API of its own)."""
     root = tmp_path / "site"
     root.mkdir()
     (root / "capture.js").write_text(capture_script())
     srv = IntakeServer(tmp_path / "data")
-    with PageServer(root) as pages:
+    with server(root) as pages:
         app, token = srv.create_app(app_name, origins=[pages.base_url.rstrip("/")])
         with srv:
             yield CaptureSite(root, pages, srv, app, token)
+
+
+def events_when(data: Path, sid: str, done: Callable[[list[dict]], bool],
+                timeout_s: float = 20.0) -> list[dict]:
+    """The session's stored events once `done(events)` (or, at the deadline, as they are): what
+    a page sent by beacon as it was left reaches the intake on the browser's own time."""
+    from recorder.source import open_recording
+
+    deadline = time.monotonic() + timeout_s
+    events: list[dict] = []
+    while time.monotonic() < deadline:
+        try:
+            with open_recording(sid, data) as src:
+                events = list(src.events())
+        except Exception:   # not stored yet
+            events = []
+        if done(events):
+            break
+        time.sleep(0.3)
+    return events

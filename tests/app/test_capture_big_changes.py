@@ -9,7 +9,6 @@ against a real `replay serve`."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -18,7 +17,7 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 from replay_tools.chromium import chromium_path  # noqa: E402
 from recorder.store import Store  # noqa: E402
 from replay_tools.intake import IntakeServer  # noqa: E402
-from tests.app.capture_site import capture_site  # noqa: E402
+from tests.app.capture_site import capture_site, events_when  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -67,20 +66,9 @@ def site(tmp_path):
 
 def _stored(srv: IntakeServer, sid: str, *needles: str, timeout_s: float = 20.0) -> str:
     """The session's stored events as JSON text once it holds every needle (or the deadline)."""
-    from recorder.source import open_recording
-
-    deadline = time.monotonic() + timeout_s
-    text = ""
-    while time.monotonic() < deadline:
-        try:
-            with open_recording(sid, srv.data) as src:
-                text = json.dumps(list(src.events()))
-        except Exception:   # not stored yet
-            text = ""
-        if all(n in text for n in needles):
-            break
-        time.sleep(0.3)
-    return text
+    return json.dumps(events_when(srv.data, sid,
+                                  lambda evs: all(n in json.dumps(evs) for n in needles),
+                                  timeout_s))
 
 
 def _opened(ctx, url: str):

@@ -7,7 +7,6 @@ serve`."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -15,7 +14,7 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import replay_cli  # noqa: E402
-from tests.app.capture_site import capture_site  # noqa: E402
+from tests.app.capture_site import capture_site, events_when  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -34,24 +33,6 @@ def site(tmp_path):
         (cs.root / "a.html").write_text(PAGE % {"name": "a", "intake": cs.intake.url,
                                                 "app": cs.app, "token": cs.token})
         yield cs.pages, cs.intake
-
-
-def _views_when_stored(srv, sid: str, timeout_s: float = 20.0):
-    """The session's events once a view update with its time spent is stored."""
-    from recorder.source import open_recording
-
-    deadline = time.monotonic() + timeout_s
-    events: list[dict] = []
-    while time.monotonic() < deadline:
-        try:
-            with open_recording(sid, srv.data) as src:
-                events = list(src.events())
-        except Exception:   # not stored yet
-            events = []
-        if "time_spent" in json.dumps(events):
-            break
-        time.sleep(0.3)
-    return events
 
 
 @pytest.mark.parametrize("leave", ["pagehide", "hidden"])
@@ -74,7 +55,7 @@ def test_a_quiet_visit_lasts_until_the_visitor_left(site, chromium, tmp_path, le
         page.wait_for_timeout(500)
     finally:
         ctx.close()
-    events = _views_when_stored(srv, sid)
+    events = events_when(srv.data, sid, lambda evs: "time_spent" in json.dumps(evs))
     duration = events[-1]["timestamp"] - events[0]["timestamp"]
     assert duration >= STAY_MS - 200, duration
     views = [e for e in events if e["type"] == 6 and e["data"]["payload"].get("type") == "view"

@@ -24,6 +24,7 @@ from recorder.bug import CONTEXT_KEY, from_context
 from recorder.store import Store
 from recorder.moments import Unit, moment_text
 from recorder.steps import StepKind, steps
+from replay_tools.held import HeldApi
 from replay_tools.browser_recorder import (NPM_CONSOLE_PLUGIN_UMD, NPM_RRWEB_DIR, NPM_RRWEB_UMD,
                                            BrowserRecorder, PageServer)
 
@@ -757,39 +758,18 @@ def test_a_request_still_waiting_when_stop_is_pressed_is_recorded_as_pending(
     finding) - the bug's one clue. It is now, as pending: no status, its time so far, shown
     so in the Network tab and the HAR; once, though the page sent its XHR twice (the second
     send refused)."""
-    import threading
     from recorder.har import PENDING_TEXT, har
-    from recorder.intake.page_server import QuietHandler
-    from player.qt.devtools.pane import _network_details, _status_of, _status_text
-    arrived, release = threading.Event(), threading.Event()
-
-    class Hanging(QuietHandler):
-        def _hang(self):
-            arrived.set()
-            release.wait(60)   # answered once the test is done with it
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def do_POST(self):
-            self._hang() if self.path.startswith("/api/") else self.send_error(404)
-
-        def do_GET(self):
-            self._hang() if self.path.startswith("/api/") else super().do_GET()
+    from player.qt.devtools.pane import PENDING_SAID, _network_details, _status_of, _status_text
     site = tmp_path / "site"
     site.mkdir()
     (site / "save.html").write_text(HANGING_PAGE)
     page = record_page
-    try:
-        with PageServer(site, handler=Hanging) as srv:
-            hand = _recording(qtbot, page, srv.url("save.html"))
-            hand.click("#save")
-            qtbot.waitUntil(arrived.is_set, timeout=TIMEOUT_MS)
-            with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
-                page.stop()
-    finally:
-        release.set()
+    with HeldApi(site) as srv:
+        hand = _recording(qtbot, page, srv.url("save.html"))
+        hand.click("#save")
+        assert srv.wait_arrived(2, TIMEOUT_MS / 1000)
+        with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+            page.stop()
     with open_recording(stored.args[0], page.data_dir) as src:
         events = list(src.events())
     s = read(events, origin=events[0]["timestamp"])
@@ -801,7 +781,7 @@ def test_a_request_still_waiting_when_stop_is_pressed_is_recorded_as_pending(
     row = {"method": "POST", "url": srv.url("api/save"), "t": 0, "status": None,
            "pending": True, "duration": 1500.0}
     assert _status_text(_status_of(row)) == "pending"
-    assert "no answer yet when the recording stopped" in _network_details(row)
+    assert PENDING_SAID in _network_details(row)
     assert "1.50 s so far" in _network_details(row)
     statuses = [(e["response"]["status"], e["response"]["statusText"])
                 for e in har(events)["log"]["entries"] if "/api/" in e["request"]["url"]]

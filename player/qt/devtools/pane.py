@@ -76,12 +76,13 @@ def _dur(v) -> str:
     return "" if v is None else (f"{v:.0f} ms" if v < 1000 else f"{v / 1000:.2f} s")
 
 
-PENDING = "pending"   # a request still waiting for its answer when the recording stopped
+PENDING = "pending"   # a request not answered before its page was left or the recording stopped
+PENDING_SAID = "no answer before the page was left or the recording stopped"
 
 
 def _status_of(row: dict) -> int | str | None:
-    """The Status column's value: the status, or PENDING (a request not answered yet when
-    the recording stopped has none)."""
+    """The Status column's value: the status, or PENDING (a request not answered before its
+    page was left or the recording stopped has none)."""
     return PENDING if row.get("pending") else row.get("status")
 
 
@@ -559,7 +560,7 @@ def _network_details(row: dict) -> str:
     """What was recorded of a request, and, by name, what was not: the recorders we read
     keep no headers, bodies or timing phases (DNS, connect, TLS, first byte) today."""
     status = row.get("status")
-    said = "no answer yet when the recording stopped" if row.get("pending") else \
+    said = PENDING_SAID if row.get("pending") else \
         "failed (no response)" if status == 0 else status if status is not None else NOT_RECORDED
     lines = [f"{row['method']} {row['url']}", "",
              f"status:    {said}",

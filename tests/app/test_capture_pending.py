@@ -1,0 +1,89 @@
+""""I pressed Save, it hung, I closed the tab": the request the page still waited for when the
+visitor left it (or when the site called `ReplayCapture.stop()`) is recorded as pending - no
+status, its time so far - where it was not recorded at all (the RUM plugin reports a request
+when it is answered, and one cut short by leaving the page is no failure). A tab only hidden
+goes on, and its request is recorded once, when answered. In Debian's chromium, against a real
+`replay serve` and a page server that holds the page's API requests."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+from recorder.semantics import read  # noqa: E402
+from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.held import HeldApi  # noqa: E402
+from tests.app.capture_site import capture_site, events_when  # noqa: E402
+
+pytestmark = pytest.mark.skipif(chromium_path() is None,
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>Save</title><script src="capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s"});</script>
+</head><body><button id="save" onclick="fetch('api/save', {method: 'POST'});
+var x = new XMLHttpRequest(); x.open('GET', 'api/load'); x.send();">Save</button></body></html>"""
+SENT = "(s => s && s.acked > 0 ? s : null)(ReplayCapture.status())"
+HIDDEN = ("Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
+          " document.dispatchEvent(new Event('visibilitychange')); 0")
+
+
+@pytest.fixture
+def site(tmp_path):
+    with capture_site(tmp_path, "hangs", server=HeldApi) as cs:
+        (cs.root / "save.html").write_text(PAGE % {"intake": cs.intake.url, "app": cs.app,
+                                                   "token": cs.token})
+        yield cs.pages, cs.intake
+
+
+def _api(events: list[dict]) -> list[tuple[str, str, int | None, bool]]:
+    """The session's requests to the page's API: (method, name, status, pending), sorted."""
+    s = read(events, origin=events[0]["timestamp"]) if events else None
+    return sorted((r.method, r.url.rsplit("/", 1)[1], r.status, r.pending)
+                  for r in (s.resources if s else []) if "/api/" in r.url)
+
+
+@pytest.mark.parametrize("end", ["left", "stop"])
+def test_a_request_the_page_still_waited_for_is_recorded_as_pending(site, chromium, end):
+    pages, srv = site
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(pages.url("save.html"))
+        page.wait_for_function(SENT, polling=100, timeout=20_000)
+        sid = page.evaluate("ReplayCapture.status().session_id")
+        page.click("#save")
+        assert pages.wait_arrived(2), "the page's requests never reached its server"
+        if end == "left":
+            page.goto("about:blank")
+        else:   # the site stops recording (a visitor's consent taken back, say)
+            page.evaluate("ReplayCapture.stop(); 0")
+        events = events_when(srv.data, sid, lambda evs: len(_api(evs)) == 2)
+    finally:
+        ctx.close()
+    assert _api(events) == [("GET", "load", None, True), ("POST", "save", None, True)]
+    s = read(events, origin=events[0]["timestamp"])
+    assert all(r.duration is not None and r.duration >= 0 for r in s.resources if r.pending)
+    assert not s.errors   # waiting is not failing, nor is a request cut short by leaving
+
+
+def test_a_hidden_tab_goes_on_and_its_request_is_recorded_once_answered(site, chromium):
+    pages, srv = site
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(pages.url("save.html"))
+        page.wait_for_function(SENT, polling=100, timeout=20_000)
+        sid = page.evaluate("ReplayCapture.status().session_id")
+        page.click("#save")
+        assert pages.wait_arrived(2), "the page's requests never reached its server"
+        page.evaluate(HIDDEN)   # sends what was recorded, by beacon: no request said pending
+        pages.release.set()
+
+        def answered(evs: list[dict]) -> bool:
+            page.evaluate("ReplayCapture.flush(); 0")   # what came since, sent now
+            return len(_api(evs)) >= 2
+        events = events_when(srv.data, sid, answered)
+    finally:
+        ctx.close()
+    assert _api(events) == [("GET", "load", 200, False), ("POST", "save", 200, False)]
