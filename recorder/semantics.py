@@ -652,11 +652,16 @@ def _frustrations(actions: list[Action]) -> int:
 
 # --- the user -------------------------------------------------------------------------
 _MASKED = re.compile(r"[x*\s]*")   # what the privacy pass leaves of a masked value
-# The fields `user_from` reads a user from: a user object's own, and its person properties'
-_USER_FIELDS = frozenset({"distinct_id", "distinct_ids", "id", "uuid", "name", "display_name",
-                          "username", "email"})
-_PERSON_PROPS = frozenset({"properties", "$set"})
-_PROPS_USER_FIELDS = frozenset({"name", "email", "$email"})
+# The fields `user_from` reads a user from, each in the order it prefers them: a user
+# object's own (`distinct_ids` a list: its first), and its person properties'
+_ID_FIELDS = ("distinct_id", "distinct_ids", "id", "uuid")
+_NAME_FIELDS = ("name", "display_name", "username")
+_EMAIL_FIELDS = ("email",)
+_PERSON_PROPS = ("$set", "properties")   # (the same key in both: `properties`' wins)
+_PROPS_NAME_FIELDS = ("name",)
+_PROPS_EMAIL_FIELDS = ("email", "$email")
+_USER_FIELDS = frozenset(_ID_FIELDS + _NAME_FIELDS + _EMAIL_FIELDS)
+_PROPS_USER_FIELDS = frozenset(_PROPS_NAME_FIELDS + _PROPS_EMAIL_FIELDS)
 _RUM_USER = "usr"   # RUM's user (Datadog's `usr`): nested, or flattened as `usr.id`...
 _RUM_USER_FIELDS = frozenset({"id", "name", "email"})
 
@@ -698,15 +703,22 @@ def user_from(obj: Any) -> User | None:
     if not isinstance(obj, dict):
         return None
     props: dict = {}
-    for k in ("properties", "$set"):
+    for k in _PERSON_PROPS:
         if isinstance(obj.get(k), dict):
-            props = {**obj[k], **props}
-    ids = obj.get("distinct_ids") if isinstance(obj.get("distinct_ids"), list) else []
+            props.update(obj[k])
+
+    def first(d: dict, fields: tuple[str, ...]) -> Any:
+        for f in fields:
+            v = d.get(f)
+            if isinstance(v, list):   # `distinct_ids`
+                v = v[0] if v else None
+            if v not in (None, ""):
+                return v
+        return None
     # PostHog's person `id` is its internal number: the distinct id is the user's id
-    uid = next((v for v in (obj.get("distinct_id"), ids[0] if ids else None, obj.get("id"),
-                            obj.get("uuid")) if v not in (None, "")), None)
-    name = props.get("name") or obj.get("name") or obj.get("display_name") or obj.get("username")
-    email = obj.get("email") or props.get("email") or props.get("$email")
+    uid = first(obj, _ID_FIELDS)
+    name = first(props, _PROPS_NAME_FIELDS) or first(obj, _NAME_FIELDS)
+    email = first(obj, _EMAIL_FIELDS) or first(props, _PROPS_EMAIL_FIELDS)
     u = User(*(str(v) if v not in (None, "") and not _MASKED.fullmatch(str(v)) else None
                for v in (uid, name, email)))
     return u if (u.id or u.name or u.email) else None
