@@ -134,7 +134,12 @@ class SerializedNode(Struct, kw_only=True):
     publicId: str | None = None
     systemId: str | None = None
     rootId: int | None = None
+    # a Document's mode when it is not the standard one: QUIRKS_MODE (no doctype), where a
+    # browser compares #id and .class selectors in either case (recorder.privacy.selectors)
     compatMode: str | None = None
+
+
+QUIRKS_MODE = "BackCompat"   # `document.compatMode` of a quirks-mode page (rrweb records it so)
 
 
 # --- event data ---------------------------------------------------------------------

@@ -41,8 +41,9 @@ _MODELLED_KEYS = frozenset(
 )
 # A serialized node with more keys than these may carry some the mirror does not model (kept
 # in `extra`): a text node has three (type, id, textContent), an element four (and its
-# children). A shadow root's text node - `{type, id, textContent, isShadow}` - lost its flag
-# when text was held to the element's count, and replayed outside its shadow root.
+# children), a document three (type, id, children). A shadow root's text node - `{type, id,
+# textContent, isShadow}` - lost its flag when text was held to the element's count, and
+# replayed outside its shadow root; a quirks-mode document its `compatMode` so.
 _TEXT_KEYS = 3
 _ELEMENT_KEYS = 4
 
@@ -249,7 +250,7 @@ class Mirror:
             else:
                 self.warnings["unknown node type"] += 1
                 continue
-            if len(s) > (_TEXT_KEYS if ntype in _TEXTLIKE else _ELEMENT_KEYS):
+            if len(s) > (_ELEMENT_KEYS if ntype == _ELEMENT else _TEXT_KEYS):
                 extra = {k: v for k, v in s.items() if k not in _MODELLED_KEYS}
                 if extra:
                     n.extra = extra

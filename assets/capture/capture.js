@@ -1129,6 +1129,8 @@
         into.push({type: NODE.COMMENT, textContent: lvl >= L.MASK ? maskText(n.data) : n.data, id: this.assign(n)});
       } else if (n.nodeType === 9) {
         out = {type: NODE.DOCUMENT, childNodes: [], id: this.assign(n)};
+        // as rrweb records it: the recorder's pass compares #id and .class there in either case
+        if (n.compatMode === "BackCompat") out.compatMode = "BackCompat";
         into.push(out);
         this.queueAdopted(n);
         for (var d = n.lastChild; d; d = d.previousSibling) stack.push([d, lvl, out.childNodes, false, false]);

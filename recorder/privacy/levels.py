@@ -25,6 +25,10 @@ Precedence, from strongest:
 Independently of levels, password, email, tel, hidden and `autocomplete="cc-*"` inputs have
 their values masked at every level (see `always_masked`), and rrweb's `rr-ignore` class
 means the element's input events are not recorded at all.
+
+A selector rule matches an element as a browser's `element.matches()` does in capture.js - in
+a quirks-mode document (`compatMode` QUIRKS_MODE), #id and .class in either case
+(`PrivacyLevels.quirks`).
 """
 from __future__ import annotations
 
@@ -32,14 +36,15 @@ import enum
 import re
 from typing import TYPE_CHECKING
 
-from ..format import NodeType
+from ..format import QUIRKS_MODE, NodeType
 from ..mirror import Mirror, Node, field
-from .selectors import SelectorIndex, compile_selector
+from .selectors import SelectorIndex, compile_selector, fold
 
 if TYPE_CHECKING:  # pragma: no cover
     from .rules import Rules
 
 ELEMENT = int(NodeType.Element)
+DOCUMENT = int(NodeType.Document)
 
 
 class Level(enum.IntEnum):
@@ -195,6 +200,12 @@ class PrivacyLevels:
         self.ids = frozenset(self.index.ids)
         self.structural = self.index.structural
         self.uses_empty = self.index.uses_empty
+        # whether a quirks-mode document was met (`level_of` walks through every new
+        # document's node before any element of it): from then on an element's document is
+        # looked for, and one of a quirks-mode document matches `quirks_index` (#id and .class
+        # in either case), its class and id changes compared folded
+        self.quirks = False
+        self.quirks_index: SelectorIndex | None = None
         self.gen = 0
         # whether an element with a `contenteditable` attribute was ever met by `level_of`
         # (every element a pass masks text under is): until then no text is in editable
@@ -229,6 +240,8 @@ class PrivacyLevels:
     def changes_level(self, n: Node, new_attrs: dict) -> bool:
         """Can this attribute change alter any level? Only markers, and what the rules'
         selectors mention: a class swap between classes no rule names changes nothing."""
+        if self.quirks:
+            return self._changes_level_folded(n, new_attrs)
         for k, v in new_attrs.items():
             if k == "class":
                 old = n.attrs.get("class")
@@ -247,12 +260,51 @@ class PrivacyLevels:
                 return True
         return False
 
+    def _changes_level_folded(self, n: Node, new_attrs: dict) -> bool:
+        """`changes_level` on a page with a quirks-mode document: a class or id a rule or a
+        marker names, in either case, given or taken."""
+        for k, v in new_attrs.items():
+            if k == "class" or k == "id":
+                old = n.attrs.get(k)
+                a = set(fold(old).split()) if isinstance(old, str) else set()
+                b = set(fold(v).split()) if isinstance(v, str) else set()
+                changed = a ^ b
+                if changed:
+                    for c in (self.classes if k == "class" else self.ids):
+                        if fold(c) in changed:
+                            return True
+            elif k in self.watched_attrs:
+                return True
+        return False
+
+    def in_quirks_document(self, n: Node) -> bool:
+        """Whether `n` is in a quirks-mode document (its nearest document's `compatMode`)."""
+        if not self.quirks:
+            return False
+        nodes = self.mirror.nodes
+        x: Node | None = n
+        while x is not None and x.type != DOCUMENT:
+            x = nodes.get(x.parent) if x.parent is not None else None
+        return x is not None and _quirks_mode(x)
+
     def explicit(self, n: Node) -> Level | None:
         lvl = markup_level(n.attrs) if n.attrs else None
         if self.index.count:
-            for r in self.index.matching(n, self.mirror.nodes):
+            index = self.index
+            if self.quirks and self.in_quirks_document(n):
+                index = self.quirks_index
+            for r in index.matching(n, self.mirror.nodes):
                 lvl = r if lvl is None else max(lvl, r)
         return lvl
+
+    def _met_quirks(self) -> None:
+        """A quirks-mode document is in the page: its elements' rules, compiled folded."""
+        self.quirks = True
+        index = SelectorIndex(quirks=True)
+        for rule in self.rules.rules:
+            for sel in compile_selector(rule.selector, quirks=True):
+                index.add(sel, rule.level)
+        self.quirks_index = index   # (no element of it has a level yet: walked through it)
 
     def level_of(self, n: Node) -> Level:
         """The node's effective level. For a text node: its parent's. `HIDDEN` on an element
@@ -272,12 +324,15 @@ class PrivacyLevels:
             chain.append(x)
             x = nodes.get(x.parent) if x.parent is not None else None
         for x in reversed(chain):
-            if base != HIDDEN_LEVEL and x.type == ELEMENT:
-                e = self.explicit(x)
-                if e is not None:
-                    base = e
-                if not self.editables and EDITABLE_ATTR in x.attrs:
-                    self.editables = True
+            if x.type == ELEMENT:
+                if base != HIDDEN_LEVEL:
+                    e = self.explicit(x)
+                    if e is not None:
+                        base = e
+                    if not self.editables and EDITABLE_ATTR in x.attrs:
+                        self.editables = True
+            elif x.type == DOCUMENT and not self.quirks and _quirks_mode(x):
+                self._met_quirks()
             x.mark, x.mark_gen = base, gen
         return base
 
@@ -329,8 +384,8 @@ class PrivacyLevels:
             return f'markup class "{next((c for c in cls if _CLASS_LEVELS.get(c) == lvl), "")}"' \
                 f" -> {lvl.label}"
         for rule in self.rules.rules:   # the strictest matching rule is the one that counts
-            if rule.level == lvl and any(sel.match(x, nodes)
-                                         for sel in compile_selector(rule.selector)):
+            if rule.level == lvl and any(sel.match(x, nodes) for sel in compile_selector(
+                    rule.selector, quirks=self.in_quirks_document(x))):
                 at = f" (line {rule.line})" if rule.line else ""
                 return f'rule "{rule.selector}"{at} -> {lvl.label}'
         return f"explicit level {lvl.label}"  # pragma: no cover - one of the above matched
@@ -349,3 +404,8 @@ class PrivacyLevels:
     def recorded(self, n: Node) -> bool:
         """Whether the node exists in the masked recording (as itself or a placeholder)."""
         return not self.beneath_hidden(n)
+
+
+def _quirks_mode(doc: Node) -> bool:
+    """Whether a document node is in quirks mode (its recorded `compatMode`)."""
+    return doc.extra is not None and doc.extra.get("compatMode") == QUIRKS_MODE

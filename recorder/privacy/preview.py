@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import lxml.html
 from lxml import etree
 
-from ..format import EventType, NodeType
+from ..format import QUIRKS_MODE, EventType, NodeType
 from ..mirror import Mirror
 from ..source import RecordingSource
 from .masker import mask_session
@@ -45,6 +45,8 @@ def html_to_node(source: str | bytes) -> Raw:
         root["childNodes"].append({"type": int(NodeType.DocumentType), "name": dt.root_name or "html",
                                    "publicId": dt.public_id or "", "systemId": dt.system_url or "",
                                    "id": next_id()})
+    if not has_doctype or (dt.root_name or "html").lower() != "html":
+        root["compatMode"] = QUIRKS_MODE   # as a browser parses it, and rrweb records it
 
     def text(t: str, parent_tag: str) -> Raw:
         d: Raw = {"type": int(NodeType.Text), "textContent": t, "id": next_id()}

@@ -16,6 +16,12 @@ browser takes, is refused: capture.js could not apply the rule);
 descendant, `>`, `+`, `~`. Anything else (pseudo-elements, :hover, ...) is rejected with
 a SelectorError naming the selector: a privacy rule that silently matches nothing would be
 worse than no rule.
+
+In a quirks-mode document (no doctype: rrweb records its `compatMode` "BackCompat", as
+capture.js does) a browser compares #id and .class ASCII case-insensitively (Selectors 4,
+"case-sensitivity"; `.pii` matches `class="PII"` there): `compile_selector(text, quirks=True)`
+and `SelectorIndex(quirks=True)` do too, so the pass masks what capture.js's
+`element.matches()` masks on such a page.
 """
 from __future__ import annotations
 
@@ -66,8 +72,15 @@ class CompiledSelector:
         return f"<CompiledSelector {self.text!r}>"
 
 
-def compile_selector(text: str) -> list[CompiledSelector]:
-    """One compiled selector per member of a selector list (`a, b`)."""
+def fold(v: str) -> str:
+    """`v` ASCII-lower-cased: how a quirks-mode document compares ids and classes."""
+    return v.translate(_ASCII_LOWER)
+
+
+def compile_selector(text: str, quirks: bool = False) -> list[CompiledSelector]:
+    """One compiled selector per member of a selector list (`a, b`); `quirks`: for the
+    elements of a quirks-mode document (#id and .class in either case), its key, classes
+    and ids folded (`fold`)."""
     try:
         parsed = cssselect.parse(text)
     except cssselect.SelectorError as exc:
@@ -79,9 +92,11 @@ def compile_selector(text: str) -> list[CompiledSelector]:
         if sel.pseudo_element is not None:
             raise SelectorError(f"selector {text!r}: pseudo-elements (::{sel.pseudo_element}) "
                                 "select no node")
-        c = _Compiler(text)
+        c = _Compiler(text, quirks)
         match = c.compile(sel.parsed_tree)
-        out.append(CompiledSelector(text, match, _key(sel.parsed_tree), frozenset(c.attrs),
+        kind, val = _key(sel.parsed_tree)
+        key = (kind, fold(val)) if quirks and kind in ("id", "class") and val else (kind, val)
+        out.append(CompiledSelector(text, match, key, frozenset(c.attrs),
                                     c.structural, frozenset(c.classes), frozenset(c.ids),
                                     c.uses_empty))
     return out
@@ -136,6 +151,16 @@ def _html_in_svg(n: Node, nodes: Nodes) -> bool:
 def _classes(n: Node) -> list[str]:
     c = n.attrs.get("class")
     return c.split() if isinstance(c, str) else []
+
+
+def _folded_classes(n: Node) -> list[str]:
+    c = n.attrs.get("class")
+    return fold(c).split() if isinstance(c, str) else []
+
+
+def _folded_id(n: Node) -> str | None:
+    i = n.attrs.get("id")
+    return fold(i) if isinstance(i, str) else i
 
 
 def _parent_el(n: Node, nodes: Nodes) -> Node | None:
@@ -203,8 +228,9 @@ def _nth(a: int, b: int, pos: int) -> bool:
 
 
 class _Compiler:
-    def __init__(self, text: str):
+    def __init__(self, text: str, quirks: bool = False):
         self.text = text
+        self.quirks = quirks
         self.attrs: set[str] = set()
         self.classes: set[str] = set()
         self.ids: set[str] = set()
@@ -224,11 +250,19 @@ class _Compiler:
         if isinstance(t, P.Hash):
             sub, ident = self.compile(t.selector), t.id
             self.attrs.add("id")
+            if self.quirks:
+                ident = fold(ident)
+                self.ids.add(ident)
+                return lambda n, nodes: _folded_id(n) == ident and sub(n, nodes)
             self.ids.add(ident)
             return lambda n, nodes: n.attrs.get("id") == ident and sub(n, nodes)
         if isinstance(t, P.Class):
             sub, cls = self.compile(t.selector), t.class_name
             self.attrs.add("class")
+            if self.quirks:
+                cls = fold(cls)
+                self.classes.add(cls)
+                return lambda n, nodes: cls in _folded_classes(n) and sub(n, nodes)
             self.classes.add(cls)
             return lambda n, nodes: cls in _classes(n) and sub(n, nodes)
         if isinstance(t, P.Attrib):
@@ -371,9 +405,12 @@ class _Compiler:
 
 class SelectorIndex:
     """Selectors filed by rightmost key; `matching(node)` yields the payloads of every
-    selector that matches the node."""
+    selector that matches the node. `quirks`: of selectors compiled for a quirks-mode
+    document (`compile_selector(..., quirks=True)`), a node's id and classes looked up
+    folded."""
 
-    def __init__(self) -> None:
+    def __init__(self, quirks: bool = False) -> None:
+        self.quirks = quirks
         self.by_id: dict[str, list] = {}
         self.by_class: dict[str, list] = {}
         self.by_tag: dict[str, list] = {}
@@ -411,6 +448,8 @@ class SelectorIndex:
             found.extend(p for s, p in cands if s.match(n, nodes))
         if self.by_id:
             i = attrs.get("id")
+            if i is not None and self.quirks:
+                i = _folded_id(n)
             if i is not None:
                 cands = self.by_id.get(i)
                 if cands:
@@ -418,7 +457,7 @@ class SelectorIndex:
         if self.by_class:
             c = attrs.get("class")
             if isinstance(c, str) and c:
-                for cls in c.split():
+                for cls in (fold(c) if self.quirks else c).split():
                     cands = self.by_class.get(cls)
                     if cands:
                         found.extend(p for s, p in cands if s.match(n, nodes))
