@@ -463,10 +463,17 @@ class BundleSource(RecordingSource):
             return []
 
     def raw_segment(self, i: int) -> bytes:
+        """Segment i's file as the bundle carries it; SegmentDamaged when its zip entry is
+        missing, too large, cut short or fails its CRC (a damaged bundle is said to be one,
+        not a zipfile traceback: a tryout's bundle with two bytes flipped crashed `play`)."""
         try:
             return bytes(_read_entry(self._zip, self.segments[i].file, MAX_FILE_BYTES))
         except _EntryTooLarge as exc:
             raise SegmentDamaged(str(exc)) from None
+        except KeyError:
+            raise SegmentDamaged(f"{self.segments[i].file} is not in the bundle") from None
+        except (EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise SegmentDamaged(f"{self.segments[i].file} is damaged ({exc})") from None
 
     @property
     def store(self):  # lets write_bundle copy dictionaries from a bundle too

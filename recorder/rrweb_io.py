@@ -127,6 +127,9 @@ class NotARecording(UnreadableRecording):
 SEGMENT_FILE = "a segment file of a data folder"
 TEXT_FILE = "a text file (not JSON)"
 HAR_FILE = "a HAR network log"
+MP4_FILE = "an MP4 video"
+WEBM_FILE = "a WebM video"
+SCRIPT_FILE = "a Python script"
 # the starts of files people pick by mistake, by what they are (checked on the first bytes,
 # ASCII case ignored, after white space and a byte order mark)
 _OTHER_FILES = (
@@ -135,7 +138,12 @@ _OTHER_FILES = (
     (b"\x89png", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"gif8", "a GIF image"),
     (b"riff", "a RIFF file (WebP, WAV, AVI)"), (b"%pdf", "a PDF document"),
     (b"rpsg", SEGMENT_FILE),   # (segments.MAGIC: what a data folder's segments/ holds)
+    # (`replay export --format playwright`'s script opens with its docstring; no JSON does)
+    (b'"""', SCRIPT_FILE), (b"#!", "a script"),
 )   # (a zip is read as a .replay bundle: bundle.is_bundle, which says what is wrong with it)
+# told on the bytes as they are (not lower-cased, as a start above is)
+_MP4_BOX = b"ftyp"   # an MP4's (a MOV's) first box, after its 4-byte size
+_EBML = b"\x1a\x45\xdf\xa3"   # Matroska's, WebM's first bytes
 _READS = "rrweb JSON, a PostHog or Sentry export, or a .replay bundle"
 # what to do instead, for the kinds where there is more to say than what replay reads
 _INSTEAD = {
@@ -144,7 +152,14 @@ _INSTEAD = {
     # (what a HAR lacks, not how to make one: the person holds one already)
     HAR_FILE: "a HAR holds a page's network requests only - no page, clicks or scrolling to"
               " replay; use the recording itself: " + _READS,
+    # (`replay export`'s video and script, handed over instead of the bundle)
+    MP4_FILE: "a video holds a session's pictures only - no page, console or requests to"
+              " replay; use the recording itself: " + _READS,
+    SCRIPT_FILE: "a Playwright script (`replay export --format playwright`) replays a"
+                 " session's steps in a browser: run it with python; to replay the session,"
+                 " use the recording itself: " + _READS,
 }
+_INSTEAD[WEBM_FILE] = _INSTEAD[MP4_FILE]
 _TEXT_HEAD = 4096   # bytes of a file looked at to tell text
 # JavaScript holding the events' JSON (rrweb-player's own demo keeps them in `events.js`:
 # `const events = [...]`): the wrapper before the array or object, after any comments
@@ -164,6 +179,10 @@ def js_wrapper(data: bytes) -> tuple[str, str] | None:
 
 def what_file(data: bytes) -> str | None:
     """What a file that is not JSON is, by its first bytes ("an HTML page"); None: unknown."""
+    if data[4:8] == _MP4_BOX:
+        return MP4_FILE
+    if data[:4] == _EBML:
+        return WEBM_FILE
     head = data[:64].lstrip(b"\xef\xbb\xbf").lstrip().lower()
     found = next((what for start, what in _OTHER_FILES if head.startswith(start)), None)
     return found or (TEXT_FILE if _is_text(data) else None)

@@ -202,6 +202,20 @@ def stored(spec: str, data: Path) -> bool:
     return True
 
 
+def unreadable(src: Any) -> UserError:
+    """The refusal of a recording none of whose segments can be read (`readable()` False):
+    a stored session's damaged files are for `replay repair`; a damaged file is to be had
+    again."""
+    from recorder.rrweb_io import GET_IT_AGAIN
+
+    n = len(src.segments)
+    what = "it holds no segment" if not n else "its segment is damaged" if n == 1 \
+        else f"all {n} of its segments are damaged"
+    todo = "`replay repair` sets damaged files aside" if src.origin is None else GET_IT_AGAIN
+    return UserError(f"nothing of {src.origin or src.id} can be read: {what} - nothing to show"
+                     f" or export ({todo})")
+
+
 def open_source(spec: str, data: Path, session_number: int = 0, *,
                 rules: Path | None = None, unmasked: bool = False,
                 say_sessions: bool = True, more: Sequence[Path] = (),
@@ -216,12 +230,8 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
         raise UserError("--unmasked and --rules contradict each other - give one of them")
     src = open_raw(spec, data, session_number, more=more, partial=partial)
     if not src.readable():   # an empty export, a blank picture: said instead
-        n = len(src.segments)
         src.close()
-        what = "it holds no segment" if not n else "its segment is damaged" if n == 1 \
-            else f"all {n} of its segments are damaged"
-        raise UserError(f"nothing of {src.id} can be read: {what} - nothing to show or export"
-                        " (`replay repair` sets damaged files aside)")
+        raise unreadable(src)
     stored = src.origin is None
     if unmasked:
         say_note(f"--unmasked: {spec} is a stored session, shown as stored (it was masked when"

@@ -881,7 +881,9 @@ def _check_bundle(src) -> None:
                         " session again")
     if len(src.damaged) == len(src.segments):
         first = src.damaged[0]
-        raise BadBundle(f"{src.path}: all {len(src.segments)} segments are damaged, nothing"
+        n = len(src.segments)
+        raise BadBundle(f"{src.path}: {'its segment is' if n == 1 else f'all {n} segments are'}"
+                        " damaged, nothing"
                         f" to store (segment {src.segments[first].index}:"
                         f" {src.damage_reasons.get(first, 'unreadable')}) - export it again")
 

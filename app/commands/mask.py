@@ -27,7 +27,7 @@ from ._store import open_existing_store
 from ._progress import advancing, event_total, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
-from ._source import check_output, open_raw, output_path, rules_error, say_other_rules
+from ._source import check_output, open_raw, output_path, rules_error, say_other_rules, unreadable
 
 NAME = "mask"
 COPY_SUFFIXES = (".replay", ".json")   # a file's masked copy: a bundle, else rrweb JSON
@@ -263,6 +263,9 @@ def _file(spec: str, args: argparse.Namespace, rules) -> int:
     from recorder.source import masked_source
 
     src = open_raw(spec, args.data, args.session_number)
+    if not src.readable():   # damaged: said so, not "nothing left under the rules"
+        src.close()
+        raise unreadable(src)
     if args.rules is not None and not args.dry_run:   # (as `export --rules` says it)
         say_other_rules(spec, args.data, rules)
     try:

@@ -13,8 +13,10 @@ import hashlib
 import json
 import os
 import sqlite3
+import struct
 import subprocess
 import sys
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -42,6 +44,8 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
         "dd_no_segment": d / "dd-form.multipart", "dd_other_zlib": d / "other.deflated",
         "dd_deep": d / "dd-deep.json", "dd_later": d / "dd-later.json",
         "cut_first": d / "cut-first.json", "gz_head": d / "head.json.gz",
+        "crc_bundle": d / "crc.replay", "mp4": d / "bug.mp4", "webm": d / "bug.webm",
+        "script": d / "repro.py",
     }
     _datadog_files(files)
     # a list or an object where rrweb writes a number (a type, a source): a TypeError
@@ -72,6 +76,13 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
     _replay(["--data", str(files["data"]), "export", files["sid"], "-o",
              str(files["bundle"])], check=True)
     files["cut_bundle"].write_bytes(files["bundle"].read_bytes()[:-300])
+    _flip_first_segment(files["bundle"], files["crc_bundle"])
+    # `replay export`'s video and script, handed over in place of the bundle (a video's
+    # first bytes: its size, then its box, or EBML's)
+    files["mp4"].write_bytes(b"\x00\x00\x00\x20ftypisom" + bytes(200))
+    files["webm"].write_bytes(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81" + bytes(200))
+    _replay(["--data", str(files["data"]), "export", files["sid"], "-o",
+             str(files["script"])], check=True)
     files["no_zip"].write_bytes(bytes(range(256)) * 8)   # named .replay, no zip at all
     return files
 
@@ -117,6 +128,20 @@ def _replay(argv: list[str], check: bool = False) -> subprocess.CompletedProcess
 def _sid(data: Path) -> str:
     out = _replay(["--data", str(data), "sessions", "--json"], check=True).stdout
     return json.loads(out)[0]["id"]
+
+
+def _flip_first_segment(bundle: Path, out: Path) -> None:
+    """A copy of `bundle` with two bytes in the middle of its first segment's zip entry
+    flipped: the entry fails its CRC when read (a tryout's bundle crashed `play`)."""
+    data = bytearray(bundle.read_bytes())
+    with zipfile.ZipFile(bundle) as z:
+        info = next(i for i in z.infolist() if i.filename.startswith("segments/"))
+    # the entry's bytes follow its local header: 30 bytes, then its name and extra field
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    at = info.header_offset + 30 + name_len + extra_len + info.compress_size // 2
+    data[at] ^= 0xFF
+    data[at + 1] ^= 0xFF
+    out.write_bytes(bytes(data))
 
 
 def _state(data: Path) -> tuple:
@@ -182,6 +207,21 @@ CASES = [
     ("import a cut-off bundle", ["import", "{cut_bundle}"], ["cut.replay", "--partial"]),
     ("import a .replay that is no zip", ["import", "{no_zip}"],
      ["noise.replay", "not a .replay bundle"]),
+    ("import a bundle whose one segment fails its CRC", ["import", "{crc_bundle}"],
+     ["crc.replay", "its segment is damaged", "export it again"]),
+    ("play a bundle whose one segment fails its CRC", ["play", "{crc_bundle}",
+                                                        "--quit-after", "10"],
+     ["nothing of", "crc.replay", "damaged", "export it again"]),
+    ("screenshot a bundle whose one segment fails its CRC",
+     ["screenshot", "{crc_bundle}", "--at", "0", "-o", "{folder}/x.png"],
+     ["crc.replay", "damaged", "export it again"]),
+    ("export a bundle whose one segment fails its CRC",
+     ["export", "{crc_bundle}", "-o", "{folder}/x.har"], ["crc.replay", "damaged"]),
+    ("import an MP4 video", ["import", "{mp4}"], ["bug.mp4", "an mp4 video", "pictures only"]),
+    ("play a WebM video", ["play", "{webm}", "--quit-after", "10"],
+     ["bug.webm", "a webm video", "pictures only"]),
+    ("import a Playwright script", ["import", "{script}"],
+     ["repro.py", "a python script", "run it with python"]),
     ("import with a bad rules file", ["import", "{good}", "--rules", "{bad_rules}"],
      ["bad.toml", "default"]),
     ("import --user-email without --user", ["import", "{good}", "--user-email", "a@b.test"],
