@@ -9,12 +9,12 @@ import argparse
 import math
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple, Sequence, Union
 
 from recorder.moments import Unit, moment_text, whole_ms
 from recorder.paths import DEMO_SESSION
+from recorder.outputs import refused
 
 from ..cli import UserError, say_note, say_warning
 from ._store import no_data_folder, open_existing_store
@@ -413,23 +413,9 @@ def check_output(out: Path, example: str, reading: str | Path | None = None) -> 
             and os.path.samefile(out, reading):
         raise UserError(f"-o {out} is the recording being read - writing it would destroy it;"
                         " give another file name")
-    if out.is_dir():
-        raise UserError(f"{out} is a folder - give a file name, e.g. -o {out / example}")
-    if out.parent.exists() and not out.parent.is_dir():   # "does not exist" named a file
-        raise UserError(f"{out.parent} is a file, not a folder - give another -o path")
-    if not out.parent.is_dir():
-        raise UserError(f"the folder {out.parent} does not exist - create it, or give another"
-                        " -o path")
-    # Writing makes a file in the folder (FILE.tmp, renamed): try making one now. A clip
-    # found a folder it may not write to only after painting every frame (40 s of the demo),
-    # and a text export named its FILE.tmp. Permission bits alone cannot tell - root passes
-    # them, and a read-only mount or a pseudo file system still refuses. An output that is
-    # there and writable (a file, /dev/stdout) is written as it is: no probe.
-    if out.exists() and os.access(out, os.W_OK):
-        return
-    try:
-        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".replay-", suffix=".probe"):
-            pass
-    except OSError as exc:
-        raise UserError(f"{out} cannot be written: the folder {out.parent} refuses new files"
-                        f" ({exc.strerror or type(exc).__name__}) - give another -o path") from None
+    why = refused(out)
+    if why is not None:
+        todo = f"give a file name, e.g. -o {out / example}" if out.is_dir() else \
+            "create it, or give another -o path" if not out.parent.exists() else \
+            "give another -o path"
+        raise UserError(f"{why} - {todo}")

@@ -35,6 +35,7 @@ from recorder.bug import NO_REPORT_IN_RRWEB, from_context, report_for, with_repo
 from recorder.bundle import handed_event, write_bundle
 from recorder.har import har
 from recorder.moments import moment_text
+from recorder.outputs import refused, with_suffix
 from recorder.playwright_export import playwright_script
 from recorder.rrweb_io import write_rrweb_json
 
@@ -229,7 +230,15 @@ class ExportMenu(QMenu):
             if not chosen:
                 return None
             path = chosen
-        out = Path(path)
+        # the format's suffix where the name ends otherwise (a name typed without one was
+        # written as it was: a bundle named `noext`); a place it cannot be written is said
+        # now, in words, as the command line says it - one way for every format
+        out = with_suffix(Path(path), FORMATS[fmt][1])
+        why = refused(out)
+        if why is not None:
+            QMessageBox.warning(self.player, "Export failed",
+                                f"{out.name} was not written: {why} - choose another place")
+            return None
         sel = None if fmt in WHOLE_ONLY | MOMENT_ONLY else self.scope()
         lo, hi = (None, None) if sel is None else sel
         job = Export(src, out, lo, hi, self.player.current_ms(), self.player.stage.recorded,

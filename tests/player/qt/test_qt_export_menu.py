@@ -374,3 +374,32 @@ def test_cancel_while_a_bundle_writes_its_segments_writes_nothing(player_widget,
         src.raw_segment = raw
     assert said.args == ["Cancelled: bug.replay was not written"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_format_says_a_missing_folder_alike_and_gets_its_suffix(player_widget, tmp_path):
+    """A name in a folder that does not exist was a Python error naming a `.tmp` file the
+    person never typed for a bundle or a HAR, and made the folder silently for a PNG or a
+    video; a name typed without a suffix was written as it was (a QA/support tryout). Every
+    format now says it alike - the folder, in words - and writes nothing; a name without the
+    format's suffix gets it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    menu = player_widget.export_menu
+    said: list[str] = []
+
+    def close_the_warning():
+        box = QApplication.activeModalWidget()
+        said.append(box.text())
+        box.close()
+
+    for fmt in ("replay", "har", "png", "mp4"):
+        QTimer.singleShot(0, close_the_warning)
+        assert menu.export(fmt, tmp_path / "nope" / f"x.{fmt}") is None
+    assert said == [f"x.{fmt} was not written: the folder {tmp_path / 'nope'} does not exist"
+                    " - choose another place" for fmt in ("replay", "har", "png", "mp4")]
+    assert list(tmp_path.iterdir()) == []
+    out = menu.export("har", tmp_path / "requests")
+    assert out == tmp_path / "requests.har" and json.loads(out.read_text())["log"]["entries"]
+    assert menu.export("png", tmp_path / "moment.PNG") == tmp_path / "moment.PNG"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["moment.PNG", "requests.har"]

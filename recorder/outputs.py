@@ -1,0 +1,41 @@
+"""Whether an export can be written where a person asked: one check for the command line's
+`-o` (app.commands._source.check_output) and the app's Export… dialog (player.qt.export_menu),
+made before any work - a clip found a folder it could not write to only after painting every
+frame, and the app's exports answered a missing folder two ways (a Python error naming a
+`.tmp` file the person never typed for a bundle or a HAR; the folder silently made for a PNG
+or a video)."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def refused(out: Path) -> str | None:
+    """Why `out` cannot be written as a file, in words the caller follows with what to do
+    ("the folder /x does not exist"); None: it can be."""
+    if out.is_dir():
+        return f"{out} is a folder"
+    if out.parent.exists() and not out.parent.is_dir():   # "does not exist" named a file
+        return f"{out.parent} is a file, not a folder"
+    if not out.parent.is_dir():
+        return f"the folder {out.parent} does not exist"
+    # Writing makes a file in the folder (FILE.tmp, renamed): try making one now. Permission
+    # bits alone cannot tell - root passes them, and a read-only mount or a pseudo file
+    # system still refuses. An output that is there and writable (a file, /dev/stdout) is
+    # written as it is: no probe.
+    if out.exists() and os.access(out, os.W_OK):
+        return None
+    try:
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".replay-", suffix=".probe"):
+            pass
+    except OSError as exc:
+        return (f"{out} cannot be written: the folder {out.parent} refuses new files"
+                f" ({exc.strerror or type(exc).__name__})")
+    return None
+
+
+def with_suffix(out: Path, suffix: str) -> Path:
+    """`out` ending in `suffix` (".har"), added when the name ends otherwise ("bug" ->
+    "bug.har", "bug.v2" -> "bug.v2.har"; "BUG.HAR" stays)."""
+    return out if out.name.lower().endswith(suffix.lower()) else out.with_name(out.name + suffix)
