@@ -217,7 +217,7 @@ class SessionBrowser(QWidget):
             w.setClearButtonEnabled(True)
             w.setMinimumWidth(120)
         self.has_errors = QCheckBox("Has errors", self)
-        self.has_frustration = QCheckBox("Rage/dead clicks", self)
+        self.has_frustration = QCheckBox("Frustrated clicks", self)
         self.has_frustration.setToolTip("Sessions with frustration signals: rage, dead or"
                                         " error clicks")
         self.date = QComboBox(self)
