@@ -56,6 +56,7 @@ NAV_CHOICES: dict[str, bool | None] = {"strip": True, "names": False, "": None}
 PAGE_WIDTH_KEY = "record/page_width"
 FILE_SESSIONS_OPENED = 6     # a file holding more sessions opens this many, each in a tab
 ERASE_LISTED = 8             # sessions named in the question before erasing a selection
+IMPORT_FOR_REPORT = "Import it"   # Bug Report… on a file whose session is not stored
 RECORDING_FILTER = ("Recordings (*.replay *.json *.json.gz *.json.zst *.ndjson *.jsonl *.gz"
                     " *.zst);;All files (*)")
 APPEARANCES = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light,
@@ -761,11 +762,15 @@ class MainWindow(QMainWindow):
         sid = self.store.stored_as(tab.session_id) \
             if tab.session_id is not None and self.store is not None else None
         stored = self.store.index.session(sid) if sid is not None else None
-        if stored is None:
-            self.say("A file's session has no stored bug report: import it first (File >"
-                     " Import…), or give --title and --notes to `replay export`")
-            return None
         name = Path(tab.source.origin).name
+        if stored is None:   # (its own report, if any, is on show in its Steps: read only)
+            origin = tab.source.origin
+            self.report(f"{name} is not stored here, and a file is never written: import it"
+                        " to give its session a bug report here (the report it carries comes"
+                        " with it), then Bug Report… edits the stored session's.",
+                        title="Bug Report", offer=(IMPORT_FOR_REPORT, lambda: self.import_paths(
+                            [origin])))
+            return None
         # the moment on show, on the stored session's clock: a file exported of a range
         # keeps the session's id but starts at the range (its 0:12.0 is not the session's)
         at = tab.current_ms() + tab.source.info.start_ms - stored.start_ms

@@ -1004,7 +1004,7 @@ def test_a_bug_handed_over_is_titled_by_the_bug_in_its_tab(window, tmp_path, dat
 
 
 
-def test_bug_report_on_a_files_tab_offers_its_stored_sessions(window, tmp_path, data,
+def test_bug_report_on_a_files_tab_offers_its_stored_sessions(window, qtbot, tmp_path, data,
                                                              recording):
     """Ctrl+B on bug.replay's tab said "A file's session has no stored bug report: import it
     first" of a session stored in this data folder under the same id, with a report (a QA's
@@ -1049,9 +1049,23 @@ def test_bug_report_on_a_files_tab_offers_its_stored_sessions(window, tmp_path, 
     assert dialog.windowTitle() == "Bug report of session ada-checkout"
     assert dialog.moment() == 1000 + later
     dialog.reject()
-    window.wait_opened(window.open_paths([recording]))   # a file not stored here
+    # a file not stored here: said in words a person at the window follows (it said "give
+    # --title and --notes to `replay export`", and that the file had no report, which it
+    # may well carry - a tryout), with the import offered; imported, Ctrl+B edits its report
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.window.main_window import IMPORT_FOR_REPORT
+    window.wait_opened(window.open_paths([recording]))
     assert window.report_on_show() is None
-    assert "import it first" in window.statusBar().currentMessage()
+    assert window.last_problem.startswith(f"{recording.name} is not stored here"), \
+        window.last_problem
+    box = next(b for b in window.findChildren(QMessageBox) if b.isVisible()
+               and b.text() == window.last_problem)
+    next(b for b in box.buttons() if b.text() == IMPORT_FOR_REPORT).click()
+    qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+    dialog = window.report_on_show()
+    assert dialog is not None, window.last_problem
+    dialog.reject()
 
 
 def test_a_bugs_title_in_its_tabs_tooltip_is_shown_as_written(window, tmp_path, data):
