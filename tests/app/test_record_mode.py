@@ -759,7 +759,7 @@ def test_a_request_still_waiting_when_stop_is_pressed_is_recorded_as_pending(
     so in the Network tab and the HAR; once, though the page sent its XHR twice (the second
     send refused)."""
     from recorder.har import PENDING_TEXT, har
-    from player.qt.devtools.pane import PENDING_SAID, _network_details, _status_of, _status_text
+    from player.devtools_text import PENDING_SAID, network_details, status_of, status_text
     site = tmp_path / "site"
     site.mkdir()
     (site / "save.html").write_text(HANGING_PAGE)
@@ -780,9 +780,9 @@ def test_a_request_still_waiting_when_stop_is_pressed_is_recorded_as_pending(
     assert not s.errors                 # waiting is not failing
     row = {"method": "POST", "url": srv.url("api/save"), "t": 0, "status": None,
            "pending": True, "duration": 1500.0}
-    assert _status_text(_status_of(row)) == "pending"
-    assert PENDING_SAID in _network_details(row)
-    assert "1.50 s so far" in _network_details(row)
+    assert status_text(status_of(row)) == "pending"
+    assert PENDING_SAID in network_details(row)
+    assert "1.50 s so far" in network_details(row)
     statuses = [(e["response"]["status"], e["response"]["statusText"])
                 for e in har(events)["log"]["entries"] if "/api/" in e["request"]["url"]]
     assert statuses == [(0, PENDING_TEXT)] * 2

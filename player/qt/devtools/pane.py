@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTabWidget, QVBoxLayout, QWidget)
 
 from recorder.moments import moment_text
-from recorder.semantics import error_origin, reporters_shown
 
+from ...devtools_text import (console_details, duration_text, error_details, failed,
+                              network_details, size_text, status_of, status_text)
 from ..session_view import SessionView, error_moment
 from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, TimedRowsModel,
                      columns_to_hide, time_column)
@@ -61,43 +62,8 @@ def rating(metric: str, value: float | None) -> str | None:
 _RATING_COLOURS = {"good": GOOD, "needs-improvement": NEEDS, "poor": POOR}
 
 
-def _size(v) -> str:
-    if v is None:
-        return ""
-    v = float(v)
-    for unit in ("B", "kB", "MB"):
-        if v < 1024 or unit == "MB":
-            return f"{v:.0f} {unit}" if unit == "B" else f"{v:.1f} {unit}"
-        v /= 1024
-    return ""
-
-
-def _dur(v) -> str:
-    return "" if v is None else (f"{v:.0f} ms" if v < 1000 else f"{v / 1000:.2f} s")
-
-
-PENDING = "pending"   # a request not answered before its page was left or the recording stopped
-PENDING_SAID = "no answer before the page was left or the recording stopped"
-
-
-def _status_of(row: dict) -> int | str | None:
-    """The Status column's value: the status, or PENDING (a request not answered before its
-    page was left or the recording stopped has none)."""
-    return PENDING if row.get("pending") else row.get("status")
-
-
-def _status_text(v: int | str | None) -> str:
-    return v if isinstance(v, str) else "failed" if v == 0 else "" if v is None else str(v)
-
-
-def _failed(row: dict) -> bool:
-    """A request that failed: no response (status 0) or answered 4xx/5xx."""
-    s = row.get("status")
-    return s == 0 or (bool(s) and int(s) >= 400)
-
-
 def _status_colour(row: dict) -> QColor | None:
-    return POOR if _failed(row) or row.get("pending") else None
+    return POOR if failed(row) or row.get("pending") else None
 
 
 def waterfall_span(rows: list[dict]) -> tuple[float, float]:
@@ -142,7 +108,7 @@ class WaterfallDelegate(QStyledItemDelegate):
         colour = QColor(RESOURCE_COLOURS.get(row.get("type", ""), QColor(150, 150, 160)))
         if index.row() >= self.model.played:
             colour.setAlpha(90)
-        if _failed(row) or row.get("pending"):
+        if failed(row) or row.get("pending"):
             colour = QColor(POOR)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -498,34 +464,6 @@ class RowsTab(QWidget):
         self._current_in_view()
 
 
-def _console_details(row: dict) -> str:
-    stack = "\n".join("    at " + s for s in row.get("stack") or [])
-    return f"[{row['level']}] {moment_text(row['t'])}\n{row['message']}\n" + (stack or "    (no stack recorded)")
-
-
-def _error_details(row: dict) -> str:
-    reported = reporters_shown(row.get("reported_by") or []) or "—"
-    return (f"{row['type']}: {row['message']}\nfrom {error_origin(row.get('source') or '') or '—'}"
-            f" · reported by "
-            f"{reported} · seen {row['count']}× · first at {moment_text(row['t'])} · last at "
-            f"{moment_text(row.get('last_t', row['t']))}{_failure_details(row)}"
-            f"\n\n{row.get('stack') or '(no stack recorded)'}")
-
-
-def _failure_details(row: dict) -> str:
-    """A failed request's lines in its error's details: the request (its Network tab row)
-    and the console line the page logged about it (its Console tab row), both one error
-    with it (`semantics` rule 5) - "" for any other error."""
-    if not row.get("url"):
-        return ""
-    status = row.get("status")
-    out = f"\nthe request: {row['url']} · {f'answered {status}' if status else 'not answered'}"
-    if row.get("logged"):
-        out += (f"\nlogged on the console at {moment_text(row.get('logged_t') or row['t'])}:"
-                f" {row['logged']}")
-    return out
-
-
 def short_url(url: str | None, origin: str | None) -> str:
     """What a person scans for in a narrow column: the path and query. The scheme and host
     are shown only when they differ from the page's own (a third-party call stands out)."""
@@ -551,29 +489,6 @@ def _origin(urls) -> str | None:
         if p.netloc:
             return f"{p.scheme}://{p.netloc}"
     return None
-
-
-NOT_RECORDED = "not recorded"
-
-
-def _network_details(row: dict) -> str:
-    """What was recorded of a request, and, by name, what was not: the recorders we read
-    keep no headers, bodies or timing phases (DNS, connect, TLS, first byte) today."""
-    status = row.get("status")
-    said = PENDING_SAID if row.get("pending") else \
-        "failed (no response)" if status == 0 else status if status is not None else NOT_RECORDED
-    lines = [f"{row['method']} {row['url']}", "",
-             f"status:    {said}",
-             f"type:      {row.get('type') or NOT_RECORDED}",
-             f"size:      {_size(row.get('size')) or NOT_RECORDED}",
-             f"started:   {moment_text(row['t'])} after the session's start",
-             f"duration:  {_dur(row.get('duration')) or NOT_RECORDED}"
-             + (" so far" if row.get("pending") and row.get("duration") is not None else ""),
-             f"recorded by: {row.get('source') or '—'}", "",
-             f"headers:   {NOT_RECORDED} (neither request nor response)",
-             f"bodies:    {NOT_RECORDED} (neither request nor response)",
-             f"timing:    {NOT_RECORDED} (DNS, connect, TLS, first byte, download)"]
-    return "\n".join(lines)
 
 
 def _level_colour(row: dict) -> QColor | None:
@@ -721,7 +636,7 @@ class DevToolsPane(PaneTabs):
         t = time_column
         self.console = RowsTab([t(), Column("Level", "level", None, 60, colour=_level_colour),
                                 Column("Message", "message", colour=_level_colour)],
-                               sv.console, details=_console_details, placeholder="Filter messages",
+                               sv.console, details=console_details, placeholder="Filter messages",
                                empty=empty("console"), gradual=gradual)
         self.console.add_filter("level", _level_choices(sv))
 
@@ -735,7 +650,7 @@ class DevToolsPane(PaneTabs):
                                Column("Last seen", "last_t", lambda v: moment_text(v or 0), 72,
                                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                                       drop=2)],
-                              sv.errors, details=_error_details, placeholder="Filter errors",
+                              sv.errors, details=error_details, placeholder="Filter errors",
                               empty=empty("errors"), gradual=gradual, moment=error_moment)
 
         origin = _origin([v.get("url") for v in sv.views] + [r.get("url") for r in sv.network])
@@ -749,13 +664,13 @@ class DevToolsPane(PaneTabs):
         self.network = RowsTab([t(), Column("Method", "method", None, 58),
                                 Column("URL", "url", shorten, 240, stretch=True, tooltip=full_url,
                                        min_chars=URL_CHARS),
-                                Column("Status", _status_of, _status_text, 52,
+                                Column("Status", status_of, status_text, 52,
                                        colour=_status_colour),
                                 Column("Type", "type", None, 60, drop=3),
-                                Column("Size", "size", _size, 64, right, drop=4),
-                                Column("Duration", "duration", _dur, 70, right),
+                                Column("Size", "size", size_text, 64, right, drop=4),
+                                Column("Duration", "duration", duration_text, 70, right),
                                 Column("Waterfall", lambda r: None, lambda v: "", 120, drop=2)],
-                               sv.network, details=_network_details, placeholder="Filter URLs",
+                               sv.network, details=network_details, placeholder="Filter URLs",
                                empty=empty("network"), gradual=gradual)
         self.network.table.setItemDelegateForColumn(7, WaterfallDelegate(self.network.model, self.network.table))
         self.network.table.horizontalHeader().setSectionResizeMode(7, QHeaderView.ResizeMode.Fixed)
@@ -766,7 +681,7 @@ class DevToolsPane(PaneTabs):
             ("2xx/3xx", lambda r: bool(r.get("status")) and int(r["status"]) < 400),
             ("4xx", lambda r: bool(r.get("status")) and 400 <= int(r["status"]) < 500),
             ("5xx", lambda r: bool(r.get("status")) and int(r["status"]) >= 500),
-            ("Failed", _failed),
+            ("Failed", failed),
             ("Pending", lambda r: bool(r.get("pending")))])
 
         badge = {"rage_click": "RAGE", "dead_click": "DEAD", "error_click": "ERROR"}
@@ -784,7 +699,7 @@ class DevToolsPane(PaneTabs):
 
         self.performance = RowsTab([t(), Column("View", "url", shorten, 200, stretch=True,
                                            tooltip=full_url),
-                                    Column("Loading", "loading_time", lambda v: _dur(v) or "—", 72),
+                                    Column("Loading", "loading_time", lambda v: duration_text(v) or "—", 72),
                                     _vital("lcp", lambda v: f"{v / 1000:.2f} s"),
                                     _vital("cls", lambda v: f"{v:.3f}"),
                                     _vital("inp", lambda v: f"{v:.0f} ms")],

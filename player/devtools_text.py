@@ -1,0 +1,93 @@
+"""What the dev-tools pane says of its rows, as text (no Qt here): the sizes, durations and
+statuses of its columns and each row's details - the app's pane (player.qt.devtools.pane)
+and `replay devtools` on a terminal say them alike. Rows are player.qt.session_view's."""
+from __future__ import annotations
+
+from recorder.moments import moment_text
+from recorder.semantics import error_origin, reporters_shown
+
+
+def size_text(v) -> str:
+    if v is None:
+        return ""
+    v = float(v)
+    for unit in ("B", "kB", "MB"):
+        if v < 1024 or unit == "MB":
+            return f"{v:.0f} {unit}" if unit == "B" else f"{v:.1f} {unit}"
+        v /= 1024
+    return ""
+
+
+def duration_text(v) -> str:
+    return "" if v is None else (f"{v:.0f} ms" if v < 1000 else f"{v / 1000:.2f} s")
+
+
+PENDING = "pending"   # a request not answered before its page was left or the recording stopped
+PENDING_SAID = "no answer before the page was left or the recording stopped"
+
+
+def status_of(row: dict) -> int | str | None:
+    """The Status column's value: the status, or PENDING (a request not answered before its
+    page was left or the recording stopped has none)."""
+    return PENDING if row.get("pending") else row.get("status")
+
+
+def status_text(v: int | str | None) -> str:
+    return v if isinstance(v, str) else "failed" if v == 0 else "" if v is None else str(v)
+
+
+def failed(row: dict) -> bool:
+    """A request that failed: no response (status 0) or answered 4xx/5xx."""
+    s = row.get("status")
+    return s == 0 or (bool(s) and int(s) >= 400)
+
+
+def console_details(row: dict) -> str:
+    stack = "\n".join("    at " + s for s in row.get("stack") or [])
+    return f"[{row['level']}] {moment_text(row['t'])}\n{row['message']}\n" + (stack or "    (no stack recorded)")
+
+
+def error_details(row: dict) -> str:
+    reported = reporters_shown(row.get("reported_by") or []) or "—"
+    return (f"{row['type']}: {row['message']}\nfrom {error_origin(row.get('source') or '') or '—'}"
+            f" · reported by "
+            f"{reported} · seen {row['count']}× · first at {moment_text(row['t'])} · last at "
+            f"{moment_text(row.get('last_t', row['t']))}{failure_details(row)}"
+            f"\n\n{row.get('stack') or '(no stack recorded)'}")
+
+
+def failure_details(row: dict) -> str:
+    """A failed request's lines in its error's details: the request (its Network tab row)
+    and the console line the page logged about it (its Console tab row), both one error
+    with it (`semantics` rule 5) - "" for any other error."""
+    if not row.get("url"):
+        return ""
+    status = row.get("status")
+    out = f"\nthe request: {row['url']} · {f'answered {status}' if status else 'not answered'}"
+    if row.get("logged"):
+        out += (f"\nlogged on the console at {moment_text(row.get('logged_t') or row['t'])}:"
+                f" {row['logged']}")
+    return out
+
+
+NOT_RECORDED = "not recorded"
+
+
+def network_details(row: dict) -> str:
+    """What was recorded of a request, and, by name, what was not: the recorders we read
+    keep no headers, bodies or timing phases (DNS, connect, TLS, first byte) today."""
+    status = row.get("status")
+    said = PENDING_SAID if row.get("pending") else \
+        "failed (no response)" if status == 0 else status if status is not None else NOT_RECORDED
+    lines = [f"{row['method']} {row['url']}", "",
+             f"status:    {said}",
+             f"type:      {row.get('type') or NOT_RECORDED}",
+             f"size:      {size_text(row.get('size')) or NOT_RECORDED}",
+             f"started:   {moment_text(row['t'])} after the session's start",
+             f"duration:  {duration_text(row.get('duration')) or NOT_RECORDED}"
+             + (" so far" if row.get("pending") and row.get("duration") is not None else ""),
+             f"recorded by: {row.get('source') or '—'}", "",
+             f"headers:   {NOT_RECORDED} (neither request nor response)",
+             f"bodies:    {NOT_RECORDED} (neither request nor response)",
+             f"timing:    {NOT_RECORDED} (DNS, connect, TLS, first byte, download)"]
+    return "\n".join(lines)
