@@ -23,7 +23,7 @@ DISTRIBUTION = "session-replay"   # the package name in pyproject.toml
 PROG = PROGRAM                    # the command, as every line it says begins
 
 # Order in --help (module names); modules not listed follow alphabetically.
-_ORDER = ["demo", "play", "open_cmd", "url_handler", "record", "import_cmd", "sessions", "export", "assets_cmd", "snapshot", "screenshot", "mask",
+_ORDER = ["demo", "play", "open_cmd", "url_handler", "record", "import_cmd", "sessions", "devtools", "export", "assets_cmd", "snapshot", "screenshot", "mask",
           "audit", "delete", "repair", "serve", "app_cmd"]
 
 

@@ -1,0 +1,105 @@
+"""`replay devtools SESSION|FILE [--tab errors|console|network|actions] [--json]` — the
+player's dev-tools pane on a terminal: a session's errors (grouped, with their stacks), its
+console, its requests or its actions, as the pane's tabs list them, to read over SSH or paste
+into a ticket (a support engineer's tryout found no way to get them as text). The rows are
+the pane's own (player.qt.session_view) and said in its words (player.devtools_text); a
+recording file is masked by the rules in force, as every command shows one."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from recorder.moments import moment_text
+
+from ._progress import progress_bar
+from ._source import add_source_arguments, open_source
+from ._words import count
+
+NAME = "devtools"
+# the tab -> what one of its rows is called
+TABS = {"errors": "error", "console": "console line", "network": "request", "actions": "action"}
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(
+        NAME, parents=[common], help="print a session's errors, console, requests or actions",
+        description="Print a tab of the player's dev-tools pane for a session (id or unique"
+                    " prefix) or recording file: its errors grouped, with their stacks (the"
+                    " default), its console, its network requests or its actions - each at its"
+                    " moment on the player's clock.")
+    add_source_arguments(p)
+    p.add_argument("--tab", choices=list(TABS), default="errors",
+                   help="which tab (default: errors)")
+    p.add_argument("--json", action="store_true",
+                   help="the tab's rows as JSON, as the pane holds them (`t`: milliseconds"
+                        " after the session's first event)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from player.qt.session_view import build_session_view
+    from player.replayer import Replayer
+
+    src = open_source(args.session, args.data, args.session_number,
+                      rules=args.rules, unmasked=args.unmasked, partial=args.partial)
+    try:
+        r = Replayer(src, mode="lazy")
+        ix = r.index
+        with progress_bar() as bar:   # the timeline is read off the whole recording
+            task = bar.add_task("reading", total=max(1, len(ix.segments)))
+            while not ix.done:
+                ix.advance()
+                bar.update(task, completed=ix.progress * max(1, len(ix.segments)))
+        sv = build_session_view(r, src.info, src.application_name)
+        sid = src.id
+    finally:
+        src.close()
+    rows = {"errors": sv.errors, "console": sv.console, "network": sv.network,
+            "actions": sv.actions}[args.tab]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    noun = TABS[args.tab]
+    head = f"{count(len(rows), noun)} in session {sid} ({moment_text(sv.duration_ms)} long)"
+    if args.tab == "errors" and rows:
+        head += f", {count(sum(r['count'] for r in rows), 'time')} in all"
+    print(head if rows else f"no {noun}s recorded in session {sid}")
+    for row in rows:
+        print(_LINES[args.tab](row))
+    return 0
+
+
+def _error(row: dict) -> str:
+    from player.devtools_text import error_details
+
+    return "\n" + "\n".join(("  " + ln) if ln else ln for ln in error_details(row).splitlines())
+
+
+GUTTER = " " * 17   # under a console line's message: its moment and level's width
+
+
+def _console(row: dict) -> str:
+    first, *more = str(row["message"]).splitlines() or [""]
+    lines = [f"{moment_text(row['t']):>8}  {row['level']:<5}  {first}"]
+    lines += [GUTTER + ln for ln in more]    # (an error's message may hold its stack)
+    lines += [f"{GUTTER}at {frame}" for frame in row.get("stack") or ()]
+    return "\n".join(lines)
+
+
+def _request(row: dict) -> str:
+    from player.devtools_text import duration_text, size_text, status_of, status_text
+
+    status = status_text(status_of(row)) or "—"
+    said = "  ".join(x for x in (row.get("type") or "", duration_text(row.get("duration")),
+                                 size_text(row.get("size"))) if x)
+    return f"{moment_text(row['t']):>8}  {status:>7}  {row['method']} {row['url']}  {said}"
+
+
+def _action(row: dict) -> str:
+    # as the Actions tab's badges: RAGE, DEAD, ERROR
+    badges = "".join(f"  [{f.split('_')[0].upper()}]" for f in row.get("frustration") or ())
+    what = row.get("name") or row.get("selector") or "—"
+    return f"{moment_text(row['t']):>8}  {row['type']:<6}  {what}{badges}"
+
+
+_LINES = {"errors": _error, "console": _console, "network": _request, "actions": _action}

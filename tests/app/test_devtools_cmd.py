@@ -1,0 +1,89 @@
+"""`replay devtools`: the player's dev-tools pane on a terminal, for a support engineer over
+SSH or pasting into a ticket (a tryout found no way to get a session's errors, console or
+requests as text). Its rows are the pane's own - checked against the rows the player builds
+for the same recording, masked by the same rules - and said in the pane's words."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from player.devtools_text import error_details, status_of, status_text
+from player.qt.session_view import build_session_view
+from player.replayer import Replayer
+from recorder.moments import moment_text
+from recorder.paths import DEMO_SESSION
+from recorder.privacy import load_rules
+from recorder.source import masked_source, open_recording
+from tests.app.test_cli_bad_paths import run
+
+TABS = ("errors", "console", "network", "actions")
+
+
+@pytest.fixture(scope="module")
+def pane(tmp_path_factory):
+    """The demo's rows as the player's pane holds them (masked by the default rules, as
+    every command shows a recording file), and an empty data folder."""
+    data = tmp_path_factory.mktemp("devtools")
+    src = masked_source(open_recording(DEMO_SESSION, data), load_rules(None, data))
+    try:
+        sv = build_session_view(Replayer(src), src.info, src.application_name)
+    finally:
+        src.close()
+    return data, {"errors": sv.errors, "console": sv.console, "network": sv.network,
+                  "actions": sv.actions}
+
+
+@pytest.mark.parametrize("tab", TABS)
+def test_json_is_the_panes_rows(capsys, pane, tab):
+    data, rows = pane
+    assert rows[tab], f"the demo has no {tab}: nothing would be compared"
+    code, out, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", tab, "--json")
+    assert code == 0, err
+    assert json.loads(out) == json.loads(json.dumps(rows[tab]))
+
+
+def test_errors_are_said_as_the_errors_tab_says_them(capsys, pane):
+    data, rows = pane
+    code, out, err = run(capsys, "--data", data, "devtools", DEMO_SESSION)   # errors: the default
+    assert code == 0, err
+    head, *rest = out.splitlines()
+    assert head.startswith(f"{len(rows['errors'])} errors in session ") and \
+        f"{sum(r['count'] for r in rows['errors'])} times in all" in head, head
+    said = [ln.strip() for ln in rest if ln.strip()]
+    for row in rows["errors"]:   # each group's details, its stack and failed request too
+        for line in error_details(row).splitlines():
+            assert not line.strip() or line.strip() in said, line
+
+
+def test_each_row_of_the_other_tabs_is_a_line_at_its_moment(capsys, pane):
+    data, rows = pane
+    for tab in ("console", "network", "actions"):
+        code, out, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", tab)
+        assert code == 0, err
+        lines = out.splitlines()[1:]
+        starts = [ln for ln in lines if ln[:8].strip()]   # a row's first line: its moment
+        assert len(starts) == len(rows[tab]), (tab, len(starts), len(rows[tab]))
+        for line, row in zip(starts, rows[tab]):
+            assert line.split()[0] == moment_text(row["t"]), (tab, line)
+            if tab == "console":
+                assert str(row["message"]).splitlines()[0] in line
+            elif tab == "network":
+                assert f"{row['method']} {row['url']}" in line
+                assert status_text(status_of(row)) in line
+            else:
+                assert (row["name"] or row["selector"]) in line
+                assert all(f"[{f.split('_')[0].upper()}]" in line for f in row["frustration"])
+
+
+def test_a_session_with_nothing_on_a_tab_says_so(capsys, tmp_path):
+    """A recording whose page logged nothing: one line saying so, exit 0."""
+    from recorder.privacy.preview import html_to_events
+    from recorder.rrweb_io import write_rrweb_json
+
+    f = tmp_path / "quiet.json"
+    write_rrweb_json(f, html_to_events("<!doctype html><p>quiet</p>", timestamp=1_700_000_000_000),
+                     session_id="quiet-page")
+    code, out, err = run(capsys, "--data", tmp_path / "data", "devtools", f, "--tab", "console")
+    assert code == 0, err
+    assert out.strip() == "no console lines recorded in session quiet-page"
