@@ -18,6 +18,7 @@ from recorder.paths import default_data_dir
 from recorder.said import PROGRAM, said_line
 
 from . import commands as _commands
+from .entry import INTERRUPTED   # the exit status of a command stopped by Ctrl+C
 
 DISTRIBUTION = "session-replay"   # the package name in pyproject.toml
 PROG = PROGRAM                    # the command, as every line it says begins
@@ -45,7 +46,6 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, error_line(f"{message} - see `{self.prog} --help`", self.said_by) + "\n")
 
 
-INTERRUPTED = 130   # the exit status of a command stopped by Ctrl+C (README: exit status)
 
 
 def _common() -> argparse.ArgumentParser:
@@ -106,6 +106,13 @@ def installed_version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:   # (while the commands load too: no traceback)
+        return INTERRUPTED
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:   # said by the command's own parser: its --help lists what it takes
@@ -118,8 +125,6 @@ def main(argv: list[str] | None = None) -> int:
         args.func = run_app
     try:
         return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        return INTERRUPTED
     except UserError as exc:  # a problem the person can fix: say what and how, no traceback
         say_error(str(exc))
         return 2
@@ -194,5 +199,5 @@ class UserError(Exception):
 if __name__ == "__main__":  # pragma: no cover
     # `python -m app.cli` runs this file as `__main__`, a second copy of the module: the
     # commands raise `app.cli.UserError`, which this copy's `except UserError` would miss
-    from app.cli import main as _main
-    sys.exit(_main())
+    from app.cli import main as cli_main
+    sys.exit(cli_main())

@@ -371,3 +371,31 @@ def test_python_m_app_cli_says_a_user_error_in_one_line_too(tmp_path):
     assert p.returncode == 2, p.stderr
     assert "Traceback" not in p.stderr and p.stderr.count("\n") == 1, p.stderr
     assert not (tmp_path / "d").exists() or not list((tmp_path / "d").rglob("*.seg"))
+
+
+# Ctrl+C while `replay` is still loading: raised, as the terminal would, as the module
+# named is imported (the entry point's own `try` has begun by then; `app.cli` and the
+# commands' modules are imported inside it)
+CTRL_C_WHILE_LOADING = """
+import sys, importlib.abc
+class CtrlC(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == %r:
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["replay", "--data", %r, "sessions"]
+from app.entry import main
+sys.exit(main())
+"""
+
+
+@pytest.mark.parametrize("module", ["recorder.index", "recorder.store"])
+def test_ctrl_c_while_replay_is_loading_is_quiet(tmp_path, module):
+    """Ctrl+C in the first fifth of a second of any command (`replay serve` started on the
+    wrong port, stopped at once) printed a KeyboardInterrupt traceback from the import under
+    way: it ends with 130 and says nothing, as Ctrl+C later does. `recorder.index` is
+    imported by `app.cli` itself, `recorder.store` by the commands' modules."""
+    p = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_LOADING % (module, str(tmp_path))],
+                       capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert p.returncode == 130, p.stderr
+    assert p.stderr == "", p.stderr
