@@ -240,7 +240,7 @@ class PrivacyLevels:
     def changes_level(self, n: Node, new_attrs: dict) -> bool:
         """Can this attribute change alter any level? Only markers, and what the rules'
         selectors mention: a class swap between classes no rule names changes nothing."""
-        if self.quirks:
+        if self.quirks and self.in_quirks_document(n):   # (a standards page beside one: exact)
             return self._changes_level_folded(n, new_attrs)
         for k, v in new_attrs.items():
             if k == "class":
@@ -261,8 +261,9 @@ class PrivacyLevels:
         return False
 
     def _changes_level_folded(self, n: Node, new_attrs: dict) -> bool:
-        """`changes_level` on a page with a quirks-mode document: a class or id a rule or a
-        marker names, in either case, given or taken."""
+        """`changes_level` of an element of a quirks-mode document: a class or id a rule or
+        a marker names, in either case, given or taken (a change of case alone changes no
+        match there - and does on a standards page, which the exact test serves)."""
         for k, v in new_attrs.items():
             if k == "class" or k == "id":
                 old = n.attrs.get(k)

@@ -126,3 +126,64 @@ level = "hidden"
         '<b id="pin" width="8" data-replay-privacy="hidden"'
         ' style="display:inline-block;background:#ccc;width:8px;"></b> '
         '<i class="rr-block"></i></div></body></html>')
+
+
+QUIRKS_RULES = {"default": "allow", "detectors": [], "rules": [
+    {"selector": ".pii", "level": "mask"}, {"selector": "#card", "level": "mask"}]}
+
+
+def _page(doc_id: int, quirks: bool, children: list) -> dict:
+    """A FullSnapshot's document: <html><body> holding `children`; quirks mode if asked."""
+    d = {"type": 0, "id": doc_id, "childNodes": [
+        {"type": 2, "tagName": "html", "attributes": {}, "id": doc_id + 1, "childNodes": [
+            {"type": 2, "tagName": "body", "attributes": {}, "id": doc_id + 2,
+             "childNodes": children}]}]}
+    if quirks:
+        d["compatMode"] = "BackCompat"
+    return d
+
+
+def _para(nid: int, attrs: dict, text: str) -> dict:
+    return {"type": 2, "tagName": "p", "attributes": attrs, "id": nid,
+            "childNodes": [{"type": 3, "textContent": text, "id": nid + 1}]}
+
+
+def _texts_after_case_changes(quirks_before: bool, quirks_page: bool) -> list[str]:
+    """A page with <p class="PII"> and <p id="CARD"> whose script sets `pii` and `card`,
+    then changes their texts: the texts as recorded (after a quirks-mode page first, if
+    `quirks_before`)."""
+    from recorder.privacy.masker import mask_events
+
+    meta = {"type": 4, "data": {"href": "http://shop.example/", "width": 800, "height": 600}}
+    events = []
+    if quirks_before:
+        events += [dict(meta, timestamp=1), {"type": 2, "timestamp": 2, "data": {
+            "node": _page(1, True, [_para(50, {}, "hello")]),
+            "initialOffset": {"left": 0, "top": 0}}}]
+    events += [dict(meta, timestamp=3), {"type": 2, "timestamp": 4, "data": {
+        "node": _page(100, quirks_page, [_para(110, {"class": "PII"}, "Jane Doe"),
+                                         _para(120, {"id": "CARD"}, "4111 1111")]),
+        "initialOffset": {"left": 0, "top": 0}}},
+        {"type": 3, "timestamp": 5, "data": {"source": 0, "texts": [], "removes": [], "adds": [],
+         "attributes": [{"id": 110, "attributes": {"class": "pii"}},
+                        {"id": 120, "attributes": {"id": "card"}}]}},
+        {"type": 3, "timestamp": 6, "data": {"source": 0, "attributes": [], "removes": [],
+         "adds": [], "texts": [{"id": 111, "value": "Ada Roe"},
+                               {"id": 121, "value": "4242 4242"}]}}]
+    out = mask_events(events, Rules.from_json(QUIRKS_RULES))
+    return [t["value"] for t in out[-1]["data"]["texts"]]
+
+
+@pytest.mark.parametrize("quirks_before", [False, True])
+def test_a_case_change_on_a_standards_page_is_a_change_after_a_quirks_page_too(quirks_before):
+    """On a standards page `.pii` does not match class="PII" and does match once a script
+    makes it `pii`: the text after it is masked - after a quirks-mode page earlier in the
+    session too (a reviewer's: once one was met, every page's class changes were compared
+    in either case, and this one, a change of case alone, left the text in clear)."""
+    assert _texts_after_case_changes(quirks_before, quirks_page=False) == ["xxx xxx", "xxxx xxxx"]
+
+
+def test_on_a_quirks_page_the_case_never_mattered():
+    """On a quirks-mode page class="PII" is `.pii` already: masked before the script's change
+    of case, and after it."""
+    assert _texts_after_case_changes(False, quirks_page=True) == ["xxx xxx", "xxxx xxxx"]
