@@ -4,7 +4,7 @@ and `replay devtools` on a terminal say them alike. Rows are player.qt.session_v
 from __future__ import annotations
 
 from recorder.moments import moment_text
-from recorder.semantics import error_origin, reporters_shown
+from recorder.semantics import PENDING_SAID, error_origin, reporters_shown
 
 
 def size_text(v) -> str:
@@ -23,7 +23,6 @@ def duration_text(v) -> str:
 
 
 PENDING = "pending"   # a request not answered before its page was left or the recording stopped
-PENDING_SAID = "no answer before the page was left or the recording stopped"
 
 
 def status_of(row: dict) -> int | str | None:

@@ -29,7 +29,7 @@ from http import HTTPStatus
 from typing import Any, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
-from .semantics import Resource, Semantics, View, start_order
+from .semantics import PENDING_SAID, Resource, Semantics, View, start_order
 
 HAR_VERSION = "1.2"
 CREATOR = {"name": "session-replay", "version": "0.1.0"}
@@ -53,7 +53,7 @@ def iso(epoch_ms: float) -> str:
 
 # a request still waiting for its answer when its page was left or the recording stopped
 # (status 0: no response)
-PENDING_TEXT = "(no answer before the page was left or the recording stopped)"
+PENDING_TEXT = f"({PENDING_SAID})"
 
 
 def _status_text(status: int | None) -> str:

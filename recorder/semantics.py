@@ -211,6 +211,10 @@ class ErrorGroup(msgspec.Struct, frozen=True, gc=False):
     first: ErrorEvent         # the first occurrence (its stack, source)
 
 
+# what a pending request's answer is said to be (the Network tab's details, a HAR's status text)
+PENDING_SAID = "no answer before the page was left or the recording stopped"
+
+
 class Resource(msgspec.Struct, frozen=True, gc=False):
     t: float                  # start of the request
     url: str
@@ -230,7 +234,7 @@ class Resource(msgspec.Struct, frozen=True, gc=False):
     content_type: str = ""
     # still waiting for its answer when its page was left or the recording stopped (the RUM
     # plugin's `pending`: the page's pagehide, capture.js's stop(), record mode's Stop): no
-    # status, its duration up to then
+    # status, its duration up to then (PENDING_SAID)
     pending: bool = False
 
 

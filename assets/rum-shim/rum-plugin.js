@@ -108,7 +108,14 @@
     inflight.push(r);
     return r;
   }
-  function answered(r) { var i = inflight.indexOf(r); if (i >= 0) inflight.splice(i, 1); }
+  /* The request's answer came (or it failed, or was never sent): whether it is still to be
+   * reported - not when `unanswered` said it pending already (a recording stopped, then
+   * started again, or a page back from the back/forward cache, would have it twice). */
+  function answered(r) {
+    var i = inflight.indexOf(r);
+    if (i >= 0) inflight.splice(i, 1);
+    return !r.told;
+  }
   /* Each request still waiting for its answer, as a resource `pending` (no status, its
    * duration so far): record mode's Stop, capture.js's stop() and the page's pagehide call it,
    * so a "Save hangs" bug keeps the request that hung - it was not recorded at all. Said once:
@@ -117,7 +124,7 @@
     if (!sink) return;   // (no recording to tell: not queued for the next one)
     var left = inflight;
     inflight = [];
-    left.forEach(function (r) { networkDone(r.method, r.url, null, r.start, null); });
+    left.forEach(function (r) { r.told = true; networkDone(r.method, r.url, null, r.start, null); });
   }
   var origFetch = win.fetch;   // the page's own, for senders whose requests are not the page's
   if (win.fetch) {
@@ -129,12 +136,10 @@
       bump();
       try { sending = origFetch.apply(this, arguments); } catch (e) { answered(req); throw e; }
       return sending.then(function (resp) {
-        answered(req);
-        networkDone(method, url, resp.status, start, headerSize(resp.headers), headerType(resp.headers));
+        if (answered(req)) networkDone(method, url, resp.status, start, headerSize(resp.headers), headerType(resp.headers));
         return resp;
       }, function (err) {
-        answered(req);
-        networkDone(method, url, 0, start, null);
+        if (answered(req)) networkDone(method, url, 0, start, null);
         throw err;
       });
     };
@@ -154,7 +159,7 @@
       info.req = req;
       bump();
       var done = function () {
-        answered(req);
+        if (!answered(req)) return;
         var len = xhr.getResponseHeader && xhr.getResponseHeader("content-length");
         networkDone(info.method, info.url, xhr.status, start, len ? +len : null,
                     xhr.getResponseHeader && xhr.getResponseHeader("content-type"));
@@ -618,10 +623,10 @@
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", scanRoots, {once: true});
   else scanRoots();
   win.addEventListener("scroll", bump, true);
-  // leaving the page: the requests it still waits for will never be answered to it (a page
-  // with one in flight is not kept in the back/forward cache, so none comes back to be
-  // answered): said as pending now - "the visitor left while Save hung". Not when the tab is
-  // only hidden: the page goes on, and their answers come.
+  // leaving the page: the requests it still waits for will never be answered to it - said as
+  // pending now, "the visitor left while Save hung" (one answered after all, on a page back
+  // from the back/forward cache, is not reported again: `answered`). Not when the tab is only
+  // hidden: the page goes on, and their answers come.
   win.addEventListener("pagehide", function () { bump(); flush(); unanswered(); });
   // the tab hidden may be the visit's end (a mobile browser discards it without a pagehide)
   doc.addEventListener("visibilitychange", function () { if (doc.visibilityState === "hidden") flush(); });

@@ -21,9 +21,13 @@ pytestmark = pytest.mark.skipif(chromium_path() is None,
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <title>Save</title><script src="capture.js"></script>
 <script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s"});</script>
-</head><body><button id="save" onclick="fetch('api/save', {method: 'POST'});
-var x = new XMLHttpRequest(); x.open('GET', 'api/load'); x.send();">Save</button></body></html>"""
+</head><body><button id="save" onclick="var done = function () { window.__answered++; };
+window.__answered = 0; fetch('api/save', {method: 'POST'}).then(done, done);
+var x = new XMLHttpRequest(); x.onloadend = done; x.open('GET', 'api/load'); x.send();">Save</button>
+</body></html>"""
 SENT = "(s => s && s.acked > 0 ? s : null)(ReplayCapture.status())"
+# every event recorded so far stored (an answer is stored before it is acknowledged)
+ALL_SENT = "(s => s.idle && s.acked + s.failed === s.queued)(ReplayCapture.flush())"
 HIDDEN = ("Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
           " document.dispatchEvent(new Event('visibilitychange')); 0")
 
@@ -33,7 +37,7 @@ def site(tmp_path):
     with capture_site(tmp_path, "hangs", server=HeldApi) as cs:
         (cs.root / "save.html").write_text(PAGE % {"intake": cs.intake.url, "app": cs.app,
                                                    "token": cs.token})
-        yield cs.pages, cs.intake
+        yield cs
 
 
 def _api(events: list[dict]) -> list[tuple[str, str, int | None, bool]]:
@@ -45,7 +49,7 @@ def _api(events: list[dict]) -> list[tuple[str, str, int | None, bool]]:
 
 @pytest.mark.parametrize("end", ["left", "stop"])
 def test_a_request_the_page_still_waited_for_is_recorded_as_pending(site, chromium, end):
-    pages, srv = site
+    pages, srv = site.pages, site.intake
     ctx = chromium.new_context()
     try:
         page = ctx.new_page()
@@ -68,7 +72,7 @@ def test_a_request_the_page_still_waited_for_is_recorded_as_pending(site, chromi
 
 
 def test_a_hidden_tab_goes_on_and_its_request_is_recorded_once_answered(site, chromium):
-    pages, srv = site
+    pages, srv = site.pages, site.intake
     ctx = chromium.new_context()
     try:
         page = ctx.new_page()
@@ -87,3 +91,33 @@ def test_a_hidden_tab_goes_on_and_its_request_is_recorded_once_answered(site, ch
     finally:
         ctx.close()
     assert _api(events) == [("GET", "load", 200, False), ("POST", "save", 200, False)]
+
+
+def test_a_request_said_pending_at_stop_is_not_reported_again_when_answered(site, chromium):
+    """Stopped, then started again (a kiosk's next visitor: a new session) while a request
+    waited: said pending in the stopped session, and its answer, come later, is not put in the
+    next one as well, dated before it began (a reviewer's)."""
+    pages, srv = site.pages, site.intake
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(pages.url("save.html"))
+        page.wait_for_function(SENT, polling=100, timeout=20_000)
+        first = page.evaluate("ReplayCapture.status().session_id")
+        page.click("#save")
+        assert pages.wait_arrived(2), "the page's requests never reached its server"
+        page.evaluate("ReplayCapture.stop(); 0")
+        page.evaluate("cfg => { ReplayCapture.start(cfg); }",
+                      {"intake": srv.url, "app": site.app, "token": site.token})
+        page.wait_for_function(SENT, polling=100, timeout=20_000)
+        second = page.evaluate("ReplayCapture.status().session_id")
+        pages.release.set()
+        page.wait_for_function("window.__answered === 2")   # both answers in the page
+        page.wait_for_function(ALL_SENT, polling=200, timeout=20_000)   # what came since
+        later = events_when(srv.data, second, bool)
+    finally:
+        ctx.close()
+    assert second != first
+    assert _api(events_when(srv.data, first, lambda evs: len(_api(evs)) == 2)) == [
+        ("GET", "load", None, True), ("POST", "save", None, True)]
+    assert later and _api(later) == []
