@@ -47,7 +47,7 @@ def steps(window):
     for ch in "checkout":
         out.append((f"URL {ch!r}", lambda ch=ch: QTest.keyClick(b.url, ch)))
     out.append(("has errors", lambda: b.has_errors.toggle()))
-    out.append(("rage/dead clicks", lambda: b.has_frustration.toggle()))
+    out.append(("frustrated clicks", lambda: b.has_frustration.toggle()))
     out.append(("has errors off", lambda: b.has_errors.toggle()))
     out.append(("application", lambda: b.application.setCurrentIndex(1)))
     out.append(("last 7 days", lambda: b.date.setCurrentIndex(2)))

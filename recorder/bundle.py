@@ -472,7 +472,8 @@ class BundleSource(RecordingSource):
             raise SegmentDamaged(str(exc)) from None
         except KeyError:
             raise SegmentDamaged(f"{self.segments[i].file} is not in the bundle") from None
-        except (EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        except (EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
+                RuntimeError) as exc:   # (the last two: a method or flag the entry cannot have)
             raise SegmentDamaged(f"{self.segments[i].file} is damaged ({exc})") from None
 
     @property

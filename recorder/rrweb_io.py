@@ -128,6 +128,7 @@ SEGMENT_FILE = "a segment file of a data folder"
 TEXT_FILE = "a text file (not JSON)"
 HAR_FILE = "a HAR network log"
 MP4_FILE = "an MP4 video"
+ISO_IMAGE_FILE = "an AVIF or HEIC image"
 WEBM_FILE = "a WebM video"
 SCRIPT_FILE = "a Python script"
 # the starts of files people pick by mistake, by what they are (checked on the first bytes,
@@ -142,7 +143,9 @@ _OTHER_FILES = (
     (b'"""', SCRIPT_FILE), (b"#!", "a script"),
 )   # (a zip is read as a .replay bundle: bundle.is_bundle, which says what is wrong with it)
 # told on the bytes as they are (not lower-cased, as a start above is)
-_MP4_BOX = b"ftyp"   # an MP4's (a MOV's) first box, after its 4-byte size
+_MP4_BOX = b"ftyp"   # an MP4's (a MOV's, an AVIF's...) first box, after its 4-byte size
+# the brands of that box that are pictures, not videos
+_IMAGE_BRANDS = frozenset({b"avif", b"avis", b"heic", b"heix", b"mif1", b"msf1"})
 _EBML = b"\x1a\x45\xdf\xa3"   # Matroska's, WebM's first bytes
 _READS = "rrweb JSON, a PostHog or Sentry export, or a .replay bundle"
 # what to do instead, for the kinds where there is more to say than what replay reads
@@ -180,7 +183,7 @@ def js_wrapper(data: bytes) -> tuple[str, str] | None:
 def what_file(data: bytes) -> str | None:
     """What a file that is not JSON is, by its first bytes ("an HTML page"); None: unknown."""
     if data[4:8] == _MP4_BOX:
-        return MP4_FILE
+        return ISO_IMAGE_FILE if data[8:12] in _IMAGE_BRANDS else MP4_FILE
     if data[:4] == _EBML:
         return WEBM_FILE
     head = data[:64].lstrip(b"\xef\xbb\xbf").lstrip().lower()

@@ -66,7 +66,7 @@ import enum
 import json
 import re
 from bisect import bisect_left, bisect_right
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 import msgspec
@@ -658,7 +658,8 @@ def _frustrations(actions: list[Action]) -> int:
 _MASKED = re.compile(r"[x*\s]*")   # what the privacy pass leaves of a masked value
 # The fields `user_from` reads a user from, each in the order it prefers them: a user
 # object's own (`distinct_ids` a list: its first), and its person properties'
-_ID_FIELDS = ("distinct_id", "distinct_ids", "id", "uuid")
+_DISTINCT_IDS = "distinct_ids"
+_ID_FIELDS = ("distinct_id", _DISTINCT_IDS, "id", "uuid")
 _NAME_FIELDS = ("name", "display_name", "username")
 _EMAIL_FIELDS = ("email",)
 _PERSON_PROPS = ("$set", "properties")   # (the same key in both: `properties`' wins)
@@ -686,7 +687,7 @@ def is_owner_field(e: Any, keys: list) -> bool:
     if not isinstance(d, dict):
         return False
     if t == EventType.Custom and d.get("tag") in IDENTIFY_TAGS:
-        if field == "distinct_ids":
+        if field == _DISTINCT_IDS:
             return depth == 4
         if depth == 3:
             return field in _USER_FIELDS
@@ -711,16 +712,17 @@ def user_from(obj: Any) -> User | None:
         if isinstance(obj.get(k), dict):
             props.update(obj[k])
 
-    def first(d: dict, fields: tuple[str, ...]) -> Any:
-        for f in fields:
-            v = d.get(f)
-            if isinstance(v, list):   # `distinct_ids`
-                v = v[0] if v else None
-            if v not in (None, ""):
-                return v
-        return None
+    def ids() -> Iterator[Any]:
+        for f in _ID_FIELDS:
+            v = obj.get(f)
+            if f == _DISTINCT_IDS:   # a list: its first
+                v = v[0] if isinstance(v, list) and v else None
+            yield v
+
+    def first(d: dict, fields: tuple[str, ...]) -> Any:   # (a name, an email: the first set)
+        return next((v for f in fields if (v := d.get(f))), None)
     # PostHog's person `id` is its internal number: the distinct id is the user's id
-    uid = first(obj, _ID_FIELDS)
+    uid = next((v for v in ids() if v not in (None, "")), None)
     name = first(props, _PROPS_NAME_FIELDS) or first(obj, _NAME_FIELDS)
     email = first(obj, _EMAIL_FIELDS) or first(props, _PROPS_EMAIL_FIELDS)
     u = User(*(str(v) if v not in (None, "") and not _MASKED.fullmatch(str(v)) else None
