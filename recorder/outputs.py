@@ -6,20 +6,35 @@ frame, and the app's exports answered a missing folder two ways (a Python error 
 or a video)."""
 from __future__ import annotations
 
+import enum
 import os
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 
-def refused(out: Path) -> str | None:
-    """Why `out` cannot be written as a file, in words the caller follows with what to do
-    ("the folder /x does not exist"); None: it can be."""
+class Why(enum.Enum):
+    """What is in the way of writing a file (each caller says its own what-to-do)."""
+    IS_FOLDER = "is a folder"
+    PARENT_IS_FILE = "its folder is a file"
+    NO_FOLDER = "its folder does not exist"
+    UNWRITABLE = "its folder refuses new files"
+
+
+class Refusal(NamedTuple):
+    why: Why
+    said: str    # in words the caller follows with what to do
+
+
+def refused(out: Path) -> Refusal | None:
+    """Why `out` cannot be written as a file ("the folder /x does not exist"); None: it can
+    be."""
     if out.is_dir():
-        return f"{out} is a folder"
+        return Refusal(Why.IS_FOLDER, f"{out} is a folder")
     if out.parent.exists() and not out.parent.is_dir():   # "does not exist" named a file
-        return f"{out.parent} is a file, not a folder"
+        return Refusal(Why.PARENT_IS_FILE, f"{out.parent} is a file, not a folder")
     if not out.parent.is_dir():
-        return f"the folder {out.parent} does not exist"
+        return Refusal(Why.NO_FOLDER, f"the folder {out.parent} does not exist")
     # Writing makes a file in the folder (FILE.tmp, renamed): try making one now. Permission
     # bits alone cannot tell - root passes them, and a read-only mount or a pseudo file
     # system still refuses. An output that is there and writable (a file, /dev/stdout) is
@@ -30,8 +45,8 @@ def refused(out: Path) -> str | None:
         with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".replay-", suffix=".probe"):
             pass
     except OSError as exc:
-        return (f"{out} cannot be written: the folder {out.parent} refuses new files"
-                f" ({exc.strerror or type(exc).__name__})")
+        return Refusal(Why.UNWRITABLE, f"{out} cannot be written: the folder {out.parent}"
+                       f" refuses new files ({exc.strerror or type(exc).__name__})")
     return None
 
 

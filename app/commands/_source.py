@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Sequence, Union
 
 from recorder.moments import Unit, moment_text, whole_ms
 from recorder.paths import DEMO_SESSION
-from recorder.outputs import refused
+from recorder.outputs import Why, refused
 
 from ..cli import UserError, say_note, say_warning
 from ._store import no_data_folder, open_existing_store
@@ -413,9 +413,9 @@ def check_output(out: Path, example: str, reading: str | Path | None = None) -> 
             and os.path.samefile(out, reading):
         raise UserError(f"-o {out} is the recording being read - writing it would destroy it;"
                         " give another file name")
-    why = refused(out)
-    if why is not None:
-        todo = f"give a file name, e.g. -o {out / example}" if out.is_dir() else \
-            "create it, or give another -o path" if not out.parent.exists() else \
-            "give another -o path"
-        raise UserError(f"{why} - {todo}")
+    refusal = refused(out)
+    if refusal is not None:
+        todo = {Why.IS_FOLDER: f"give a file name, e.g. -o {out / example}",
+                Why.NO_FOLDER: "create it, or give another -o path"}.get(
+                    refusal.why, "give another -o path")
+        raise UserError(f"{refusal.said} - {todo}")

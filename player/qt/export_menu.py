@@ -224,7 +224,8 @@ class ExportMenu(QMenu):
             return None
         if not self._long_clip_confirmed(fmt):
             return None
-        if path is None:
+        asked = path is None
+        if asked:
             suggested = f"{suggested_name(src)}{FORMATS[fmt][1]}"
             chosen, _ = QFileDialog.getSaveFileName(self, "Export", suggested, FORMATS[fmt][2])
             if not chosen:
@@ -234,11 +235,14 @@ class ExportMenu(QMenu):
         # written as it was: a bundle named `noext`); a place it cannot be written is said
         # now, in words, as the command line says it - one way for every format
         out = with_suffix(Path(path), FORMATS[fmt][1])
-        why = refused(out)
-        if why is not None:
+        refusal = refused(out)
+        if refusal is not None:
             QMessageBox.warning(self.player, "Export failed",
-                                f"{out.name} was not written: {why} - choose another place")
+                                f"{out.name} was not written: {refusal.said} - choose another"
+                                " place")
             return None
+        if asked and out != Path(path) and out.exists() and not self._replace_confirmed(out):
+            return None   # (the dialog asked of the name typed, not of this one)
         sel = None if fmt in WHOLE_ONLY | MOMENT_ONLY else self.scope()
         lo, hi = (None, None) if sel is None else sel
         job = Export(src, out, lo, hi, self.player.current_ms(), self.player.stage.recorded,
@@ -266,6 +270,14 @@ class ExportMenu(QMenu):
             whole += f"; {self.moment_said(src, job.at_ms)}"
         self.exported.emit(f"{what} of session {self.player.session_id} written to {out}{whole}")
         return out
+
+    def _replace_confirmed(self, out: Path) -> bool:
+        """Whether `out`, there already, may be replaced (asked as the Save dialog asks)."""
+        answer = QMessageBox.question(
+            self.player, "Export", f"{out.name} already exists in {out.parent}. Replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def _in_thread(self, fmt: str, job: Export) -> None:
         """`fmt` written in a thread while the window goes on, behind a busy dialog (shown

@@ -403,3 +403,34 @@ def test_every_format_says_a_missing_folder_alike_and_gets_its_suffix(player_wid
     assert out == tmp_path / "requests.har" and json.loads(out.read_text())["log"]["entries"]
     assert menu.export("png", tmp_path / "moment.PNG") == tmp_path / "moment.PNG"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["moment.PNG", "requests.har"]
+
+
+def test_a_suffix_added_to_a_name_typed_asks_before_replacing_a_file(player_widget, tmp_path,
+                                                                     monkeypatch):
+    """The Save dialog asks before replacing the file typed - `requests` - not the one the
+    format's suffix makes of it, `requests.har`, which was replaced without a word (a
+    reviewer's): that one is asked here."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+    kept = tmp_path / "requests.har"
+    kept.write_text("the HAR of yesterday")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "requests"), "")))
+    asked: list[str] = []
+
+    def answer(button):
+        def press():
+            box = QApplication.activeModalWidget()
+            asked.append(box.text())
+            box.button(button).click()
+        QTimer.singleShot(0, press)
+
+    menu = player_widget.export_menu
+    answer(QMessageBox.StandardButton.No)
+    assert menu.export("har") is None
+    assert kept.read_text() == "the HAR of yesterday"
+    answer(QMessageBox.StandardButton.Yes)
+    assert menu.export("har") == kept
+    assert json.loads(kept.read_text())["log"]["entries"]
+    assert asked == [f"requests.har already exists in {tmp_path}. Replace it?"] * 2
