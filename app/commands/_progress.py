@@ -211,3 +211,15 @@ def event_total(store, ids: list[str]) -> int:
     """The events of these stored sessions: the total of a bar `advancing` moves."""
     counts = {s.id: s.record_count for s in store.sessions()}
     return sum(counts.get(sid, 0) for sid in ids)
+
+
+def index_until(ix, covered_ms: float | None, label: str) -> None:
+    """The player's index (`Replayer.index`) advanced, behind a progress bar, until it covers
+    `covered_ms` (None: the whole recording) - `replay snapshot` rebuilding a moment, `replay
+    devtools` reading every row."""
+    with progress_bar() as bar:
+        total = max(1, len(ix.segments))
+        task = bar.add_task(label, total=total)
+        while not ix.done and (covered_ms is None or ix.covered < covered_ms):
+            ix.advance()
+            bar.update(task, completed=ix.progress * total)

@@ -11,7 +11,7 @@ import json
 
 from recorder.moments import moment_text
 
-from ._progress import progress_bar
+from ._progress import index_until
 from ._source import add_source_arguments, open_source
 from ._words import count
 
@@ -44,18 +44,15 @@ def run(args: argparse.Namespace) -> int:
                       rules=args.rules, unmasked=args.unmasked, partial=args.partial)
     try:
         r = Replayer(src, mode="lazy")
-        ix = r.index
-        with progress_bar() as bar:   # the timeline is read off the whole recording
-            task = bar.add_task("reading", total=max(1, len(ix.segments)))
-            while not ix.done:
-                ix.advance()
-                bar.update(task, completed=ix.progress * max(1, len(ix.segments)))
-        sv = build_session_view(r, src.info, src.application_name)
+        try:
+            index_until(r.index, None, "reading")   # the timeline: the whole recording's
+            sv = build_session_view(r, src.info, src.application_name)
+        finally:
+            r.close()
         sid = src.id
     finally:
         src.close()
-    rows = {"errors": sv.errors, "console": sv.console, "network": sv.network,
-            "actions": sv.actions}[args.tab]
+    rows = rows_of(sv, args.tab)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
@@ -67,6 +64,12 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         print(_LINES[args.tab](row))
     return 0
+
+
+def rows_of(sv, tab: str) -> list[dict]:
+    """The rows of the pane's `tab` (one of TABS) in a player.qt.session_view.SessionView."""
+    return {"errors": sv.errors, "console": sv.console, "network": sv.network,
+            "actions": sv.actions}[tab]
 
 
 def _error(row: dict) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from recorder.moments import Unit, moment_text
 
 from ..cli import UserError, say_warning
-from ._progress import progress_bar
+from ._progress import index_until
 from ._source import (add_source_arguments, bug_moment, check_output, moment, open_source,
                       output_path, resolve_moment)
 from ._words import count
@@ -52,11 +52,7 @@ def run(args: argparse.Namespace) -> int:
             resolve_moment(args.at, r.duration_ms, len(src.damaged), bug_ms=bug_moment(src))
         ix = r.index
         if ix.quick_start(at) is None:   # else: rebuilt from the last full snapshot before it
-            with progress_bar() as bar:
-                task = bar.add_task("rebuilding", total=max(1, len(ix.segments)))
-                while not ix.done and ix.covered < at:
-                    ix.advance()
-                    bar.update(task, completed=ix.progress * max(1, len(ix.segments)))
+            index_until(ix, at, "rebuilding")
         state = r.state_at(at)
         if not state.nodes:
             first = r.first_frame_ms
