@@ -31,6 +31,29 @@ RAW_TEXT = frozenset({"style", "script"})
 
 
 # --- HTML -> rrweb serialized nodes ----------------------------------------------------------
+# The doctypes a browser parses in quirks mode (the HTML standard, "The initial insertion
+# mode": its list's common entries, compared in any case): these public ids, those starting
+# so, and HTML 4.01's Transitional and Frameset without a system id
+_QUIRKS_PUBLIC_IDS = frozenset({"-//w3o//dtd w3 html strict 3.0//en//",
+                                "-/w3c/dtd html 4.0 transitional/en", "html"})
+_QUIRKS_PUBLIC_STARTS = ("+//silmaril//", "-//as//dtd html 3.0", "-//advasoft ltd//dtd html 3.0",
+                         "-//ietf//dtd html", "-//metrius//", "-//microsoft//dtd internet explorer",
+                         "-//netscape comm. corp.//dtd", "-//o'reilly and associates//",
+                         "-//softquad", "-//spyglass//", "-//sq//", "-//sun microsystems corp.//",
+                         "-//w3c//dtd html 3", "-//w3c//dtd html 4.0 frameset//",
+                         "-//w3c//dtd html 4.0 transitional//", "-//w3c//dtd html experimental",
+                         "-//w3c//dtd w3 html//", "-//w3o//dtd w3 html 3.0//",
+                         "-//webtechs//dtd mozilla html")
+_QUIRKS_WITHOUT_SYSTEM_ID = ("-//w3c//dtd html 4.01 frameset//",
+                             "-//w3c//dtd html 4.01 transitional//")
+
+
+def _quirks_doctype(name: str, public_id: str, system_id: str) -> bool:
+    """Whether a page with this doctype is in quirks mode (see above)."""
+    pub = public_id.lower()
+    return (name.lower() != "html" or pub in _QUIRKS_PUBLIC_IDS
+            or pub.startswith(_QUIRKS_PUBLIC_STARTS)
+            or (not system_id and pub.startswith(_QUIRKS_WITHOUT_SYSTEM_ID)))
 def html_to_node(source: str | bytes) -> Raw:
     """Serialize an HTML document the way rrweb's snapshot does (ids in document order,
     text nodes included, `<style>` text flagged isStyle)."""
@@ -45,7 +68,8 @@ def html_to_node(source: str | bytes) -> Raw:
         root["childNodes"].append({"type": int(NodeType.DocumentType), "name": dt.root_name or "html",
                                    "publicId": dt.public_id or "", "systemId": dt.system_url or "",
                                    "id": next_id()})
-    if not has_doctype or (dt.root_name or "html").lower() != "html":
+    if not has_doctype or _quirks_doctype(dt.root_name or "html", dt.public_id or "",
+                                          dt.system_url or ""):
         root["compatMode"] = QUIRKS_MODE   # as a browser parses it, and rrweb records it
 
     def text(t: str, parent_tag: str) -> Raw:
