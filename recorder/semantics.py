@@ -456,14 +456,19 @@ _REJECTION = re.compile(r"^\s*(?:Uncaught\s+\(in promise\)|Unhandled promise rej
 _FRAME = re.compile(r"^\s*at\s|@\S+:\d+")   # a stack's frame, V8's or Firefox's
 
 
+_AT = re.compile(r"^at\s+")   # a V8 stack frame's word before it
+
+
 def uncaught_line(e: "ErrorEvent") -> tuple[str, list[str]]:
     """An uncaught error or unhandled rejection as the browser's console says it, and its
-    stack's frames: ("Uncaught (in promise) TypeError: x is null", ["at f (app.js:3:9)"])."""
+    stack's frames as a console line's trace holds them (rrweb's console plugin: no "at "):
+    ("Uncaught (in promise) TypeError: x is null", ["f (app.js:3:9)"]) - the Console tab's
+    details and `replay devtools` say "at " before each (they said "at at")."""
     kind = "Uncaught (in promise)" if _REJECTION.match(e.message) else "Uncaught"
     etype, msg = split_uncaught(e.message)
     etype = etype or (e.type if e.type not in ("", "console") else "")
     said = f"{kind} {etype}: {msg}" if etype and not msg.startswith(etype) else f"{kind} {msg}"
-    frames = [ln.strip() for ln in e.stack.splitlines() if _FRAME.search(ln)]
+    frames = [_AT.sub("", ln.strip()) for ln in e.stack.splitlines() if _FRAME.search(ln)]
     return said, frames
 
 

@@ -60,7 +60,7 @@ def test_the_console_shows_an_unhandled_rejection_as_the_browsers_console_does()
                       '"Uncaught ReferenceError: x is not defined"']}}}]
     sv = build_session_view(Replayer(events))
     assert [(r["t"], r["level"], r["message"], r["stack"]) for r in sv.console] == [   # (ms in)
-        (100, "error", "Uncaught (in promise) Error: quote failed", ["at q (a.js:3:9)"]),
+        (100, "error", "Uncaught (in promise) Error: quote failed", ["q (a.js:3:9)"]),
         (200, "error", "Uncaught ReferenceError: x is not defined", [])]
     assert len(sv.errors_all) == 2
 
