@@ -2757,6 +2757,9 @@
     var c = win.console, originals = {}, busy = false;
     CONSOLE_LEVELS.forEach(function (level) {
       if (!c || typeof c[level] !== "function") return;
+      // the install snippet's keeper (recorder.paths.EARLY_KEEPER) put back: its lines are
+      // ours from now on, and the page's DevTools names no snippet line as their source
+      if (typeof c[level].replayEarly === "function") c[level] = c[level].replayEarly;
       var orig = originals[level] = c[level];
       c[level] = function () {
         if (!busy) {   // what we do inside must not be recorded again

@@ -332,10 +332,15 @@ def test_the_install_pages_snippet_keeps_console_lines_from_before_capture_js_lo
         ctx = chromium.new_context()
         try:
             page = ctx.new_page()
-            printed = []
-            page.on("console", lambda m: printed.append(m.text))
+            printed, where = [], []
+            page.on("console", lambda m: (printed.append(m.text),
+                                          where.append((m.text, m.location["url"]))))
             _capturing(page, site.url("page.html"))
             logged_at = page.evaluate("window.__loggedAt")
+            # once capture.js records the console, the snippet's keeper is out of the way: a
+            # line's source as DevTools names it was the snippet's line in page.html for good
+            # (a site owner's tryout) - it is capture.js's own wrapper now
+            page.evaluate("console.log('after start')")
             sent = page.wait_for_function(ALL_ACKED, polling=100, timeout=20_000).json_value()
             sid = page.evaluate("ReplayCapture.status().session_id")
             page.evaluate("ReplayCapture.stop()")
@@ -354,6 +359,10 @@ def test_the_install_pages_snippet_keeps_console_lines_from_before_capture_js_lo
     assert "jane.doe@example.com" not in json.dumps(stored)   # masked, as any console line
     assert all(logged_at <= t <= stored[0]["timestamp"] for t, _ in lines[:3]), lines
     assert any("inline one" in t for t in printed)   # the page's console still printed them
+    source = {text.split()[0] + text.split()[1]: url for text, url in where}
+    assert source["inlineone"].endswith("page.html"), where   # the snippet's, before capture.js
+    assert "capture.js" in source["afterstart"], where
+    assert [p["level"] for _, p in lines].count("log") == 2   # each line once: no keeper left
 
 
 def test_the_readmes_reverse_proxy_headers_give_the_install_page_the_sites_address(server):
