@@ -89,8 +89,10 @@ class Arrivals:
     """New sessions said in the intake's log, so whoever runs it sees their site being
     recorded (it said only refusals: a site owner could not tell it worked): this worker's
     first new session at once, by id and application, then at most one line a minute saying
-    how many began since the line before (a busy site never floods the log). Ids and
-    application names only."""
+    how many began since the line before (a busy site never floods the log) - said as the
+    minute is up (`tick`, with the worker's compaction) even when no session begins then: a
+    session that began after a line waited for the next one's arrival, minutes on a quiet site
+    (a site owner's tryout). Ids and application names only."""
 
     EVERY_S = 60.0
 
@@ -107,11 +109,17 @@ class Arrivals:
                      " stored as it arrives)", session_id, app_name)
             return
         self.since[app_name] = self.since.get(app_name, 0) + 1
-        if now - self.said_at >= self.EVERY_S:
-            n, apps = sum(self.since.values()), sorted(self.since)
-            self.said_at, self.since = now, {}
-            log.info("recording: %d new session%s since the last line (application%s %s)", n,
-                     "" if n == 1 else "s", "" if len(apps) == 1 else "s", ", ".join(apps))
+        self.tick()
+
+    def tick(self) -> None:
+        """The sessions begun since the last line, said once a minute is up."""
+        now = self.clock()
+        if not self.since or self.said_at is None or now - self.said_at < self.EVERY_S:
+            return
+        n, apps = sum(self.since.values()), sorted(self.since)
+        self.said_at, self.since = now, {}
+        log.info("recording: %d new session%s since the last line (application%s %s)", n,
+                 "" if n == 1 else "s", "" if len(apps) == 1 else "s", ", ".join(apps))
 
 
 class LiveIntake:

@@ -439,6 +439,29 @@ def test_new_sessions_are_said_once_then_at_most_a_line_a_minute():
                      "recording: 3 new sessions since the last line (applications blog, shop)"]
 
 
+def test_a_session_begun_after_a_line_is_said_as_its_minute_is_up():
+    """A quiet site: the session that began after a line was said only when another one
+    arrived - three minutes later in a site owner's tryout, who took it for not recorded. The
+    worker's compaction ticks once a minute; the line comes with it."""
+    from recorder.intake.live import Arrivals
+
+    now = [0.0]
+    a = Arrivals(clock=lambda: now[0])
+    with _logged("recorder.intake.live") as lines:
+        a.note("shop", "s1")
+        now[0] = 20
+        a.note("shop", "s2")
+        for t in (40, 59.9):   # ticks before the minute is up say nothing
+            now[0] = t
+            a.tick()
+        assert len(lines) == 1
+        now[0] = 60
+        a.tick()
+        now[0] = 200
+        a.tick()               # nothing new since: nothing said
+    assert lines[1:] == ["recording: 1 new session since the last line (application shop)"]
+
+
 def _with_raw(batch: dict, **fields: str) -> bytes:
     """`batch` as JSON with `fields` added as JSON text as they are (Python's json cannot
     write 9,000 levels)."""
