@@ -52,3 +52,16 @@ def events_when(data: Path, sid: str, done: Callable[[list[dict]], bool],
             break
         time.sleep(0.3)
     return events
+
+
+# capture.js's first batch (the page's snapshot) stored
+FIRST_SENT = "(s => s && s.acked > 0 ? s : null)(ReplayCapture.status())"
+
+
+def opened(ctx, url: str):
+    """A page of the site opened in `ctx` (Playwright's), once capture.js sent its first
+    batch: (the page, its session id)."""
+    page = ctx.new_page()
+    page.goto(url)
+    page.wait_for_function(FIRST_SENT, polling=100, timeout=20_000)
+    return page, page.evaluate("ReplayCapture.status().session_id")

@@ -17,7 +17,7 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 from replay_tools.chromium import chromium_path  # noqa: E402
 from recorder.store import Store  # noqa: E402
 from replay_tools.intake import IntakeServer  # noqa: E402
-from tests.app.capture_site import capture_site, events_when  # noqa: E402
+from tests.app.capture_site import capture_site, events_when, opened  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -42,7 +42,6 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
     document.fonts.add(new FontFace("Late Big Face", bytes.buffer));
   };
 </script></body></html>"""
-SENT = "(s => s && s.acked > 0 ? s : null)(ReplayCapture.status())"   # the snapshot (the rest waits)
 ALL_SENT = "(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)(ReplayCapture.flush())"
 # once the test says so (window.__cut), a request never ends, as one cut short with the page
 HANGS_WHEN_BIG = (', worker: false, fetch: function (u, init) {'
@@ -71,21 +70,12 @@ def _stored(srv: IntakeServer, sid: str, *needles: str, timeout_s: float = 20.0)
                                   timeout_s))
 
 
-def _opened(ctx, url: str):
-    """A page of the site opened in `ctx`, once capture.js sent its first batch: (page, the
-    session id)."""
-    page = ctx.new_page()
-    page.goto(url)
-    page.wait_for_function(SENT, polling=100, timeout=20_000)
-    return page, page.evaluate("ReplayCapture.status().session_id")
-
-
 def test_a_large_change_just_before_leaving_reaches_the_intake(site, chromium):
     pages, srv, write = site
     url = write("a")
     ctx = chromium.new_context()
     try:
-        page, sid = _opened(ctx, url)
+        page, sid = opened(ctx, url)
         page.click("#report")
         page.click("#font")
         page.wait_for_timeout(1000)   # the visitor reads it for a second, then leaves
@@ -107,7 +97,7 @@ def test_what_no_beacon_carries_is_kept_for_the_next_page(site, chromium):
     a, _ = write("a", HANGS_WHEN_BIG), write("b")
     ctx = chromium.new_context()
     try:
-        page, sid = _opened(ctx, a)
+        page, sid = opened(ctx, a)
         page.evaluate("window.__cut = true")
         page.click("#report")
         page.evaluate("ReplayCapture.flush(); 0")   # (capture.js sends it at once anyway)
@@ -144,7 +134,7 @@ def test_lost_counts_only_what_could_not_be_kept(site, chromium):
     a = write("a", HANGS_WHEN_BIG)
     ctx = chromium.new_context()
     try:
-        page, _sid = _opened(ctx, a)
+        page, _sid = opened(ctx, a)
         page.evaluate("window.__cut = true")
         page.click("#report")
         page.evaluate("ReplayCapture.flush(); 0")   # (capture.js sends it at once anyway)

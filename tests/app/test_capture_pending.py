@@ -13,7 +13,7 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 from recorder.semantics import read  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.held import HeldApi  # noqa: E402
-from tests.app.capture_site import capture_site, events_when  # noqa: E402
+from tests.app.capture_site import FIRST_SENT, capture_site, events_when, opened  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -25,7 +25,6 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
 window.__answered = 0; fetch('api/save', {method: 'POST'}).then(done, done);
 var x = new XMLHttpRequest(); x.onloadend = done; x.open('GET', 'api/load'); x.send();">Save</button>
 </body></html>"""
-SENT = "(s => s && s.acked > 0 ? s : null)(ReplayCapture.status())"
 # every event recorded so far stored (an answer is stored before it is acknowledged)
 ALL_SENT = "(s => s.idle && s.acked + s.failed === s.queued)(ReplayCapture.flush())"
 HIDDEN = ("Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
@@ -40,6 +39,14 @@ def site(tmp_path):
         yield cs
 
 
+def _saving(ctx, pages):
+    """save.html opened, Save clicked, both its requests arrived (and held): (page, sid)."""
+    page, sid = opened(ctx, pages.url("save.html"))
+    page.click("#save")
+    assert pages.wait_arrived(2), "the page's requests never reached its server"
+    return page, sid
+
+
 def _api(events: list[dict]) -> list[tuple[str, str, int | None, bool]]:
     """The session's requests to the page's API: (method, name, status, pending), sorted."""
     s = read(events, origin=events[0]["timestamp"]) if events else None
@@ -52,12 +59,7 @@ def test_a_request_the_page_still_waited_for_is_recorded_as_pending(site, chromi
     pages, srv = site.pages, site.intake
     ctx = chromium.new_context()
     try:
-        page = ctx.new_page()
-        page.goto(pages.url("save.html"))
-        page.wait_for_function(SENT, polling=100, timeout=20_000)
-        sid = page.evaluate("ReplayCapture.status().session_id")
-        page.click("#save")
-        assert pages.wait_arrived(2), "the page's requests never reached its server"
+        page, sid = _saving(ctx, pages)
         if end == "left":
             page.goto("about:blank")
         else:   # the site stops recording (a visitor's consent taken back, say)
@@ -75,12 +77,7 @@ def test_a_hidden_tab_goes_on_and_its_request_is_recorded_once_answered(site, ch
     pages, srv = site.pages, site.intake
     ctx = chromium.new_context()
     try:
-        page = ctx.new_page()
-        page.goto(pages.url("save.html"))
-        page.wait_for_function(SENT, polling=100, timeout=20_000)
-        sid = page.evaluate("ReplayCapture.status().session_id")
-        page.click("#save")
-        assert pages.wait_arrived(2), "the page's requests never reached its server"
+        page, sid = _saving(ctx, pages)
         page.evaluate(HIDDEN)   # sends what was recorded, by beacon: no request said pending
         pages.release.set()
 
@@ -100,16 +97,11 @@ def test_a_request_said_pending_at_stop_is_not_reported_again_when_answered(site
     pages, srv = site.pages, site.intake
     ctx = chromium.new_context()
     try:
-        page = ctx.new_page()
-        page.goto(pages.url("save.html"))
-        page.wait_for_function(SENT, polling=100, timeout=20_000)
-        first = page.evaluate("ReplayCapture.status().session_id")
-        page.click("#save")
-        assert pages.wait_arrived(2), "the page's requests never reached its server"
+        page, first = _saving(ctx, pages)
         page.evaluate("ReplayCapture.stop(); 0")
         page.evaluate("cfg => { ReplayCapture.start(cfg); }",
                       {"intake": srv.url, "app": site.app, "token": site.token})
-        page.wait_for_function(SENT, polling=100, timeout=20_000)
+        page.wait_for_function(FIRST_SENT, polling=100, timeout=20_000)
         second = page.evaluate("ReplayCapture.status().session_id")
         pages.release.set()
         page.wait_for_function("window.__answered === 2")   # both answers in the page

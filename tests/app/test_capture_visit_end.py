@@ -14,7 +14,7 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import replay_cli  # noqa: E402
-from tests.app.capture_site import capture_site, events_when  # noqa: E402
+from tests.app.capture_site import capture_site, events_when, opened  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -23,7 +23,6 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
 <title>%(name)s</title><script src="capture.js"></script>
 <script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s"});</script>
 </head><body><h1>A page with nothing moving</h1><p>Read for a while, then left.</p></body></html>"""
-SENT = "(s => s && s.acked > 0 ? s : null)(ReplayCapture.status())"
 STAY_MS = 4000
 
 
@@ -40,10 +39,7 @@ def test_a_quiet_visit_lasts_until_the_visitor_left(site, chromium, tmp_path, le
     pages, srv = site
     ctx = chromium.new_context()
     try:
-        page = ctx.new_page()
-        page.goto(pages.url("a.html"))
-        page.wait_for_function(SENT, polling=100, timeout=20_000)
-        sid = page.evaluate("ReplayCapture.status().session_id")
+        page, sid = opened(ctx, pages.url("a.html"))
         start = page.evaluate("performance.timeOrigin")
         page.wait_for_timeout(STAY_MS)
         left = page.evaluate("Date.now()")
