@@ -769,7 +769,7 @@ class MainWindow(QMainWindow):
                         " to give its session a bug report here (the report it carries comes"
                         " with it), then Bug Report… edits the stored session's.",
                         title="Bug Report", offer=(IMPORT_FOR_REPORT, lambda: self.import_paths(
-                            [origin])))
+                            [origin])), icon=QMessageBox.Icon.Information)
             return None
         # the moment on show, on the stored session's clock: a file exported of a range
         # keeps the session's id but starts at the range (its 0:12.0 is not the session's)
@@ -1005,13 +1005,14 @@ class MainWindow(QMainWindow):
         self.status_line.say(text, more)
 
     def report(self, message: str, title: str = APP_NAME,
-               offer: tuple[str, Callable[[], object]] | None = None) -> None:
+               offer: tuple[str, Callable[[], object]] | None = None,
+               icon: QMessageBox.Icon = QMessageBox.Icon.Warning) -> None:
         """Say what went wrong without blocking (a window-modal box, the status bar).
-        `offer`: a button of the box (its label) and what it does."""
+        `offer`: a button of the box (its label) and what it does; `icon`: Information for
+        advice that is no failure."""
         self.last_problem = message
         self.statusBar().showMessage(message.splitlines()[0], 15000)
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
-                          self)
+        box = QMessageBox(icon, title, message, QMessageBox.StandardButton.Ok, self)
         box.setTextFormat(Qt.TextFormat.PlainText)   # it may quote a recording's words
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if offer is not None:
