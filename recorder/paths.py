@@ -72,9 +72,10 @@ def capture_source() -> str:
 # The intake's install page writes them into the snippet (recorder/intake/app.py `_snippet`);
 # record mode runs them at the start of every page its browser opens (`early_keeper_script`),
 # so a page's lines from before Record are recorded as its requests are. One text for both.
-# Each console method it wraps carries the one it wrapped (`replayEarly`): capture.js puts
-# that back as it starts recording the console itself - left in between, the snippet's line
-# was what the browser's DevTools named as every console line's source, for good.
+# Each console method it wraps carries the one it wrapped (`replayEarly`, not enumerable: a
+# wrapper another script makes of it by copying its properties does not carry it): capture.js
+# puts that back as it starts recording the console itself - left in between, the snippet's
+# line was what the browser's DevTools named as every console line's source, for good.
 EARLY_KEEPER = """\
 var early = w.ReplayCaptureEarly = [];   // errors, console lines before capture.js has loaded
 var keep = function (e) { if (!early.done && early.length < 50) early.push({t: Date.now(), e: e}); };
@@ -82,7 +83,7 @@ w.addEventListener("error", keep);
 w.addEventListener("unhandledrejection", keep);
 ["log", "info", "warn", "error", "debug"].forEach(function (l) {
   var c = w.console, f = c && c[l];
-  if (f) (c[l] = function () { keep({console: l, args: [].slice.call(arguments, 0, 20)}); return f.apply(this, arguments); }).replayEarly = f;
+  if (f) Object.defineProperty(c[l] = function () { keep({console: l, args: [].slice.call(arguments, 0, 20)}); return f.apply(this, arguments); }, "replayEarly", {value: f});
 });
 """
 

@@ -2754,14 +2754,15 @@
             payload: [JSON.stringify((err && err.stack) || ev.message || "Script error")]};
   }
   var consolePlugin = {name: "rrweb/console@1", options: {}, observer: function (cb) {
-    var c = win.console, originals = {}, busy = false;
+    var c = win.console, originals = {}, wrappers = {}, busy = false;
     CONSOLE_LEVELS.forEach(function (level) {
       if (!c || typeof c[level] !== "function") return;
       // the install snippet's keeper (recorder.paths.EARLY_KEEPER) put back: its lines are
       // ours from now on, and the page's DevTools names no snippet line as their source
-      if (typeof c[level].replayEarly === "function") c[level] = c[level].replayEarly;
+      // (each of them: record mode runs the keeper in a page that has the snippet too)
+      while (typeof c[level].replayEarly === "function") c[level] = c[level].replayEarly;
       var orig = originals[level] = c[level];
-      c[level] = function () {
+      c[level] = wrappers[level] = function () {
         if (!busy) {   // what we do inside must not be recorded again
           busy = true;
           try {
@@ -2782,7 +2783,9 @@
     };
     win.addEventListener("error", onError);
     return function () {
-      for (var level in originals) c[level] = originals[level];
+      // (a method another script wrapped since is left as it is: its wrapper calls ours,
+      // which calls the original - only ours is taken out of the way)
+      for (var level in originals) if (c[level] === wrappers[level]) c[level] = originals[level];
       win.removeEventListener("error", onError);
     };
   }};

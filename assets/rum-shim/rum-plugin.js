@@ -108,13 +108,17 @@
     inflight.push(r);
     return r;
   }
-  /* The request's answer came (or it failed, or was never sent): whether it is still to be
-   * reported - not when `unanswered` said it pending already (a recording stopped, then
-   * started again, or a page back from the back/forward cache, would have it twice). */
+  /* The request's answer came (or it failed, was cancelled, or was never sent): whether it is
+   * to be reported - the first time only, and not when `unanswered` said it pending already (a
+   * recording stopped, then started again, or a page back from the back/forward cache, would
+   * have it twice; an XHR opened again reported its cancelled request with the next one's
+   * status, a reviewer's). */
   function answered(r) {
     var i = inflight.indexOf(r);
     if (i >= 0) inflight.splice(i, 1);
-    return !r.told;
+    var first = !r.told;   // (once: an XHR sent again keeps its earlier sends' listeners)
+    r.told = true;
+    return first;
   }
   /* Each request still waiting for its answer, as a resource `pending` (no status, its
    * duration so far): record mode's Stop, capture.js's stop() and the page's pagehide call it,
@@ -147,8 +151,13 @@
   if (win.XMLHttpRequest) {
     var XHR = win.XMLHttpRequest.prototype, origOpen = XHR.open, origSend = XHR.send;
     XHR.open = function (method, url) {
-      // (opened again while in flight: that request is cancelled, with no loadend)
-      if (this.__rum && this.__rum.req) answered(this.__rum.req);
+      // opened again: its request answered already - the page's own loadend handler sending
+      // the next, before ours ran - is reported now, while its status is still there (open()
+      // resets it); one in flight is cancelled, with no loadend
+      var prev = this.__rum;
+      if (prev && prev.req) {
+        if (this.readyState === 4 && prev.done) prev.done(); else answered(prev.req);
+      }
       this.__rum = {method: String(method || "GET").toUpperCase(), url: String(url)};
       return origOpen.apply(this, arguments);
     };
@@ -158,7 +167,7 @@
       var start = {perf: perf.now(), epoch: now(), kind: "xhr"}, req = sent(info.method, info.url, start);
       info.req = req;
       bump();
-      var done = function () {
+      var done = info.done = function () {
         if (!answered(req)) return;
         var len = xhr.getResponseHeader && xhr.getResponseHeader("content-length");
         networkDone(info.method, info.url, xhr.status, start, len ? +len : null,

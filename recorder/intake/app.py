@@ -195,7 +195,7 @@ class Intake:
     def after_quiet(self, now_ms: float | None = None, *, wait: bool = False) -> list[str]:
         """Compact the sessions gone quiet, then (unless `assets` is off) fetch their images
         and fonts in the background - `wait`: before returning. The ids compacted."""
-        self.live.arrivals.tick()   # (a quiet site's last arrivals, said in their minute)
+        self.live.tick_arrivals()   # (a quiet site's last arrivals, said in their minute)
         done = self.live.compact_idle(now_ms)
         if done and self.assets:
             if self._asset_jobs is None:

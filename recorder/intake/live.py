@@ -89,10 +89,10 @@ class Arrivals:
     """New sessions said in the intake's log, so whoever runs it sees their site being
     recorded (it said only refusals: a site owner could not tell it worked): this worker's
     first new session at once, by id and application, then at most one line a minute saying
-    how many began since the line before (a busy site never floods the log) - said as the
-    minute is up (`tick`, with the worker's compaction) even when no session begins then: a
-    session that began after a line waited for the next one's arrival, minutes on a quiet site
-    (a site owner's tryout). Ids and application names only."""
+    how many began since the line before (a busy site never floods the log) - said at the
+    worker's first compaction tick (a minute apart: `tick`) once the minute is up, even when no
+    session begins then: a session that began after a line waited for the next one's arrival,
+    minutes on a quiet site (a site owner's tryout). Ids and application names only."""
 
     EVERY_S = 60.0
 
@@ -145,6 +145,13 @@ class LiveIntake:
         self._public: "OrderedDict[str, OrderedDict[str, str]]" = OrderedDict()
         self._public_chars = 0
         self.arrivals = Arrivals()
+
+    def tick_arrivals(self) -> None:
+        """`Arrivals.tick`, under the lock its `note` is called with (the compaction tick runs
+        in another thread: two lines at once, or a session counted while the count was said
+        and lost)."""
+        with self._lock:
+            self.arrivals.tick()
 
     def maskers(self, app: Application) -> SessionMaskers:
         """The application's maskers, under its own rules if it has some, else the folder's

@@ -240,7 +240,8 @@ class PrivacyLevels:
     def changes_level(self, n: Node, new_attrs: dict) -> bool:
         """Can this attribute change alter any level? Only markers, and what the rules'
         selectors mention: a class swap between classes no rule names changes nothing."""
-        if self.quirks and self.in_quirks_document(n):   # (a standards page beside one: exact)
+        if self.quirks and ("class" in new_attrs or "id" in new_attrs) \
+                and self.in_quirks_document(n):   # (a standards page beside one: exact)
             return self._changes_level_folded(n, new_attrs)
         for k, v in new_attrs.items():
             if k == "class":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html as _html
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -46,14 +47,33 @@ _QUIRKS_PUBLIC_STARTS = ("+//silmaril//", "-//as//dtd html 3.0", "-//advasoft lt
                          "-//webtechs//dtd mozilla html")
 _QUIRKS_WITHOUT_SYSTEM_ID = ("-//w3c//dtd html 4.01 frameset//",
                              "-//w3c//dtd html 4.01 transitional//")
+_QUIRKS_SYSTEM_ID = "http://www.ibm.com/data/dtd/v11/ibmxhtml1-transitional.dtd"
 
 
 def _quirks_doctype(name: str, public_id: str, system_id: str) -> bool:
-    """Whether a page with this doctype is in quirks mode (see above)."""
+    """Whether a page with this doctype is in quirks mode (see above; a doctype without a
+    name - `<!DOCTYPE>` - is too)."""
     pub = public_id.lower()
     return (name.lower() != "html" or pub in _QUIRKS_PUBLIC_IDS
-            or pub.startswith(_QUIRKS_PUBLIC_STARTS)
+            or pub.startswith(_QUIRKS_PUBLIC_STARTS) or system_id.lower() == _QUIRKS_SYSTEM_ID
             or (not system_id and pub.startswith(_QUIRKS_WITHOUT_SYSTEM_ID)))
+
+
+# a doctype's words as written (lxml reads `<!DOCTYPE>`, `<!DOCTYPE svg>` and `<!DOCTYPE html
+# PUBLIC>` as `<!DOCTYPE html>`): no name, another name than html, or a PUBLIC or SYSTEM
+# keyword with no identifier after it, is quirks mode
+_DOCTYPE_WORDS = re.compile(r"<!doctype([^>]*)>")
+
+
+def _forced_quirks(head: str | bytes) -> bool:
+    """Whether the doctype at the start of `head` (lower case) makes quirks mode by its
+    words alone."""
+    text = head.decode("latin-1") if isinstance(head, bytes) else head
+    m = _DOCTYPE_WORDS.search(text)
+    words = m.group(1).split() if m else ["html"]
+    return not words or words[0] != "html" or words[-1] in ("public", "system")
+
+
 def html_to_node(source: str | bytes) -> Raw:
     """Serialize an HTML document the way rrweb's snapshot does (ids in document order,
     text nodes included, `<style>` text flagged isStyle)."""
@@ -68,8 +88,8 @@ def html_to_node(source: str | bytes) -> Raw:
         root["childNodes"].append({"type": int(NodeType.DocumentType), "name": dt.root_name or "html",
                                    "publicId": dt.public_id or "", "systemId": dt.system_url or "",
                                    "id": next_id()})
-    if not has_doctype or _quirks_doctype(dt.root_name or "html", dt.public_id or "",
-                                          dt.system_url or ""):
+    if not has_doctype or _forced_quirks(head) or _quirks_doctype(
+            dt.root_name or "", dt.public_id or "", dt.system_url or ""):
         root["compatMode"] = QUIRKS_MODE   # as a browser parses it, and rrweb records it
 
     def text(t: str, parent_tag: str) -> Raw:

@@ -84,3 +84,43 @@ def test_console_lines_before_domcontentloaded_are_recorded(chromium, tmp_path):
     assert stamps == sorted(stamps)
 
 
+
+
+KEPT_TWICE = """<!doctype html><html><head><meta charset="utf-8"><title>Kept twice</title>
+<script>%(keeper)s</script>
+<script>%(keeper)s</script>
+<script src="%(intake)s/capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s", flushMs: 100});
+</script></head><body><p>kept twice</p></body></html>
+"""
+
+
+def test_capture_puts_back_every_console_keeper_before_its_own(chromium, tmp_path):
+    """The install snippet's keeper wraps the console until capture.js records it; capture.js
+    puts back what it wrapped, so the browser's DevTools names capture.js (which a developer
+    can ignore-list), not the keeper's line in the page, as each line's source. Record mode
+    runs the keeper in every page - one with the snippet has it twice: both are put back (a
+    reviewer's: only the outer one was)."""
+    from recorder.paths import early_keeper_script
+
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    srv = IntakeServer(tmp_path / "data")
+    with PageServer(site_dir) as site:
+        app, token = srv.create_app("kept", origins=[site.base_url.rstrip("/")])
+        (site_dir / "kept.html").write_text(KEPT_TWICE % {
+            "keeper": early_keeper_script(), "intake": srv.url, "app": app, "token": token})
+        with srv:
+            ctx = chromium.new_context()
+            try:
+                page = ctx.new_page()
+                sources: list[tuple[str, str]] = []
+                page.on("console", lambda m: sources.append((m.text, m.location["url"])))
+                page.goto(site.url("kept.html"))
+                page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+                page.evaluate("console.log('recorded by capture.js')")
+                page.wait_for_function(SENT_ALL, polling=100, timeout=20_000)
+            finally:
+                ctx.close()
+    (url,) = [u for text, u in sources if text == "recorded by capture.js"]
+    assert "capture.js" in url, sources

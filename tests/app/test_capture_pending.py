@@ -113,3 +113,33 @@ def test_a_request_said_pending_at_stop_is_not_reported_again_when_answered(site
     assert _api(events_when(srv.data, first, lambda evs: len(_api(evs)) == 2)) == [
         ("GET", "load", None, True), ("POST", "save", None, True)]
     assert later and _api(later) == []
+
+
+REUSED_XHR = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>Reused</title><script src="capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s"});</script>
+</head><body><button id="go" onclick="var x = new XMLHttpRequest(); window.__loaded = 0;
+x.onloadend = function () { if (++window.__loaded === 1) { x.open('GET', 'two.txt'); x.send(); } };
+x.open('GET', 'one.txt'); x.send();">Go</button></body></html>"""
+
+
+def test_an_xhr_sent_again_is_two_requests_each_with_its_own_status(site, chromium):
+    """One XMLHttpRequest, opened and sent again once its first answer came (200, then a
+    404): each request once, with its own status - the first send's listener reported it
+    again with the second's status (a reviewer's)."""
+    pages, srv = site.pages, site.intake
+    (site.root / "one.txt").write_text("one")
+    (site.root / "reused.html").write_text(REUSED_XHR % {"intake": srv.url, "app": site.app,
+                                                        "token": site.token})
+    ctx = chromium.new_context()
+    try:
+        page, sid = opened(ctx, pages.url("reused.html"))
+        page.click("#go")
+        page.wait_for_function("window.__loaded === 2")
+        page.wait_for_function(ALL_SENT, polling=200, timeout=20_000)
+        events = events_when(srv.data, sid, bool)
+    finally:
+        ctx.close()
+    s = read(events, origin=events[0]["timestamp"])
+    got = sorted((r.url.rsplit("/", 1)[1], r.status) for r in s.resources if r.url.endswith(".txt"))
+    assert got == [("one.txt", 200), ("two.txt", 404)]

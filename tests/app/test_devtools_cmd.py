@@ -71,7 +71,7 @@ def test_each_row_of_the_other_tabs_is_a_line_at_its_moment(capsys, pane):
                 assert str(row["message"]).splitlines()[0] in line
             elif tab == "network":
                 assert f"{row['method']} {row['url']}" in line
-                assert f" {status_text(status_of(row)) or '—'} " in line
+                assert line.split()[1] == (status_text(status_of(row)) or "—"), line
             else:
                 assert (row["name"] or row["selector"]) in line
                 assert all(f"[{f.split('_')[0].upper()}]" in line for f in row["frustration"])

@@ -398,7 +398,16 @@ def test_sentry_console_breadcrumb_is_a_console_message_and_an_error():
     ({"distinct_id": "d-3", "$set": {"$email": "q@x.test"}}, User("d-3", None, "q@x.test")),          # PostHog identify
     ({"id": "u2", "email": "xxxxxxxxxx"}, User("u2")),                                                # masked: dropped
     ({"ip_address": "1.2.3.4"}, None), (None, None), ("u1", None),
-], ids=["ours", "sentry", "posthog-person", "posthog-identify", "masked", "nothing", "none", "string"])
+    # odd shapes, read as they always were: only distinct_ids is a list (its first); a name or
+    # email is the first one set; properties win over $set; an id of 0 is an id
+    ({"distinct_ids": "d-4", "uuid": "u-4"}, User("u-4")),
+    ({"name": 0, "username": "ada"}, User(None, "ada")),
+    ({"properties": {"name": ""}, "$set": {"name": "Set"}, "display_name": "Shown"},
+     User(None, "Shown")),
+    ({"properties": {"name": "Prop"}, "$set": {"name": "Set"}}, User(None, "Prop")),
+    ({"id": 0}, User("0")),
+], ids=["ours", "sentry", "posthog-person", "posthog-identify", "masked", "nothing", "none", "string",
+        "distinct-ids-not-a-list", "name-0", "empty-property-name", "properties-over-set", "id-0"])
 def test_user_from_every_convention(obj, user):
     assert user_from(obj) == user
 
