@@ -56,7 +56,10 @@
   function bump() { if (chain.length) stamp("acted"); }
 
   var unloading = false;  // requests cut short by leaving the page are not failures
-  win.addEventListener("beforeunload", function () { unloading = true; });
+  // the page's navigation begins: activity of the click that started it - pagehide comes only
+  // once the next page answers, and a click on a link to a slow page (past SETTLE_MS) was a
+  // dead click (a test on a loaded machine)
+  win.addEventListener("beforeunload", function () { unloading = true; bump(); });
   // a recorder's own requests (capture.js's batches to the intake: `ReplayRum.ignore`) are
   // not the page's: its beacons showed in the Network tab, with no status and 0 ms
   var ignored = [];

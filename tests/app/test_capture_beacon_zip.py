@@ -17,7 +17,8 @@ from recorder.intake.dictionary import MIN_SESSIONS  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import post_batch, replay_cli  # noqa: E402
 from tests.app.capture_site import capture_site  # noqa: E402
-from tests.app.test_capture_big_changes import HIDDEN, SENT, _stored  # noqa: E402
+from tests.app.capture_site import FIRST_SENT  # noqa: E402
+from tests.app.test_capture_big_changes import HIDDEN, _stored  # noqa: E402
 from tests.app.test_serve_dictionary import compact_body, page as dictionary_page  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
@@ -74,7 +75,7 @@ def test_a_hidden_pages_last_events_go_compressed_without_a_dictionary(tmp_path,
         try:
             page = ctx.new_page()
             page.goto(url + "#visitor-a")
-            page.wait_for_function(SENT, polling=100, timeout=20_000)
+            page.wait_for_function(FIRST_SENT, polling=100, timeout=20_000)
             page.click("#bye")   # queued: a quiet page's events wait for a later flush
             queued = page.evaluate("ReplayCapture.status()")
             page.evaluate(HIDDEN)
@@ -114,7 +115,7 @@ def test_a_left_pages_last_events_go_compressed_but_not_against_the_shared_dicti
         try:
             page = ctx.new_page()
             page.goto(url + "#visitor-b")
-            page.wait_for_function(SENT, polling=100, timeout=20_000)
+            page.wait_for_function(FIRST_SENT, polling=100, timeout=20_000)
             dict_id = page.wait_for_function("ReplayCapture.status().dictionary", polling=100,
                                              timeout=20_000).json_value()
             sid = page.evaluate("ReplayCapture.status().session_id")

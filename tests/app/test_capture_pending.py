@@ -143,3 +143,36 @@ def test_an_xhr_sent_again_is_two_requests_each_with_its_own_status(site, chromi
     s = read(events, origin=events[0]["timestamp"])
     got = sorted((r.url.rsplit("/", 1)[1], r.status) for r in s.resources if r.url.endswith(".txt"))
     assert got == [("one.txt", 200), ("two.txt", 404)]
+
+
+SLOW_LINK = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>Slow link</title><script src="capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s"});</script>
+</head><body><a id="next" href="api/next">Next page</a></body></html>"""
+SLOW_MS = 300   # the next page answers this long after the click (past the plugin's 100 ms)
+
+
+def test_a_click_on_a_link_to_a_slow_page_is_not_dead(site, chromium):
+    """A link whose page takes a while to answer: the navigation began at the click, so the
+    click did something. It was a dead click, its only sign of life being the pagehide that
+    comes once the next page answers (a test on a loaded machine)."""
+    import time
+
+    pages, srv = site.pages, site.intake
+    (site.root / "slow.html").write_text(SLOW_LINK % {"intake": srv.url, "app": site.app,
+                                                     "token": site.token})
+    ctx = chromium.new_context()
+    try:
+        page, sid = opened(ctx, pages.url("slow.html"))
+        page.click("#next", no_wait_after=True)
+        assert pages.wait_arrived(1), "the link's page was never asked for"
+        time.sleep(SLOW_MS / 1000)   # (longer only makes the old verdict surer)
+        pages.release.set()
+        page.wait_for_url("**/api/next")
+        events = events_when(srv.data, sid, lambda evs: any(
+            a.target == "Next page" for a in read(evs, origin=evs[0]["timestamp"]).actions))
+    finally:
+        ctx.close()
+    (click,) = [a for a in read(events, origin=events[0]["timestamp"]).actions
+                if a.target == "Next page"]
+    assert not click.frustrations, click.frustrations
