@@ -788,6 +788,18 @@ def merged_user(old: User | None, u: User | None) -> User | None:
     return User(old.id or u.id, old.name or u.name, old.email or u.email)
 
 
+_NAMING = (EventType.Custom, EventType.Plugin)   # the events that may name a session's user
+
+
+def owner_after(owner: User | None, e: Any) -> User | None:
+    """A session's owner once event `e` is read too (`merged_user` of the user it names,
+    `user_named_by`): the masker keeps it where the recording names its user, and the audit
+    leaves it - one reading for both."""
+    if not isinstance(e, dict) or e.get("type") not in _NAMING:
+        return owner
+    return merged_user(owner, user_named_by(e))
+
+
 def user_event(user: User, timestamp: float) -> Raw:
     """The custom event `replay import --user` adds to a recording so the user's id travels
     with it (rrweb JSON export, re-import): rrweb players ignore custom events. The id alone:

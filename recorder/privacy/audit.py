@@ -20,7 +20,7 @@ from ..format import EventType, IncrementalSource
 from ..mirror import Mirror
 from ..moments import Unit, moment_text
 from ..said import count
-from ..semantics import User, filed_user, merged_user, user_named_by
+from ..semantics import User, filed_user, owner_after
 from . import detectors
 from .levels import always_masked, note_type_changes
 from .masking import BASIC_CREDENTIALS, BEARER_TOKEN, MASK, PARAM_VALUE, USERINFO_PASSWORD, \
@@ -36,7 +36,6 @@ EVERY_STRING = ("every string of the events, keys, CSS and unknown fields too, a
 # by design: it is whom the session belongs to, what `replay delete --user` finds and erases.
 # It is not searched (it would always be "found"): each session names what of it is recorded.
 OWNER_FIELDS = ("id", "name", "email")
-_NAMING = (EventType.Custom, EventType.Plugin)   # the events that may name the session's user
 OWNER_APART = ("a session's user (its id, name, email: whom it belongs to) is kept by design"
                " and named per session, not searched")
 CREDENTIAL_WHAT = ("credentials in clear (URL parameters the privacy pass scrubs by default -"
@@ -230,9 +229,8 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         mirror.apply(e)
         offset = ts - start
         here[:] = [e, i, offset]
-        if e.get("type") in _NAMING:
-            named = merged_user(named, user_named_by(e))
-            owner_is[0] = None if named is None else (named.id, named.name, named.email)
+        named = owner_after(named, e)
+        owner_is[0] = None if named is None else (named.id, named.name, named.email)
         map_strings(e, visit, detectors.MIN_LEN, _HINT)
         if not isinstance(d, dict):
             continue

@@ -46,8 +46,8 @@ from .strings import is_owner_place, map_strings
 # a masker's count of the page's changes and interactions that came before any full snapshot
 # (`stats`): the recording's start is missing - a Sentry replay without its first segment
 BEFORE_SNAPSHOT = "changes before the first snapshot"
-from ..semantics import (ACTION_SELECTOR, merged_user, rum_action_names, rum_click,
-                         rum_strings_at, user_named_by)
+from ..semantics import ACTION_SELECTOR, owner_after, rum_action_names, rum_click, \
+    rum_strings_at
 
 Raw = dict[str, Any]
 ELEMENT = int(NodeType.Element)
@@ -57,7 +57,6 @@ COMMENT = int(NodeType.Comment)   # in editable content too, no typed text
 _INC = int(EventType.IncrementalSnapshot)
 _FULL = int(EventType.FullSnapshot)
 _META = int(EventType.Meta)
-_CUSTOM = int(EventType.Custom)
 _PLUGIN = int(EventType.Plugin)
 _MUT = int(IncrementalSource.Mutation)
 _INPUT = int(IncrementalSource.Input)
@@ -111,7 +110,7 @@ class SessionMasker:
         # The structural pass (levels, selectors) runs without detectors; the detector pass
         # after it (`_detect_everywhere`) covers every string of the recorded event once.
         self._visit = _detector_visit(tuple(self.rules.detectors))
-        self.owner = None   # the session's user (`_note_owner`; given: ingest seeds it)
+        self.owner = None   # the session's user (`semantics.owner_after`; given: ingest seeds it)
         # ... and where the recording names its user (`_detect_strings`)
         self._visit_owner = _detector_visit(tuple(
             k for k in self.rules.detectors if k not in _detectors.IDENTIFIER_KINDS))
@@ -151,24 +150,14 @@ class SessionMasker:
                 self._note_type_changes(data.get("attributes") or ())
                 e = as_played(e)   # (as _mutation applies it)
             apply(e)
-            t = e.get("type")
-            if t == _CUSTOM or t == _PLUGIN:   # (stored as named: kept; masked, xxxx is nobody)
-                self._note_owner(e)
+            # (as stored, where it was named: kept; masked, xxxx is nobody)
+            self.owner = owner_after(self.owner, e)
             if e.get("type") == _INC and isinstance(data, dict) and \
                     data.get("source") == _MOUSE_INTERACTION and data.get("type") == _CLICK:
                 self.levels.invalidate()        # the levels of the page as it is now
                 self._remember_click(e, data)   # a RUM action may come in the next request
         self.levels.invalidate()
         return self
-
-    def _note_owner(self, e: Raw) -> None:
-        """The session's owner once `e` (an identify or RUM event) is read, before anything
-        of it is masked (`semantics.merged_user`: the user given first - the one the session
-        is filed under - else the first one named, and what the same person's later mentions
-        add); `_detect_strings` keeps those where the recording names its user."""
-        named = user_named_by(e)
-        if named is not None:
-            self.owner = merged_user(self.owner, named)
 
     # --- the pass --------------------------------------------------------------------
     def mask(self, events: Iterable[Raw], encoded: Sequence[bytes] | None = None,
@@ -212,9 +201,10 @@ class SessionMasker:
         self._now = e.get("timestamp")
         if self.echoes.scheduled:   # values typed by now (record mode: the events hold ***)
             self.echoes.feed(self._now)
-        t = e.get("type")
-        if t == _CUSTOM or t == _PLUGIN:
-            self._note_owner(e)
+        # the session's owner, read before anything of `e` is masked (the user given first -
+        # the one it is filed under - else the first one named, and what the same person's
+        # later mentions add); `_detect_strings` keeps it where the recording names its user
+        self.owner = owner_after(self.owner, e)
         if not self.mirror.has_snapshot and e.get("type") == EventType.IncrementalSnapshot:
             self.stats[BEFORE_SNAPSHOT] += 1
         r = self._mask_structure(e)
@@ -278,7 +268,7 @@ class SessionMasker:
     def _detect_strings(self, e: Raw) -> Raw:
         """The detector pass's walk over every string of the event (`_detect_everywhere`).
         Where the recording names its user (`strings.Kind.OWNER`) the session's owner - the
-        user it is filed under, as the index files it (`self.owner`, `_note_owner`) - is kept
+        user it is filed under, as the index files it (`self.owner`, `owner_after`) - is kept
         by design: an email or a phone number that is one of those is left
         (`detectors.IDENTIFIER_KINDS`: such an owner was masked to xxxx, the session had
         none); the other detectors mask there too, and any other identity there as anywhere."""
