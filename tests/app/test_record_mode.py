@@ -690,6 +690,14 @@ SLOW_LOAD_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Slow
 BUSY_MS = 60
 
 
+def _site(tmp_path: Path, name: str, html: str) -> Path:
+    """A folder for a page server holding one page, `name`."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / name).write_text(html)
+    return site
+
+
 def test_a_recording_comes_out_in_time_order_each_early_line_dated_its_own_moment(
         qtbot, record_page, shop, tmp_path):
     """Every record-mode session warned "1 event is earlier than an event before it (by up to
@@ -697,9 +705,7 @@ def test_a_recording_comes_out_in_time_order_each_early_line_dated_its_own_momen
     RUM view and the lines its first scripts logged were sent after its snapshot, stamped with
     their own earlier time. Stamped as they are sent, dated their own moment (`date`): the
     events are in time order, and a line is still shown when it was logged."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "slow.html").write_text(SLOW_LOAD_PAGE % {"busy_ms": BUSY_MS})
+    site = _site(tmp_path, "slow.html", SLOW_LOAD_PAGE % {"busy_ms": BUSY_MS})
     page = record_page
     hand = _recording(qtbot, page, shop.url("index.html"))
     with PageServer(site) as slow:
@@ -760,9 +766,7 @@ def test_a_request_still_waiting_when_stop_is_pressed_is_recorded_as_pending(
     send refused)."""
     from recorder.har import PENDING_TEXT, har
     from player.devtools_text import PENDING_SAID, network_details, status_of, status_text
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "save.html").write_text(HANGING_PAGE)
+    site = _site(tmp_path, "save.html", HANGING_PAGE)
     page = record_page
     with HeldApi(site) as srv:
         hand = _recording(qtbot, page, srv.url("save.html"))
@@ -797,9 +801,7 @@ def test_the_console_of_the_page_shown_when_record_is_pressed_is_recorded(
     its start and recorded when Record is pressed, each once, dated its own time - before the
     session: at 0:00, as the requests - and masked as every console line is; the uncaught
     error is an error of the session, as the failed request would be."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "loaded.html").write_text(LOADED_PAGE % {"email": SECRET_EMAIL})
+    site = _site(tmp_path, "loaded.html", LOADED_PAGE % {"email": SECRET_EMAIL})
     (site / "data.json").write_text("{}")
     page = record_page
     with PageServer(site) as srv:
@@ -924,9 +926,7 @@ def test_with_nothing_marked_the_bug_is_the_last_error_else_the_moment_of_stop(
     """Stop pressed with nothing marked: the bug's moment is the last error recorded (what
     recorder.semantics calls one: here a console.error), else - a recording without an
     error - the moment Stop was pressed; the status line says which."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "checkout.html").write_text(ERROR_PAGE)
+    site = _site(tmp_path, "checkout.html", ERROR_PAGE)
     page = record_page
     with PageServer(site) as srv:
         hand = _recording(qtbot, page, srv.url("checkout.html"))
