@@ -60,17 +60,21 @@ def _quirks_doctype(name: str, public_id: str, system_id: str) -> bool:
 
 
 # a doctype's words as written (lxml reads `<!DOCTYPE>`, `<!DOCTYPE svg>` and `<!DOCTYPE html
-# PUBLIC>` as `<!DOCTYPE html>`): no name, another name than html, or a PUBLIC or SYSTEM
-# keyword with no identifier after it, is quirks mode
+# PUBLIC>` as `<!DOCTYPE html>`, and invents an HTML 4 one where there is none)
 _DOCTYPE_WORDS = re.compile(r"<!doctype([^>]*)>")
 
 
-def _forced_quirks(head: str | bytes) -> bool:
-    """Whether the doctype at the start of `head` (lower case) makes quirks mode by its
-    words alone."""
-    text = head.decode("latin-1") if isinstance(head, bytes) else head
+def _doctype_words(source: str | bytes) -> list[str] | None:
+    """The words of the doctype at the start of `source` (lower case); None: it has none."""
+    head = source[:1024] if isinstance(source, (str, bytes)) else ""
+    text = (head.decode("latin-1") if isinstance(head, bytes) else head).lower()
     m = _DOCTYPE_WORDS.search(text)
-    words = m.group(1).split() if m else ["html"]
+    return None if m is None else m.group(1).split()
+
+
+def _forced_quirks(words: list[str]) -> bool:
+    """Whether a doctype's words alone make quirks mode: no name, another name than html, or
+    a PUBLIC or SYSTEM keyword with no identifier after it."""
     return not words or words[0] != "html" or words[-1] in ("public", "system")
 
 
@@ -82,13 +86,12 @@ def html_to_node(source: str | bytes) -> Raw:
     next_id = iter(range(1, 1 << 30)).__next__
     root: Raw = {"type": int(NodeType.Document), "childNodes": [], "id": next_id()}
     dt = tree.docinfo
-    head = source[:1024].lower() if isinstance(source, (str, bytes)) else ""
-    has_doctype = (b"<!doctype" in head) if isinstance(head, bytes) else ("<!doctype" in head)
-    if dt.doctype and has_doctype:  # lxml invents an HTML 4 doctype when there is none
+    words = _doctype_words(source)
+    if dt.doctype and words is not None:  # (not one lxml invented)
         root["childNodes"].append({"type": int(NodeType.DocumentType), "name": dt.root_name or "html",
                                    "publicId": dt.public_id or "", "systemId": dt.system_url or "",
                                    "id": next_id()})
-    if not has_doctype or _forced_quirks(head) or _quirks_doctype(
+    if words is None or _forced_quirks(words) or _quirks_doctype(
             dt.root_name or "", dt.public_id or "", dt.system_url or ""):
         root["compatMode"] = QUIRKS_MODE   # as a browser parses it, and rrweb records it
 
