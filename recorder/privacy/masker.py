@@ -57,6 +57,7 @@ COMMENT = int(NodeType.Comment)   # in editable content too, no typed text
 _INC = int(EventType.IncrementalSnapshot)
 _FULL = int(EventType.FullSnapshot)
 _META = int(EventType.Meta)
+_CUSTOM = int(EventType.Custom)   # (with _PLUGIN: the events that may name the user)
 _PLUGIN = int(EventType.Plugin)
 _MUT = int(IncrementalSource.Mutation)
 _INPUT = int(IncrementalSource.Input)
@@ -150,8 +151,9 @@ class SessionMasker:
                 self._note_type_changes(data.get("attributes") or ())
                 e = as_played(e)   # (as _mutation applies it)
             apply(e)
-            # (as stored, where it was named: kept; masked, xxxx is nobody)
-            self.owner = owner_after(self.owner, e)
+            t = e.get("type")
+            if t == _CUSTOM or t == _PLUGIN:   # (as stored where named: kept; xxxx is nobody)
+                self.owner = owner_after(self.owner, e)
             if e.get("type") == _INC and isinstance(data, dict) and \
                     data.get("source") == _MOUSE_INTERACTION and data.get("type") == _CLICK:
                 self.levels.invalidate()        # the levels of the page as it is now
@@ -203,9 +205,12 @@ class SessionMasker:
             self.echoes.feed(self._now)
         # the session's owner, read before anything of `e` is masked (the user given first -
         # the one it is filed under - else the first one named, and what the same person's
-        # later mentions add); `_detect_strings` keeps it where the recording names its user
-        self.owner = owner_after(self.owner, e)
-        if not self.mirror.has_snapshot and e.get("type") == EventType.IncrementalSnapshot:
+        # later mentions add); `_detect_strings` keeps it where the recording names its user.
+        # (No call for the page's changes: this runs for every event.)
+        t = e.get("type")
+        if t == _CUSTOM or t == _PLUGIN:
+            self.owner = owner_after(self.owner, e)
+        if not self.mirror.has_snapshot and t == EventType.IncrementalSnapshot:
             self.stats[BEFORE_SNAPSHOT] += 1
         r = self._mask_structure(e)
         if r is None:
