@@ -565,9 +565,55 @@
       .sort(function (a, b) { return b.length - a.length; });
     return "(?:" + forms.map(reEscape).join("|") + ")";
   }
+  /* A visit's next pages (start(): the tab's session record). Page memory ends with the page,
+   * and a value typed on one page is often shown by the next - saved by the site or posted
+   * with POST: "Welcome back, Ada Lovelace" after a sign-up, "We sent the link to
+   * ada@example.com". So each page hands the next not its values but their digests: a 32-bit
+   * hash of each value (as matched: in any case), salted with a number drawn for the visit -
+   * at most ECHO_CARRY_MAX, the newest kept, in the tab's sessionStorage beside the session id
+   * (a browser may write that to disk: a digest names no value, and 32 bits leave any value
+   * among millions of others of its length - but a password is never carried, a dictionary
+   * would find it). The next pages mask a stretch of any string they record whose digest is
+   * one of them, a stretch no letter or digit touches on either side, written as typed (not
+   * percent-encoded or JSON-escaped, as a value in page memory is also matched). Each page
+   * carries on the digests it was handed; they go with the session (ReplayCapture.stop()). */
+  var ECHO_CARRY_MAX = 500;
+  var FOLDED = new Map(), WORDISH = new Map();
+  function foldCode(c) {   // one UTF-16 unit in lower case (one whose lower case is longer: itself)
+    if (c < 128) return c >= 65 && c <= 90 ? c + 32 : c;
+    var f = FOLDED.get(c);
+    if (f === undefined) {
+      var low = String.fromCharCode(c).toLowerCase();
+      FOLDED.set(c, f = low.length === 1 ? low.charCodeAt(0) : c);
+    }
+    return f;
+  }
+  function wordCode(c) {   // a letter or a digit (ALONE_BEFORE's \p{L}\p{N})
+    if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    var w = WORDISH.get(c);
+    if (w === undefined) WORDISH.set(c, w = /[\p{L}\p{N}]/u.test(String.fromCharCode(c)));
+    return w;
+  }
+  function echoDigest(s, from, to, salt) {
+    var h = salt | 0;
+    for (var i = from; i < to; i++) {
+      h = Math.imul(h ^ foldCode(s.charCodeAt(i)), 0x5bd1e995);
+      h ^= h >>> 15;
+    }
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
   function Echoes() {
     this.values = new Map(); this.rx = null;
     this.onAdd = null;   // told of each value added (Recorder: record mode's `onTyped`)
+    // the visit's digests (echoDigest) an earlier page handed this one: length -> Set, and
+    // in the order they came ([length, digest]); the visit's salt; the values never handed
+    // on (a password's); told when a value the next page would be handed is added
+    this.carried = new Map(); this.carriedList = []; this.lengths = [];
+    this.salt = (Math.random() * 0x100000000) >>> 0;
+    this.secret = new Set();
+    this.onKept = null;   // (now): `now` as a form is sent
     // per field (an element, weakly): {kept: the values it ended with or was cleared of,
     // current}; how many fields keep / hold now each value (values given whole: kept once,
     // `given`); values fading -> until when
@@ -638,6 +684,7 @@
       if (f) this.moved(f, key, Date.now());
       return;
     }
+    if (field && field.type === "password") this.secret.add(key);
     if (field) this.noteField(key, field);
     else if (!this.given.has(key)) {
       this.given.add(key);
@@ -648,6 +695,55 @@
     else this.rx = null;
     this.values.set(key, v);
     if (this.values.size > ECHO_MAX_VALUES) this.values.delete(this.values.keys().next().value);
+    if (this.onKept && !this.secret.has(key)) this.onKept();
+  };
+  /* What an earlier page of the visit handed this one ({salt, digests: [[length, digest]]}):
+   * looked for from now on. */
+  Echoes.prototype.carry = function (handed) {
+    if (!handed || !Array.isArray(handed.digests) || typeof handed.salt !== "number") return;
+    this.salt = handed.salt >>> 0;
+    handed.digests.forEach(function (d) {
+      if (!Array.isArray(d) || typeof d[0] !== "number" || typeof d[1] !== "number" || d[0] < ECHO_MIN_LEN) return;
+      var set = this.carried.get(d[0]);
+      if (!set) this.carried.set(d[0], set = new Set());
+      if (!set.has(d[1])) { set.add(d[1]); this.carriedList.push([d[0], d[1]]); }
+    }, this);
+    // longest first: at one place the whole value wins over a shorter one it begins with
+    this.lengths = Array.from(this.carried.keys()).sort(function (a, b) { return b - a; });
+  };
+  /* For the visit's next page: the digests this page was handed, then those of the values it
+   * looks for now that will not fade (not a keystroke's on the way), the newest last. */
+  Echoes.prototype.handOn = function () {
+    if (this.fading.size) this.fade();
+    var seen = new Set(), out = [], salt = this.salt;
+    var put = function (len, d) {
+      var k = len + ":" + d;
+      if (!seen.has(k)) { seen.add(k); out.push([len, d]); }
+    };
+    this.carriedList.forEach(function (d) { put(d[0], d[1]); });
+    this.values.forEach(function (v, key) {
+      if (!this.fading.has(key) && !this.secret.has(key)) put(v.length, echoDigest(v, 0, v.length, salt));
+    }, this);
+    return {salt: salt, digests: out.slice(-ECHO_CARRY_MAX)};
+  };
+  /* `s` with each stretch whose digest was handed to this page masked: the longest at the
+   * leftmost place first, a stretch no letter or digit touches. */
+  Echoes.prototype.scrubCarried = function (s) {
+    var lens = this.lengths, n = s.length, salt = this.salt, out = null, last = 0;
+    var shortest = lens[lens.length - 1];
+    for (var i = 0; i + shortest <= n; i++) {
+      if (i > 0 && wordCode(s.charCodeAt(i - 1)) && wordCode(s.charCodeAt(i))) continue;
+      for (var k = 0; k < lens.length; k++) {
+        var j = i + lens[k];
+        if (j > n || (j < n && wordCode(s.charCodeAt(j - 1)) && wordCode(s.charCodeAt(j)))) continue;
+        if (!this.carried.get(lens[k]).has(echoDigest(s, i, j, salt))) continue;
+        out = (out === null ? "" : out) + s.slice(last, i) + MASK;
+        last = j;
+        i = j - 1;
+        break;
+      }
+    }
+    return out === null ? s : out + s.slice(last);
   };
   /* The values looked for now, for a recording that goes on from this one (a new session
    * of the same visit): given whole there. */
@@ -663,12 +759,15 @@
   };
   Echoes.prototype.scrub = function (s) {
     if (this.fading.size) this.fade();
-    if (!this.values.size || typeof s !== "string" || s.length < ECHO_MIN_LEN) return s;
-    if (!this.rx) this.compile();
-    return s.replace(this.rx, MASK);
+    if ((!this.values.size && !this.lengths.length) || typeof s !== "string" || s.length < ECHO_MIN_LEN) return s;
+    if (this.values.size) {
+      if (!this.rx) this.compile();
+      s = s.replace(this.rx, MASK);
+    }
+    return this.lengths.length ? this.scrubCarried(s) : s;
   };
   Echoes.prototype.scrubCss = function (css) {
-    if (!this.values.size || typeof css !== "string" || css.length < ECHO_MIN_LEN) return css;
+    if ((!this.values.size && !this.lengths.length) || typeof css !== "string" || css.length < ECHO_MIN_LEN) return css;
     var self = this;
     return css.replace(CSS_DATA, function (m) { return self.scrub(m); });
   };
@@ -975,6 +1074,7 @@
       this.P.echoes.onAdd = function (v, node) { onTyped(v, node ? self.ids.get(node) || null : null); };
     }
     this.onFormFields = opts.formFieldsMasked || null;
+    this.P.echoes.onKept = opts.echoesKept || null;
     this.ids = new Map();      // node -> id
     this.nodes = new Map();    // id -> node
     this.hidden = new Set();   // ids of hidden placeholders (nothing beneath is recorded)
@@ -1873,6 +1973,8 @@
    * (`formFieldsMasked`), whose later pages scrub them (Privacy.formFields). Names only. */
   R.onFormSent = function (form, submitter) {
     if (!form || form.nodeName !== "FORM") return;   // (a same-origin frame's forms too)
+    // the next page may show what was typed, whatever the method: its digests go now
+    if (this.P.echoes.onKept) this.P.echoes.onKept(true);
     var method = submitter && submitter.hasAttribute("formmethod") ? submitter.getAttribute("formmethod") :
       form.getAttribute("method");
     // the HTML spec's keywords: any other value (or none) is GET
@@ -2811,7 +2913,13 @@
     // what the page did before: the install snippet's lines, record mode's (pastErrors)
     pastErrors(win[EARLY_ERRORS]);
     rec.safely(rec.hookShadows, win);   // closed roots the page's scripts make from now on
-    var go = function () { if (!rec.stopped) rec.start(); };
+    // the digests of the values typed on the visit's earlier pages (start()), read as the
+    // snapshot is taken: the page before may write them as it goes, after this one began
+    var go = function () {
+      if (rec.stopped) return;
+      if (opts.handedEchoes) rec.P.echoes.carry(opts.handedEchoes());
+      rec.start();
+    };
     if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", go, {once: true});
     else go();
     return function () { rec.stop(); if (current === rec) current = null; };
@@ -2925,6 +3033,7 @@
    * text per session (a site whose linked stylesheets differ from visitor to visitor). */
   var TEXT_REF_MIN_CHARS = 1024, TEXTS_KEPT = 64, DIGEST_HEX_BYTES = 16;
   var FORM_FIELDS_KEPT = 200;      // the names of masked GET-form fields a session keeps
+  var ECHO_KEEP_MS = 200;          // a typed value's digest kept for the next page this long after
 
   function randomId() {
     var a = new Uint8Array(16);
@@ -2976,6 +3085,24 @@
         return f && typeof f.name === "string" && f.name;
       }) : [];
     } catch (e) { return []; }
+  }
+  /* What the visit's pages hand each other for echo scrubbing (Echoes.carry, handOn):
+   * {salt, digests}, or null. */
+  function sessionEchoes(id) {
+    var st = tabStorage();
+    try {
+      var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
+      return s && s.id === id && s.echoes && typeof s.echoes === "object" ? s.echoes : null;
+    } catch (e) { return null; }
+  }
+  function keepEchoes(id, handed) {
+    var st = tabStorage();
+    try {
+      var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
+      if (!s || s.id !== id) return;
+      s.echoes = handed;
+      st.setItem(SESSION_KEY, JSON.stringify(s));
+    } catch (e) { /* private mode, full */ }
   }
   function keepFormFields(id, fields) {
     var st = tabStorage();
@@ -4442,7 +4569,8 @@
   // new sessions a page begins after the intake deleted its session (410): past this, a 410
   // that keeps coming (a proxy, a retired endpoint) stops the recording instead
   var RESTARTS_MAX = 3, restarts = 0;
-  /* `carried`: what a session going on as a new one hands it (`onGone`): {typed, formFields}. */
+  /* `carried`: what a session going on as a new one hands it (`onGone`): {typed, formFields,
+   * echoes}. */
   function start(cfg, carried) {
     cfg = cfg || {};
     if (session) stop(true);
@@ -4459,6 +4587,7 @@
     var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win), !cfg.fetch && cfg.worker !== false);
     var tap = typeof cfg.emit === "function" ? cfg.emit : null;
     if (carried) keepFormFields(conf.sessionId, carried.formFields);
+    if (carried && carried.echoes) keepEchoes(conf.sessionId, carried.echoes);
     var me = null;   // this start's session: a sender of an earlier one acts on nothing
     // mouse moves wait in the recorder until the sender sends (it pulls them): they need no
     // timer of their own, only one of the sender's
@@ -4470,11 +4599,21 @@
     // begins the new session itself, with a snapshot of the page as it is then (a visitor back
     // from lunch to a tab left open). A session id the caller gave is theirs to change.
     var lastAt = Date.now(), began = visit.created, renewing = false;
+    // the digests of the values typed here, for the visit's next pages (Echoes.handOn): kept
+    // a moment after a value is learnt (a form may be sent at once: the next page may begin
+    // before this one's pagehide), and as the page is left
+    var echoTimer = 0;
+    var handOn = function () {
+      if (echoTimer) clearTimeout(echoTimer);
+      echoTimer = 0;
+      if (current && session === me && !me.done) keepEchoes(conf.sessionId, current.P.echoes.handOn());
+    };
     /* This page begins again: stopped, then started with what the session masked handed on
      * (values typed, GET-form fields) - in a new session (`anew`: the intake deleted this one,
      * or its time is up) or, shown again out of the back/forward cache, in this one. */
     var again = function (anew) {
-      var handed = {typed: current ? current.P.echoes.all() : [], formFields: sessionFormFields(conf.sessionId)};
+      var handed = {typed: current ? current.P.echoes.all() : [], formFields: sessionFormFields(conf.sessionId),
+                    echoes: current ? current.P.echoes.handOn() : null};
       stop(true);
       if (anew) forgetSession(conf.sessionId);
       else delete begunHere[conf.sessionId];   // (other pages of the visit may have left batches)
@@ -4486,6 +4625,11 @@
                                 formFields: sessionFormFields(conf.sessionId),
                                 typed: carried ? carried.typed : null, onTyped: cfg.onTyped,
                                 formFieldsMasked: function (fields) { keepFormFields(conf.sessionId, fields); },
+                                handedEchoes: function () { return sessionEchoes(conf.sessionId); },
+                                echoesKept: function (now) {
+                                  if (now) { if (echoTimer) handOn(); }
+                                  else if (!echoTimer) echoTimer = setTimeout(handOn, ECHO_KEEP_MS);
+                                },
                                 movesWaiting: function () { sender.schedule(sender.wait()); },
                                 emit: function (e) {
       if (renewing) return;   // (the events between: of neither session)
@@ -4536,7 +4680,12 @@
       restarts++;
       again(true);
     };
-    var leave = function () { if (current) current.flush(); if (current) current.sendMoves(); sender.beacon(); };
+    var leave = function () {
+      if (echoTimer) handOn();
+      if (current) current.flush();
+      if (current) current.sendMoves();
+      sender.beacon();
+    };
     var hidden = function () { if (doc.visibilityState === "hidden") leave(); };
     // back (or forward) to this page out of the browser's back/forward cache: the visit went
     // on in other pages meanwhile, whose snapshots the player shows now - this page begins

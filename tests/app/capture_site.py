@@ -65,3 +65,16 @@ def opened(ctx, url: str):
     page.goto(url)
     page.wait_for_function(FIRST_SENT, polling=100, timeout=20_000)
     return page, page.evaluate("ReplayCapture.status().session_id")
+
+
+def echo_digest(value: str, salt: int) -> int:
+    """capture.js's echoDigest of an ASCII value (a typed value's digest handed to the visit's
+    next page), written again as the tests' oracle."""
+    m = 0xFFFFFFFF
+    h = salt & m
+    for ch in value.lower():
+        h = ((h ^ ord(ch)) * 0x5BD1E995) & m
+        h ^= h >> 15
+    h = ((h ^ (h >> 16)) * 0x85EBCA6B) & m
+    h = ((h ^ (h >> 13)) * 0xC2B2AE35) & m
+    return h ^ (h >> 16)

@@ -15,6 +15,7 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 
 from recorder.paths import capture_script  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
+from tests.app.capture_site import echo_digest  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -83,20 +84,22 @@ def test_a_late_answer_acts_on_its_own_session_only(chromium):
 
 def test_a_deleted_session_goes_on_as_a_new_one_knowing_what_it_masked(chromium):
     """The page was reached by a GET form whose field was masked (its name kept with the
-    session), a value was typed into a masked field and shown by the page: the new session's
-    snapshot and Meta hold neither."""
+    session), a value was typed into a masked field and shown by the page, and so was one
+    typed on the visit's page before (its digest kept with the session): the new session's
+    snapshot and Meta hold none of them, and the new session keeps that digest."""
+    carried = {"salt": 12345, "digests": [[len("wombatqueen"), echo_digest("wombatqueen", 12345)]]}
     ctx = chromium.new_context()
     try:
         page = _page(ctx, "http://shop.test/results?q=abcd1234")
         page.evaluate("""() => sessionStorage.setItem('replay_capture_session', JSON.stringify(
             {id: 'visit-1', created: Date.now(), last: Date.now(),
-             formFields: [{name: 'q', typed: true}]}))""")
+             formFields: [{name: 'q', typed: true}], echoes: %s}))""" % json.dumps(carried))
         page.evaluate("() => ReplayCapture.start(__cfg('t'))")
         page.wait_for_function("() => __reqs.length === 1")
         page.evaluate("() => __answer(0, 202)")
         page.click("#name")
         page.keyboard.type("zebracorn42")
-        page.evaluate("() => { document.querySelector('#out').textContent = 'Hello zebracorn42'; }")
+        page.evaluate("() => { document.querySelector('#out').textContent = 'Hello zebracorn42, wombatqueen'; }")
         page.wait_for_timeout(100)
         page.evaluate("() => ReplayCapture.flush()")
         page.wait_for_function("() => __reqs.length === 2")
@@ -112,11 +115,13 @@ def test_a_deleted_session_goes_on_as_a_new_one_knowing_what_it_masked(chromium)
         ctx.close()
     assert first == "visit-1" and stored["id"] not in ("visit-1", None)
     assert stored["formFields"] == [{"name": "q", "typed": True}]
+    assert carried["digests"][0] in stored["echoes"]["digests"]
+    assert stored["echoes"]["salt"] == carried["salt"]
     text = json.dumps(after)
     assert [e["type"] for e in after[:2]] == [4, 2], [e["type"] for e in after[:3]]
-    assert "abcd1234" not in text and "zebracorn42" not in text, text[:500]
-    assert "Hello ***" in text and "q=***" in text
-    assert "zebracorn42" not in before and "Hello ***" in before      # the premise
+    assert "abcd1234" not in text and "zebracorn42" not in text and "wombatqueen" not in text, text[:500]
+    assert "Hello ***, ***" in text and "q=***" in text
+    assert "zebracorn42" not in before and "Hello ***, ***" in before      # the premise
 
 
 @pytest.mark.parametrize("answer", ["{}", GONE], ids=["not-the-intakes", "again-and-again"])

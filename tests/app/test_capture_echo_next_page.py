@@ -1,0 +1,198 @@
+"""A value typed into a masked field and shown by the visit's NEXT pages: posted with POST and
+rendered by the server ("Welcome, Hortensia Blumenkohl"), saved by the site in localStorage
+and shown again a page later ("Welcome back, ..."). capture.js's echo scrubbing lives in page
+memory, which ends with the page; so each page hands the next the salted 32-bit digests of
+the values typed (never a value, never a password's), in the tab's sessionStorage beside the
+session id, and the next pages mask any stretch of text whose digest is one of them.
+
+In Debian's chromium with a real `replay serve` (default rules: mask-user-input): a sign-up
+form posted to the page server, which renders the welcome page; a third page that shows what
+the site saved. Every stored byte (segments decompressed) and every export is searched for
+the values: absent; the page's own words around them are kept, and a field the page allows
+stays as typed. The digests kept in the tab are checked against the hash written again here
+(capture_site.echo_digest, the oracle): the name's and the code's are there, the password's is not."""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+from recorder.intake.page_server import PageServer, QuietHandler  # noqa: E402
+from tests.app.capture_site import echo_digest, events_when  # noqa: E402
+from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.intake import IntakeServer, replay_cli  # noqa: E402
+from replay_tools.stored import hits, stored_bytes  # noqa: E402
+
+pytestmark = pytest.mark.skipif(chromium_path() is None,
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+WHO = "Hortensia Blumenkohl"
+CODE = "PLUM-4471-KX"           # a member code (no detector knows it)
+PASSWORD = "Tr0ub4dor&3horse"
+TOPIC = "gardening"              # typed into a field the page allows: kept as typed
+NEEDLES = {"who": [WHO], "code": [CODE], "password": [PASSWORD]}
+# the page's own word that begins with the name: a letter touches the value, so it is no echo
+OWN_WORD = "Hortensia Blumenkohlsuppe"
+SENT_ALL = "(s => s.idle && s.acked === s.queued ? s : null)(ReplayCapture.flush())"
+EXPORTS = {"rrweb": "json", "har": "har", "playwright": "spec.ts"}
+
+HEAD = """<!doctype html>
+<html><head><meta charset="utf-8"><title>%(title)s</title>
+<script src="%(intake)s/capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s",
+  flushMs: 100, user: {id: "signup-user"}});</script>
+</head><body>
+"""
+SIGNUP = """<h2>Sign up</h2>
+<form method="post" action="welcome" id="f">
+<label>Name <input id="who" name="who"></label>
+<label>Member code <input id="code" name="code"></label>
+<label>Password <input id="pw" name="pw" type="password"></label>
+<label>Topic <input id="topic" name="topic" data-replay-privacy="allow"></label>
+<button id="go" type="submit">Create account</button>
+</form>
+<script>
+// the site keeps the name for its next pages
+document.getElementById('f').addEventListener('submit', () => {
+  localStorage.setItem('who', document.getElementById('who').value);
+  localStorage.setItem('code', document.getElementById('code').value);
+});
+</script>
+</body></html>
+"""
+# rendered by the server from what was posted
+WELCOME = """<h2 id="hello">Welcome, %(who)s</h2>
+<p id="member">Your member code %(code)s is active.</p>
+<p id="topic">Your topic: %(topic)s</p>
+<a id="next" href="account.html">Your account</a>
+</body></html>
+"""
+# what the site saved, shown a page later: text, title, an attribute, the console
+ACCOUNT = """<h2 id="greet">Account</h2>
+<p id="soup">Today: %s</p>
+<script>
+const who = localStorage.getItem('who'), code = localStorage.getItem('code');
+document.getElementById('greet').textContent = 'Welcome back, ' + who + '!';
+document.getElementById('greet').setAttribute('title', 'Member ' + code);
+document.title = 'Account of ' + who;
+console.log('member', code);
+</script>
+</body></html>
+""" % OWN_WORD
+
+
+class SignupServer(QuietHandler):
+    """The site: its static pages, and the sign-up form's POST answered with the welcome
+    page, as a server-rendered site answers it."""
+    head = ""
+
+    def do_POST(self):   # noqa: N802 - http.server's names
+        if self.path != "/welcome":
+            self.send_error(404)
+            return
+        form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        body = (self.head % {"title": "Welcome"} + WELCOME % {
+            k: html.escape(form.get(k, [""])[0]) for k in ("who", "code", "topic")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _sent(page) -> int:
+    return page.wait_for_function(SENT_ALL, polling=100, timeout=20_000).json_value()["acked"]
+
+
+def _visit(chromium, tmp_path: Path) -> tuple[IntakeServer, str, list[dict], list[str], dict, dict]:
+    """The sign-up visit: the intake, the session id, its stored events, the browser's console,
+    the tab's session record as the last page left it, and what the pages showed."""
+    root = tmp_path / "site"
+    root.mkdir()
+    srv = IntakeServer(tmp_path / "data")
+    handler = type("Signup", (SignupServer,), {})
+    with PageServer(root, handler=handler) as site:
+        app, token = srv.create_app("signup", origins=[site.base_url.rstrip("/")])
+        handler.head = HEAD % {"intake": srv.url, "app": app, "token": token, "title": "%(title)s"}
+        (root / "signup.html").write_text(handler.head % {"title": "Sign up"} + SIGNUP)
+        (root / "account.html").write_text(handler.head % {"title": "Account"} + ACCOUNT)
+        with srv:
+            ctx = chromium.new_context()
+            seen: list[str] = []
+            shown: dict = {}
+            try:
+                page = ctx.new_page()
+                page.on("console", lambda m: seen.append(m.text))
+                page.goto(site.url("signup.html"))
+                page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+                for field, value in (("#who", WHO), ("#code", CODE), ("#pw", PASSWORD), ("#topic", TOPIC)):
+                    page.click(field)
+                    page.keyboard.type(value, delay=5)
+                # sent at once: the digests go as the form is sent, not a moment later
+                with page.expect_navigation():
+                    page.click("#go")
+                page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+                shown["welcome"] = page.inner_text("body")
+                acked = _sent(page)
+                with page.expect_navigation():
+                    page.click("#next")
+                page.wait_for_function("document.title.indexOf('Account of') === 0")
+                shown["account"] = page.inner_text("body")
+                sid = page.evaluate("ReplayCapture.status().session_id")
+                acked += _sent(page)
+                kept = page.evaluate("JSON.parse(sessionStorage.getItem('replay_capture_session'))")
+                page.evaluate("ReplayCapture.stop()")
+            finally:
+                ctx.close()
+            # the sign-up page's events reached the intake by beacon as it was left: waited
+            # for by what is stored (its snapshot), not by what it saw answered
+            stored = events_when(srv.data, sid, lambda evs: len(evs) > acked and sum(
+                e["type"] == 4 for e in evs) == 3)
+    return srv, sid, stored, seen, kept, shown
+
+
+def _texts(stored: list[dict]) -> str:
+    return json.dumps(stored)
+
+
+def test_values_typed_then_shown_by_the_next_pages_are_masked_there(chromium, tmp_path):
+    srv, sid, stored, seen, kept, shown = _visit(chromium, tmp_path)
+    # the premise: the pages did show the values, and the console printed the code
+    assert WHO in shown["welcome"] and CODE in shown["welcome"], shown
+    assert f"Welcome back, {WHO}!" in shown["account"], shown
+    assert any(CODE in line for line in seen), seen
+    metas = [e["data"]["href"] for e in stored if e["type"] == 4]
+    assert [m.rsplit("/", 1)[1] for m in metas] == ["signup.html", "welcome", "account.html"], metas
+    text = _texts(stored)
+    for echo in ("Welcome, ***", "Your member code *** is active.", "Welcome back, ***!",
+                 "Account of ***", "Member ***"):
+        assert echo in text, echo
+    # the console line: its argument masked, the page's words kept
+    assert '"\\"member\\"", "\\"***\\""' in text
+    assert f"Your topic: {TOPIC}" in text   # allowed: as typed
+    assert OWN_WORD in text                  # a letter touches the name there: the page's own word
+    # every stored byte, and every export of the session
+    blobs = stored_bytes(srv.data)
+    assert any(k.endswith("(decompressed)") for k in blobs)
+    out = tmp_path / "out"
+    out.mkdir()
+    for fmt, ext in EXPORTS.items():
+        path = out / f"session.{ext}"
+        proc = replay_cli(srv.data, "export", sid, "--format", fmt, "-o", path)
+        assert proc.returncode == 0, proc.stderr
+        blobs[f"{fmt} export"] = path.read_bytes()
+    blobs = {k: v.replace(OWN_WORD.encode(), b"") for k, v in blobs.items()}
+    assert hits(blobs, NEEDLES) == []
+    # what the tab keeps for the next pages: digests, no value; not the password's
+    assert hits({"sessionStorage": json.dumps(kept).encode()}, NEEDLES) == []
+    salt, digests = kept["echoes"]["salt"], kept["echoes"]["digests"]
+    assert [len(WHO), echo_digest(WHO, salt)] in digests
+    assert [len(CODE), echo_digest(CODE, salt)] in digests
+    assert [len(PASSWORD), echo_digest(PASSWORD, salt)] not in digests
+    # a keystroke's value on the way ("Hortensia Blu") is not handed on
+    assert [len("Hortensia Blu"), echo_digest("Hortensia Blu", salt)] not in digests
