@@ -36,7 +36,7 @@ from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror
 from .privacy import detectors
 from .moments import moment_text
-from .semantics import ErrorEvent, Resource
+from .semantics import ErrorEvent, Resource, split_uncaught
 from .bug import BugReport
 from .steps import (FRAME_SEP, Step, StepKind, StepsBuilder, frame_prefix, holds_masked,
                     robust_selector)
@@ -599,8 +599,12 @@ def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False
                 "    assert any(recorded_in(expected, m) for m in console_errors), \\\n"
                 "        f\"no console error {expected!r}; seen: {console_errors}\"\n"
                 "    return expected")
-    return (f"    {CHECK_COMMENT}: {_comment(e.type)}: {_comment(' '.join(e.message.split()))}\n"
-            f"    expected = {e.type + ': ' + e.message!r}\n"
+    # as the page throws it (`pageerror`: its name, its message): without the words the RUM
+    # plugin puts before an unhandled rejection's ("Unhandled promise rejection: ...")
+    etype, message = split_uncaught(e.message)
+    thrown = f"{etype or e.type}: {message}"
+    return (f"    {CHECK_COMMENT}: {_comment(' '.join(thrown.split()))}\n"
+            f"    expected = {thrown!r}\n"
             "    page.wait_for_timeout(500)  # an error thrown by the last step's handler\n"
             "    assert any(recorded_in(expected, m) for m in page_errors), \\\n"
             "        f\"the page did not throw {expected!r}; it threw: {page_errors}\"\n"
