@@ -9,11 +9,12 @@ Rounded up at every unit, a coarser text is the finer one rounded up again (10,9
 0:10.948, 0:11.0, 0:11), so two places never contradict each other.
 
     moment_text(10_948)              "0:11.0"    a row, a step, a marker, a bug report's
-                                                 lines, a note on stderr
+                                                 lines, a note on stderr, the player's
+                                                 running clock
     moment_text(10_948, Unit.MS)     "0:10.948"  where ms matter: an audit's finding, the
                                                  privacy preview, an `--at` range
-    moment_text(68_790, Unit.SECOND) "1:09"      a session's length in a list of sessions,
-                                                 the player's running clock
+    moment_text(68_790, Unit.SECOND) "1:09"      a session's length (a list of sessions,
+                                                 beside the player's running clock)
 """
 from __future__ import annotations
 

@@ -562,6 +562,7 @@ class ReplayWidget(QWidget):
         t = self.session.next_error(c.time)
         if t is not None:
             c.seek(t)
+            self._show_error(t)
             return
         first = self.session.first_error()
         if first is None:
@@ -569,8 +570,14 @@ class ReplayWidget(QWidget):
             return
         was = c.time
         c.seek(first)
+        self._show_error(first)
         self.said.emit(f"No error after {moment_text(was)} - back to the first one, at"
                        f" {moment_text(first)}", "")
+
+    def _show_error(self, t: int) -> None:
+        """The pane on the Errors tab, the error at `t` picked (not while its rows are read)."""
+        if isinstance(self.devtools, DevToolsPane):
+            self.devtools.show_error(t)
 
     def shown_source(self) -> RecordingSource:
         """The recording the player shows, as an export writes it: `source`, or for a live

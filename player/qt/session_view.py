@@ -41,6 +41,9 @@ class SessionView:
     console: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)       # grouped: one row per distinct error
     errors_all: list[dict] = field(default_factory=list)   # every occurrence (timeline markers)
+    # the Errors tab's row (its group's) of each error, by its moment as shown (error_moment):
+    # where E, going to the error, picks its row
+    error_rows: dict[int, dict] = field(default_factory=dict)
     network: list[dict] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)
     views: list[dict] = field(default_factory=list)
@@ -192,9 +195,11 @@ def build_session_view(replayer: Any, info: SessionInfo | None = None,
                                "stack": frames})
     sv.console.sort(key=lambda r: r["t"])
     sv.errors_all = [_error_row(e) for e in tl.errors]
-    sv.errors = sorted((dict(_error_row(g.first), t=int(g.first_t), count=g.count,
-                             last_t=int(g.last_t), frame=g.frame)
-                        for g in tl.error_groups()), key=lambda r: r["t"])
+    groups = {g.first.fingerprint: dict(_error_row(g.first), t=int(g.first_t), count=g.count,
+                                        last_t=int(g.last_t), frame=g.frame)
+              for g in tl.error_groups()}
+    sv.errors = sorted(groups.values(), key=lambda r: r["t"])
+    sv.error_rows = {error_moment(e.t): groups[e.fingerprint] for e in tl.errors}
     sv.network = [{"t": int(r.t), "method": r.method, "url": r.url, "status": r.status,
                    "type": r.type or "other", "size": r.size, "duration": r.duration,
                    "source": r.source, "pending": r.pending}

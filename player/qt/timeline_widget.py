@@ -360,8 +360,11 @@ class MarkerLegend(QFrame):
 
 
 def _clock(t: float, duration_ms: float) -> str:
-    """The running clock beside the bar: `0:11 / 1:09`."""
-    return f"{moment_text(t, Unit.SECOND)} / {moment_text(duration_ms, Unit.SECOND)}"
+    """The running clock beside the bar: `0:10.9 / 1:09` - the moment to the tenth, as every
+    row, step and marker says it (to the second, rounded up, a bug at 0:08.6 read 0:09
+    beside it, and the first moments of a session 0:01), the session's length to the
+    second."""
+    return f"{moment_text(t)} / {moment_text(duration_ms, Unit.SECOND)}"
 
 
 class TimelineWidget(QWidget):

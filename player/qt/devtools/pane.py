@@ -12,7 +12,7 @@ import time
 from typing import Callable
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QEvent, QModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPlainTextEdit, QSplitter, QStackedWidget,
@@ -432,6 +432,22 @@ class RowsTab(QWidget):
         if self.model.timed:
             self.seekRequested.emit(self.moment(index.data(TIME_ROLE)))
 
+    def pick(self, row: dict) -> bool:
+        """The row equal to `row` selected, in view, its details shown - no seek; False when
+        it is not in the table (still to be filled, or filtered out). (Equal, not the same
+        dict: a live session's grown rows keep the table's own where they did not change.)"""
+        at = next((i for i, r in enumerate(self.model.rows) if r == row), None)
+        pidx = self.proxy.mapFromSource(self.model.index(at, 0)) if at is not None else None
+        if pidx is None or not pidx.isValid():
+            return False
+        self.table.selectionModel().select(
+            pidx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(pidx, QAbstractItemView.ScrollHint.EnsureVisible)
+        if self.detail is not None:
+            self.detail.setPlainText(self.details_fn(row))
+            self.detail.show()
+        return True
+
     def set_time(self, t: int) -> None:
         before = self.model.current_row()
         self.model.set_time(t)     # signals the rows whose look changed; Qt repaints those
@@ -762,6 +778,15 @@ class DevToolsPane(PaneTabs):
         self._filler.stop()
         self.set_time(self._now)
         self.filled.emit()
+
+    def show_error(self, t: int) -> None:
+        """The Errors tab, the row of the error shown at `t` (SessionView.error_rows) picked
+        and its details open: where E went (it stayed on the tab on show, and a support
+        engineer looked for the error there)."""
+        self.setCurrentWidget(self.errors)
+        row = self.sv.error_rows.get(t)
+        if row is not None:
+            self.errors.pick(row)
 
     def set_time(self, t: int) -> None:
         """Only the tab on show follows every tick; the others catch up when shown."""

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtGui import QColor, QGuiApplication
 
 from player.links import parse_moment_link
+from recorder.moments import Unit, moment_text
 from player.qt.devtools.pane import EMPTY, READING, URL_CHARS, DevToolsPane, ReadingPane
 from player.qt.session_view import SessionView
 from player.qt.standalone import dispose
@@ -228,6 +229,9 @@ def test_the_timeline_has_a_legend_of_its_markers(demo):
 def test_seek_and_copy_link_to_this_moment(demo):
     demo.seek_and_wait(41234)
     assert demo.current_ms() == 41234
+    # the running clock says the moment as the rows do, to the tenth (to the second, rounded
+    # up, a bug at 0:08.6 read 0:09 beside it)
+    assert demo.timeline.time_label.text() == f"0:41.3 / {moment_text(demo.session.duration_ms, Unit.SECOND)}"
     QGuiApplication.clipboard().clear()
     said = []
     demo.said.connect(lambda line, more: said.append((line, more)))
@@ -448,6 +452,9 @@ def test_e_after_the_last_error_goes_back_to_the_first_and_says_so(qapp, qtbot, 
     first error and the status line says so; a session without errors says that."""
     from PySide6.QtCore import Qt
 
+    from player.devtools_text import error_details
+    from player.qt.devtools.models import ROW_ROLE
+    from player.qt.session_view import error_moment
     from player.replayer import Replayer
     from recorder.moments import moment_text
     from recorder.source import ListSource
@@ -463,6 +470,20 @@ def test_e_after_the_last_error_goes_back_to_the_first_and_says_so(qapp, qtbot, 
         assert c.time == first
         assert said.args[0].startswith("No error after 1:08.") and said.args[0].endswith(
             f"back to the first one, at {moment_text(first)}")
+        # the pane shows the error: its tab, its row picked, its details open (it stayed on
+        # the tab on show); then the next one's, a group's later occurrence too
+        pane = w.devtools
+        for t in [first] + [error_moment(e) for e in errors[1:]]:
+            assert c.time == t
+            assert pane.currentWidget() is pane.errors
+            picked = pane.errors.table.selectionModel().selectedRows()
+            assert len(picked) == 1
+            row = picked[0].data(ROW_ROLE)
+            assert row == w.session.error_rows[t]
+            assert pane.errors.detail.isVisible()
+            assert pane.errors.detail.toPlainText() == error_details(row)
+            pane.setCurrentIndex(0)
+            qtbot.keyClick(w, Qt.Key.Key_E)
     quiet = ReplayWidget(None, replayer=Replayer(ListSource([
         {"type": 4, "data": {"href": "https://shop.example/", "width": 800, "height": 600},
          "timestamp": 1_700_000_000_000},
