@@ -221,8 +221,9 @@ class TimedRowsModel(QAbstractTableModel):
         return self._times[row] if self.timed else 0
 
     def current_row(self) -> int:
-        """Index of the last row at or before now, or -1."""
-        return self.played - 1
+        """Index of the last row at or before now, or -1 (always, for rows of no time: the
+        Session tab's last fact was the "current" row, and the tab opened scrolled to it)."""
+        return self.played - 1 if self.timed else -1
 
     # --- Qt model API ----------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802

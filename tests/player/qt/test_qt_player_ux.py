@@ -519,3 +519,23 @@ def test_too_narrow_for_both_the_pane_goes_below_even_after_a_drag(demo, qtbot):
                 assert right < demo.width(), (width, side)   # nothing cut off at the edge
     finally:
         demo.resize(*DEFAULT)
+
+
+def test_the_session_tab_opens_at_its_first_fact_at_the_sessions_end(demo, qtbot):
+    """Opened at a session's end (a live one's edge), the Session tab showed its last facts,
+    scrolled to the bottom: the user, device and browser were out of sight."""
+    demo.seek_and_wait(demo.session.duration_ms)
+    pane = demo.devtools
+    tab = pane.tabs["session"]
+    tab.table.setFixedHeight(120)           # a pane too low for all of them
+    pane.setCurrentWidget(tab)
+    qtbot.waitUntil(tab.table.isVisible)
+    try:
+        bar = tab.table.verticalScrollBar()
+        assert bar.maximum() > 0            # the premise: more facts than fit
+        assert bar.value() == 0
+        assert tab.table.rowAt(0) == 0
+    finally:
+        pane.setCurrentIndex(0)
+        tab.table.setMinimumHeight(0)
+        tab.table.setMaximumHeight(16777215)
