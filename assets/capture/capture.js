@@ -283,7 +283,8 @@
     if (tag === "input" && BUTTON_TYPES[inputType(tag, el)]) return level >= L.MASK;
     return level >= L.MASK_USER_INPUT;
   }
-  function maskText(s) { return s.replace(/\S/g, "x"); }
+  // (a byte order mark is a space to JavaScript's \s, not to Python's: masked as Python masks it)
+  function maskText(s) { return s.replace(/\S|\uFEFF/g, "x"); }
   function maskValue(v) { return v === null || v === undefined || v === "" ? v : MASK; }
   function pxNum(v) {
     var m = /^\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*$/.exec(v == null ? "" : String(v));
@@ -438,11 +439,32 @@
       return true;
     }
   };
+  /* Odd spaces read as spaces, invisible characters as nothing (detectors._plain): the text
+   * the detectors look at, and where each of its characters stands in `text` (null: there). */
+  var ODD = /[\u00A0\u2007\u2009\u202F\u00AD\u200B-\u200D\u2060\uFEFF]/, INVISIBLE = /[\u00AD\u200B-\u200D\u2060\uFEFF]/;
+  function plainText(text) {
+    if (!ODD.test(text)) return null;
+    var out = "", where = [];
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charAt(i);
+      if (INVISIBLE.test(c)) continue;
+      out += ODD.test(c) ? " " : c;
+      where.push(i);
+    }
+    return {text: out, where: where};
+  }
   function detector(kinds) {
     kinds = DETECT_ORDER.filter(function (k) { return (kinds || []).indexOf(k) >= 0; });
     if (!kinds.length) return null;
-    return function (text) {
+    var plainDetect = function (text) {
       if (typeof text !== "string" || text.length < 6 || !MIGHT_MATCH.test(text)) return text;
+      var plain = plainText(text);
+      if (plain === null) return findIn(text, text, null);
+      return findIn(plain.text, text, plain.where);
+    };
+    // the matches in `text` (as given: `given`, `where` its characters' places there) masked
+    var findIn = function (text, given, where) {
+      if (text.length < 6) return given;
       // each kind only where it can match (EMAIL_HINT, NUMBER_HINT): the Unicode-aware e-mail
       // pattern scanned over every text with a digit or an '@' in it - a stylesheet's
       // `@media` - was most of the detectors' cost on a page's load
@@ -459,12 +481,14 @@
           if (m[0].length === 0) rx.lastIndex++;
         }
       });
-      if (!found.length) return text;
+      if (!found.length) return given;
       found.sort(function (a, b) { return a[0] - b[0]; });
+      if (where) found = found.map(function (f) { return [where[f[0]], where[f[1] - 1] + 1]; });
       var out = "", pos = 0;
-      found.forEach(function (f) { out += text.slice(pos, f[0]) + maskText(text.slice(f[0], f[1])); pos = f[1]; });
-      return out + text.slice(pos);
+      found.forEach(function (f) { out += given.slice(pos, f[0]) + maskText(given.slice(f[0], f[1])); pos = f[1]; });
+      return out + given.slice(pos);
     };
+    return plainDetect;
   }
   function urlScrubber(params) {
     if (!params.length) return null;

@@ -138,11 +138,25 @@ ID_JOINED_LIVE_KINDS = ("ssn",)
 # patterns.
 _EMAIL_HINT = re.compile(r"[\w.+-](?:@|%40)[^\W_]")
 _NUMBER_HINT = re.compile(r"\d(?:(?:[ .()+-]|%2[0Bb89]){0,2}\d){8}")
+# Spaces other than the space a template or a formatter puts between a number's groups (a
+# no-break space, `&nbsp;`; a figure, thin or narrow no-break space) are read as spaces, and
+# characters that show nothing (a zero-width space or joiner, a word joiner, a soft hyphen, a
+# byte order mark: put in an address to break it, or by a page's hyphenation) as nothing:
+# `find` looks at the text so read (`_plain`) and names what it found in the text as given.
+# (4111 1111 1111 1111 with no-break spaces, `jane\u200b@example.com`: in clear, and the
+# audit found nothing - a privacy officer's tryout.) capture.js reads them alike.
+_ODD_SPACES = "\u00a0\u2007\u2009\u202f"
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+_ODD = re.compile(f"[{_ODD_SPACES}{_INVISIBLE}]")
+_AS_SPACE = {ord(c): " " for c in _ODD_SPACES}
+# ... so the hint the walkers check first lets any text holding one through (`find` asks the
+# other hints of the text so read)
+_ODD_HINT = _ODD
 # No detector matches fewer characters, or a string that holds neither hint: what the
 # walkers check, in C, before calling `find`/`mask` (a price or a short id - most of the
 # digits a page shows - is passed over without a Python call).
 MIN_LEN = 6
-HINTS = (_EMAIL_HINT.pattern, _NUMBER_HINT.pattern)   # (the audit adds its own to these)
+HINTS = (_EMAIL_HINT.pattern, _NUMBER_HINT.pattern, _ODD_HINT.pattern)   # (the audit adds its own to these)
 might_match = re.compile("|".join(HINTS)).search
 # For a whole event's JSON at once (scanning megabytes with a regex costs more than the
 # walk it would save): separators deleted and digits made `0`, nine digits in a row is a
@@ -255,11 +269,35 @@ def _iban_ok(m: str) -> bool:
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
+def _plain(text: str) -> tuple[str, list[int] | None]:
+    """`text` with its odd spaces as spaces and its invisible characters left out (_ODD), and
+    where each of its characters stands in `text` (None: where it stands here)."""
+    if text.isascii() or _ODD.search(text) is None:
+        return text, None
+    spaced = text.translate(_AS_SPACE)
+    where = [i for i, c in enumerate(spaced) if c not in _INVISIBLE]
+    return "".join(spaced[i] for i in where), where
+
+
 def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
     """Every match of the enabled detectors in `text`, in order, without overlaps: the first
     detector in email, iban, card, ssn, phone order keeps what two match (an IBAN's digits
-    are not also a card number or a phone) - capture.js decides in the same order."""
+    are not also a card number or a phone) - capture.js decides in the same order. Odd
+    spaces and invisible characters are read as `_plain` reads them; each finding is named
+    in `text` as given, the invisible characters inside it included."""
     if not text or len(text) < MIN_LEN:
+        return
+    plain, where = _plain(text)
+    if where is None:
+        yield from _find(text, kinds)
+        return
+    for f in _find(plain, kinds):
+        start, end = where[f.start], where[f.end - 1] + 1
+        yield Finding(f.kind, start, end, text[start:end])
+
+
+def _find(text: str, kinds: Iterable[str]) -> Iterator[Finding]:
+    if len(text) < MIN_LEN:
         return
     found: list[Finding] = []
     has_digit = _NUMBER_HINT.search(text) is not None

@@ -30,6 +30,10 @@ TEXTS = [
     "acc4111111111111111 Japan4111111111111111",
     "DE89-3704-0044-0532-0130-00", "2024-01-15 10:20:30.123 v1.2.3 192.168.100.200",
     "M1152 896q0-106-75-181t-181-75-181 75-75 181", "M3 4h2l2.4 10.2a2 2 0 0 0 2 1.6h7.3",
+    # odd spaces read as spaces, invisible characters as nothing (detectors._plain)
+    "pay 4111\u00a01111\u00a01111\u00a01111 now", "4111\u20091111\u20091111\u20091111",
+    "call +1\u202f415\u202f555\u202f0100", "write to jane\u200b@example.com or ja\u00adne@exa\u2060mple.com",
+    "id\ufeff4111111111111111", "iban DE89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000",
 ]
 SVG_PATH = "M3 4h2l2.4 10.2a2 2 0 0 0 2 1.6h7.3a2 2 0 0 0 1.9-1.4L21 8H6.2"
 

@@ -297,3 +297,47 @@ def test_capture_js_kind_hints_hold_for_the_audit_s_shapes_and_pass_an_svg_path_
     path = "M3 4h2l2.4 10.2a2 2 0 0 0 2 1.6h7.3a2 2 0 0 0 1.9-1.4L21 8H6.2"
     assert d._NUMBER_HINT.search(path) and list(d.find(path)) == []
     assert not any(_KIND_HINTS[k].search(path) for k in ("iban", "card", "ssn", "phone"))
+
+
+ODD = ["\u00a0", "\u2007", "\u2009", "\u202f", "\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(PIECES, st.sampled_from(ODD)), max_size=24).map("".join))
+@example("pay 4111\u00a01111\u00a01111\u00a01111 now")
+@example("4111 \u200b1111 1111 1111")
+@example("jane\u200b@example.com")
+def test_odd_spaces_and_invisible_characters_hide_no_match(text):
+    """A no-break (figure, thin, narrow no-break) space is a space to the detectors, a
+    character that shows nothing is nothing (`_plain`): whatever they find in the text so
+    read, `find` finds in the text as given (its place there holding the match's characters
+    in order) and every prefilter lets the text through."""
+    from recorder.format import encode_json
+    plain, _where = d._plain(text)
+    found = list(d._find(plain, d.KINDS))
+    given = list(d.find(text))
+    assert [f.kind for f in given] == [f.kind for f in found]
+    for f, g in zip(found, given):
+        assert g.value == text[g.start:g.end]
+        assert d._plain(g.value)[0] == f.value.translate(d._AS_SPACE)
+    if found:
+        assert d.might_match(text) and len(text) >= d.MIN_LEN
+        raw = encode_json({"t": text})
+        assert d.might_match_json(raw) and SOURCE._scan(raw).string_hint
+
+
+def test_numbers_and_addresses_written_with_odd_spaces_or_invisible_characters_are_masked():
+    """A card number with no-break spaces between its groups (`&nbsp;`, a card formatter's),
+    a phone with narrow ones, an address broken by a zero-width space or a soft hyphen: in
+    clear, and `replay audit` found nothing (a privacy officer's tryout)."""
+    for text, kind in (("pay 4111\u00a01111\u00a01111\u00a01111 now", "card"),
+                       ("4111\u20091111\u20091111\u20091111", "card"),
+                       ("call +1\u202f415\u202f555\u202f0100", "phone"),
+                       ("write to jane\u200b@example.com", "email"),
+                       ("ja\u00adne@exa\u2060mple.com", "email"),
+                       ("iban DE89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000", "iban")):
+        assert [f.kind for f in d.find(text)] == [kind], text
+        masked = d.mask(text)
+        assert d._plain(masked)[0].count("x") >= 9 and not any(c.isdigit() for c in masked), masked
+        assert "jane" not in masked and "example" not in masked
+    assert d.mask("Prix\u00a0: 12\u00a0€") == "Prix\u00a0: 12\u00a0€"    # French typography stays
