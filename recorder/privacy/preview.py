@@ -126,7 +126,10 @@ def html_to_node(source: str | bytes) -> Raw:
             in_svg = in_svg or tag == "svg"
             if in_svg:
                 d["isSVG"] = True
-            kids = d["childNodes"]
+            # a void element holds nothing: what libxml2 put in one it does not know as void
+            # (wbr, source, track, embed) follows it, as a browser parses it (the preview
+            # dropped the text after a <wbr> - "example.com" of an address broken with one)
+            kids = into if tag in VOID else d["childNodes"]
             if el.text:
                 kids.append(text(el.text, tag))
             for child in reversed(el):
