@@ -494,7 +494,8 @@
     if (!params.length) return null;
     var names = params.map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
     // (masking.make_url_scrubber: in a query or fragment, or standing alone after a space)
-    var rx = new RegExp("((?:^|[?&;#\\s])(?:" + names + ")=)[^&#\\s\"'<>)]*", "gi");
+    // (a stack frame's `:line:col` after the value is not the value's: masking.PARAM_END)
+    var rx = new RegExp("((?:^|[?&;#\\s])(?:" + names + ")=)[^&#\\s\"'<>)]*?(?=(?::\\d+){2}(?=[)\\s]|$)|[&#\\s\"'<>)]|$)", "gi");
     return function (s) {
       if (s.indexOf("=") >= 0) s = s.replace(rx, function (all, head) { return all.length > head.length ? head + MASK : all; });
       if (s.indexOf("earer") >= 0 || s.indexOf("EARER") >= 0)

@@ -23,7 +23,7 @@ from ..said import count
 from ..semantics import User, filed_user, owner_after
 from . import detectors
 from .levels import always_masked, note_type_changes
-from .masking import BASIC_CREDENTIALS, BEARER_TOKEN, MASK, PARAM_VALUE, USERINFO_PASSWORD, \
+from .masking import BASIC_CREDENTIALS, BEARER_TOKEN, MASK, PARAM_END, PARAM_VALUE, USERINFO_PASSWORD, \
     is_user_and_password
 from .rules import DEFAULT_SCRUB_PARAMS
 from .strings import is_owner_place, map_strings, place
@@ -98,7 +98,7 @@ BUILT_IN = (CREDENTIALS, SENSITIVE_INPUTS)   # looked for beside the detectors, 
 # the scrubber's mask; a Bearer token or basic auth's credentials as an Authorization header
 # writes them; a password in a URL's user info (`https://deploy:s3cr3t@ci.example.com/`).
 _PARAM = re.compile(r"(?i)(?<=[?&;#])(" + "|".join(re.escape(p) for p in DEFAULT_SCRUB_PARAMS)
-                    + r")=(" + PARAM_VALUE + "+)")
+                    + r")=(" + PARAM_VALUE + "+?)" + PARAM_END)
 _BEARER = re.compile(BEARER_TOKEN)   # what the scrubber masks, found where it was not
 _USERINFO = re.compile(USERINFO_PASSWORD)
 _BASIC = re.compile(BASIC_CREDENTIALS)

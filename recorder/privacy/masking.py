@@ -287,8 +287,10 @@ def _scrub_userinfo(s: str) -> str:
 # A scrubbed parameter's value: everything up to the next parameter (`&`), the fragment, white
 # space, a quote, or the `<`, `>`, `)` that close the markup, CSS url() or stack frame a URL
 # sits in (`at f (https://x/app.js?token=***)`). The audit reads a value as this scrubber ends
-# it, or it took the `)` after a mask for a token in clear.
+# it, or it took the `)` after a mask for a token in clear. A stack frame's `:line:col` after
+# it is not the value's either (`app.js?token=***:1:1)`: it went with the token).
 PARAM_VALUE = r"[^&#\s\"'<>)]"
+PARAM_END = r"(?=(?::\d+){2}(?=[)\s]|$)|[&#\s\"'<>)]|$)"
 
 
 def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
@@ -305,7 +307,7 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
         return None
     names = "|".join(re.escape(p) for p in params)
     # `#` too: an OAuth implicit or OpenID callback carries its tokens in the fragment
-    rx = re.compile(rf"((?:^|[?&;#\s])(?:{names})=){PARAM_VALUE}*", re.I)
+    rx = re.compile(rf"((?:^|[?&;#\s])(?:{names})=){PARAM_VALUE}*?{PARAM_END}", re.I)
     # most strings hold none: one search in C, no lower-cased copy (the built-in rules name
     # sixteen parameters, so this runs on every string with a `=` of every import)
     named = re.compile(rf"(?:^|[?&;#\s])(?:{names})=", re.I).search

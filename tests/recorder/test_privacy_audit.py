@@ -119,7 +119,8 @@ def test_a_token_the_pass_scrubbed_is_no_finding_where_a_bracket_closes_it():
     """A stack frame's URL (`at f (https://x/app.js?token=abc:1:2)`), a CSS url() or markup
     closes the value the scrubber masks with `)` or `>`: the audit read `***)` as a token in
     clear (a privacy officer's tryout: `replay audit` exit 1 on every session, however often
-    re-masked) - it reads the value as the scrubber ends it, and still finds one in clear."""
+    re-masked) - it reads the value as the scrubber ends it, and still finds one in clear.
+    The frame's `:line:col` is not the token's: the scrubber leaves it."""
     ev, _ = recording()
     ev = ev[:2] + [
         {"type": 6, "timestamp": T0 + 100, "data": {"plugin": "rrweb/console@1", "payload": {
@@ -134,7 +135,8 @@ def test_a_token_the_pass_scrubbed_is_no_finding_where_a_bracket_closes_it():
         ["access_token=***", "signature=***", "token=***"]
     masked = SessionMasker(parse_rules("")).mask(ev)
     text = json.dumps(masked)
-    assert "ZQX" not in text and "?token=***)" in text and "signature=***)" in text
+    # the frame's `:line:col` stays the frame's (it went with the token)
+    assert "ZQX" not in text and "?token=***:1:2)" in text and "signature=***)" in text
     assert [f.excerpt for f in audit_events(masked).findings if f.kind == "credential"] == []
 
 
