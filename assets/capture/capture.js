@@ -494,10 +494,14 @@
     if (!params.length) return null;
     var names = params.map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
     // (masking.make_url_scrubber: in a query or fragment, or standing alone after a space)
-    // (a stack frame's `:line:col` after the value is not the value's: masking.PARAM_END)
-    var rx = new RegExp("((?:^|[?&;#\\s])(?:" + names + ")=)[^&#\\s\"'<>)]*?(?=(?::\\d+){2}(?=[)\\s]|$)|[&#\\s\"'<>)]|$)", "gi");
+    // (a stack frame's `:line:col` after the value is not the value's: masking.PARAM_END; a
+    // name as a form names an array's, `token[]=`: masking.ARRAY_NAME)
+    var rx = new RegExp("((?:^|[?&;#\\s])(?:" + names + ")(?:\\[\\]|%5B%5D)?=)[^&#\\s\"'<>)]*?(?=(?::\\d+){2}(?=[)\\s]|$)|[&#\\s\"'<>)]|$)", "gi");
+    // ... inside a URL-encoded URL, a login's `next=` (masking.ENCODED_PARAM, ENCODED_VALUE)
+    var inEncoded = new RegExp("((?:%3F|%26|%23)(?:" + names + ")(?:%5B%5D)?%3D)(?:(?!%26|%23)[^&#\\s\"'<>)])*", "gi");
+    var masked = function (all, head) { return all.length > head.length ? head + MASK : all; };
     return function (s) {
-      if (s.indexOf("=") >= 0) s = s.replace(rx, function (all, head) { return all.length > head.length ? head + MASK : all; });
+      if (s.indexOf("=") >= 0 || s.indexOf("%3") >= 0) s = s.replace(rx, masked).replace(inEncoded, masked);
       if (s.indexOf("earer") >= 0 || s.indexOf("EARER") >= 0)
         s = s.replace(BEARER_TOKEN, function (all, token) { return all.slice(0, all.length - token.length) + MASK; });
       if (s.indexOf("asic") >= 0 || s.indexOf("ASIC") >= 0)

@@ -23,8 +23,8 @@ from ..said import count
 from ..semantics import User, filed_user, owner_after
 from . import detectors
 from .levels import always_masked, note_type_changes
-from .masking import BASIC_CREDENTIALS, BEARER_TOKEN, MASK, PARAM_END, PARAM_VALUE, USERINFO_PASSWORD, \
-    is_user_and_password
+from .masking import ARRAY_NAME, BASIC_CREDENTIALS, BEARER_TOKEN, ENCODED_VALUE, MASK, PARAM_END, \
+    PARAM_VALUE, USERINFO_PASSWORD, is_user_and_password
 from .rules import DEFAULT_SCRUB_PARAMS
 from .strings import is_owner_place, map_strings, place
 
@@ -97,20 +97,25 @@ BUILT_IN = (CREDENTIALS, SENSITIVE_INPUTS)   # looked for beside the detectors, 
 # or fragment (after ? & ; #: "error code=500" in a message is no OAuth code), its value not
 # the scrubber's mask; a Bearer token or basic auth's credentials as an Authorization header
 # writes them; a password in a URL's user info (`https://deploy:s3cr3t@ci.example.com/`).
-_PARAM = re.compile(r"(?i)(?<=[?&;#])(" + "|".join(re.escape(p) for p in DEFAULT_SCRUB_PARAMS)
-                    + r")=(" + PARAM_VALUE + "+?)" + PARAM_END)
+_SCRUBBED = "|".join(re.escape(p) for p in DEFAULT_SCRUB_PARAMS)
+_PARAM = re.compile(r"(?i)(?<=[?&;#])(" + _SCRUBBED + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "+?)"
+                    + PARAM_END)
+# ... and inside a URL-encoded URL (a login's `next=`), as the scrubber finds one
+_ENCODED_PARAM = re.compile(r"(?i)(?:%3F|%26|%23)(" + _SCRUBBED + ")(?:%5B%5D)?%3D(" + ENCODED_VALUE + "+)")
 _BEARER = re.compile(BEARER_TOKEN)   # what the scrubber masks, found where it was not
 _USERINFO = re.compile(USERINFO_PASSWORD)
 _BASIC = re.compile(BASIC_CREDENTIALS)
 _MASKS = ("***", "%2A%2A%2A", "%2a%2a%2a")
 # the strings an audit visits: the detectors' hints, or a credential's
-_HINT = re.compile("|".join((*detectors.HINTS, r"[?&;#][\w-]+=|(?i:bearer|basic)\s|\S@"))).search
+_HINT = re.compile("|".join((*detectors.HINTS,
+                              r"[?&;#][\w-]+(?:\[\]|%5B%5D)?=|%3[Dd]|(?i:bearer|basic)\s|\S@"))).search
 
 
 def credentials(s: str) -> list[str]:
     """The credentials in clear in `s`, each as its excerpt (`token=***`, `Bearer ***`,
     `Basic ***`, `user:***@`)."""
-    out = [f"{m.group(1).lower()}=***" for m in _PARAM.finditer(s) if m.group(2) not in _MASKS]
+    out = [f"{m.group(1).lower()}=***" for rx in (_PARAM, _ENCODED_PARAM) for m in rx.finditer(s)
+           if m.group(2) not in _MASKS]
     out += ["Bearer ***" for m in _BEARER.finditer(s) if set(m.group(1)) != {"*"}]
     out += ["Basic ***" for m in _BASIC.finditer(s) if is_user_and_password(m.group(1))]
     return out + ["user:***@" for m in _USERINFO.finditer(s) if m.group(2) != MASK]

@@ -291,6 +291,13 @@ def _scrub_userinfo(s: str) -> str:
 # it is not the value's either (`app.js?token=***:1:1)`: it went with the token).
 PARAM_VALUE = r"[^&#\s\"'<>)]"
 PARAM_END = r"(?=(?::\d+){2}(?=[)\s]|$)|[&#\s\"'<>)]|$)"
+# A parameter named as a form names an array's (`token[]=`, `token%5B%5D=`) is that parameter.
+ARRAY_NAME = r"(?:\[\]|%5B%5D)?"
+# A parameter inside a URL-encoded URL (a login's `?next=https%3A%2F%2Fapp%2Fcb%3Ftoken%3DX`,
+# `redirect_uri=`, `returnTo=`): an encoded `?`, `&` or `#` before its name, an encoded `=`
+# after it, and its value up to the next encoded `&` or `#` (or where a plain one ends).
+ENCODED_PARAM = r"(?:%3F|%26|%23)(?:{names})(?:%5B%5D)?%3D"
+ENCODED_VALUE = rf"(?:(?!%26|%23){PARAM_VALUE})"
 
 
 def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
@@ -307,14 +314,19 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
         return None
     names = "|".join(re.escape(p) for p in params)
     # `#` too: an OAuth implicit or OpenID callback carries its tokens in the fragment
-    rx = re.compile(rf"((?:^|[?&;#\s])(?:{names})=){PARAM_VALUE}*?{PARAM_END}", re.I)
+    rx = re.compile(rf"((?:^|[?&;#\s])(?:{names}){ARRAY_NAME}=){PARAM_VALUE}*?{PARAM_END}", re.I)
+    encoded = ENCODED_PARAM.format(names=names)
+    in_encoded = re.compile(rf"({encoded}){ENCODED_VALUE}*", re.I)
     # most strings hold none: one search in C, no lower-cased copy (the built-in rules name
     # sixteen parameters, so this runs on every string with a `=` of every import)
-    named = re.compile(rf"(?:^|[?&;#\s])(?:{names})=", re.I).search
+    named = re.compile(rf"(?:^|[?&;#\s])(?:{names}){ARRAY_NAME}=|{encoded}", re.I).search
+
+    def masked(m: re.Match) -> str:
+        return m.group(1) + MASK if m.end() > m.end(1) else m.group(0)
 
     def scrub(s: str) -> str:
-        if "=" in s and named(s) is not None:
-            s = rx.sub(lambda m: m.group(1) + MASK if m.end() > m.end(1) else m.group(0), s)
+        if ("=" in s or "%3" in s) and named(s) is not None:
+            s = in_encoded.sub(masked, rx.sub(masked, s))
         return _scrub_userinfo(_scrub_basic(_scrub_bearer(s)))
     return scrub
 

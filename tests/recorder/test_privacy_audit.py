@@ -340,3 +340,26 @@ def test_the_users_id_where_a_recording_names_it_is_not_a_finding_a_card_there_i
     found = [(f.kind, f.event_index, f.where) for f in audit_events(ev).findings]
     assert found == [("card", 0, "custom event identify"), ("email", 1, "rum view"),
                      ("email", 2, "custom event identify")]
+
+
+def test_a_token_inside_a_url_encoded_url_or_named_as_an_array_is_scrubbed_and_found():
+    """A login's `?next=https%3A%2F%2Fapp%2Fcb%3Ftoken%3D...` (an OAuth `redirect_uri`, a
+    `returnTo`), `?token[]=...` and `?token%5B%5D=...` were stored in clear, and the audit
+    found nothing (a privacy officer's tryout). The default rules scrub each; the audit
+    finds each in clear, and none once scrubbed."""
+    from recorder.privacy.audit import credentials
+    from recorder.privacy.masking import make_url_scrubber
+    from recorder.privacy.rules import Rules
+    urls = ["https://shop.example/login?next=https%3A%2F%2Fapp.example%2Fcb%3Ftoken%3DZQXNEST%26tab%3D2",
+            "https://shop.example/a?token[]=ZQXARRAY&x=1",
+            "https://shop.example/a?access_token%5B%5D=ZQXENC",
+            "https://shop.example/cb?next=%2Fhome%23id_token%3DZQXFRAG"]
+    scrub = make_url_scrubber(Rules.default().scrub_query_params)
+    for url in urls:
+        assert len(credentials(url)) == 1, url
+        scrubbed = scrub(url)
+        assert "ZQX" not in scrubbed and "***" in scrubbed, scrubbed
+        assert credentials(scrubbed) == [], scrubbed
+    # what stands around the value stays: the encoded URL's next parameter, the page's own
+    assert scrub(urls[0]).endswith("%3Ftoken%3D***%26tab%3D2")
+    assert scrub(urls[1]).endswith("?token[]=***&x=1")
