@@ -90,3 +90,42 @@ def network_details(row: dict) -> str:
              f"bodies:    {NOT_RECORDED} (neither request nor response)",
              f"timing:    {NOT_RECORDED} (DNS, connect, TLS, first byte, download)"]
     return "\n".join(lines)
+
+
+# A long task: the page's main thread busy 50 ms or more (the browser's Long Tasks API), the
+# page not answering a click or a key meanwhile - a "freeze" to the person on it.
+LONG_TASK_SAID = "the page did not respond"
+
+
+def long_tasks_text(row: dict) -> str:
+    """A view row's Long tasks column: how many, and the longest ("3, longest 1.50 s")."""
+    tasks = row.get("long_tasks") or []
+    if not tasks:
+        return ""
+    return f"{len(tasks)}, longest {duration_text(longest_task(row))}"
+
+
+def longest_task(row: dict) -> float | None:
+    """The longest of a view row's long tasks, in ms (None: none, or none with a duration)."""
+    return max((t["duration"] for t in row.get("long_tasks") or () if t["duration"] is not None),
+               default=None)
+
+
+def view_details(row: dict) -> str:
+    """A page view as the Performance tab's details say it: its URL, loading time and web
+    vitals, and each long task on it at its moment."""
+    def vital(name: str, key: str, fmt) -> str:
+        v = row.get(key)
+        return f"{name}: {'not measured' if v is None else fmt(v)}"
+    lines = [f"Page view at {moment_text(row['t'])}: {row.get('url') or '?'}",
+             vital("Loading", "loading_time", duration_text),
+             vital("LCP", "lcp", lambda v: f"{v / 1000:.2f} s"),
+             vital("CLS", "cls", lambda v: f"{v:.3f}"),
+             vital("INP", "inp", lambda v: f"{v:.0f} ms")]
+    tasks = row.get("long_tasks") or []
+    if tasks:
+        lines.append(f"Long tasks ({LONG_TASK_SAID}): {len(tasks)}")
+        lines += [f"  {moment_text(t['t']):>8}  {duration_text(t['duration']) or '?'}" for t in tasks]
+    else:
+        lines.append("Long tasks: none recorded")
+    return "\n".join(lines)

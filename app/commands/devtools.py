@@ -1,13 +1,16 @@
-"""`replay devtools SESSION|FILE [--tab errors|console|network|actions] [--json]` — the
-player's dev-tools pane on a terminal: a session's errors (grouped, with their stacks), its
-console, its requests or its actions, as the pane's tabs list them, to read over SSH or paste
-into a ticket (a support engineer's tryout found no way to get them as text). The rows are
+"""`replay devtools SESSION|FILE [--tab errors|console|network|actions|performance] [--json]` —
+the player's dev-tools pane on a terminal: a session's errors (grouped, with their stacks), its
+console, its requests, its actions or its page views with their web vitals and long tasks (where
+the page froze), as the pane's tabs list them, to read over SSH or paste into a ticket (a
+support engineer's tryout found no way to get them as text). The rows are
 the pane's own (player.qt.session_view) and said in its words (player.devtools_text); a
 recording file is masked by the rules in force, as every command shows one."""
 from __future__ import annotations
 
 import argparse
 import json
+
+from typing import Callable, NamedTuple
 
 from recorder.moments import moment_text
 
@@ -16,17 +19,17 @@ from ._source import add_source_arguments, open_source
 from ._words import count
 
 NAME = "devtools"
-# the tab -> what one of its rows is called
-TABS = {"errors": "error", "console": "console line", "network": "request", "actions": "action"}
 
 
 def register(subparsers, common) -> None:
     p = subparsers.add_parser(
-        NAME, parents=[common], help="print a session's errors, console, requests or actions",
+        NAME, parents=[common],
+        help="print a session's errors, console, requests, actions or page views",
         description="Print a tab of the player's dev-tools pane for a session (id or unique"
                     " prefix) or recording file: its errors grouped, with their stacks (the"
-                    " default), its console, its network requests or its actions - each at its"
-                    " moment on the player's clock.")
+                    " default), its console, its network requests, its actions, or its page"
+                    " views with their web vitals and long tasks (where the page did not"
+                    " respond) - each at its moment on the player's clock.")
     add_source_arguments(p)
     p.add_argument("--tab", choices=list(TABS), default="errors",
                    help="which tab (default: errors)")
@@ -56,20 +59,19 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
-    noun = TABS[args.tab]
+    noun = TABS[args.tab].noun
     head = f"{count(len(rows), noun)} in session {sid} ({moment_text(sv.duration_ms)} long)"
     if args.tab == "errors" and rows:
         head += f", {count(sum(r['count'] for r in rows), 'time')} in all"
     print(head if rows else f"no {noun}s recorded in session {sid}")
     for row in rows:
-        print(_LINES[args.tab](row))
+        print(TABS[args.tab].line(row))
     return 0
 
 
 def rows_of(sv, tab: str) -> list[dict]:
     """The rows of the pane's `tab` (one of TABS) in a player.qt.session_view.SessionView."""
-    return {"errors": sv.errors, "console": sv.console, "network": sv.network,
-            "actions": sv.actions}[tab]
+    return TABS[tab].rows(sv)
 
 
 def _error(row: dict) -> str:
@@ -105,4 +107,20 @@ def _action(row: dict) -> str:
     return f"{moment_text(row['t']):>8}  {row['type']:<6}  {what}{badges}"
 
 
-_LINES = {"errors": _error, "console": _console, "network": _request, "actions": _action}
+def _view(row: dict) -> str:
+    from player.devtools_text import view_details
+
+    return "\n" + "\n".join(("  " + ln) if ln else ln for ln in view_details(row).splitlines())
+
+
+class Tab(NamedTuple):
+    noun: str                             # what one of its rows is called
+    rows: Callable[[object], list[dict]]  # its rows in a SessionView
+    line: Callable[[dict], str]           # a row as the terminal shows it
+
+
+TABS = {"errors": Tab("error", lambda sv: sv.errors, _error),
+        "console": Tab("console line", lambda sv: sv.console, _console),
+        "network": Tab("request", lambda sv: sv.network, _request),
+        "actions": Tab("action", lambda sv: sv.actions, _action),
+        "performance": Tab("page view", lambda sv: sv.views, _view)}

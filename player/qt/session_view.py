@@ -46,7 +46,9 @@ class SessionView:
     error_rows: dict[int, dict] = field(default_factory=dict)
     network: list[dict] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)
-    views: list[dict] = field(default_factory=list)
+    views: list[dict] = field(default_factory=list)   # each with its page's long tasks
+    # (start, end) of each long task: a stretch the page did not respond (the timeline's band)
+    frozen: list[tuple[int, int]] = field(default_factory=list)
     facts: list[tuple[str, str]] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
     inactive: list[tuple[int, int]] = field(default_factory=list)
@@ -210,7 +212,15 @@ def build_session_view(replayer: Any, info: SessionInfo | None = None,
                  "loading_time": v.vitals.get("loading_time"),
                  "lcp": v.vitals.get("largest_contentful_paint"),
                  "cls": v.vitals.get("cumulative_layout_shift"),
-                 "inp": v.vitals.get("interaction_to_next_paint")} for v in tl.views]
+                 "inp": v.vitals.get("interaction_to_next_paint"), "long_tasks": []}
+                for v in tl.views]
+    sv.frozen = []
+    view_times = [v["t"] for v in sv.views]
+    for task in tl.long_tasks:   # each on its view's row (one before the first view: the first's)
+        row = {"t": int(task.t), "duration": task.duration}
+        if sv.views:
+            sv.views[max(0, bisect.bisect_right(view_times, row["t"]) - 1)]["long_tasks"].append(row)
+        sv.frozen.append((row["t"], row["t"] + int(math.ceil(task.duration or 0))))
     sv.clicks = [(int(c.t), float(c.x), float(c.y), c.kind) for c in tl.clicks
                  if c.x is not None and c.y is not None]
     nav_times = [m.t for m in tl.markers if m.kind == "navigation"]

@@ -56,6 +56,7 @@ TRACK = QColor(60, 64, 74)
 SELECTION = QColor(255, 196, 64)      # a selected range (Shift+drag): what Export exports
 INACTIVE = QColor(255, 255, 255, 28)
 DENSITY = QColor(88, 166, 255, 110)
+FROZEN = QColor(255, 150, 50)   # a long task: the page did not respond (the error click's orange)
 PLAY_BUTTON = QSize(34, 34)     # the round play/pause button
 GLYPH = QSize(14, 14)           # the play / pause symbol drawn on it
 GLYPH_COLOUR = QColor(13, 17, 23)   # the stylesheet's #play colour
@@ -229,6 +230,10 @@ class TimelineBar(QWidget):
                 if c:
                     h = 3 + 9 * (c / peak) ** 0.5
                     p.drawRect(QRectF(track.left() + i * w, 14 - h, max(1.0, w - 0.5), h))
+        # the long tasks: where the page did not respond, a band just under the track
+        for a, b in sv.frozen:
+            p.fillRect(QRectF(self.x_of(a), track.bottom() + 2, max(2.0, self.x_of(b) - self.x_of(a)), 4),
+                       FROZEN)
         for a, b in sv.inactive:
             r = QRectF(self.x_of(a), 16, max(1.0, self.x_of(b) - self.x_of(a)), self.height() - 20)
             p.fillRect(r, INACTIVE)
@@ -337,6 +342,9 @@ class MarkerLegend(QFrame):
             self.entries.append((kind, text))
         extra = [("inactive", "Shaded: no user activity (skipped when Skip inactivity is on)",
                   lambda p: p.fillRect(QRectF(2, 6, 18, 24), INACTIVE)),
+                 ("frozen", "Orange under the bar: a long task - the page did not respond"
+                  " (50 ms or more; the Performance tab lists them)",
+                  lambda p: p.fillRect(QRectF(2, 24, 18, 3), FROZEN)),
                  ("density", "Strip above the bar: how much happened when",
                   lambda p: [p.fillRect(QRectF(3 + 4 * i, 18 - h, 3, h), DENSITY)
                              for i, h in enumerate((4, 9, 6, 12, 5))])]

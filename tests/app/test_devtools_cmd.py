@@ -9,7 +9,7 @@ import json
 import pytest
 
 from app.commands.devtools import TABS, rows_of
-from player.devtools_text import error_details, status_of, status_text
+from player.devtools_text import duration_text, error_details, status_of, status_text, view_details
 from player.qt.session_view import build_session_view
 from player.replayer import Replayer
 from recorder.moments import moment_text
@@ -75,6 +75,27 @@ def test_each_row_of_the_other_tabs_is_a_line_at_its_moment(capsys, pane):
             else:
                 assert (row["name"] or row["selector"]) in line
                 assert all(f"[{f.split('_')[0].upper()}]" in line for f in row["frustration"])
+
+
+def test_page_views_are_said_with_their_vitals_and_long_tasks(capsys, pane):
+    """"The page froze": the RUM plugin records each long task (the page not responding for
+    50 ms or more), and nothing showed them (a support engineer's tryout, whose checkout froze
+    1.5 s five times while the Performance tab said INP 16 ms, good). Each view says its
+    vitals and its long tasks, each at its moment, as the Performance tab's details do."""
+    data, rows = pane
+    views = rows["performance"]
+    tasks = [t for v in views for t in v["long_tasks"]]
+    assert tasks, "the demo records a long task: nothing would be said"
+    code, out, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", "performance")
+    assert code == 0, err
+    head, *rest = out.splitlines()
+    assert head.startswith(f"{len(views)} page views in session "), head
+    said = [ln.strip() for ln in rest if ln.strip()]
+    for row in views:
+        for line in view_details(row).splitlines():
+            assert line.strip() in said, line
+    for task in tasks:
+        assert f"{moment_text(task['t'])}  {duration_text(task['duration'])}" in said
 
 
 def test_a_session_with_nothing_on_a_tab_says_so(capsys, tmp_path):

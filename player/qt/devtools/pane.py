@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from recorder.moments import moment_text
 
-from ...devtools_text import (console_details, duration_text, error_details, failed,
-                              network_details, size_text, status_of, status_text)
+from ...devtools_text import (LONG_TASK_SAID, console_details, duration_text, error_details,
+                              failed, long_tasks_text, longest_task, network_details, size_text,
+                              status_of, status_text, view_details)
 from ..session_view import SessionView, error_moment
 from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, TimedRowsModel,
                      columns_to_hide, time_column)
@@ -44,7 +45,8 @@ def notice(text: str, parent: QWidget) -> QLabel:
     return label
 GOOD, NEEDS, POOR = QColor(80, 200, 120), QColor(240, 180, 60), QColor(255, 95, 95)
 # Google's web-vitals thresholds: (good up to, needs improvement up to)
-THRESHOLDS = {"lcp": (2500.0, 4000.0), "cls": (0.1, 0.25), "inp": (200.0, 500.0)}
+THRESHOLDS = {"lcp": (2500.0, 4000.0), "cls": (0.1, 0.25), "inp": (200.0, 500.0),
+              "long_task": (200.0, 500.0)}   # a view's longest: as long as a slow interaction
 RESOURCE_COLOURS = {"document": QColor(90, 150, 255), "css": QColor(170, 120, 255),
                     "js": QColor(240, 200, 80), "image": QColor(90, 200, 140),
                     "font": QColor(240, 130, 200), "fetch": QColor(80, 200, 220),
@@ -52,7 +54,8 @@ RESOURCE_COLOURS = {"document": QColor(90, 150, 255), "css": QColor(170, 120, 25
 
 
 def rating(metric: str, value: float | None) -> str | None:
-    """'good' | 'needs-improvement' | 'poor' for LCP/CLS/INP (ms, unitless, ms)."""
+    """'good' | 'needs-improvement' | 'poor' for LCP/CLS/INP (ms, unitless, ms) and a view's
+    longest task (ms)."""
     if value is None or metric not in THRESHOLDS:
         return None
     good, needs = THRESHOLDS[metric]
@@ -533,8 +536,8 @@ EMPTY = {
                " files it loaded appear here (recorded by the RUM or network plugin).",
     "actions": "No actions were recorded.\n\nClicks and taps appear here, named after what was"
                " clicked, with rage, dead and error clicks marked.",
-    "performance": "No page views were recorded.\n\nEach page view's loading time and web vitals"
-                   " (LCP, CLS, INP) appear here (recorded by the RUM plugin).",
+    "performance": "No page views were recorded.\n\nEach page view's loading time, web vitals"
+                   " (LCP, CLS, INP) and long tasks appear here (recorded by the RUM plugin).",
     "session": "Nothing is known about this session's user, device or browser.",
 }
 READING = "Reading the recording…"
@@ -718,8 +721,13 @@ class DevToolsPane(PaneTabs):
                                     Column("Loading", "loading_time", lambda v: duration_text(v) or "—", 72),
                                     _vital("lcp", lambda v: f"{v / 1000:.2f} s"),
                                     _vital("cls", lambda v: f"{v:.3f}"),
-                                    _vital("inp", lambda v: f"{v:.0f} ms")],
-                                   sv.views, placeholder="Filter views",
+                                    _vital("inp", lambda v: f"{v:.0f} ms"),
+                                    Column("Long tasks", long_tasks_text, None, 130,
+                                           colour=lambda r: _RATING_COLOURS.get(
+                                               rating("long_task", longest_task(r))),
+                                           tooltip=lambda r: f"Long tasks: {LONG_TASK_SAID} for"
+                                           " 50 ms or more - select the view for each")],
+                                   sv.views, details=view_details, placeholder="Filter views",
                                    empty=empty("performance"), gradual=gradual)
         self.session = RowsTab([Column("", "k", None, 160), Column("", "v")],
                                _fact_rows(sv), timed=False,

@@ -221,7 +221,7 @@ def test_the_timeline_has_a_legend_of_its_markers(demo):
     try:
         kinds = {k for k, _ in tl.legend.entries}
         assert {m.kind for m in demo.session.markers} <= kinds
-        assert {k for k, _ in LEGEND} <= set(MARKER_STYLE) and {"inactive", "density"} <= kinds
+        assert {k for k, _ in LEGEND} <= set(MARKER_STYLE) and {"inactive", "density", "frozen"} <= kinds
     finally:
         tl.legend.hide()
 
@@ -539,3 +539,43 @@ def test_the_session_tab_opens_at_its_first_fact_at_the_sessions_end(demo, qtbot
         pane.setCurrentIndex(0)
         tab.table.setMinimumHeight(0)
         tab.table.setMaximumHeight(16777215)
+
+
+def test_long_tasks_show_on_the_performance_tab_and_under_the_timeline(demo, qtbot):
+    """"The page froze": each long task the RUM plugin recorded (the page not responding for
+    50 ms or more) was shown nowhere - the Performance tab said INP 16 ms, good, of a checkout
+    that froze 1.5 s five times (a support engineer's tryout). Each view's row says how many
+    and the longest, its details list them at their moments, and the timeline draws each as
+    an orange band under its track."""
+    import math
+
+    from PySide6.QtGui import QColor
+
+    from player.devtools_text import long_tasks_text, view_details
+    from player.qt.timeline_widget import FROZEN
+
+    sv = demo.session
+    pane = demo.devtools
+    tab = pane.tabs["performance"]
+    views = [v for v in sv.views if v["long_tasks"]]
+    assert views, "the demo records a long task: nothing would be shown"
+    column = [c.title for c in tab.model.columns].index("Long tasks")
+    for i, v in enumerate(sv.views):
+        assert tab.model.index(i, column).data() == long_tasks_text(v)
+    assert long_tasks_text(views[0]).startswith(f"{len(views[0]['long_tasks'])}, longest ")
+    pane.setCurrentWidget(tab)
+    try:
+        assert tab.pick(views[0])
+        assert tab.detail.toPlainText() == view_details(views[0])
+        assert "Long tasks (the page did not respond): " in tab.detail.toPlainText()
+    finally:
+        pane.setCurrentIndex(0)
+    tasks = [t for v in sv.views for t in v["long_tasks"]]
+    assert sv.frozen == [(t["t"], t["t"] + math.ceil(t["duration"])) for t in tasks]
+    bar = demo.timeline.bar
+    image = bar.grab().toImage()
+    dpr = image.devicePixelRatio()
+    for a, _b in sv.frozen:
+        x, y = bar.x_of(a) + 1, bar.track_rect().bottom() + 4
+        seen = QColor(image.pixel(int(x * dpr), int(y * dpr)))
+        assert (seen.red(), seen.green(), seen.blue()) == (FROZEN.red(), FROZEN.green(), FROZEN.blue()), (x, seen.name())
