@@ -96,7 +96,7 @@ def say_other_rules(spec: str, data: Path, given, lands: str = "is in the output
                     " the data"
                     f" folder's rules ({folder.source}): {'; '.join(weaker)} - what only those"
                     f" mask {lands} in clear")
-    elif folder != given:
+    elif not folder.same_as(given):   # (revision aside: the active file says its own)
         say_note(f"{spec} is masked by {given.source}, not by the data folder's"
                  f" rules ({folder.source})")
 

@@ -58,10 +58,12 @@ def test_every_screenshot_option_has_help_and_generator_default_reads():
 def test_a_file_exported_with_other_rules_than_the_data_folders_says_so(tmp_path):
     """`--rules` on a file (not a stored session) masks it with those rules: looser than the
     data folder's, the output holds what the folder's mask - said in a note (a new user's
-    tryout exported a typed value in clear with no word of it); the same rules say nothing."""
+    tryout exported a typed value in clear with no word of it); the same rules say nothing -
+    also once activated, when the folder's file says its revision (a privacy officer's tryout
+    was told of other rules: the revision was compared too)."""
     data = tmp_path / "data"
     data.mkdir()
-    (data / "rules.toml").write_text('default = "mask"\n')
+    (data / "rules.toml").write_text('revision = 3\ndefault = "mask"\n')
     rec = tmp_path / "rec.json"
     rec.write_text(json.dumps(list(generate_session(300, duration_ms=3_000, seed=3))))
     lax = tmp_path / "lax.toml"
