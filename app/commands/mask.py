@@ -102,7 +102,10 @@ def run(args: argparse.Namespace) -> int:
         return _file(files[0], args, rules)
     own = _own_rules(args)   # (with --rules: none - the file is for every session)
     if args.dry_run:
-        return _dry_run_stored(args, rules, own)
+        code = _dry_run_stored(args, rules, own)
+        if args.rules is not None:
+            _say_looser_than_in_force(args, rules)
+        return code
     if args.activate:   # an active file that cannot be replaced: say so before any re-mask
         from recorder.privacy.history import active_rules, loosened, looser
         try:
@@ -201,6 +204,22 @@ def _say_rules_in_force(args: argparse.Namespace, rules) -> None:
     say_note(f"what is stored was re-masked under {args.rules}; new recordings"
              f" (import, the intake) are still masked under {now} - run again with --activate to"
              f" make {args.rules} the rules in force")
+
+
+def _say_looser_than_in_force(args: argparse.Namespace, rules) -> None:
+    """After a dry run of rules that mask less than those in force: that `--activate` will ask
+    first (a privacy officer's dry run said nothing of it; the activation then refused without
+    --yes)."""
+    from recorder.privacy.history import active_rules, loosened, looser
+    try:
+        in_force = active_rules(args.data)
+    except RulesError:
+        return   # (said by whatever reads them next)
+    weaker = loosened(in_force, rules)
+    if weaker:
+        say_note(f"{args.rules} masks {looser(in_force, rules).than} the rules in force"
+                 f" ({'; '.join(weaker)}): making it the active rules (--activate) asks first"
+                 " - without a terminal, add --yes")
 
 
 def _activate(data: Path, rules) -> None:

@@ -409,6 +409,26 @@ def test_activating_looser_rules_says_what_they_let_through(tmp_path, capsys):
     assert "stored in clear from the next recording on" in words
 
 
+def test_a_dry_run_of_looser_rules_says_activating_them_asks_first(tmp_path, capsys):
+    """A privacy officer's `mask --dry-run --rules loose.toml` said what would change, and the
+    `--activate` after it was refused for want of --yes with no word before: the dry run says
+    that the rules mask less than those in force, and that activating them asks first."""
+    data = tmp_path / "data"
+    loose = tmp_path / "loose.toml"
+    loose.write_text('default = "allow"\n')
+    assert run(capsys, "--data", data, "import", write_recording(tmp_path))[0] == 0
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", loose, "--dry-run", "--all")
+    assert rc == 0 and "would change" in out
+    words = " ".join(err.split())
+    assert f"note: {loose} masks less than the rules in force (default level: mask-user-input ->" \
+        " allow): making it the active rules (--activate) asks first - without a terminal, add" \
+        " --yes" in words, words
+    same = tmp_path / "same.toml"
+    same.write_text('default = "mask-user-input"\n')
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", same, "--dry-run", "--all")
+    assert rc == 0 and "asks first" not in err
+
+
 def test_removing_an_allow_rule_is_not_called_masking_less(tmp_path, capsys):
     """Active rules with `header` at allow; the same without it was refused "masks less than
     the rules in force (rule removed: header (allow))" and, with --yes, warned so: what the
