@@ -130,6 +130,13 @@ def masker_for(args: argparse.Namespace) -> Callable | None:
                     f" (revision {active.revision}): what they mask and this file does not is"
                     " stored in clear - `replay mask --dry-run --all` shows what the active rules"
                     " would change")
+    elif args.rules is not None and active.source == Rules.default().source \
+            and not rules.same_as(active):
+        # no rules in force: the next import without --rules masks under the built-in ones (a
+        # privacy officer took the file for the folder's from then on)
+        say_note(f"masking with {args.rules}; {args.data} has no active rules, so an import"
+                 " without --rules masks with the built-in default - `replay mask --rules"
+                 f" {args.rules} --activate --all` makes this file the rules in force")
     return masker_factory(rules)
 
 

@@ -73,7 +73,8 @@ def test_rules_other_than_the_active_ones_are_said_never_silent(tmp_path, capsys
     rc, _, err = run(capsys, "--data", other, "import", rec, "--rules", same)
     assert rc == 0 and "active rules" not in err, err
     rc, _, err = run(capsys, "--data", tmp_path / "fresh", "import", rec, "--rules", loose)
-    assert rc == 0 and "active rules" not in err, err   # none activated: nothing to depart from
+    # none activated: nothing to depart from (a note says what the next import masks with)
+    assert rc == 0 and "not the data folder's active rules" not in err and "warning" not in err, err
 
 
 def test_bad_rules_are_a_clear_error_and_nothing_is_stored(tmp_path, capsys):
@@ -407,6 +408,26 @@ def test_activating_looser_rules_says_what_they_let_through(tmp_path, capsys):
     assert "warning: the rules in force mask less than before: default level: mask -> allow;" \
         " rule removed: .bio (hidden); detector removed: email" in words
     assert "stored in clear from the next recording on" in words
+
+
+def test_importing_with_a_rules_file_into_a_folder_without_rules_says_what_comes_next(tmp_path, capsys):
+    """`import --rules FILE` into a data folder with no active rules masked with the file and
+    said nothing: the next import without --rules masked with the built-in default (a privacy
+    officer took the file for the folder's). A note says so, and how to make it the rules in
+    force; the built-in rules themselves, or a folder with rules of its own, say no such thing."""
+    data = tmp_path / "data"
+    strict = tmp_path / "strict.toml"
+    strict.write_text('default = "mask"\n')
+    rec = write_recording(tmp_path)
+    rc, _, err = run(capsys, "--data", data, "import", rec, "--rules", strict)
+    assert rc == 0
+    assert f"note: masking with {strict}; {data} has no active rules, so an import without" \
+        f" --rules masks with the built-in default - `replay mask --rules {strict} --activate" \
+        " --all` makes this file the rules in force" in " ".join(err.split()), err
+    builtin = tmp_path / "builtin.toml"
+    builtin.write_text('default = "mask-user-input"\n')
+    rc, _, err = run(capsys, "--data", tmp_path / "data2", "import", rec, "--rules", builtin)
+    assert rc == 0 and "no active rules" not in err
 
 
 def test_a_dry_run_of_looser_rules_says_activating_them_asks_first(tmp_path, capsys):
