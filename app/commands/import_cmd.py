@@ -130,14 +130,23 @@ def masker_for(args: argparse.Namespace) -> Callable | None:
                     f" (revision {active.revision}): what they mask and this file does not is"
                     " stored in clear - `replay mask --dry-run --all` shows what the active rules"
                     " would change")
-    elif args.rules is not None and active.source == Rules.default().source \
-            and not rules.same_as(active):
-        # no rules in force: the next import without --rules masks under the built-in ones (a
-        # privacy officer took the file for the folder's from then on)
-        say_note(f"masking with {args.rules}; {args.data} has no active rules, so an import"
+    # no rules in force: the next import without --rules masks under the built-in ones (a
+    # privacy officer took the file for the folder's from then on) - said once something is
+    # stored under the file (`say_rules_not_in_force`)
+    args.rules_not_in_force = args.rules is not None and \
+        active.source == Rules.default().source and not rules.same_as(active)
+    return masker_factory(rules)
+
+
+def say_rules_not_in_force(args: argparse.Namespace, results: list[dict]) -> None:
+    """After an import that stored sessions or events under `--rules FILE` in a data folder
+    without active rules (`masker_for`): what the next import masks with, and how to make
+    FILE the rules in force."""
+    stored = any(r.outcome in (Outcome.NEW, Outcome.EXTENDS) for res in results for r in res["stored"])
+    if args.rules_not_in_force and stored:
+        say_note(f"masked with {args.rules}; {args.data} has no active rules, so an import"
                  " without --rules masks with the built-in default - `replay mask --rules"
                  f" {args.rules} --activate --all` makes this file the rules in force")
-    return masker_factory(rules)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -174,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=1))
     elif len(args.files) > 1:   # what came of them all, in one line (as the app's status bar)
         say_note(import_summary(results, failures))
+    say_rules_not_in_force(args, results)
     if failures:
         for msg in failures[:-1]:
             say_error(msg)

@@ -421,7 +421,7 @@ def test_importing_with_a_rules_file_into_a_folder_without_rules_says_what_comes
     rec = write_recording(tmp_path)
     rc, _, err = run(capsys, "--data", data, "import", rec, "--rules", strict)
     assert rc == 0
-    assert f"note: masking with {strict}; {data} has no active rules, so an import without" \
+    assert f"note: masked with {strict}; {data} has no active rules, so an import without" \
         f" --rules masks with the built-in default - `replay mask --rules {strict} --activate" \
         " --all` makes this file the rules in force" in " ".join(err.split()), err
     builtin = tmp_path / "builtin.toml"
