@@ -342,8 +342,7 @@ class MarkerLegend(QFrame):
             self.entries.append((kind, text))
         extra = [("inactive", "Shaded: no user activity (skipped when Skip inactivity is on)",
                   lambda p: p.fillRect(QRectF(2, 6, 18, 24), INACTIVE)),
-                 ("frozen", "Orange under the bar: a long task - the page did not respond"
-                  " (50 ms or more; the Performance tab lists them)",
+                 ("frozen", "Orange under the bar: the page did not respond (a long task)",
                   lambda p: p.fillRect(QRectF(2, 24, 18, 3), FROZEN)),
                  ("density", "Strip above the bar: how much happened when",
                   lambda p: [p.fillRect(QRectF(3 + 4 * i, 18 - h, 3, h), DENSITY)

@@ -514,8 +514,8 @@ def _level_colour(row: dict) -> QColor | None:
     return LEVEL_COLOURS.get(row.get("level", ""))
 
 
-def _vital(metric: str, fmt: Callable) -> Column:
-    return Column(metric.upper(), metric, lambda v: "—" if v is None else fmt(v), 64,
+def _vital(metric: str, fmt: Callable, drop: int = 0) -> Column:
+    return Column(metric.upper(), metric, lambda v: "—" if v is None else fmt(v), 64, drop=drop,
                   colour=lambda r, m=metric: _RATING_COLOURS.get(rating(m, r.get(m))),
                   tooltip=lambda r, m=metric: f"{m.upper()}: {rating(m, r.get(m)) or 'not measured'}")
 
@@ -526,6 +526,7 @@ GROWN_DIGITS = 4     # a live session's tab counts, as `labels_width` keeps room
 _COUNT = re.compile(r" ([\d,]+)$")   # a tab label's count ("Console 1,204")
 URL_CHARS = 30     # a request's URL column keeps room for this many characters
 MESSAGE_CHARS = 30  # and an error's message
+VIEW_CHARS = 16    # and a page view's path (beside its vitals and long tasks)
 # what each tab would show, said when the recording has none of it
 EMPTY = {
     "console": "No console messages were recorded.\n\nThe page's console.log, info, warn and"
@@ -716,11 +717,14 @@ class DevToolsPane(PaneTabs):
         self.actions.add_filter("frustration", [("All actions", None),
                                                 ("Frustrated", lambda r: bool(r.get("frustration")))])
 
+        # the view keeps room for VIEW_CHARS characters; narrower, CLS, the loading time and
+        # LCP give way (in that order), all in the view's details
         self.performance = RowsTab([t(), Column("View", "url", shorten, 200, stretch=True,
-                                           tooltip=full_url),
-                                    Column("Loading", "loading_time", lambda v: duration_text(v) or "—", 72),
-                                    _vital("lcp", lambda v: f"{v / 1000:.2f} s"),
-                                    _vital("cls", lambda v: f"{v:.3f}"),
+                                           tooltip=full_url, min_chars=VIEW_CHARS),
+                                    Column("Loading", "loading_time", lambda v: duration_text(v) or "—", 72,
+                                           drop=2),
+                                    _vital("lcp", lambda v: f"{v / 1000:.2f} s", drop=1),
+                                    _vital("cls", lambda v: f"{v:.3f}", drop=3),
                                     _vital("inp", lambda v: f"{v:.0f} ms"),
                                     Column("Long tasks", long_tasks_text, None, 130,
                                            colour=lambda r: _RATING_COLOURS.get(
