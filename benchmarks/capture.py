@@ -76,6 +76,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import rjsmin
 
@@ -86,7 +87,7 @@ from recorder.format import EventType
 from recorder.intake.dictionary import MIN_SESSIONS, addresses, dictionary_id, make
 from recorder.privacy import load_rules
 from recorder.intake.page_server import QuietHandler
-from recorder.intake.wire import Status, WireError, decode_request
+from recorder.intake.wire import Status, WireError, decode_request, request_encoding
 from recorder.limits import Limits
 from recorder.paths import ASSETS, CAPTURE_PARTS
 from replay_tools.browser_recorder import PageServer
@@ -213,8 +214,11 @@ class Intake(QuietHandler):
             self.end_headers()
             return
         try:
+            # a beacon sets no header: `&encoding=` in its URL says it (as `replay serve` reads it)
+            encoding = request_encoding(self.headers.get("Content-Encoding"),
+                                        parse_qs(urlsplit(self.path).query).get("encoding", [None])[0])
             batch, _encoded, texts = decode_request(
-                body, self.headers.get("Content-Encoding"), Limits(), self.headers.get("User-Agent"),
+                body, encoding, Limits(), self.headers.get("User-Agent"),
                 lambda i: Intake.dictionary if Intake.dictionary and dictionary_id(Intake.dictionary) == i
                 else None)
         except WireError as exc:   # a bug in the sender: say so, loudly
