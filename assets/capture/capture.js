@@ -596,17 +596,29 @@
   }
   /* A visit's next pages (start(): the tab's session record). Page memory ends with the page,
    * and a value typed on one page is often shown by the next - saved by the site or posted
-   * with POST: "Welcome back, Ada Lovelace" after a sign-up, "We sent the link to
-   * ada@example.com". So each page hands the next not its values but their digests: a 32-bit
-   * hash of each value (as matched: in any case), salted with a number drawn for the visit -
-   * at most ECHO_CARRY_MAX, the newest kept, in the tab's sessionStorage beside the session id
-   * (a browser may write that to disk: a digest names no value, and 32 bits leave any value
-   * among millions of others of its length - but a password is never carried, a dictionary
-   * would find it). The next pages mask a stretch of any string they record whose digest is
-   * one of them, a stretch no letter or digit touches on either side, written as typed (not
-   * percent-encoded or JSON-escaped, as a value in page memory is also matched). Each page
-   * carries on the digests it was handed; they go with the session (ReplayCapture.stop()). */
-  var ECHO_CARRY_MAX = 500;
+   * with POST: "Welcome back, Hortensia Blumenkohl" after a sign-up. So each page hands the
+   * next not its values but their digests: a 32-bit hash of each value (as matched: in any
+   * case), salted with a number drawn for the visit - at most ECHO_CARRY_MAX, the newest kept,
+   * in the tab's sessionStorage beside the session id. A digest names no value, but whoever
+   * reads it (the site's own scripts, which had the value; someone who reads this browser's
+   * profile on disk) can try every value of a small set against it - every date of birth, a
+   * list of names. So only values of ECHO_ANYWHERE_LEN to ECHO_CARRY_LEN characters holding a
+   * letter are handed on (a date, a ZIP code, a PIN never are); never a password's, nor a
+   * keystroke's on the way to what a field ends with (each prefix would give the value away
+   * letter by letter). The next pages mask a stretch of any string they record whose digest
+   * is one of them, a stretch no letter or digit touches on either side, written as typed
+   * (not percent-encoded or JSON-escaped, as a value in page memory is also matched). Each
+   * page carries on the digests it was handed; they go with the session
+   * (ReplayCapture.stop()); `carryEchoes: false` in ReplayCapture.start's options turns it off.
+   * The digest is a polynomial hash of the folded text (each stretch's from the string's
+   * prefix hashes: one multiplication per length looked for, whatever its length), then
+   * mixed with the salt and the length. */
+  var ECHO_CARRY_MAX = 500, ECHO_CARRY_LEN = 100;
+  var ECHO_BASE = 0x01000193;   // the polynomial's base (odd: every power is invertible)
+  var ECHO_POWERS = [1];        // ECHO_BASE ** k, mod 2 ** 32
+  while (ECHO_POWERS.length <= ECHO_CARRY_LEN) {
+    ECHO_POWERS.push(Math.imul(ECHO_POWERS[ECHO_POWERS.length - 1], ECHO_BASE) >>> 0);
+  }
   var FOLDED = new Map(), WORDISH = new Map();
   function foldCode(c) {   // one UTF-16 unit in lower case (one whose lower case is longer: itself)
     if (c < 128) return c >= 65 && c <= 90 ? c + 32 : c;
@@ -623,15 +635,24 @@
     if (w === undefined) WORDISH.set(c, w = /[\p{L}\p{N}]/u.test(String.fromCharCode(c)));
     return w;
   }
-  function echoDigest(s, from, to, salt) {
-    var h = salt | 0;
-    for (var i = from; i < to; i++) {
-      h = Math.imul(h ^ foldCode(s.charCodeAt(i)), 0x5bd1e995);
-      h ^= h >>> 15;
-    }
+  /* Prefix hashes of `s` folded: out[i] is the polynomial hash of s[0, i) (out: reused). */
+  function echoPrefixes(s, out) {
+    var h = 0;
+    out[0] = 0;
+    for (var i = 0; i < s.length; i++) out[i + 1] = h = (Math.imul(h, ECHO_BASE) + foldCode(s.charCodeAt(i))) >>> 0;
+    return out;
+  }
+  /* The digest of s[i, j) from its prefix hashes, salted. */
+  function echoDigest(pre, i, j, salt) {
+    var h = (pre[j] - Math.imul(pre[i], ECHO_POWERS[j - i])) >>> 0;
+    h = (h ^ salt ^ Math.imul(j - i, 0x9e3779b1)) | 0;
     h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
     return (h ^ (h >>> 16)) >>> 0;
+  }
+  var CARRIED_LETTER = /\p{L}/u;
+  function carriable(v) {
+    return v.length >= ECHO_ANYWHERE_LEN && v.length <= ECHO_CARRY_LEN && CARRIED_LETTER.test(v);
   }
   function Echoes() {
     this.values = new Map(); this.rx = null;
@@ -703,17 +724,19 @@
   };
   /* `field`: the element typed into (none: a value given whole, which never fades). A
    * shorter value of a field is its value now (cleared, erased down), looked for nowhere. */
-  Echoes.prototype.add = function (value, field) {
+  Echoes.prototype.add = function (value, field, secret) {
     if (typeof value !== "string") return;
     var v = value.trim(), key = v.toLowerCase();
     if (/^\*+$/.test(v)) return;
+    // never handed to the next page (a password's: a dictionary would find it; `secret`: one
+    // an earlier recording of this page knew for one)
+    if (secret || (field && field.type === "password")) this.secret.add(key);
     if (this.onAdd) this.onAdd(value, field || null);
     if (v.length < ECHO_MIN_LEN) {
       var f = field && this.fields.get(field);
       if (f) this.moved(f, key, Date.now());
       return;
     }
-    if (field && field.type === "password") this.secret.add(key);
     if (field) this.noteField(key, field);
     else if (!this.given.has(key)) {
       this.given.add(key);
@@ -724,7 +747,7 @@
     else this.rx = null;
     this.values.set(key, v);
     if (this.values.size > ECHO_MAX_VALUES) this.values.delete(this.values.keys().next().value);
-    if (this.onKept && !this.secret.has(key)) this.onKept();
+    if (this.onKept && !this.secret.has(key) && carriable(v)) this.onKept();
   };
   /* What an earlier page of the visit handed this one ({salt, digests: [[length, digest]]}):
    * looked for from now on. */
@@ -732,7 +755,8 @@
     if (!handed || !Array.isArray(handed.digests) || typeof handed.salt !== "number") return;
     this.salt = handed.salt >>> 0;
     handed.digests.forEach(function (d) {
-      if (!Array.isArray(d) || typeof d[0] !== "number" || typeof d[1] !== "number" || d[0] < ECHO_MIN_LEN) return;
+      if (!Array.isArray(d) || typeof d[0] !== "number" || typeof d[1] !== "number" ||
+          d[0] < ECHO_ANYWHERE_LEN || d[0] > ECHO_CARRY_LEN) return;
       var set = this.carried.get(d[0]);
       if (!set) this.carried.set(d[0], set = new Set());
       if (!set.has(d[1])) { set.add(d[1]); this.carriedList.push([d[0], d[1]]); }
@@ -740,32 +764,45 @@
     // longest first: at one place the whole value wins over a shorter one it begins with
     this.lengths = Array.from(this.carried.keys()).sort(function (a, b) { return b - a; });
   };
-  /* For the visit's next page: the digests this page was handed, then those of the values it
-   * looks for now that will not fade (not a keystroke's on the way), the newest last. */
-  Echoes.prototype.handOn = function () {
+  /* For the visit's next page ({salt, digests, own}), in `salt` (this page's if none): the
+   * digests this page was handed, then those of the values it looks for now that will not
+   * fade (not a keystroke's on the way) and may be handed on (`carriable`, not secret), the
+   * newest last. */
+  Echoes.prototype.handOn = function (salt) {
     if (this.fading.size) this.fade();
-    var seen = new Set(), out = [], salt = this.salt;
+    if (salt === undefined) salt = this.salt;
+    var seen = new Set(), out = [];
     var put = function (len, d) {
       var k = len + ":" + d;
       if (!seen.has(k)) { seen.add(k); out.push([len, d]); }
     };
-    this.carriedList.forEach(function (d) { put(d[0], d[1]); });
+    // (what it was handed, in the salt it was handed in: of another, they are kept already)
+    if (salt === this.salt) this.carriedList.forEach(function (d) { put(d[0], d[1]); });
+    var pre = [], own = [];
     this.values.forEach(function (v, key) {
-      if (!this.fading.has(key) && !this.secret.has(key)) put(v.length, echoDigest(v, 0, v.length, salt));
+      if (!this.fading.has(key) && !this.secret.has(key) && carriable(v)) {
+        var d = echoDigest(echoPrefixes(v, pre), 0, v.length, salt);
+        put(v.length, d);
+        own.push(v.length + ":" + d);
+      }
     }, this);
-    return {salt: salt, digests: out.slice(-ECHO_CARRY_MAX)};
+    // `own`: this page's values' (`length:digest`), for what its next write supersedes
+    return {salt: salt, digests: out.slice(-ECHO_CARRY_MAX), own: own};
   };
   /* `s` with each stretch whose digest was handed to this page masked: the longest at the
    * leftmost place first, a stretch no letter or digit touches. */
+  var ECHO_PREFIXES = [];   // (reused: scrubCarried's prefix hashes)
   Echoes.prototype.scrubCarried = function (s) {
     var lens = this.lengths, n = s.length, salt = this.salt, out = null, last = 0;
     var shortest = lens[lens.length - 1];
+    if (n < shortest) return s;
+    var pre = echoPrefixes(s, ECHO_PREFIXES);
     for (var i = 0; i + shortest <= n; i++) {
       if (i > 0 && wordCode(s.charCodeAt(i - 1)) && wordCode(s.charCodeAt(i))) continue;
       for (var k = 0; k < lens.length; k++) {
         var j = i + lens[k];
         if (j > n || (j < n && wordCode(s.charCodeAt(j - 1)) && wordCode(s.charCodeAt(j)))) continue;
-        if (!this.carried.get(lens[k]).has(echoDigest(s, i, j, salt))) continue;
+        if (!this.carried.get(lens[k]).has(echoDigest(pre, i, j, salt))) continue;
         out = (out === null ? "" : out) + s.slice(last, i) + MASK;
         last = j;
         i = j - 1;
@@ -774,9 +811,17 @@
     }
     return out === null ? s : out + s.slice(last);
   };
-  /* The values looked for now, for a recording that goes on from this one (a new session
-   * of the same visit): given whole there. */
-  Echoes.prototype.all = function () { return Array.from(this.values.values()); };
+  /* The values looked for now that will not fade, for a recording that goes on from this one
+   * (a new session of the same visit): given whole there, each a secret one (a password's) or
+   * not ([{value, secret}]) - a keystroke's on the way fades here, and would never there. */
+  Echoes.prototype.all = function () {
+    if (this.fading.size) this.fade();
+    var out = [];
+    this.values.forEach(function (v, key) {
+      if (!this.fading.has(key)) out.push({value: v, secret: this.secret.has(key)});
+    }, this);
+    return out;
+  };
   Echoes.prototype.compile = function () {
     var values = Array.from(this.values.values());
     // longest first: at one position the whole value wins over a prefix typed before it
@@ -2937,7 +2982,7 @@
     var rec = current = new Recorder(opts);
     // values typed into masked fields an earlier recording of this visit knew (a session
     // that went on as a new one): looked for from the first snapshot on
-    (opts.typed || []).forEach(function (v) { rec.P.echoes.add(v); });
+    (opts.typed || []).forEach(function (t) { rec.P.echoes.add(t.value, null, t.secret); });
     rec.startPlugins(rec.plugins);
     // what the page did before: the install snippet's lines, record mode's (pastErrors)
     pastErrors(win[EARLY_ERRORS]);
@@ -3124,12 +3169,25 @@
       return s && s.id === id && s.echoes && typeof s.echoes === "object" ? s.echoes : null;
     } catch (e) { return null; }
   }
-  function keepEchoes(id, handed) {
+  /* `handed` kept with the session, beside the digests kept already (of the same salt) but
+   * those `stale` names (`length:digest`: this page's own, written before and superseded - a
+   * field's value then, a keystroke's since): a page shown again from the back/forward cache
+   * hands on what it had, not what the pages after it learnt. */
+  function keepEchoes(id, handed, stale) {
     var st = tabStorage();
     try {
       var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
       if (!s || s.id !== id) return;
-      s.echoes = handed;
+      var kept = s.echoes && typeof s.echoes.salt === "number" && Array.isArray(s.echoes.digests);
+      // another salt's are the session's: what this page learnt is handed on in its salt
+      // (handOn), and what it carries came from them
+      if (kept && s.echoes.salt !== handed.salt) return;
+      var before = kept ? s.echoes.digests : [];
+      var seen = {}, digests = before.concat(handed.digests).filter(function (d) {
+        var k = d[0] + ":" + d[1];
+        return seen[k] || (stale && stale[k]) ? false : (seen[k] = true);
+      });
+      s.echoes = {salt: handed.salt, digests: digests.slice(-ECHO_CARRY_MAX)};   // (not `own`)
       st.setItem(SESSION_KEY, JSON.stringify(s));
     } catch (e) { /* private mode, full */ }
   }
@@ -4616,7 +4674,7 @@
     var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win), !cfg.fetch && cfg.worker !== false);
     var tap = typeof cfg.emit === "function" ? cfg.emit : null;
     if (carried) keepFormFields(conf.sessionId, carried.formFields);
-    if (carried && carried.echoes) keepEchoes(conf.sessionId, carried.echoes);
+    if (carried && carried.echoes && cfg.carryEchoes !== false) keepEchoes(conf.sessionId, carried.echoes);
     var me = null;   // this start's session: a sender of an earlier one acts on nothing
     // mouse moves wait in the recorder until the sender sends (it pulls them): they need no
     // timer of their own, only one of the sender's
@@ -4631,11 +4689,20 @@
     // the digests of the values typed here, for the visit's next pages (Echoes.handOn): kept
     // a moment after a value is learnt (a form may be sent at once: the next page may begin
     // before this one's pagehide), and as the page is left
-    var echoTimer = 0;
+    var echoTimer = 0, carry = cfg.carryEchoes !== false, ownBefore = {};
     var handOn = function () {
       if (echoTimer) clearTimeout(echoTimer);
       echoTimer = 0;
-      if (current && session === me && !me.done) keepEchoes(conf.sessionId, current.P.echoes.handOn());
+      if (!carry || !current || session !== me || me.done) return;
+      // in the session's salt, when it has one (the page before this one wrote none, say,
+      // and a later page drew its own)
+      var kept = sessionEchoes(conf.sessionId);
+      var handed = current.P.echoes.handOn(kept && typeof kept.salt === "number" ? kept.salt >>> 0 : undefined);
+      var own = {}, stale = {};
+      handed.own.forEach(function (k) { own[k] = true; });
+      Object.keys(ownBefore).forEach(function (k) { if (!own[k]) stale[k] = true; });
+      keepEchoes(conf.sessionId, handed, stale);
+      ownBefore = own;
     };
     /* This page begins again: stopped, then started with what the session masked handed on
      * (values typed, GET-form fields) - in a new session (`anew`: the intake deleted this one,
@@ -4654,7 +4721,7 @@
                                 formFields: sessionFormFields(conf.sessionId),
                                 typed: carried ? carried.typed : null, onTyped: cfg.onTyped,
                                 formFieldsMasked: function (fields) { keepFormFields(conf.sessionId, fields); },
-                                handedEchoes: function () { return sessionEchoes(conf.sessionId); },
+                                handedEchoes: function () { return carry ? sessionEchoes(conf.sessionId) : null; },
                                 echoesKept: function (now) {
                                   if (now) { if (echoTimer) handOn(); }
                                   else if (!echoTimer) echoTimer = setTimeout(handOn, ECHO_KEEP_MS);

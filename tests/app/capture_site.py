@@ -68,13 +68,13 @@ def opened(ctx, url: str):
 
 
 def echo_digest(value: str, salt: int) -> int:
-    """capture.js's echoDigest of an ASCII value (a typed value's digest handed to the visit's
-    next page), written again as the tests' oracle."""
+    """capture.js's digest of an ASCII value (a typed value's, handed to the visit's next page:
+    `echoPrefixes`, `echoDigest`), written again as the tests' oracle."""
     m = 0xFFFFFFFF
-    h = salt & m
+    h = 0
     for ch in value.lower():
-        h = ((h ^ ord(ch)) * 0x5BD1E995) & m
-        h ^= h >> 15
+        h = (h * 0x01000193 + ord(ch)) & m
+    h = (h ^ salt ^ ((len(value) * 0x9E3779B1) & m)) & m
     h = ((h ^ (h >> 16)) * 0x85EBCA6B) & m
     h = ((h ^ (h >> 13)) * 0xC2B2AE35) & m
     return h ^ (h >> 16)

@@ -148,3 +148,49 @@ def test_a_page_shown_again_from_the_back_forward_cache_begins_again(tmp_path):
     assert steps.count("# the step before opened it") == 3, steps
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.startswith("reproduced: every step ran"), run.stdout
+
+
+ECHO_PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>%(name)s</title><script src="capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s"});
+window.addEventListener("pageshow", function (e) { if (e.persisted) window.__restored = true; });
+</script></head><body><h1>page %(name)s</h1><input id="who"><a id="next" href="%(next)s">next</a>
+</body></html>"""
+
+
+def test_a_page_shown_again_keeps_what_the_pages_after_it_handed_on(tmp_path):
+    """A value typed on page b (its digest handed on for the visit's next pages), then back to
+    page a out of the back/forward cache: a begins again, handing on what it had - which
+    replaced b's digest, and a later page showing b's value recorded it in clear (a
+    reviewer's). What a hands on now joins what the session kept."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.app.capture_site import echo_digest
+    value = "Hortensia Blumenkohl"
+    kept = "JSON.parse(sessionStorage.getItem('replay_capture_session'))"
+    with capture_site(tmp_path, "bfcache-echo") as cs:
+        for name, nxt in (("a", "b.html"), ("b", "a.html")):
+            (cs.root / f"{name}.html").write_text(ECHO_PAGE % {
+                "name": name, "next": nxt, "intake": cs.intake.url, "app": cs.app,
+                "token": cs.token})
+        with sync_playwright() as pw:
+            browser = launch(pw, ignore_default_args=["--disable-back-forward-cache"])
+            try:
+                page = browser.new_context().new_page()
+                page.goto(cs.pages.url("a.html"))
+                page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
+                page.click("#next")
+                page.wait_for_function("document.title === 'b'")
+                page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
+                page.click("#who")
+                page.keyboard.type(value, delay=5)
+                page.wait_for_function(f"(s => s && s.echoes && s.echoes.digests.length)({kept})",
+                                       polling=100, timeout=5_000)
+                page.go_back(wait_until="commit")   # (Playwright's load: none out of bf cache)
+                page.wait_for_function("window.__restored === true", timeout=20_000)
+                page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
+                page.wait_for_timeout(400)   # (a's hand-on, if it wrote one)
+                echoes = page.evaluate(kept)["echoes"]
+            finally:
+                browser.close()
+    assert [len(value), echo_digest(value, echoes["salt"])] in echoes["digests"]

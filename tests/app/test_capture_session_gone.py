@@ -20,7 +20,9 @@ from tests.app.capture_site import echo_digest  # noqa: E402
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
 
-PAGE = """<!doctype html><html><body><input id="name" type="text"><p id="out">-</p></body></html>"""
+PAGE = """<!doctype html><html><body><input id="name" type="text"><input id="pw" type="password">
+<p id="out">-</p></body></html>"""
+PASSWORD = "Tr0ub4dor&3horse"
 # requests wait for the test's answer (__answer); warnings and events are kept
 SETUP = """() => {
   window.__reqs = []; window.__out = []; window.__warn = [];
@@ -86,7 +88,8 @@ def test_a_deleted_session_goes_on_as_a_new_one_knowing_what_it_masked(chromium)
     """The page was reached by a GET form whose field was masked (its name kept with the
     session), a value was typed into a masked field and shown by the page, and so was one
     typed on the visit's page before (its digest kept with the session): the new session's
-    snapshot and Meta hold none of them, and the new session keeps that digest."""
+    snapshot and Meta hold none of them, and the new session keeps that digest and the typed
+    value's - no password's, no keystroke's on the way."""
     carried = {"salt": 12345, "digests": [[len("wombatqueen"), echo_digest("wombatqueen", 12345)]]}
     ctx = chromium.new_context()
     try:
@@ -99,6 +102,8 @@ def test_a_deleted_session_goes_on_as_a_new_one_knowing_what_it_masked(chromium)
         page.evaluate("() => __answer(0, 202)")
         page.click("#name")
         page.keyboard.type("zebracorn42")
+        page.click("#pw")
+        page.keyboard.type(PASSWORD)
         page.evaluate("() => { document.querySelector('#out').textContent = 'Hello zebracorn42, wombatqueen'; }")
         page.wait_for_timeout(100)
         page.evaluate("() => ReplayCapture.flush()")
@@ -115,8 +120,14 @@ def test_a_deleted_session_goes_on_as_a_new_one_knowing_what_it_masked(chromium)
         ctx.close()
     assert first == "visit-1" and stored["id"] not in ("visit-1", None)
     assert stored["formFields"] == [{"name": "q", "typed": True}]
-    assert carried["digests"][0] in stored["echoes"]["digests"]
-    assert stored["echoes"]["salt"] == carried["salt"]
+    # the new session keeps the digest handed to the page and the typed value's - not the
+    # password's, nor a keystroke's on the way to either (each prefix of a password handed on
+    # gave it away letter by letter: a reviewer's)
+    salt = stored["echoes"]["salt"]
+    assert salt == carried["salt"]
+    assert sorted(map(tuple, stored["echoes"]["digests"])) == sorted(
+        [tuple(carried["digests"][0])] + [(len(v), echo_digest(v, salt))
+                                          for v in ("zebracorn42", "abcd1234")])   # (typed, the URL's)
     text = json.dumps(after)
     assert [e["type"] for e in after[:2]] == [4, 2], [e["type"] for e in after[:3]]
     assert "abcd1234" not in text and "zebracorn42" not in text and "wombatqueen" not in text, text[:500]
