@@ -36,7 +36,7 @@ from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror
 from .privacy import detectors
 from .moments import moment_text
-from .semantics import ErrorEvent, Resource, split_uncaught
+from .semantics import NON_ERROR_REJECTION, ErrorEvent, Resource, split_uncaught
 from .bug import BugReport
 from .steps import (FRAME_SEP, Step, StepKind, StepsBuilder, frame_prefix, holds_masked,
                     robust_selector)
@@ -602,7 +602,9 @@ def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False
     # as the page throws it (`pageerror`: its name, its message): without the words the RUM
     # plugin puts before an unhandled rejection's ("Unhandled promise rejection: ...")
     etype, message = split_uncaught(e.message)
-    thrown = f"{etype or e.type}: {message}"
+    etype = etype or ("" if e.type == NON_ERROR_REJECTION else e.type)
+    # (a rejection with no Error: Playwright says ": boom" of it - the message is looked for)
+    thrown = f"{etype}: {message}" if etype else message
     return (f"    {CHECK_COMMENT}: {_comment(' '.join(thrown.split()))}\n"
             f"    expected = {thrown!r}\n"
             "    page.wait_for_timeout(500)  # an error thrown by the last step's handler\n"

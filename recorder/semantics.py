@@ -453,6 +453,9 @@ def split_uncaught(text: str) -> tuple[str, str]:
 
 
 _REJECTION = re.compile(r"^\s*(?:Uncaught\s+\(in promise\)|Unhandled promise rejection:)")
+# the type the RUM plugin gives a rejection whose reason is no Error (`Promise.reject("boom")`):
+# it has no name, and a browser reports it by its message alone
+NON_ERROR_REJECTION = "UnhandledRejection"
 _FRAME = re.compile(r"^\s*at\s|@\S+:\d+")   # a stack's frame, V8's or Firefox's
 
 
