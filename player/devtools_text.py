@@ -102,7 +102,8 @@ def long_tasks_text(row: dict) -> str:
     tasks = row.get("long_tasks") or []
     if not tasks:
         return ""
-    return f"{len(tasks)}, longest {duration_text(longest_task(row))}"
+    longest = longest_task(row)
+    return f"{len(tasks)}" if longest is None else f"{len(tasks)}, longest {duration_text(longest)}"
 
 
 def longest_task(row: dict) -> float | None:

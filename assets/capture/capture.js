@@ -439,19 +439,24 @@
       return true;
     }
   };
-  /* Odd spaces read as spaces, invisible characters as nothing (detectors._plain): the text
-   * the detectors look at, and where each of its characters stands in `text` (null: there). */
-  var ODD = /[\u00A0\u2007\u2009\u202F\u00AD\u200B-\u200D\u2060\uFEFF]/, INVISIBLE = /[\u00AD\u200B-\u200D\u2060\uFEFF]/;
+  /* Odd spaces read as spaces, odd hyphens as `-`, invisible characters as nothing
+   * (detectors._plain): the text the detectors look at, and where each of its characters
+   * stands in `text` (null: there); null when `text` holds none of them. */
+  var ODD = /[\u00A0\u2000-\u200F\u2010-\u2013\u202F\u205F\u2060-\u2064\u3000\u00AD\uFEFF]/;
+  var ODD_SPACES = /[\u00A0\u2000-\u200A\u202F\u205F\u3000]/g, ODD_HYPHENS = /[\u2010-\u2013]/g;
+  var INVISIBLE = /[\u00AD\u200B-\u200F\u2060-\u2064\uFEFF]/;
   function plainText(text) {
     if (!ODD.test(text)) return null;
-    var out = "", where = [];
-    for (var i = 0; i < text.length; i++) {
-      var c = text.charAt(i);
+    var out = text.replace(ODD_SPACES, " ").replace(ODD_HYPHENS, "-");
+    if (!INVISIBLE.test(out)) return {text: out, where: null};   // (each character in its place)
+    var kept = "", where = [];
+    for (var i = 0; i < out.length; i++) {
+      var c = out.charAt(i);
       if (INVISIBLE.test(c)) continue;
-      out += ODD.test(c) ? " " : c;
+      kept += c;
       where.push(i);
     }
-    return {text: out, where: where};
+    return {text: kept, where: where};
   }
   function detector(kinds) {
     kinds = DETECT_ORDER.filter(function (k) { return (kinds || []).indexOf(k) >= 0; });

@@ -201,7 +201,9 @@ def build_session_view(replayer: Any, info: SessionInfo | None = None,
                                         last_t=int(g.last_t), frame=g.frame)
               for g in tl.error_groups()}
     sv.errors = sorted(groups.values(), key=lambda r: r["t"])
-    sv.error_rows = {error_moment(e.t): groups[e.fingerprint] for e in tl.errors}
+    sv.error_rows = {}
+    for e in tl.errors:   # (two errors shown at one moment: the first's row)
+        sv.error_rows.setdefault(error_moment(e.t), groups[e.fingerprint])
     sv.network = [{"t": int(r.t), "method": r.method, "url": r.url, "status": r.status,
                    "type": r.type or "other", "size": r.size, "duration": r.duration,
                    "source": r.source, "pending": r.pending}

@@ -98,8 +98,8 @@ BUILT_IN = (CREDENTIALS, SENSITIVE_INPUTS)   # looked for beside the detectors, 
 # the scrubber's mask; a Bearer token or basic auth's credentials as an Authorization header
 # writes them; a password in a URL's user info (`https://deploy:s3cr3t@ci.example.com/`).
 _SCRUBBED = "|".join(re.escape(p) for p in DEFAULT_SCRUB_PARAMS)
-_PARAM = re.compile(r"(?i)(?<=[?&;#])(" + _SCRUBBED + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "+?)"
-                    + PARAM_END)
+_PARAM = re.compile(r"(?i)(?<=[?&;#])(" + _SCRUBBED + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "*?)"
+                    + PARAM_END)   # (an empty value - `token=:1:2)`, a frame's - is none)
 # ... and inside a URL-encoded URL (a login's `next=`), as the scrubber finds one
 _ENCODED_PARAM = re.compile(r"(?i)(?:%3F|%26|%23)(" + _SCRUBBED + ")(?:%5B%5D)?%3D(" + ENCODED_VALUE + "+)")
 _BEARER = re.compile(BEARER_TOKEN)   # what the scrubber masks, found where it was not
@@ -115,7 +115,7 @@ def credentials(s: str) -> list[str]:
     """The credentials in clear in `s`, each as its excerpt (`token=***`, `Bearer ***`,
     `Basic ***`, `user:***@`)."""
     out = [f"{m.group(1).lower()}=***" for rx in (_PARAM, _ENCODED_PARAM) for m in rx.finditer(s)
-           if m.group(2) not in _MASKS]
+           if m.group(2) and m.group(2) not in _MASKS]
     out += ["Bearer ***" for m in _BEARER.finditer(s) if set(m.group(1)) != {"*"}]
     out += ["Basic ***" for m in _BASIC.finditer(s) if is_user_and_password(m.group(1))]
     return out + ["user:***@" for m in _USERINFO.finditer(s) if m.group(2) != MASK]

@@ -145,10 +145,31 @@ _NUMBER_HINT = re.compile(r"\d(?:(?:[ .()+-]|%2[0Bb89]){0,2}\d){8}")
 # `find` looks at the text so read (`_plain`) and names what it found in the text as given.
 # (4111 1111 1111 1111 with no-break spaces, `jane\u200b@example.com`: in clear, and the
 # audit found nothing - a privacy officer's tryout.) capture.js reads them alike.
-_ODD_SPACES = "\u00a0\u2007\u2009\u202f"
-_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-_ODD = re.compile(f"[{_ODD_SPACES}{_INVISIBLE}]")
-_AS_SPACE = {ord(c): " " for c in _ODD_SPACES}
+# Also a non-breaking hyphen, a hyphen or a figure or en dash between a phone's groups
+# (`415‑555‑0100` as a formatter writes it), read as `-`; left-to-right and right-to-left marks
+# (put around numbers on right-to-left pages) and the invisible operators among the
+# invisible characters.
+_ODD_SPACES = "\u00a0\u2000-\u200a\u202f\u205f\u3000"
+_ODD_HYPHENS = "\u2010-\u2013"
+_INVISIBLE = "\u00ad\u200b-\u200f\u2060-\u2064\ufeff"
+_ODD = re.compile(f"[{_ODD_SPACES}{_ODD_HYPHENS}{_INVISIBLE}]")
+_INVISIBLES = re.compile(f"[{_INVISIBLE}]")
+
+
+def _chars(ranges: str) -> list[str]:
+    """The characters of a character class's ranges as written above (`a-b` and singles)."""
+    out, i = [], 0
+    while i < len(ranges):
+        if i + 2 < len(ranges) and ranges[i + 1] == "-":
+            out += [chr(c) for c in range(ord(ranges[i]), ord(ranges[i + 2]) + 1)]
+            i += 3
+        else:
+            out.append(ranges[i])
+            i += 1
+    return out
+
+
+_AS_PLAIN = {**{ord(c): " " for c in _chars(_ODD_SPACES)}, **{ord(c): "-" for c in _chars(_ODD_HYPHENS)}}
 # ... so the hint the walkers check first lets any text holding one through (`find` asks the
 # other hints of the text so read)
 _ODD_HINT = _ODD
@@ -270,13 +291,19 @@ def _iban_ok(m: str) -> bool:
 
 
 def _plain(text: str) -> tuple[str, list[int] | None]:
-    """`text` with its odd spaces as spaces and its invisible characters left out (_ODD), and
-    where each of its characters stands in `text` (None: where it stands here)."""
+    """`text` with its odd spaces as spaces, odd hyphens as `-` and its invisible characters
+    left out (_ODD), and where each of its characters stands in `text` (None: where it stands
+    here - no invisible character, the common case: a translation in C)."""
     if text.isascii() or _ODD.search(text) is None:
         return text, None
-    spaced = text.translate(_AS_SPACE)
-    where = [i for i, c in enumerate(spaced) if c not in _INVISIBLE]
+    spaced = text.translate(_AS_PLAIN)
+    if _INVISIBLES.search(spaced) is None:
+        return spaced, None
+    where = [m.start() for m in _VISIBLE.finditer(spaced)]
     return "".join(spaced[i] for i in where), where
+
+
+_VISIBLE = re.compile(f"[^{_INVISIBLE}]")
 
 
 def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
@@ -288,8 +315,9 @@ def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
     if not text or len(text) < MIN_LEN:
         return
     plain, where = _plain(text)
-    if where is None:
-        yield from _find(text, kinds)
+    if where is None:   # (each character where it stands: a finding's value is the given text's)
+        for f in _find(plain, kinds):
+            yield f if plain is text else Finding(f.kind, f.start, f.end, text[f.start:f.end])
         return
     for f in _find(plain, kinds):
         start, end = where[f.start], where[f.end - 1] + 1
@@ -402,7 +430,9 @@ def mask(text: str, kinds: Iterable[str] = KINDS) -> str:
 
 def excerpt(kind: str, value: str) -> str:
     """A recognisable but useless excerpt for reports: `j***@e***.com`, `**** 1111`,
-    `***-**67`, `***-**-**89`. Never the full value."""
+    `***-**67`, `***-**-**89`. Never the full value. (Of the value as the detectors read it:
+    `_plain`.)"""
+    value = _plain(value)[0]
     if kind == "email" and ("@" in value or "%40" in value):
         local, _, domain = value.replace("%40", "@").partition("@")
         host, dot, tld = domain.rpartition(".")

@@ -360,6 +360,9 @@ def test_a_token_inside_a_url_encoded_url_or_named_as_an_array_is_scrubbed_and_f
         scrubbed = scrub(url)
         assert "ZQX" not in scrubbed and "***" in scrubbed, scrubbed
         assert credentials(scrubbed) == [], scrubbed
+    # a frame's `:line:col` after an empty value is no token (the scrubber leaves it too)
+    assert credentials("at f (https://x/a.js?token=:1:2)") == []
+    assert scrub("at f (https://x/a.js?token=:1:2)") == "at f (https://x/a.js?token=:1:2)"
     # what stands around the value stays: the encoded URL's next parameter, the page's own
     assert scrub(urls[0]).endswith("%3Ftoken%3D***%26tab%3D2")
     assert scrub(urls[1]).endswith("?token[]=***&x=1")
