@@ -31,6 +31,7 @@ from player.qt.plain_text import plain_tip
 from player.qt.steps_pane import StepsPane
 from app.window.report_dialog import masked_note
 from recorder.privacy import Rules, RulesError, load_rules, masker_factory
+from recorder.privacy.echoes import ended_with
 from recorder.privacy.detectors import KINDS
 from recorder.paths import default_data_dir, replay_command
 from recorder.bug import (BugReport, MomentFrom, RecordedMoment, from_context, parts_reports,
@@ -85,6 +86,10 @@ class RecordPage(QWidget):
         self._stopped_at: float | None = None
         self._live_masker = None
         self._typed_fed = 0   # of browser.typed, fed to the live masker
+        # what each masked field ended with in this page's earlier recordings (memory only,
+        # never written): a later recording masks their echoes too - a name typed at sign-up
+        # in one recording, shown by the next page recorded in another (a QA's tryout)
+        self._earlier_typed: list[str] = []
         self._rules: Rules | None = None
         self._refresh = QTimer(self, singleShot=True, interval=STEPS_REFRESH_MS)
         self._refresh.timeout.connect(self._show_live_steps)
@@ -341,7 +346,7 @@ class RecordPage(QWidget):
         self._typed_fed = 0
         self._builder = StepsBuilder()
         self._marked_at = self._stopped_at = None
-        self._live_masker = masker_factory(self._rules)()
+        self._live_masker = masker_factory(self._rules, self._earlier_typed)()
         self.steps = []
         self.steps_panel.show_steps([])
         if self.state is State.STORED:
@@ -455,7 +460,8 @@ class RecordPage(QWidget):
                     stores.Store.open(self.data_dir) as store:
                 stored = store.ingest_outcomes(events, context_of=parts,
                                                masker_factory=masker_factory(
-                                                   self._rules, self.browser.typed))
+                                                   self._rules,
+                                                   [*self._earlier_typed, *self.browser.typed]))
                 ids = [s.id for s in stored]
                 # it opens on the part the bug's moment fell in, at that moment of it
                 on_bug = [(sid, r.at_ms) for sid in ids
@@ -464,7 +470,7 @@ class RecordPage(QWidget):
         except (LimitError, InvalidEvent, OSError) as exc:
             self._fail(f"The recording was not stored: {str(exc).rstrip('.')}." + _notes(warned))
             return
-        self.browser.typed.clear()   # held for this recording's pass only
+        self._forget_typed()   # held for this recording's pass: what fields ended with, on
         self.session_id = on_bug[0][0] if on_bug else ids[0]
         if on_bug and moment is not None:
             moment = RecordedMoment(on_bug[0][1], moment.source)
@@ -490,8 +496,15 @@ class RecordPage(QWidget):
         move = f"; {self.moment_help} moves it" if self.moment_help else ""
         return f" It opens on the bug, at {at}: {why}{move}."
 
-    def _fail(self, why: str) -> None:
+    def _forget_typed(self) -> None:
+        """This recording's typed values go, but what each field ended with (`ended_with`),
+        kept for the next recordings of this page (`_earlier_typed`)."""
+        self._earlier_typed = list(dict.fromkeys(
+            [*self._earlier_typed, *ended_with(self.browser.typed)]))
         self.browser.typed.clear()
+
+    def _fail(self, why: str) -> None:
+        self._forget_typed()
         self._set_state(State.BROWSING)
         self._say(why, error=True)
         self.recordingFailed.emit(why)

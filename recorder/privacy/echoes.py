@@ -257,6 +257,22 @@ def typed_values(items: Iterable[Any]) -> list[Typed]:
     return out
 
 
+def ended_with(typed: Iterable[Typed]) -> list[str]:
+    """What each field ended with in `typed` (its last value; each value typed with no field
+    known), of MIN_LEN characters or more, in order: a recording's values as a later recording
+    of the same browser gives them whole (record mode: a name typed at sign-up, shown by the
+    next page recorded), never a keystroke's on the way."""
+    last: dict[Any, str] = {}
+    loose: list[str] = []
+    for t in typed:
+        if t.field is None:
+            loose.append(t.text.strip())
+        else:
+            last.pop(t.field, None)   # (its place: when it was last typed)
+            last[t.field] = t.text.strip()
+    return list(dict.fromkeys(v for v in [*loose, *last.values()] if len(v) >= MIN_LEN))
+
+
 def _longest_first(v: str) -> tuple[int, str]:
     return -len(v), v
 

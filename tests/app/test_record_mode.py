@@ -341,6 +341,37 @@ def test_a_value_typed_into_a_masked_field_is_masked_where_the_page_repeats_it(
     _nowhere(page.data_dir, COUPON)
 
 
+def test_a_value_typed_in_one_recording_is_masked_where_the_next_recording_shows_it(
+        qtbot, record_page, shop):
+    """A QA records the sign-up (a value typed into a masked field), stops, then records the
+    bug on the next page, which shows that value: it was stored in clear there - the second
+    recording knew nothing of the first's values (a QA's tryout). What each field ended with
+    is kept in the app's memory for the page's next recordings, never a keystroke's on the
+    way, and masked there from their first event."""
+    page = record_page
+    hand = _recording(qtbot, page, shop.url("coupon.html"))
+    _apply_coupon(qtbot, hand, COUPON)
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS):
+        page.stop()
+    assert COUPON[:5] not in page._earlier_typed and COUPON in page._earlier_typed
+    page.new_recording()
+    # the next page, which shows the coupon the visit tried, recorded on its own
+    _load(qtbot, page, shop.url("basket.html"))
+    page.record()
+    hand.wait_ready()
+    qtbot.waitUntil(lambda: "Last coupon tried" in json.dumps(page.browser.events),
+                    timeout=TIMEOUT_MS)
+    assert f"Last coupon tried: {COUPON}" in hand.eval("document.body.textContent")   # the premise
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as again:
+        page.stop()
+    with open_recording(again.args[0], page.data_dir) as src:
+        text = json.dumps(list(src.events()))
+    assert "Last coupon tried: ***" in text
+    listed = "\n".join(page.steps_list.item(i).text() for i in range(page.steps_list.count()))
+    assert COUPON not in listed.upper()
+    _nowhere(page.data_dir, COUPON)
+
+
 def test_a_masked_buttons_text_is_masked_in_its_click_action(qtbot, record_page, shop):
     """rrweb's recorder cannot tell the RUM plugin which text is masked, so the plugin names a
     click by the text the page shows; the pass masks that name by the level of the element

@@ -788,3 +788,15 @@ def test_a_plugin_payloads_keys_that_are_the_pages_data_lose_an_echo_its_field_n
     named = json.loads(masked(DEFAULT, typed("coupon", "context"),
                               rum({"type": "action", "context": {"a": 1}})))
     assert named[-1]["data"]["payload"]["context"] == {"a": 1}
+
+
+def test_what_each_field_ended_with_is_what_a_later_recording_is_given():
+    """Record mode keeps, for the page's next recordings, what each field ended with - its last
+    value, never a keystroke's on the way (each would be masked everywhere: "Hort" in
+    "Hortensia", "Short") - and each value typed with no field known; values too short to be
+    looked for are left out."""
+    from recorder.privacy.echoes import Typed, ended_with
+    typed = [Typed("Hort", 7, 1.0), Typed("Hortensia", 7, 2.0), Typed("SPRING10", None, 3.0),
+             Typed("abc", 9, 4.0), Typed("  Blumenkohl ", 8, 5.0), Typed("Hortensia B", 7, 6.0)]
+    assert ended_with(typed) == ["SPRING10", "Blumenkohl", "Hortensia B"]
+    assert ended_with([]) == []
