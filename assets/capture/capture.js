@@ -102,7 +102,9 @@
 
   /* The rules as the page applies them: default level, selector rules (ones this browser
    * cannot parse are left to the recorder's pass), the URL query parameters to scrub. */
-  function Privacy(rules, fields) {
+  /* `echoes`: an earlier recording's of this same page (a session going on as a new one), its
+   * values, their fields and their marks kept (Echoes); none: new ones. */
+  function Privacy(rules, fields, echoes) {
     rules = rules || {};
     var d = parseLevel(rules["default"] || "mask-user-input");
     this.defaultLevel = d === null ? L.MASK_USER_INPUT : d;
@@ -120,7 +122,7 @@
     var self = this, detect = detector(rules.detectors === undefined ? ["email", "card", "phone", "iban", "ssn"] : rules.detectors);
     // as the recorder's pass: URL parameters, then the detectors over every string (page
     // text included), then the echoes of values typed into masked fields (Echoes, below)
-    var echoes = this.echoes = new Echoes();
+    echoes = this.echoes = echoes || new Echoes();
     this.detect = detect ? function (t) { return echoes.scrub(detect(t)); } : function (t) { return echoes.scrub(t); };
     // a name (NAME_ATTRS): the rules' parameters and the detectors, no echo
     this.scrubName = function (t) {
@@ -655,7 +657,7 @@
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
     return (h ^ (h >>> 16)) >>> 0;
   }
-  var CARRIED_LETTER = /\p{L}/u;
+  var CARRIED_LETTER = /\p{L}/u, PASSWORD_AUTOCOMPLETE = /(^|\s)(current|new)-password(\s|$)/;
   function carriable(v) {
     return v.length >= ECHO_ANYWHERE_LEN && v.length <= ECHO_CARRY_LEN && CARRIED_LETTER.test(v);
   }
@@ -668,6 +670,7 @@
     this.carried = new Map(); this.carriedList = []; this.lengths = [];
     this.salt = (Math.random() * 0x100000000) >>> 0;
     this.secret = new Set();
+    this.passwordFields = new WeakSet();   // each field ever seen holding a password
     this.onKept = null;   // (now): `now` as a form is sent
     // per field (an element, weakly): {kept: the values it ended with or was cleared of,
     // current}; how many fields keep / hold now each value (values given whole: kept once,
@@ -735,7 +738,10 @@
     if (/^\*+$/.test(v)) return;
     // never handed to the next page (a password's: a dictionary would find it; `secret`: one
     // an earlier recording of this page knew for one)
-    if (secret || (field && field.type === "password")) this.secret.add(key);
+    if (field && (field.type === "password" || PASSWORD_AUTOCOMPLETE.test(field.autocomplete || ""))) {
+      this.passwordFields.add(field);   // (shown as text by a "show password" button: still one)
+    }
+    if (secret || (field && this.passwordFields.has(field))) this.secret.add(key);
     if (this.onAdd) this.onAdd(value, field || null);
     if (v.length < ECHO_MIN_LEN) {
       var f = field && this.fields.get(field);
@@ -752,7 +758,7 @@
     else this.rx = null;
     this.values.set(key, v);
     if (this.values.size > ECHO_MAX_VALUES) this.values.delete(this.values.keys().next().value);
-    if (this.onKept && !this.secret.has(key) && carriable(v)) this.onKept();
+    if (this.onKept && !this.secret.has(key)) this.onKept();   // (one no longer carriable: its digest goes)
   };
   /* What an earlier page of the visit handed this one ({salt, digests: [[length, digest]]}):
    * looked for from now on. */
@@ -796,7 +802,7 @@
   };
   /* `s` with each stretch whose digest was handed to this page masked: the longest at the
    * leftmost place first, a stretch no letter or digit touches. */
-  var ECHO_PREFIXES = [];   // (reused: scrubCarried's prefix hashes)
+  var ECHO_PREFIXES = [], ECHO_PREFIXES_KEPT = 65536;   // (reused: scrubCarried's prefix hashes)
   Echoes.prototype.scrubCarried = function (s) {
     var lens = this.lengths, n = s.length, salt = this.salt, out = null, last = 0;
     var shortest = lens[lens.length - 1];
@@ -814,18 +820,8 @@
         break;
       }
     }
+    if (n > ECHO_PREFIXES_KEPT) ECHO_PREFIXES = [];   // (a long string's hashes not held on to)
     return out === null ? s : out + s.slice(last);
-  };
-  /* The values looked for now that will not fade, for a recording that goes on from this one
-   * (a new session of the same visit): given whole there, each a secret one (a password's) or
-   * not ([{value, secret}]) - a keystroke's on the way fades here, and would never there. */
-  Echoes.prototype.all = function () {
-    if (this.fading.size) this.fade();
-    var out = [];
-    this.values.forEach(function (v, key) {
-      if (!this.fading.has(key)) out.push({value: v, secret: this.secret.has(key)});
-    }, this);
-    return out;
   };
   Echoes.prototype.compile = function () {
     var values = Array.from(this.values.values());
@@ -1144,7 +1140,8 @@
 
   function Recorder(opts) {
     this.emit = opts.emit;
-    this.P = new Privacy(opts.rules, opts.formFields);
+    this.P = new Privacy(opts.rules, opts.formFields, opts.echoes || null);
+    this.P.echoes.onAdd = null;
     // each value typed into a masked field, to record mode's bridge (the app's own process,
     // never the network): the app's pass masks its echoes on the recording's later pages
     // too - what this page learns ends with it - with the field's node id
@@ -2985,9 +2982,6 @@
     opts = opts || {};
     if (opts.plugins === undefined) opts.plugins = defaultPlugins();
     var rec = current = new Recorder(opts);
-    // values typed into masked fields an earlier recording of this visit knew (a session
-    // that went on as a new one): looked for from the first snapshot on
-    (opts.typed || []).forEach(function (t) { rec.P.echoes.add(t.value, null, t.secret); });
     rec.startPlugins(rec.plugins);
     // what the page did before: the install snippet's lines, record mode's (pastErrors)
     pastErrors(win[EARLY_ERRORS]);
@@ -4661,8 +4655,8 @@
   // new sessions a page begins after the intake deleted its session (410): past this, a 410
   // that keeps coming (a proxy, a retired endpoint) stops the recording instead
   var RESTARTS_MAX = 3, restarts = 0;
-  /* `carried`: what a session going on as a new one hands it (`onGone`): {typed, formFields,
-   * echoes}. */
+  /* `carried`: what a session going on as a new one hands it (`again`): {echoes, formFields,
+   * handedOn}. */
   function start(cfg, carried) {
     cfg = cfg || {};
     if (session) stop(true);
@@ -4679,7 +4673,7 @@
     var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win), !cfg.fetch && cfg.worker !== false);
     var tap = typeof cfg.emit === "function" ? cfg.emit : null;
     if (carried) keepFormFields(conf.sessionId, carried.formFields);
-    if (carried && carried.echoes && cfg.carryEchoes !== false) keepEchoes(conf.sessionId, carried.echoes);
+    if (carried && carried.handedOn && cfg.carryEchoes !== false) keepEchoes(conf.sessionId, carried.handedOn);
     var me = null;   // this start's session: a sender of an earlier one acts on nothing
     // mouse moves wait in the recorder until the sender sends (it pulls them): they need no
     // timer of their own, only one of the sender's
@@ -4694,7 +4688,7 @@
     // the digests of the values typed here, for the visit's next pages (Echoes.handOn): kept
     // a moment after a value is learnt (a form may be sent at once: the next page may begin
     // before this one's pagehide), and as the page is left
-    var echoTimer = 0, carry = cfg.carryEchoes !== false, ownBefore = {};
+    var echoTimer = 0, carry = cfg.carryEchoes !== false, ownBefore = {}, hadBefore = null;
     var handOn = function () {
       if (echoTimer) clearTimeout(echoTimer);
       echoTimer = 0;
@@ -4703,18 +4697,27 @@
       // and a later page drew its own)
       var kept = sessionEchoes(conf.sessionId);
       var handed = current.P.echoes.handOn(kept && typeof kept.salt === "number" ? kept.salt >>> 0 : undefined);
+      // what the session held before this page first wrote is never this page's to take back
+      // (an earlier page's value, typed here too on the way to a longer one: a reviewer's)
+      if (hadBefore === null) {
+        hadBefore = {};
+        ((kept && kept.digests) || []).forEach(function (d) { hadBefore[d[0] + ":" + d[1]] = true; });
+      }
       var own = {}, stale = {};
       handed.own.forEach(function (k) { own[k] = true; });
-      Object.keys(ownBefore).forEach(function (k) { if (!own[k]) stale[k] = true; });
+      Object.keys(ownBefore).forEach(function (k) { if (!own[k] && !hadBefore[k]) stale[k] = true; });
       keepEchoes(conf.sessionId, handed, stale);
       ownBefore = own;
     };
     /* This page begins again: stopped, then started with what the session masked handed on
-     * (values typed, GET-form fields) - in a new session (`anew`: the intake deleted this one,
-     * or its time is up) or, shown again out of the back/forward cache, in this one. */
+     * - the values typed here, as they were (Echoes: their fields, what fades, a password's
+     * mark: given whole to a new one, a keystroke's on the way never faded there and each
+     * prefix was handed on - a reviewer's), GET-form fields, the digests for the next pages -
+     * in a new session (`anew`: the intake deleted this one, or its time is up) or, shown
+     * again out of the back/forward cache, in this one. */
     var again = function (anew) {
-      var handed = {typed: current ? current.P.echoes.all() : [], formFields: sessionFormFields(conf.sessionId),
-                    echoes: current ? current.P.echoes.handOn() : null};
+      var handed = {echoes: current ? current.P.echoes : null, formFields: sessionFormFields(conf.sessionId),
+                    handedOn: current ? current.P.echoes.handOn() : null};
       stop(true);
       if (anew) forgetSession(conf.sessionId);
       else delete begunHere[conf.sessionId];   // (other pages of the visit may have left batches)
@@ -4724,7 +4727,7 @@
     var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait,
                                 recordCanvas: cfg.recordCanvas, canvasFps: cfg.canvasFps,
                                 formFields: sessionFormFields(conf.sessionId),
-                                typed: carried ? carried.typed : null, onTyped: cfg.onTyped,
+                                echoes: carried ? carried.echoes : null, onTyped: cfg.onTyped,
                                 formFieldsMasked: function (fields) { keepFormFields(conf.sessionId, fields); },
                                 handedEchoes: function () { return carry ? sessionEchoes(conf.sessionId) : null; },
                                 echoesKept: function (now) {

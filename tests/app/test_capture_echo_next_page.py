@@ -23,7 +23,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
 from recorder.intake.page_server import PageServer, QuietHandler  # noqa: E402
-from tests.app.capture_site import echo_digest, events_when  # noqa: E402
+from tests.app.capture_site import capture_site, echo_digest, events_when, opened  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer, replay_cli  # noqa: E402
 from replay_tools.stored import hits, stored_bytes  # noqa: E402
@@ -200,3 +200,49 @@ def test_values_typed_then_shown_by_the_next_pages_are_masked_there(chromium, tm
     # it), not a keystroke's on the way ("Hortensia Blu": each prefix gives a letter away)
     assert sorted(map(tuple, digests)) == sorted([(len(WHO), echo_digest(WHO, salt)),
                                                   (len(CODE), echo_digest(CODE, salt))])
+
+
+TYPE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>%(title)s</title>
+<script src="capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s", flushMs: 100});</script>
+</head><body><input id="who"><input id="pw" type="password" autocomplete="new-password">
+<button id="show" onclick="document.getElementById('pw').type = 'text'">show</button>
+<a id="next" href="%(next)s">next</a></body></html>"""
+
+
+def test_a_value_an_earlier_page_handed_on_stays_and_a_shown_password_is_never_handed_on(
+        chromium, tmp_path):
+    """Two holes a reviewer found: page 2 typing page 1's value on the way to a longer one took
+    page 1's digest back when the longer one superseded it (and the page after showed the
+    value in clear); a password typed while a "show" button made its field a text field was
+    handed on."""
+    kept = "JSON.parse(sessionStorage.getItem('replay_capture_session'))"
+    first, longer, password = "Hortensia", "Hortensia Blumenkohl", "Sup3rSecretPass!"
+    with capture_site(tmp_path, "pages") as site:
+        for name, nxt in (("p1", "p2.html"), ("p2", "p1.html")):
+            (site.root / f"{name}.html").write_text(TYPE_PAGE % {
+                "title": name, "next": nxt, "intake": site.intake.url, "app": site.app,
+                "token": site.token})
+        ctx = chromium.new_context()
+        try:
+            page, _sid = opened(ctx, site.pages.url("p1.html"))
+            page.click("#who")
+            page.keyboard.type(first, delay=5)
+            with page.expect_navigation():
+                page.click("#next")
+            page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+            page.click("#who")
+            page.keyboard.type(first, delay=5)
+            page.wait_for_timeout(600)   # (its digest written, as the page's own)
+            page.keyboard.type(longer[len(first):], delay=5)
+            page.click("#show")
+            page.click("#pw")
+            page.keyboard.type(password, delay=5)
+            page.wait_for_timeout(600)
+            echoes = page.evaluate(kept)["echoes"]
+            page.evaluate("ReplayCapture.stop()")
+        finally:
+            ctx.close()
+    salt = echoes["salt"]
+    assert sorted(map(tuple, echoes["digests"])) == sorted(
+        (len(v), echo_digest(v, salt)) for v in (first, longer))
