@@ -31,6 +31,7 @@ from player.qt.plain_text import plain_tip
 from player.qt.steps_pane import StepsPane
 from app.window.report_dialog import masked_note
 from recorder.privacy import Rules, RulesError, load_rules, masker_factory
+from recorder.asset_fetch import origin_of
 from recorder.privacy.echoes import ended_with
 from recorder.privacy.detectors import KINDS
 from recorder.paths import default_data_dir, replay_command
@@ -86,10 +87,12 @@ class RecordPage(QWidget):
         self._stopped_at: float | None = None
         self._live_masker = None
         self._typed_fed = 0   # of browser.typed, fed to the live masker
-        # what each masked field ended with in this page's earlier recordings (memory only,
-        # never written): a later recording masks their echoes too - a name typed at sign-up
-        # in one recording, shown by the next page recorded in another (a QA's tryout)
-        self._earlier_typed: list[str] = []
+        self._typed_site = ""   # the origin the recording began on (`_earlier_typed`'s key)
+        # what each masked field ended with in this page's earlier recordings, by the site
+        # they were typed on (memory only, never written): a later recording of the same site
+        # masks their echoes too - a name typed at sign-up in one recording, shown by the next
+        # page recorded in another (a QA's tryout); another site's are not its business
+        self._earlier_typed: dict[str, list[str]] = {}
         self._rules: Rules | None = None
         self._refresh = QTimer(self, singleShot=True, interval=STEPS_REFRESH_MS)
         self._refresh.timeout.connect(self._show_live_steps)
@@ -346,7 +349,8 @@ class RecordPage(QWidget):
         self._typed_fed = 0
         self._builder = StepsBuilder()
         self._marked_at = self._stopped_at = None
-        self._live_masker = masker_factory(self._rules, self._earlier_typed)()
+        self._typed_site = origin_of(self.view.url().toString()) or ""
+        self._live_masker = masker_factory(self._rules, self._earlier())()
         self.steps = []
         self.steps_panel.show_steps([])
         if self.state is State.STORED:
@@ -461,7 +465,7 @@ class RecordPage(QWidget):
                 stored = store.ingest_outcomes(events, context_of=parts,
                                                masker_factory=masker_factory(
                                                    self._rules,
-                                                   [*self._earlier_typed, *self.browser.typed]))
+                                                   [*self._earlier(), *self.browser.typed]))
                 ids = [s.id for s in stored]
                 # it opens on the part the bug's moment fell in, at that moment of it
                 on_bug = [(sid, r.at_ms) for sid in ids
@@ -496,11 +500,15 @@ class RecordPage(QWidget):
         move = f"; {self.moment_help} moves it" if self.moment_help else ""
         return f" It opens on the bug, at {at}: {why}{move}."
 
+    def _earlier(self) -> list[str]:
+        """The values earlier recordings of the site being recorded ended with."""
+        return self._earlier_typed.get(self._typed_site, [])
+
     def _forget_typed(self) -> None:
         """This recording's typed values go, but what each field ended with (`ended_with`),
-        kept for the next recordings of this page (`_earlier_typed`)."""
-        self._earlier_typed = list(dict.fromkeys(
-            [*self._earlier_typed, *ended_with(self.browser.typed)]))
+        kept for the next recordings of the site it began on (`_earlier_typed`)."""
+        self._earlier_typed[self._typed_site] = list(dict.fromkeys(
+            [*self._earlier(), *ended_with(self.browser.typed)]))
         self.browser.typed.clear()
 
     def _fail(self, why: str) -> None:

@@ -265,11 +265,15 @@ def ended_with(typed: Iterable[Typed]) -> list[str]:
     last: dict[Any, str] = {}
     loose: list[str] = []
     for t in typed:
-        if t.field is None:
-            loose.append(t.text.strip())
+        text = t.text.strip()
+        if t.field is None:   # a field not known (a hidden one's): its keystrokes come one by one
+            if loose and text.startswith(loose[-1]):
+                loose[-1] = text   # the same value typed on, not another
+            else:
+                loose.append(text)
         else:
             last.pop(t.field, None)   # (its place: when it was last typed)
-            last[t.field] = t.text.strip()
+            last[t.field] = text
     return list(dict.fromkeys(v for v in [*loose, *last.values()] if len(v) >= MIN_LEN))
 
 

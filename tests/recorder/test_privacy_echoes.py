@@ -800,3 +800,7 @@ def test_what_each_field_ended_with_is_what_a_later_recording_is_given():
              Typed("abc", 9, 4.0), Typed("  Blumenkohl ", 8, 5.0), Typed("Hortensia B", 7, 6.0)]
     assert ended_with(typed) == ["SPRING10", "Blumenkohl", "Hortensia B"]
     assert ended_with([]) == []
+    # a field not known (a hidden one's, a closed shadow root's): its keystrokes one by one are
+    # one value typed on (each kept masked "Blumen und Blumentopf" in later recordings)
+    loose = [Typed(v, None, i) for i, v in enumerate(["B", "Bl", "Blum", "Blumenkohl", "test"])]
+    assert ended_with(loose) == ["Blumenkohl", "test"]
