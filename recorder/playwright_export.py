@@ -603,8 +603,9 @@ def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False
     # plugin puts before an unhandled rejection's ("Unhandled promise rejection: ...")
     etype, message = split_uncaught(e.message)
     etype = etype or ("" if e.type == NON_ERROR_REJECTION else e.type)
-    # (a rejection with no Error: Playwright says ": boom" of it - the message is looked for)
-    thrown = f"{etype}: {message}" if etype else message
+    # (a rejection with no Error has no name: Playwright says ": boom" of it, and so does the
+    # check - the message alone, "" or "no", was found in any error the page threw)
+    thrown = f"{etype}: {message}"
     return (f"    {CHECK_COMMENT}: {_comment(' '.join(thrown.split()))}\n"
             f"    expected = {thrown!r}\n"
             "    page.wait_for_timeout(500)  # an error thrown by the last step's handler\n"

@@ -444,9 +444,9 @@
   /* Odd spaces read as spaces, odd hyphens as `-`, invisible characters as nothing
    * (detectors._plain): the text the detectors look at, and where each of its characters
    * stands in `text` (null: there); null when `text` holds none of them. */
-  var ODD = /[\u00A0\u2000-\u200F\u2010-\u2013\u202F\u205F\u2060-\u2064\u3000\u00AD\uFEFF]/;
+  var ODD = /[\u00A0\u2000-\u200F\u2010-\u2013\u202F\u205F\u2060-\u2064\u2066-\u2069\u3000\u00AD\u061C\uFEFF]/;
   var ODD_SPACES = /[\u00A0\u2000-\u200A\u202F\u205F\u3000]/g, ODD_HYPHENS = /[\u2010-\u2013]/g;
-  var INVISIBLE = /[\u00AD\u200B-\u200F\u2060-\u2064\uFEFF]/;
+  var INVISIBLE = /[\u00AD\u061C\u200B-\u200F\u2060-\u2064\u2066-\u2069\uFEFF]/;
   function plainText(text) {
     if (!ODD.test(text)) return null;
     var out = text.replace(ODD_SPACES, " ").replace(ODD_HYPHENS, "-");
@@ -505,7 +505,7 @@
     // name as a form names an array's, `token[]=`: masking.ARRAY_NAME)
     var rx = new RegExp("((?:^|[?&;#\\s])(?:" + names + ")(?:\\[\\]|%5B%5D)?=)[^&#\\s\"'<>)]*?(?=(?::\\d+){2}(?=[)\\s]|$)|[&#\\s\"'<>)]|$)", "gi");
     // ... inside a URL-encoded URL, a login's `next=` (masking.ENCODED_PARAM, ENCODED_VALUE)
-    var inEncoded = new RegExp("((?:%3F|%26|%23)(?:" + names + ")(?:%5B%5D)?%3D)(?:(?!%26|%23)[^&#\\s\"'<>)])*", "gi");
+    var inEncoded = new RegExp("((?:%3F|%26|%23|%3B)(?:" + names + ")(?:%5B%5D)?%3D)(?:(?!%26|%23|%3B)[^&#\\s\"'<>)])*", "gi");
     var masked = function (all, head) { return all.length > head.length ? head + MASK : all; };
     return function (s) {
       if (s.indexOf("=") >= 0 || s.indexOf("%3") >= 0) s = s.replace(rx, masked).replace(inEncoded, masked);

@@ -101,7 +101,7 @@ _SCRUBBED = "|".join(re.escape(p) for p in DEFAULT_SCRUB_PARAMS)
 _PARAM = re.compile(r"(?i)(?<=[?&;#])(" + _SCRUBBED + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "*?)"
                     + PARAM_END)   # (an empty value - `token=:1:2)`, a frame's - is none)
 # ... and inside a URL-encoded URL (a login's `next=`), as the scrubber finds one
-_ENCODED_PARAM = re.compile(r"(?i)(?:%3F|%26|%23)(" + _SCRUBBED + ")(?:%5B%5D)?%3D(" + ENCODED_VALUE + "+)")
+_ENCODED_PARAM = re.compile(r"(?i)(?:%3F|%26|%23|%3B)(" + _SCRUBBED + ")(?:%5B%5D)?%3D(" + ENCODED_VALUE + "+)")
 _BEARER = re.compile(BEARER_TOKEN)   # what the scrubber masks, found where it was not
 _USERINFO = re.compile(USERINFO_PASSWORD)
 _BASIC = re.compile(BASIC_CREDENTIALS)

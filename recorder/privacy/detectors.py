@@ -151,7 +151,7 @@ _NUMBER_HINT = re.compile(r"\d(?:(?:[ .()+-]|%2[0Bb89]){0,2}\d){8}")
 # invisible characters.
 _ODD_SPACES = "\u00a0\u2000-\u200a\u202f\u205f\u3000"
 _ODD_HYPHENS = "\u2010-\u2013"
-_INVISIBLE = "\u00ad\u200b-\u200f\u2060-\u2064\ufeff"
+_INVISIBLE = "\u00ad\u061c\u200b-\u200f\u2060-\u2064\u2066-\u2069\ufeff"
 _ODD = re.compile(f"[{_ODD_SPACES}{_ODD_HYPHENS}{_INVISIBLE}]")
 _INVISIBLES = re.compile(f"[{_INVISIBLE}]")
 

@@ -294,10 +294,10 @@ PARAM_END = r"(?=(?::\d+){2}(?=[)\s]|$)|[&#\s\"'<>)]|$)"
 # A parameter named as a form names an array's (`token[]=`, `token%5B%5D=`) is that parameter.
 ARRAY_NAME = r"(?:\[\]|%5B%5D)?"
 # A parameter inside a URL-encoded URL (a login's `?next=https%3A%2F%2Fapp%2Fcb%3Ftoken%3DX`,
-# `redirect_uri=`, `returnTo=`): an encoded `?`, `&` or `#` before its name, an encoded `=`
-# after it, and its value up to the next encoded `&` or `#` (or where a plain one ends).
-ENCODED_PARAM = r"(?:%3F|%26|%23)(?:{names})(?:%5B%5D)?%3D"
-ENCODED_VALUE = rf"(?:(?!%26|%23){PARAM_VALUE})"
+# `redirect_uri=`, `returnTo=`): an encoded `?`, `&`, `#` or `;` before its name, an encoded
+# `=` after it, and its value up to the next encoded `&`, `#` or `;` (or where a plain one ends).
+ENCODED_PARAM = r"(?:%3F|%26|%23|%3B)(?:{names})(?:%5B%5D)?%3D"
+ENCODED_VALUE = rf"(?:(?!%26|%23|%3B){PARAM_VALUE})"
 
 
 def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:

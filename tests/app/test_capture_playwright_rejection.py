@@ -39,10 +39,10 @@ document.getElementById('pay').addEventListener('click', () => {
 </body></html>
 """
 # (the rejection, what the script checks for) - an Error; a reason that is none, which the RUM
-# plugin types UnhandledRejection and the browser reports by its message alone (": declined")
+# plugin types UnhandledRejection and the browser reports with no name (": declined")
 REJECTIONS = [("Promise.resolve({}).then(answer => answer.order.id)",
                "TypeError: Cannot read properties of undefined (reading 'id')"),
-              ("Promise.reject('card declined by the bank')", "card declined by the bank")]
+              ("Promise.reject('card declined by the bank')", ": card declined by the bank")]
 
 
 @pytest.mark.parametrize("rejection,error", REJECTIONS, ids=["an Error", "a string"])
@@ -60,7 +60,7 @@ def test_a_scripts_check_of_an_unhandled_rejection_is_what_the_page_throws(chrom
         finally:
             ctx.close()
         events = events_when(site.intake.data, sid, lambda evs: "Unhandled promise rejection" in str(evs))
-        assert f"Unhandled promise rejection: {error.partition(': ')[2] or error}" in str(events)   # the premise
+        assert f"Unhandled promise rejection: {error.partition(': ')[2]}" in str(events)   # the premise
         script = tmp_path / "repro.py"
         proc = replay_cli(site.intake.data, "export", sid, "--format", "playwright", "-o", script)
         assert proc.returncode == 0, proc.stderr

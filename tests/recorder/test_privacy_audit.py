@@ -353,7 +353,8 @@ def test_a_token_inside_a_url_encoded_url_or_named_as_an_array_is_scrubbed_and_f
     urls = ["https://shop.example/login?next=https%3A%2F%2Fapp.example%2Fcb%3Ftoken%3DZQXNEST%26tab%3D2",
             "https://shop.example/a?token[]=ZQXARRAY&x=1",
             "https://shop.example/a?access_token%5B%5D=ZQXENC",
-            "https://shop.example/cb?next=%2Fhome%23id_token%3DZQXFRAG"]
+            "https://shop.example/cb?next=%2Fhome%23id_token%3DZQXFRAG",
+            "https://shop.example/cb?next=%2Fcb%3Bx%3D1%3Btoken%3DZQXSEMI"]
     scrub = make_url_scrubber(Rules.default().scrub_query_params)
     for url in urls:
         assert len(credentials(url)) == 1, url
