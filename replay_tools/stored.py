@@ -42,3 +42,22 @@ def hits(blobs: dict[str, bytes], needles: dict[str, list[str]]) -> list[str]:
                     if enc.lower() in low:
                         found.append(f"{kind} {s!r} in {where}")
     return found
+
+
+# the formats a privacy test exports a session to, and the name each file gets
+EXPORTS = {"rrweb": "json", "har": "har", "playwright": "spec.ts"}
+
+
+def stored_and_exported(data: Path, sid: str, out: Path) -> dict[str, bytes]:
+    """Every byte the data folder holds (`stored_bytes`), and session `sid` exported (by the
+    CLI, into folder `out`) in each of EXPORTS - what a privacy test searches for a value."""
+    from .intake import replay_cli
+    blobs = stored_bytes(data)
+    assert any(k.endswith("(decompressed)") for k in blobs)
+    out.mkdir(exist_ok=True)
+    for fmt, ext in EXPORTS.items():
+        path = out / f"session.{ext}"
+        proc = replay_cli(data, "export", sid, "--format", fmt, "-o", path)
+        assert proc.returncode == 0, proc.stderr
+        blobs[f"{fmt} export"] = path.read_bytes()
+    return blobs

@@ -40,23 +40,37 @@ ALL_SENT = ("window.ReplayCapture && (s => s.idle && s.acked === s.queued && s.a
             " : null)(ReplayCapture.flush())")
 
 
+def _pages_a_and_b(cs, template: str) -> None:
+    """The site's pages a and b, each linking to the other (`template`: PAGE's fields)."""
+    for name, nxt in (("a", "b.html"), ("b", "a.html")):
+        (cs.root / f"{name}.html").write_text(template % {
+            "name": name, "next": nxt, "intake": cs.intake.url, "app": cs.app, "token": cs.token})
+
+
+def _bfcache_browser(pw):
+    """Debian's chromium with its back/forward cache on (Playwright turns it off)."""
+    return launch(pw, ignore_default_args=["--disable-back-forward-cache"])
+
+
+def _on_to_b(page) -> None:
+    """From page a, all it recorded sent, to page b by its link, all b recorded sent."""
+    page.click("#next")
+    page.wait_for_function("document.title === 'b'")
+    page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
+
+
 def test_a_page_shown_again_from_the_back_forward_cache_begins_again(tmp_path):
     from playwright.sync_api import sync_playwright
     with capture_site(tmp_path, "bfcache") as cs:
-        for name, nxt in (("a", "b.html"), ("b", "a.html")):
-            (cs.root / f"{name}.html").write_text(PAGE % {
-                "name": name, "next": nxt, "intake": cs.intake.url, "app": cs.app,
-                "token": cs.token})
+        _pages_a_and_b(cs, PAGE)
         with sync_playwright() as pw:
-            browser = launch(pw, ignore_default_args=["--disable-back-forward-cache"])
+            browser = _bfcache_browser(pw)
             try:
                 page = browser.new_context().new_page()
                 page.goto(cs.pages.url("a.html"))
                 page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
                 a_began = page.evaluate("performance.timeOrigin")
-                page.click("#next")
-                page.wait_for_function("document.title === 'b'")
-                page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
+                _on_to_b(page)
                 page.wait_for_timeout(1000)   # a while on b, which is not time spent on a
                 a_left_by = page.evaluate("Date.now()")
                 page.evaluate("history.back()")
@@ -169,19 +183,14 @@ def test_a_page_shown_again_keeps_what_the_pages_after_it_handed_on(tmp_path):
     value = "Hortensia Blumenkohl"
     kept = "JSON.parse(sessionStorage.getItem('replay_capture_session'))"
     with capture_site(tmp_path, "bfcache-echo") as cs:
-        for name, nxt in (("a", "b.html"), ("b", "a.html")):
-            (cs.root / f"{name}.html").write_text(ECHO_PAGE % {
-                "name": name, "next": nxt, "intake": cs.intake.url, "app": cs.app,
-                "token": cs.token})
+        _pages_a_and_b(cs, ECHO_PAGE)
         with sync_playwright() as pw:
-            browser = launch(pw, ignore_default_args=["--disable-back-forward-cache"])
+            browser = _bfcache_browser(pw)
             try:
                 page = browser.new_context().new_page()
                 page.goto(cs.pages.url("a.html"))
                 page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
-                page.click("#next")
-                page.wait_for_function("document.title === 'b'")
-                page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
+                _on_to_b(page)
                 page.click("#who")
                 page.keyboard.type(value, delay=5)
                 page.wait_for_function(f"(s => s && s.echoes && s.echoes.digests.length)({kept})",

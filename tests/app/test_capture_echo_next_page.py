@@ -25,8 +25,8 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 from recorder.intake.page_server import PageServer, QuietHandler  # noqa: E402
 from tests.app.capture_site import capture_site, echo_digest, events_when, opened  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
-from replay_tools.intake import IntakeServer, replay_cli  # noqa: E402
-from replay_tools.stored import hits, stored_bytes  # noqa: E402
+from replay_tools.intake import IntakeServer  # noqa: E402
+from replay_tools.stored import hits, stored_and_exported  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -40,7 +40,6 @@ NEEDLES = {"who": [WHO], "code": [CODE], "password": [PASSWORD]}
 # the page's own word that begins with the name: a letter touches the value, so it is no echo
 OWN_WORD = "Hortensia Blumenkohlsuppe"
 SENT_ALL = "(s => s.idle && s.acked === s.queued ? s : null)(ReplayCapture.flush())"
-EXPORTS = {"rrweb": "json", "har": "har", "playwright": "spec.ts"}
 
 HEAD = """<!doctype html>
 <html><head><meta charset="utf-8"><title>%(title)s</title>
@@ -180,15 +179,7 @@ def test_values_typed_then_shown_by_the_next_pages_are_masked_there(chromium, tm
     assert f"Your topic: {TOPIC}" in text   # allowed: as typed
     assert OWN_WORD in text                  # a letter touches the name there: the page's own word
     # every stored byte, and every export of the session
-    blobs = stored_bytes(srv.data)
-    assert any(k.endswith("(decompressed)") for k in blobs)
-    out = tmp_path / "out"
-    out.mkdir()
-    for fmt, ext in EXPORTS.items():
-        path = out / f"session.{ext}"
-        proc = replay_cli(srv.data, "export", sid, "--format", fmt, "-o", path)
-        assert proc.returncode == 0, proc.stderr
-        blobs[f"{fmt} export"] = path.read_bytes()
+    blobs = stored_and_exported(srv.data, sid, tmp_path / "out")
     blobs = {k: v.replace(OWN_WORD.encode(), b"") for k, v in blobs.items()}
     assert hits(blobs, NEEDLES) == []
     # what the tab keeps for the next pages: digests, no value; not the password's

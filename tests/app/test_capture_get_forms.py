@@ -24,7 +24,7 @@ from recorder.privacy.rules import Rules, to_toml  # noqa: E402
 from replay_tools.browser_recorder import PageServer  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer, replay_cli, stored_events  # noqa: E402
-from replay_tools.stored import hits, stored_bytes  # noqa: E402
+from replay_tools.stored import hits, stored_and_exported, stored_bytes  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -35,7 +35,6 @@ TOPIC = "gardening"            # typed into a field the page allows: kept as typ
 NEEDLES = {"who": [WHO, "Hortensia+Blumenkohl", "Hortensia%20Blumenkohl", "Blumenkohl"],
            "query": [QUERY, "HIVPOSITIVE+treatment", "HIVPOSITIVE%20treatment", "HIVPOSITIVE"]}
 SENT_ALL = "(s => s.idle && s.acked === s.queued ? s : null)(ReplayCapture.flush())"
-EXPORTS = {"rrweb": "json", "har": "har", "playwright": "spec.ts"}
 
 HEAD = """<!doctype html>
 <html><head><meta charset="utf-8"><title>%(title)s</title>
@@ -181,15 +180,7 @@ def test_a_get_forms_masked_values_are_nowhere_on_the_next_pages(chromium, tmp_p
         assert echo in text, echo
     assert TOPIC in text
     # every stored byte, and every export of the session
-    blobs = stored_bytes(srv.data)
-    assert any(k.endswith("(decompressed)") for k in blobs)
-    out = tmp_path / "out"
-    out.mkdir()
-    for fmt, ext in EXPORTS.items():
-        path = out / f"session.{ext}"
-        proc = replay_cli(srv.data, "export", sid, "--format", fmt, "-o", path)
-        assert proc.returncode == 0, proc.stderr
-        blobs[f"{fmt} export"] = path.read_bytes()
+    blobs = stored_and_exported(srv.data, sid, tmp_path / "out")
     sessions = replay_cli(srv.data, "sessions", "--json")
     blobs["sessions --json"] = sessions.stdout.encode()
     assert hits(blobs, NEEDLES) == []
