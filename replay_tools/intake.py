@@ -139,15 +139,26 @@ class IntakeServer:
         self.proc = None
 
     def stop(self) -> None:
+        """`replay serve` ended - its workers too: the server's own process may exit before
+        them, and a worker still closing its SQLite connection removed the index's `-shm`
+        file under a test reading the data folder's every byte."""
         if self.proc is None:
             return
+        group = self.proc.pid
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
+            os.killpg(group, signal.SIGTERM)
             self.proc.wait(30)
         except ProcessLookupError:
             pass
         except subprocess.TimeoutExpired:
             self.kill9()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)   # (anyone left in the group?)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
         self.proc = None
 
     def __enter__(self) -> "IntakeServer":
