@@ -732,16 +732,15 @@
   };
   /* `field`: the element typed into (none: a value given whole, which never fades). A
    * shorter value of a field is its value now (cleared, erased down), looked for nowhere. */
-  Echoes.prototype.add = function (value, field, secret) {
+  Echoes.prototype.add = function (value, field) {
     if (typeof value !== "string") return;
     var v = value.trim(), key = v.toLowerCase();
     if (/^\*+$/.test(v)) return;
-    // never handed to the next page (a password's: a dictionary would find it; `secret`: one
-    // an earlier recording of this page knew for one)
+    // never handed to the next page: a password's (a dictionary would find it)
     if (field && (field.type === "password" || PASSWORD_AUTOCOMPLETE.test(field.autocomplete || ""))) {
       this.passwordFields.add(field);   // (shown as text by a "show password" button: still one)
     }
-    if (secret || (field && this.passwordFields.has(field))) this.secret.add(key);
+    if (field && this.passwordFields.has(field)) this.secret.add(key);
     if (this.onAdd) this.onAdd(value, field || null);
     if (v.length < ECHO_MIN_LEN) {
       var f = field && this.fields.get(field);

@@ -200,10 +200,20 @@
   /* A form sent with POST loads the next page by POST, which the next page's navigation
    * entry does not say (it was recorded as GET, and a redirect after the POST lost it: a QA's
    * tryout). The form's address - no field, no value - is kept for the next page (this tab's
-   * sessionStorage, read once, for SENT_FORM_MS at most), as the form goes: not one the page
-   * sends itself (its default prevented). */
-  var SENT_FORM_KEY = "replay_rum_form", SENT_FORM_MS = 60000;
+   * sessionStorage, read once) when the page is left within SENT_FORM_MS of the form going:
+   * not one the page sends itself (its default prevented), nor one answered without a new
+   * page (204). The next page looks for it when a page of its own site led to it. */
+  // (the page is left when the answer comes: a slow server's; the next page reads it at once)
+  var SENT_FORM_KEY = "replay_rum_form", SENT_FORM_MS = 60000, LEFT_FORM_MS = 10000, sending = null;
   function stripHash(u) { var i = u.indexOf("#"); return i < 0 ? u : u.slice(0, i); }
+  win.addEventListener("pagehide", function () {
+    try {
+      if (sending && now() - sending.at < SENT_FORM_MS) {
+        win.sessionStorage.setItem(SENT_FORM_KEY, JSON.stringify({url: sending.url, at: now()}));
+      }
+    } catch (e) { /* no storage: the method stays unknown */ }
+    sending = null;
+  });
   win.addEventListener("submit", function (ev) {
     try {
       var form = ev.target, by = ev.submitter || null;
@@ -214,15 +224,16 @@
       if (!/^\s*post\s*$/i.test(method || "")) return;
       var action = attr(by, "formaction");
       if (action === null) action = attr(form, "action");
-      win.sessionStorage.setItem(SENT_FORM_KEY, JSON.stringify(
-        {url: stripHash(absUrl(action || doc.location.href)), at: now()}));
-    } catch (e) { /* never break the page (no storage: the method stays unknown) */ }
+      sending = {url: stripHash(absUrl(action || doc.location.href)), at: now()};
+    } catch (e) { /* never break the page */ }
   });
-  function sentForm() {   // what the previous page's form sent with POST (sentForm: once)
+  function sentForm() {   // what the previous page's form sent with POST (once)
     try {
+      var from = doc.referrer ? absUrl(doc.referrer) : "";
+      if (from.indexOf(doc.location.origin + "/") !== 0) return null;   // (no page of the site led here)
       var s = JSON.parse(win.sessionStorage.getItem(SENT_FORM_KEY) || "null");
       win.sessionStorage.removeItem(SENT_FORM_KEY);
-      return s && typeof s.url === "string" && typeof s.at === "number" && now() - s.at < SENT_FORM_MS ? s : null;
+      return s && typeof s.url === "string" && typeof s.at === "number" && now() - s.at < LEFT_FORM_MS ? s : null;
     } catch (e) { return null; }
   }
   // Everything the wrappers do not see (document, css, js, images, fonts, and the page's
