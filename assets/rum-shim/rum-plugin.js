@@ -197,45 +197,6 @@
       po.observe(o);
     } catch (e) { /* entry type unsupported here */ }
   }
-  /* A form sent with POST loads the next page by POST, which the next page's navigation
-   * entry does not say (it was recorded as GET, and a redirect after the POST lost it: a QA's
-   * tryout). The form's address - no field, no value - is kept for the next page (this tab's
-   * sessionStorage, read once) when the page is left within SENT_FORM_MS of the form going:
-   * not one the page sends itself (its default prevented), nor one answered without a new
-   * page (204). The next page looks for it when a page of its own site led to it. */
-  // (the page is left when the answer comes: a slow server's; the next page reads it at once)
-  var SENT_FORM_KEY = "replay_rum_form", SENT_FORM_MS = 60000, LEFT_FORM_MS = 10000, sending = null;
-  function stripHash(u) { var i = u.indexOf("#"); return i < 0 ? u : u.slice(0, i); }
-  win.addEventListener("pagehide", function () {
-    try {
-      if (sending && now() - sending.at < SENT_FORM_MS) {
-        win.sessionStorage.setItem(SENT_FORM_KEY, JSON.stringify({url: sending.url, at: now()}));
-      }
-    } catch (e) { /* no storage: the method stays unknown */ }
-    sending = null;
-  });
-  win.addEventListener("submit", function (ev) {
-    try {
-      var form = ev.target, by = ev.submitter || null;
-      if (ev.defaultPrevented || !form || form.nodeName !== "FORM") return;
-      var attr = function (el, name) { return el && el.hasAttribute && el.hasAttribute(name) ? el.getAttribute(name) : null; };
-      var method = attr(by, "formmethod");
-      if (method === null) method = attr(form, "method");
-      if (!/^\s*post\s*$/i.test(method || "")) return;
-      var action = attr(by, "formaction");
-      if (action === null) action = attr(form, "action");
-      sending = {url: stripHash(absUrl(action || doc.location.href)), at: now()};
-    } catch (e) { /* never break the page */ }
-  });
-  function sentForm() {   // what the previous page's form sent with POST (once)
-    try {
-      var from = doc.referrer ? absUrl(doc.referrer) : "";
-      if (from.indexOf(doc.location.origin + "/") !== 0) return null;   // (no page of the site led here)
-      var s = JSON.parse(win.sessionStorage.getItem(SENT_FORM_KEY) || "null");
-      win.sessionStorage.removeItem(SENT_FORM_KEY);
-      return s && typeof s.url === "string" && typeof s.at === "number" && now() - s.at < LEFT_FORM_MS ? s : null;
-    } catch (e) { return null; }
-  }
   // Everything the wrappers do not see (document, css, js, images, fonts, and the page's
   // fetch/xhr made before they were in place). fetch/xhr come from the wrappers, which know
   // the method and status; one made before them is said by its timing: its method unknown
@@ -243,21 +204,10 @@
   function onResourceEntry(e) {
     var request = e.initiatorType === "fetch" || e.initiatorType === "xmlhttprequest";
     if ((request && e.startTime >= wrappedAt) || isIgnored(e.name)) return;
-    var method = request ? null : "GET";
-    // the document loaded by the previous page's form sent with POST (sentForm): POST itself,
-    // or - answered with a redirect (POST, then 303 to the page shown) - a POST to the form's
-    // address before it, its answer not known
-    var posted = e.entryType === "navigation" && e.type === "navigate" ? sentForm() : null;
-    if (posted && posted.url === stripHash(e.name) && !e.redirectCount) method = "POST";
-    else if (posted) {
-      emit({type: "resource", date: Math.round(perf.timeOrigin + e.startTime), resource: resourceOf(
-        posted.url, "POST", null, e.redirectEnd ? round(e.redirectEnd - e.startTime) : null, null,
-        "document")});
-    }
     // (`contentType`: the response's MIME type where the browser has it - Debian's Chromium
     // 156 does, record mode's QtWebEngine (Chromium 140) does not: fetch and XHR read the header)
     emit({type: "resource", date: Math.round(perf.timeOrigin + e.startTime), resource: resourceOf(
-      e.name, method, e.responseStatus || null, round(e.duration),
+      e.name, request ? null : "GET", e.responseStatus || null, round(e.duration),
       e.encodedBodySize || e.transferSize || null,
       e.entryType === "navigation" ? "document" : request ?
         (e.initiatorType === "fetch" ? "fetch" : "xhr") : resourceType(e.name, e.initiatorType),
