@@ -92,6 +92,11 @@ def network_details(row: dict) -> str:
     return "\n".join(lines)
 
 
+# each web vital of a view row (its key) as a column and the details say it
+VITAL_TEXT = {"lcp": lambda v: f"{v / 1000:.2f} s", "cls": lambda v: f"{v:.3f}",
+              "inp": lambda v: f"{v:.0f} ms"}
+
+
 # A long task: the page's main thread busy 50 ms or more (the browser's Long Tasks API), the
 # page not answering a click or a key meanwhile - a "freeze" to the person on it.
 LONG_TASK_SAID = "the page did not respond"
@@ -115,14 +120,12 @@ def longest_task(row: dict) -> float | None:
 def view_details(row: dict) -> str:
     """A page view as the Performance tab's details say it: its URL, loading time and web
     vitals, and each long task on it at its moment."""
-    def vital(name: str, key: str, fmt) -> str:
+    def said(name: str, key: str, fmt) -> str:
         v = row.get(key)
         return f"{name}: {'not measured' if v is None else fmt(v)}"
     lines = [f"Page view at {moment_text(row['t'])}: {row.get('url') or '?'}",
-             vital("Loading", "loading_time", duration_text),
-             vital("LCP", "lcp", lambda v: f"{v / 1000:.2f} s"),
-             vital("CLS", "cls", lambda v: f"{v:.3f}"),
-             vital("INP", "inp", lambda v: f"{v:.0f} ms")]
+             said("Loading", "loading_time", duration_text)]
+    lines += [said(key.upper(), key, fmt) for key, fmt in VITAL_TEXT.items()]
     tasks = row.get("long_tasks") or []
     if tasks:
         lines.append(f"Long tasks ({LONG_TASK_SAID}): {len(tasks)}")

@@ -23,8 +23,8 @@ from ..said import count
 from ..semantics import User, filed_user, owner_after
 from . import detectors
 from .levels import always_masked, note_type_changes
-from .masking import ARRAY_NAME, BASIC_CREDENTIALS, BEARER_TOKEN, ENCODED_VALUE, MASK, PARAM_END, \
-    PARAM_VALUE, USERINFO_PASSWORD, is_user_and_password
+from .masking import ARRAY_NAME, BASIC_CREDENTIALS, BEARER_TOKEN, ENCODED_PARAM, ENCODED_VALUE, MASK, \
+    PARAM_END, PARAM_VALUE, USERINFO_PASSWORD, is_user_and_password
 from .rules import DEFAULT_SCRUB_PARAMS
 from .strings import is_owner_place, map_strings, place
 
@@ -101,7 +101,7 @@ _SCRUBBED = "|".join(re.escape(p) for p in DEFAULT_SCRUB_PARAMS)
 _PARAM = re.compile(r"(?i)(?<=[?&;#])(" + _SCRUBBED + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "*?)"
                     + PARAM_END)   # (an empty value - `token=:1:2)`, a frame's - is none)
 # ... and inside a URL-encoded URL (a login's `next=`), as the scrubber finds one
-_ENCODED_PARAM = re.compile(r"(?i)(?:%3F|%26|%23|%3B)(" + _SCRUBBED + ")(?:%5B%5D)?%3D(" + ENCODED_VALUE + "+)")
+_ENCODED_PARAM = re.compile("(?i)" + ENCODED_PARAM.format(names=f"({_SCRUBBED})") + f"({ENCODED_VALUE}+)")
 _BEARER = re.compile(BEARER_TOKEN)   # what the scrubber masks, found where it was not
 _USERINFO = re.compile(USERINFO_PASSWORD)
 _BASIC = re.compile(BASIC_CREDENTIALS)

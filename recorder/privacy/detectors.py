@@ -149,35 +149,26 @@ _NUMBER_HINT = re.compile(r"\d(?:(?:[ .()+-]|%2[0Bb89]){0,2}\d){8}")
 # (`415‑555‑0100` as a formatter writes it), read as `-`; left-to-right and right-to-left marks
 # (put around numbers on right-to-left pages) and the invisible operators among the
 # invisible characters.
-_ODD_SPACES = "\u00a0\u2000-\u200a\u202f\u205f\u3000"
-_ODD_HYPHENS = "\u2010-\u2013"
-_INVISIBLE = "\u00ad\u061c\u200b-\u200f\u2060-\u2064\u2066-\u2069\ufeff"
+def _span(first: str, last: str) -> str:
+    """The characters from `first` to `last`, both in."""
+    return "".join(map(chr, range(ord(first), ord(last) + 1)))
+
+
+_ODD_SPACES = "\u00a0" + _span("\u2000", "\u200a") + "\u202f\u205f\u3000"
+_ODD_HYPHENS = _span("\u2010", "\u2013")
+_INVISIBLE = ("\u00ad\u061c" + _span("\u200b", "\u200f") + _span("\u2060", "\u2064")
+              + _span("\u2066", "\u2069") + "\ufeff")
+# (none of them is special in a character class)
 _ODD = re.compile(f"[{_ODD_SPACES}{_ODD_HYPHENS}{_INVISIBLE}]")
 _INVISIBLES = re.compile(f"[{_INVISIBLE}]")
-
-
-def _chars(ranges: str) -> list[str]:
-    """The characters of a character class's ranges as written above (`a-b` and singles)."""
-    out, i = [], 0
-    while i < len(ranges):
-        if i + 2 < len(ranges) and ranges[i + 1] == "-":
-            out += [chr(c) for c in range(ord(ranges[i]), ord(ranges[i + 2]) + 1)]
-            i += 3
-        else:
-            out.append(ranges[i])
-            i += 1
-    return out
-
-
-_AS_PLAIN = {**{ord(c): " " for c in _chars(_ODD_SPACES)}, **{ord(c): "-" for c in _chars(_ODD_HYPHENS)}}
-# ... so the hint the walkers check first lets any text holding one through (`find` asks the
-# other hints of the text so read)
-_ODD_HINT = _ODD
+_VISIBLE = re.compile(f"[^{_INVISIBLE}]")
+_AS_PLAIN = str.maketrans({**dict.fromkeys(_ODD_SPACES, " "), **dict.fromkeys(_ODD_HYPHENS, "-")})
 # No detector matches fewer characters, or a string that holds neither hint: what the
 # walkers check, in C, before calling `find`/`mask` (a price or a short id - most of the
-# digits a page shows - is passed over without a Python call).
+# digits a page shows - is passed over without a Python call). A text holding an odd
+# character (`_ODD`) goes through too: `find` asks the other hints of the text so read.
 MIN_LEN = 6
-HINTS = (_EMAIL_HINT.pattern, _NUMBER_HINT.pattern, _ODD_HINT.pattern)   # (the audit adds its own to these)
+HINTS = (_EMAIL_HINT.pattern, _NUMBER_HINT.pattern, _ODD.pattern)   # (the audit adds its own to these)
 might_match = re.compile("|".join(HINTS)).search
 # For a whole event's JSON at once (scanning megabytes with a regex costs more than the
 # walk it would save): separators deleted and digits made `0`, nine digits in a row is a
@@ -301,9 +292,6 @@ def _plain(text: str) -> tuple[str, list[int] | None]:
         return spaced, None
     where = [m.start() for m in _VISIBLE.finditer(spaced)]
     return "".join(spaced[i] for i in where), where
-
-
-_VISIBLE = re.compile(f"[^{_INVISIBLE}]")
 
 
 def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:

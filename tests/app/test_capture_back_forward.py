@@ -7,6 +7,7 @@ Playwright export goes back and forward as the visitor did, and runs."""
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import os
 import subprocess
 import sys
@@ -47,9 +48,20 @@ def _pages_a_and_b(cs, template: str) -> None:
             "name": name, "next": nxt, "intake": cs.intake.url, "app": cs.app, "token": cs.token})
 
 
-def _bfcache_browser(pw):
-    """Debian's chromium with its back/forward cache on (Playwright turns it off)."""
-    return launch(pw, ignore_default_args=["--disable-back-forward-cache"])
+@contextmanager
+def _at_a(cs):
+    """Page a of `cs`'s site opened in Debian's chromium with its back/forward cache on
+    (Playwright turns it off), all it recorded sent: the page (the browser closed after)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = launch(pw, ignore_default_args=["--disable-back-forward-cache"])
+        try:
+            page = browser.new_context().new_page()
+            page.goto(cs.pages.url("a.html"))
+            page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
+            yield page
+        finally:
+            browser.close()
 
 
 def _on_to_b(page) -> None:
@@ -60,34 +72,26 @@ def _on_to_b(page) -> None:
 
 
 def test_a_page_shown_again_from_the_back_forward_cache_begins_again(tmp_path):
-    from playwright.sync_api import sync_playwright
     with capture_site(tmp_path, "bfcache") as cs:
         _pages_a_and_b(cs, PAGE)
-        with sync_playwright() as pw:
-            browser = _bfcache_browser(pw)
-            try:
-                page = browser.new_context().new_page()
-                page.goto(cs.pages.url("a.html"))
-                page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
-                a_began = page.evaluate("performance.timeOrigin")
-                _on_to_b(page)
-                page.wait_for_timeout(1000)   # a while on b, which is not time spent on a
-                a_left_by = page.evaluate("Date.now()")
-                page.evaluate("history.back()")
-                page.wait_for_function("window.__restored === true", timeout=20_000)
-                # a single-page app's route (pushState), then Back within the page right
-                # after a click (popstate), and Forward
-                page.click("#route")
-                page.click("#change")
-                page.go_back(wait_until="commit")   # (Playwright's load: none out of bf cache)
-                page.wait_for_function("location.search === ''")
-                page.go_forward(wait_until="commit")
-                page.wait_for_function("location.search === '?route=inbox'")
-                page.click("#back")   # the page's own Back: the click's doing
-                page.wait_for_function("location.search === ''")
-                st = page.wait_for_function(ALL_SENT, polling=100, timeout=20_000).json_value()
-            finally:
-                browser.close()
+        with _at_a(cs) as page:
+            a_began = page.evaluate("performance.timeOrigin")
+            _on_to_b(page)
+            page.wait_for_timeout(1000)   # a while on b, which is not time spent on a
+            a_left_by = page.evaluate("Date.now()")
+            page.evaluate("history.back()")
+            page.wait_for_function("window.__restored === true", timeout=20_000)
+            # a single-page app's route (pushState), then Back within the page right
+            # after a click (popstate), and Forward
+            page.click("#route")
+            page.click("#change")
+            page.go_back(wait_until="commit")   # (Playwright's load: none out of bf cache)
+            page.wait_for_function("location.search === ''")
+            page.go_forward(wait_until="commit")
+            page.wait_for_function("location.search === '?route=inbox'")
+            page.click("#back")   # the page's own Back: the click's doing
+            page.wait_for_function("location.search === ''")
+            st = page.wait_for_function(ALL_SENT, polling=100, timeout=20_000).json_value()
         sid = st["session_id"]
         # its first batch followed page b's last: b is the visit's second page (the pages in
         # the order their first batches were stored: each waited until the one before sent)
@@ -177,29 +181,20 @@ def test_a_page_shown_again_keeps_what_the_pages_after_it_handed_on(tmp_path):
     page a out of the back/forward cache: a begins again, handing on what it had - which
     replaced b's digest, and a later page showing b's value recorded it in clear (a
     reviewer's). What a hands on now joins what the session kept."""
-    from playwright.sync_api import sync_playwright
-
     from tests.app.capture_site import echo_digest
     value = "Hortensia Blumenkohl"
     kept = "JSON.parse(sessionStorage.getItem('replay_capture_session'))"
     with capture_site(tmp_path, "bfcache-echo") as cs:
         _pages_a_and_b(cs, ECHO_PAGE)
-        with sync_playwright() as pw:
-            browser = _bfcache_browser(pw)
-            try:
-                page = browser.new_context().new_page()
-                page.goto(cs.pages.url("a.html"))
-                page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
-                _on_to_b(page)
-                page.click("#who")
-                page.keyboard.type(value, delay=5)
-                page.wait_for_function(f"(s => s && s.echoes && s.echoes.digests.length)({kept})",
-                                       polling=100, timeout=5_000)
-                page.go_back(wait_until="commit")   # (Playwright's load: none out of bf cache)
-                page.wait_for_function("window.__restored === true", timeout=20_000)
-                page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
-                page.wait_for_timeout(400)   # (a's hand-on, if it wrote one)
-                echoes = page.evaluate(kept)["echoes"]
-            finally:
-                browser.close()
+        with _at_a(cs) as page:
+            _on_to_b(page)
+            page.click("#who")
+            page.keyboard.type(value, delay=5)
+            page.wait_for_function(f"(s => s && s.echoes && s.echoes.digests.length)({kept})",
+                                   polling=100, timeout=5_000)
+            page.go_back(wait_until="commit")   # (Playwright's load: none out of bf cache)
+            page.wait_for_function("window.__restored === true", timeout=20_000)
+            page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
+            page.wait_for_timeout(400)   # (a's hand-on, if it wrote one)
+            echoes = page.evaluate(kept)["echoes"]
     assert [len(value), echo_digest(value, echoes["salt"])] in echoes["digests"]

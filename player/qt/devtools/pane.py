@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from recorder.moments import moment_text
 
-from ...devtools_text import (LONG_TASK_SAID, console_details, duration_text, error_details,
-                              failed, long_tasks_text, longest_task, network_details, size_text,
-                              status_of, status_text, view_details)
+from ...devtools_text import (LONG_TASK_SAID, VITAL_TEXT, console_details, duration_text,
+                              error_details, failed, long_tasks_text, longest_task,
+                              network_details, size_text, status_of, status_text, view_details)
 from ..session_view import SessionView, error_moment
 from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, TimedRowsModel,
                      columns_to_hide, time_column)
@@ -427,11 +427,15 @@ class RowsTab(QWidget):
         if row is not None:
             QGuiApplication.clipboard().setText(self.row_text(row))
 
-    def _clicked(self, index: QModelIndex) -> None:
-        row = index.data(ROW_ROLE)
-        if self.detail is not None and row is not None:
+    def _show_details(self, row: dict) -> None:
+        if self.detail is not None:
             self.detail.setPlainText(self.details_fn(row))
             self.detail.show()
+
+    def _clicked(self, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE)
+        if row is not None:
+            self._show_details(row)
         if self.model.timed:
             self.seekRequested.emit(self.moment(index.data(TIME_ROLE)))
 
@@ -446,9 +450,7 @@ class RowsTab(QWidget):
         self.table.selectionModel().select(
             pidx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(pidx, QAbstractItemView.ScrollHint.EnsureVisible)
-        if self.detail is not None:
-            self.detail.setPlainText(self.details_fn(row))
-            self.detail.show()
+        self._show_details(row)
         return True
 
     def set_time(self, t: int) -> None:
@@ -514,7 +516,8 @@ def _level_colour(row: dict) -> QColor | None:
     return LEVEL_COLOURS.get(row.get("level", ""))
 
 
-def _vital(metric: str, fmt: Callable, drop: int = 0) -> Column:
+def _vital(metric: str, drop: int = 0) -> Column:
+    fmt = VITAL_TEXT[metric]
     return Column(metric.upper(), metric, lambda v: "—" if v is None else fmt(v), 64, drop=drop,
                   colour=lambda r, m=metric: _RATING_COLOURS.get(rating(m, r.get(m))),
                   tooltip=lambda r, m=metric: f"{m.upper()}: {rating(m, r.get(m)) or 'not measured'}")
@@ -723,9 +726,7 @@ class DevToolsPane(PaneTabs):
                                            tooltip=full_url, min_chars=VIEW_CHARS),
                                     Column("Loading", "loading_time", lambda v: duration_text(v) or "—", 72,
                                            drop=2),
-                                    _vital("lcp", lambda v: f"{v / 1000:.2f} s", drop=1),
-                                    _vital("cls", lambda v: f"{v:.3f}", drop=3),
-                                    _vital("inp", lambda v: f"{v:.0f} ms"),
+                                    _vital("lcp", drop=1), _vital("cls", drop=3), _vital("inp"),
                                     Column("Long tasks", long_tasks_text, None, 130,
                                            colour=lambda r: _RATING_COLOURS.get(
                                                rating("long_task", longest_task(r))),
