@@ -4,7 +4,8 @@ Every string of every event (decompressed from the store) - keys and values, CSS
 the format does not know - and of the session's context is scanned with the pattern
 detectors (email, card with Luhn, phone, iban with mod 97, ssn) and for credentials in clear
 (a URL parameter the privacy pass scrubs by default - `token=`, `api_key=`... -, a Bearer
-token or a URL's password), and input values typed into password / email / tel / hidden / `cc-*` fields that are
+token or a URL's password) - and the page's text as a person reads it, across the text
+nodes and inline elements a value may be split into (runs.py) -, and input values typed into password / email / tel / hidden / `cc-*` fields that are
 stored in clear are reported too (no pattern finds a password). A finding says the kind, the
 event index, the time since the session's start, the node id and where in the event - and a
 masked excerpt (`j***@e***.com`, `**** 1111`, `token=***`), never the value itself.
@@ -21,7 +22,7 @@ from ..mirror import Mirror
 from ..moments import Unit, moment_text
 from ..said import count
 from ..semantics import User, filed_user, owner_after
-from . import detectors
+from . import detectors, runs
 from .levels import always_masked, note_type_changes
 from .masking import ARRAY_NAME, BASIC_CREDENTIALS, BEARER_TOKEN, ENCODED_PARAM, ENCODED_VALUE, MASK, \
     PARAM_END, PARAM_VALUE, USERINFO_PASSWORD, is_user_and_password
@@ -30,8 +31,8 @@ from .strings import is_owner_place, map_strings, place
 
 # What an audit looks at, said in one place (the CLI and the privacy workspace print it): an
 # audit cannot vouch for what it did not look for.
-EVERY_STRING = ("every string of the events, keys, CSS and unknown fields too, and the session"
-                " context")
+EVERY_STRING = ("every string of the events, keys, CSS and unknown fields too, the page's text"
+                " read across text nodes and inline elements, and the session context")
 # The user a session is filed under (`replay import --user`, a PostHog/Sentry/RUM user) is kept
 # by design: it is whom the session belongs to, what `replay delete --user` finds and erases.
 # It is not searched (it would always be "found"): each session names what of it is recorded.
@@ -222,6 +223,7 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
     # button makes a password a text field): still sensitive, as the recorder's pass and
     # capture.js keep them masked (masker._was_always)
     was_always: set[Any] = set()
+    split_seen: set[tuple[str, str, Any]] = set()   # values split across text nodes (runs.py)
     start = None
     for i, e in enumerate(events):
         result.events += 1
@@ -240,6 +242,17 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         if not isinstance(d, dict):
             continue
         t = e.get("type")
+        if t == _FULL or t == _INC and d.get("source") == _MUTATION:
+            split = runs.runs_in(mirror.nodes, mirror.root) if t == _FULL else \
+                runs.changed_runs(mirror.nodes, d)
+            for run in split:
+                for f, first, last, _ in runs.crossing_matches([n.text for n in run], kinds):
+                    key = (f.kind, f.value, run[first].id)
+                    if key not in split_seen:   # (its neighbours' changes show it again)
+                        split_seen.add(key)
+                        found.append(Finding(f.kind, i, offset, run[first].id,
+                                             f"text across {last - first + 1} nodes",
+                                             excerpt(f.kind, f.value)))
         # a value in clear in a field always masked: typed (an input event), or in the page
         # itself - a `value` attribute in the snapshot, in added nodes, or set later
         if t == _FULL:

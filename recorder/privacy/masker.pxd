@@ -15,6 +15,7 @@ cdef class SessionMasker:
     cdef public object clicks
     cdef public object named_by, _now, owner
     cdef public set _was_always
+    cdef public dict _split_sent
 
     @cython.locals(mirror=Mirror, levels=PrivacyLevels, nodes=dict, n=Node, p=Node,
                    kept_removes=list, moved_from=dict, before=dict, dirty=list, out_adds=list,

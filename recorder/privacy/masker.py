@@ -31,6 +31,8 @@ from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, EventType, Inc
 from ..jsonscan import JsonFacts, scan_json
 from ..mirror import Mirror, Node, field
 from . import detectors as _detectors
+from . import runs
+from .runs import TEXT
 from .echoes import Echoes, Typed
 from .levels import (BUTTON_TYPES, FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
                      Level, PrivacyLevels, always_masked, editable_claim, is_ignored, input_type,
@@ -127,6 +129,9 @@ class SessionMasker:
         # snapshots - a Meta comes before each, of the same page too: an id a later page
         # reuses is masked more, the safe side). In memory only, like the mirror.
         self._was_always: set[int] = set()
+        # text node id -> (its text, its recorded form) the split-value pass last gave it
+        # (`_split_values`): a neighbour already recorded so gets no second change
+        self._split_sent: dict[int, tuple[str, str]] = {}
         self.stats: Counter[str] = Counter()
         # (time, x, y, level of its name, node id, the selector of the hidden element it is
         # beneath or None), the last RECENT_CLICKS
@@ -215,6 +220,8 @@ class SessionMasker:
         r = self._mask_structure(e)
         if r is None:
             return r
+        if self._visit is not None and (t == _FULL or t == _INC and _is_mutation(e)):
+            r = self._split_values(e, r)
         if r is e and encoded is not None:
             if facts is None:
                 facts = scan_json(encoded, always=True)
@@ -232,6 +239,65 @@ class SessionMasker:
         if self._visit is None:
             return r
         return self._detect_everywhere(r, raw)
+
+    def _split_values(self, e: Raw, r: Raw) -> Raw:
+        """A value split across text nodes (runs.py: `{user}@{domain}` as three nodes, a
+        phone number in three spans) masked where `r`, the structural pass's form of `e`,
+        records those nodes: a full snapshot reads every run of the page; a mutation the
+        runs of the text nodes it adds or changes, and a neighbour it does not record
+        itself is given a text change of its own (masked as its level masks it, then the
+        run's match). The mirror holds the page as `e` left it."""
+        nodes = self.mirror.nodes
+        kinds = self.rules.detectors
+        data = r.get("data")
+        sent = self._split_sent
+        if e.get("type") == _FULL:
+            sent.clear()   # (a new page: what was sent went with the last one)
+            found = runs.split_findings(runs.runs_in(nodes, self.mirror.root), kinds)
+            node = data.get("node") if found else None
+            if not isinstance(node, dict):
+                return r
+            self.stats["text nodes of values split across nodes masked"] += len(found)
+            return self._with_data(r, {**data, "node": _retexted(node, found, nodes, sent)})
+        around = runs.changed_runs(nodes, e["data"])
+        found = runs.split_findings(around, kinds) if around else None
+        if not found:
+            return r
+        self.stats["text nodes of values split across nodes masked"] += len(found)
+        left = dict(found)
+        adds = []
+        for a in data.get("adds") or ():
+            sn = field(a, "node")
+            if isinstance(sn, dict):
+                m = _retexted(sn, left, nodes, sent)
+                if m is not sn:
+                    a = {**a, "node": m}
+                for x in walk_nodes(sn):
+                    left.pop(x.get("id"), None)
+            adds.append(a)
+        texts = []
+        for t in data.get("texts") or ():
+            nid = field(t, "id")
+            v = field(t, "value")
+            if nid in left and isinstance(v, str):
+                t = {**t, "value": runs.mask_pieces(v, nodes[nid].text, left.pop(nid))}
+                sent[nid] = (nodes[nid].text, t["value"])
+            texts.append(t)
+        levels, scrub = self.levels, self.scrub
+        for nid, ranges in left.items():   # a neighbour the event does not record itself
+            n = nodes[nid]
+            if levels.beneath_hidden(n):
+                continue
+            p = nodes.get(n.parent)
+            lvl = levels.level_of(n)
+            typing = levels.editables and lvl >= MASK_USER_INPUT_LEVEL and levels.in_editable(n)
+            was = self._visit(mask_text_node(n.text, lvl, p.tag if p else None,
+                                             p.attrs if p else {}, n.is_style, scrub, typing))
+            now = runs.mask_pieces(was, n.text, ranges)
+            if now != was and sent.get(nid) != (n.text, now):
+                texts.append({"id": nid, "value": now})
+                sent[nid] = (n.text, now)
+        return self._with_data(r, {**data, "adds": adds, "texts": texts})
 
     def _later_passes(self, e: Raw, encoded: bytes, facts: JsonFacts) -> Raw:
         """The echo and detector passes of an event the structural pass kept as it came,
@@ -1252,6 +1318,61 @@ def mask_session(events: Iterable[Raw], rules: Rules | None = None
 def mask_events(events: Iterable[Raw], rules: Rules | None = None) -> list[Raw]:
     """One-shot: a whole session's events through a fresh masker."""
     return SessionMasker(rules).mask(events)
+
+
+def _is_mutation(e: Raw) -> bool:
+    data = e.get("data")
+    return isinstance(data, dict) and data.get("source") == _MUT
+
+
+def _retexted(sn: Raw, found: dict[int, runs.Ranges], nodes: dict,
+              sent: dict[int, tuple[str, str]]) -> Raw:
+    """`sn` (a serialized subtree as recorded) with the text nodes named in `found` masked
+    at their ranges (`runs.mask_pieces` against the mirror's clear text), each noted in
+    `sent`; copied along the way to each, the rest shared."""
+    def masked(t: Raw) -> Raw:
+        tc = t.get("textContent")
+        n = nodes.get(t.get("id"))
+        if not isinstance(tc, str) or n is None or n.text is None:
+            return t
+        now = runs.mask_pieces(tc, n.text, found[t["id"]])
+        sent[n.id] = (n.text, now)
+        return {**t, "textContent": now}
+
+    if sn.get("type") == TEXT:
+        return masked(sn) if sn.get("id") in found else sn
+    hits: list[tuple[Raw, Any]] = []   # (text node, its way up: (way, container, index))
+    stack: list[tuple[Raw, Any]] = [(sn, None)]
+    while stack:
+        s, way = stack.pop()
+        for i, k in enumerate(s.get("childNodes") or ()):
+            if not isinstance(k, dict):
+                continue
+            if k.get("type") == TEXT:
+                if k.get("id") in found:
+                    hits.append((k, (way, s, i)))
+            elif k.get("childNodes"):
+                stack.append((k, (way, s, i)))
+    if not hits:
+        return sn
+    copies: dict[int, Raw] = {}
+
+    def own(d: Raw) -> Raw:
+        c = copies.get(id(d))
+        if c is None:
+            c = copies[id(d)] = {**d, "childNodes": list(d["childNodes"])}
+        return c
+
+    for text, way in hits:
+        path = []
+        while way is not None:
+            way, container, i = way
+            path.append((container, i))
+        path.reverse()
+        for j, (container, i) in enumerate(path):
+            c = own(container)
+            c["childNodes"][i] = own(path[j + 1][0]) if j + 1 < len(path) else masked(text)
+    return copies[id(sn)]
 
 
 def walk_nodes(sn: Any) -> Iterator[dict]:
