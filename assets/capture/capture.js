@@ -124,6 +124,7 @@
     // text included), then the echoes of values typed into masked fields (Echoes, below)
     echoes = this.echoes = echoes || new Echoes();
     this.detect = detect ? function (t) { return echoes.scrub(detect(t)); } : function (t) { return echoes.scrub(t); };
+    this.spans = detect ? detect.spans : null;   // (a value split across text nodes: textRuns)
     // a name (NAME_ATTRS): the rules' parameters and the detectors, no echo
     this.scrubName = function (t) {
       t = self.urlScrub ? self.urlScrub(t) : t;
@@ -465,13 +466,21 @@
     if (!kinds.length) return null;
     var plainDetect = function (text) {
       if (typeof text !== "string" || text.length < 6 || !MIGHT_MATCH.test(text)) return text;
-      var plain = plainText(text);
-      if (plain === null) return findIn(text, text, null);
-      return findIn(plain.text, text, plain.where);
+      var found = spans(text);
+      if (!found.length) return text;
+      var out = "", pos = 0;
+      found.forEach(function (f) { out += text.slice(pos, f[0]) + maskText(text.slice(f[0], f[1])); pos = f[1]; });
+      return out + text.slice(pos);
     };
-    // the matches in `text` (as given: `given`, `where` its characters' places there) masked
-    var findIn = function (text, given, where) {
-      if (text.length < 6) return given;
+    // the matches in `text`, [start, end] each, in order (detectors.find)
+    var spans = function (text) {
+      var plain = plainText(text);
+      if (plain === null) return findIn(text, null);
+      return findIn(plain.text, plain.where);
+    };
+    // ... in `text` as the detectors read it, `where` its characters' places in the given one
+    var findIn = function (text, where) {
+      if (text.length < 6) return [];
       // each kind only where it can match (EMAIL_HINT, NUMBER_HINT): the Unicode-aware e-mail
       // pattern scanned over every text with a digit or an '@' in it - a stylesheet's
       // `@media` - was most of the detectors' cost on a page's load
@@ -488,13 +497,11 @@
           if (m[0].length === 0) rx.lastIndex++;
         }
       });
-      if (!found.length) return given;
       found.sort(function (a, b) { return a[0] - b[0]; });
       if (where) found = found.map(function (f) { return [where[f[0]], where[f[1] - 1] + 1]; });
-      var out = "", pos = 0;
-      found.forEach(function (f) { out += given.slice(pos, f[0]) + maskText(given.slice(f[0], f[1])); pos = f[1]; });
-      return out + given.slice(pos);
+      return found;
     };
+    plainDetect.spans = spans;
     return plainDetect;
   }
   function urlScrubber(params) {
@@ -905,6 +912,104 @@
     if (P.urlScrub) text = P.urlScrub(text);   // a URL the page shows, a token
     return P.detect ? P.detect(text) : text;
   }
+  /* A value split across text nodes or phrasing elements (`{user}@{domain}` as three text
+   * nodes, a phone number in three <span>s, React's `<!-- -->` between two texts): the
+   * detectors also read each run of text - recorder/privacy/runs.py says the rules, this
+   * keeps them: a container's text nodes through INLINE_TAGS' elements, comments left out,
+   * ended by any other element; read RUN_REACH characters to each side of a node. A match
+   * crossing from one node into another is masked in each, character for character, where
+   * its recorded text still holds the clear one (maskPieces). */
+  var INLINE_TAGS = {a: 1, abbr: 1, b: 1, bdi: 1, bdo: 1, cite: 1, code: 1, data: 1, del: 1,
+                     dfn: 1, em: 1, font: 1, i: 1, ins: 1, kbd: 1, label: 1, mark: 1, q: 1,
+                     s: 1, samp: 1, small: 1, span: 1, strong: 1, sub: 1, sup: 1, time: 1,
+                     u: 1, "var": 1, wbr: 1};
+  var RUN_REACH = 320;
+  function runSide(n, step, got) {   // the text nodes beside n towards step, nearest first
+    var chars = 0, cur = n;
+    for (;;) {
+      var p = cur.parentNode;
+      if (!p || p.nodeType !== 1) return got;
+      var stack = [step > 0 ? cur.nextSibling : cur.previousSibling];
+      while (stack.length) {
+        var k = stack.pop();
+        if (!k) continue;
+        stack.push(step > 0 ? k.nextSibling : k.previousSibling);
+        var t = k.nodeType;
+        if (t === 3) {
+          if (k.data) { got.push(k); if ((chars += k.data.length) >= RUN_REACH) return got; }
+        } else if (t === 1) {
+          if (INLINE_TAGS[k.localName] !== 1) return got;   // a block, a line break, a field
+          stack.push(step > 0 ? k.firstChild : k.lastChild);
+        }
+      }
+      if (INLINE_TAGS[p.localName] !== 1) return got;
+      cur = p;
+    }
+  }
+  function runAround(n) {
+    var run = runSide(n, -1, []).reverse();
+    run.push(n);
+    return runSide(n, 1, run);
+  }
+  function textRuns(top, out) {   // every run of two text nodes or more beneath `top`
+    var containers = [top];
+    while (containers.length) {
+      var c = containers.pop(), run = [], stack = [c.firstChild];
+      while (stack.length) {
+        var k = stack.pop();
+        if (!k) continue;
+        stack.push(k.nextSibling);
+        var t = k.nodeType;
+        if (t === 3) {
+          if (k.data) run.push(k);
+        } else if (t === 1 && INLINE_TAGS[k.localName] === 1 && c.nodeType === 1) {
+          stack.push(k.firstChild);
+        } else if (t === 1 || k.firstChild) {
+          if (run.length > 1) out.push(run);
+          run = [];
+          containers.push(k);
+        }
+      }
+      if (run.length > 1) out.push(run);
+    }
+    return out;
+  }
+  // text node -> the ranges of it a match crossing into a neighbour covers (runs.split_findings)
+  function splitFindings(runs, spans) {
+    var found = new Map();
+    runs.forEach(function (run) {
+      var joined = "", starts = [];
+      for (var i = 0; i < run.length; i++) { starts.push(joined.length); joined += run[i].data; }
+      if (joined.length < 6 || !MIGHT_MATCH.test(joined)) return;
+      var pieceAt = function (pos) {
+        var k = starts.length - 1;
+        while (starts[k] > pos) k--;
+        return k;
+      };
+      spans(joined).forEach(function (f) {
+        var first = pieceAt(f[0]), last = pieceAt(f[1] - 1);
+        for (var k = first; first !== last && k <= last; k++) {
+          var a = Math.max(f[0], starts[k]) - starts[k];
+          var b = Math.min(f[1] - starts[k], run[k].data.length);
+          if (a < b) {
+            if (!found.has(run[k])) found.set(run[k], []);
+            found.get(run[k]).push([a, b]);
+          }
+        }
+      });
+    });
+    return found;
+  }
+  function maskPieces(recorded, clear, ranges) {
+    if (recorded.length !== clear.length) return recorded;   // masked whole, or a URL scrubbed
+    var out = recorded.split("");
+    ranges.forEach(function (r) {
+      for (var i = r[0]; i < r[1]; i++) {
+        if (out[i] === clear.charAt(i) && (!/\s/.test(out[i]) || out[i] === "\uFEFF")) out[i] = "x";
+      }
+    });
+    return out.join("");
+  }
   /* What a hidden element keeps: its box and markers, its measured size (masking.hidden_attrs). */
   var STYLE_URL = /url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)/gi;   // masking._CSS_URL
   var IMAGE_SET = /(?:-webkit-)?image-set\((?:[^()]|\([^()]*\))*\)/gi;   // masking._IMAGE_SET
@@ -1153,6 +1258,7 @@
     this.ids = new Map();      // node -> id
     this.nodes = new Map();    // id -> node
     this.hidden = new Set();   // ids of hidden placeholders (nothing beneath is recorded)
+    this.splitSent = new WeakMap();   // text node -> [its text, what maskSplit* recorded]
     // elements' privacy levels, kept across batches while no change can move them: markup
     // only (selector rules may follow any change, so with rules the cache is per batch)
     this.levels = this.P.rules.length ? null : new WeakMap();
@@ -1473,6 +1579,8 @@
     this.wrap({type: EV.META, data: meta, timestamp: Date.now()});
     this.learnHeldIn(doc);
     var node = this.serialize(doc, this.P.defaultLevel, null);
+    this.splitSent = new WeakMap();
+    this.maskSplitIn(doc, node);
     this.wrap({type: EV.FULL, data: {node: node, initialOffset: {
       left: win.pageXOffset || (de && de.scrollLeft) || 0,
       top: win.pageYOffset || (de && de.scrollTop) || 0}}, timestamp: Date.now()});
@@ -1604,6 +1712,7 @@
       self.frameElementOf.set(fdoc, frame);
       self.learnHeldIn(fdoc);
       var node = self.serialize(fdoc, level, null), attributes = [];
+      self.maskSplitIn(fdoc, node);
       if (self.addressed.delete(frame)) {   // readable now: the address sent before goes
         attributes.push({id: parentId, attributes: {rr_src: null}});
       }
@@ -1771,6 +1880,7 @@
       }
       if (any) attrOut.push({id: id, attributes: out});
     });
+    if (P.spans && (added.size || texts.size)) this.maskSplitChanged(added, texts, adds, textOut, cache);
     if (removes.length || adds.length || textOut.length || attrOut.length) {
       // by id: the order of distinct nodes' changes does not matter, and near ids pack small
       textOut.sort(byId);
@@ -1781,6 +1891,73 @@
     if (this.adoptQueue.length) this.sendAdoptQueue();
   };
   function byId(a, b) { return a.id - b.id; }
+  /* A value split across text nodes (textRuns): in a document just serialized as `node`,
+   * every run's crossing matches masked in their nodes' recorded text. */
+  R.maskSplitIn = function (top, node) {
+    var P = this.P, ids = this.ids, sent = this.splitSent;
+    if (!P.spans) return;
+    var found = splitFindings(textRuns(top, []), P.spans);
+    if (!found.size) return;
+    var at = new Map();
+    found.forEach(function (ranges, n) { if (ids.has(n)) at.set(ids.get(n), n); });
+    var stack = [node];
+    while (stack.length) {
+      var o = stack.pop(), n = at.get(o.id);
+      if (n !== undefined && o.type === NODE.TEXT) {
+        o.textContent = maskPieces(o.textContent, n.data, found.get(n));
+        sent.set(n, [n.data, o.textContent]);
+      }
+      if (o.childNodes) for (var i = 0; i < o.childNodes.length; i++) stack.push(o.childNodes[i]);
+    }
+  };
+  /* ... and in a batch of changes: the runs of the text nodes it adds or changes, masked in
+   * its adds and text changes; a neighbour the batch does not record itself gets a text
+   * change of its own (as its level records it, then the run's match), once. */
+  R.maskSplitChanged = function (added, texts, adds, textOut, cache) {
+    var self = this, P = this.P, ids = this.ids, sent = this.splitSent, seen = new Set(), runs = [];
+    var touch = function (n) {
+      var p = n.parentNode;
+      if (seen.has(n) || !n.data || !p || p.nodeType !== 1 ||
+          p.firstChild === p.lastChild && INLINE_TAGS[p.localName] !== 1) return;
+      var run = runAround(n);
+      for (var i = 0; i < run.length; i++) seen.add(run[i]);
+      if (run.length > 1) runs.push(run);
+    };
+    texts.forEach(function (old, n) { if (n.data !== old && self.connected(n)) touch(n); });
+    added.forEach(function (n) {
+      if (n.nodeType === 3) { if (self.connected(n)) touch(n); return; }
+      if (n.nodeType !== 1 || !self.connected(n)) return;
+      var w = doc.createTreeWalker(n, 4);   // NodeFilter.SHOW_TEXT
+      for (var t = w.nextNode(); t; t = w.nextNode()) touch(t);
+    });
+    if (!runs.length) return;
+    var found = splitFindings(runs, P.spans);
+    if (!found.size) return;
+    var recorded = new Map();
+    adds.forEach(function (a) { if (a.node.type === NODE.TEXT) recorded.set(a.node.id, a.node); });
+    textOut.forEach(function (t) { recorded.set(t.id, t); });
+    found.forEach(function (ranges, n) {
+      if (!ids.has(n)) return;   // beneath a hidden element: not recorded
+      var id = ids.get(n), o = recorded.get(id);
+      if (o !== undefined && "textContent" in o) {
+        o.textContent = maskPieces(o.textContent, n.data, ranges);
+        sent.set(n, [n.data, o.textContent]);
+        return;
+      }
+      if (o !== undefined) {
+        o.value = maskPieces(o.value, n.data, ranges);
+        sent.set(n, [n.data, o.value]);
+        return;
+      }
+      var parent = n.parentNode, lvl = P.levelOf(parent, cache);
+      if (lvl === L.HIDDEN) return;
+      var was = maskTextNode(P, n.data, lvl, parent, lvl >= L.MASK_USER_INPUT && inEditable(parent));
+      var now = maskPieces(was, n.data, ranges), s = sent.get(n);
+      if (now === was || s && s[0] === n.data && s[1] === now) return;
+      textOut.push({id: id, value: now});
+      sent.set(n, [n.data, now]);
+    });
+  };
   var NO_REUSE = {STYLE: 1, SCRIPT: 1, TEXTAREA: 1};   // their text is special to players
   /* `el.textContent = v` replaces an element's only text node with a new one: the new node
    * takes the old one's id and goes as a text change, not as a remove and an add (what the
