@@ -192,3 +192,17 @@ def test_the_audit_finds_a_split_value_a_recording_stored_in_clear_and_not_one_m
             "email", "jane.doe@example.com"))]
     assert "jane.doe" not in repr(found)
     assert audit_events(masker().mask(events)).findings == []
+
+
+def test_capture_js_reads_runs_through_the_same_tags_and_as_far():
+    """capture.js keeps runs.py's rules in its own words (INLINE_TAGS, RUN_REACH): the
+    conformance table checks their outcome on one page; this, that the lists are one."""
+    import re
+    from pathlib import Path
+
+    from recorder.privacy import runs
+    capture = (Path(__file__).resolve().parents[2] / "assets" / "capture" /
+               "capture.js").read_text(encoding="utf-8")
+    listed = re.search(r"var INLINE_TAGS = \{(.*?)\};", capture, re.S).group(1)
+    assert set(re.findall(r'"?(\w+)"?: 1', listed)) == runs.INLINE_TAGS
+    assert int(re.search(r"var RUN_REACH = (\d+);", capture).group(1)) == runs.REACH
