@@ -20,6 +20,7 @@ CYTHON_MODULES = [
     "recorder.privacy.levels",
     "recorder.privacy.masker",
     "recorder.privacy.masking",
+    "recorder.privacy.runs",
     "recorder.schema_check",
     "recorder.segments",
 ]

@@ -953,26 +953,36 @@
   }
   function textRuns(top, out) {   // every run of two text nodes or more beneath `top`
     var containers = [top];
-    while (containers.length) {
-      var c = containers.pop(), run = [], stack = [c.firstChild];
-      while (stack.length) {
-        var k = stack.pop();
-        if (!k) continue;
-        stack.push(k.nextSibling);
-        var t = k.nodeType;
-        if (t === 3) {
-          if (k.data) run.push(k);
-        } else if (t === 1 && INLINE_TAGS[k.localName] === 1 && c.nodeType === 1) {
-          stack.push(k.firstChild);
-        } else if (t === 1 || k.firstChild) {
-          if (run.length > 1) out.push(run);
-          run = [];
-          containers.push(k);
-        }
-      }
-      if (run.length > 1) out.push(run);
-    }
+    while (containers.length) containerRuns(containers.pop(), out, containers);
     return out;
+  }
+  function containerRuns(c, out, inner) {   // a container's runs; the containers in it to `inner`
+    var run = [], stack = [c.firstChild];
+    while (stack.length) {
+      var k = stack.pop();
+      if (!k) continue;
+      stack.push(k.nextSibling);
+      var t = k.nodeType;
+      if (t === 3) {
+        if (k.data) run.push(k);
+      } else if (t === 1 && INLINE_TAGS[k.localName] === 1 && c.nodeType === 1) {
+        stack.push(k.firstChild);
+      } else if (t === 1 || k.firstChild) {
+        if (run.length > 1) out.push(run);
+        run = [];
+        if (inner) inner.push(k);
+      }
+    }
+    if (run.length > 1) out.push(run);
+    return out;
+  }
+  function containerOf(n) {   // runs.container_of
+    while (n.nodeType === 1 && INLINE_TAGS[n.localName] === 1) {
+      var p = n.parentNode;
+      if (!p || p.nodeType !== 1) break;
+      n = p;
+    }
+    return n;
   }
   // text node -> the ranges of it a match crossing into a neighbour covers (runs.split_findings)
   function splitFindings(runs, spans) {
@@ -1880,7 +1890,9 @@
       }
       if (any) attrOut.push({id: id, attributes: out});
     });
-    if (P.spans && (added.size || texts.size)) this.maskSplitChanged(added, texts, adds, textOut, cache);
+    if (P.spans && (added.size || texts.size || origParent.size)) {
+      this.maskSplitChanged(added, texts, origParent, adds, textOut, cache);
+    }
     if (removes.length || adds.length || textOut.length || attrOut.length) {
       // by id: the order of distinct nodes' changes does not matter, and near ids pack small
       textOut.sort(byId);
@@ -1913,8 +1925,20 @@
   /* ... and in a batch of changes: the runs of the text nodes it adds or changes, masked in
    * its adds and text changes; a neighbour the batch does not record itself gets a text
    * change of its own (as its level records it, then the run's match), once. */
-  R.maskSplitChanged = function (added, texts, adds, textOut, cache) {
+  R.maskSplitChanged = function (added, texts, origParent, adds, textOut, cache) {
     var self = this, P = this.P, ids = this.ids, sent = this.splitSent, seen = new Set(), runs = [];
+    // a removal may bring two texts together: the runs of each container it removed from
+    var read = new Set();
+    origParent.forEach(function (parent) {
+      if (parent.nodeType !== 1 || !self.connected(parent)) return;
+      var c = containerOf(parent);
+      if (read.has(c)) return;
+      read.add(c);
+      containerRuns(c, [], null).forEach(function (run) {
+        for (var i = 0; i < run.length; i++) seen.add(run[i]);
+        runs.push(run);
+      });
+    });
     var touch = function (n) {
       var p = n.parentNode;
       if (seen.has(n) || !n.data || !p || p.nodeType !== 1 ||

@@ -159,34 +159,54 @@ def runs_in(nodes: dict, root: int | None) -> Iterator[list[Node]]:
         return
     containers = [top]
     while containers:
-        c = containers.pop()
-        run: list[Node] = []
-        stack = [(c.children, 0)]
-        while stack:
-            ks, j = stack.pop()
-            if j >= len(ks):
-                continue
-            stack.append((ks, j + 1))
-            k = nodes.get(ks[j])
-            if k is None:
-                continue
-            if k.type == TEXT:
-                if k.text:
-                    run.append(k)
-            elif k.type == ELEMENT and k.tag in INLINE_TAGS and c.type == ELEMENT:
-                stack.append((k.children, 0))
-            elif k.type == ELEMENT or k.children:
-                if len(run) > 1:
-                    yield run
-                run = []
-                containers.append(k)   # its own container (a document's child, an iframe's)
-        if len(run) > 1:
-            yield run
+        yield from container_runs(nodes, containers.pop(), containers)
+
+
+def container_runs(nodes: dict, c: Node, inner: list | None = None) -> list[list[Node]]:
+    """The runs of two text nodes or more of container `c` (4), in document order; the
+    containers within it are appended to `inner` (if given), not read."""
+    out = []
+    run: list[Node] = []
+    stack = [(c.children, 0)]
+    while stack:
+        ks, j = stack.pop()
+        if j >= len(ks):
+            continue
+        stack.append((ks, j + 1))
+        k = nodes.get(ks[j])
+        if k is None:
+            continue
+        if k.type == TEXT:
+            if k.text:
+                run.append(k)
+        elif k.type == ELEMENT and k.tag in INLINE_TAGS and c.type == ELEMENT:
+            stack.append((k.children, 0))
+        elif k.type == ELEMENT or k.children:
+            if len(run) > 1:
+                out.append(run)
+            run = []
+            if inner is not None:
+                inner.append(k)   # its own container (a document's child, an iframe's)
+    if len(run) > 1:
+        out.append(run)
+    return out
+
+
+def container_of(nodes: dict, n: Node) -> Node:
+    """The container whose runs hold `n`'s children: `n`, or the nearest element above it
+    that is not a phrasing element."""
+    while n.type == ELEMENT and n.tag in INLINE_TAGS:
+        p = nodes.get(n.parent) if n.parent is not None else None
+        if p is None or p.type != ELEMENT:
+            break
+        n = p
+    return n
 
 
 def changed_runs(nodes: dict, data: dict) -> list[list[Node]]:
     """The runs (two text nodes or more) of the text nodes a mutation's `data` adds - in
-    added subtrees too - or changes, each once, read in `nodes` as the mutation left them."""
+    added subtrees too - or changes, and of the containers it removes from, each once, read
+    in `nodes` as the mutation left them."""
     touched: list = [field(t, "id") for t in data.get("texts") or ()]
     for a in data.get("adds") or ():
         sn = field(a, "node")
@@ -196,10 +216,27 @@ def changed_runs(nodes: dict, data: dict) -> list[list[Node]]:
                 x = stack.pop()
                 if x.get("type") == TEXT:
                     touched.append(x.get("id"))
-                else:
-                    stack.extend(k for k in x.get("childNodes") or () if isinstance(k, dict))
+                    continue
+                for k in x.get("childNodes") or ():
+                    if isinstance(k, dict):
+                        stack.append(k)
     seen: set = set()
     out = []
+    # a removal may bring two texts together (`415-555-<br>0100`, its <br> gone): the runs of
+    # each container it removed from, read whole
+    read: set = set()
+    for r in data.get("removes") or ():
+        p = nodes.get(field(r, "parentId"))
+        if p is None or p.type != ELEMENT:
+            continue
+        c = container_of(nodes, p)
+        if c.id in read:
+            continue
+        read.add(c.id)
+        for run in container_runs(nodes, c, None):
+            for x in run:
+                seen.add(x.id)
+            out.append(run)
     for nid in touched:
         n = nodes.get(nid)
         if n is None or n.type != TEXT or nid in seen or not n.text:
@@ -208,7 +245,8 @@ def changed_runs(nodes: dict, data: dict) -> list[list[Node]]:
         if p is None or len(p.children) == 1 and p.tag not in INLINE_TAGS:
             continue   # a table cell's one text: no neighbour (the common case)
         run = run_around(nodes, n)
-        seen.update(x.id for x in run)
+        for r in run:
+            seen.add(r.id)
         if len(run) > 1:
             out.append(run)
     return out

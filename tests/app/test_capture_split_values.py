@@ -31,10 +31,10 @@ CHANGES = """() => {
 }"""
 
 
-def _record(chromium, changes: str) -> list[dict]:
+def _record(chromium, changes: str, html: str = PAGE) -> list[dict]:
     page = chromium.new_page()
     try:
-        page.set_content(PAGE)
+        page.set_content(html)
         page.add_script_tag(content=capture_script())
         return page.evaluate("""(changes) => { const out = [];
             const stop = ReplayCapture.record({emit: e => out.push(e), rules: {default: 'allow'},
@@ -70,6 +70,16 @@ def test_capture_masks_values_split_across_added_and_recorded_text_nodes(chromiu
     assert text_of(m, ids["who"]) == "Signed in as xxxxxxxxxxxxxxxxxxxx"
     assert text_of(m, ids["ph"]) == "call xxxxxxxxxxxx"
     assert text_of(m, ids["other"]) == "plain text and more"
+
+
+def test_capture_masks_two_texts_a_removal_brings_together(chromium):
+    html = '<!doctype html><html><body><p id="ph">call 415-555-<br id="br">0100</p></body></html>'
+    events = _record(chromium, "() => document.getElementById('br').remove()", html)
+    ids = _ids(next(e for e in events if e["type"] == 2)["data"]["node"])
+    (mut,) = [e for e in events if e["type"] == 3 and e["data"]["source"] == 0]
+    assert sorted(t["value"] for t in mut["data"]["texts"]) == ["call xxxxxxxx", "xxxx"]
+    m = replayed(events)
+    assert findings_in_runs(m) == [] and text_of(m, ids["ph"]) == "call xxxxxxxxxxxx"
 
 
 def test_the_recorders_pass_leaves_what_capture_js_masked_as_it_was(chromium):

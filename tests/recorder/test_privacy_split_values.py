@@ -206,3 +206,16 @@ def test_capture_js_reads_runs_through_the_same_tags_and_as_far():
     listed = re.search(r"var INLINE_TAGS = \{(.*?)\};", capture, re.S).group(1)
     assert set(re.findall(r'"?(\w+)"?: 1', listed)) == runs.INLINE_TAGS
     assert int(re.search(r"var RUN_REACH = (\d+);", capture).group(1)) == runs.REACH
+
+
+def test_a_removal_that_brings_two_texts_together_masks_both():
+    """`call 415-555-<br>0100`: two lines, no number - until the <br> goes."""
+    events, ids = page('<p id="ph">call 415-555-<br id="br">0100</p><p id="x">4111 1111</p>')
+    out = masker().mask(events)
+    assert text_of(replayed(out), ids["ph"]) == "call 415-555-0100"
+    events.append(mut(10, removes=[{"parentId": ids["ph"], "id": ids["br"]}]))
+    out = masker().mask(events)
+    m = replayed(out)
+    assert findings_in_runs(m) == []
+    assert text_of(m, ids["ph"]) == "call xxxxxxxxxxxx"
+    assert sorted(t["value"] for t in out[-1]["data"]["texts"]) == ["call xxxxxxxx", "xxxx"]

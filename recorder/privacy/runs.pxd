@@ -1,0 +1,19 @@
+# Types for the compiled core (see setup.py and recorder/mirror.pxd): the runs read around
+# every text a live page adds or changes (the privacy pass's and the audit's).
+cimport cython
+
+from recorder.mirror cimport Node, field
+
+
+@cython.locals(got=list, chars=Py_ssize_t, cur=Node, p=Node, k=Node, kids=list, stack=list,
+               ks=list, j=Py_ssize_t, i=Py_ssize_t)
+cpdef list _side(dict nodes, Node n, Py_ssize_t step, Py_ssize_t reach)
+@cython.locals(before=list)
+cpdef list run_around(dict nodes, Node n, Py_ssize_t reach=*)
+@cython.locals(touched=list, stack=list, seen=set, read=set, out=list, n=Node, p=Node, c=Node,
+               run=list)
+cpdef list changed_runs(dict nodes, dict data)
+@cython.locals(out=list, run=list, stack=list, ks=list, j=Py_ssize_t, k=Node)
+cpdef list container_runs(dict nodes, Node c, list inner=*)
+@cython.locals(p=Node)
+cpdef Node container_of(dict nodes, Node n)
