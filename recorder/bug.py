@@ -55,15 +55,60 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
             out += ["Notes:"] + [f"  {ln}" for ln in self.notes.splitlines()]
         if self.steps and with_steps:   # each at its moment, the bug's among them: the
             out.append("Steps:")      # steps after it are not how it came about
-            marked = self.at_ms is None
-            for i, s in enumerate(self.steps, 1):
-                if not marked and s.t > self.at_ms:
-                    out.append(f"  -- the bug, at {moment_text(self.at_ms)} --")
-                    marked = True
-                out.append(f"  {i}. {s.describe()}  ({moment_text(s.t)})")
-            if not marked:
-                out.append(f"  -- the bug, at {moment_text(self.at_ms)} --")
+            out += [f"  {r.line()}" for r in step_rows(self.steps, (), self.at_ms)]
         return out
+
+
+class RowKind(str, enum.Enum):
+    STEP = "step"
+    ERROR = "error"   # an error the page reported between steps
+    BUG = "bug"       # where the bug shows (a report's moment)
+
+
+class StepRow(msgspec.Struct, frozen=True):
+    """One row of the steps as a person reads them (`step_rows`)."""
+    kind: RowKind
+    t: float          # ms after the session's first event
+    text: str = ""    # a step's description; an error's line
+    number: int = 0   # a step's, from 1; how many times in a row an error came
+    step: Step | None = None
+
+    def line(self) -> str:
+        if self.kind is RowKind.STEP:
+            return f"{self.number}. {self.text}  ({moment_text(self.t)})"
+        if self.kind is RowKind.BUG:
+            return f"-- the bug, at {moment_text(self.t)} --"
+        again = f", {self.number} times" if self.number > 1 else ""
+        return f"✖ {self.text}  ({moment_text(self.t)}{again})"
+
+
+# at one moment: the step first (what it did raised the error), the bug's row after both
+_ROW_ORDER = {RowKind.STEP: 0, RowKind.ERROR: 1, RowKind.BUG: 2}
+
+
+def step_rows(found: Sequence[Step], errors: Iterable[tuple[float, str]] = (),
+              bug_at: float | None = None) -> list[StepRow]:
+    """The steps numbered, each error (moment, line) among them at its moment - the same
+    line again before the next step counted on its row, not listed again (a page reporting
+    one failure in a loop) - and the bug's row after what came at or before its moment."""
+    rows = [StepRow(RowKind.STEP, s.t, s.describe(), i, s) for i, s in enumerate(found, 1)]
+    rows += [StepRow(RowKind.ERROR, t, line, 1) for t, line in errors]
+    if bug_at is not None:
+        rows.append(StepRow(RowKind.BUG, bug_at))
+    rows.sort(key=lambda r: (r.t, _ROW_ORDER[r.kind]))
+    out: list[StepRow] = []
+    since_step: dict[str, int] = {}   # an error's line -> its row since the last step
+    for r in rows:
+        if r.kind is RowKind.STEP:
+            since_step.clear()
+        elif r.kind is RowKind.ERROR:
+            at = since_step.get(r.text)
+            if at is not None:
+                out[at] = msgspec.structs.replace(out[at], number=out[at].number + 1)
+                continue
+            since_step[r.text] = len(out)
+        out.append(r)
+    return out
 
 
 def title_line(title: str, most: int) -> str:

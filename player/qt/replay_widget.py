@@ -384,8 +384,11 @@ class ReplayWidget(QWidget):
         if report is not None:
             self.steps_pane = StepsPane()
             self.steps_pane.show_report(report)
+            if self.session.timeline is not None:   # (made already: else set_session's)
+                self.steps_pane.show_errors(self.session.error_lines())
             self.steps_pane.label.hide()   # its tab says "Steps N"
             self.steps_pane.seekRequested.connect(self.controller.seek)
+            self.steps_pane.errorRequested.connect(self._go_to_error)
             self._add_steps_tab(self.devtools)
             self.devtools.setCurrentIndex(0)
 
@@ -574,6 +577,11 @@ class ReplayWidget(QWidget):
         self.said.emit(f"No error after {moment_text(was)} - back to the first one, at"
                        f" {moment_text(first)}", "")
 
+    def _go_to_error(self, t: int) -> None:
+        """An error's row in the Steps tab clicked: the error shown, as E shows it."""
+        self.controller.seek(t)
+        self._show_error(t)
+
     def _show_error(self, t: int) -> None:
         """The pane on the Errors tab, the error at `t` picked (not while its rows are read)."""
         if isinstance(self.devtools, DevToolsPane):
@@ -644,6 +652,8 @@ class ReplayWidget(QWidget):
             # click ripples
             self.controller.pointer_to_shown()
         self.timeline.set_session(sv)
+        if self.steps_pane is not None:   # the errors among a handed-over bug's steps
+            self.steps_pane.show_errors(sv.error_lines())
         self.page_bar.url.setPlaceholderText(NO_URL)
         self._show_url(self.controller.time)
         if isinstance(self.devtools, DevToolsPane) and self._rows_for is None:

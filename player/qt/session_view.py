@@ -113,6 +113,12 @@ class SessionView:
         times = self._error_times()
         return times[0] if times else None
 
+    def error_lines(self) -> list[tuple[int, str]]:
+        """Each error as a Steps list shows it among the steps: where E shows it
+        (`error_moment`) and the first line of what it said."""
+        return sorted((error_moment(m.t), (m.label.splitlines() or [""])[0])
+                      for m in self.markers if m.kind == "error")
+
     def _error_times(self) -> list[int]:
         return sorted(error_moment(m.t) for m in self.markers if m.kind == "error")
 

@@ -17,13 +17,15 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QVBoxLayout, QWidget)
 
-from recorder.bug import BugReport
+from recorder.bug import BugReport, RowKind, StepRow, step_rows
 from recorder.moments import moment_text
 from recorder.steps import Step, StepKind
 
 STEP_ROLE = int(Qt.ItemDataRole.UserRole) + 1   # a step item's time (ms)
 BUG_ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2   # the row saying where the bug shows (ms)
+ERROR_ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 3   # an error's row among the steps (ms)
 BUG_ROW_COLOR = QColor("#c62828")   # as record mode's Record button: the bug, not a step
+ERROR_ROW_COLOR = QColor("#ef5350")   # the Errors tab's red, readable on the dark pane
 STEPS_TAB = "steps"   # the tab's name where dev-tools tabs are named (screenshot --tab)
 BUG_MOMENT_LINK = "#bug-moment"
 LINK_COLOR = "#8ab4f8"   # readable on the player's dark pane and on a light window alike
@@ -32,6 +34,7 @@ LATER_COLOR = QColor("#888888")   # a step the replay has not reached yet (as a 
 
 class StepsPane(QWidget):
     seekRequested = Signal(int)   # ms after the session's first event
+    errorRequested = Signal(int)   # an error's row clicked: where it shows (ms)
 
     def __init__(self, parent: QWidget | None = None, *, empty_hint: str = ""):
         """`empty_hint`: what the list says while it has no step."""
@@ -45,6 +48,11 @@ class StepsPane(QWidget):
         # the last step at or before the replay's moment (set_time; -1: before the first),
         # None while the list was never told the time
         self.current: int | None = None
+        # what the list shows, kept to show again with the session's errors (`show_errors`)
+        self._steps: list[Step] = []
+        self._bug_at: float | None = None
+        self._errors: list[tuple[float, str]] = []
+        self._error_items: list[QListWidgetItem] = []
         self.summary = QLabel(self, wordWrap=True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setContentsMargins(6, 6, 6, 6)
@@ -119,8 +127,10 @@ class StepsPane(QWidget):
         `BugReport.lines` marks it among a report's steps."""
         self.count = len(found)
         self.list.clear()
+        self._steps, self._bug_at = list(found), bug_at
         self._times = [s.t for s in found]
         self._items = []
+        self._error_items = []
         self.current = None
         if not found and bug_at is None:
             if self.empty_hint:
@@ -129,12 +139,15 @@ class StepsPane(QWidget):
                 self.list.addItem(hint)
             self._filter("")
             return
-        marked = bug_at is None
-        for i, s in enumerate(found, 1):
-            if not marked and s.t > bug_at:
-                self._bug_row(bug_at)
-                marked = True
-            line = f"{i}. {s.describe()}"
+        for row in step_rows(found, self._errors if found else (), bug_at):
+            if row.kind is RowKind.BUG:
+                self._bug_row(row.t)
+                continue
+            if row.kind is RowKind.ERROR:
+                self._error_row(row)
+                continue
+            s = row.step
+            line = f"{row.number}. {row.text}"
             if s.selector and s.kind is not StepKind.NAVIGATE:
                 line += f"\n     {s.selector}"
             item = QListWidgetItem(line)
@@ -142,11 +155,35 @@ class StepsPane(QWidget):
             item.setToolTip(f"at {moment_text(s.t)} — click to see this moment")
             self.list.addItem(item)
             self._items.append(item)
-        if not marked:
-            self._bug_row(bug_at)
         self._filter(self.search.text())
         if follow:
             self.list.scrollToBottom()
+
+    def show_errors(self, errors: list[tuple[float, str]]) -> None:
+        """The session's errors among the steps (SessionView.error_lines: where each shows,
+        its first line), each where it came - what a developer reads a handed-over bug's
+        steps for: which step made it fail. The list is shown again, scrolled as it was."""
+        if errors == self._errors:
+            return
+        self._errors = list(errors)
+        at = self.list.verticalScrollBar().value()
+        shown = self.current
+        self.show_steps(self._steps, follow=False, bug_at=self._bug_at)
+        if shown is not None:
+            self.current = None
+            self.set_time(self._times[shown] if 0 <= shown < len(self._times) else -1)
+        self.list.verticalScrollBar().setValue(at)
+
+    def _error_row(self, row: StepRow) -> None:
+        times = f"{row.number}× from {moment_text(row.t)}" if row.number > 1 else \
+            moment_text(row.t)
+        item = QListWidgetItem(f"✖ {row.text}  — {times}")
+        item.setData(ERROR_ROW_ROLE, row.t)
+        item.setForeground(ERROR_ROW_COLOR)
+        item.setToolTip(f"an error the page reported at {moment_text(row.t)} — click to see"
+                        " it, and its details in the Errors tab")
+        self.list.addItem(item)
+        self._error_items.append(item)
 
     def _bug_row(self, at: float) -> None:
         item = QListWidgetItem(f"⚑ The bug shows here — {moment_text(at)}")
@@ -166,6 +203,8 @@ class StepsPane(QWidget):
             hide = bool(needle) and needle not in item.text().casefold()
             item.setHidden(hide)
             shown += not hide
+        for item in self._error_items:   # (an error's words find it too; not counted)
+            item.setHidden(bool(needle) and needle not in item.text().casefold())
         total = len(self._times)
         self.label.setText(f"Steps ({total})" if total else "Steps")
         self.matches.setText(f"{shown} of {total}")
@@ -199,6 +238,10 @@ class StepsPane(QWidget):
                                    QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _seek_to(self, item: QListWidgetItem) -> None:
+        error_at = item.data(ERROR_ROW_ROLE)
+        if error_at is not None:
+            self.errorRequested.emit(math.ceil(error_at))
+            return
         t = item.data(STEP_ROLE)
         if t is None:
             t = item.data(BUG_ROW_ROLE)

@@ -392,7 +392,7 @@ def test_at_bug_and_the_players_picture_of_a_bug_show_its_moment_and_steps(tmp_p
     step done last in bold and in view, the steps still to come greyed (as the player
     shows them while it plays); a recording without a report says it has none."""
     from player.qt.standalone import FramePainter
-    from player.qt.steps_pane import LATER_COLOR
+    from player.qt.steps_pane import ERROR_ROW_ROLE, LATER_COLOR
     from recorder.bug import shown_report
     from recorder.bundle import open_bundle
 
@@ -432,7 +432,9 @@ def test_at_bug_and_the_players_picture_of_a_bug_show_its_moment_and_steps(tmp_p
         done = [i for i, s in enumerate(report.steps) if s.t <= CHECKOUT_MS + 3000]
         assert done and len(done) < len(report.steps)   # the moment is mid-list
         assert steps.current == done[-1]
-        items = [steps.list.item(i) for i in range(steps.list.count())]
+        items = steps._items   # the steps' rows (the errors the page reported among them apart)
+        rows = [steps.list.item(i) for i in range(steps.list.count())]
+        assert len(rows) > len(items) and [r for r in rows if r in items] == items
         assert [it.font().bold() for it in items] == [i == done[-1] for i in range(len(items))]
         assert [it.foreground().color() == LATER_COLOR for it in items] == \
             [i > done[-1] for i in range(len(items))]
@@ -442,6 +444,12 @@ def test_at_bug_and_the_players_picture_of_a_bug_show_its_moment_and_steps(tmp_p
         painter.frame(0)   # back to the start: nothing done yet, everything to come
         assert steps.current == -1 and all(it.foreground().color() == LATER_COLOR
                                            for it in items)
+        # an error's row among them, clicked: the error shown as E shows it - the Errors tab,
+        # its row picked
+        error = next(r for r in rows if r not in items)
+        steps.list.itemClicked.emit(error)
+        assert w.devtools.currentWidget() is w.devtools.errors
+        assert w.controller.time == error.data(ERROR_ROW_ROLE)
     finally:
         painter.close()
 

@@ -638,3 +638,36 @@ def test_ctrl_c_copies_the_row_picked(qtbot, session, tab_name):
         "\t".join(c.text(row) for c in tab.model.columns)
     assert QGuiApplication.clipboard().text() == want and want.strip()
     assert [a.text() for a in tab.table.actions()] == ["Copy"]
+
+
+def test_the_errors_the_page_reported_are_shown_among_the_steps(qapp, qtbot):
+    """A developer opening a QA's bug reads its steps for the one that made the page fail (a
+    tryout: the Steps tab listed no error): each error among the steps at its moment, in red,
+    its repeats before the next step counted on its row; clicking it asks for the error (the
+    player shows it as E does); the filter finds an error's words; the clock still counts
+    the steps alone."""
+    from player.qt.steps_pane import ERROR_ROW_COLOR, LATER_COLOR, StepsPane
+    from recorder.steps import Step, StepKind
+
+    pane = StepsPane()
+    pane.show_steps([Step(1000, StepKind.CLICK, "Apply coupon", "#apply"),
+                     Step(3000, StepKind.CLICK, "Pay", "#pay")], follow=False)
+    pane.set_time(1500)
+    pane.show_errors([(1100, "Cannot read properties of null"), (1200,
+                      "Cannot read properties of null"), (3500, "500 on /api/pay")])
+    texts = [pane.list.item(i).text() for i in range(pane.list.count())]
+    assert [t.split("\n")[0] for t in texts] == [
+        '1. Click "Apply coupon"', "✖ Cannot read properties of null  — 2× from 0:01.1",
+        '2. Click "Pay"', "✖ 500 on /api/pay  — 0:03.5"]
+    errors = [pane.list.item(i) for i in (1, 3)]
+    assert all(it.foreground().color() == ERROR_ROW_COLOR for it in errors)
+    assert pane.current == 0 and pane.list.item(0).font().bold()   # kept through the redraw
+    assert pane.list.item(2).foreground().color() == LATER_COLOR
+    with qtbot.waitSignal(pane.errorRequested) as asked:
+        pane.list.itemClicked.emit(errors[1])
+    assert asked.args == [3500]
+    pane.search.setText("api/pay")
+    shown = [pane.list.item(i).text() for i in range(pane.list.count())
+             if not pane.list.item(i).isHidden()]
+    assert shown == ["✖ 500 on /api/pay  — 0:03.5"] and pane.matches.text() == "0 of 2"
+    pane.deleteLater()
