@@ -1,7 +1,8 @@
-"""`replay devtools SESSION|FILE [--tab errors|console|network|actions|performance] [--json]` —
-the player's dev-tools pane on a terminal: a session's errors (grouped, with their stacks), its
-console, its requests, its actions or its page views with their web vitals and long tasks (where
-the page froze), as the pane's tabs list them, to read over SSH or paste into a ticket (a
+"""`replay devtools SESSION|FILE [--tab steps|errors|console|network|actions|performance] [--json]`
+- the player's dev-tools pane on a terminal: a session's steps (with the errors the page reported
+among them), its errors (grouped, with their stacks), its console, its requests, its actions or
+its page views with their web vitals and long tasks (where the page froze), as the pane's tabs
+list them, to read over SSH or paste into a ticket (a
 support engineer's tryout found no way to get them as text). The rows are
 the pane's own (player.qt.session_view) and said in its words (player.devtools_text); a
 recording file is masked by the rules in force, as every command shows one."""
@@ -24,10 +25,11 @@ NAME = "devtools"
 def register(subparsers, common) -> None:
     p = subparsers.add_parser(
         NAME, parents=[common],
-        help="print a session's errors, console, requests, actions or page views",
+        help="print a session's steps, errors, console, requests, actions or page views",
         description="Print a tab of the player's dev-tools pane for a session (id or unique"
-                    " prefix) or recording file: its errors grouped, with their stacks (the"
-                    " default), its console, its network requests, its actions, or its page"
+                    " prefix) or recording file: its steps (a bug report's, else read from the"
+                    " recording) with the errors the page reported among them, its errors"
+                    " grouped, with their stacks (the default), its console, its network requests, its actions, or its page"
                     " views with their web vitals and long tasks (where the page did not"
                     " respond) - each at its moment on the player's clock.")
     add_source_arguments(p)
@@ -53,25 +55,53 @@ def run(args: argparse.Namespace) -> int:
         finally:
             r.close()
         sid = src.id
+        rows = rows_of(sv, args.tab, src)
     finally:
         src.close()
-    rows = rows_of(sv, args.tab)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     noun = TABS[args.tab].noun
-    head = f"{count(len(rows), noun)} in session {sid} ({moment_text(sv.duration_ms)} long)"
+    listed = [r for r in rows if r.get("kind", "step") == "step"] if args.tab == "steps" else rows
+    head = f"{count(len(listed), noun)} in session {sid} ({moment_text(sv.duration_ms)} long)"
     if args.tab == "errors" and rows:
         head += f", {count(sum(r['count'] for r in rows), 'time')} in all"
+    if args.tab == "steps" and len(listed) < len(rows):
+        head += ", the errors the page reported among them"
     print(head if rows else f"no {noun}s recorded in session {sid}")
     for row in rows:
         print(TABS[args.tab].line(row))
     return 0
 
 
-def rows_of(sv, tab: str) -> list[dict]:
-    """The rows of the pane's `tab` (one of TABS) in a player.qt.session_view.SessionView."""
-    return TABS[tab].rows(sv)
+def _step_rows(sv, src) -> list[dict]:
+    """The Steps tab's rows: a bug report's steps (the player shows those), else the steps
+    read from the recording - the errors among them, the bug's row at its moment."""
+    from recorder.bug import step_rows
+    from recorder.steps import steps
+
+    from ._source import bug_report
+
+    report = bug_report(src)
+    found = report.steps if report is not None else steps(src.events())
+    at = report.at_ms if report is not None else None
+    return [{"t": r.t, "kind": r.kind.value, "text": r.text, "number": r.number,
+             **({"selector": r.step.selector} if r.step is not None and r.step.selector
+                else {})}
+            for r in step_rows(found, sv.error_lines(), at)]
+
+
+def _step(row: dict) -> str:
+    from recorder.bug import RowKind, StepRow
+
+    line = "  " + StepRow(RowKind(row["kind"]), row["t"], row["text"], row["number"]).line()
+    return line + (f"\n       {row['selector']}" if row.get("selector") else "")
+
+
+def rows_of(sv, tab: str, src) -> list[dict]:
+    """The rows of the pane's `tab` (one of TABS) in a player.qt.session_view.SessionView
+    of the recording `src` (open)."""
+    return TABS[tab].rows(sv, src)
 
 
 def _error(row: dict) -> str:
@@ -114,13 +144,14 @@ def _view(row: dict) -> str:
 
 
 class Tab(NamedTuple):
-    noun: str                             # what one of its rows is called
-    rows: Callable[[object], list[dict]]  # its rows in a SessionView
+    noun: str                                     # what one of its rows is called
+    rows: Callable[[object, object], list[dict]]  # its rows in a SessionView of a source
     line: Callable[[dict], str]           # a row as the terminal shows it
 
 
-TABS = {"errors": Tab("error", lambda sv: sv.errors, _error),
-        "console": Tab("console line", lambda sv: sv.console, _console),
-        "network": Tab("request", lambda sv: sv.network, _request),
-        "actions": Tab("action", lambda sv: sv.actions, _action),
-        "performance": Tab("page view", lambda sv: sv.views, _view)}
+TABS = {"steps": Tab("step", _step_rows, _step),
+        "errors": Tab("error", lambda sv, src: sv.errors, _error),
+        "console": Tab("console line", lambda sv, src: sv.console, _console),
+        "network": Tab("request", lambda sv, src: sv.network, _request),
+        "actions": Tab("action", lambda sv, src: sv.actions, _action),
+        "performance": Tab("page view", lambda sv, src: sv.views, _view)}

@@ -29,10 +29,10 @@ def pane(tmp_path_factory):
     r = Replayer(src)
     try:
         sv = build_session_view(r, src.info, src.application_name)
+        return data, {tab: rows_of(sv, tab, src) for tab in TABS}
     finally:
         r.close()
         src.close()
-    return data, {tab: rows_of(sv, tab) for tab in TABS}
 
 
 @pytest.mark.parametrize("tab", TABS)
@@ -109,3 +109,37 @@ def test_a_session_with_nothing_on_a_tab_says_so(capsys, tmp_path):
     code, out, err = run(capsys, "--data", tmp_path / "data", "devtools", f, "--tab", "console")
     assert code == 0, err
     assert out.strip() == "no console lines recorded in session quiet-page"
+
+
+def test_steps_are_said_with_the_errors_the_page_reported_among_them(capsys, pane):
+    """A developer reading a QA's steps wants to know which step made the page fail (a
+    tryout: the Steps tab listed no error): each error is said after the step it came with,
+    the same error again before the next step on its row, counted."""
+    data, rows = pane
+    steps = [r for r in rows["steps"] if r["kind"] == "step"]
+    errors = [r for r in rows["steps"] if r["kind"] == "error"]
+    assert steps and errors, "the demo has steps and errors: nothing would be said"
+    assert [r["number"] for r in steps] == list(range(1, len(steps) + 1))
+    assert [r["t"] for r in rows["steps"]] == sorted(r["t"] for r in rows["steps"])
+    assert sum(r["number"] for r in errors) == len(pane_error_moments(data))
+    code, out, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", "steps")
+    assert code == 0, err
+    head, *rest = out.splitlines()
+    assert head.startswith(f"{len(steps)} steps in session ") and "errors" in head, head
+    said = [ln.strip() for ln in rest if not ln.startswith("       ")]   # (selectors apart)
+    assert len(said) == len(rows["steps"])
+    for line, row in zip(said, rows["steps"]):
+        assert row["text"] in line and moment_text(row["t"]) in line, (line, row)
+        assert line.startswith(f"{row['number']}. " if row["kind"] == "step" else "✖ "), line
+    again = [r for r in errors if r["number"] > 1]
+    assert again and all(f", {r['number']} times)" in out for r in again)
+
+
+def pane_error_moments(data) -> list[int]:
+    src = masked_source(open_recording(DEMO_SESSION, data), load_rules(None, data))
+    r = Replayer(src)
+    try:
+        return [t for t, _ in build_session_view(r, src.info).error_lines()]
+    finally:
+        r.close()
+        src.close()
