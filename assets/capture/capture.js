@@ -1930,7 +1930,8 @@
     // a removal may bring two texts together: the runs of each container it removed from
     var read = new Set();
     origParent.forEach(function (parent) {
-      if (parent.nodeType !== 1 || !self.connected(parent)) return;
+      if (parent.nodeType !== 1 || !self.connected(parent) ||
+          parent.childNodes.length < 2 && INLINE_TAGS[parent.localName] !== 1) return;
       var c = containerOf(parent);
       if (read.has(c)) return;
       read.add(c);

@@ -16,10 +16,12 @@ cdef class SessionMasker:
     cdef public object named_by, _now, owner
     cdef public set _was_always
     cdef public dict _split_sent
+    cdef public bint _split_maybe
 
     @cython.locals(mirror=Mirror, levels=PrivacyLevels, nodes=dict, n=Node, p=Node,
                    kept_removes=list, moved_from=dict, before=dict, dirty=list, out_adds=list,
-                   extra_removes=list, out_texts=list, out_attrs=list, changed=bint, same=bint)
+                   extra_removes=list, out_texts=list, out_attrs=list, changed=bint, same=bint,
+                   split=bint)
     cpdef _mutation(self, object e, object data)
     @cython.locals(stack=list, root_holder=list, nodes=dict, levels=PrivacyLevels, n=Node)
     cpdef _mask_tree(self, object sn, object parent_level, object parent_tag,

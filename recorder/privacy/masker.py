@@ -32,7 +32,7 @@ from ..jsonscan import JsonFacts, scan_json
 from ..mirror import Mirror, Node, field
 from . import detectors as _detectors
 from . import runs
-from .runs import TEXT
+from .runs import INLINE_TAGS, TEXT
 from .echoes import Echoes, Typed
 from .levels import (BUTTON_TYPES, FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
                      Level, PrivacyLevels, always_masked, editable_claim, is_ignored, input_type,
@@ -132,6 +132,7 @@ class SessionMasker:
         # text node id -> (its text, its recorded form) the split-value pass last gave it
         # (`_split_values`): a neighbour already recorded so gets no second change
         self._split_sent: dict[int, tuple[str, str]] = {}
+        self._split_maybe = False   # the event's mutation may join texts (`_mutation`)
         self.stats: Counter[str] = Counter()
         # (time, x, y, level of its name, node id, the selector of the hidden element it is
         # beneath or None), the last RECENT_CLICKS
@@ -217,10 +218,12 @@ class SessionMasker:
             self.owner = owner_after(self.owner, e)
         if not self.mirror.has_snapshot and t == EventType.IncrementalSnapshot:
             self.stats[BEFORE_SNAPSHOT] += 1
+        self._split_maybe = False   # (set by the mutation pass: `_mutation`)
         r = self._mask_structure(e)
         if r is None:
             return r
-        if self._visit is not None and (t == _FULL or t == _INC and _is_mutation(e)):
+        if self._visit is not None and (t == _FULL or self._split_maybe and t == _INC and
+                                        _is_mutation(e)):
             r = self._split_values(e, r)
         if r is e and encoded is not None:
             if facts is None:
@@ -537,8 +540,16 @@ class SessionMasker:
         # Before applying: what the recording (not the page) knows about removed/moved
         # nodes, and the level of nodes whose privacy-relevant attributes change.
         kept_removes = []
+        # whether the split-value pass has anything to read (`_split_values`: a text with a
+        # neighbour added, changed or brought beside one), told here where the items are
+        # looked up anyway - a table cell's text replaced has none
+        split = self._split_maybe = False
         for r in removes:
             n = nodes.get(field(r, "id"))
+            if n is not None and not split and n.parent is not None:
+                p = nodes.get(n.parent)   # (as before the removal: three children, two left)
+                if p is not None and (len(p.children) > 2 or p.tag in INLINE_TAGS):
+                    split = self._split_maybe = True
             if n is not None and levels.beneath_hidden(n):
                 continue  # the recording never had it
             kept_removes.append(r)
@@ -593,6 +604,9 @@ class SessionMasker:
                 self.stats["orphan adds dropped"] += 1
                 changed = True
                 continue  # the mirror could not place it: neither can a player
+            if not split and (len(p.children) > 1 or p.tag in INLINE_TAGS or
+                              field(sn, "childNodes")):
+                split = self._split_maybe = True
             # None: the top document; an iframe's document inherits the iframe's level
             plevel = levels.level_of(p) if (p.type == ELEMENT or p.parent is not None) else None
             if plevel == HIDDEN_LEVEL:
@@ -632,6 +646,10 @@ class SessionMasker:
                 changed = True
                 continue
             v = field(t, "value")
+            if not split and n.parent is not None:
+                p = nodes.get(n.parent)
+                if p is not None and (len(p.children) > 1 or p.tag in INLINE_TAGS):
+                    split = self._split_maybe = True
             if type(v) is str and v or isinstance(v, str) and v:
                 p = nodes.get(n.parent) if n.parent is not None else None
                 nl = levels.level_of(n)

@@ -227,8 +227,8 @@ def changed_runs(nodes: dict, data: dict) -> list[list[Node]]:
     read: set = set()
     for r in data.get("removes") or ():
         p = nodes.get(field(r, "parentId"))
-        if p is None or p.type != ELEMENT:
-            continue
+        if p is None or p.type != ELEMENT or len(p.children) < 2 and p.tag not in INLINE_TAGS:
+            continue   # (nothing left to bring together: a table cell's text replaced)
         c = container_of(nodes, p)
         if c.id in read:
             continue
