@@ -29,8 +29,9 @@ import msgspec.structs
 
 from recorder.format import USER_INTERACTION_SOURCES, EventType, IncrementalSource
 from recorder.mirror import Mirror
-from recorder.semantics import (Action, ConsoleMessage, ErrorEvent, ErrorGroup, LongTask, Resource,
-                                Semantics, View, error_groups, interaction_place, start_order)
+from recorder.semantics import (ERROR_LINE_CHARS, Action, ConsoleMessage, ErrorEvent, ErrorGroup,
+                                LongTask, Resource, Semantics, View, error_groups,
+                                interaction_place, start_order)
 from recorder.steps import in_text_field, target_name
 
 Raw = dict[str, Any]
@@ -242,7 +243,7 @@ def _ended(views: list[View], duration: float) -> list[View]:
 def _markers(tl: "Timeline", sem: Semantics) -> list[Marker]:
     out = [Marker(c.t, "click", c.target) for c in tl.clicks]
     out += [Marker(a.t, f, a.target) for a in tl.actions for f in a.frustrations]
-    out += [Marker(e.t, "error", e.message[:200]) for e in tl.errors]
+    out += [Marker(e.t, "error", e.message[:ERROR_LINE_CHARS]) for e in tl.errors]
     out += [Marker(v.t, "navigation", v.url) for v in sem.pages]
     out += [Marker(v.t, "view", v.url) for v in sem.rum_views]
     out += [Marker(t, "custom", tag) for t, tag, _ in tl.custom]

@@ -176,6 +176,14 @@ class ConsoleMessage(msgspec.Struct, frozen=True, gc=False):
     source: str = "console"   # Reporter: console | log | sentry
 
 
+ERROR_LINE_CHARS = 200   # an error said in one line (among steps, on the timeline)
+
+
+def error_line(message: str) -> str:
+    """An error said in one line: the first line of what it said, cut to ERROR_LINE_CHARS."""
+    return ((message or "").splitlines() or ["Error"])[0][:ERROR_LINE_CHARS] or "Error"
+
+
 class ErrorEvent(msgspec.Struct, frozen=True, gc=False):
     t: float
     message: str

@@ -43,7 +43,7 @@ from .privacy import detectors
 from .privacy.masker import NAMING_ATTRS, NAMING_TAGS
 from .privacy.masking import MASK, is_masked_value
 from .semantics import (BROWSER_ERROR_PAGE, CLICK_CHAIN_MS, Action, Semantics, View,
-                        click_actions)
+                        click_actions, error_line)
 
 Raw = dict[str, Any]
 
@@ -564,6 +564,12 @@ class StepsBuilder:
             self._input(data, t)
             self._pos.setdefault((t, data.get("id")), sem.fed - 1)
         self.mirror.apply(e)
+
+    def error_lines(self) -> list[tuple[float, str]]:
+        """The errors read so far, each (its moment, its line): what the steps list shows
+        among the steps while a recording goes on."""
+        return [] if self.sem is None else [(e.t, error_line(e.message))
+                                            for e in self.sem.errors]
 
     def _input(self, data: Raw, t: float) -> None:
         nid = data.get("id")

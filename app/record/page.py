@@ -39,7 +39,7 @@ from recorder.bug import (BugReport, MomentFrom, RecordedMoment, from_context, p
                           recorded_moment)
 from recorder.moments import moment_text, whole_ms
 from recorder.semantics import BROWSER_ERROR_PAGE
-from recorder.steps import Step, StepsBuilder, steps
+from recorder.steps import Step, StepsBuilder
 
 from . import BUG_PANEL_KEYS, MARK_BUG_KEYS, RECORD_KEYS
 from ..ids import short_id
@@ -352,7 +352,7 @@ class RecordPage(QWidget):
         self._typed_site = origin_of(self.view.url().toString()) or ""
         self._live_masker = masker_factory(self._rules, self._earlier())()
         self.steps = []
-        self.steps_panel.show_steps([])
+        self.steps_panel.show_steps([], errors=[])
         if self.state is State.STORED:
             self.new_recording()
         self._set_state(State.RECORDING)
@@ -429,7 +429,8 @@ class RecordPage(QWidget):
 
     def _show_live_steps(self) -> None:
         if self.state is State.RECORDING:
-            self.steps_panel.show_steps(self._builder.steps(), bug_at=self._marked_ms())
+            self.steps_panel.show_steps(self._builder.steps(), bug_at=self._marked_ms(),
+                                        errors=self._builder.error_lines())
 
     def moment(self, events: list[dict]) -> RecordedMoment | None:
         """The bug's moment of `events`, this recording's: the mark, else the last error
@@ -525,8 +526,11 @@ class RecordPage(QWidget):
         from recorder.source import open_recording
 
         source = open_recording(sid, self.data_dir)
-        self.steps = steps(source.events())
-        self.steps_panel.show_steps(self.steps)
+        read = StepsBuilder()
+        for e in source.events():
+            read.feed(e)
+        self.steps = read.steps()
+        self.steps_panel.show_steps(self.steps, errors=read.error_lines())
         if not self.open_in_player:
             source.close()
             return
@@ -581,7 +585,7 @@ class RecordPage(QWidget):
         self.stack.setCurrentWidget(self.view)
         self.title_edit.clear()
         self.notes_edit.clear()
-        self.steps_panel.show_steps([])
+        self.steps_panel.show_steps([], errors=[])
         self._set_state(State.BROWSING)
 
     def _drop_player(self) -> None:

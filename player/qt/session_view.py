@@ -21,7 +21,7 @@ from recorder.bug import from_context
 from recorder.index import SessionInfo
 from recorder.media import CONTEXT_KEY as MEDIA_CONTEXT_KEY, described
 from recorder.moments import Unit, moment_text
-from recorder.semantics import CONSOLE_REPORTERS, uncaught_line
+from recorder.semantics import CONSOLE_REPORTERS, error_line, uncaught_line
 
 INACTIVITY_MS = 10_000       # a gap between user interactions longer than this is shaded
 DENSITY_BUCKETS = 240
@@ -116,7 +116,7 @@ class SessionView:
     def error_lines(self) -> list[tuple[int, str]]:
         """Each error as a Steps list shows it among the steps: where E shows it
         (`error_moment`) and the first line of what it said."""
-        return sorted((error_moment(m.t), (m.label.splitlines() or [""])[0])
+        return sorted((error_moment(m.t), error_line(m.label))
                       for m in self.markers if m.kind == "error")
 
     def _error_times(self) -> list[int]:

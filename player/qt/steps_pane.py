@@ -120,11 +120,15 @@ class StepsPane(QWidget):
             self.show_steps(report.steps, follow=False)
 
     def show_steps(self, found: list[Step], *, follow: bool = True,
-                   bug_at: float | None = None) -> None:
+                   bug_at: float | None = None,
+                   errors: list[tuple[float, str]] | None = None) -> None:
         """The steps, numbered, each with its selector; `follow`: scrolled to the last (a
         list growing as a recording goes on), else to the first. `bug_at`: a row saying the
         bug shows there (ms), among the steps at its moment - record mode's mark, as
-        `BugReport.lines` marks it among a report's steps."""
+        `BugReport.lines` marks it among a report's steps. `errors`: the errors the page
+        reported, (moment, line) each, shown among the steps (None: those shown before)."""
+        if errors is not None:
+            self._errors = list(errors)
         self.count = len(found)
         self.list.clear()
         self._steps, self._bug_at = list(found), bug_at
@@ -165,10 +169,9 @@ class StepsPane(QWidget):
         steps for: which step made it fail. The list is shown again, scrolled as it was."""
         if errors == self._errors:
             return
-        self._errors = list(errors)
         at = self.list.verticalScrollBar().value()
         shown = self.current
-        self.show_steps(self._steps, follow=False, bug_at=self._bug_at)
+        self.show_steps(self._steps, follow=False, bug_at=self._bug_at, errors=errors)
         if shown is not None:
             self.current = None
             self.set_time(self._times[shown] if 0 <= shown < len(self._times) else -1)

@@ -961,14 +961,23 @@ def test_with_nothing_marked_the_bug_is_the_last_error_else_the_moment_of_stop(
     error - the moment Stop was pressed; the status line says which."""
     site = _site(tmp_path, "checkout.html", ERROR_PAGE)
     page = record_page
+
+    def listed() -> list[str]:   # the steps panel's rows, first lines
+        return [page.steps_panel.list.item(i).text().split("\n")[0]
+                for i in range(page.steps_panel.list.count())]
     with PageServer(site) as srv:
         hand = _recording(qtbot, page, srv.url("checkout.html"))
         hand.click("#pay")
-        qtbot.wait(300)
+        # the error among the steps as it happens (a QA sees which step made it fail)
+        qtbot.waitUntil(lambda: any(r.startswith("✖ Checkout failed: HTTP 500") for r in listed()),
+                        timeout=TIMEOUT_MS)
         hand.click("#back")                 # a step after the error: the bug is not the end
         qtbot.wait(300)
         with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
             page.stop()
+        rows = listed()   # as stored: the error after the click that made it, before the next
+        at = next(i for i, r in enumerate(rows) if r.startswith("✖ Checkout failed"))
+        assert "Pay" in rows[at - 1] and "Back" in rows[at + 1], rows
         with open_recording(stored.args[0], page.data_dir) as src:
             at_ms = src.info.context[CONTEXT_KEY]["at_ms"]
             (error,) = read(list(src.events()), origin=src.info.start_ms).errors
