@@ -14,6 +14,7 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 
 from recorder.paths import capture_script  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.nodes import element_ids  # noqa: E402
 from tests.recorder.test_privacy_split_values import (findings_in_runs, replayed,  # noqa: E402
                                                        text_of)
 
@@ -44,22 +45,12 @@ def _record(chromium, changes: str, html: str = PAGE) -> list[dict]:
         page.close()
 
 
-def _ids(node: dict) -> dict[str, int]:
-    out, stack = {}, [node]
-    while stack:
-        n = stack.pop()
-        if (n.get("attributes") or {}).get("id"):
-            out[n["attributes"]["id"]] = n["id"]
-        stack.extend(n.get("childNodes") or ())
-    return out
-
-
 def test_capture_masks_values_split_across_added_and_recorded_text_nodes(chromium):
     events = _record(chromium, CHANGES)
     wire = json.dumps(events)
     assert "jane.doe" not in wire and "example.com" not in wire and "0100" not in wire
     snapshot = next(e for e in events if e["type"] == 2)
-    ids = _ids(snapshot["data"]["node"])
+    ids = element_ids(snapshot["data"]["node"])
     muts = [e for e in events if e["type"] == 3 and e["data"]["source"] == 0]
     assert len(muts) == 1
     # the two pieces the snapshot recorded in clear go again, masked, with the last one
@@ -75,7 +66,7 @@ def test_capture_masks_values_split_across_added_and_recorded_text_nodes(chromiu
 def test_capture_masks_two_texts_a_removal_brings_together(chromium):
     html = '<!doctype html><html><body><p id="ph">call 415-555-<br id="br">0100</p></body></html>'
     events = _record(chromium, "() => document.getElementById('br').remove()", html)
-    ids = _ids(next(e for e in events if e["type"] == 2)["data"]["node"])
+    ids = element_ids(next(e for e in events if e["type"] == 2)["data"]["node"])
     (mut,) = [e for e in events if e["type"] == 3 and e["data"]["source"] == 0]
     assert sorted(t["value"] for t in mut["data"]["texts"]) == ["call xxxxxxxx", "xxxx"]
     m = replayed(events)

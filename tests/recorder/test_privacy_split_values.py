@@ -11,6 +11,7 @@ from recorder.mirror import Mirror
 from recorder.privacy import Rules, SessionMasker, detectors
 from recorder.privacy.preview import html_to_events, render_node
 from recorder.privacy.runs import crossing, mask_pieces, run_around, runs_in
+from replay_tools.nodes import element_ids
 
 T0 = 1_700_000_000_000
 
@@ -21,13 +22,7 @@ def masker(level: str = "allow") -> SessionMasker:
 
 def page(body: str) -> tuple[list[dict], dict[str, int]]:
     events = html_to_events(f"<!DOCTYPE html><html><head></head><body>{body}</body></html>")
-    ids, stack = {}, [events[1]["data"]["node"]]
-    while stack:
-        n = stack.pop()
-        if (n.get("attributes") or {}).get("id"):
-            ids[n["attributes"]["id"]] = n["id"]
-        stack.extend(n.get("childNodes") or ())
-    return events, ids
+    return events, element_ids(events[1]["data"]["node"])
 
 
 def mut(ms: int, adds=(), texts=(), removes=()) -> dict:
