@@ -61,8 +61,14 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 class RowKind(str, enum.Enum):
     STEP = "step"
-    ERROR = "error"   # an error the page reported between steps
-    BUG = "bug"       # where the bug shows (a report's moment)
+    ERROR = "error"                # an error the page reported, among the steps
+    MORE_ERRORS = "more errors"    # the other errors between two rows past ERRORS_LISTED
+    BUG = "bug"                    # where the bug shows (a report's moment)
+
+
+# distinct errors listed between two steps (or a step and the bug's row); the others there are
+# one row - a page failing in many ways at once does not bury its steps
+ERRORS_LISTED = 5
 
 
 class StepRow(msgspec.Struct, frozen=True):
@@ -70,16 +76,41 @@ class StepRow(msgspec.Struct, frozen=True):
     kind: RowKind
     t: float          # ms after the session's first event
     text: str = ""    # a step's description; an error's line
-    number: int = 0   # a step's, from 1; how many times in a row an error came
+    number: int = 0   # a step's, from 1
+    count: int = 0    # an error's times since the row before it; a MORE_ERRORS row's errors
     step: Step | None = None
 
     def line(self) -> str:
+        """The row as text: `replay devtools --tab steps`, a report's lines; the Steps tab
+        says an error's and the bug's rows so too."""
+        at = moment_text(self.t)
         if self.kind is RowKind.STEP:
-            return f"{self.number}. {self.text}  ({moment_text(self.t)})"
+            return f"{self.number}. {self.text}  ({at})"
         if self.kind is RowKind.BUG:
-            return f"-- the bug, at {moment_text(self.t)} --"
-        again = f", {self.number} times" if self.number > 1 else ""
-        return f"✖ {self.text}  ({moment_text(self.t)}{again})"
+            return f"-- the bug, at {at} --"
+        if self.kind is RowKind.MORE_ERRORS:
+            return f"✖ … and {self.count} more error{'s' * (self.count > 1)} from {at}"
+        return f"✖ {self.text}  ({at}{f', {self.count} times' if self.count > 1 else ''})"
+
+    def to_json(self) -> dict[str, Any]:
+        """What `replay devtools --tab steps --json` says of the row: `t` in whole ms, and
+        what its kind has (a step's number, text and selector; an error's text and count)."""
+        out: dict[str, Any] = {"t": whole_ms(self.t), "kind": self.kind.value}
+        if self.kind is RowKind.STEP:
+            out.update(number=self.number, text=self.text)
+            if self.step is not None and self.step.selector:
+                out["selector"] = self.step.selector
+        elif self.kind is RowKind.ERROR:
+            out.update(text=self.text, count=self.count)
+        elif self.kind is RowKind.MORE_ERRORS:
+            out["count"] = self.count
+        return out
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> "StepRow":
+        """The row `to_json` said (without its step: its selector is the dict's)."""
+        return cls(RowKind(row["kind"]), row["t"], row.get("text", ""), row.get("number", 0),
+                   row.get("count", 0))
 
 
 # at one moment: the step first (what it did raised the error), the bug's row after both
@@ -88,25 +119,31 @@ _ROW_ORDER = {RowKind.STEP: 0, RowKind.ERROR: 1, RowKind.BUG: 2}
 
 def step_rows(found: Sequence[Step], errors: Iterable[tuple[float, str]] = (),
               bug_at: float | None = None) -> list[StepRow]:
-    """The steps numbered, each error (moment, line) among them at its moment - the same
-    line again before the next step counted on its row, not listed again (a page reporting
-    one failure in a loop) - and the bug's row after what came at or before its moment."""
-    rows = [StepRow(RowKind.STEP, s.t, s.describe(), i, s) for i, s in enumerate(found, 1)]
-    rows += [StepRow(RowKind.ERROR, t, line, 1) for t, line in errors]
+    """The steps numbered, each error (its moment, its line) among them at its moment, and
+    the bug's row after what came at or before its moment. Between two of those rows (steps,
+    the bug's) the same line again is counted on its row, not listed again (a page reporting
+    one failure in a loop), and past ERRORS_LISTED distinct lines the others are one row."""
+    rows = [StepRow(RowKind.STEP, s.t, s.describe(), i, step=s) for i, s in enumerate(found, 1)]
+    rows += [StepRow(RowKind.ERROR, t, line, count=1) for t, line in errors]
     if bug_at is not None:
         rows.append(StepRow(RowKind.BUG, bug_at))
     rows.sort(key=lambda r: (r.t, _ROW_ORDER[r.kind]))
     out: list[StepRow] = []
-    since_step: dict[str, int] = {}   # an error's line -> its row since the last step
+    listed: dict[str, int] = {}   # an error's line -> its row, since the last step or bug row
+    more: int | None = None       # ... the row of the others
     for r in rows:
-        if r.kind is RowKind.STEP:
-            since_step.clear()
-        elif r.kind is RowKind.ERROR:
-            at = since_step.get(r.text)
-            if at is not None:
-                out[at] = msgspec.structs.replace(out[at], number=out[at].number + 1)
-                continue
-            since_step[r.text] = len(out)
+        if r.kind is not RowKind.ERROR:
+            listed.clear()
+            more = None
+        elif (at := listed.get(r.text)) is not None or len(listed) >= ERRORS_LISTED and \
+                (at := more) is not None:
+            out[at] = msgspec.structs.replace(out[at], count=out[at].count + 1)
+            continue
+        elif len(listed) >= ERRORS_LISTED:
+            more = len(out)
+            r = StepRow(RowKind.MORE_ERRORS, r.t, count=1)
+        else:
+            listed[r.text] = len(out)
         out.append(r)
     return out
 

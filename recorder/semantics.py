@@ -180,8 +180,10 @@ ERROR_LINE_CHARS = 200   # an error said in one line (among steps, on the timeli
 
 
 def error_line(message: str) -> str:
-    """An error said in one line: the first line of what it said, cut to ERROR_LINE_CHARS."""
-    return ((message or "").splitlines() or ["Error"])[0][:ERROR_LINE_CHARS] or "Error"
+    """An error said in one line: the first line of what it said (`Error` when it said
+    nothing), cut to ERROR_LINE_CHARS with "…"."""
+    line = next((ln for ln in (message or "").splitlines() if ln.strip()), "Error")
+    return line if len(line) <= ERROR_LINE_CHARS else line[:ERROR_LINE_CHARS - 1] + "…"
 
 
 class ErrorEvent(msgspec.Struct, frozen=True, gc=False):

@@ -29,9 +29,10 @@ def register(subparsers, common) -> None:
         description="Print a tab of the player's dev-tools pane for a session (id or unique"
                     " prefix) or recording file: its steps (a bug report's, else read from the"
                     " recording) with the errors the page reported among them, its errors"
-                    " grouped, with their stacks (the default), its console, its network requests, its actions, or its page"
-                    " views with their web vitals and long tasks (where the page did not"
-                    " respond) - each at its moment on the player's clock.")
+                    " grouped, with their stacks (the default), its console, its network"
+                    " requests, its actions, or its page views with their web vitals and long"
+                    " tasks (where the page did not respond) - each at its moment on the"
+                    " player's clock.")
     add_source_arguments(p)
     p.add_argument("--tab", choices=list(TABS), default="errors",
                    help="which tab (default: errors)")
@@ -61,16 +62,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
-    noun = TABS[args.tab].noun
-    listed = [r for r in rows if r.get("kind", "step") == "step"] if args.tab == "steps" else rows
-    head = f"{count(len(listed), noun)} in session {sid} ({moment_text(sv.duration_ms)} long)"
-    if args.tab == "errors" and rows:
-        head += f", {count(sum(r['count'] for r in rows), 'time')} in all"
-    if args.tab == "steps" and len(listed) < len(rows):
-        head += ", the errors the page reported among them"
-    print(head if rows else f"no {noun}s recorded in session {sid}")
+    tab = TABS[args.tab]
+    listed, more = tab.tally(rows)
+    print(f"{count(listed, tab.noun)} in session {sid} ({moment_text(sv.duration_ms)} long)"
+          f"{more}" if rows else f"no {tab.noun}s recorded in session {sid}")
     for row in rows:
-        print(TABS[args.tab].line(row))
+        print(tab.line(row))
     return 0
 
 
@@ -85,17 +82,23 @@ def _step_rows(sv, src) -> list[dict]:
     report = bug_report(src)
     found = report.steps if report is not None else steps(src.events())
     at = report.at_ms if report is not None else None
-    return [{"t": r.t, "kind": r.kind.value, "text": r.text, "number": r.number,
-             **({"selector": r.step.selector} if r.step is not None and r.step.selector
-                else {})}
-            for r in step_rows(found, sv.error_lines(), at)]
+    return [r.to_json() for r in step_rows(found, sv.error_lines(), at)]
 
 
 def _step(row: dict) -> str:
-    from recorder.bug import RowKind, StepRow
+    from recorder.bug import StepRow
 
-    line = "  " + StepRow(RowKind(row["kind"]), row["t"], row["text"], row["number"]).line()
-    return line + (f"\n       {row['selector']}" if row.get("selector") else "")
+    step = StepRow.from_json(row)
+    return f"  {step.line()}" + (f"\n       {row['selector']}" if row.get("selector") else "")
+
+
+def _steps_tally(rows: list[dict]) -> tuple[int, str]:
+    from recorder.bug import RowKind
+
+    errors = sum(r.get("count", 0) for r in rows if r["kind"] != RowKind.BUG.value and
+                 r["kind"] != RowKind.STEP.value)
+    steps = sum(r["kind"] == RowKind.STEP.value for r in rows)
+    return steps, (f", {count(errors, 'error')} reported among them" if errors else "")
 
 
 def rows_of(sv, tab: str, src) -> list[dict]:
@@ -143,14 +146,24 @@ def _view(row: dict) -> str:
     return "\n" + "\n".join(("  " + ln) if ln else ln for ln in view_details(row).splitlines())
 
 
+def _rows_tally(rows: list[dict]) -> tuple[int, str]:
+    return len(rows), ""
+
+
+def _errors_tally(rows: list[dict]) -> tuple[int, str]:
+    return len(rows), f", {count(sum(r['count'] for r in rows), 'time')} in all"
+
+
 class Tab(NamedTuple):
     noun: str                                     # what one of its rows is called
     rows: Callable[[object, object], list[dict]]  # its rows in a SessionView of a source
-    line: Callable[[dict], str]           # a row as the terminal shows it
+    line: Callable[[dict], str]                   # a row as the terminal shows it
+    # how many of its nouns the rows are, and what the first line says after that
+    tally: Callable[[list[dict]], tuple[int, str]] = _rows_tally
 
 
-TABS = {"steps": Tab("step", _step_rows, _step),
-        "errors": Tab("error", lambda sv, src: sv.errors, _error),
+TABS = {"steps": Tab("step", _step_rows, _step, _steps_tally),
+        "errors": Tab("error", lambda sv, src: sv.errors, _error, _errors_tally),
         "console": Tab("console line", lambda sv, src: sv.console, _console),
         "network": Tab("request", lambda sv, src: sv.network, _request),
         "actions": Tab("action", lambda sv, src: sv.actions, _action),

@@ -189,7 +189,7 @@ class RecordPage(QWidget):
         # steps stay beside the replay at the player's full width.
         self.steps_panel = StepsPane(self, empty_hint=(
             "Press Record, then reproduce the bug: the pages you open, what you click and"
-            " type are listed here."))
+            " type are listed here."), seeks=False)
         self.steps_list = self.steps_panel.list
         # once stored, the bar says what was stored in place of the browser's controls
         self.stored_label = QLabel(self)

@@ -37,7 +37,7 @@ from .page_bar import NO_URL, PageBar
 from .playback import PlaybackController
 from .progress import begun
 from .runtime_bridge import RuntimeBridge
-from .session_view import SessionView, build_session_view
+from .session_view import SessionView, build_session_view, error_moment
 from .stage import ReplayStage
 from .steps_pane import StepsPane
 from .style import STYLESHEET
@@ -578,9 +578,11 @@ class ReplayWidget(QWidget):
                        f" {moment_text(first)}", "")
 
     def _go_to_error(self, t: int) -> None:
-        """An error's row in the Steps tab clicked: the error shown, as E shows it."""
-        self.controller.seek(t)
-        self._show_error(t)
+        """An error's row in the Steps tab clicked (`t`: when it was reported): the error
+        shown, as E shows it."""
+        shown = error_moment(t)
+        self.controller.seek(shown)
+        self._show_error(shown)
 
     def _show_error(self, t: int) -> None:
         """The pane on the Errors tab, the error at `t` picked (not while its rows are read)."""

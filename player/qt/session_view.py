@@ -114,10 +114,9 @@ class SessionView:
         return times[0] if times else None
 
     def error_lines(self) -> list[tuple[int, str]]:
-        """Each error as a Steps list shows it among the steps: where E shows it
-        (`error_moment`) and the first line of what it said."""
-        return sorted((error_moment(m.t), error_line(m.label))
-                      for m in self.markers if m.kind == "error")
+        """Each error as a Steps list shows it among the steps: its moment (as the Errors tab
+        says it - E shows it a moment later, `error_moment`) and its line."""
+        return sorted((r["t"], error_line(r["message"])) for r in self.errors_all)
 
     def _error_times(self) -> list[int]:
         return sorted(error_moment(m.t) for m in self.markers if m.kind == "error")

@@ -21,11 +21,13 @@ from recorder.bug import BugReport, RowKind, StepRow, step_rows
 from recorder.moments import moment_text
 from recorder.steps import Step, StepKind
 
+from .devtools.models import LEVEL_COLOURS
+
 STEP_ROLE = int(Qt.ItemDataRole.UserRole) + 1   # a step item's time (ms)
 BUG_ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2   # the row saying where the bug shows (ms)
 ERROR_ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 3   # an error's row among the steps (ms)
 BUG_ROW_COLOR = QColor("#c62828")   # as record mode's Record button: the bug, not a step
-ERROR_ROW_COLOR = QColor("#ef5350")   # the Errors tab's red, readable on the dark pane
+ERROR_ROW_COLOR = LEVEL_COLOURS["error"]   # the Console tab's errors' red
 STEPS_TAB = "steps"   # the tab's name where dev-tools tabs are named (screenshot --tab)
 BUG_MOMENT_LINK = "#bug-moment"
 LINK_COLOR = "#8ab4f8"   # readable on the player's dark pane and on a light window alike
@@ -36,11 +38,14 @@ class StepsPane(QWidget):
     seekRequested = Signal(int)   # ms after the session's first event
     errorRequested = Signal(int)   # an error's row clicked: where it shows (ms)
 
-    def __init__(self, parent: QWidget | None = None, *, empty_hint: str = ""):
-        """`empty_hint`: what the list says while it has no step."""
+    def __init__(self, parent: QWidget | None = None, *, empty_hint: str = "",
+                 seeks: bool = True):
+        """`empty_hint`: what the list says while it has no step; `seeks`: a row clicked
+        goes to its moment (a player's list; record mode's, while recording, has none)."""
         super().__init__(parent)
         self.setObjectName("stepsPane")
         self.empty_hint = empty_hint
+        self.seeks = seeks
         self.at_ms: float | None = None
         self.count = 0   # steps shown
         self._times: list[float] = []   # each step's moment, in order
@@ -136,18 +141,18 @@ class StepsPane(QWidget):
         self._items = []
         self._error_items = []
         self.current = None
-        if not found and bug_at is None:
+        if not found and bug_at is None and not self._errors:
             if self.empty_hint:
                 hint = QListWidgetItem(self.empty_hint)
                 hint.setForeground(QColor("#888888"))
                 self.list.addItem(hint)
             self._filter("")
             return
-        for row in step_rows(found, self._errors if found else (), bug_at):
+        for row in step_rows(found, self._errors, bug_at):
             if row.kind is RowKind.BUG:
                 self._bug_row(row.t)
                 continue
-            if row.kind is RowKind.ERROR:
+            if row.kind is not RowKind.STEP:
                 self._error_row(row)
                 continue
             s = row.step
@@ -156,7 +161,8 @@ class StepsPane(QWidget):
                 line += f"\n     {s.selector}"
             item = QListWidgetItem(line)
             item.setData(STEP_ROLE, s.t)
-            item.setToolTip(f"at {moment_text(s.t)} — click to see this moment")
+            item.setToolTip(f"at {moment_text(s.t)}" + (" — click to see this moment"
+                                                          if self.seeks else ""))
             self.list.addItem(item)
             self._items.append(item)
         self._filter(self.search.text())
@@ -178,13 +184,15 @@ class StepsPane(QWidget):
         self.list.verticalScrollBar().setValue(at)
 
     def _error_row(self, row: StepRow) -> None:
-        times = f"{row.number}× from {moment_text(row.t)}" if row.number > 1 else \
-            moment_text(row.t)
-        item = QListWidgetItem(f"✖ {row.text}  — {times}")
+        """An error's row (or the others' between two steps, RowKind.MORE_ERRORS), in red
+        whether it is still to come or not: the rows a developer scans the list for."""
+        item = QListWidgetItem(row.line())
         item.setData(ERROR_ROW_ROLE, row.t)
         item.setForeground(ERROR_ROW_COLOR)
-        item.setToolTip(f"an error the page reported at {moment_text(row.t)} — click to see"
-                        " it, and its details in the Errors tab")
+        item.setToolTip(f"{'an error' if row.kind is RowKind.ERROR else 'errors'} the page"
+                        f" reported from {moment_text(row.t)}" +
+                        (" — click to see it, and its details in the Errors tab"
+                         if self.seeks else ""))
         self.list.addItem(item)
         self._error_items.append(item)
 
@@ -206,14 +214,17 @@ class StepsPane(QWidget):
             hide = bool(needle) and needle not in item.text().casefold()
             item.setHidden(hide)
             shown += not hide
+        errors_shown = 0
         for item in self._error_items:   # (an error's words find it too; not counted)
-            item.setHidden(bool(needle) and needle not in item.text().casefold())
+            hide = bool(needle) and needle not in item.text().casefold()
+            item.setHidden(hide)
+            errors_shown += not hide
         total = len(self._times)
         self.label.setText(f"Steps ({total})" if total else "Steps")
         self.matches.setText(f"{shown} of {total}")
         self.matches.setVisible(shown != total)
         self.none_match.setText(f"None of the {total} steps matches the filter.")
-        self.none_match.setVisible(bool(total) and not shown)
+        self.none_match.setVisible(bool(total) and not shown and not errors_shown)
         self.search.setVisible(bool(total))
 
     def set_time(self, t: float) -> None:

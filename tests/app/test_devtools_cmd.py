@@ -121,25 +121,28 @@ def test_steps_are_said_with_the_errors_the_page_reported_among_them(capsys, pan
     assert steps and errors, "the demo has steps and errors: nothing would be said"
     assert [r["number"] for r in steps] == list(range(1, len(steps) + 1))
     assert [r["t"] for r in rows["steps"]] == sorted(r["t"] for r in rows["steps"])
-    assert sum(r["number"] for r in errors) == len(pane_error_moments(data))
+    moments = pane_error_moments(data)   # as the Errors tab says them
+    assert sum(r["count"] for r in errors) == len(moments)
+    assert {r["t"] for r in errors} <= set(moments)
     code, out, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", "steps")
     assert code == 0, err
     head, *rest = out.splitlines()
-    assert head.startswith(f"{len(steps)} steps in session ") and "errors" in head, head
+    assert head.startswith(f"{len(steps)} steps in session ") and \
+        head.endswith(f", {len(moments)} errors reported among them"), head
     said = [ln.strip() for ln in rest if not ln.startswith("       ")]   # (selectors apart)
     assert len(said) == len(rows["steps"])
     for line, row in zip(said, rows["steps"]):
         assert row["text"] in line and moment_text(row["t"]) in line, (line, row)
         assert line.startswith(f"{row['number']}. " if row["kind"] == "step" else "✖ "), line
-    again = [r for r in errors if r["number"] > 1]
-    assert again and all(f", {r['number']} times)" in out for r in again)
+    again = [r for r in errors if r["count"] > 1]
+    assert again and all(f", {r['count']} times)" in out for r in again)
 
 
 def pane_error_moments(data) -> list[int]:
     src = masked_source(open_recording(DEMO_SESSION, data), load_rules(None, data))
     r = Replayer(src)
     try:
-        return [t for t, _ in build_session_view(r, src.info).error_lines()]
+        return [row["t"] for row in build_session_view(r, src.info).errors_all]
     finally:
         r.close()
         src.close()

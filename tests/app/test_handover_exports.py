@@ -392,6 +392,7 @@ def test_at_bug_and_the_players_picture_of_a_bug_show_its_moment_and_steps(tmp_p
     step done last in bold and in view, the steps still to come greyed (as the player
     shows them while it plays); a recording without a report says it has none."""
     from player.qt.standalone import FramePainter
+    from player.qt.session_view import error_moment
     from player.qt.steps_pane import ERROR_ROW_ROLE, LATER_COLOR
     from recorder.bug import shown_report
     from recorder.bundle import open_bundle
@@ -449,7 +450,7 @@ def test_at_bug_and_the_players_picture_of_a_bug_show_its_moment_and_steps(tmp_p
         error = next(r for r in rows if r not in items)
         steps.list.itemClicked.emit(error)
         assert w.devtools.currentWidget() is w.devtools.errors
-        assert w.controller.time == error.data(ERROR_ROW_ROLE)
+        assert w.controller.time == error_moment(error.data(ERROR_ROW_ROLE))
     finally:
         painter.close()
 

@@ -969,8 +969,8 @@ def test_with_nothing_marked_the_bug_is_the_last_error_else_the_moment_of_stop(
         hand = _recording(qtbot, page, srv.url("checkout.html"))
         hand.click("#pay")
         # the error among the steps as it happens (a QA sees which step made it fail)
-        qtbot.waitUntil(lambda: any(r.startswith("✖ Checkout failed: HTTP 500") for r in listed()),
-                        timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: any(r.startswith("✖ Checkout failed: HTTP 500")
+                                    for r in listed()), timeout=TIMEOUT_MS)
         hand.click("#back")                 # a step after the error: the bug is not the end
         qtbot.wait(300)
         with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:

@@ -3,7 +3,8 @@ reported among them at its moment, the bug's row after what came at or before it
 one order for the player's Steps tab, `replay devtools --tab steps` and a report's lines."""
 from __future__ import annotations
 
-from recorder.bug import BugReport, RowKind, step_rows
+from recorder.bug import ERRORS_LISTED, BugReport, RowKind, StepRow, step_rows
+from recorder.moments import moment_text
 from recorder.steps import Step, StepKind
 
 STEPS = [Step(1000, StepKind.CLICK, "Apply coupon", "#apply"),
@@ -16,17 +17,42 @@ def test_errors_come_after_the_step_of_their_moment_and_repeats_are_counted():
               (1300, "500 on /api/quote"), (2100, "TypeError: x is null"),
               (2200, "TypeError: x is null"), (2300, "TypeError: x is null"), (0, "boot failed")]
     rows = step_rows(STEPS, errors, bug_at=2000)
-    assert [(r.kind, r.t, r.text, r.number) for r in rows] == [
-        (RowKind.ERROR, 0, "boot failed", 1),
-        (RowKind.STEP, 1000, 'Click "Apply coupon"', 1),
-        (RowKind.ERROR, 1000, "TypeError: x is null", 2),   # its second time before step 2
-        (RowKind.ERROR, 1300, "500 on /api/quote", 1),
-        (RowKind.STEP, 2000, 'Click "Apply coupon"', 2),
-        (RowKind.BUG, 2000, "", 0),                          # after what came at its moment
-        (RowKind.ERROR, 2100, "TypeError: x is null", 3),   # after a step: a row of its own
-        (RowKind.STEP, 5000, 'Click "Pay"', 3)]
+    assert [(r.kind, r.t, r.text, r.number, r.count) for r in rows] == [
+        (RowKind.ERROR, 0, "boot failed", 0, 1),
+        (RowKind.STEP, 1000, 'Click "Apply coupon"', 1, 0),
+        (RowKind.ERROR, 1000, "TypeError: x is null", 0, 2),   # its second time before step 2
+        (RowKind.ERROR, 1300, "500 on /api/quote", 0, 1),
+        (RowKind.STEP, 2000, 'Click "Apply coupon"', 2, 0),
+        (RowKind.BUG, 2000, "", 0, 0),                          # after what came at its moment
+        (RowKind.ERROR, 2100, "TypeError: x is null", 0, 3),   # after a step: a row of its own
+        (RowKind.STEP, 5000, 'Click "Pay"', 3, 0)]
     assert rows[2].line() == "✖ TypeError: x is null  (0:01.0, 2 times)"
     assert rows[5].line() == "-- the bug, at 0:02.0 --"
+    assert [StepRow.from_json(r.to_json()).line() for r in rows] == [r.line() for r in rows]
+    assert rows[0].to_json() == {"t": 0, "kind": "error", "text": "boot failed", "count": 1}
+    assert rows[5].to_json() == {"t": 2000, "kind": "bug"}
+
+
+def test_the_bugs_row_parts_what_came_before_it_from_what_came_after():
+    """An error before the bug's moment and the same one after it are two rows: the first
+    said how many times it came before the bug, not after (a review)."""
+    rows = step_rows(STEPS[:1], [(1500, "boom"), (1600, "boom"), (2500, "boom")], bug_at=2000)
+    assert [(r.kind, r.count) for r in rows] == [
+        (RowKind.STEP, 0), (RowKind.ERROR, 2), (RowKind.BUG, 0), (RowKind.ERROR, 1)]
+
+
+def test_many_distinct_errors_between_two_steps_are_one_row_past_the_first_few():
+    """A page failing in 1,500 ways at once buried its steps under 1,500 red rows (a
+    review): between two steps, the first ERRORS_LISTED lines are listed, the rest one row
+    that counts them; the same lines again count on their own rows."""
+    errors = [(1100 + i, f"request {i} failed") for i in range(40)] + [(1500, "request 0 failed")]
+    rows = step_rows(STEPS, errors)
+    between = rows[1:rows.index(next(r for r in rows if r.number == 2))]
+    assert [r.kind for r in between] == [RowKind.ERROR] * ERRORS_LISTED + [RowKind.MORE_ERRORS]
+    assert between[0].count == 2
+    assert between[-1].count == 40 - ERRORS_LISTED and between[-1].t == 1100 + ERRORS_LISTED
+    assert between[-1].line() == (f"✖ … and {40 - ERRORS_LISTED} more errors from"
+                                  f" {moment_text(1100 + ERRORS_LISTED)}")
 
 
 def test_a_reports_lines_place_its_bug_as_before():
