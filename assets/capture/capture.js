@@ -953,7 +953,11 @@
   }
   function textRuns(top, out) {   // every run of two text nodes or more beneath `top`
     var containers = [top];
-    while (containers.length) containerRuns(containers.pop(), out, containers);
+    while (containers.length) {
+      var c = containers.pop();
+      containerRuns(c, out, containers);
+      if (c.shadowRoot) containers.push(c.shadowRoot);   // (its own runs: the light DOM's apart)
+    }
     return out;
   }
   function containerRuns(c, out, inner) {   // a container's runs; the containers in it to `inner`
@@ -965,7 +969,8 @@
       var t = k.nodeType;
       if (t === 3) {
         if (k.data) run.push(k);
-      } else if (t === 1 && INLINE_TAGS[k.localName] === 1 && c.nodeType === 1) {
+      } else if (t === 1 && INLINE_TAGS[k.localName] === 1 && c.nodeType !== 9 &&
+                 !k.shadowRoot) {
         stack.push(k.firstChild);
       } else if (t === 1 || k.firstChild) {
         if (run.length > 1) out.push(run);
@@ -976,13 +981,16 @@
     if (run.length > 1) out.push(run);
     return out;
   }
-  function containerOf(n) {   // runs.container_of
-    while (n.nodeType === 1 && INLINE_TAGS[n.localName] === 1) {
-      var p = n.parentNode;
-      if (!p || p.nodeType !== 1) break;
-      n = p;
+  function mayJoin(p) {   // runs.may_join
+    return p.nodeType === 1 && (p.firstChild !== p.lastChild || INLINE_TAGS[p.localName] === 1);
+  }
+  function edgeText(n, step) {   // runs._edge_text: the text nearest a gap at n's side
+    while (n) {
+      if (n.nodeType === 3) return n;
+      if (n.nodeType !== 1 || INLINE_TAGS[n.localName] !== 1) return null;
+      n = step < 0 ? n.lastChild : n.firstChild;
     }
-    return n;
+    return null;
   }
   // text node -> the ranges of it a match crossing into a neighbour covers (runs.split_findings)
   function splitFindings(runs, spans) {
@@ -1737,6 +1745,7 @@
   R.processMutations = function (records) {
     var self = this, P = this.P;
     var removes = [], removedSet = new Set(), added = new Set(), texts = new Map(), attrs = new Map();
+    var gaps = [], revealed = [];   // what removals may bring together; hidden elements shown
     var origParent = new Map();
     this.reshadow.forEach(function (host) {   // sent again with its shadow root
       var p = self.parentOf(host);
@@ -1751,6 +1760,7 @@
       var r = records[i], type = r.type, target = r.target, j;
       if (type === "childList") {
         var gone = r.removedNodes, come = r.addedNodes, ng = gone.length, nc = come.length;
+        if (ng) gaps.push([r.previousSibling, -1], [r.nextSibling, 1]);
         for (j = 0; j < ng; j++) {
           var rn = gone[j];
           if (added.delete(rn)) { removedSet.add(rn); continue; }   // came and went in this batch
@@ -1839,6 +1849,7 @@
       var out = {}, any = false, k;
       if (self.hidden.has(id)) {
         if (lvl !== L.HIDDEN) {  // no longer hidden: send it again, whole
+          revealed.push(el);
           removes.push({parentId: self.getId(self.parentOf(el)), id: id});
           flatAdds(adds, self.getId(self.parentOf(el)), self.getId(self.nextRecorded(el)),
                    self.serialize(el, P.levelOf(self.parentOf(el), cache), cache));
@@ -1890,8 +1901,11 @@
       }
       if (any) attrOut.push({id: id, attributes: out});
     });
-    if (P.spans && (added.size || texts.size || origParent.size)) {
-      this.maskSplitChanged(added, texts, origParent, adds, textOut, cache);
+    if (P.spans && (added.size || texts.size || reused.size || gaps.length || revealed.length)) {
+      var read = new Set(added);   // ... and what went as a text change (`el.textContent = v`)
+      reused.forEach(function (n) { read.add(n); });   // or again, whole (a hidden element shown)
+      revealed.forEach(function (el) { read.add(el); });
+      this.maskSplitChanged(read, texts, gaps, adds, textOut, cache);
     }
     if (removes.length || adds.length || textOut.length || attrOut.length) {
       // by id: the order of distinct nodes' changes does not matter, and near ids pack small
@@ -1925,33 +1939,22 @@
   /* ... and in a batch of changes: the runs of the text nodes it adds or changes, masked in
    * its adds and text changes; a neighbour the batch does not record itself gets a text
    * change of its own (as its level records it, then the run's match), once. */
-  R.maskSplitChanged = function (added, texts, origParent, adds, textOut, cache) {
+  R.maskSplitChanged = function (added, texts, gaps, adds, textOut, cache) {
     var self = this, P = this.P, ids = this.ids, sent = this.splitSent, seen = new Set(), runs = [];
-    // a removal may bring two texts together: the runs of each container it removed from
-    var read = new Set();
-    origParent.forEach(function (parent) {
-      if (parent.nodeType !== 1 || !self.connected(parent) ||
-          parent.childNodes.length < 2 && INLINE_TAGS[parent.localName] !== 1) return;
-      var c = containerOf(parent);
-      if (read.has(c)) return;
-      read.add(c);
-      containerRuns(c, [], null).forEach(function (run) {
-        for (var i = 0; i < run.length; i++) seen.add(run[i]);
-        runs.push(run);
-      });
-    });
-    var touch = function (n) {
+    var touch = function (n) {   // (an emptied text too: it may bring its neighbours together)
       var p = n.parentNode;
-      if (seen.has(n) || !n.data || !p || p.nodeType !== 1 ||
-          p.firstChild === p.lastChild && INLINE_TAGS[p.localName] !== 1) return;
-      var run = runAround(n);
-      for (var i = 0; i < run.length; i++) seen.add(run[i]);
+      if (seen.has(n) || !p || !mayJoin(p)) return;
+      var run = runAround(n).filter(function (x) { seen.add(x); return !!x.data; });
       if (run.length > 1) runs.push(run);
     };
+    gaps.forEach(function (side) {   // [node, step]: the texts on either side of a removal
+      var n = side[0] && self.connected(side[0]) ? edgeText(side[0], side[1]) : null;
+      if (n) touch(n);
+    });
     texts.forEach(function (old, n) { if (n.data !== old && self.connected(n)) touch(n); });
     added.forEach(function (n) {
       if (n.nodeType === 3) { if (self.connected(n)) touch(n); return; }
-      if (n.nodeType !== 1 || !self.connected(n)) return;
+      if ((n.nodeType !== 1 && n.nodeType !== 11) || !self.connected(n)) return;
       var w = doc.createTreeWalker(n, 4);   // NodeFilter.SHOW_TEXT
       for (var t = w.nextNode(); t; t = w.nextNode()) touch(t);
     });

@@ -231,8 +231,10 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         if start is None:
             start = ts
         d = e.get("data")
+        gaps = []   # (what its removals may bring together, read before they are applied)
         if e.get("type") == _INC and isinstance(d, dict) and d.get("source") == _MUTATION:
             note_type_changes(mirror.nodes, d.get("attributes") or (), was_always)
+            gaps = runs.gaps_of(mirror.nodes, d.get("removes"))
         mirror.apply(e)
         offset = ts - start
         here[:] = [e, i, offset]
@@ -244,7 +246,7 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         t = e.get("type")
         if t == _FULL or t == _INC and d.get("source") == _MUTATION:
             split = runs.runs_in(mirror.nodes, mirror.root) if t == _FULL else \
-                runs.changed_runs(mirror.nodes, d)
+                runs.changed_runs(mirror.nodes, d.get("texts"), d.get("adds"), gaps)
             for run in split:
                 for f, first, last, _ in runs.crossing_matches([n.text for n in run], kinds):
                     key = (f.kind, f.value, run[first].id)

@@ -5,6 +5,7 @@ from recorder.mirror cimport Mirror, Node, field
 from recorder.privacy.masking cimport (attrs_as_recorded, mask_attr, mask_attrs, mask_text_node,
                                        text_as_recorded)
 from recorder.privacy.levels cimport PrivacyLevels
+from recorder.privacy.runs cimport gap_of, may_join
 
 
 cdef class SessionMasker:
@@ -17,11 +18,12 @@ cdef class SessionMasker:
     cdef public set _was_always
     cdef public dict _split_sent
     cdef public bint _split_maybe
+    cdef public list _split_gaps
 
     @cython.locals(mirror=Mirror, levels=PrivacyLevels, nodes=dict, n=Node, p=Node,
                    kept_removes=list, moved_from=dict, before=dict, dirty=list, out_adds=list,
                    extra_removes=list, out_texts=list, out_attrs=list, changed=bint, same=bint,
-                   split=bint)
+                   split=bint, gaps=list)
     cpdef _mutation(self, object e, object data)
     @cython.locals(stack=list, root_holder=list, nodes=dict, levels=PrivacyLevels, n=Node)
     cpdef _mask_tree(self, object sn, object parent_level, object parent_tag,

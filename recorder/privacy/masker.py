@@ -32,7 +32,7 @@ from ..jsonscan import JsonFacts, scan_json
 from ..mirror import Mirror, Node, field
 from . import detectors as _detectors
 from . import runs
-from .runs import INLINE_TAGS, TEXT
+from .runs import TEXT, gap_of, may_join
 from .echoes import Echoes, Typed
 from .levels import (BUTTON_TYPES, FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
                      Level, PrivacyLevels, always_masked, editable_claim, is_ignored, input_type,
@@ -48,6 +48,8 @@ from .strings import is_owner_place, map_strings
 # a masker's count of the page's changes and interactions that came before any full snapshot
 # (`stats`): the recording's start is missing - a Sentry replay without its first segment
 BEFORE_SNAPSHOT = "changes before the first snapshot"
+# ... and of the text nodes it masked where a value was split across nodes (runs.py)
+SPLIT_MASKED = "text nodes of values split across nodes masked"
 from ..semantics import ACTION_SELECTOR, owner_after, rum_action_names, rum_click, \
     rum_strings_at
 
@@ -132,7 +134,8 @@ class SessionMasker:
         # text node id -> (its text, its recorded form) the split-value pass last gave it
         # (`_split_values`): a neighbour already recorded so gets no second change
         self._split_sent: dict[int, tuple[str, str]] = {}
-        self._split_maybe = False   # the event's mutation may join texts (`_mutation`)
+        self._split_maybe = False   # the event's mutation may join texts (`_mutation`) ...
+        self._split_gaps: list = []   # ... across what it removes (`runs.gap_of`, before it)
         self.stats: Counter[str] = Counter()
         # (time, x, y, level of its name, node id, the selector of the hidden element it is
         # beneath or None), the last RECENT_CLICKS
@@ -260,34 +263,39 @@ class SessionMasker:
             node = data.get("node") if found else None
             if not isinstance(node, dict):
                 return r
-            self.stats["text nodes of values split across nodes masked"] += len(found)
+            self.stats[SPLIT_MASKED] += len(found)
             return self._with_data(r, {**data, "node": _retexted(node, found, nodes, sent)})
-        around = runs.changed_runs(nodes, e["data"])
+        # the texts as recorded (a hidden element revealed: its content, added by this pass),
+        # changed as the page changed them, and across what the page removed
+        around = runs.changed_runs(nodes, e["data"].get("texts"), data.get("adds"),
+                                   self._split_gaps)
         found = runs.split_findings(around, kinds) if around else None
         if not found:
             return r
-        self.stats["text nodes of values split across nodes masked"] += len(found)
-        left = dict(found)
+        self.stats[SPLIT_MASKED] += len(found)
+        recorded: set[int] = set()   # the nodes of `found` the event records itself
         adds = []
         for a in data.get("adds") or ():
             sn = field(a, "node")
             if isinstance(sn, dict):
-                m = _retexted(sn, left, nodes, sent)
+                m = _retexted(sn, found, nodes, sent)
                 if m is not sn:
                     a = {**a, "node": m}
-                for x in walk_nodes(sn):
-                    left.pop(x.get("id"), None)
+                recorded.update(x.get("id") for x in walk_nodes(sn) if x.get("id") in found)
             adds.append(a)
         texts = []
-        for t in data.get("texts") or ():
+        for t in data.get("texts") or ():   # (every entry of a node: rrweb sends one per change)
             nid = field(t, "id")
             v = field(t, "value")
-            if nid in left and isinstance(v, str):
-                t = {**t, "value": runs.mask_pieces(v, nodes[nid].text, left.pop(nid))}
+            if nid in found and isinstance(v, str):
+                t = {**t, "value": runs.mask_pieces(v, nodes[nid].text, found[nid])}
                 sent[nid] = (nodes[nid].text, t["value"])
+                recorded.add(nid)
             texts.append(t)
         levels, scrub = self.levels, self.scrub
-        for nid, ranges in left.items():   # a neighbour the event does not record itself
+        for nid, ranges in found.items():   # a neighbour the event does not record itself
+            if nid in recorded:
+                continue
             n = nodes[nid]
             if levels.beneath_hidden(n):
                 continue
@@ -544,15 +552,18 @@ class SessionMasker:
         # neighbour added, changed or brought beside one), told here where the items are
         # looked up anyway - a table cell's text replaced has none
         split = self._split_maybe = False
+        gaps = self._split_gaps = []   # (what each removal may bring together: runs.gap_of)
         for r in removes:
             n = nodes.get(field(r, "id"))
-            if n is not None and not split and n.parent is not None:
-                p = nodes.get(n.parent)   # (as before the removal: three children, two left)
-                if p is not None and (len(p.children) > 2 or p.tag in INLINE_TAGS):
-                    split = self._split_maybe = True
+            if n is not None:
+                gap = gap_of(nodes, n)
+                if gap is not None:
+                    gaps.append(gap)
             if n is not None and levels.beneath_hidden(n):
                 continue  # the recording never had it
             kept_removes.append(r)
+        if gaps:
+            split = self._split_maybe = True
         changed = len(kept_removes) != len(removes)
         moved_from: dict[int, int] = {}
         for a in adds:
@@ -604,8 +615,7 @@ class SessionMasker:
                 self.stats["orphan adds dropped"] += 1
                 changed = True
                 continue  # the mirror could not place it: neither can a player
-            if not split and (len(p.children) > 1 or p.tag in INLINE_TAGS or
-                              field(sn, "childNodes")):
+            if not split and (may_join(p) or field(sn, "childNodes")):
                 split = self._split_maybe = True
             # None: the top document; an iframe's document inherits the iframe's level
             plevel = levels.level_of(p) if (p.type == ELEMENT or p.parent is not None) else None
@@ -646,10 +656,8 @@ class SessionMasker:
                 changed = True
                 continue
             v = field(t, "value")
-            if not split and n.parent is not None:
-                p = nodes.get(n.parent)
-                if p is not None and (len(p.children) > 1 or p.tag in INLINE_TAGS):
-                    split = self._split_maybe = True
+            if not split and n.parent is not None and may_join(nodes.get(n.parent)):
+                split = self._split_maybe = True
             if type(v) is str and v or isinstance(v, str) and v:
                 p = nodes.get(n.parent) if n.parent is not None else None
                 nl = levels.level_of(n)
@@ -702,6 +710,7 @@ class SessionMasker:
             if prev is not None and prev[0] == HIDDEN_LEVEL:
                 # revealed: the recording has an empty placeholder; send the real element
                 changed = True
+                split = self._split_maybe = True   # (its texts, as the adds below hold them)
                 full = mask_attrs(n.tag, n.attrs, lvl, self._classed(n), scrub)
                 # the placeholder's box and its hidden marker go (the page's own marker, if
                 # it has one, is in `full`): kept, the next pass read it as hidden by markup

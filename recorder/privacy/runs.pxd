@@ -10,10 +10,13 @@ from recorder.mirror cimport Node, field
 cpdef list _side(dict nodes, Node n, Py_ssize_t step, Py_ssize_t reach)
 @cython.locals(before=list)
 cpdef list run_around(dict nodes, Node n, Py_ssize_t reach=*)
-@cython.locals(touched=list, stack=list, seen=set, read=set, out=list, n=Node, p=Node, c=Node,
-               run=list)
-cpdef list changed_runs(dict nodes, dict data)
+@cython.locals(touched=list, stack=list, seen=set, out=list, n=Node, p=Node, run=list,
+               starts=list)
+cpdef list changed_runs(dict nodes, object texts, object adds, object gaps=*)
+cpdef bint may_join(Node p)
+@cython.locals(p=Node, kids=list, i=Py_ssize_t)
+cpdef object gap_of(dict nodes, Node n)
+@cython.locals(n=Node)
+cpdef Node _edge_text(dict nodes, object nid, Py_ssize_t step)
 @cython.locals(out=list, run=list, stack=list, ks=list, j=Py_ssize_t, k=Node)
 cpdef list container_runs(dict nodes, Node c, list inner=*)
-@cython.locals(p=Node)
-cpdef Node container_of(dict nodes, Node n)

@@ -28,7 +28,7 @@ a `<div>` styled inline, is read by its tag. capture.js reads runs by the same r
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..format import NodeType
 from ..mirror import Node, field
@@ -192,23 +192,61 @@ def container_runs(nodes: dict, c: Node, inner: list | None = None) -> list[list
     return out
 
 
-def container_of(nodes: dict, n: Node) -> Node:
-    """The container whose runs hold `n`'s children: `n`, or the nearest element above it
-    that is not a phrasing element."""
-    while n.type == ELEMENT and n.tag in INLINE_TAGS:
-        p = nodes.get(n.parent) if n.parent is not None else None
-        if p is None or p.type != ELEMENT:
-            break
-        n = p
-    return n
+def may_join(p: Node | None) -> bool:
+    """Whether texts beneath `p` (a parent, as the change left it) may be two of one run: it
+    has more than one child, or it is a phrasing element itself. A table cell's one text,
+    replaced, is not (the common change of a live page: told without reading a run)."""
+    return p is not None and p.type == ELEMENT and (len(p.children) > 1 or
+                                                    p.tag in INLINE_TAGS)
 
 
-def changed_runs(nodes: dict, data: dict) -> list[list[Node]]:
-    """The runs (two text nodes or more) of the text nodes a mutation's `data` adds - in
-    added subtrees too - or changes, and of the containers it removes from, each once, read
-    in `nodes` as the mutation left them."""
-    touched: list = [field(t, "id") for t in data.get("texts") or ()]
-    for a in data.get("adds") or ():
+def gap_of(nodes: dict, n: Node) -> tuple[Any, Any] | None:
+    """Before `n` is removed: the ids of its siblings before and after it (None: none
+    there), which its removal may bring together (`call 415-555-<br>0100`, its `<br>` gone)
+    - None when two children at most stay, or when it has no parent."""
+    p = nodes.get(n.parent) if n.parent is not None else None
+    if p is None or p.type != ELEMENT or len(p.children) < 3 and p.tag not in INLINE_TAGS:
+        return None
+    kids = p.children
+    try:
+        i = kids.index(n.id)
+    except ValueError:
+        return None
+    return (kids[i - 1] if i > 0 else None, kids[i + 1] if i + 1 < len(kids) else None)
+
+
+def gaps_of(nodes: dict, removes: Iterable | None) -> list[tuple[Any, Any]]:
+    """`gap_of` each node `removes` names (a mutation's, read before it is applied)."""
+    out = []
+    for r in removes or ():
+        n = nodes.get(field(r, "id"))
+        gap = gap_of(nodes, n) if n is not None else None
+        if gap is not None:
+            out.append(gap)
+    return out
+
+
+def _edge_text(nodes: dict, nid: int, step: int) -> Node | None:
+    """The text node nearest the gap at `nid`'s side: itself, or its last (step -1) or first
+    (step 1) text through phrasing elements; None past anything else."""
+    n = nodes.get(nid)
+    while n is not None:
+        if n.type == TEXT:
+            return n
+        if n.type != ELEMENT or n.tag not in INLINE_TAGS or not n.children:
+            return None
+        n = nodes.get(n.children[-1 if step < 0 else 0])
+    return None
+
+
+def changed_runs(nodes: dict, texts: Iterable | None, adds: Iterable | None,
+                 gaps: Sequence[tuple[Any, Any]] = ()) -> list[list[Node]]:
+    """The runs (two text nodes or more) of the text nodes a mutation adds (in added subtrees
+    too: `adds`, as recorded) or changes (`texts`; one emptied may bring its neighbours
+    together), and across the `gaps` its removals left (`gap_of`, taken before it), each once,
+    read in `nodes` as the mutation left them."""
+    touched: list = [field(t, "id") for t in texts or ()]
+    for a in adds or ():
         sn = field(a, "node")
         if isinstance(sn, dict):
             stack = [sn]
@@ -220,33 +258,29 @@ def changed_runs(nodes: dict, data: dict) -> list[list[Node]]:
                 for k in x.get("childNodes") or ():
                     if isinstance(k, dict):
                         stack.append(k)
-    seen: set = set()
-    out = []
-    # a removal may bring two texts together (`415-555-<br>0100`, its <br> gone): the runs of
-    # each container it removed from, read whole
-    read: set = set()
-    for r in data.get("removes") or ():
-        p = nodes.get(field(r, "parentId"))
-        if p is None or p.type != ELEMENT or len(p.children) < 2 and p.tag not in INLINE_TAGS:
-            continue   # (nothing left to bring together: a table cell's text replaced)
-        c = container_of(nodes, p)
-        if c.id in read:
-            continue
-        read.add(c.id)
-        for run in container_runs(nodes, c, None):
-            for x in run:
-                seen.add(x.id)
-            out.append(run)
+    starts: list[Node] = []
+    for before, after in gaps:   # the texts on either side of each gap, as the change left them
+        for nid, step in ((before, -1), (after, 1)):
+            n = _edge_text(nodes, nid, step) if nid is not None else None
+            if n is not None:
+                starts.append(n)
     for nid in touched:
         n = nodes.get(nid)
-        if n is None or n.type != TEXT or nid in seen or not n.text:
+        if n is not None and n.type == TEXT:
+            starts.append(n)
+    seen: set = set()
+    out = []
+    for n in starts:
+        if n.id in seen:
             continue
         p = nodes.get(n.parent) if n.parent is not None else None
-        if p is None or len(p.children) == 1 and p.tag not in INLINE_TAGS:
+        if not may_join(p):
             continue   # a table cell's one text: no neighbour (the common case)
-        run = run_around(nodes, n)
-        for r in run:
-            seen.add(r.id)
+        run = []
+        for x in run_around(nodes, n):
+            seen.add(x.id)
+            if x.text:
+                run.append(x)
         if len(run) > 1:
             out.append(run)
     return out

@@ -133,3 +133,34 @@ def test_capture_and_the_recorders_pass_mask_random_splits_alike(chromium):
     # whole (a <br> or a block between its pieces makes two texts, and a space in
     # `<code>{} </code>` breaks a number)
     assert masked_any >= len(docs) * 3 // 4
+
+
+@pytest.mark.parametrize("html, change, shown, before", [
+    # `el.textContent = v` replaces the node: it goes as a text change (a review: sent clear)
+    ('<p id="p">call <span>415-</span><span>555-</span><span id="c">?</span></p>',
+     "() => { document.getElementById('c').textContent = '0100'; }", "call xxxxxxxxxxxx", False),
+    # a hidden element shown again goes whole, as adds of its own (a review: sent clear)
+    ('<p id="p" class="rr-block"><b>jane.doe</b>@example.com</p>',
+     "() => { document.getElementById('p').className = ''; }", "x" * 20, False),
+    # a text emptied between two pieces brings them together (a review: sent clear); the
+    # snapshot held two pieces of text then, no value
+    ('<p id="p">jane.doe@<span id="s"> </span>example.com</p>',
+     "() => { document.getElementById('s').firstChild.data = ''; }", "x" * 20, True),
+])
+def test_capture_masks_what_a_change_completes_however_the_page_makes_it(chromium, html,
+                                                                         change, shown, before):
+    events = _record(chromium, change, f"<!doctype html><html><body>{html}</body></html>")
+    ids = element_ids(next(e for e in events if e["type"] == 2)["data"]["node"])
+    m = replayed(events)
+    assert findings_in_runs(m) == [] and text_of(m, ids["p"]) == shown
+    wire = json.dumps(events if not before else events[2:])   # (after the snapshot)
+    assert "jane.doe" not in wire and "0100" not in wire
+
+
+def test_capture_reads_the_runs_inside_a_shadow_root_in_the_snapshot(chromium):
+    html = ('<!doctype html><html><body><div id="host"></div><script>'
+            'document.getElementById("host").attachShadow({mode: "open"}).innerHTML ='
+            ' "<p>Signed in as <b>jane.doe</b>@example.com</p>";</script></body></html>')
+    events = _record(chromium, "() => {}", html)
+    assert "jane.doe" not in json.dumps(events) and "example.com" not in json.dumps(events)
+    assert findings_in_runs(replayed(events)) == []
