@@ -250,9 +250,12 @@ class SessionMasker:
         """A value split across text nodes (runs.py: `{user}@{domain}` as three nodes, a
         phone number in three spans) masked where `r`, the structural pass's form of `e`,
         records those nodes: a full snapshot reads every run of the page; a mutation the
-        runs of the text nodes it adds or changes, and a neighbour it does not record
-        itself is given a text change of its own (masked as its level masks it, then the
-        run's match). The mirror holds the page as `e` left it."""
+        runs of the text nodes `r` adds (a hidden element revealed: what this pass sends of
+        it) or `e` changes, and across what `e` removes (`_split_gaps`, taken before it was
+        applied) - only when `_mutation` saw a text that may have a neighbour. A neighbour
+        the event does not record itself is given a text change of its own (masked as its
+        level masks it, then the run's match), once. The mirror holds the page as `e` left
+        it."""
         nodes = self.mirror.nodes
         kinds = self.rules.detectors
         data = r.get("data")

@@ -17,13 +17,16 @@ each node it covers, character for character (`x`, as `detectors.mask`), where t
 recorded text still holds the character in clear (`mask_pieces`): a level that masked the
 text, or a scrubbed URL, is left as it was recorded.
 
-Around one node (a text changed, a node added) a run is read at most REACH characters to
-each side: a value longer than that is no value the detectors know (an e-mail address, the
-longest, is 64 + 1 + 255). The whole document's runs are read for a full snapshot.
+Around one node (a text changed or emptied, a node added, the texts on either side of a
+node removed) a run is read at most REACH characters to each side: a value longer than that
+is no value the detectors know (an e-mail address, the longest, is 64 + 1 + 255). The whole
+document's runs are read for a full snapshot.
 
-The element-free rules above are the DOM's, not the CSS's: a `<span>` styled as a block, or
-a `<div>` styled inline, is read by its tag. capture.js reads runs by the same rules
-(`textRuns`); the conformance table holds both sides to them.
+The rules above are the DOM's, not the CSS's: a `<span>` styled as a block, or a `<div>`
+styled inline, is read by its tag. capture.js reads runs by the same rules (`textRuns`,
+`runAround`, `mayJoin`, `edgeText`); the conformance table holds both sides to them. In a
+shadow root capture.js reads the root's own runs; the mirror holds a host's shadow children
+among its children, so the recorder's pass reads them with the light DOM's.
 """
 from __future__ import annotations
 
