@@ -326,8 +326,12 @@ def share_widths(room: int, wanted: dict[Column, int], shrunk: dict[Column, int]
     widest text needs (`url_whole`), the capped columns cut at their cap take what it
     does not, up to their widest text (`whole`): a user's email shown whole beside a URL
     column with room to spare. The WHOLE ones never shrink: on a table too narrow for
-    them, it scrolls sideways."""
+    them, it scrolls sideways. First URLs all shorter than `url_min` need only their
+    widest (`url_whole`): the rest of that room is the others' (at 1,024 px the users'
+    emails were cut for a URL column half empty)."""
     widths = dict(wanted)
+    if 0 < url_whole < url_min:
+        url_min = url_whole
     for giving in (CAPPED, GIVEN_LAST):
         short = url_min - (room - sum(widths.values()))
         can_give = {c: max(0, widths[c] - shrunk.get(c, widths[c])) for c in giving

@@ -399,6 +399,26 @@ def test_a_capped_column_takes_what_the_url_does_not_need():
     assert share_widths(1000, wanted, shrunk, 200, whole, url_whole=400)[Column.USER] <= 150
 
 
+def test_short_first_urls_do_not_take_room_they_do_not_need():
+    """At 1,024 px the users' emails were cut (`cy@…org`) beside a first URL column half
+    empty (a tryout): URLs all shorter than the least a URL is given need only their widest,
+    and the capped columns keep the rest."""
+    from app.browser_model import STRETCHED, WHOLE, share_widths
+
+    wanted = {c: 100 for c in WHOLE} | {Column.ID: 80, Column.USER: 150, Column.TITLE: 40}
+    shrunk = {Column.USER: 60, Column.TITLE: 40}
+    whole = {Column.USER: 150, Column.TITLE: 40}
+    # 230 px for the user and the URL: the URLs' widest 140, the user the rest
+    short = share_widths(950, wanted, shrunk, 224, whole, url_whole=140)
+    assert (short[STRETCHED], short[Column.USER]) == (140, 90)
+    # the same table with long URLs: the user gives up room for the URL's least, down to its
+    # shrunk width (the URL's 224 are more than there is)
+    long = share_widths(950, wanted, shrunk, 224, whole, url_whole=400)
+    assert (long[STRETCHED], long[Column.USER]) == (170, 60)
+    # with room for both, the URL's least is no limit: the user whole, the URL the rest
+    assert share_widths(1100, wanted, shrunk, 224, whole, url_whole=140)[Column.USER] == 150
+
+
 @pytest.mark.parametrize("room, shown", [
     (100, "shop.example.com/accounts/3/billing/invoices?page=2&sort=desc"),  # no https://
     (46, "shop.example.com/accounts/3/billing/invoices?…"),    # the query goes first
