@@ -993,18 +993,31 @@
     return null;
   }
   // text node -> the ranges of it a match crossing into a neighbour covers (runs.split_findings)
+  var HTML_SPACE = /[ \t\n\f\r]/, COLLAPSED = /[ \t\n\f\r]{2,}|[\t\n\f\r]/;
+  function asShown(joined) {   // runs.as_shown: each run of HTML's white space one space
+    if (!COLLAPSED.test(joined)) return null;
+    var kept = "", where = [], spaced = false;
+    for (var i = 0; i < joined.length; i++) {
+      var c = joined.charAt(i), space = HTML_SPACE.test(c);
+      if (!(space && spaced)) { kept += space ? " " : c; where.push(i); }
+      spaced = space;
+    }
+    return {text: kept, where: where};
+  }
   function splitFindings(runs, spans) {
     var found = new Map();
     runs.forEach(function (run) {
       var joined = "", starts = [];
       for (var i = 0; i < run.length; i++) { starts.push(joined.length); joined += run[i].data; }
       if (joined.length < 6 || !MIGHT_MATCH.test(joined)) return;
+      var shown = asShown(joined);
       var pieceAt = function (pos) {
         var k = starts.length - 1;
         while (starts[k] > pos) k--;
         return k;
       };
-      spans(joined).forEach(function (f) {
+      spans(shown ? shown.text : joined).forEach(function (f) {
+        if (shown) f = [shown.where[f[0]], shown.where[f[1] - 1] + 1];
         var first = pieceAt(f[0]), last = pieceAt(f[1] - 1);
         for (var k = first; first !== last && k <= last; k++) {
           var a = Math.max(f[0], starts[k]) - starts[k];

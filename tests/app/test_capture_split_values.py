@@ -85,7 +85,7 @@ def test_the_recorders_pass_leaves_what_capture_js_masked_as_it_was(chromium):
 VALUES = ["jane.doe@example.com", "4111 1111 1111 1111", "+1 415 555 0100", "(415) 555-0100",
           "DE89 3704 0044 0532 0130 00", "078-05-1120"]
 WRAPS = ["{}", "<span>{}</span>", "<b>{}</b>", "<a>{}</a>", "<em><i>{}</i></em>", "{}<!-- -->",
-         "<br>{}", "<div>{}</div>", "<code>{}</code> "]
+         "<br>{}", "<div>{}</div>", "<code>{}</code> ", "\n    <span>{}</span>"]
 
 
 def _documents(count: int, seed: int = 7) -> list[str]:

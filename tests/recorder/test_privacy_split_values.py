@@ -280,3 +280,16 @@ def test_a_removal_reads_the_run_at_its_gap_not_its_whole_container():
     (run,) = runs.changed_runs(m.nodes, (), (), [gap])
     assert sum(len(n.text) for n in run) < 3 * runs.REACH
     assert "token 499 token 501" in "".join(n.text for n in run)
+
+
+def test_a_templates_line_breaks_between_the_pieces_read_as_one_space():
+    """`Card⏎    <span>4111</span>⏎    <span>1111</span>…`: the browser shows one space
+    between the groups, and so the run is read (a review: both recorders kept it)."""
+    events, ids = page('<p id="c">Card\n  <span>4111</span>\n  <span>1111</span>\n'
+                       '  <span>1111</span>\n  <span>1111</span></p>'
+                       '<p id="n">No <span>4111</span> <span>1111</span>, 2 lines</p>')
+    m = replayed(masker().mask(events))
+    assert text_of(m, ids["c"]) == "Card\n  xxxx\n  xxxx\n  xxxx\n  xxxx"
+    assert text_of(m, ids["n"]) == "No 4111 1111, 2 lines"
+    assert crossing(["call ", "415", "\n", "555", "\t", "0100"]) == [
+        [], [(0, 3)], [(0, 1)], [(0, 3)], [(0, 1)], [(0, 4)]]
