@@ -1120,6 +1120,16 @@ def field(item: Any, key: str) -> Any:
     return item.get(key) if isinstance(item, dict) else None
 
 
+def walk_nodes(sn: Any) -> Iterator[dict]:
+    """A serialized node and every node beneath it (items that are not dicts left out)."""
+    stack = [sn]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, dict):
+            yield n
+            stack.extend(n.get("childNodes") or ())
+
+
 def _sibling(v: Any) -> int | None:
     # legacy rrweb writes -1 (and sometimes null) for "no sibling"
     return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None

@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable
 
 from ..format import EventType, IncrementalSource, NodeType
 from .levels import Level, always_masked
-from .masker import COMMENT, SessionMasker, walk_nodes as _walk
+from ..mirror import walk_nodes as _walk
+from .masker import COMMENT, SessionMasker
 from .masking import _DROP, mask_attr, mask_text_node
 from .rules import Rules
 

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter, OrderedDict
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import msgspec
 
 from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, EventType, IncrementalSource,
                       MouseInteractions, NestingTooDeep, NodeType, encode_json)
 from ..jsonscan import JsonFacts, scan_json
-from ..mirror import Mirror, Node, field
+from ..mirror import Mirror, Node, field, walk_nodes
 from . import detectors as _detectors
 from . import runs
 from .runs import TEXT, gap_of, may_join
@@ -225,9 +225,8 @@ class SessionMasker:
         r = self._mask_structure(e)
         if r is None:
             return r
-        if self._visit is not None and (t == _FULL or self._split_maybe and t == _INC and
-                                        _is_mutation(e)):
-            r = self._split_values(e, r)
+        if self._visit is not None and (t == _FULL or self._split_maybe):
+            r = self._split_values(e, r)   # (`_split_maybe`: a mutation's, set by `_mutation`)
         if r is e and encoded is not None:
             if facts is None:
                 facts = scan_json(encoded, always=True)
@@ -1350,11 +1349,6 @@ def mask_events(events: Iterable[Raw], rules: Rules | None = None) -> list[Raw]:
     return SessionMasker(rules).mask(events)
 
 
-def _is_mutation(e: Raw) -> bool:
-    data = e.get("data")
-    return isinstance(data, dict) and data.get("source") == _MUT
-
-
 def _retexted(sn: Raw, found: dict[int, runs.Ranges], nodes: dict,
               sent: dict[int, tuple[str, str]]) -> Raw:
     """`sn` (a serialized subtree as recorded) with the text nodes named in `found` masked
@@ -1403,13 +1397,3 @@ def _retexted(sn: Raw, found: dict[int, runs.Ranges], nodes: dict,
             c = own(container)
             c["childNodes"][i] = own(path[j + 1][0]) if j + 1 < len(path) else masked(text)
     return copies[id(sn)]
-
-
-def walk_nodes(sn: Any) -> Iterator[dict]:
-    """A serialized node and every node beneath it."""
-    stack = [sn]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, dict):
-            yield n
-            stack.extend(n.get("childNodes") or ())

@@ -5,13 +5,14 @@ cimport cython
 from recorder.mirror cimport Node, field
 
 
+cpdef Node _parent(dict nodes, Node n)
+cpdef Py_ssize_t _index(Node p, Node n) except -2
 @cython.locals(got=list, chars=Py_ssize_t, cur=Node, p=Node, k=Node, kids=list, stack=list,
                ks=list, j=Py_ssize_t, i=Py_ssize_t)
 cpdef list _side(dict nodes, Node n, Py_ssize_t step, Py_ssize_t reach)
 @cython.locals(before=list)
 cpdef list run_around(dict nodes, Node n, Py_ssize_t reach=*)
-@cython.locals(touched=list, stack=list, seen=set, out=list, n=Node, p=Node, run=list,
-               starts=list)
+@cython.locals(touched=list, seen=set, out=list, n=Node, run=list, starts=list)
 cpdef list changed_runs(dict nodes, object texts, object adds, object gaps=*)
 cpdef bint may_join(Node p)
 @cython.locals(p=Node, kids=list, i=Py_ssize_t)

@@ -37,7 +37,7 @@ from bisect import bisect_right
 from typing import Any, Iterable, Iterator, Sequence
 
 from ..format import NodeType
-from ..mirror import Node, field
+from ..mirror import Node, field, walk_nodes
 from . import detectors
 
 ELEMENT = int(NodeType.Element)
@@ -146,14 +146,11 @@ def _side(nodes: dict, n: Node, step: int, reach: int) -> list[Node]:
     chars = 0
     cur = n
     while True:
-        p = nodes.get(cur.parent) if cur.parent is not None else None
-        if p is None or p.type != ELEMENT:
+        p = _parent(nodes, cur)
+        i = _index(p, cur) if p is not None else -1
+        if i < 0:
             return got
         kids = p.children
-        try:
-            i = kids.index(cur.id)
-        except ValueError:
-            return got
         stack = [(kids, i + step)]
         while stack:
             ks, j = stack.pop()
@@ -177,6 +174,20 @@ def _side(nodes: dict, n: Node, step: int, reach: int) -> list[Node]:
         if p.tag not in INLINE_TAGS:
             return got
         cur = p
+
+
+def _parent(nodes: dict, n: Node) -> Node | None:
+    """`n`'s parent when it is an element (runs are an element's), else None."""
+    p = nodes.get(n.parent) if n.parent is not None else None
+    return p if p is not None and p.type == ELEMENT else None
+
+
+def _index(p: Node, n: Node) -> int:
+    """Where `n` stands among `p`'s children (-1: not there, a damaged mirror)."""
+    try:
+        return p.children.index(n.id)
+    except ValueError:
+        return -1
 
 
 def run_around(nodes: dict, n: Node, reach: int = REACH) -> list[Node]:
@@ -241,14 +252,13 @@ def gap_of(nodes: dict, n: Node) -> tuple[Any, Any] | None:
     """Before `n` is removed: the ids of its siblings before and after it (None: none
     there), which its removal may bring together (`call 415-555-<br>0100`, its `<br>` gone)
     - None when two children at most stay, or when it has no parent."""
-    p = nodes.get(n.parent) if n.parent is not None else None
-    if p is None or p.type != ELEMENT or len(p.children) < 3 and p.tag not in INLINE_TAGS:
+    p = _parent(nodes, n)
+    if p is None or len(p.children) < 3 and p.tag not in INLINE_TAGS:
+        return None
+    i = _index(p, n)
+    if i < 0:
         return None
     kids = p.children
-    try:
-        i = kids.index(n.id)
-    except ValueError:
-        return None
     return (kids[i - 1] if i > 0 else None, kids[i + 1] if i + 1 < len(kids) else None)
 
 
@@ -284,17 +294,9 @@ def changed_runs(nodes: dict, texts: Iterable | None, adds: Iterable | None,
     read in `nodes` as the mutation left them."""
     touched: list = [field(t, "id") for t in texts or ()]
     for a in adds or ():
-        sn = field(a, "node")
-        if isinstance(sn, dict):
-            stack = [sn]
-            while stack:
-                x = stack.pop()
-                if x.get("type") == TEXT:
-                    touched.append(x.get("id"))
-                    continue
-                for k in x.get("childNodes") or ():
-                    if isinstance(k, dict):
-                        stack.append(k)
+        for x in walk_nodes(field(a, "node")):
+            if x.get("type") == TEXT:
+                touched.append(x.get("id"))
     starts: list[Node] = []
     for before, after in gaps:   # the texts on either side of each gap, as the change left them
         for nid, step in ((before, -1), (after, 1)):
@@ -308,11 +310,8 @@ def changed_runs(nodes: dict, texts: Iterable | None, adds: Iterable | None,
     seen: set = set()
     out = []
     for n in starts:
-        if n.id in seen:
-            continue
-        p = nodes.get(n.parent) if n.parent is not None else None
-        if not may_join(p):
-            continue   # a table cell's one text: no neighbour (the common case)
+        if n.id in seen or not may_join(_parent(nodes, n)):
+            continue   # (a table cell's one text: no neighbour, the common case)
         run = []
         for x in run_around(nodes, n):
             seen.add(x.id)
