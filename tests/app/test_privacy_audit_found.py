@@ -63,6 +63,19 @@ def run(capsys, *argv) -> tuple[int, str]:
     return rc, cap.out + cap.err
 
 
+def stored_unmasked(capsys, tmp_path, f, needles: dict[str, list[str]]):
+    """Recording `f` imported as an older pass stored it (allow, the detectors off) into
+    a data folder of its own, every kind of `needles` in its bytes (the premise of an
+    audit that must find them): the folder."""
+    raw = tmp_path / "raw"
+    rules = tmp_path / "allow.toml"
+    rules.write_text(ALLOW_NO_DETECTORS)
+    rc, out = run(capsys, "--data", raw, "import", "--rules", rules, f)
+    assert rc == 0, out
+    assert {h.split()[0] for h in hits(stored_bytes(raw), needles)} == set(needles)  # premise
+    return raw
+
+
 def test_the_premise_the_recording_holds_each_value(tmp_path):
     raw = json.dumps(recording(), ensure_ascii=False).encode()
     assert {h.split()[0] for h in hits({"file": raw}, NEEDLES)} == set(NEEDLES)
@@ -95,12 +108,7 @@ def test_none_of_them_is_stored_or_exported_and_audit_finds_them_unmasked(tmp_pa
     rc, out = run(capsys, "--data", data, "audit", "--all", "--json")
     assert rc == 0 and [a["findings"] for a in json.loads(out)] == [[]], out
 
-    raw = tmp_path / "raw"
-    rules = tmp_path / "allow.toml"
-    rules.write_text(ALLOW_NO_DETECTORS)
-    rc, out = run(capsys, "--data", raw, "import", "--rules", rules, f)
-    assert rc == 0, out
-    assert {h.split()[0] for h in hits(stored_bytes(raw), NEEDLES)} == set(NEEDLES)  # premise
+    raw = stored_unmasked(capsys, tmp_path, f, NEEDLES)
     rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
     assert rc == 1, out
     (report,) = json.loads(out)

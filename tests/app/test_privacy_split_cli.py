@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from app.cli import main as cli
 from recorder.privacy.preview import html_to_events
+from tests.app.test_privacy_audit_found import run, stored_unmasked
 from replay_tools.nodes import element_ids
 from replay_tools.stored import hits, stored_and_exported, stored_bytes
 
@@ -19,7 +19,6 @@ T0 = 1_700_000_000_000
 # came - `call 415-555-` - and masked from that moment: the stream is masked as it comes)
 NEEDLES = {"email": ["jane.doe@example.com", "jane.doe", "example.com"],
            "phone": ["415-555-0100", "555-0100", "0100"]}
-ALLOW_NO_DETECTORS = 'version = 1\ndefault = "allow"\ndetectors = []\n'
 
 
 def recording() -> list[dict]:
@@ -39,12 +38,6 @@ def recording() -> list[dict]:
     return ev
 
 
-def run(capsys, *argv) -> tuple[int, str]:
-    rc = cli([str(a) for a in argv])
-    cap = capsys.readouterr()
-    return rc, cap.out + cap.err
-
-
 def test_split_values_are_stored_and_exported_masked_audited_and_remasked(tmp_path, capsys):
     f = tmp_path / "recording.json"
     f.write_text(json.dumps(recording()), encoding="utf-8")
@@ -58,12 +51,7 @@ def test_split_values_are_stored_and_exported_masked_audited_and_remasked(tmp_pa
     rc, out = run(capsys, "--data", data, "audit", "--all", "--json")
     assert rc == 0 and [a["findings"] for a in json.loads(out)] == [[]], out
 
-    raw = tmp_path / "raw"
-    rules = tmp_path / "allow.toml"
-    rules.write_text(ALLOW_NO_DETECTORS)
-    rc, out = run(capsys, "--data", raw, "import", "--rules", rules, f)
-    assert rc == 0, out
-    assert {h.split()[0] for h in hits(stored_bytes(raw), NEEDLES)} == set(NEEDLES)  # premise
+    raw = stored_unmasked(capsys, tmp_path, f, NEEDLES)
     rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
     assert rc == 1, out
     (report,) = json.loads(out)
