@@ -1041,6 +1041,10 @@
     });
     return out.join("");
   }
+  // a text node's content as a change records it (typed in editable content: an input value)
+  function changedText(P, n, parent, lvl) {
+    return maskTextNode(P, n.data, lvl, parent, lvl >= L.MASK_USER_INPUT && inEditable(parent));
+  }
   /* What a hidden element keeps: its box and markers, its measured size (masking.hidden_attrs). */
   var STYLE_URL = /url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)/gi;   // masking._CSS_URL
   var IMAGE_SET = /(?:-webkit-)?image-set\((?:[^()]|\([^()]*\))*\)/gi;   // masking._IMAGE_SET
@@ -1849,8 +1853,7 @@
       var parent = n.parentNode;
       var lvl = parent && parent.nodeType === 1 ? P.levelOf(parent, cache) : P.defaultLevel;
       if (lvl === L.HIDDEN) return;
-      textOut.push({id: self.ids.get(n), value: maskTextNode(P, n.data, lvl, parent,
-                                                             lvl >= L.MASK_USER_INPUT && inEditable(parent))});
+      textOut.push({id: self.ids.get(n), value: changedText(P, n, parent, lvl)});
     });
     var attrOut = [];
     attrs.forEach(function (names, el) {
@@ -1992,7 +1995,7 @@
       }
       var parent = n.parentNode, lvl = P.levelOf(parent, cache);
       if (lvl === L.HIDDEN) return;
-      var was = maskTextNode(P, n.data, lvl, parent, lvl >= L.MASK_USER_INPUT && inEditable(parent));
+      var was = changedText(P, n, parent, lvl);
       var now = maskPieces(was, n.data, ranges), s = sent.get(n);
       if (now === was || s && s[0] === n.data && s[1] === now) return;
       textOut.push({id: id, value: now});

@@ -26,5 +26,7 @@ cdef class SessionMasker:
                    split=bint, gaps=list)
     cpdef _mutation(self, object e, object data)
     @cython.locals(stack=list, root_holder=list, nodes=dict, levels=PrivacyLevels, n=Node)
+    @cython.locals(levels=PrivacyLevels)
+    cpdef tuple _changed_text(self, Node n, Node p, object nl, object v)
     cpdef _mask_tree(self, object sn, object parent_level, object parent_tag,
                      object parent_attrs, object parent_editable=*)

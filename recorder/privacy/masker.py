@@ -294,18 +294,15 @@ class SessionMasker:
                 sent[nid] = (nodes[nid].text, t["value"])
                 recorded.add(nid)
             texts.append(t)
-        levels, scrub = self.levels, self.scrub
+        levels = self.levels
         for nid, ranges in found.items():   # a neighbour the event does not record itself
             if nid in recorded:
                 continue
             n = nodes[nid]
             if levels.beneath_hidden(n):
                 continue
-            p = nodes.get(n.parent)
-            lvl = levels.level_of(n)
-            typing = levels.editables and lvl >= MASK_USER_INPUT_LEVEL and levels.in_editable(n)
-            was = self._visit(mask_text_node(n.text, lvl, p.tag if p else None,
-                                             p.attrs if p else {}, n.is_style, scrub, typing))
+            was = self._visit(self._changed_text(n, nodes.get(n.parent), levels.level_of(n),
+                                                 n.text)[0])
             now = runs.mask_pieces(was, n.text, ranges)
             if now != was and sent.get(nid) != (n.text, now):
                 texts.append({"id": nid, "value": now})
@@ -663,10 +660,7 @@ class SessionMasker:
             if type(v) is str and v or isinstance(v, str) and v:
                 p = nodes.get(n.parent) if n.parent is not None else None
                 nl = levels.level_of(n)
-                typing = levels.editables and nl >= MASK_USER_INPUT_LEVEL and \
-                    n.type != COMMENT and levels.in_editable(n)
-                nv = mask_text_node(v, nl, p.tag if p else None, p.attrs if p else {},
-                                    n.is_style, scrub, typing)
+                nv, typing = self._changed_text(n, p, nl, v)
                 if nv is not v:
                     t = {**t, "value": nv}
                     changed = True
@@ -780,6 +774,15 @@ class SessionMasker:
         if new == data:  # compared in C; keeps untouched events the caller's own objects
             return e
         return self._with_data(e, new)
+
+    def _changed_text(self, n: Node, p: Node | None, nl: Level, v: str) -> tuple[str, bool]:
+        """Text `v` a change gives node `n` (beneath `p`, at level `nl`) as recorded, and
+        whether it is typed (editable content at `mask-user-input` or stricter)."""
+        levels = self.levels
+        typing = levels.editables and nl >= MASK_USER_INPUT_LEVEL and n.type != COMMENT and \
+            levels.in_editable(n)
+        return mask_text_node(v, nl, p.tag if p else None, p.attrs if p else {}, n.is_style,
+                              self.scrub, typing), typing
 
     def _attr(self, n: Node, k: str, v: Any, lvl: Level) -> Any:
         if k == "selected" and n.tag == "option" and lvl < MASK_USER_INPUT_LEVEL and \
