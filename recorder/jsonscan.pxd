@@ -7,6 +7,7 @@ cdef unsigned char _QUOTE, _BACKSLASH, _U, _OPEN_BRACE, _OPEN_BRACKET, _CLOSE_BR
 cdef unsigned char _CLOSE_BRACKET, _COLON, _AT, _PERCENT, _FOUR, _ZERO, _NINE
 cdef unsigned char _SPACE, _DOT, _LPAREN, _RPAREN, _DASH, _PLUS, _NON_ASCII
 cdef unsigned char _TWO, _EIGHT, _UPPER_B, _LOWER_B
+cdef unsigned char _LOWER_N, _LOWER_T, _LOWER_R, _LOWER_F
 cdef Py_ssize_t HINT_DIGITS, LONG_DIGITS
 cdef unsigned char _PLAIN, _DIGIT, _SEPARATOR, _END, _ESCAPE, _HINT, _PERCENT_SIGN
 cdef bytes _STRING_KINDS, _LOWER

@@ -26,6 +26,9 @@ _COLON, _AT, _PERCENT, _FOUR, _ZERO, _NINE = 0x3A, 0x40, 0x25, 0x34, 0x30, 0x39
 # the `%20`, `%2B`, `%2b`, `%28` and `%29` of a space, a plus or a bracket a URL encodes
 _SPACE, _DOT, _LPAREN, _RPAREN, _DASH, _PLUS = 0x20, 0x2E, 0x28, 0x29, 0x2D, 0x2B
 _TWO, _EIGHT, _UPPER_B, _LOWER_B = 0x32, 0x38, 0x42, 0x62
+# ... and HTML's white space as JSON escapes it (`\n`, `\t`, `\r`, `\f`): the detectors read a
+# run of it between two groups as one space (detectors._plain)
+_LOWER_N, _LOWER_T, _LOWER_R, _LOWER_F = 0x6E, 0x74, 0x72, 0x66
 _NON_ASCII = 0x80
 # what each byte is inside a string: one table lookup per byte
 _PLAIN, _DIGIT, _SEPARATOR, _END, _ESCAPE, _HINT, _PERCENT_SIGN = range(7)
@@ -58,8 +61,8 @@ class JsonFacts:
         self.colons = colons            # key separators, outside strings: keys of all maps
         self.long_number = long_number  # a number of LONG_DIGITS or more digits in a row
         # a string (or key) may hold a detector match: a non-ASCII or `\\u`-escaped
-        # character, an `@` or `%40`, or HINT_DIGITS digits with only ` .()+-` or their
-        # URL escapes (`%20`, `%2B`, `%2b`, `%28`, `%29`) between them
+        # character, an `@` or `%40`, or HINT_DIGITS digits with only ` .()+-`, their
+        # URL escapes (`%20`, `%2B`, `%2b`, `%28`, `%29`) or escaped white space between them
         self.string_hint = string_hint
         self.escapes = escapes          # a string holds an escape (`\\`): not as written
 
@@ -106,13 +109,16 @@ def _scan(text: bytes) -> JsonFacts | None:
                     closed = True
                     break
                 elif k == _ESCAPE:
-                    # `\\uXXXX` may spell any character; every other escape is a character
-                    # that is neither a digit nor a separator
+                    # `\\uXXXX` may spell any character; `\\n`, `\\t`, `\\r` and `\\f` are
+                    # separators; every other escape is a character that is neither a digit
+                    # nor a separator
                     if i < n and p[i] == _U:
                         hint = True
                     escapes = True
+                    if not (i < n and (p[i] == _LOWER_N or p[i] == _LOWER_T
+                                       or p[i] == _LOWER_R or p[i] == _LOWER_F)):
+                        digits = 0
                     i += 1
-                    digits = 0
                 elif k == _HINT:
                     hint = True
                     digits = 0

@@ -442,24 +442,38 @@
       return true;
     }
   };
-  /* Odd spaces read as spaces, odd hyphens as `-`, invisible characters as nothing
-   * (detectors._plain): the text the detectors look at, and where each of its characters
-   * stands in `text` (null: there); null when `text` holds none of them. */
+  /* Odd spaces read as spaces, odd hyphens as `-`, invisible characters as nothing, then each
+   * run of HTML's white space as one space, as a browser shows it (detectors._plain): the
+   * text the detectors look at, and whether a character moved (then `placesIn` says where
+   * each stands in `text`); null when `text` holds none of them. */
   var ODD = /[\u00A0\u2000-\u200F\u2010-\u2013\u202F\u205F\u2060-\u2064\u2066-\u2069\u3000\u00AD\u061C\uFEFF]/;
   var ODD_SPACES = /[\u00A0\u2000-\u200A\u202F\u205F\u3000]/g, ODD_HYPHENS = /[\u2010-\u2013]/g;
   var INVISIBLE = /[\u00AD\u061C\u200B-\u200F\u2060-\u2064\u2066-\u2069\uFEFF]/;
+  var INVISIBLES = new RegExp(INVISIBLE.source, "g");
+  var HTML_SPACE = /[ \t\n\f\r]/, COLLAPSED = /[ \t\n\f\r]{2,}|[\t\n\f\r]/, SPACE_RUN = /[ \t\n\f\r]+/g;
   function plainText(text) {
-    if (!ODD.test(text)) return null;
-    var out = text.replace(ODD_SPACES, " ").replace(ODD_HYPHENS, "-");
-    if (!INVISIBLE.test(out)) return {text: out, where: null};   // (each character in its place)
-    var kept = "", where = [];
-    for (var i = 0; i < out.length; i++) {
-      var c = out.charAt(i);
-      if (INVISIBLE.test(c)) continue;
-      kept += c;
-      where.push(i);
+    var out = text, moved = false;
+    if (ODD.test(text)) {
+      out = text.replace(ODD_SPACES, " ").replace(ODD_HYPHENS, "-");
+      if (INVISIBLE.test(out)) { out = out.replace(INVISIBLES, ""); moved = true; }
     }
-    return {text: kept, where: where};
+    if (COLLAPSED.test(out)) {
+      var shown = out.replace(SPACE_RUN, " ");
+      moved = moved || shown.length !== out.length;
+      out = shown;
+    }
+    return out === text ? null : {text: out, moved: moved};
+  }
+  function placesIn(text) {   // detectors._places: where each of plainText's characters stands
+    var where = [], white = false, spaced = text.replace(ODD_SPACES, " ");
+    for (var i = 0; i < spaced.length; i++) {
+      var c = spaced.charAt(i);
+      if (INVISIBLE.test(c)) continue;
+      var w = HTML_SPACE.test(c);
+      if (!(w && white)) where.push(i);
+      white = w;
+    }
+    return where;
   }
   function detector(kinds) {
     kinds = DETECT_ORDER.filter(function (k) { return (kinds || []).indexOf(k) >= 0; });
@@ -475,11 +489,14 @@
     // the matches in `text`, [start, end] each, in order (detectors.find)
     var spans = function (text) {
       var plain = plainText(text);
-      if (plain === null) return findIn(text, null);
-      return findIn(plain.text, plain.where);
+      if (plain === null) return findIn(text);
+      var found = findIn(plain.text);
+      if (!plain.moved || !found.length) return found;
+      var where = placesIn(text);
+      return found.map(function (f) { return [where[f[0]], where[f[1] - 1] + 1]; });
     };
-    // ... in `text` as the detectors read it, `where` its characters' places in the given one
-    var findIn = function (text, where) {
+    // ... in `text` as the detectors read it
+    var findIn = function (text) {
       if (text.length < 6) return [];
       // each kind only where it can match (EMAIL_HINT, NUMBER_HINT): the Unicode-aware e-mail
       // pattern scanned over every text with a digit or an '@' in it - a stylesheet's
@@ -498,7 +515,6 @@
         }
       });
       found.sort(function (a, b) { return a[0] - b[0]; });
-      if (where) found = found.map(function (f) { return [where[f[0]], where[f[1] - 1] + 1]; });
       return found;
     };
     plainDetect.spans = spans;
@@ -993,31 +1009,18 @@
     return null;
   }
   // text node -> the ranges of it a match crossing into a neighbour covers (runs.split_findings)
-  var HTML_SPACE = /[ \t\n\f\r]/, COLLAPSED = /[ \t\n\f\r]{2,}|[\t\n\f\r]/;
-  function asShown(joined) {   // runs.as_shown: each run of HTML's white space one space
-    if (!COLLAPSED.test(joined)) return null;
-    var kept = "", where = [], spaced = false;
-    for (var i = 0; i < joined.length; i++) {
-      var c = joined.charAt(i), space = HTML_SPACE.test(c);
-      if (!(space && spaced)) { kept += space ? " " : c; where.push(i); }
-      spaced = space;
-    }
-    return {text: kept, where: where};
-  }
   function splitFindings(runs, spans) {
     var found = new Map();
     runs.forEach(function (run) {
       var joined = "", starts = [];
       for (var i = 0; i < run.length; i++) { starts.push(joined.length); joined += run[i].data; }
       if (joined.length < 6 || !MIGHT_MATCH.test(joined)) return;
-      var shown = asShown(joined);
       var pieceAt = function (pos) {
         var k = starts.length - 1;
         while (starts[k] > pos) k--;
         return k;
       };
-      spans(shown ? shown.text : joined).forEach(function (f) {
-        if (shown) f = [shown.where[f[0]], shown.where[f[1] - 1] + 1];
+      spans(joined).forEach(function (f) {   // (white space read as shown: plainText)
         var first = pieceAt(f[0]), last = pieceAt(f[1] - 1);
         for (var k = first; first !== last && k <= last; k++) {
           var a = Math.max(f[0], starts[k]) - starts[k];

@@ -137,7 +137,8 @@ ID_JOINED_LIVE_KINDS = ("ssn",)
 # holds the second. Stylesheets, full of `@media` and short numbers, then skip the slow
 # patterns.
 _EMAIL_HINT = re.compile(r"[\w.+-](?:@|%40)[^\W_]")
-_NUMBER_HINT = re.compile(r"\d(?:(?:[ .()+-]|%2[0Bb89]){0,2}\d){8}")
+# (a run of HTML's white space is one separator there: `find` reads it as one space, below)
+_NUMBER_HINT = re.compile(r"\d(?:(?:[.()+-]|%2[0Bb89]|[ \t\n\f\r]++){0,2}\d){8}")
 # Spaces other than the space a template or a formatter puts between a number's groups (a
 # no-break space, `&nbsp;`; a figure, thin or narrow no-break space) are read as spaces, and
 # characters that show nothing (a zero-width space or joiner, a word joiner, a soft hyphen, a
@@ -145,6 +146,10 @@ _NUMBER_HINT = re.compile(r"\d(?:(?:[ .()+-]|%2[0Bb89]){0,2}\d){8}")
 # `find` looks at the text so read (`_plain`) and names what it found in the text as given.
 # (4111 1111 1111 1111 with no-break spaces, `jane\u200b@example.com`: in clear, and the
 # audit found nothing - a privacy officer's tryout.) capture.js reads them alike.
+# And each run of HTML's white space (HTML_SPACE) as one space, as a browser shows it: a
+# template's line break and indentation between a number's groups in one text node
+# (`4111⏎    1111⏎    1111⏎    1111`, shown `4111 1111 1111 1111`) - across text nodes
+# `runs` reads a run of the page's text so too.
 # Also a non-breaking hyphen, a hyphen or a figure or en dash between a phone's groups
 # (`415‑555‑0100` as a formatter writes it), read as `-`; left-to-right and right-to-left marks
 # (put around numbers on right-to-left pages) and the invisible operators among the
@@ -160,6 +165,11 @@ _INVISIBLE = ("\u00ad\u061c" + _span("\u200b", "\u200f") + _span("\u2060", "\u20
               + _span("\u2066", "\u2069") + "\ufeff")
 # (none of them is special in a character class)
 _ODD = re.compile(f"[{_ODD_SPACES}{_ODD_HYPHENS}{_INVISIBLE}]")
+# HTML's white space (the space first); a no-break space is not among it (it shows as itself,
+# and `_plain` reads it as a space before collapsing: more is read as one number, not less)
+HTML_SPACE = " \t\n\f\r"
+_COLLAPSED = re.compile(f"[{HTML_SPACE}]{{2,}}|[{HTML_SPACE[1:]}]")
+_SPACE_RUN = re.compile(f"[{HTML_SPACE}]+")
 _INVISIBLES = re.compile(f"[{_INVISIBLE}]")
 _VISIBLE = re.compile(f"[^{_INVISIBLE}]")
 _AS_PLAIN = str.maketrans({**dict.fromkeys(_ODD_SPACES, " "), **dict.fromkeys(_ODD_HYPHENS, "-")})
@@ -172,7 +182,8 @@ HINTS = (_EMAIL_HINT.pattern, _NUMBER_HINT.pattern, _ODD.pattern)   # (the audit
 might_match = re.compile("|".join(HINTS)).search
 # For a whole event's JSON at once (scanning megabytes with a regex costs more than the
 # walk it would save): separators deleted and digits made `0`, nine digits in a row is a
-# looser form of the number hint; an `@` or `%40` of the e-mail hint. A text holding `%2`
+# looser form of the number hint (JSON's `\n`, `\t`, `\r` and `\f` read as spaces first: HTML's
+# white space between a number's groups); an `@` or `%40` of the e-mail hint. A text holding `%2`
 # is asked again with `%20`, `%2B`, `%2b`, `%28` and `%29` deleted too (the separators a URL
 # encodes).
 _DIGITS_ONLY = bytes(48 if 48 <= i <= 57 else 120 for i in range(256))
@@ -186,7 +197,12 @@ def might_match_json(raw: bytes) -> bool:
     is always True: Unicode digits are `\\d` to the detectors, not to bytes."""
     if not raw.isascii():
         return True
-    if b"@" in raw or b"%40" in raw or _NINE in raw.translate(_DIGITS_ONLY, _SEPARATORS):
+    if b"@" in raw or b"%40" in raw:
+        return True
+    if b"\\" in raw:   # a line break or a tab between a number's groups, as JSON writes it
+        raw = raw.replace(b"\\n", b" ").replace(b"\\t", b" ").replace(b"\\r", b" ") \
+            .replace(b"\\f", b" ")
+    if _NINE in raw.translate(_DIGITS_ONLY, _SEPARATORS):
         return True
     if b"%2" not in raw:
         return False
@@ -281,33 +297,53 @@ def _iban_ok(m: str) -> bool:
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
-def _plain(text: str) -> tuple[str, list[int] | None]:
-    """`text` with its odd spaces as spaces, odd hyphens as `-` and its invisible characters
-    left out (_ODD), and where each of its characters stands in `text` (None: where it stands
-    here - no invisible character, the common case: a translation in C)."""
-    if text.isascii() or _ODD.search(text) is None:
-        return text, None
-    spaced = text.translate(_AS_PLAIN)
-    if _INVISIBLES.search(spaced) is None:
-        return spaced, None
-    where = [m.start() for m in _VISIBLE.finditer(spaced)]
-    return "".join(spaced[i] for i in where), where
+def _plain(text: str) -> tuple[str, bool]:
+    """`text` as the detectors read it: odd spaces as spaces, odd hyphens as `-`, invisible
+    characters left out (_ODD), then each run of HTML's white space one space (as shown); and
+    whether a character moved (then `_places` says where each stands in `text`). `text`
+    itself, the common case, when it holds none of them (decided in C)."""
+    spaced, moved = text, False
+    if not text.isascii() and _ODD.search(text) is not None:
+        spaced = text.translate(_AS_PLAIN)
+        if _INVISIBLES.search(spaced) is not None:
+            spaced, moved = _INVISIBLES.sub("", spaced), True
+    if _COLLAPSED.search(spaced) is not None:
+        shown = _SPACE_RUN.sub(" ", spaced)
+        spaced, moved = shown, moved or len(shown) != len(spaced)
+    return spaced, moved
+
+
+def _places(text: str) -> list[int]:
+    """Where each character of `_plain(text)` stands in `text` (asked only when something
+    was found in a text whose characters moved)."""
+    where: list[int] = []
+    white = False
+    for i, c in enumerate(text.translate(_AS_PLAIN)):
+        if c in _INVISIBLE:
+            continue
+        w = c in HTML_SPACE
+        if not (w and white):
+            where.append(i)
+        white = w
+    return where
 
 
 def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
     """Every match of the enabled detectors in `text`, in order, without overlaps: the first
     detector in email, iban, card, ssn, phone order keeps what two match (an IBAN's digits
-    are not also a card number or a phone) - capture.js decides in the same order. Odd
-    spaces and invisible characters are read as `_plain` reads them; each finding is named
-    in `text` as given, the invisible characters inside it included."""
+    are not also a card number or a phone) - capture.js decides in the same order. The text
+    is read as `_plain` reads it (odd spaces, invisible characters, white space as shown);
+    each finding is named in `text` as given, what `_plain` left out inside it included."""
     if not text or len(text) < MIN_LEN:
         return
-    plain, where = _plain(text)
-    if where is None:   # (each character where it stands: a finding's value is the given text's)
+    plain, moved = _plain(text)
+    if not moved:   # (each character where it stands: a finding's value is the given text's)
         for f in _find(plain, kinds):
             yield f if plain is text else Finding(f.kind, f.start, f.end, text[f.start:f.end])
         return
+    where: list[int] | None = None
     for f in _find(plain, kinds):
+        where = where or _places(text)
         start, end = where[f.start], where[f.end - 1] + 1
         yield Finding(f.kind, start, end, text[start:end])
 

@@ -10,8 +10,9 @@ A run is made of the text nodes of one container, in document order:
 3. ended by any other element: a block, a `<br>`, an image, a field - what stands between
    two texts there is a line, a box or a control, not nothing;
 4. a container is any element not in INLINE_TAGS (its own text is a run of its own);
-5. read as a browser shows it: each run of HTML's white space one space (`as_shown`: a
-   template's line break and indentation between two `<span>`s of a number).
+5. read as a browser shows it: each run of HTML's white space one space (a template's line
+   break and indentation between two `<span>`s of a number; `detectors.find` reads any text
+   so).
 
 Only a match that *crosses* a boundary between two text nodes is this module's: a match
 inside one node is every string's detector pass's. What a crossing match covers is masked in
@@ -32,7 +33,6 @@ among its children, so the recorder's pass reads them with the light DOM's.
 """
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -51,9 +51,6 @@ INLINE_TAGS = frozenset((
     "ins", "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
     "time", "u", "var", "wbr"))
 REACH = 320
-# HTML's white space (the space first): what a browser shows of a run of it is one space; a
-# no-break space is not among it (it shows as itself)
-HTML_SPACE = " \t\n\f\r"
 
 Ranges = list[tuple[int, int]]
 
@@ -68,43 +65,17 @@ def crossing_matches(pieces: Sequence[str], kinds: Iterable[str] = detectors.KIN
     joined = "".join(pieces)
     if len(joined) < detectors.MIN_LEN:
         return
-    shown = as_shown(joined)
-    if detectors.might_match(shown) is None:
+    if detectors.might_match(joined) is None:
         return
     starts, at = [], 0
     for p in pieces:
         starts.append(at)
         at += len(p)
-    where = None if shown is joined else _places(joined)
-    for f in detectors.find(shown, kinds):
-        start, end = (f.start, f.end) if where is None else (where[f.start], where[f.end - 1] + 1)
-        first = bisect_right(starts, start) - 1
-        last = bisect_right(starts, end - 1) - 1
+    for f in detectors.find(joined, kinds):
+        first = bisect_right(starts, f.start) - 1
+        last = bisect_right(starts, f.end - 1) - 1
         if first != last:   # (inside one piece: that string's own detector pass masks it)
-            yield detectors.Finding(f.kind, start, end, joined[start:end]), first, last, starts
-
-
-_COLLAPSED = re.compile(f"[{HTML_SPACE}]{{2,}}|[{HTML_SPACE[1:]}]")
-_SPACE_RUN = re.compile(f"[{HTML_SPACE}]+")
-
-
-def as_shown(joined: str) -> str:
-    """A run's text as a browser shows it: each run of HTML's white space one space (a
-    template's line break and indentation between `<span>4111</span>` and the next group);
-    `joined` itself when it has none to collapse (the common case, decided in C)."""
-    return joined if _COLLAPSED.search(joined) is None else _SPACE_RUN.sub(" ", joined)
-
-
-def _places(joined: str) -> list[int]:
-    """Where each character of `as_shown(joined)` stands in `joined`."""
-    where: list[int] = []
-    spaced = False
-    for i, c in enumerate(joined):
-        space = c in HTML_SPACE
-        if not (space and spaced):
-            where.append(i)
-        spaced = space
-    return where
+            yield f, first, last, starts
 
 
 def crossing(pieces: Sequence[str], kinds: Iterable[str] = detectors.KINDS

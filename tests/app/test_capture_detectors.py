@@ -37,6 +37,10 @@ TEXTS = [
     "call 415\u2011555\u20110100", "ssn 078\u201105\u20111120", "4111\u30001111\u30001111\u30001111",
     "jane\u200e@example.com", "4111\u200a1111\u20021111\u20621111", "Prix\u00a0: 12\u00a0\u20ac",
     "call 415\u2066-\u2069555-0100", "call +1 415-555 010\u061c0",
+    # HTML's white space between a number's groups read as the one space it shows (_plain)
+    "Card 4111\n    1111\n    1111\n    1111", "call 415\t555\n  0100", "4111  1111  1111  1111",
+    "iban DE89\n 3704 0044\u00a0\n0532 0130 00", "x\u200b 4111 \u200b\n 1111 1111 1111",
+    "Items 12345\n  6789", "1\n2\n3\n4\n5\n6\n7\n8\n9\n10",
 ]
 SVG_PATH = "M3 4h2l2.4 10.2a2 2 0 0 0 2 1.6h7.3a2 2 0 0 0 1.9-1.4L21 8H6.2"
 

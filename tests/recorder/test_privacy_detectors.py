@@ -300,7 +300,9 @@ def test_capture_js_kind_hints_hold_for_the_audit_s_shapes_and_pass_an_svg_path_
 
 
 ODD = ["\u00a0", "\u2002", "\u2007", "\u2009", "\u200a", "\u202f", "\u3000", "\u2011", "\u2013",
-       "\u00ad", "\u200b", "\u200c", "\u200d", "\u200e", "\u2060", "\u2062", "\ufeff"]
+       "\u00ad", "\u200b", "\u200c", "\u200d", "\u200e", "\u2060", "\u2062", "\ufeff",
+       # HTML's white space, a run of which a browser shows as one space
+       "\n", "\t", "\r\n", "\f", "  ", "\n    "]
 
 
 @settings(max_examples=1000, deadline=None)
@@ -308,13 +310,18 @@ ODD = ["\u00a0", "\u2002", "\u2007", "\u2009", "\u200a", "\u202f", "\u3000", "\u
 @example("pay 4111\u00a01111\u00a01111\u00a01111 now")
 @example("4111 \u200b1111 1111 1111")
 @example("jane\u200b@example.com")
+@example("4111\n    1111\n    1111\n    1111")
+@example("(020)\n\t7946 0958")
 def test_odd_spaces_and_invisible_characters_hide_no_match(text):
     """A no-break (figure, thin, narrow no-break) space is a space to the detectors, a
-    character that shows nothing is nothing (`_plain`): whatever they find in the text so
-    read, `find` finds in the text as given (its place there holding the match's characters
-    in order) and every prefilter lets the text through."""
+    character that shows nothing is nothing, a run of HTML's white space one space (`_plain`):
+    whatever they find in the text so read, `find` finds in the text as given (its place
+    there holding the match's characters in order) and every prefilter lets the text
+    through."""
+    import re
     from recorder.format import encode_json
     plain = "".join(c for c in text.translate(d._AS_PLAIN) if not d._INVISIBLES.match(c))
+    plain = re.sub(r"[ \t\n\f\r]+", " ", plain)
     found = list(d._find(plain, d.KINDS))   # (the text so read, made here apart)
     given = list(d.find(text))
     assert len(given) == len(found)
@@ -341,7 +348,12 @@ def test_numbers_and_addresses_written_with_odd_spaces_or_invisible_characters_a
                        # space; a left-to-right mark (right-to-left pages put them around numbers)
                        ("call 415\u2011555\u20110100", "phone"), ("ssn 078\u201105\u20111120", "ssn"),
                        ("4111\u30001111\u30001111\u30001111", "card"),
-                       ("jane\u200e@example.com", "email")):
+                       ("jane\u200e@example.com", "email"),
+                       # a template's line break and indentation between a number's groups in
+                       # one text node, a tab, two spaces: shown as one space
+                       ("Card 4111\n    1111\n    1111\n    1111", "card"),
+                       ("call 415\t555\n  0100", "phone"), ("ssn 078 05\n1120", "ssn"),
+                       ("iban DE89\n  3704  0044  0532  0130  00", "iban")):
         assert [f.kind for f in d.find(text)] == [kind], text
         masked = d.mask(text)
         assert d._plain(masked)[0].count("x") >= 9 and not any(c.isdigit() for c in masked), masked

@@ -1,0 +1,67 @@
+"""A number whose groups HTML's white space parts - a template's line break and indentation
+in one text node, a tab in a custom event's text, a line break in an attribute - through the CLI a
+privacy officer uses: imported with the default rules, no byte of the data folder or of any
+export holds it or a piece of it; imported as an older pass stored it (the detectors took
+one space between two groups, nothing else), `replay audit` finds each and `replay mask
+--all` leaves nothing for the next audit to find."""
+from __future__ import annotations
+
+import json
+
+from recorder.privacy.preview import html_to_events
+from tests.app.test_privacy_audit_found import run, stored_unmasked
+from replay_tools.nodes import element_ids
+from replay_tools.stored import hits, stored_and_exported, stored_bytes
+
+T0 = 1_700_000_000_000
+CARD = "4539\n      1488\n      0343\n      6400"       # (Luhn-valid)
+PHONE = "call 020\t7946\t0958"
+SSN = "ssn 078 05\n  1120"
+NEEDLES = {"card": [CARD, "4539\n      1488", "0343\n      6400"],
+           "phone": ["020\t7946", "7946\t0958"],
+           "ssn": ["078 05\n  1120", "05\n  1120"]}
+
+
+def recording() -> list[dict]:
+    ev = html_to_events('<!DOCTYPE html><html><head></head><body>'
+                        f'<p id="card">Card {CARD}</p><p id="ssn" title="{SSN}">Who</p>'
+                        '<p id="later"></p></body></html>',
+                        href="https://shop.example/account", timestamp=T0)
+    ids = element_ids(ev[1]["data"]["node"])
+    ev.append({"type": 3, "timestamp": T0 + 500, "data": {
+        "source": 0, "removes": [], "texts": [], "attributes": [],
+        "adds": [{"parentId": ids["later"], "nextId": None,
+                  "node": {"type": 3, "id": 901, "textContent": f"Paid with\n  {CARD}"}}]}})
+    ev.append({"type": 5, "timestamp": T0 + 700, "data": {"tag": "support-note",
+                                                          "payload": {"text": PHONE}}})
+    return ev
+
+
+def test_white_space_between_a_number_s_groups_hides_it_from_no_recorder_audit_or_mask(
+        tmp_path, capsys):
+    f = tmp_path / "recording.json"
+    f.write_text(json.dumps(recording()), encoding="utf-8")
+    assert {h.split()[0] for h in hits({"file": f.read_bytes()}, NEEDLES)} == set(NEEDLES)
+
+    data = tmp_path / "masked"
+    rc, out = run(capsys, "--data", data, "import", f)
+    assert rc == 0, out
+    sid = out.split()[0]
+    assert hits(stored_and_exported(data, sid, tmp_path / "exports"), NEEDLES) == []
+    rc, out = run(capsys, "--data", data, "audit", "--all", "--json")
+    assert rc == 0 and [a["findings"] for a in json.loads(out)] == [[]], out
+
+    raw = stored_unmasked(capsys, tmp_path, f, NEEDLES)
+    rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
+    assert rc == 1, out
+    (report,) = json.loads(out)
+    assert {x["kind"] for x in report["findings"]} == set(NEEDLES), out
+    assert not hits({"audit": out.encode()}, NEEDLES)
+
+    default = tmp_path / "default.toml"
+    default.write_text('version = 1\ndefault = "allow"\n')
+    rc, out = run(capsys, "--data", raw, "mask", "--all", "--rules", default)
+    assert rc == 0, out
+    assert hits(stored_bytes(raw), NEEDLES) == []
+    rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
+    assert rc == 0 and [a["findings"] for a in json.loads(out)] == [[]], out
