@@ -21,7 +21,7 @@ cdef class JsonFacts:
 @cython.locals(p="const unsigned char *", kinds="const unsigned char *", k=cython.uchar,
                n=Py_ssize_t, i=Py_ssize_t, c=cython.uchar, depth=Py_ssize_t,
                deepest=Py_ssize_t, colons=Py_ssize_t, run=Py_ssize_t, digits=Py_ssize_t,
-               long_number=bint, hint=bint, closed=bint, escapes=bint)
+               long_number=bint, hint=bint, closed=bint, escapes=bint, slash=bint)
 cpdef JsonFacts _scan(bytes text)
 
 

@@ -27,7 +27,7 @@ _COLON, _AT, _PERCENT, _FOUR, _ZERO, _NINE = 0x3A, 0x40, 0x25, 0x34, 0x30, 0x39
 _SPACE, _DOT, _LPAREN, _RPAREN, _DASH, _PLUS = 0x20, 0x2E, 0x28, 0x29, 0x2D, 0x2B
 _TWO, _EIGHT, _UPPER_B, _LOWER_B = 0x32, 0x38, 0x42, 0x62
 # ... and HTML's white space as JSON escapes it (`\n`, `\t`, `\r`, `\f`): the detectors read a
-# run of it between two groups as one space (detectors._plain)
+# run of it between two groups as one space, escaped or not (detectors._plain)
 _LOWER_N, _LOWER_T, _LOWER_R, _LOWER_F = 0x6E, 0x74, 0x72, 0x66
 _NON_ASCII = 0x80
 # what each byte is inside a string: one table lookup per byte
@@ -95,12 +95,16 @@ def _scan(text: bytes) -> JsonFacts | None:
         if c == _QUOTE:
             # a string (or key), to its closing quote
             digits = 0      # digits with only separators between them
+            slash = False   # an escaped backslash came last: a letter now may be JSON's escape
             closed = False
             while i < n:
                 k = kinds[p[i]]
                 i += 1
                 if k == _PLAIN:
-                    digits = 0
+                    if not (slash and (p[i - 1] == _LOWER_N or p[i - 1] == _LOWER_T
+                                       or p[i - 1] == _LOWER_R or p[i - 1] == _LOWER_F)):
+                        digits = 0
+                    slash = False
                 elif k == _DIGIT:
                     digits += 1
                     if digits >= HINT_DIGITS:
@@ -110,14 +114,20 @@ def _scan(text: bytes) -> JsonFacts | None:
                     break
                 elif k == _ESCAPE:
                     # `\\uXXXX` may spell any character; `\\n`, `\\t`, `\\r` and `\\f` are
-                    # separators; every other escape is a character that is neither a digit
-                    # nor a separator
-                    if i < n and p[i] == _U:
-                        hint = True
+                    # separators, and so are escaped backslashes and one of those letters after
+                    # them (`\\\\n`: a string holding JSON text, a console argument, holds
+                    # `\\n`, and JSON in that, `\\\\n`); every other escape is a character that
+                    # is neither a digit nor a separator
                     escapes = True
-                    if not (i < n and (p[i] == _LOWER_N or p[i] == _LOWER_T
-                                       or p[i] == _LOWER_R or p[i] == _LOWER_F)):
-                        digits = 0
+                    if i < n and p[i] == _BACKSLASH:
+                        slash = True
+                    else:
+                        if i < n and p[i] == _U:
+                            hint = True
+                        if not (i < n and (p[i] == _LOWER_N or p[i] == _LOWER_T
+                                           or p[i] == _LOWER_R or p[i] == _LOWER_F)):
+                            digits = 0
+                        slash = False
                     i += 1
                 elif k == _HINT:
                     hint = True

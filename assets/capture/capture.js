@@ -288,6 +288,10 @@
   }
   // (a byte order mark is a space to JavaScript's \s, not to Python's: masked as Python masks it)
   function maskText(s) { return s.replace(/\S|\uFEFF/g, "x"); }
+  // a detector's match masked so (detectors._masked): JSON's escaped white space stays too
+  function maskFound(s) {
+    return s.indexOf("\\") < 0 ? maskText(s) : s.replace(/(\\[ntrf])|\S|\uFEFF/g, function (m, e) { return e || "x"; });
+  }
   function maskValue(v) { return v === null || v === undefined || v === "" ? v : MASK; }
   function pxNum(v) {
     var m = /^\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*$/.exec(v == null ? "" : String(v));
@@ -450,7 +454,9 @@
   var ODD_SPACES = /[\u00A0\u2000-\u200A\u202F\u205F\u3000]/g, ODD_HYPHENS = /[\u2010-\u2013]/g;
   var INVISIBLE = /[\u00AD\u061C\u200B-\u200F\u2060-\u2064\u2066-\u2069\uFEFF]/;
   var INVISIBLES = new RegExp(INVISIBLE.source, "g");
-  var HTML_SPACE = /[ \t\n\f\r]/, COLLAPSED = /[ \t\n\f\r]{2,}|[\t\n\f\r]/, SPACE_RUN = /[ \t\n\f\r]+/g;
+  // (and as JSON escapes it, `\n`: a console argument is JSON text - detectors.ESCAPED_SPACE)
+  var HTML_SPACE = /[ \t\n\f\r]/, ESCAPED_SPACE = /[ntrf]/, COLLAPSED = /[\t\n\f\r]| {2}|\\[ntrf]/;
+  var SPACE_RUN = /(?:[ \t\n\f\r]|\\[ntrf])+/g;
   function plainText(text) {
     var out = text, moved = false;
     if (ODD.test(text)) {
@@ -465,13 +471,15 @@
     return out === text ? null : {text: out, moved: moved};
   }
   function placesIn(text) {   // detectors._places: where each of plainText's characters stands
-    var where = [], white = false, spaced = text.replace(ODD_SPACES, " ");
-    for (var i = 0; i < spaced.length; i++) {
-      var c = spaced.charAt(i);
-      if (INVISIBLE.test(c)) continue;
-      var w = HTML_SPACE.test(c);
-      if (!(w && white)) where.push(i);
+    var where = [], white = false, spaced = text.replace(ODD_SPACES, " "), kept = [];
+    for (var i = 0; i < spaced.length; i++) if (!INVISIBLE.test(spaced.charAt(i))) kept.push(i);
+    for (var k = 0; k < kept.length; k++) {
+      var c = spaced.charAt(kept[k]);
+      var escaped = c === "\\" && k + 1 < kept.length && ESCAPED_SPACE.test(spaced.charAt(kept[k + 1]));
+      var w = escaped || HTML_SPACE.test(c);
+      if (!(w && white)) where.push(kept[k]);
       white = w;
+      if (escaped) k++;
     }
     return where;
   }
@@ -483,7 +491,7 @@
       var found = spans(text);
       if (!found.length) return text;
       var out = "", pos = 0;
-      found.forEach(function (f) { out += text.slice(pos, f[0]) + maskText(text.slice(f[0], f[1])); pos = f[1]; });
+      found.forEach(function (f) { out += text.slice(pos, f[0]) + maskFound(text.slice(f[0], f[1])); pos = f[1]; });
       return out + text.slice(pos);
     };
     // the matches in `text`, [start, end] each, in order (detectors.find)

@@ -138,7 +138,7 @@ ID_JOINED_LIVE_KINDS = ("ssn",)
 # patterns.
 _EMAIL_HINT = re.compile(r"[\w.+-](?:@|%40)[^\W_]")
 # (a run of HTML's white space is one separator there: `find` reads it as one space, below)
-_NUMBER_HINT = re.compile(r"\d(?:(?:[.()+-]|%2[0Bb89]|[ \t\n\f\r]++){0,2}\d){8}")
+_NUMBER_HINT = re.compile(r"\d(?:(?:[.()+-]|%2[0Bb89]|(?:[ \t\n\f\r]|\\[ntrf])++){0,2}\d){8}")
 # Spaces other than the space a template or a formatter puts between a number's groups (a
 # no-break space, `&nbsp;`; a figure, thin or narrow no-break space) are read as spaces, and
 # characters that show nothing (a zero-width space or joiner, a word joiner, a soft hyphen, a
@@ -149,7 +149,9 @@ _NUMBER_HINT = re.compile(r"\d(?:(?:[.()+-]|%2[0Bb89]|[ \t\n\f\r]++){0,2}\d){8}"
 # And each run of HTML's white space (HTML_SPACE) as one space, as a browser shows it: a
 # template's line break and indentation between a number's groups in one text node
 # (`4111⏎    1111⏎    1111⏎    1111`, shown `4111 1111 1111 1111`) - across text nodes
-# `runs` reads a run of the page's text so too.
+# `runs` reads a run of the page's text so too. JSON's escapes of them (`\n`, `\t`, `\r`,
+# `\f`: a console argument is JSON text, `"Card:\n4111…"`) are white space too - read as a
+# letter, the `n` glued the value to a word: in clear, or an address masked with the `n`.
 # Also a non-breaking hyphen, a hyphen or a figure or en dash between a phone's groups
 # (`415‑555‑0100` as a formatter writes it), read as `-`; left-to-right and right-to-left marks
 # (put around numbers on right-to-left pages) and the invisible operators among the
@@ -168,8 +170,9 @@ _ODD = re.compile(f"[{_ODD_SPACES}{_ODD_HYPHENS}{_INVISIBLE}]")
 # HTML's white space (the space first); a no-break space is not among it (it shows as itself,
 # and `_plain` reads it as a space before collapsing: more is read as one number, not less)
 HTML_SPACE = " \t\n\f\r"
-_COLLAPSED = re.compile(f"[{HTML_SPACE}]{{2,}}|[{HTML_SPACE[1:]}]")
-_SPACE_RUN = re.compile(f"[{HTML_SPACE}]+")
+ESCAPED_SPACE = "ntrf"   # ... as JSON escapes it after a backslash (the space: itself)
+_COLLAPSED = re.compile(rf"[{HTML_SPACE[1:]}]| {{2}}|\\[{ESCAPED_SPACE}]")
+_SPACE_RUN = re.compile(rf"(?:[{HTML_SPACE}]|\\[{ESCAPED_SPACE}])+")
 _INVISIBLES = re.compile(f"[{_INVISIBLE}]")
 _VISIBLE = re.compile(f"[^{_INVISIBLE}]")
 _AS_PLAIN = str.maketrans({**dict.fromkeys(_ODD_SPACES, " "), **dict.fromkeys(_ODD_HYPHENS, "-")})
@@ -200,8 +203,9 @@ def might_match_json(raw: bytes) -> bool:
     if b"@" in raw or b"%40" in raw:
         return True
     if b"\\" in raw:   # a line break or a tab between a number's groups, as JSON writes it
+        # (`\\n` in a string that holds JSON text, a console argument: the backslashes go)
         raw = raw.replace(b"\\n", b" ").replace(b"\\t", b" ").replace(b"\\r", b" ") \
-            .replace(b"\\f", b" ")
+            .replace(b"\\f", b" ").replace(b"\\", b"")
     if _NINE in raw.translate(_DIGITS_ONLY, _SEPARATORS):
         return True
     if b"%2" not in raw:
@@ -316,15 +320,19 @@ def _plain(text: str) -> tuple[str, bool]:
 def _places(text: str) -> list[int]:
     """Where each character of `_plain(text)` stands in `text` (asked only when something
     was found in a text whose characters moved)."""
+    spaced = text.translate(_AS_PLAIN)
+    kept = [i for i, c in enumerate(spaced) if c not in _INVISIBLE]
     where: list[int] = []
     white = False
-    for i, c in enumerate(text.translate(_AS_PLAIN)):
-        if c in _INVISIBLE:
-            continue
-        w = c in HTML_SPACE
+    k = 0
+    while k < len(kept):
+        c = spaced[kept[k]]
+        escaped = c == "\\" and k + 1 < len(kept) and spaced[kept[k + 1]] in ESCAPED_SPACE
+        w = escaped or c in HTML_SPACE
         if not (w and white):
-            where.append(i)
+            where.append(kept[k])
         white = w
+        k += 2 if escaped else 1
     return where
 
 
@@ -408,8 +416,14 @@ MASKED_CHAR = "x"
 MASKED_RUN = re.compile(rf"{MASKED_CHAR}+(?:\s+{MASKED_CHAR}+)*")   # (`masked_in`; Playwright scripts)
 
 
+_MASKED_UNIT = re.compile(rf"(\\[{ESCAPED_SPACE}])|\S")
+
+
 def _masked(value: str) -> str:
-    return _NONSPACE.sub(MASKED_CHAR, value)
+    """`value` masked like text: white space stays, JSON's escaped white space too."""
+    if "\\" not in value:
+        return _NONSPACE.sub(MASKED_CHAR, value)
+    return _MASKED_UNIT.sub(lambda m: m.group(1) or MASKED_CHAR, value)
 
 
 def masked_in(text: str) -> bool:

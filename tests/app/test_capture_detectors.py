@@ -41,6 +41,9 @@ TEXTS = [
     "Card 4111\n    1111\n    1111\n    1111", "call 415\t555\n  0100", "4111  1111  1111  1111",
     "iban DE89\n 3704 0044\u00a0\n0532 0130 00", "x\u200b 4111 \u200b\n 1111 1111 1111",
     "Items 12345\n  6789", "1\n2\n3\n4\n5\n6\n7\n8\n9\n10",
+    # ... and as JSON escapes it (a console argument is JSON text)
+    "\"Card:\\n4111111111111111\"", "\"Mail:\\njane@example.com\"", "\"c 4111\\n1111\\n1111\\n1111\"",
+    "\"Tel:\\t020 7946 0958\"", "C:\\new\\test 12345678",
 ]
 SVG_PATH = "M3 4h2l2.4 10.2a2 2 0 0 0 2 1.6h7.3a2 2 0 0 0 1.9-1.4L21 8H6.2"
 

@@ -301,8 +301,8 @@ def test_capture_js_kind_hints_hold_for_the_audit_s_shapes_and_pass_an_svg_path_
 
 ODD = ["\u00a0", "\u2002", "\u2007", "\u2009", "\u200a", "\u202f", "\u3000", "\u2011", "\u2013",
        "\u00ad", "\u200b", "\u200c", "\u200d", "\u200e", "\u2060", "\u2062", "\ufeff",
-       # HTML's white space, a run of which a browser shows as one space
-       "\n", "\t", "\r\n", "\f", "  ", "\n    "]
+       # HTML's white space, a run of which a browser shows as one space; as JSON escapes it
+       "\n", "\t", "\r\n", "\f", "  ", "\n    ", "\\n", "\\t  ", "\\"]
 
 
 @settings(max_examples=1000, deadline=None)
@@ -312,6 +312,8 @@ ODD = ["\u00a0", "\u2002", "\u2007", "\u2009", "\u200a", "\u202f", "\u3000", "\u
 @example("jane\u200b@example.com")
 @example("4111\n    1111\n    1111\n    1111")
 @example("(020)\n\t7946 0958")
+@example("Card:\\n4111111111111111")
+@example("c 4111\\n1111\\n1111\\n1111")
 def test_odd_spaces_and_invisible_characters_hide_no_match(text):
     """A no-break (figure, thin, narrow no-break) space is a space to the detectors, a
     character that shows nothing is nothing, a run of HTML's white space one space (`_plain`):
@@ -321,7 +323,7 @@ def test_odd_spaces_and_invisible_characters_hide_no_match(text):
     import re
     from recorder.format import encode_json
     plain = "".join(c for c in text.translate(d._AS_PLAIN) if not d._INVISIBLES.match(c))
-    plain = re.sub(r"[ \t\n\f\r]+", " ", plain)
+    plain = re.sub(r"(?:[ \t\n\f\r]|\\[ntrf])+", " ", plain)
     found = list(d._find(plain, d.KINDS))   # (the text so read, made here apart)
     given = list(d.find(text))
     assert len(given) == len(found)
@@ -332,6 +334,8 @@ def test_odd_spaces_and_invisible_characters_hide_no_match(text):
         assert d.might_match(text) and len(text) >= d.MIN_LEN
         raw = encode_json({"t": text})
         assert d.might_match_json(raw) and SOURCE._scan(raw).string_hint
+        inner = encode_json({"t": encode_json(text).decode()})   # (JSON text in a string: a console argument)
+        assert d.might_match_json(inner) and SOURCE._scan(inner).string_hint
 
 
 def test_numbers_and_addresses_written_with_odd_spaces_or_invisible_characters_are_masked():

@@ -1,0 +1,56 @@
+"""A console argument is JSON text (rrweb's console plugin, and capture.js's, record
+`JSON.stringify(arg)`): a line break or a tab in it is `\\n` or `\\t` there. Read as a letter,
+the `n` glued the value after it to a word - a card number or a phone at the start of a line
+stayed in clear, an address was masked with the `n` and the argument no longer decoded. Both
+recorders read JSON's escaped white space as white space (detectors._plain, capture.js's
+plainText): capture.js in chromium records each line as the recorder's pass masks it, no value
+is left, and every argument still decodes to the text logged, the value masked."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+from recorder.paths import capture_script  # noqa: E402
+from recorder.privacy import load_rules, masker_factory  # noqa: E402
+from replay_tools.chromium import chromium_path  # noqa: E402
+
+pytestmark = pytest.mark.skipif(chromium_path() is None,
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+LINES = ["Card:\n4111111111111111", "Mail:\njane.doe@example.com", "Tel:\n+44 20 7946 0958",
+         "Tel:\t020 7946 0958", "Card\n  4111\n  1111\n  1111\n  1111", "ssn\n078-05-1120"]
+VALUES = ["4111111111111111", "jane.doe", "example.com", "7946", "0958", "4111", "078-05"]
+
+
+def _logged(browser) -> list[list[str]]:
+    page = browser.new_page()
+    try:
+        page.set_content("<!doctype html><html><body><p>console</p></body></html>")
+        page.add_script_tag(content=capture_script())
+        return page.evaluate("""lines => { const out = [];
+            const stop = ReplayCapture.record({emit: e => out.push(e), rules: {default: 'allow'}});
+            lines.forEach(l => console.log(l)); stop();
+            return out.filter(e => e.type === 6 && e.data.plugin === 'rrweb/console@1')
+                      .map(e => e.data.payload.payload); }""", LINES)
+    finally:
+        page.close()
+
+
+def test_console_lines_are_masked_alike_by_both_recorders_and_still_decode(chromium):
+    captured = _logged(chromium)
+    masker = masker_factory(load_rules(None, None))()
+    ours = []
+    for line in LINES:
+        e = {"type": 6, "timestamp": 1, "data": {"plugin": "rrweb/console@1", "payload": {
+            "level": "log", "payload": [json.dumps(line)], "trace": []}}}
+        ours.append(masker.mask_event(e, None)["data"]["payload"]["payload"])
+    assert captured == ours, json.dumps(list(zip(captured, ours)), indent=1)
+    for line, (arg,) in zip(LINES, captured):
+        text = json.loads(arg)
+        assert not any(v in text for v in VALUES), text
+        # the line's words and white space as logged; only the value's characters are x
+        assert len(text) == len(line) and all(
+            b == "x" and not a.isspace() for a, b in zip(line, text) if a != b), (line, text)
