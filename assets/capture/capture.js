@@ -898,11 +898,13 @@
       if (name === "selected" && tag === "option" && level >= L.MASK_USER_INPUT) return DROP;
     }
     if (typeof value !== "string") return value;
+    // the framed document's source, recorded again (its nodes are recorded themselves): at
+    // every level it goes - as one string its text is not what the frame shows (masking.mask_attr)
+    if (tag === "iframe" && name === "srcdoc") return MASK;
     if (level >= L.MASK) {
       if ((SENSITIVE_ATTRS[name] === 1 && !(tag === "meta" && name === "name")) ||
           name.lastIndexOf("data-", 0) === 0) return MASK;   // (a <meta>'s name: viewport...)
       if ((tag === "a" || tag === "area" || tag === "image") && name === "href") return MASK;
-      if (tag === "iframe" && name === "srcdoc") return MASK;
       if ((tag === "object" && name === "data") || (tag === "embed" && name === "src")) return MASK;
       if (name === "content" && (tag !== "meta" || metaText(el))) return MASK;   // (microdata)
       if (name === "rr_dataURL") return DROP;
