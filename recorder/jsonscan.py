@@ -114,10 +114,12 @@ def _scan(text: bytes) -> JsonFacts | None:
                     break
                 elif k == _ESCAPE:
                     # `\\uXXXX` may spell any character; `\\n`, `\\t`, `\\r` and `\\f` are
-                    # separators, and so are escaped backslashes and one of those letters after
-                    # them (`\\\\n`: a string holding JSON text, a console argument, holds
-                    # `\\n`, and JSON in that, `\\\\n`); every other escape is a character that
-                    # is neither a digit nor a separator
+                    # separators (white space, as the detectors read it); an escaped
+                    # backslash leaves the digits counted and makes a letter after it a
+                    # separator (`\\\\n`:
+                    # a string holding JSON text, a console argument, holds `\\n`) - until
+                    # the next letter or escape: a looser hint, never a narrower one; every
+                    # other escape is a character that is neither a digit nor a separator
                     escapes = True
                     if i < n and p[i] == _BACKSLASH:
                         slash = True

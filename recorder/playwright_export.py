@@ -487,6 +487,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
                   if viewport else "None"),
         wait_ms=WAIT_TIMEOUT_MS, frame_sep=FRAME_SEP,
         masked_run=repr(detectors.MASKED_RUN.pattern), detector_min=detectors.MIN_LEN,
+        masked_char=repr(detectors.MASKED_CHAR),
         stand_ins="".join(f"    {f.name!r}: {f.stand_in!r},\n" for f in fill_in),
         fill_in="".join(f"    {f.name!r}: os.environ.get({'REPLAY_FILL_' + f.name!r},"
                         f" STAND_INS[{f.name!r}]),  # step {f.step}: {_comment(f.label)}"
@@ -711,7 +712,7 @@ MASKED = re.compile(r"\\*{{3,}}|" + {masked_run})
 def masked_parts(recorded):
     """The masked parts of a recorded text, as matches."""
     return [m for m in MASKED.finditer(recorded) if m.group().startswith("*")
-            or len(m.group()) - sum(c.isspace() for c in m.group()) >= {detector_min}]
+            or m.group().count({masked_char}) >= {detector_min}]
 
 
 def recorded_pattern(recorded):

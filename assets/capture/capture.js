@@ -446,42 +446,61 @@
       return true;
     }
   };
-  /* Odd spaces read as spaces, odd hyphens as `-`, invisible characters as nothing, then each
-   * run of HTML's white space as one space, as a browser shows it (detectors._plain): the
-   * text the detectors look at, and whether a character moved (then `placesIn` says where
-   * each stands in `text`); null when `text` holds none of them. */
+  /* Odd spaces read as spaces, odd hyphens as `-`, invisible characters as nothing
+   * (detectors._plain): the text the detectors look at, and where each of its characters
+   * stands in `text` (null: there); null when `text` holds none of them. */
   var ODD = /[\u00A0\u2000-\u200F\u2010-\u2013\u202F\u205F\u2060-\u2064\u2066-\u2069\u3000\u00AD\u061C\uFEFF]/;
   var ODD_SPACES = /[\u00A0\u2000-\u200A\u202F\u205F\u3000]/g, ODD_HYPHENS = /[\u2010-\u2013]/g;
   var INVISIBLE = /[\u00AD\u061C\u200B-\u200F\u2060-\u2064\u2066-\u2069\uFEFF]/;
-  var INVISIBLES = new RegExp(INVISIBLE.source, "g");
-  // (and as JSON escapes it, `\n`: a console argument is JSON text - detectors.ESCAPED_SPACE)
-  var HTML_SPACE = /[ \t\n\f\r]/, ESCAPED_SPACE = /[ntrf]/, COLLAPSED = /[\t\n\f\r]| {2}|\\[ntrf]/;
-  var SPACE_RUN = /(?:[ \t\n\f\r]|\\[ntrf])+/g;
   function plainText(text) {
-    var out = text, moved = false;
-    if (ODD.test(text)) {
-      out = text.replace(ODD_SPACES, " ").replace(ODD_HYPHENS, "-");
-      if (INVISIBLE.test(out)) { out = out.replace(INVISIBLES, ""); moved = true; }
+    if (!ODD.test(text)) return null;
+    var out = text.replace(ODD_SPACES, " ").replace(ODD_HYPHENS, "-");
+    if (!INVISIBLE.test(out)) return {text: out, where: null};   // (each character in its place)
+    var kept = "", where = [];
+    for (var i = 0; i < out.length; i++) {
+      var c = out.charAt(i);
+      if (INVISIBLE.test(c)) continue;
+      kept += c;
+      where.push(i);
     }
-    if (COLLAPSED.test(out)) {
-      var shown = out.replace(SPACE_RUN, " ");
-      moved = moved || shown.length !== out.length;
-      out = shown;
-    }
-    return out === text ? null : {text: out, moved: moved};
+    return {text: kept, where: where};
   }
-  function placesIn(text) {   // detectors._places: where each of plainText's characters stands
-    var where = [], white = false, spaced = text.replace(ODD_SPACES, " "), kept = [];
-    for (var i = 0; i < spaced.length; i++) if (!INVISIBLE.test(spaced.charAt(i))) kept.push(i);
-    for (var k = 0; k < kept.length; k++) {
-      var c = spaced.charAt(kept[k]);
-      var escaped = c === "\\" && k + 1 < kept.length && ESCAPED_SPACE.test(spaced.charAt(kept[k + 1]));
-      var w = escaped || HTML_SPACE.test(c);
-      if (!(w && white)) where.push(kept[k]);
-      white = w;
-      if (escaped) k++;
+  /* JSON's escapes of white space (`\n`, `\t`, `\r`, `\f`: a console argument is JSON text)
+   * read as the white space they stand for; then white space read as shown, too
+   * (detectors.find): each run one space (SPACE_RUN). `runsIn`: the matches made one
+   * character (detectors._runs); `placedBack`: findings placed back (detectors._back). */
+  var ESCAPED = /\\[ntrf]/g, UNESCAPED = {"\\n": "\n", "\\t": "\t", "\\r": "\r", "\\f": "\f"};
+  var COLLAPSED = /[\t\n\f\r]| {2}/, SPACE_RUN = /[ \t\n\f\r]+/g;
+  // the number hint with a run as one separator (detectors._NUMBER_HINT; the lookahead and
+  // backreference take a run whole, as Python's possessive `++`: no backtracking into it)
+  var RUN_NUMBER_HINT = /\d(?:(?:[.()+-]|%2[0Bb89]|(?=((?:[ \t\n\f\r]|\\[ntrf])+))\1){0,2}\d){8}/;
+  function runsIn(text, rx) {
+    var at = [], fewer = [], gone = 0, m;
+    rx.lastIndex = 0;
+    while ((m = rx.exec(text))) {
+      if (m[0].length > 1) { at.push(m.index - gone); gone += m[0].length - 1; fewer.push(gone); }
     }
-    return where;
+    return {at: at, fewer: fewer};
+  }
+  function placedBack(runs, found) {
+    var place = function (i) {
+      var lo = 0, hi = runs.at.length;   // (bisect_left)
+      while (lo < hi) { var mid = (lo + hi) >> 1; if (runs.at[mid] < i) lo = mid + 1; else hi = mid; }
+      return i + (lo ? runs.fewer[lo - 1] : 0);
+    };
+    return found.map(function (f) { return [place(f[0]), place(f[1] - 1) + 1]; });
+  }
+  // what either reading found, overlapping spans made one (detectors._union)
+  function unionSpans(given, shown) {
+    var all = given.concat(shown).map(function (f, i) { return [f[0], f[1], i]; });
+    all.sort(function (a, b) { return a[0] - b[0] || a[2] - b[2]; });   // (the given reading's first)
+    var out = [];
+    all.forEach(function (f) {
+      var last = out[out.length - 1];
+      if (last && f[0] < last[1]) { if (f[1] > last[1]) last[1] = f[1]; }
+      else out.push([f[0], f[1]]);
+    });
+    return out;
   }
   function detector(kinds) {
     kinds = DETECT_ORDER.filter(function (k) { return (kinds || []).indexOf(k) >= 0; });
@@ -496,12 +515,16 @@
     };
     // the matches in `text`, [start, end] each, in order (detectors.find)
     var spans = function (text) {
-      var plain = plainText(text);
-      if (plain === null) return findIn(text);
-      var found = findIn(plain.text);
-      if (!plain.moved || !found.length) return found;
-      var where = placesIn(text);
-      return found.map(function (f) { return [where[f[0]], where[f[1] - 1] + 1]; });
+      var plain = plainText(text), base = plain === null ? text : plain.text, given = base;
+      if (base.indexOf("\\") >= 0) given = base.replace(ESCAPED, function (e) { return UNESCAPED[e]; });
+      var found = findIn(given);
+      if (COLLAPSED.test(given) && RUN_NUMBER_HINT.test(given)) {
+        var shown = findIn(given.replace(SPACE_RUN, " "));
+        if (shown.length) found = unionSpans(found, placedBack(runsIn(given, SPACE_RUN), shown));
+      }
+      if (given !== base && found.length) found = placedBack(runsIn(base, ESCAPED), found);
+      if (plain === null || plain.where === null) return found;
+      return found.map(function (f) { return [plain.where[f[0]], plain.where[f[1] - 1] + 1]; });
     };
     // ... in `text` as the detectors read it
     var findIn = function (text) {

@@ -11,6 +11,7 @@ and a valid Luhn check digit.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Iterable, Iterator, NamedTuple
 
 # What each detector finds, as a sentence names it (`replay audit --help` is made from it):
@@ -133,8 +134,9 @@ ID_JOINED_LIVE_KINDS = ("ssn",)
 
 # Necessary conditions, searched first (cheap, no lookbehind at every position): every
 # e-mail match holds the first; every card, phone or SSN match - 9 or more digits, at most
-# two of ` .()+-` or their URL escapes (`%20`, `%2B`, `%28`, `%29`) between two of them -
-# holds the second. Stylesheets, full of `@media` and short numbers, then skip the slow
+# two of ` .()+-`, their URL escapes (`%20`, `%2B`, `%28`, `%29`) or runs of white space
+# (`find` reads one as one space; JSON's `\n`, `\t`, `\r`, `\f` among it) between two of
+# them - holds the second. Stylesheets, full of `@media` and short numbers, then skip the slow
 # patterns.
 _EMAIL_HINT = re.compile(r"[\w.+-](?:@|%40)[^\W_]")
 # (a run of HTML's white space is one separator there: `find` reads it as one space, below)
@@ -171,8 +173,9 @@ _ODD = re.compile(f"[{_ODD_SPACES}{_ODD_HYPHENS}{_INVISIBLE}]")
 # and `_plain` reads it as a space before collapsing: more is read as one number, not less)
 HTML_SPACE = " \t\n\f\r"
 ESCAPED_SPACE = "ntrf"   # ... as JSON escapes it after a backslash (the space: itself)
-_COLLAPSED = re.compile(rf"[{HTML_SPACE[1:]}]| {{2}}|\\[{ESCAPED_SPACE}]")
-_SPACE_RUN = re.compile(rf"(?:[{HTML_SPACE}]|\\[{ESCAPED_SPACE}])+")
+_COLLAPSED = re.compile(rf"[{HTML_SPACE[1:]}]| {{2}}")
+_ESCAPED = re.compile(rf"\\[{ESCAPED_SPACE}]")
+_SPACE_RUN = re.compile(f"[{HTML_SPACE}]+")
 _INVISIBLES = re.compile(f"[{_INVISIBLE}]")
 _VISIBLE = re.compile(f"[^{_INVISIBLE}]")
 _AS_PLAIN = str.maketrans({**dict.fromkeys(_ODD_SPACES, " "), **dict.fromkeys(_ODD_HYPHENS, "-")})
@@ -200,14 +203,14 @@ def might_match_json(raw: bytes) -> bool:
     is always True: Unicode digits are `\\d` to the detectors, not to bytes."""
     if not raw.isascii():
         return True
-    if b"@" in raw or b"%40" in raw:
+    if b"@" in raw or b"%40" in raw or _NINE in raw.translate(_DIGITS_ONLY, _SEPARATORS):
         return True
     if b"\\" in raw:   # a line break or a tab between a number's groups, as JSON writes it
         # (`\\n` in a string that holds JSON text, a console argument: the backslashes go)
         raw = raw.replace(b"\\n", b" ").replace(b"\\t", b" ").replace(b"\\r", b" ") \
             .replace(b"\\f", b" ").replace(b"\\", b"")
-    if _NINE in raw.translate(_DIGITS_ONLY, _SEPARATORS):
-        return True
+        if _NINE in raw.translate(_DIGITS_ONLY, _SEPARATORS):
+            return True
     if b"%2" not in raw:
         return False
     decoded = raw.replace(b"%20", b"").replace(b"%2B", b"").replace(b"%2b", b"") \
@@ -301,58 +304,96 @@ def _iban_ok(m: str) -> bool:
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
-def _plain(text: str) -> tuple[str, bool]:
-    """`text` as the detectors read it: odd spaces as spaces, odd hyphens as `-`, invisible
-    characters left out (_ODD), then each run of HTML's white space one space (as shown); and
-    whether a character moved (then `_places` says where each stands in `text`). `text`
-    itself, the common case, when it holds none of them (decided in C)."""
-    spaced, moved = text, False
-    if not text.isascii() and _ODD.search(text) is not None:
-        spaced = text.translate(_AS_PLAIN)
-        if _INVISIBLES.search(spaced) is not None:
-            spaced, moved = _INVISIBLES.sub("", spaced), True
-    if _COLLAPSED.search(spaced) is not None:
-        shown = _SPACE_RUN.sub(" ", spaced)
-        spaced, moved = shown, moved or len(shown) != len(spaced)
-    return spaced, moved
-
-
-def _places(text: str) -> list[int]:
-    """Where each character of `_plain(text)` stands in `text` (asked only when something
-    was found in a text whose characters moved)."""
+def _plain(text: str) -> tuple[str, list[int] | None]:
+    """`text` with its odd spaces as spaces, odd hyphens as `-` and its invisible characters
+    left out (_ODD), and where each of its characters stands in `text` (None: where it stands
+    here - no invisible character, the common case: a translation in C)."""
+    if text.isascii() or _ODD.search(text) is None:
+        return text, None
     spaced = text.translate(_AS_PLAIN)
-    kept = [i for i, c in enumerate(spaced) if c not in _INVISIBLE]
-    where: list[int] = []
-    white = False
-    k = 0
-    while k < len(kept):
-        c = spaced[kept[k]]
-        escaped = c == "\\" and k + 1 < len(kept) and spaced[kept[k + 1]] in ESCAPED_SPACE
-        w = escaped or c in HTML_SPACE
-        if not (w and white):
-            where.append(kept[k])
-        white = w
-        k += 2 if escaped else 1
-    return where
+    if _INVISIBLES.search(spaced) is None:
+        return spaced, None
+    where = [m.start() for m in _VISIBLE.finditer(spaced)]
+    return "".join(spaced[i] for i in where), where
+
+
+def _runs(text: str, rx: re.Pattern) -> tuple[list[int], list[int]]:
+    """The matches of `rx` in `text` longer than one character - each one character in the
+    text read so (`_ESCAPED`: an escape; `_SPACE_RUN`: a run of white space) - where each
+    stands in the text so read, and how many characters fewer it has up to there (`_back`)."""
+    at: list[int] = []
+    fewer: list[int] = []
+    gone = 0
+    for m in rx.finditer(text):
+        if m.end() - m.start() > 1:
+            at.append(m.start() - gone)
+            gone += m.end() - m.start() - 1
+            fewer.append(gone)
+    return at, fewer
+
+
+def _back(runs: tuple[list[int], list[int]], found: list[Finding]) -> list[Finding]:
+    """Findings in a text read with `_runs`'s matches made one character, placed back in the
+    text as it was."""
+    at, fewer = runs
+
+    def place(i: int) -> int:
+        k = bisect_left(at, i)
+        return i + (fewer[k - 1] if k else 0)
+    return [f._replace(start=place(f.start), end=place(f.end - 1) + 1) for f in found]
+
+
+def _union(given: list[Finding], shown: list[Finding]) -> list[Finding]:
+    """What either reading found, overlapping spans made one (the kind of the first): a text
+    read as given and as shown each find what the other may not - the card a line ends with
+    (`4111 1111 1111 1111⏎12/28`: as shown, the next line's digits join it and the Luhn check
+    fails), the number a template's line breaks part (as shown only)."""
+    out: list[Finding] = []
+    for f in sorted(given + shown, key=lambda f: f.start):   # (stable: the given reading's first)
+        if out and f.start < out[-1].end:
+            if f.end > out[-1].end:
+                out[-1] = out[-1]._replace(end=f.end)
+        else:
+            out.append(f)
+    return out
+
+
+_UNESCAPED = {"\\n": "\n", "\\t": "\t", "\\r": "\r", "\\f": "\f"}
+
+
+def _unescaped(m: re.Match) -> str:
+    return _UNESCAPED[m.group()]
 
 
 def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
     """Every match of the enabled detectors in `text`, in order, without overlaps: the first
     detector in email, iban, card, ssn, phone order keeps what two match (an IBAN's digits
-    are not also a card number or a phone) - capture.js decides in the same order. The text
-    is read as `_plain` reads it (odd spaces, invisible characters, white space as shown);
-    each finding is named in `text` as given, what `_plain` left out inside it included."""
+    are not also a card number or a phone) - capture.js decides in the same order. Odd
+    spaces and invisible characters are read as `_plain` reads them, JSON's escapes of
+    white space (`\\n`, `\\t`, `\\r`, `\\f`) as the white space they stand for; then white
+    space is read twice, as given and as shown (each run one space, `_SPACE_RUN`), and what
+    either reading finds is found (`_union`). Each finding is named in `text` as given, what
+    the reading left out inside it included."""
     if not text or len(text) < MIN_LEN:
         return
-    plain, moved = _plain(text)
-    if not moved:   # (each character where it stands: a finding's value is the given text's)
-        for f in _find(plain, kinds):
-            yield f if plain is text else Finding(f.kind, f.start, f.end, text[f.start:f.end])
+    plain, where = _plain(text)
+    given = plain
+    if "\\" in plain and _ESCAPED.search(plain) is not None:
+        given = _ESCAPED.sub(_unescaped, plain)
+    found = list(_find(given, kinds))
+    # (the shown reading may find more only where a run parts a number's groups: the number
+    # hint takes a run as one separator)
+    if _COLLAPSED.search(given) is not None and _NUMBER_HINT.search(given) is not None:
+        shown = list(_find(_SPACE_RUN.sub(" ", given), kinds))
+        if shown:
+            found = _union(found, _back(_runs(given, _SPACE_RUN), shown))
+    elif where is None and given is text:   # (the common case: each finding as it came)
+        yield from found
         return
-    where: list[int] | None = None
-    for f in _find(plain, kinds):
-        where = where or _places(text)
-        start, end = where[f.start], where[f.end - 1] + 1
+    if given is not plain and found:
+        found = _back(_runs(plain, _ESCAPED), found)
+    for f in found:
+        start, end = (f.start, f.end) if where is None else (where[f.start], where[f.end - 1] + 1)
         yield Finding(f.kind, start, end, text[start:end])
 
 
@@ -413,7 +454,9 @@ MASKED_CHAR = "x"
 # characters besides its spaces: an e-mail address has no space, a number nine digits or
 # more). Whatever stands beside it (a label a number is glued to, `ssnxxxxxxxxxxx`): no word
 # holds MIN_LEN x's in a row.
-MASKED_RUN = re.compile(rf"{MASKED_CHAR}+(?:\s+{MASKED_CHAR}+)*")   # (`masked_in`; Playwright scripts)
+# (JSON's escapes of white space between them too: a console argument's `xxxx\nxxxx`; read
+# by `masked_in` and the Playwright scripts)
+MASKED_RUN = re.compile(rf"{MASKED_CHAR}+(?:(?:\s|\\[{ESCAPED_SPACE}])+{MASKED_CHAR}+)*")
 
 
 _MASKED_UNIT = re.compile(rf"(\\[{ESCAPED_SPACE}])|\S")
@@ -431,8 +474,7 @@ def masked_in(text: str) -> bool:
     an address masked in a sentence): the value is not in it - a page run again shows the
     real one there, so the text is no state to wait for, nor a name to look an element up by.
     A word of fewer x's than any match leaves (`xx`, `Box`) is not one."""
-    return any(len(m.group()) - sum(c.isspace() for c in m.group()) >= MIN_LEN
-               for m in MASKED_RUN.finditer(text))
+    return any(m.group().count(MASKED_CHAR) >= MIN_LEN for m in MASKED_RUN.finditer(text))
 
 
 def mask_id(recorded_id: str) -> str:

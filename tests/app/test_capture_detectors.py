@@ -13,6 +13,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
 from recorder.privacy.detectors import mask  # noqa: E402
+from tests.recorder.test_privacy_detectors import NEXT_LINE  # noqa: E402
 from replay_tools.chromium import chromium_path, launch  # noqa: E402
 from recorder.paths import capture_script  # noqa: E402
 
@@ -44,6 +45,8 @@ TEXTS = [
     # ... and as JSON escapes it (a console argument is JSON text)
     "\"Card:\\n4111111111111111\"", "\"Mail:\\njane@example.com\"", "\"c 4111\\n1111\\n1111\\n1111\"",
     "\"Tel:\\t020 7946 0958\"", "C:\\new\\test 12345678",
+    # a line read apart and the lines read as shown: each finds what the other may not
+    *(text for text, _ in NEXT_LINE), "CORP\\nancy.smith@example.com",
 ]
 SVG_PATH = "M3 4h2l2.4 10.2a2 2 0 0 0 2 1.6h7.3a2 2 0 0 0 1.9-1.4L21 8H6.2"
 
