@@ -76,6 +76,40 @@ def stored_unmasked(capsys, tmp_path, f, needles: dict[str, list[str]]):
     return raw
 
 
+def masked_audited_remasked(capsys, tmp_path, events: list[dict],
+                            needles: dict[str, list[str]]) -> list[dict]:
+    """A privacy officer's round through the CLI: `events` (holding each kind of `needles`)
+    imported with the default rules - no byte of the data folder or of any export holds a
+    needle, and `replay audit` finds nothing; imported as an older pass stored it
+    (`stored_unmasked`), then `replay mask --all` under the default rules - no byte holds a
+    needle and the next audit finds nothing. The findings of the audit of the older import
+    (exit 1, no needle in its report), for the caller to check."""
+    from replay_tools.stored import stored_and_exported
+    f = tmp_path / "recording.json"
+    f.write_text(json.dumps(events), encoding="utf-8")
+    assert {h.split()[0] for h in hits({"file": f.read_bytes()}, needles)} == set(needles)
+    data = tmp_path / "masked"
+    rc, out = run(capsys, "--data", data, "import", f)
+    assert rc == 0, out
+    assert hits(stored_and_exported(data, out.split()[0], tmp_path / "exports"), needles) == []
+    rc, out = run(capsys, "--data", data, "audit", "--all", "--json")
+    assert rc == 0 and [a["findings"] for a in json.loads(out)] == [[]], out
+
+    raw = stored_unmasked(capsys, tmp_path, f, needles)
+    rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
+    assert rc == 1, out
+    (report,) = json.loads(out)
+    assert not hits({"audit": out.encode()}, needles)   # excerpts only
+    default = tmp_path / "default.toml"
+    default.write_text('version = 1\ndefault = "allow"\n')
+    rc, said = run(capsys, "--data", raw, "mask", "--all", "--rules", default)
+    assert rc == 0, said
+    assert hits(stored_bytes(raw), needles) == []
+    rc, said = run(capsys, "--data", raw, "audit", "--all", "--json")
+    assert rc == 0 and [a["findings"] for a in json.loads(said)] == [[]], said
+    return report["findings"]
+
+
 def test_the_premise_the_recording_holds_each_value(tmp_path):
     raw = json.dumps(recording(), ensure_ascii=False).encode()
     assert {h.split()[0] for h in hits({"file": raw}, NEEDLES)} == set(NEEDLES)

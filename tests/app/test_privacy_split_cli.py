@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 from recorder.privacy.preview import html_to_events
-from tests.app.test_privacy_audit_found import run, stored_unmasked
+from tests.app.test_privacy_audit_found import masked_audited_remasked
 from replay_tools.nodes import element_ids
-from replay_tools.stored import hits, stored_and_exported, stored_bytes
+from replay_tools.stored import hits
 
 T0 = 1_700_000_000_000
 # (the first pieces of the number are stored as the page showed them before its last piece
@@ -39,30 +39,8 @@ def recording() -> list[dict]:
 
 
 def test_split_values_are_stored_and_exported_masked_audited_and_remasked(tmp_path, capsys):
-    f = tmp_path / "recording.json"
-    f.write_text(json.dumps(recording()), encoding="utf-8")
-    assert {h.split()[0] for h in hits({"file": f.read_bytes()}, NEEDLES)} == set(NEEDLES)
-
-    data = tmp_path / "masked"
-    rc, out = run(capsys, "--data", data, "import", f)
-    assert rc == 0, out
-    sid = out.split()[0]
-    assert hits(stored_and_exported(data, sid, tmp_path / "exports"), NEEDLES) == []
-    rc, out = run(capsys, "--data", data, "audit", "--all", "--json")
-    assert rc == 0 and [a["findings"] for a in json.loads(out)] == [[]], out
-
-    raw = stored_unmasked(capsys, tmp_path, f, NEEDLES)
-    rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
-    assert rc == 1, out
-    (report,) = json.loads(out)
-    assert sorted((x["kind"], x["where"]) for x in report["findings"]) == [
+    found = masked_audited_remasked(capsys, tmp_path, recording(), NEEDLES)
+    assert sorted((x["kind"], x["where"]) for x in found) == [
         ("email", "text across 3 nodes"), ("phone", "text across 3 nodes")]
-    assert not hits({"audit": out.encode()}, {"email": ["jane.doe"], "phone": ["555-0100"]})
-
-    default = tmp_path / "default.toml"
-    default.write_text('version = 1\ndefault = "allow"\n')
-    rc, out = run(capsys, "--data", raw, "mask", "--all", "--rules", default)
-    assert rc == 0, out
-    assert hits(stored_bytes(raw), NEEDLES) == []
-    rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
-    assert rc == 0 and [a["findings"] for a in json.loads(out)] == [[]], out
+    assert not hits({"audit": json.dumps(found).encode()},
+                    {"email": ["jane.doe"], "phone": ["555-0100"]})

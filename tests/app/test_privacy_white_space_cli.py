@@ -6,12 +6,9 @@ one space between two groups, nothing else), `replay audit` finds each and `repl
 --all` leaves nothing for the next audit to find."""
 from __future__ import annotations
 
-import json
-
 from recorder.privacy.preview import html_to_events
-from tests.app.test_privacy_audit_found import run, stored_unmasked
+from tests.app.test_privacy_audit_found import masked_audited_remasked
 from replay_tools.nodes import element_ids
-from replay_tools.stored import hits, stored_and_exported, stored_bytes
 
 T0 = 1_700_000_000_000
 CARD = "4539\n      1488\n      0343\n      6400"       # (Luhn-valid)
@@ -39,29 +36,5 @@ def recording() -> list[dict]:
 
 def test_white_space_between_a_number_s_groups_hides_it_from_no_recorder_audit_or_mask(
         tmp_path, capsys):
-    f = tmp_path / "recording.json"
-    f.write_text(json.dumps(recording()), encoding="utf-8")
-    assert {h.split()[0] for h in hits({"file": f.read_bytes()}, NEEDLES)} == set(NEEDLES)
-
-    data = tmp_path / "masked"
-    rc, out = run(capsys, "--data", data, "import", f)
-    assert rc == 0, out
-    sid = out.split()[0]
-    assert hits(stored_and_exported(data, sid, tmp_path / "exports"), NEEDLES) == []
-    rc, out = run(capsys, "--data", data, "audit", "--all", "--json")
-    assert rc == 0 and [a["findings"] for a in json.loads(out)] == [[]], out
-
-    raw = stored_unmasked(capsys, tmp_path, f, NEEDLES)
-    rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
-    assert rc == 1, out
-    (report,) = json.loads(out)
-    assert {x["kind"] for x in report["findings"]} == set(NEEDLES), out
-    assert not hits({"audit": out.encode()}, NEEDLES)
-
-    default = tmp_path / "default.toml"
-    default.write_text('version = 1\ndefault = "allow"\n')
-    rc, out = run(capsys, "--data", raw, "mask", "--all", "--rules", default)
-    assert rc == 0, out
-    assert hits(stored_bytes(raw), NEEDLES) == []
-    rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
-    assert rc == 0 and [a["findings"] for a in json.loads(out)] == [[]], out
+    found = masked_audited_remasked(capsys, tmp_path, recording(), NEEDLES)
+    assert {x["kind"] for x in found} == set(NEEDLES), found
