@@ -363,7 +363,10 @@
       "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")0\\d(?:(?:[ .]|" + ENC + ")\\d\\d){4}(?![" + W + "]|[.:/-]\\d)"].join("|") + ")", "g"); }
   }, DETECT = {};
   function detectRx(k) { return DETECT[k] || (DETECT[k] = DETECT_MAKE[k]()); }
-  var MIGHT_MATCH = /[@\d]/, NUMBER_HINT = /\d(?:(?:[ .()+-]|%2[0Bb89]){0,2}\d){8}/;
+  // (the number hint takes a run of white space, or of JSON's escapes of it, as one separator,
+  // as detectors._NUMBER_HINT: the lookahead and backreference take a run whole, as Python's
+  // possessive `++` - no backtracking into it)
+  var MIGHT_MATCH = /[@\d]/, NUMBER_HINT = /\d(?:(?:[.()+-]|%2[0Bb89]|(?=((?:[ \t\n\f\r]|\\[ntrf])+))\1){0,2}\d){8}/;
   // what an e-mail must hold (a necessary condition, without the u flag): a local part's
   // character, '@' or %40, a domain's character - ASCII as the pattern has them, or any other
   var EMAIL_HINT = /[\w.+\-\u0080-\uFFFF](?:@|%40)[A-Za-z0-9\u0080-\uFFFF]/;
@@ -471,9 +474,8 @@
    * character (detectors._runs); `placedBack`: findings placed back (detectors._back). */
   var ESCAPED = /\\[ntrf]/g, UNESCAPED = {"\\n": "\n", "\\t": "\t", "\\r": "\r", "\\f": "\f"};
   var COLLAPSED = /[\t\n\f\r]| {2}/, SPACE_RUN = /[ \t\n\f\r]+/g;
-  // the number hint with a run as one separator (detectors._NUMBER_HINT; the lookahead and
-  // backreference take a run whole, as Python's possessive `++`: no backtracking into it)
-  var RUN_NUMBER_HINT = /\d(?:(?:[.()+-]|%2[0Bb89]|(?=((?:[ \t\n\f\r]|\\[ntrf])+))\1){0,2}\d){8}/;
+  // a run that collapses between two groups of what may be a number (detectors._RUN_INSIDE)
+  var RUN_INSIDE = /[0-9)](?:[ \t\n\f\r]{2,}|[\t\n\f\r])[A-Za-z0-9(+]|[A-Za-z0-9](?:[ \t\n\f\r]{2,}|[\t\n\f\r])[0-9(+]/;
   function runsIn(text, rx) {
     var at = [], fewer = [], gone = 0, m;
     rx.lastIndex = 0;
@@ -518,11 +520,20 @@
       var plain = plainText(text), base = plain === null ? text : plain.text, given = base;
       if (base.indexOf("\\") >= 0) given = base.replace(ESCAPED, function (e) { return UNESCAPED[e]; });
       var found = findIn(given);
-      if (COLLAPSED.test(given) && RUN_NUMBER_HINT.test(given)) {
+      if (COLLAPSED.test(given) && RUN_INSIDE.test(given) && NUMBER_HINT.test(given)) {
         var shown = findIn(given.replace(SPACE_RUN, " "));
         if (shown.length) found = unionSpans(found, placedBack(runsIn(given, SPACE_RUN), shown));
       }
-      if (given !== base && found.length) found = placedBack(runsIn(base, ESCAPED), found);
+      if (given !== base) {
+        // ... and as it came (detectors.find): but an address an escape's letter would begin
+        // is the escaped reading's
+        found = placedBack(runsIn(base, ESCAPED), found);
+        var starts = {};
+        found.forEach(function (f) { starts[f[0]] = 1; });
+        found = unionSpans(found, findIn(base).filter(function (f) {
+          return !(f[0] && starts[f[0] + 1] === 1 && base.charAt(f[0] - 1) === "\\" && /[ntrf]/.test(base.charAt(f[0])));
+        }));
+      }
       if (plain === null || plain.where === null) return found;
       return found.map(function (f) { return [plain.where[f[0]], plain.where[f[1] - 1] + 1]; });
     };

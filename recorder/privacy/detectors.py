@@ -148,12 +148,13 @@ _NUMBER_HINT = re.compile(r"\d(?:(?:[.()+-]|%2[0Bb89]|(?:[ \t\n\f\r]|\\[ntrf])++
 # `find` looks at the text so read (`_plain`) and names what it found in the text as given.
 # (4111 1111 1111 1111 with no-break spaces, `jane\u200b@example.com`: in clear, and the
 # audit found nothing - a privacy officer's tryout.) capture.js reads them alike.
-# And each run of HTML's white space (HTML_SPACE) as one space, as a browser shows it: a
-# template's line break and indentation between a number's groups in one text node
-# (`4111⏎    1111⏎    1111⏎    1111`, shown `4111 1111 1111 1111`) - across text nodes
-# `runs` reads a run of the page's text so too. JSON's escapes of them (`\n`, `\t`, `\r`,
-# `\f`: a console argument is JSON text, `"Card:\n4111…"`) are white space too - read as a
-# letter, the `n` glued the value to a word: in clear, or an address masked with the `n`.
+# `find` also reads the text as a browser shows it, each run of HTML's white space
+# (HTML_SPACE) one space: a template's line break and indentation between a number's groups
+# in one text node (`4111⏎    1111⏎    1111⏎    1111`, shown `4111 1111 1111 1111`) - across
+# text nodes `runs` reads a run of the page's text so too. JSON's escapes of white space
+# (`\n`, `\t`, `\r`, `\f`: a console argument is JSON text, `"Card:\n4111…"`) are read as
+# the white space they stand for - read as a letter, the `n` glued the value to a word: in
+# clear, or an address masked with the `n` - and as they came (a path's `\nl91…`).
 # Also a non-breaking hyphen, a hyphen or a figure or en dash between a phone's groups
 # (`415‑555‑0100` as a formatter writes it), read as `-`; left-to-right and right-to-left marks
 # (put around numbers on right-to-left pages) and the invisible operators among the
@@ -176,6 +177,12 @@ ESCAPED_SPACE = "ntrf"   # ... as JSON escapes it after a backslash (the space: 
 _COLLAPSED = re.compile(rf"[{HTML_SPACE[1:]}]| {{2}}")
 _ESCAPED = re.compile(rf"\\[{ESCAPED_SPACE}]")
 _SPACE_RUN = re.compile(f"[{HTML_SPACE}]+")
+# ... one that collapses between two groups of a number the shown reading may find: a digit or
+# a bracket on one side, a digit, a letter (an IBAN's group) or a bracket or plus on the other
+# (`4111⏎    1111`, `(415)⏎ 555`, `WEST⏎ 1234`). Not an IBAN parted between two groups of
+# letters (`AAAA⏎BBBB`): prose's lines are read once.
+_RUN = rf"(?:[{HTML_SPACE}]{{2,}}|[{HTML_SPACE[1:]}])"
+_RUN_INSIDE = re.compile(rf"[\d)]{_RUN}(?:[^\W_]|[(+])|[^\W_]{_RUN}[\d(+]")
 _INVISIBLES = re.compile(f"[{_INVISIBLE}]")
 _VISIBLE = re.compile(f"[^{_INVISIBLE}]")
 _AS_PLAIN = str.maketrans({**dict.fromkeys(_ODD_SPACES, " "), **dict.fromkeys(_ODD_HYPHENS, "-")})
@@ -188,8 +195,9 @@ HINTS = (_EMAIL_HINT.pattern, _NUMBER_HINT.pattern, _ODD.pattern)   # (the audit
 might_match = re.compile("|".join(HINTS)).search
 # For a whole event's JSON at once (scanning megabytes with a regex costs more than the
 # walk it would save): separators deleted and digits made `0`, nine digits in a row is a
-# looser form of the number hint (JSON's `\n`, `\t`, `\r` and `\f` read as spaces first: HTML's
-# white space between a number's groups); an `@` or `%40` of the e-mail hint. A text holding `%2`
+# looser form of the number hint (asked again with JSON's `\n`, `\t`, `\r` and `\f` read as
+# spaces and backslashes deleted: HTML's white space between a number's groups, in JSON text
+# at any depth); an `@` or `%40` of the e-mail hint. A text holding `%2`
 # is asked again with `%20`, `%2B`, `%2b`, `%28` and `%29` deleted too (the separators a URL
 # encodes).
 _DIGITS_ONLY = bytes(48 if 48 <= i <= 57 else 120 for i in range(256))
@@ -343,16 +351,19 @@ def _back(runs: tuple[list[int], list[int]], found: list[Finding]) -> list[Findi
     return [f._replace(start=place(f.start), end=place(f.end - 1) + 1) for f in found]
 
 
-def _union(given: list[Finding], shown: list[Finding]) -> list[Finding]:
-    """What either reading found, overlapping spans made one (the kind of the first): a text
-    read as given and as shown each find what the other may not - the card a line ends with
-    (`4111 1111 1111 1111⏎12/28`: as shown, the next line's digits join it and the Luhn check
-    fails), the number a template's line breaks part (as shown only)."""
+def _union(first: list[Finding], second: list[Finding]) -> list[Finding]:
+    """What either reading found, overlapping spans made one: the text read as given and as
+    shown each find what the other may not - the card a line ends with (`4111 1111 1111
+    1111⏎12/28`: as shown, the next line's digits join it and the Luhn check fails), the
+    number a template's line breaks part (as shown only). A span made of two keeps a kind
+    that is no identifier (IDENTIFIER_KINDS: left where a recording names its user) if one
+    of them has it - a card beside a phone stays a card."""
     out: list[Finding] = []
-    for f in sorted(given + shown, key=lambda f: f.start):   # (stable: the given reading's first)
+    for f in sorted(first + second, key=lambda f: f.start):   # (stable: the first's first)
         if out and f.start < out[-1].end:
-            if f.end > out[-1].end:
-                out[-1] = out[-1]._replace(end=f.end)
+            last = out[-1]
+            kind = f.kind if last.kind in IDENTIFIER_KINDS else last.kind
+            out[-1] = last._replace(kind=kind, end=max(last.end, f.end))
         else:
             out.append(f)
     return out
@@ -381,17 +392,27 @@ def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
     if "\\" in plain and _ESCAPED.search(plain) is not None:
         given = _ESCAPED.sub(_unescaped, plain)
     found = list(_find(given, kinds))
-    # (the shown reading may find more only where a run parts a number's groups: the number
-    # hint takes a run as one separator)
-    if _COLLAPSED.search(given) is not None and _NUMBER_HINT.search(given) is not None:
+    # (the shown reading may find more only where a run inside a number's groups parts them -
+    # the number hint takes a run as one separator)
+    if _COLLAPSED.search(given) is not None and _RUN_INSIDE.search(given) is not None \
+            and _NUMBER_HINT.search(given) is not None:
         shown = list(_find(_SPACE_RUN.sub(" ", given), kinds))
         if shown:
             found = _union(found, _back(_runs(given, _SPACE_RUN), shown))
     elif where is None and given is text:   # (the common case: each finding as it came)
         yield from found
         return
-    if given is not plain and found:
+    if given is not plain:
         found = _back(_runs(plain, _ESCAPED), found)
+        # ... and as it came too, a backslash and a letter where they stand (a path's
+        # `\\nl91abna…`: as an escape, the IBAN lost its first letter) - but an address the
+        # escape's letter would begin (`\\njane@…`) is the escaped reading's: masked with
+        # the `n`, JSON text no longer decodes
+        starts = {f.start for f in found}
+        found = _union(found, [f for f in _find(plain, kinds)
+                               if not (f.start and f.start + 1 in starts
+                                       and plain[f.start - 1] == "\\"
+                                       and plain[f.start] in ESCAPED_SPACE)])
     for f in found:
         start, end = (f.start, f.end) if where is None else (where[f.start], where[f.end - 1] + 1)
         yield Finding(f.kind, start, end, text[start:end])
@@ -407,8 +428,10 @@ def _find(text: str, kinds: Iterable[str]) -> Iterator[Finding]:
             if address := _email(m.group()):
                 found.append(Finding("email", m.start(), m.start() + len(address), address))
     if "iban" in kinds and has_digit:
+        taken = [(f.start, f.end) for f in found]
         found.extend(Finding("iban", m.start(), m.end(), m.group())
-                     for m in _IBAN.finditer(text) if _iban_ok(m.group()))
+                     for m in _IBAN.finditer(text) if _iban_ok(m.group())
+                     and not any(s < m.end() and m.start() < e for s, e in taken))
     if "card" in kinds and has_digit:
         taken = [(f.start, f.end) for f in found]
         found.extend(Finding("card", m.start(), m.end(), m.group())

@@ -47,6 +47,7 @@ TEXTS = [
     "\"Tel:\\t020 7946 0958\"", "C:\\new\\test 12345678",
     # a line read apart and the lines read as shown: each finds what the other may not
     *(text for text, _ in NEXT_LINE), "CORP\\nancy.smith@example.com",
+    "DE89 3704 0044 0532 0130 00.x@y.co",   # (an IBAN and an address that overlap: the address)
 ]
 SVG_PATH = "M3 4h2l2.4 10.2a2 2 0 0 0 2 1.6h7.3a2 2 0 0 0 1.9-1.4L21 8H6.2"
 
