@@ -493,9 +493,9 @@
     return found.map(function (f) { return [place(f[0]), place(f[1] - 1) + 1]; });
   }
   // what either reading found, overlapping spans made one (detectors._union)
-  function unionSpans(given, shown) {
-    var all = given.concat(shown).map(function (f, i) { return [f[0], f[1], i]; });
-    all.sort(function (a, b) { return a[0] - b[0] || a[2] - b[2]; });   // (the given reading's first)
+  function unionSpans(first, second) {
+    var all = first.concat(second).map(function (f, i) { return [f[0], f[1], i]; });
+    all.sort(function (a, b) { return a[0] - b[0] || a[2] - b[2]; });   // (the first's first)
     var out = [];
     all.forEach(function (f) {
       var last = out[out.length - 1];
@@ -1064,7 +1064,7 @@
         while (starts[k] > pos) k--;
         return k;
       };
-      spans(joined).forEach(function (f) {   // (white space read as shown: plainText)
+      spans(joined).forEach(function (f) {   // (white space read as shown too: spans)
         var first = pieceAt(f[0]), last = pieceAt(f[1] - 1);
         for (var k = first; first !== last && k <= last; k++) {
           var a = Math.max(f[0], starts[k]) - starts[k];
