@@ -7,6 +7,7 @@ tests/app/test_capture_srcdoc.py)."""
 from __future__ import annotations
 
 from recorder.format import encode_json
+from recorder.mirror import walk_nodes
 from recorder.privacy import masker_factory
 from recorder.privacy.levels import Level
 from recorder.privacy.masking import MASK, attrs_as_recorded
@@ -20,13 +21,7 @@ VALUES = ("415", "0100", "jane", "example.com")
 
 
 def _iframe(node: dict) -> dict:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.get("tagName") == "iframe":
-            return n
-        stack.extend(n.get("childNodes") or [])
-    raise AssertionError("no iframe")
+    return next(n for n in walk_nodes(node) if n.get("tagName") == "iframe")
 
 
 def test_an_iframe_s_srcdoc_is_masked_at_every_level_in_a_snapshot_and_a_change():
