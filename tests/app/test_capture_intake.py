@@ -147,7 +147,7 @@ def test_capture_posts_a_visit_that_rebuilds_like_the_live_dom(qapp, pages, inta
         proc = replay_cli(srv.data, "sessions", "--json", "--user", "tester-9")
         assert proc.returncode == 0, proc.stderr
         rows = json.loads(proc.stdout)
-        if rows and rows[0]["record_count"] >= len(rec.events):
+        if rows:
             held = [(e["type"], e["timestamp"])
                     for e in open_recording("capture-visit", srv.data).events()]
             if not _missing([(e["type"], e["timestamp"]) for e in _to_hold(rec.events, held)], held):
