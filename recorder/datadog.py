@@ -52,11 +52,10 @@ from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .format import EventType, IncrementalSource, MediaInteractions, NodeType
+from .format import RUM_PLUGIN, EventType, IncrementalSource, MediaInteractions, NodeType
 from .limits import MAX_DOM_DEPTH, LimitError, decompressed_cap, inflate_zlib
 from .semantics import user_from
 
-RUM_PLUGIN = "replay/rum@1"
 # rrweb's numbers, as the format writes them (plain ints: the events are JSON)
 FULL_SNAPSHOT, INCREMENTAL = EventType.FullSnapshot.value, EventType.IncrementalSnapshot.value
 META, PLUGIN = EventType.Meta.value, EventType.Plugin.value

@@ -191,7 +191,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable
 
-from ..format import EventType, IncrementalSource, MouseInteractions, NodeType
+from ..format import CONSOLE_PLUGIN, RUM_PLUGIN, EventType, IncrementalSource, MouseInteractions, \
+    NodeType
 
 ENCODING = "compact@1"     # what older capture.js posts (the reference encoder's default)
 ENCODING_2 = "compact@2"   # what capture.js posted before compact@3
@@ -227,8 +228,6 @@ TEXT_LIKE = (TEXT, int(NodeType.CDATA), int(NodeType.Comment))
 GIVEN_ID = -1   # compact@2: [GIVEN_ID, id delta, node] - a node whose id is not the next one
 INTERACTION_KEYS = ("source", "type", "id", "x", "y", "pointerType")   # capture.js's order
 INTERACTION_LENGTHS = (3, 5, 6)   # [source, type, id] [.., x, y] [.., pointerType]
-RUM_PLUGIN = "replay/rum@1"
-CONSOLE_PLUGIN = "rrweb/console@1"
 CONSOLE_KEYS = ("level", "trace", "payload")   # compact@3's [level, trace, payload]
 MOVE_GAP_MS = 50   # compact@3: a move's time after the first is written less this (the sampling)
 # compact@4: a move's numbers as one string, each number zigzagged (0, -1, 1, -2... as 0, 1, 2,
