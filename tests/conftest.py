@@ -25,7 +25,8 @@ def pytest_xdist_auto_num_workers(config) -> int:
     """`-n auto` (the README's command): on a small machine a worker per core and one more.
     The suite waits on browsers far more than it computes - Chromium's frames, a page's
     timers, an SDK's flush, an intake's answer: two workers on 2 cores kept them 58% busy
-    (940 CPU-s in 808 s), three ran it in 656-715 s against 823. xdist's own setting,
+    (940 CPU-s in 808 s), three ran it in 656-715 s against 823; four, later, no faster than
+    three (790 s against 786, 2,714 tests: the cores were busy then). xdist's own setting,
     PYTEST_XDIST_AUTO_NUM_WORKERS, still wins."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").isdigit():
         return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
