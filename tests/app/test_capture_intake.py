@@ -103,11 +103,17 @@ def _missing(seen: list[tuple[int, int]], held: list[tuple[int, int]]) -> list[t
 
 
 def _view_of(e: dict) -> str | None:
-    """The view a RUM view update is of (None for any other event)."""
+    """The view a RUM view update is of (None for any other event) - capture.js's
+    viewUpdateOf: `{type: "view", view}` alone, with a view id and no `loading_type` (a view's
+    start and a page's first view event, which carries the browser, are never superseded)."""
     d = e["data"] if e["type"] == 6 and isinstance(e["data"], dict) else {}
     p = d.get("payload") if d.get("plugin") == RUM_PLUGIN else None
-    view = p.get("view") if isinstance(p, dict) and p.get("type") == "view" else None
-    return view.get("id") if isinstance(view, dict) else None
+    if not isinstance(p, dict) or set(p) != {"type", "view"} or p["type"] != "view":
+        return None
+    view = p["view"]
+    if not isinstance(view, dict) or "loading_type" in view or not isinstance(view.get("id"), str):
+        return None
+    return view["id"]
 
 
 def _to_hold(seen: list[dict], held: list[tuple[int, int]]) -> list[dict]:

@@ -31,8 +31,9 @@ PAGE = """<!doctype html>
 <button id="pay">Pay</button>
 <p id="status">Ready</p>
 <script>
-// after capture.js's own listener (added by start(), above): the test stops recording once
-// the rejection was reported, not before - it comes in a task of its own after the click
+// after capture.js's own listener (its RUM part's, added as capture.js loads, above): the
+// test stops recording once the rejection was reported - it comes in a task of its own after
+// the click
 window.addEventListener('unhandledrejection', () => { window.__rejected = true; });
 document.getElementById('pay').addEventListener('click', () => {
   document.getElementById('status').textContent = 'Processing...';
