@@ -66,14 +66,19 @@ def run(capsys, *argv) -> tuple[int, str]:
 def stored_unmasked(capsys, tmp_path, f, needles: dict[str, list[str]]):
     """Recording `f` imported as an older pass stored it (allow, the detectors off) into
     a data folder of its own, every kind of `needles` in its bytes (the premise of an
-    audit that must find them): the folder."""
+    audit that must find them), then `replay audit --all --json` of it: exit 1, and no
+    needle in what it says (excerpts only). The folder and the session's audit report."""
     raw = tmp_path / "raw"
     rules = tmp_path / "allow.toml"
     rules.write_text(ALLOW_NO_DETECTORS)
     rc, out = run(capsys, "--data", raw, "import", "--rules", rules, f)
     assert rc == 0, out
     assert {h.split()[0] for h in hits(stored_bytes(raw), needles)} == set(needles)  # premise
-    return raw
+    rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
+    assert rc == 1, out
+    (report,) = json.loads(out)
+    assert not hits({"audit": out.encode()}, needles)   # excerpts only
+    return raw, report
 
 
 def masked_audited_remasked(capsys, tmp_path, events: list[dict],
@@ -95,11 +100,7 @@ def masked_audited_remasked(capsys, tmp_path, events: list[dict],
     rc, out = run(capsys, "--data", data, "audit", "--all", "--json")
     assert rc == 0 and [a["findings"] for a in json.loads(out)] == [[]], out
 
-    raw = stored_unmasked(capsys, tmp_path, f, needles)
-    rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
-    assert rc == 1, out
-    (report,) = json.loads(out)
-    assert not hits({"audit": out.encode()}, needles)   # excerpts only
+    raw, report = stored_unmasked(capsys, tmp_path, f, needles)
     default = tmp_path / "default.toml"
     default.write_text('version = 1\ndefault = "allow"\n')
     rc, said = run(capsys, "--data", raw, "mask", "--all", "--rules", default)
@@ -142,12 +143,8 @@ def test_none_of_them_is_stored_or_exported_and_audit_finds_them_unmasked(tmp_pa
     rc, out = run(capsys, "--data", data, "audit", "--all", "--json")
     assert rc == 0 and [a["findings"] for a in json.loads(out)] == [[]], out
 
-    raw = stored_unmasked(capsys, tmp_path, f, NEEDLES)
-    rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
-    assert rc == 1, out
-    (report,) = json.loads(out)
+    raw, report = stored_unmasked(capsys, tmp_path, f, NEEDLES)
     assert {f["kind"] for f in report["findings"]} >= set(NEEDLES), report["findings"]
-    assert not hits({"audit": out.encode()}, NEEDLES)   # excerpts only
     rc, said = run(capsys, "--data", raw, "audit", "--all")
     assert "none of" not in said or "ssn" not in said.split("none of", 1)[1], said
 
