@@ -13,7 +13,7 @@ with a recorder or RUM frame on its stack counted once, by the function where it
 leaf, native calls under a recorder frame included) and by the recorder's entry frame (the
 outermost recorder frame: a handler, a timer, an observer).
 
-    python benchmarks/capture_breakdown.py [--pages shop,shop-next] [--seconds 6] [--rounds 1]
+    python benchmarks/capture_breakdown.py [--pages stress,shop,shop-next] [--seconds 6] [--rounds 1]
 """
 from __future__ import annotations
 
@@ -261,8 +261,9 @@ def main() -> int:
     global VERBOSE
     VERBOSE = args.verbose
     pages = [p.strip() for p in args.pages.split(",") if p.strip()]
-    if not pages or any(p not in ("shop", "shop-next") for p in pages):
-        print(f"capture_breakdown.py: --pages takes shop,shop-next, not {args.pages!r}", file=sys.stderr)
+    if not pages or any(p not in bench.PAGES for p in pages):
+        print(f"capture_breakdown.py: --pages takes {','.join(bench.PAGES)}, not {args.pages!r}",
+              file=sys.stderr)
         return 2
     from playwright.sync_api import sync_playwright
 
@@ -273,20 +274,23 @@ def main() -> int:
         out = real_profile(_Keeping(cdp, profiles))
         return out
     bench._profile = keeping
-    with tempfile.TemporaryDirectory(), sync_playwright() as pw:
-        with bench.PageServer(ASSETS / "demo" / "pages", Keeper) as shop:
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        (Path(tmp) / "stress.html").write_text(bench.STRESS)
+        with bench.PageServer(Path(tmp), Keeper) as stress, \
+                bench.PageServer(ASSETS / "demo" / "pages", Keeper) as shop:
             for page in pages:
                 previous = shop.url("checkout.html") if page == "shop-next" else None
+                url, act = ((stress.url("stress.html"), bench.idle) if page == "stress"
+                            else (shop.url("index.html"), bench.shopper))
                 # an earlier visitor, as capture.py has (the intake holds the site's public texts)
-                bench.run_once(pw, shop.url("index.html"), "capture", 1.0, bench.idle, None, previous)
+                bench.run_once(pw, url, "capture", 1.0, bench.idle, None, previous)
                 for who in (["capture", "rrweb"] if args.rrweb else ["capture"]):
                     leaf, entry, samples = Counter(), Counter(), 0
                     kept = []
                     for _ in range(args.rounds):
                         Keeper.bodies.clear()
                         profiles.clear()
-                        done = bench.run_once(pw, shop.url("index.html"), who, args.seconds,
-                                              bench.shopper, None, previous)
+                        done = bench.run_once(pw, url, who, args.seconds, act, None, previous)
                         # the previous page's bodies were cleared with Intake.posted? no: keep
                         # only what came after the measured navigation (see _Keeping)
                         kept += [(b, enc) for w, b, enc in Keeper.bodies[-done["requests"]:]
