@@ -214,9 +214,12 @@
   };
   /* An element's level from the top (walks up; `cache` (Map) is per batch). */
   Privacy.prototype.levelOf = function (node, cache) {
+    var known = cache ? cache.get(node) : undefined;   // (a level is a number: one lookup)
+    if (known !== undefined) return known;   // (most asks: nothing to walk or allocate)
     var chain = [], x = node, base = this.defaultLevel;
     while (x) {
-      if (cache && cache.has(x)) { base = cache.get(x); break; }
+      known = cache ? cache.get(x) : undefined;
+      if (known !== undefined) { base = known; break; }
       if (x.nodeType === 1) chain.push(x);
       // up through shadow hosts, and from a frame's document to its iframe: a frame inherits
       // its iframe's level, in a change as in the frame's snapshot
@@ -1824,7 +1827,7 @@
       var r = records[i], type = r.type, target = r.target, j;
       if (type === "childList") {
         var gone = r.removedNodes, come = r.addedNodes, ng = gone.length, nc = come.length;
-        if (ng) gaps.push([r.previousSibling, -1], [r.nextSibling, 1]);
+        if (ng && P.spans) gaps.push([r.previousSibling, -1], [r.nextSibling, 1]);
         for (j = 0; j < ng; j++) {
           var rn = gone[j];
           if (added.delete(rn)) { removedSet.add(rn); continue; }   // came and went in this batch
@@ -1843,13 +1846,12 @@
         if (!texts.has(target)) texts.set(target, r.oldValue);
       }
     }
-    if (this.levels && levelsMoved(attrs)) this.levels = new WeakMap();
+    var values = [];   // from here on, `attrs` holds each changed attribute's value now
+    if (readChanged(attrs, values) && this.levels) this.levels = new WeakMap();
     var cache = this.levels || new Map(), textOut = [];
     // what this batch types or sets into fields, learnt before any of it is masked: the
     // recorder's pass masks its echoes anywhere in the batch (Privacy.learnHeld, learnText)
-    attrs.forEach(function (names, el) {
-      if (names.has("value") && self.connected(el)) P.learnHeld(el, el.getAttribute("value"), cache);
-    });
+    values.forEach(function (v) { if (self.connected(v[0])) P.learnHeld(v[0], v[1], cache); });
     // ... and what the fields it adds hold (a form rendered prefilled after load), hidden
     // ones' too, as the snapshot's are (learnHeldIn)
     added.forEach(function (n) {
@@ -1904,8 +1906,6 @@
     });
     var attrOut = [];
     attrs.forEach(function (names, el) {
-      // an attribute set back to the value it had (or to the same one) is no change
-      names.forEach(function (old, a) { if (el.getAttribute(a) === old) names.delete(a); });
       if (!names.size || !ids.has(el) || !self.connected(el) || self.inAdds(el, added)) return;
       var id = self.ids.get(el), tag = el.tagName.toLowerCase();
       var lvl = P.levelOf(el, cache);
@@ -1934,8 +1934,7 @@
         self.watchBox(el, hb);
         any = true;
       } else {
-        names.forEach(function (_, k) {
-          var v = el.getAttribute(k);
+        names.forEach(function (v, k) {   // (v: the value now, read above)
           if (v !== null) v = absoluteAttr(el, k, v);
           if (v !== null) { v = maskAttr(P, tag, el, k, v, lvl); if (v === DROP) return; }
           out[k] = v; any = true;
@@ -2016,7 +2015,11 @@
     });
     texts.forEach(function (old, n) { if (n.data !== old && self.connected(n)) touch(n); });
     added.forEach(function (n) {
-      if (n.nodeType === 3) { if (self.connected(n)) touch(n); return; }
+      if (n.nodeType === 3) {   // (a text alone in a block joins nothing: asked first, cheaper)
+        var p = n.parentNode;
+        if (p && mayJoin(p) && self.connected(n)) touch(n);
+        return;
+      }
       if ((n.nodeType !== 1 && n.nodeType !== 11) || !self.connected(n)) return;
       var w = doc.createTreeWalker(n, 4);   // NodeFilter.SHOW_TEXT
       for (var t = w.nextNode(); t; t = w.nextNode()) touch(t);
@@ -2072,17 +2075,16 @@
       removedSet.delete(old);
       added.delete(n);
       reused.add(n);
-      if (n.data === old.data) return;   // the same text again: nothing to send
+      var data = n.data;
+      if (data === old.data) return;   // the same text again: nothing to send
       var lvl = self.P.levelOf(p, cache);
       if (lvl === L.HIDDEN) return;
       var typing = lvl >= L.MASK_USER_INPUT && inEditable(p);
       if (typing) self.P.learnText(n, lvl, p, true);
-      textOut.push({id: id, value: maskTextNode(self.P, n.data, lvl, p, typing)});
+      textOut.push({id: id, value: maskTextNode(self.P, data, lvl, p, typing)});
     });
     return reused;
   };
-  /* Did this batch's attribute changes (element -> Map(name -> old value)) touch privacy
-   * markup, so that cached levels may be wrong? */
   /* An iframe's address, as rrweb's recorder keeps it: a frame whose document the recording
    * holds (same-origin: attachFrames adds it) keeps none, so no replayer loads the site's page
    * in its place; one it cannot read (cross-origin, sandboxed without allow-same-origin) keeps
@@ -2106,12 +2108,22 @@
       return !!el.contentDocument;
     } catch (e) { return false; }
   }
-  function levelsMoved(attrs) {
+  /* A batch's attribute changes (element -> Map(name -> old value)) read once: each changed
+   * attribute's old value is replaced by its value now, and one set back to the value it had
+   * (or to the same one) goes - it is no change. Says whether a change touched privacy markup
+   * (its old value or its new one), so that cached levels may be wrong; `values` gets
+   * [element, value now] for each `value` attribute set, set back or not (a field's value,
+   * learnt: Privacy.learnHeld). */
+  function readChanged(attrs, values) {
     var moved = false;
     attrs.forEach(function (names, el) {
-      if (moved) return;
-      for (var i = 0; i < LEVEL_ATTRS.length; i++) if (names.has(LEVEL_ATTRS[i])) { moved = true; return; }
-      if (names.has("class") && (privacyClass(names.get("class")) || privacyClass(el.getAttribute("class")))) moved = true;
+      names.forEach(function (old, a) {
+        var now = el.getAttribute(a);
+        if (!moved && (LEVEL_ATTRS.indexOf(a) >= 0 ||
+                       a === "class" && (privacyClass(old) || privacyClass(now)))) moved = true;
+        if (a === "value") values.push([el, now]);
+        if (now === old) names.delete(a); else names.set(a, now);
+      });
     });
     return moved;
   }

@@ -12,6 +12,7 @@ rules before anything leaves the page.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
@@ -200,3 +201,65 @@ def test_capture_masks_text_attributes_a_script_sets_after_load(qapp, server):
     again = json.dumps(SessionMasker(Rules.from_json(case["rules"])).mask(rec.events))
     for word in ("Obsidian", "Quillfeather", "1977", "Heron", "Matilda"):
         assert word not in again, word
+
+
+def _set_text(el_id: str, text: str) -> str:
+    return f"document.getElementById({json.dumps(el_id)}).textContent = {json.dumps(text)};"
+
+
+def _batch(js: str) -> Eval:
+    """Statements run in the page, then capture.js's changes read at once: one batch."""
+    return Eval("(function(){" + js + "ReplayCapture.record.flush(); return 1;})()")
+
+
+def test_capture_masks_each_batch_of_changes_as_the_page_then_is(qapp, server):
+    """Changes after load (tests/browser/pages/privacy-changes.html), in batches of their own:
+    capture.js keeps elements' levels from batch to batch and asks whether an element is in
+    editable content once per element in a batch - what it keeps must follow the page. A
+    script's text in an editable row's cells is masked as typed, wherever in the batch the
+    row's non-editable cell came; the other cells are shown. Privacy markup set in a batch
+    masks that batch's text and the next batch's; taken off, the text shows again. A class set
+    and set back in one batch is no change; one set is."""
+    steps = [
+        _batch(_set_text("typed", "Typed Marmot") + _set_text("chip", "Chip Heron")
+               + _set_text("typed2", "Typed Jackal") + _set_text("plain", "Plain Walrus")
+               + _set_text("plain2", "Plain Narwhal")),
+        _batch("document.getElementById('box').setAttribute('data-replay-privacy', 'mask');"
+               + _set_text("boxText", "Masked Otter")),
+        _batch(_set_text("boxText", "Later Lynx")),
+        _batch("document.getElementById('box').setAttribute('data-replay-privacy', 'allow');"
+               + _set_text("boxText", "Open Badger")),
+        _batch("var c = document.getElementById('calm'), f = document.getElementById('flash');"
+               "c.className = 'flash'; c.className = 'calm'; f.className = 'flash';"),
+    ]
+    rec = record_page(server.url("privacy-changes.html"), steps, recorder="capture",
+                      record_options={"rules": {"default": "mask-user-input"}})
+    full = next(e for e in rec.events if e["type"] == 2)
+    element, text_of = {}, {}   # page id -> recorded id; recorded text node id -> page id
+    stack = [full["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        kids = n.get("childNodes") or ()
+        if "id" in (n.get("attributes") or {}):
+            element[n["attributes"]["id"]] = n["id"]
+            text_of.update((k["id"], n["attributes"]["id"]) for k in kids if k["type"] == 3)
+        stack.extend(kids)
+    texts, classes = defaultdict(list), defaultdict(list)
+    for e in rec.events:
+        if e["type"] == 3 and e["data"]["source"] == 0:
+            for t in e["data"]["texts"]:
+                texts[text_of.get(t["id"], t["id"])].append(t["value"])
+            for a in e["data"]["attributes"]:
+                if "class" in a["attributes"]:
+                    classes[a["id"]].append(a["attributes"]["class"])
+    for typed in ("typed", "typed2"):
+        assert len(texts[typed]) == 1 and texts[typed][0].strip("*") == "", (typed, texts[typed])
+    assert texts["chip"] == ["Chip Heron"]
+    assert texts["plain"] == ["Plain Walrus"] and texts["plain2"] == ["Plain Narwhal"]
+    masked, later, shown = texts["boxText"]
+    assert "Otter" not in masked and "Lynx" not in later and len(masked) == len("Masked Otter")
+    assert shown == "Open Badger"
+    assert classes == {element["flash"]: ["flash"]}
+    sent = json.dumps(rec.events)
+    for word in ("Marmot", "Jackal", "Otter", "Lynx"):
+        assert word not in sent, word
