@@ -212,7 +212,8 @@
     var e = this.explicit(el);
     return e === null ? parentLevel : e;
   };
-  /* An element's level from the top (walks up; `cache` (Map) is per batch). */
+  /* An element's level from the top (walks up; `cache`: a batch's Map, or the recorder's
+   * `levels`, a WeakMap kept across batches while no change can move a level). */
   Privacy.prototype.levelOf = function (node, cache) {
     var known = cache ? cache.get(node) : undefined;   // (a level is a number: one lookup)
     if (known !== undefined) return known;   // (most asks: nothing to walk or allocate)

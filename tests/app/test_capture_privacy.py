@@ -214,12 +214,13 @@ def _batch(js: str) -> Eval:
 
 def test_capture_masks_each_batch_of_changes_as_the_page_then_is(qapp, server):
     """Changes after load (tests/browser/pages/privacy-changes.html), in batches of their own:
-    capture.js keeps elements' levels from batch to batch and asks whether an element is in
-    editable content once per element in a batch - what it keeps must follow the page. A
-    script's text in an editable row's cells is masked as typed, wherever in the batch the
-    row's non-editable cell came; the other cells are shown. Privacy markup set in a batch
-    masks that batch's text and the next batch's; taken off, the text shows again. A class set
-    and set back in one batch is no change; one set is."""
+    capture.js keeps elements' levels from batch to batch and reads each changed attribute
+    once a batch - what it keeps must follow the page. A script's text in an editable row's
+    cells is masked as typed; that row's `contenteditable=false` cell and the other row's
+    cells are shown. Privacy markup set in a batch (an attribute, a class) masks that batch's
+    text and the next batch's; taken off, the text shows again. A value a script sets in a
+    field's `value` attribute is masked where the same batch's text says it again. A class
+    set and set back in one batch is no change; one set is."""
     steps = [
         _batch(_set_text("typed", "Typed Marmot") + _set_text("chip", "Chip Heron")
                + _set_text("typed2", "Typed Jackal") + _set_text("plain", "Plain Walrus")
@@ -229,6 +230,13 @@ def test_capture_masks_each_batch_of_changes_as_the_page_then_is(qapp, server):
         _batch(_set_text("boxText", "Later Lynx")),
         _batch("document.getElementById('box').setAttribute('data-replay-privacy', 'allow');"
                + _set_text("boxText", "Open Badger")),
+        _batch("document.getElementById('field').setAttribute('value', 'Velvet Quokka');"
+               + _set_text("greeting", "Hello, Velvet Quokka")),
+        _batch("document.getElementById('note').className = 'rr-mask';"
+               + _set_text("note", "Classed Ibex")),
+        _batch(_set_text("note", "Still Classed Tapir")),
+        _batch("document.getElementById('note').className = '';"
+               + _set_text("note", "Unclassed Gecko")),
         _batch("var c = document.getElementById('calm'), f = document.getElementById('flash');"
                "c.className = 'flash'; c.className = 'calm'; f.className = 'flash';"),
     ]
@@ -259,7 +267,11 @@ def test_capture_masks_each_batch_of_changes_as_the_page_then_is(qapp, server):
     masked, later, shown = texts["boxText"]
     assert "Otter" not in masked and "Lynx" not in later and len(masked) == len("Masked Otter")
     assert shown == "Open Badger"
-    assert classes == {element["flash"]: ["flash"]}
+    (greeting,) = texts["greeting"]
+    assert greeting.startswith("Hello, ") and "Quokka" not in greeting
+    classed, still, unclassed = texts["note"]
+    assert "Ibex" not in classed and "Tapir" not in still and unclassed == "Unclassed Gecko"
+    assert classes == {element["note"]: ["rr-mask", ""], element["flash"]: ["flash"]}
     sent = json.dumps(rec.events)
-    for word in ("Marmot", "Jackal", "Otter", "Lynx"):
+    for word in ("Marmot", "Jackal", "Otter", "Lynx", "Quokka", "Ibex", "Tapir"):
         assert word not in sent, word
