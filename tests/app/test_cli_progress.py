@@ -152,8 +152,8 @@ def test_without_a_terminal_long_work_says_how_far_it_got_in_plain_lines(tmp_pat
                                *more], capture_output=True, text=True, timeout=300,
                               env={**os.environ, "REPLAY_PROGRESS_EVERY": every})
 
-    # every 50 ms: painting 80 frames, each grabbed until it settles, takes seconds
-    p = export("0.05", tmp_path / "a.gif", "--to", "8000")
+    # every 50 ms: painting 40 frames, each grabbed until it settles, takes seconds
+    p = export("0.05", tmp_path / "a.gif", "--to", "4000")
     assert p.returncode == 0, p.stderr
     lines = p.stderr.splitlines()
     assert lines[-1].startswith("wrote ") and "a.gif" in lines[-1]
