@@ -9,21 +9,24 @@ sent. The whole visit is the two together, each recorder with its transport: cap
 in its own frames; rrweb's is the sender from its guide (a script of its own).
 
 CPU, two ways: the main-thread time each recorder adds to the page (Chrome's own TaskDuration
-counter, minus the same page unrecorded: everything, but noisy on a busy machine - the counter
-is the renderer's main thread, its tasks' whole time, scripts included: a trace of the stress
-page gives its main-thread tasks within 10% of it, and capture.js's Worker apart; adding
-ScriptDuration, as this did until now, counted every script twice), and the recorder's own
-JavaScript time from V8's sampling profiler (every sample with a recorder frame on its stack,
-native calls it makes included: steadier, but blind to work the browser does for it outside its
-frames). The profile is given two ways: each sample weighed by the time since the previous one
-(V8's own figure; on a busy machine a sample taken after the thread was preempted carries the
-wait too), and each sample counted as one sampling interval (close to CPU time when other
-processes share the cores; a synchronous wait of the main thread, for the browser's storage or
-a Blob URL, counts too: the page cannot run then). capture.js's figures include its whole
-transport on the main thread: where the page allows a Worker, that is making it (once, when the
-page is idle after load) and handing each batch over (a structured clone), and the encoding,
-compression and fetch run in the worker's thread, off the page's main thread (the goal's
-subject); where it does not, all of it.
+counter, minus the same page unrecorded: everything, but noisy on a busy machine). The counter
+sums the time of the renderer main thread's tasks, scripts included - adding ScriptDuration to
+it would count every script twice - and not capture.js's Worker thread (a trace of the stress
+page: within 10% of the main thread's tasks); it is read in thread time (`timeDomain:
+threadTicks`, the thread's CPU time: what the machine's other processes take while the thread
+waits for a core is not counted), yet the page's own layout and paint still move by about as
+much as a recorder adds between runs. And the recorder's own JavaScript time from V8's sampling
+profiler (every sample with a recorder frame on its stack, native calls it makes included:
+steadier, but blind to work the browser does for it outside its frames). The profile is given
+two ways: each sample weighed by the time since the previous one (V8's own figure; on a busy
+machine a sample taken after the thread was preempted carries the wait too), and each sample
+counted as one sampling interval (close to CPU time when other processes share the cores; a
+synchronous wait of the main thread, for the browser's storage or a Blob URL, counts too: the
+page cannot run then). capture.js's figures include its whole transport on the main thread:
+where the page allows a Worker, that is making it (once, when the page is idle after load) and
+handing each batch over (a structured clone), and the encoding, compression and fetch run in
+the worker's thread, off the page's main thread (the goal's subject); where it does not, all of
+it.
 
 Bytes per second (the whole visit, its snapshot included: sent once per page): capture.js's are
 the request bodies it actually POSTs (its whole transport: batches, compact encoding, deflate) to
@@ -344,7 +347,7 @@ def run_once(pw, url: str, which: str, seconds: float, act, before: str | None =
             ctx.add_init_script(script)
         page = ctx.new_page()
         cdp = ctx.new_cdp_session(page)
-        cdp.send("Performance.enable")
+        cdp.send("Performance.enable", {"timeDomain": "threadTicks"})   # (CPU time: above)
         cdp.send("Profiler.enable")
         cdp.send("Profiler.setSamplingInterval", {"interval": SAMPLING_US})
         page.goto(f"{url}?{UNRECORDED}")
