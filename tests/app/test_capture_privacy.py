@@ -212,6 +212,14 @@ def _batch(js: str) -> Eval:
     return Eval("(function(){" + js + "ReplayCapture.record.flush(); return 1;})()")
 
 
+def _markup_on_kept_off(markup: str, values: tuple[str, str], el_id: str, texts: tuple) -> list:
+    """Three batches: privacy markup set (`markup` % values[0]) with a text change of `el_id`,
+    a text change alone, the markup taken off (% values[1]) with a third."""
+    on, off = (markup % v for v in values)
+    return [_batch(on + _set_text(el_id, texts[0])), _batch(_set_text(el_id, texts[1])),
+            _batch(off + _set_text(el_id, texts[2]))]
+
+
 def test_capture_masks_each_batch_of_changes_as_the_page_then_is(qapp, server):
     """Changes after load (tests/browser/pages/privacy-changes.html), in batches of their own:
     capture.js keeps elements' levels from batch to batch and reads each changed attribute
@@ -225,18 +233,13 @@ def test_capture_masks_each_batch_of_changes_as_the_page_then_is(qapp, server):
         _batch(_set_text("typed", "Typed Marmot") + _set_text("chip", "Chip Heron")
                + _set_text("typed2", "Typed Jackal") + _set_text("plain", "Plain Walrus")
                + _set_text("plain2", "Plain Narwhal")),
-        _batch("document.getElementById('box').setAttribute('data-replay-privacy', 'mask');"
-               + _set_text("boxText", "Masked Otter")),
-        _batch(_set_text("boxText", "Later Lynx")),
-        _batch("document.getElementById('box').setAttribute('data-replay-privacy', 'allow');"
-               + _set_text("boxText", "Open Badger")),
+        *_markup_on_kept_off(
+            "document.getElementById('box').setAttribute('data-replay-privacy', %s);",
+            ("'mask'", "'allow'"), "boxText", ("Masked Otter", "Later Lynx", "Open Badger")),
         _batch("document.getElementById('field').setAttribute('value', 'Velvet Quokka');"
                + _set_text("greeting", "Hello, Velvet Quokka")),
-        _batch("document.getElementById('note').className = 'rr-mask';"
-               + _set_text("note", "Classed Ibex")),
-        _batch(_set_text("note", "Still Classed Tapir")),
-        _batch("document.getElementById('note').className = '';"
-               + _set_text("note", "Unclassed Gecko")),
+        *_markup_on_kept_off("document.getElementById('note').className = %s;", ("'rr-mask'", "''"),
+                             "note", ("Classed Ibex", "Still Classed Tapir", "Unclassed Gecko")),
         _batch("var c = document.getElementById('calm'), f = document.getElementById('flash');"
                "c.className = 'flash'; c.className = 'calm'; f.className = 'flash';"),
     ]
