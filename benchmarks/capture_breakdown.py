@@ -9,10 +9,9 @@ each gzipped request would be without it (the honest figure: gzip shares its dic
 The same for rrweb's sender (its requests gzipped, as capture.py's middle figure).
 
 CPU: the V8 sampling profile after the load (the `--seconds` of the person; of nothing on the
-stress page), each sample
-with a recorder or RUM frame on its stack counted once, by the function where it was (its
-leaf, native calls under a recorder frame included) and by the recorder's entry frame (the
-outermost recorder frame: a handler, a timer, an observer).
+stress page), each sample with a recorder or RUM frame on its stack counted once, by the
+function where it was (its leaf, native calls under a recorder frame included) and by the
+recorder's entry frame (the outermost recorder frame: a handler, a timer, an observer).
 
     python benchmarks/capture_breakdown.py [--pages stress,shop,shop-next] [--seconds 6] [--rounds 1]
 """
