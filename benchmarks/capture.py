@@ -81,6 +81,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -436,17 +437,24 @@ def main() -> int:
             return 2
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        (Path(tmp) / "stress.html").write_text(STRESS)
-        with PageServer(Path(tmp), Intake) as stress, \
-                PageServer(ASSETS / "demo" / "pages", Intake) as shop:
-            chosen = {"stress": ("stress table", stress.url("stress.html"), idle, None),
-                      "shop": ("demo shop", shop.url("index.html"), shopper, None),
-                      # the shop as the second page of a visit, after its checkout page
-                      "shop-next": ("demo shop, next page of a visit", shop.url("index.html"),
-                                    shopper, shop.url("checkout.html"))}
-            bench(pw, [chosen[p] for p in pages], args)
+    with sync_playwright() as pw, served_pages(Intake) as chosen:
+        bench(pw, [chosen[p] for p in pages], args)
     return 0
+
+
+@contextmanager
+def served_pages(handler: type[Intake]):
+    """PAGES served on loopback, each page's server answering the recorders with `handler`:
+    page -> (its name, its URL, the person's acts on it, the page of the visit before it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "stress.html").write_text(STRESS)
+        with PageServer(Path(tmp), handler) as stress, \
+                PageServer(ASSETS / "demo" / "pages", handler) as shop:
+            yield {"stress": ("stress table", stress.url("stress.html"), idle, None),
+                   "shop": ("demo shop", shop.url("index.html"), shopper, None),
+                   # the shop as the second page of a visit, after its checkout page
+                   "shop-next": ("demo shop, next page of a visit", shop.url("index.html"),
+                                 shopper, shop.url("checkout.html"))}
 
 
 def _half(ours: float, theirs: float) -> tuple[str, bool]:

@@ -21,21 +21,18 @@ import argparse
 import gzip
 import json
 import sys
-import tempfile
 import threading
 import zlib
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import capture as bench
 from _common import ROOT  # noqa: F401  (makes the project importable)
 
+from recorder.format import RUM_PLUGIN
 from recorder.intake import compact
-from recorder.paths import ASSETS
 
 GZIP_LEVEL = bench.GZIP_LEVEL
 VERBOSE = False
-RUM_PLUGIN = "replay/rum@1"
 SOURCES = {0: "mutation", 1: "mousemove", 2: "interaction", 3: "scroll", 4: "resize",
            5: "input", 6: "touchmove", 7: "media", 8: "stylesheet rule", 14: "selection"}
 TYPES = {0: "dom loaded", 1: "load", 4: "meta", 5: "custom"}
@@ -274,34 +271,29 @@ def main() -> int:
         out = real_profile(_Keeping(cdp, profiles))
         return out
     bench._profile = keeping
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        (Path(tmp) / "stress.html").write_text(bench.STRESS)
-        with bench.PageServer(Path(tmp), Keeper) as stress, \
-                bench.PageServer(ASSETS / "demo" / "pages", Keeper) as shop:
-            for page in pages:
-                previous = shop.url("checkout.html") if page == "shop-next" else None
-                url, act = ((stress.url("stress.html"), bench.idle) if page == "stress"
-                            else (shop.url("index.html"), bench.shopper))
-                # an earlier visitor, as capture.py has (the intake holds the site's public texts)
-                bench.run_once(pw, url, "capture", 1.0, bench.idle, None, previous)
-                for who in (["capture", "rrweb"] if args.rrweb else ["capture"]):
-                    leaf, entry, samples = Counter(), Counter(), 0
-                    kept = []
-                    for _ in range(args.rounds):
-                        Keeper.bodies.clear()
-                        profiles.clear()
-                        done = bench.run_once(pw, url, who, args.seconds, act, None, previous)
-                        # the previous page's bodies were cleared with Intake.posted? no: keep
-                        # only what came after the measured navigation (see _Keeping)
-                        kept += [(b, enc) for w, b, enc in Keeper.bodies[-done["requests"]:]
-                                 if w == who] if done["requests"] else []
-                        after = profiles[-1]   # the second _profile: after load
-                        lf, en, n = profile_breakdown(after)
-                        leaf.update(lf)
-                        entry.update(en)
-                        samples += n
-                    report(page, who, breakdown(kept), args.seconds * args.rounds,
-                           leaf, entry, samples)
+    with sync_playwright() as pw, bench.served_pages(Keeper) as chosen:
+        for page in pages:
+            _name, url, act, previous = chosen[page]
+            # an earlier visitor, as capture.py has (the intake holds the site's public texts)
+            bench.run_once(pw, url, "capture", 1.0, bench.idle, None, previous)
+            for who in (["capture", "rrweb"] if args.rrweb else ["capture"]):
+                leaf, entry, samples = Counter(), Counter(), 0
+                kept = []
+                for _ in range(args.rounds):
+                    Keeper.bodies.clear()
+                    profiles.clear()
+                    done = bench.run_once(pw, url, who, args.seconds, act, None, previous)
+                    # the previous page's bodies were cleared with Intake.posted? no: keep
+                    # only what came after the measured navigation (see _Keeping)
+                    kept += [(b, enc) for w, b, enc in Keeper.bodies[-done["requests"]:]
+                             if w == who] if done["requests"] else []
+                    after = profiles[-1]   # the second _profile: after load
+                    lf, en, n = profile_breakdown(after)
+                    leaf.update(lf)
+                    entry.update(en)
+                    samples += n
+                report(page, who, breakdown(kept), args.seconds * args.rounds,
+                       leaf, entry, samples)
     return 0
 
 
