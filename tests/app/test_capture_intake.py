@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 
 from player.replayer import Replayer
-from recorder.format import RUM_PLUGIN
+from recorder.format import RUM_PLUGIN, EventType
 from recorder.paths import capture_script, capture_source
 from recorder.source import open_recording
 from recorder.store import Store
@@ -106,7 +106,7 @@ def _view_of(e: dict) -> str | None:
     """The view a RUM view update is of (None for any other event) - capture.js's
     viewUpdateOf: `{type: "view", view}` alone, with a view id and no `loading_type` (a view's
     start and a page's first view event, which carries the browser, are never superseded)."""
-    d = e["data"] if e["type"] == 6 and isinstance(e["data"], dict) else {}
+    d = e["data"] if e["type"] == EventType.Plugin and isinstance(e["data"], dict) else {}
     p = d.get("payload") if d.get("plugin") == RUM_PLUGIN else None
     if not isinstance(p, dict) or set(p) != {"type", "view"} or p["type"] != "view":
         return None
@@ -156,7 +156,8 @@ def test_capture_posts_a_visit_that_rebuilds_like_the_live_dom(qapp, pages, inta
         if rows:
             held = [(e["type"], e["timestamp"])
                     for e in open_recording("capture-visit", srv.data).events()]
-            if not _missing([(e["type"], e["timestamp"]) for e in _to_hold(rec.events, held)], held):
+            hold = [(e["type"], e["timestamp"]) for e in _to_hold(rec.events, held)]
+            if not _missing(hold, held):
                 break
         if time.monotonic() > deadline:
             break
@@ -165,10 +166,11 @@ def test_capture_posts_a_visit_that_rebuilds_like_the_live_dom(qapp, pages, inta
     assert row["id"] == "capture-visit" and row["first_url"] == pages.url("dynamic.html")
     src = open_recording("capture-visit", srv.data)
     stored = list(src.events())
-    # every event of both pages arrived (but superseded view updates), in order: the first page's last ones by beacon or
-    # batch. What capture.js flushes on pagehide (pending mutations, mouse moves) goes to the
-    # intake by beacon but can no longer reach the harness's bridge: a page's stored events
-    # may go on after what the harness saw, with incremental events only.
+    # every event of both pages arrived (but superseded view updates), in order: the first
+    # page's last ones by beacon or batch. What capture.js flushes on pagehide (pending
+    # mutations, mouse moves) goes to the intake by beacon but can no longer reach the
+    # harness's bridge: a page's stored events may go on after what the harness saw, with
+    # incremental events only.
     sent = _pages(stored)
     seen = _pages(_to_hold(rec.events, [(e["type"], e["timestamp"]) for e in stored]))
     assert len(sent) == len(seen) == 2

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from recorder.format import EventType, IncrementalSource, NodeType
 from recorder.privacy import parse_rules
 from recorder.privacy.preview import render_node
 from recorder.store import Store
@@ -245,7 +246,7 @@ def test_capture_masks_each_batch_of_changes_as_the_page_then_is(qapp, server):
     ]
     rec = record_page(server.url("privacy-changes.html"), steps, recorder="capture",
                       record_options={"rules": {"default": "mask-user-input"}})
-    full = next(e for e in rec.events if e["type"] == 2)
+    full = next(e for e in rec.events if e["type"] == EventType.FullSnapshot)
     element, text_of = {}, {}   # page id -> recorded id; recorded text node id -> page id
     stack = [full["data"]["node"]]
     while stack:
@@ -253,11 +254,13 @@ def test_capture_masks_each_batch_of_changes_as_the_page_then_is(qapp, server):
         kids = n.get("childNodes") or ()
         if "id" in (n.get("attributes") or {}):
             element[n["attributes"]["id"]] = n["id"]
-            text_of.update((k["id"], n["attributes"]["id"]) for k in kids if k["type"] == 3)
+            text_of.update((k["id"], n["attributes"]["id"]) for k in kids
+                           if k["type"] == NodeType.Text)
         stack.extend(kids)
     texts, classes = defaultdict(list), defaultdict(list)
     for e in rec.events:
-        if e["type"] == 3 and e["data"]["source"] == 0:
+        if (e["type"] == EventType.IncrementalSnapshot
+                and e["data"]["source"] == IncrementalSource.Mutation):
             for t in e["data"]["texts"]:
                 texts[text_of.get(t["id"], t["id"])].append(t["value"])
             for a in e["data"]["attributes"]:
