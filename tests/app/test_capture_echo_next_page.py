@@ -23,7 +23,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
 from recorder.intake.page_server import PageServer, QuietHandler  # noqa: E402
-from tests.app.capture_site import capture_site, echo_digest, events_when, opened  # noqa: E402
+from tests.app.capture_site import SENT_ALL, capture_site, echo_digest, events_when, opened  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer  # noqa: E402
 from replay_tools.stored import hits, stored_and_exported  # noqa: E402
@@ -39,7 +39,6 @@ TOPIC = "gardening"              # typed into a field the page allows: kept as t
 NEEDLES = {"who": [WHO], "code": [CODE], "password": [PASSWORD]}
 # the page's own word that begins with the name: a letter touches the value, so it is no echo
 OWN_WORD = "Hortensia Blumenkohlsuppe"
-SENT_ALL = "(s => s.idle && s.acked === s.queued ? s : null)(ReplayCapture.flush())"
 
 HEAD = """<!doctype html>
 <html><head><meta charset="utf-8"><title>%(title)s</title>
