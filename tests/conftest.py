@@ -49,6 +49,69 @@ def pytest_configure(config) -> None:
     import compileall
     for package in ("recorder", "player", "app"):
         compileall.compile_dir(REPO / package, quiet=2)
+    if config.getoption("numprocesses", None):   # xdist's workers will collect
+        _keep_rewritten_tests(config)
+
+
+def _keep_rewritten_tests(config) -> None:
+    """Rewrite the test modules' asserts once, for every worker. Each xdist worker collects
+    every test module, and pytest rewrites a module's asserts as it imports it - keeping the
+    result beside it only where bytecode may be written, which PYTHONDONTWRITEBYTECODE
+    forbids: each of the three workers rewrote all 224 modules again, 14 CPU-s each (16 s
+    of a collection that takes 2.5 s with them kept; ~20 s at the start of every run). Here
+    the controller rewrites the modules the run collects, on every core, into the files
+    pytest's own import reads (`__pycache__`, `*-pytest-<version>.pyc`, checked against the
+    source's hash), with pytest's own functions; a pytest whose insides differ is left to do
+    it as before (only slower)."""
+    try:
+        from _pytest.assertion import rewrite
+        todo = [str(f) for f in _rewritten_files(config)
+                if rewrite._read_pyc(f, rewrite.get_cache_dir(f) / (f.name[:-3] + rewrite.PYC_TAIL))
+                is None]
+    except Exception:   # noqa: BLE001 - pytest's private functions moved: nothing kept
+        return
+    if not todo:
+        return
+    import multiprocessing
+    global _REWRITE_CONFIG
+    _REWRITE_CONFIG = config   # (the forked processes' own copy)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else (os.cpu_count() or 1)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(cores, len(todo))) as pool:
+            pool.map(_keep_rewritten, todo, chunksize=4)
+    except Exception:   # noqa: BLE001 - no fork here, say: each worker rewrites them
+        return
+
+
+_REWRITE_CONFIG = None
+
+
+def _rewritten_files(config) -> list[Path]:
+    """The files pytest rewrites among those the run collects: test modules and conftests
+    under its arguments (or testpaths)."""
+    found: set[Path] = set()
+    for arg in config.args or ["tests"]:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        files = path.rglob("*.py") if path.is_dir() else [path]
+        found.update(f for f in files if f.name.startswith("test_") or f.name == "conftest.py")
+    found.update(Path(REPO, "tests").rglob("conftest.py"))
+    return sorted(f for f in found if f.is_file() and ".venv" not in f.parts
+                  and "node_modules" not in f.parts)
+
+
+def _keep_rewritten(fn: str) -> None:
+    from _pytest.assertion import rewrite
+    path = Path(fn)
+    source_hash, code = rewrite._rewrite_test(path, _REWRITE_CONFIG)
+    cache = rewrite.get_cache_dir(path)
+    if not rewrite.try_makedirs(cache):
+        return
+    pyc = cache / (path.name[:-3] + rewrite.PYC_TAIL)
+    part = pyc.with_name(f"{pyc.name}.{os.getpid()}")
+    with open(part, "wb") as out:
+        rewrite._write_pyc_fp(out, source_hash, code)
+    os.replace(part, pyc)
 
 
 @pytest.fixture(scope="session")
