@@ -9,9 +9,7 @@ even where a compiled one sits beside it: the reference the compiled core is tes
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -20,23 +18,29 @@ PURE_PYTHON_ENV = "REPLAY_PURE_PYTHON"
 _HERE = Path(__file__).resolve().parent
 
 
-class _SourceFirst(importlib.abc.MetaPathFinder):
-    """Finds this package's modules as their `.py` source, before the default finder would
-    pick an extension module of the same name."""
+def _source_first():
+    """A finder of this package's modules as their `.py` source, before the default finder
+    would pick an extension module of the same name (made only when REPLAY_PURE_PYTHON asks:
+    importlib.abc would cost every other start ~10 ms)."""
+    import importlib.abc
+    import importlib.util
 
-    def find_spec(self, name, path, target=None):
-        if not name.startswith(__name__ + ".") or not path:
+    class _SourceFirst(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if not name.startswith(__name__ + ".") or not path:
+                return None
+            leaf = name.rpartition(".")[2] + ".py"
+            for folder in path:
+                source = os.path.join(folder, leaf)
+                if os.path.isfile(source):
+                    return importlib.util.spec_from_file_location(name, source)
             return None
-        leaf = name.rpartition(".")[2] + ".py"
-        for folder in path:
-            source = os.path.join(folder, leaf)
-            if os.path.isfile(source):
-                return importlib.util.spec_from_file_location(name, source)
-        return None
+
+    return _SourceFirst()
 
 
 if os.environ.get(PURE_PYTHON_ENV) == "1":
-    sys.meta_path.insert(0, _SourceFirst())
+    sys.meta_path.insert(0, _source_first())
 
 
 def compiled() -> list[str]:

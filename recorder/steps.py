@@ -39,11 +39,11 @@ import msgspec.structs
 
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror, Node
-from .privacy import detectors
-from .privacy.masker import NAMING_ATTRS, NAMING_TAGS
-from .privacy.masking import MASK, is_masked_value
 from .semantics import (BROWSER_ERROR_PAGE, CLICK_CHAIN_MS, Action, Semantics, View,
                         click_actions, error_line)
+# The privacy pass's names (masker, masking, detectors) are imported where they are used:
+# every command that reads a bug report (`replay sessions`, `replay app`: the report's Step
+# type) started by loading the whole privacy pass, a fifth of its start.
 
 Raw = dict[str, Any]
 
@@ -147,6 +147,7 @@ def target_name(m: Mirror, nid: int) -> str:
     ancestor that is only a container (a header, a card) never lends its text: a click on a
     header's bare icon was named after the whole header ("Acme Shop New in Living Office
     Cart 2"), where the Actions tab said "path"."""
+    from .privacy.masker import NAMING_ATTRS, NAMING_TAGS   # (see the imports)
     own: str | None = None    # the element's own text, read once
     first_id = ""             # the id of the element or its nearest ancestor with one
     n, hops = m.nodes.get(nid), 0
@@ -243,6 +244,8 @@ def holds_masked(s: str) -> bool:
     (`xxxx`), in part by the rules (`Code *** · 10% off`) or by the detectors (`Signed in as
     xxxxxxxxxxxxxxxx`, `detectors.masked_in`). The page run again shows the real text there:
     it is no name to look an element up by, nor a state to wait for."""
+    from .privacy import detectors
+    from .privacy.masking import MASK
     return bool(_MASKED_TEXT.fullmatch(s)) or MASK in s or detectors.masked_in(s)
 
 
@@ -589,6 +592,7 @@ class StepsBuilder:
             return
         text = data.get("text")
         text = text if isinstance(text, str) else ""
+        from .privacy.masking import is_masked_value
         hidden = is_masked_value(text)
         kind = StepKind.SELECT if n.tag == "select" else StepKind.TYPE
         least = n.attrs.get("min")
