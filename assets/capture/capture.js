@@ -4420,6 +4420,7 @@
     this.leftOut = false;   // an event the intake refused alone was left out (said once)
     this.onGone = null;   // function (body): the intake deleted this session (410)
     this.closing = false;   // the recording stopped: the rest goes from the page, no worker kept
+    this.unguard = null;    // while a stopped recording's rest is unsent: stops sending it as the page is left
     // beacons_zipped: the beacons sent compressed (&encoding=deflate); beacon_chars: their
     // bodies' length before it, beacon_bytes: as sent
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, superseded: 0, requests: 0, beacons: 0,
@@ -4635,6 +4636,25 @@
     this.closing = true;
     if (!this.inFlight) this.release();
     this.send();
+    this.guardExit();
+  };
+  /* A stopped recording's last events wait behind a request still in flight (or for a
+   * retry), and the recording's own pagehide no longer listens: a site that stops capture.js
+   * and leaves the page at once (signing out, then sent to its home page) lost them - and the
+   * batch in flight too, where its request had not gone yet. Until they are sent, leaving (or
+   * hiding) the page sends them by beacon, as a recording's leaving does. */
+  S.guardExit = function () {
+    if (!this.queue.length || this.dead) return;
+    var self = this;
+    var left = function () { self.unguard(); self.beaconRest(); };
+    var hidden = function () { if (doc.visibilityState === "hidden") left(); };
+    this.unguard = function () {
+      win.removeEventListener("pagehide", left);
+      doc.removeEventListener("visibilitychange", hidden);
+      self.unguard = null;
+    };
+    win.addEventListener("pagehide", left);
+    doc.addEventListener("visibilitychange", hidden);
   };
   S.release = function () {
     this.offWanted = false;
@@ -4793,6 +4813,7 @@
     }).then(function (next) {
       self.inFlight = false;
       if (self.closing) self.release();
+      if (self.unguard && (!self.queue.length || self.dead)) self.unguard();   // all sent: nothing to guard
       if (next === "stop") return;
       // the intake did not answer: what is queued is kept for the visit's next page too
       if (self.failing && next !== "next") self.keep();

@@ -14,6 +14,7 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import replay_cli  # noqa: E402
+from recorder.format import EventType, IncrementalSource, MouseInteractions  # noqa: E402
 from tests.app.capture_site import capture_site, events_when, opened  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
@@ -65,3 +66,49 @@ def test_a_quiet_visit_lasts_until_the_visitor_left(site, chromium, tmp_path, le
     shot = tmp_path / "late.png"
     done = replay_cli(srv.data, "screenshot", sid, "--at", STAY_MS - 500, "-o", shot)
     assert done.returncode == 0 and shot.exists(), done.stderr
+
+
+SIGN_OUT = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>Account</title><script src="capture.js"></script>
+<script>
+// the intake answers late (a slow link): each request goes 3 s after it is made - the page is
+// left before any does
+var slow = function (url, init) {
+  return new Promise(function (go) { setTimeout(go, 3000); })
+    .then(function () { return ReplayRum.pageFetch(url, init); });
+};
+ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s", flushMs: 100,
+                     fetch: slow});
+</script></head><body><p id="who">Signed in</p>
+<button id="out" onclick="document.getElementById('who').textContent = 'Signed out';
+  ReplayCapture.stop(); location.href = 'a.html';">Sign out</button></body></html>"""
+
+
+def test_a_recording_stopped_as_the_page_is_left_sends_what_it_held(chromium, tmp_path):
+    """A site stops capture.js and sends the visitor on at once (signing out): its last
+    events wait behind the request still in flight, and the page is gone before that request
+    answers. They go by beacon as the page is left, as a recording's do - the page's snapshot
+    (the batch in flight) and the click with what it changed; nothing of it was stored before."""
+    with capture_site(tmp_path, "account") as cs:
+        keys = {"intake": cs.intake.url, "app": cs.app, "token": cs.token}
+        (cs.root / "a.html").write_text(PAGE % {"name": "a", **keys})
+        (cs.root / "account.html").write_text(SIGN_OUT % keys)
+        ctx = chromium.new_context()
+        try:
+            page = ctx.new_page()
+            page.goto(cs.pages.url("account.html"))
+            # the snapshot's request made, and in flight (for 3 s)
+            page.wait_for_function("(s => s.requests > 0 && !s.idle)(ReplayCapture.status())",
+                                   polling=50, timeout=20_000)
+            sid = page.evaluate("ReplayCapture.status().session_id")
+            with page.expect_navigation():
+                page.click("#out")
+        finally:
+            ctx.close()
+        events = events_when(cs.intake.data, sid, lambda evs: "Signed out" in json.dumps(evs))
+    assert any(e["type"] == EventType.FullSnapshot for e in events)
+    clicks = [e for e in events if e["type"] == EventType.IncrementalSnapshot
+              and e["data"]["source"] == IncrementalSource.MouseInteraction
+              and e["data"]["type"] == MouseInteractions.Click]
+    assert len(clicks) == 1
+    assert "Signed out" in json.dumps(events)
