@@ -30,9 +30,13 @@ def pytest_xdist_auto_num_workers(config) -> int:
     PYTEST_XDIST_AUTO_NUM_WORKERS, still wins."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").isdigit():
         return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-        else (os.cpu_count() or 1)
+    cores = _cores()
     return cores + 1 if cores <= 4 else cores
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else (os.cpu_count() or 1)
 
 
 def pytest_configure(config) -> None:
@@ -75,10 +79,8 @@ def _keep_rewritten_tests(config) -> None:
     import multiprocessing
     global _REWRITE_CONFIG
     _REWRITE_CONFIG = config   # (the forked processes' own copy)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-        else (os.cpu_count() or 1)
     try:
-        with multiprocessing.get_context("fork").Pool(min(cores, len(todo))) as pool:
+        with multiprocessing.get_context("fork").Pool(min(_cores(), len(todo))) as pool:
             pool.map(_keep_rewritten, todo, chunksize=4)
     except Exception:   # noqa: BLE001 - no fork here, say: each worker rewrites them
         return
