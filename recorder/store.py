@@ -1502,8 +1502,11 @@ class LocalStore(Store):
                 segment_count=old.segment_count + len(segs), context=old.context,
                 error_group_count=old.error_group_count)
             # an import that extends a session keeps the digest of its whole input, so
-            # importing that file again is recognised at once
-            return SessionRow(info=info, digest=None if live else p.digest, live=True,
+            # importing that file again is recognised at once; it stays what it was, live
+            # or not (an import's append made a 2018 recording "live" for good: listed with
+            # the live mark, "`replay serve` may still be storing it")
+            return SessionRow(info=info, digest=None if live else p.digest,
+                              live=live or self.index.live(old.id),
                               segments=segs, facts=f, append=True, last_url=old.last_url,
                               actions=actions)
         info = info_from(p.id, f, application=application, user=f.user, context=context,
@@ -1759,7 +1762,9 @@ class LocalStore(Store):
                                          for f in reversed(chain)) if u), None)
             one_write = len({f.token for f in chain}) == 1
             digest = kept.get("digest") if one_write else None
-            live = bool(kept.get("live")) or not one_write
+            # live: its first write was the intake's, or a later one was (a live batch
+            # begins its segment); an import's appends leave it as it was
+            live = bool(kept.get("live")) or any(_batch(f.header) is not None for f in chain)
         facts = FactsReader(user)
         digester = ContentDigest() if not digest else None
         segs: list[SegmentMeta] = []

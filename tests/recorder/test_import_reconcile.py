@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from recorder.ingest import ImportConflict, Outcome, reconcile
 from recorder.rrweb_io import parse_recordings, with_session_marker
-from recorder.store import PARTIAL, LocalStore
+from recorder.store import INDEX_FILE, PARTIAL, LocalStore
 from recorder.format import encode_json
 
 T0 = 1_700_000_000_000
@@ -110,6 +110,28 @@ def test_a_longer_copy_appends_only_what_is_missing(store):
     (r,) = store.ingest_outcomes(full[:100])
     assert r.outcome is Outcome.SAME and r.added == 0 and "100 events and 20 more" in r.note
     assert stored_events(store, sid) == full
+
+
+def test_an_import_that_extends_a_session_leaves_it_live_or_not_as_it_was(tmp_path):
+    """An import's append made a stored recording live for good - listed with the live mark,
+    "`replay serve` may still be storing it" (a newcomer's tryout) - and an index rebuilt
+    from the segments made every session stored in more than one go live. A session the
+    intake is writing stays live whatever an import adds to it."""
+    full = recording(120)
+    with LocalStore.open(tmp_path / "d") as store:
+        (sid,) = store.ingest(full[:80])
+        (r,) = store.ingest_outcomes(full)
+        assert r.outcome is Outcome.EXTENDS and not store.index.live(sid)
+        (visit,) = store.ingest(full[:60], live=True, session_id="visit-1",
+                                now_ms=full[59]["timestamp"])
+        (r,) = store.ingest_outcomes(full, session_id=visit)
+        assert r.outcome is Outcome.EXTENDS and store.index.live(visit)
+    for f in (tmp_path / "d").glob(f"{INDEX_FILE}*"):   # the index lost: rebuilt as it opens
+        f.unlink()
+    with LocalStore.open(tmp_path / "d") as store:
+        assert sorted(store.recovered.rebuilt) == sorted([sid, visit])
+        assert not store.index.live(sid) and store.index.live(visit)
+        assert stored_events(store, sid) == full
 
 
 def test_an_overlapping_export_merges_by_content_not_order(store):
