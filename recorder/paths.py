@@ -38,6 +38,23 @@ def platform_data_dir() -> Path:
 # bits away); one that already exists keeps the permissions someone gave it.
 DATA_FOLDER_MODE = 0o700
 
+# What `replay` itself puts in a data folder, each named here once: the index of the sessions
+# (recorder.store), their segment files' folder, the intake's applications
+# (recorder.intake.apps) and the active privacy rules (recorder.privacy.rules).
+INDEX_FILE = "index.sqlite3"
+SEGMENTS_DIR = "segments"
+APPS_FILE = "apps.sqlite3"
+RULES_FILENAME = "rules.toml"
+
+
+def holds_replay_data(folder: Path) -> bool:
+    """Whether `folder` (a folder) is a data folder, or may become one: it holds something
+    `replay` writes, or nothing at all. Any other folder (a project's, Downloads: a mistyped
+    --data) is none - a command that only reads must not make it one (it wrote an index
+    there, and `replay audit --all` found "nothing" in it)."""
+    entries = {p.name for p in Path(folder).iterdir()}
+    return not entries or bool(entries & {INDEX_FILE, SEGMENTS_DIR, APPS_FILE, RULES_FILENAME})
+
 
 def make_data_folder(path: Path) -> None:
     """Create the data folder `path` (and its parents) if it is missing, private to its owner."""

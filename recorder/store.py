@@ -69,7 +69,8 @@ from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSes
     SessionChanged, SessionInfo, SessionRow
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_session_size, checked_events
-from .paths import fsync_dir as _fsync_dir, make_data_folder, write_durably
+from .paths import INDEX_FILE, SEGMENTS_DIR, fsync_dir as _fsync_dir, make_data_folder, \
+    write_durably
 from .sealed import SEALED_SUFFIX, Seal
 from .bug import CONTEXT_KEY as BUG_KEY, without_steps
 from . import derived as _derived
@@ -110,9 +111,7 @@ def split_tag(session_id: str) -> tuple[str, str]:
     m = _TAGGED.fullmatch(session_id)
     return (m.group(1), m.group(2)) if m else (session_id, "")
 
-INDEX_FILE = "index.sqlite3"
 DAMAGED_INDEX_MARK = ".damaged-"   # index.sqlite3.damaged-TIME: one `repair` set aside
-SEGMENTS_DIR = "segments"
 DICTS_DIR = "dicts"
 UNREFERENCED_DIR = "unreferenced"   # segment files no session uses: set aside, not deleted
 TMP_SUFFIX = ".tmp"                 # a segment file being written (renamed when complete)

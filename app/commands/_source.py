@@ -17,7 +17,7 @@ from recorder.paths import DEMO_SESSION
 from recorder.outputs import Why, refused
 
 from ..cli import UserError, say_note, say_warning
-from ._store import no_data_folder, open_existing_store
+from ._store import no_data_folder, open_existing_store, refuse_other_folder
 from ._words import count
 
 _KINDS = "a session id (or unique prefix), a .replay bundle or an rrweb JSON file"
@@ -138,6 +138,8 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
         UnreadableRecording
     from recorder.source import open_recording
 
+    if not Path(spec).is_file():   # a stored session's id: read from the data folder
+        refuse_other_folder(data)
     try:
         return open_recording(spec, data, session=session_number, more=more, partial=partial)
     except KeyError as exc:

@@ -1,10 +1,12 @@
 """Opening the data folder for a command that only reads what is stored (sessions, audit,
-mask, and a SESSION argument): a folder that does not exist is reported, never created."""
+mask, and a SESSION argument): a folder that does not exist is reported, never created, and
+one that holds other things (a mistyped --data) is never made a data folder."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from recorder.paths import holds_replay_data
 from recorder.store import Store
 
 from ..cli import UserError
@@ -14,7 +16,18 @@ def open_existing_store(data: Path) -> Store:
     if not Path(data).is_dir():
         raise UserError(no_data_folder(data, f"import a recording first (`replay --data {data}"
                                              " import FILE`), or give the right --data"))
+    refuse_other_folder(data)
     return Store.open(data)
+
+
+def refuse_other_folder(data: Path) -> None:
+    """Refuses a --data folder that holds other things and nothing `replay` writes (a
+    mistyped one, a project's): reading it would make it a data folder (its index
+    written there) and say it holds no session."""
+    if Path(data).is_dir() and not holds_replay_data(data):
+        raise UserError(f"{data} is not a data folder: it holds other files and nothing replay"
+                        " stores - give the folder your sessions are in with --data (nothing"
+                        " was written here)")
 
 
 FULL_BELOW_BYTES = 1 << 20   # a disk with less room than this is full for the index

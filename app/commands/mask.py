@@ -23,7 +23,7 @@ from ..cli import UserError, say_note, say_warning
 from ._confirm import loosen_confirmed
 from recorder.thumbnail_cache import swept_after
 from ._words import count
-from ._store import open_existing_store
+from ._store import open_existing_store, refuse_other_folder
 from ._progress import advancing, event_total, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     if args.activate and (files or args.dry_run):
         raise UserError("--activate goes with re-masking stored sessions, not with a file or"
                         " --dry-run")
+    if not files:   # stored sessions: refused in a folder of other things before any note
+        refuse_other_folder(args.data)
     path = args.rules
     if path is None and args.activate:
         raise UserError("--activate makes a rules file the active one: give it with --rules FILE")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import msgspec
 
-APPS_FILE = "apps.sqlite3"
+from ..paths import APPS_FILE   # (named with the data folder's other entries)
 ANY_ORIGIN = "*"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 

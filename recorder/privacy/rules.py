@@ -36,13 +36,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ..paths import RULES_FILENAME   # (named with the data folder's other entries)
 from .detectors import KINDS
 from .levels import Level
 from .masking import MASK
 from .selectors import SelectorError, compile_selector
 
 VERSION = 1
-RULES_FILENAME = "rules.toml"
 _log = logging.getLogger(__name__)
 
 # Query parameters that carry credentials by convention (OAuth, signed URLs, API keys, password

@@ -65,6 +65,29 @@ def test_a_data_folder_that_is_a_file_is_named_as_one(tmp_path, capsys, demo_fil
     assert data.read_text() == "[]"
 
 
+@pytest.mark.parametrize("argv", [
+    ["sessions"], ["audit", "--all"], ["delete", "--user", "ada", "--yes"],
+    ["mask", "--all", "--dry-run"], ["devtools", "ada-checkout"],
+    ["export", "ada-checkout", "-o", "{out}"], ["assets", "list", "ada-checkout"],
+], ids=lambda a: " ".join(a[:2]))
+def test_a_folder_of_other_things_is_not_made_a_data_folder(tmp_path, capsys, argv):
+    """A --data mistyped to a folder of other files (a project's, Downloads): a command that
+    only reads wrote its index there and said it held no session - `audit --all` that it
+    found nothing (a newcomer's tryout). Each says it is no data folder, and writes nothing.
+    A data folder holding only an application (`replay app create`) is one."""
+    data = tmp_path / "project"
+    data.mkdir()
+    (data / "notes.txt").write_text("mine")
+    argv = [a.format(out=tmp_path / "o.json") for a in argv]
+    line = _one_clear_line(*run(capsys, "--data", data, *argv)[::2])
+    assert line.startswith(f"replay: error: {data} is not a data folder"), line
+    assert sorted(p.name for p in data.iterdir()) == ["notes.txt"]
+    assert not (tmp_path / "o.json").exists()
+    app_only = tmp_path / "app-only"
+    assert run(capsys, "--data", app_only, "app", "create", "shop")[0] == 0
+    assert run(capsys, "--data", app_only, "sessions")[0] == 0
+
+
 def test_record_mode_refuses_a_data_folder_that_is_a_file_before_anything_is_recorded(tmp_path):
     data = tmp_path / "sessions.json"
     data.write_text("[]")
