@@ -402,6 +402,11 @@ def output_path(v: str) -> Path:
     folder: "`.` is a folder" answered `-o ''`)."""
     if not v.strip():
         raise argparse.ArgumentTypeError("an empty name - give the file to write")
+    # Path drops a trailing slash: `-o out/clips/` wrote a file named `clips`, and
+    # `-o a.json/` overwrote a.json (a newcomer's tryout)
+    if v.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"{v} names a folder (it ends with /) - give the file"
+                                         " to write in it")
     return Path(v)
 
 

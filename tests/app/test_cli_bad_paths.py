@@ -143,6 +143,17 @@ def test_outputs_that_cannot_be_written(tmp_path, capsys, demo_file):
         (line,) = capsys.readouterr()[1].strip().splitlines()   # argparse's own one line
         assert stop.value.code == 2 and "argument -o/--output: an empty name - give the file" \
             " to write" in line, line
+        # a name ending with a slash names a folder: Path dropped the slash, and `-o a.json/`
+        # overwrote a.json, `-o out/clips/` wrote a file named `clips` (a newcomer's tryout)
+        kept = tmp_path / name
+        kept.write_text("kept")
+        for slashed in (f"{kept}/", f"{tmp_path / 'clips'}/"):
+            with pytest.raises(SystemExit) as stop:
+                main(["--data", str(data), *map(str, cmd), slashed])
+            (line,) = capsys.readouterr()[1].strip().splitlines()
+            assert stop.value.code == 2 and f"argument -o/--output: {slashed} names a folder" \
+                in line, line
+        assert kept.read_text() == "kept" and not (tmp_path / "clips").exists()
     assert not missing.exists()
     assert not list(tmp_path.glob("*.tmp"))
 
