@@ -158,6 +158,11 @@ def _run(args, fn, create: bool = False):
 
 
 def create(args: argparse.Namespace) -> int:
+    from recorder.intake.apps import AppError, checked_new
+    try:   # a bad name or origin changes nothing: no applications file is made for it
+        checked_new(args.name, args.origin)
+    except AppError as exc:
+        raise UserError(str(exc)) from None
     app, token = _run(args, lambda apps: apps.create(args.name, args.origin), create=True)
     _print_token(args, app, token)
     return 0

@@ -56,6 +56,8 @@ def register(subparsers, common) -> None:
 
 
 def _selected(store, args: argparse.Namespace, whole: bool = True) -> list[SessionInfo]:
+    if args.user is not None and not args.user.strip():
+        raise UserError("--user is empty - give the user's id, name or e-mail")
     if not (args.sessions or args.user or args.before is not None):
         raise UserError("name the sessions to delete, or give --user or --before")
     if args.sessions:

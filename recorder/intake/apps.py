@@ -21,6 +21,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Iterable
 
 import msgspec
 
@@ -92,6 +93,15 @@ _HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?\Z")
 _ASCII_HOST = re.compile(r"^(?:\*\.)?[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*\.?\Z")
 
 
+def checked_new(name: str, origins: Iterable[str] = ()) -> tuple[str, ...]:
+    """A new application's origins, normalized, once its name and each origin are checked
+    (AppError: what is wrong) - before any applications file is made or opened."""
+    if not _NAME.match(name):
+        raise AppError(f"application name {name!r} must be 1-64 letters, digits, '.', '_'"
+                       " or '-', starting with a letter or digit")
+    return tuple(dict.fromkeys(normalize_origin(o) for o in origins))
+
+
 def normalize_origin(url: str) -> str:
     """An origin as browsers send it in the Origin header: scheme://host[:port], scheme and
     host lower-case, no default port (80 for http, 443 for https), an international host in
@@ -107,6 +117,10 @@ def normalize_origin(url: str) -> str:
     # tryout); a star anywhere else matches nothing a browser sends
     wild = authority.startswith("*.")
     hp = _HOST_PORT.match(authority[2:] if wild else authority) if m else None
+    other = re.match(r"([a-z][a-z0-9+.-]*)://", text, re.I)
+    if m is None and other is not None:   # (ftp://x is scheme://host: its scheme is the fault)
+        raise AppError(f"origin {url!r}: a page's origin begins with http:// or https://, not"
+                       f" {other.group(1)}://")
     if not hp or "*" in hp.group(1) or (wild and (hp.group(1).startswith("[")
                                                    or _public_suffix(hp.group(1)))):
         raise AppError(f"origin {url!r} is not scheme://host[:port] (for example"
@@ -214,10 +228,7 @@ class Applications:
 
     def create(self, name: str, origins: list[str] = ()) -> tuple[Application, str]:
         """A new application and its client token (the only time the token is seen)."""
-        if not _NAME.match(name):
-            raise AppError(f"application name {name!r} must be 1-64 letters, digits, '.', '_'"
-                           " or '-', starting with a letter or digit")
-        allowed = tuple(dict.fromkeys(normalize_origin(o) for o in origins))
+        allowed = checked_new(name, origins)
         app_id = "app_" + secrets.token_hex(8)
         token = "rt_" + secrets.token_urlsafe(24)
         with self._lock:

@@ -183,6 +183,8 @@ def read_rules_text(path: Path) -> str:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise RulesFileMissing(f"rules file {path} not found") from None
+    except IsADirectoryError:   # (said as Python says it: "[Errno 21] Is a directory: 'r'")
+        raise RulesError(f"{path} is a folder, not a rules file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(f"cannot read rules file {path}: {exc}") from None
 

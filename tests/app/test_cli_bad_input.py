@@ -275,6 +275,12 @@ CASES = [
     ("audit an unknown detector", ["audit", "--all", "--detectors", "passport"], ["passport"]),
     ("mask with a bad rules file", ["mask", "--rules", "{bad_rules}", "--all"], ["bad.toml"]),
     ("mask an unknown session", ["mask", "--rules", "{bad_rules}", "ffffffff"], ["bad.toml"]),
+    # said in words, not as Python's "[Errno 21] Is a directory: ..." (a newcomer's tryout)
+    ("mask with a folder for rules", ["mask", "--rules", "{folder}", "--all", "--dry-run"],
+     ["is a folder, not a rules file"]),
+    ("delete an empty user", ["delete", "--user", "", "--dry-run"], ["--user is empty"]),
+    ("an origin of another scheme", ["app", "create", "shop", "--origin", "ftp://shop.test"],
+     ["http:// or https://, not ftp://"]),
     ("an unknown command", ["fly"], ["fly"]),
     # said by the command, whose --help lists what it takes (it said `replay --help`), with
     # the prefix every error has (it was `replay audit: error:`, `replay app create: error:`)
