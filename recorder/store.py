@@ -1204,12 +1204,24 @@ class LocalStore(Store):
         """A live batch for a client's session whose newest part was deleted (while the
         visit went on) raises SessionDeleted: appended, the rest of the visit would be a
         session without a snapshot under the deleted one's id."""
+        if self.client_deleted(client_id):
+            raise SessionDeleted(client_id)
+
+    def client_deleted(self, client_id: str) -> bool:
+        """Whether the newest part of a client's session was deleted (`_refuse_deleted`)."""
         gone = self.index.deleted_since(clean_id(client_id))
         if gone is None:
-            return
+            return False
         found = self._open_session(client_id)
-        if found is None or found.start_ms <= gone:
-            raise SessionDeleted(client_id)
+        return found is None or found.start_ms <= gone
+
+    def batch_settled(self, key: BatchKey) -> bool:
+        """Whether a batch that follows batch `key` (intake/order.py) need wait no longer
+        for it: it was stored, or its session was deleted since - the one following is refused
+        then (SessionDeleted), and waited 5 s for a batch the deletion forgot, logged as
+        stored after it gave up (a newcomer's tryout)."""
+        return self.index.batch_accepted(key) is not None or \
+            self.client_deleted(key.client_session)
 
     def delete_session(self, session_id: str) -> "Erased":
         """Erase a session: its index rows (its user's too, if no other session has that

@@ -161,7 +161,7 @@ class Intake:
         self.store: LocalStore = Store.open(data_dir, **options)  # type: ignore[assignment]
         self.apps = Applications(data_dir)
         self.live = LiveIntake(self.store, rules)
-        self.order = PageOrder(lambda key: self.store.index.batch_accepted(key) is not None)
+        self.order = PageOrder(self.store.batch_settled)
         self.dictionaries = Dictionaries(data_dir)
         self.max_pending = max_pending
         self.pending = 0   # batches read whole, being decoded or stored (not held in order)

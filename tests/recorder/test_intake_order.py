@@ -13,7 +13,7 @@ from recorder.index import BatchKey
 from recorder.intake.apps import Applications
 from recorder.intake.live import LiveIntake
 from recorder.intake.order import PageOrder, Waited, previous
-from recorder.intake.wire import Batch
+from recorder.intake.wire import Batch, WireError
 from recorder.privacy import parse_rules
 from recorder.privacy.preview import html_to_events
 from recorder.store import Store
@@ -45,7 +45,7 @@ def intake(tmp_path):
 
 
 def _order(live: LiveIntake, **kw) -> PageOrder:
-    return PageOrder(lambda key: live.store.index.batch_accepted(key) is not None, **kw)
+    return PageOrder(live.store.batch_settled, **kw)   # (as the intake asks)
 
 
 def test_a_batch_waits_for_the_one_before_it_stored_meanwhile(intake):
@@ -69,6 +69,21 @@ def test_a_batch_waits_for_the_one_before_it_stored_meanwhile(intake):
     assert asyncio.run(short.wait(BatchKey(app.id, "w", "pg.1"))) is Waited.GAVE_UP
     assert asyncio.run(short.wait(BatchKey("other", "v", "pg.1"))) is Waited.GAVE_UP
     assert asyncio.run(short.wait(BatchKey(app.id, "v", "pg.0"))) is Waited.FOLLOWS_NOTHING
+
+
+def test_a_batch_of_a_session_deleted_meanwhile_waits_for_nothing(intake, caplog):
+    """The session deleted (`replay delete`) as its visit goes on: the index forgets its
+    batches, so the next batch waited its whole hold for the one before - then was refused
+    (410) and the log said it was stored after it gave up (a newcomer's tryout)."""
+    app, live, first = intake
+    (sid,) = live.accept(app, Batch(session_id="v", batch_id="pg.0", events=first))
+    live.store.delete_session(sid)
+    order = _order(live, hold_s=600)   # (a wait would hang the test, not pass it)
+    assert asyncio.run(order.wait(BatchKey(app.id, "v", "pg.1"))) is Waited.FOUND
+    with pytest.raises(WireError) as refused:   # (at once: 410)
+        live.accept(app, Batch(session_id="v", batch_id="pg.1", events=first[1:]))
+    assert refused.value.code == "session_deleted"
+    assert "never came" not in caplog.text
 
 
 def test_no_more_than_the_bound_wait_at_once(intake, caplog):
