@@ -325,6 +325,9 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
         raise too_large(limits, f"over {cap:,} bytes once decompressed") from None
     if len(raw) > cap:
         raise too_large(limits, f"{len(raw):,} bytes")
+    if not raw.strip():   # (msgspec says "Input data was truncated")
+        raise WireError(Status.BAD_REQUEST, "malformed", 'the body is empty - send'
+                        ' {"session_id": "...", "events": [...]}')
     array = raw[:1] == b"["   # compact@4's body as an array (JSON.stringify writes no space first)
     try:
         batch = _ARRAY_BATCH.decode(raw).batch() if array else _BATCH.decode(raw)

@@ -94,6 +94,14 @@ def test_malformed_bodies(server, raw, code):
     refused(srv, shop, 400, code, raw=raw)
 
 
+def test_an_empty_body_is_said_to_be_empty(server):
+    """(msgspec's own words were "not valid JSON (Input data was truncated)": a newcomer's)"""
+    srv, shop, _ = server
+    for raw in (b"", b"  \n"):
+        body = refused(srv, shop, 400, "malformed", raw=raw)
+        assert body["message"].startswith("the body is empty"), body
+
+
 
 @pytest.mark.parametrize("sid, kind", [("4111111111111111", "card"),
                                        ("DE89370400440532013000", "iban"),
