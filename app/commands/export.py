@@ -282,6 +282,10 @@ def _clip(src, out: Path, args, fmt: ClipFormat, stop: list[int]) -> None:
     if stop:   # it came between render_clip's last look and its rename: the clip is not kept
         out.unlink(missing_ok=True)
         raise KeyboardInterrupt
+    if not r.index.full_snapshot_t:   # (as `screenshot` and `snapshot` say it: a blank clip
+        # was written without a word - a newcomer's tryout)
+        say_warning("nothing is on screen: the recording holds no page (no full snapshot),"
+                    f" so {out.name} is blank")
     print(f"wrote {count(len(clip.durations), 'frame')} ({len(clip.times)} painted,"
           f" {sum(clip.durations) / 1000:.1f} s, {clip.size[0]}x{clip.size[1]}) of session"
           f" {src.id} to {out}", file=sys.stderr)

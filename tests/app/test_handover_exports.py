@@ -618,3 +618,19 @@ def test_a_masked_title_or_notes_is_said_by_kind_never_by_value(tmp_path):
         p = _replay("export", str(DEMO), "-o", str(out), *args, data=data)
         assert p.returncode == 0 and not any("privacy rules masked" in ln
                                              for ln in p.stderr.splitlines()), p.stderr
+
+
+def test_a_clip_of_a_recording_without_a_page_says_it_is_blank(tmp_path):
+    """A recording with no full snapshot exported as a clip: a blank GIF was written without
+    a word, where `screenshot` and `snapshot` say nothing is on screen (a newcomer's tryout)."""
+    from recorder.format import EventType
+    events = [e for e in json.loads(DEMO.read_text()) if e["type"] != EventType.FullSnapshot]
+    recording = tmp_path / "no-page.json"
+    recording.write_text(json.dumps(events))
+    out = tmp_path / "blank.gif"
+    p = _replay("export", str(recording), "--to", "500", "-o", str(out), data=tmp_path / "d")
+    assert p.returncode == 0 and out.is_file(), p.stderr
+    assert "replay: warning: nothing is on screen: the recording holds no page" in p.stderr
+    p = _replay("export", str(DEMO), "--to", "500", "-o", str(tmp_path / "demo.gif"),
+                data=tmp_path / "d")
+    assert p.returncode == 0 and "nothing is on screen" not in p.stderr, p.stderr
