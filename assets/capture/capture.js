@@ -4646,7 +4646,12 @@
   S.guardExit = function () {
     if (!this.queue.length || this.dead) return;
     var self = this;
-    var left = function () { self.unguard(); self.beaconRest(); };
+    // by beacon only: what none carries is not kept for the visit's next page (a session
+    // ended has none; a restarted one's new sender keeps its own in the tab's one slot)
+    var left = function () {
+      self.beaconRest(true);
+      if (self.unguard && (!self.queue.length || self.dead)) self.unguard();
+    };
     var hidden = function () { if (doc.visibilityState === "hidden") left(); };
     this.unguard = function () {
       win.removeEventListener("pagehide", left);
@@ -4884,7 +4889,7 @@
     // (after the rest is numbered: the next page's first batch follows the last of them)
     if (this.batches && !this.dead) writeLast(this.cfg.sessionId, this.page + "." + (this.batches - 1));
   };
-  S.beaconRest = function () {
+  S.beaconRest = function (unkept) {   // unkept: what no beacon carries is not kept (S.guardExit)
     if (!this.queue.length || this.dead) return;
     var can = !!win.navigator.sendBeacon;
     if (this.failing || this.fixed.length || !can) {
@@ -4893,7 +4898,7 @@
       // beacons go too, under the same ids (one that lands is stored once), and the queue
       // stays as it is (a page that only went hidden sends them again, under those ids)
       this.fixAll();
-      this.keep(true);
+      if (!unkept) this.keep(true);
       if (!can) return;
       for (var k = 0, at = 0; k < this.fixed.length; k++) {   // refused: stored, the next page sends it
         var f = this.fixed[k];
@@ -4935,7 +4940,7 @@
     }
     if (this.queue.length) {   // what no beacon carried: for the visit's next page
       this.fixAll();
-      this.keep(true);
+      if (!unkept) this.keep(true);
     }
   };
   S.status = function () {
