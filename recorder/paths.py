@@ -47,13 +47,22 @@ APPS_FILE = "apps.sqlite3"
 RULES_FILENAME = "rules.toml"
 
 
+# What a system puts in any folder (a file manager's, a new disk's): no sign of anything
+OS_ENTRIES = frozenset({"Thumbs.db", "desktop.ini", "lost+found"})
+
+
 def holds_replay_data(folder: Path) -> bool:
-    """Whether `folder` (a folder) is a data folder, or may become one: it holds something
-    `replay` writes, or nothing at all. Any other folder (a project's, Downloads: a mistyped
+    """Whether `folder` (a folder) is a data folder, or may become one: it holds what
+    `replay` writes first in any data folder it makes (the index - or what is left of one -,
+    the applications or the active rules: Store.open, `replay app create` and `replay mask
+    --activate` each write theirs before anything else), or nothing but hidden files and
+    what a system puts anywhere. Any other folder (a project's, Downloads: a mistyped
     --data) is none - a command that only reads must not make it one (it wrote an index
     there, and `replay audit --all` found "nothing" in it)."""
-    entries = {p.name for p in Path(folder).iterdir()}
-    return not entries or bool(entries & {INDEX_FILE, SEGMENTS_DIR, APPS_FILE, RULES_FILENAME})
+    entries = [p.name for p in Path(folder).iterdir()
+               if not p.name.startswith(".") and p.name not in OS_ENTRIES]
+    return not entries or any(name in (SEGMENTS_DIR, APPS_FILE, RULES_FILENAME)
+                              or name.startswith(INDEX_FILE) for name in entries)
 
 
 def make_data_folder(path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Sequence, Union
 
 from recorder.moments import Unit, moment_text, whole_ms
-from recorder.paths import DEMO_SESSION
+from recorder.paths import DEMO_SESSION, holds_replay_data
 from recorder.outputs import Why, refused
 
 from ..cli import UserError, say_note, say_warning
@@ -122,7 +122,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
     if not Path(spec).exists() and _is_path(spec) and not stored(spec, data):
         # (a recording's own id may look like a path - `a/b/c`, stored as `a_b_c-<hash>`)
         raise not_a_file(spec)
-    if Path(spec).is_dir() and not Path(data).is_dir():
+    if Path(spec).is_dir() and not (Path(data).is_dir() and holds_replay_data(data)):
         # no data folder, so no stored session of that name: said without making one (it
         # was made, then the folder refused - a QA tryout)
         raise not_a_file(spec)
@@ -138,7 +138,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
         UnreadableRecording
     from recorder.source import open_recording
 
-    if not Path(spec).is_file():   # a stored session's id: read from the data folder
+    if not Path(spec).exists() and not _is_path(spec):   # a stored session's id
         refuse_other_folder(data)
     try:
         return open_recording(spec, data, session=session_number, more=more, partial=partial)
@@ -191,8 +191,9 @@ def _is_path(spec: str) -> bool:
 
 
 def stored(spec: str, data: Path) -> bool:
-    """Whether the data folder holds a session `spec` names (its id or a unique prefix)."""
-    if not Path(data).is_dir():
+    """Whether the data folder holds a session `spec` names (its id or a unique prefix); a
+    folder of other things holds none (and is not made a data folder by asking)."""
+    if not Path(data).is_dir() or not holds_replay_data(data):
         return False
     store = open_existing_store(data)
     try:

@@ -86,6 +86,29 @@ def test_a_folder_of_other_things_is_not_made_a_data_folder(tmp_path, capsys, ar
     app_only = tmp_path / "app-only"
     assert run(capsys, "--data", app_only, "app", "create", "shop")[0] == 0
     assert run(capsys, "--data", app_only, "sessions")[0] == 0
+    # a new folder a file manager or a disk marked is empty still (a reviewer's)
+    marked = tmp_path / "marked"
+    marked.mkdir()
+    for junk in (".DS_Store", "Thumbs.db"):
+        (marked / junk).write_bytes(b"")
+    assert run(capsys, "--data", marked, "sessions")[0] == 0
+
+
+def test_a_folder_of_other_things_still_reads_files_and_the_demo(tmp_path, capsys):
+    """What needs no data folder is read all the same: the demo, a file - and a path to
+    nothing is said to be one (a reviewer's: both were refused as no data folder)."""
+    data = tmp_path / "project"
+    data.mkdir()
+    (data / "notes.txt").write_text("mine")
+    out = tmp_path / "demo.json"
+    assert run(capsys, "--data", data, "export", "demo", "-o", out)[0] == 0 and out.is_file()
+    line = _one_clear_line(*run(capsys, "--data", data, "export", tmp_path / "none.json",
+                                "-o", tmp_path / "o.json")[::2])
+    assert "none.json: no such file" in line, line
+    line = _one_clear_line(*run(capsys, "--data", data, "export", tmp_path, "-o",
+                                tmp_path / "o.json")[::2])
+    assert f"{tmp_path} is a folder" in line, line
+    assert sorted(p.name for p in data.iterdir()) == ["notes.txt"]
 
 
 def test_record_mode_refuses_a_data_folder_that_is_a_file_before_anything_is_recorded(tmp_path):
