@@ -118,7 +118,8 @@ def normalize_origin(url: str) -> str:
     wild = authority.startswith("*.")
     hp = _HOST_PORT.match(authority[2:] if wild else authority) if m else None
     other = re.match(r"([a-z][a-z0-9+.-]*)://", text, re.I)
-    if m is None and other is not None:   # (ftp://x is scheme://host: its scheme is the fault)
+    if m is None and other is not None and other.group(1).lower() not in ("http", "https"):
+        # (ftp://x is scheme://host: its scheme is the fault)
         raise AppError(f"origin {url!r}: a page's origin begins with http:// or https://, not"
                        f" {other.group(1)}://")
     if not hp or "*" in hp.group(1) or (wild and (hp.group(1).startswith("[")

@@ -281,6 +281,8 @@ CASES = [
     ("delete an empty user", ["delete", "--user", "", "--dry-run"], ["--user is empty"]),
     ("an origin of another scheme", ["app", "create", "shop", "--origin", "ftp://shop.test"],
      ["http:// or https://, not ftp://"]),
+    ("an origin with a path", ["app", "create", "shop", "--origin", "https://shop.test/cart"],
+     ["is not scheme://host[:port]"]),
     ("an unknown command", ["fly"], ["fly"]),
     # said by the command, whose --help lists what it takes (it said `replay --help`), with
     # the prefix every error has (it was `replay audit: error:`, `replay app create: error:`)
