@@ -88,8 +88,9 @@ class Waited(enum.Enum):
 
 class PageOrder:
     """Holds each batch until the one before it on its page is stored (the module's rules).
-    `stored(key)`: whether the index remembers that batch - blocking (SQLite), so it is
-    asked from a thread, never on the event loop."""
+    `stored(key)`: whether the index remembers that batch, or no longer needs to (its
+    session was deleted since: `Store.batch_settled`) - blocking (SQLite), so it is asked
+    from a thread, never on the event loop."""
 
     def __init__(self, stored: Callable[[BatchKey], bool], *, hold_s: float = HOLD_S,
                  grace_s: float = GRACE_S, poll_s: float = POLL_S, most: int = MAX_HELD,

@@ -3,6 +3,7 @@ before stored by another thread as a second worker would."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import threading
 import time
@@ -78,8 +79,9 @@ def test_a_batch_of_a_session_deleted_meanwhile_waits_for_nothing(intake, caplog
     app, live, first = intake
     (sid,) = live.accept(app, Batch(session_id="v", batch_id="pg.0", events=first))
     live.store.delete_session(sid)
-    order = _order(live, hold_s=600)   # (a wait would hang the test, not pass it)
-    assert asyncio.run(order.wait(BatchKey(app.id, "v", "pg.1"))) is Waited.FOUND
+    order = _order(live, hold_s=0.5)
+    with caplog.at_level(logging.INFO, logger="recorder.intake.order"):
+        assert asyncio.run(order.wait(BatchKey(app.id, "v", "pg.1"))) is Waited.FOUND
     with pytest.raises(WireError) as refused:   # (at once: 410)
         live.accept(app, Batch(session_id="v", batch_id="pg.1", events=first[1:]))
     assert refused.value.code == "session_deleted"
