@@ -53,8 +53,8 @@ def pytest_configure(config) -> None:
     import compileall
     for package in ("recorder", "player", "app"):
         compileall.compile_dir(REPO / package, quiet=2)
-    if config.getoption("numprocesses", None):   # xdist's workers will collect
-        _keep_rewritten_tests(config)
+    if config.getoption("numprocesses", None) and config.getoption("assertmode") == "rewrite":
+        _keep_rewritten_tests(config)   # (xdist's workers will collect)
 
 
 def _keep_rewritten_tests(config) -> None:
@@ -103,9 +103,16 @@ def _rewritten_files(config) -> list[Path]:
 
 
 def _keep_rewritten(fn: str) -> None:
+    """(A module whose rewriting warns - an assert that is always true, a test that cannot
+    fail - is left to the workers, so that pytest's warnings summary still names it.)"""
+    import warnings
     from _pytest.assertion import rewrite
     path = Path(fn)
-    source_hash, code = rewrite._rewrite_test(path, _REWRITE_CONFIG)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        source_hash, code = rewrite._rewrite_test(path, _REWRITE_CONFIG)
+    if said:
+        return
     cache = rewrite.get_cache_dir(path)
     if not rewrite.try_makedirs(cache):
         return
