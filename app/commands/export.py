@@ -15,6 +15,7 @@ from typing import Iterator
 from player.clip_encode import (INSTALL_VIDEO, VIDEO_FORMATS, ClipFormat, even_size, odd_side,
                                 video_missing)
 from recorder.bug import NO_REPORT_IN_RRWEB, from_context
+from recorder.moments import Unit, moment_text
 from recorder.bundle import write_bundle
 from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
@@ -282,10 +283,14 @@ def _clip(src, out: Path, args, fmt: ClipFormat, stop: list[int]) -> None:
     if stop:   # it came between render_clip's last look and its rename: the clip is not kept
         out.unlink(missing_ok=True)
         raise KeyboardInterrupt
-    if not r.index.full_snapshot_t:   # (as `screenshot` and `snapshot` say it: a blank clip
-        # was written without a word - a newcomer's tryout)
+    pages = r.index.full_snapshot_t   # (as `screenshot` and `snapshot` say it: a blank clip
+    # was written without a word - a newcomer's tryout)
+    if not pages:
         say_warning("nothing is on screen: the recording holds no page (no full snapshot),"
                     f" so {out.name} is blank")
+    elif pages[0] > hi:
+        say_warning(f"nothing is on screen before {moment_text(pages[0], Unit.MS)}, the first"
+                    f" page: {out.name} ends before it, blank")
     print(f"wrote {count(len(clip.durations), 'frame')} ({len(clip.times)} painted,"
           f" {sum(clip.durations) / 1000:.1f} s, {clip.size[0]}x{clip.size[1]}) of session"
           f" {src.id} to {out}", file=sys.stderr)

@@ -634,3 +634,8 @@ def test_a_clip_of_a_recording_without_a_page_says_it_is_blank(tmp_path):
     p = _replay("export", str(DEMO), "--to", "500", "-o", str(tmp_path / "demo.gif"),
                 data=tmp_path / "d")
     assert p.returncode == 0 and "nothing is on screen" not in p.stderr, p.stderr
+    # a range that ends before the first page is as blank (the demo's comes at 11 ms)
+    p = _replay("export", str(DEMO), "--to", "5", "-o", str(tmp_path / "early.gif"),
+                data=tmp_path / "d")
+    assert p.returncode == 0 and "replay: warning: nothing is on screen before 0:00.011, the" \
+        " first page: early.gif ends before it" in p.stderr, p.stderr
