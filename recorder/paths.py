@@ -38,9 +38,10 @@ def platform_data_dir() -> Path:
 # bits away); one that already exists keeps the permissions someone gave it.
 DATA_FOLDER_MODE = 0o700
 
-# What `replay` itself puts in a data folder, each named here once: the index of the sessions
-# (recorder.store), their segment files' folder, the intake's applications
-# (recorder.intake.apps) and the active privacy rules (recorder.privacy.rules).
+# What marks a data folder, each named here once: the index of the sessions (recorder.store),
+# their segment files' folder, the intake's applications (recorder.intake.apps) and the active
+# privacy rules (recorder.privacy.rules). (replay writes more there - thumbnails, assets, the
+# id key... - never before one of these.)
 INDEX_FILE = "index.sqlite3"
 SEGMENTS_DIR = "segments"
 APPS_FILE = "apps.sqlite3"

@@ -26,6 +26,7 @@ from typing import Iterable
 import msgspec
 
 from ..paths import APPS_FILE   # (named with the data folder's other entries)
+
 ANY_ORIGIN = "*"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 
@@ -90,6 +91,7 @@ _HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?\Z")
 # hyphens (and underscores, which some intranets' names hold) - nothing a shell, a log or
 # a page reads as more (an Origin header is anyone's to write: `a;{curl,evil}|sh;.example`
 # went into the operator's log inside a command to paste)
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*)://", re.I)
 _ASCII_HOST = re.compile(r"^(?:\*\.)?[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*\.?\Z")
 
 
@@ -117,8 +119,8 @@ def normalize_origin(url: str) -> str:
     # tryout); a star anywhere else matches nothing a browser sends
     wild = authority.startswith("*.")
     hp = _HOST_PORT.match(authority[2:] if wild else authority) if m else None
-    other = re.match(r"([a-z][a-z0-9+.-]*)://", text, re.I)
-    if m is None and other is not None and other.group(1).lower() not in ("http", "https"):
+    other = _SCHEME.match(text) if m is None else None
+    if other is not None and other.group(1).lower() not in ("http", "https"):
         # (ftp://x is scheme://host: its scheme is the fault)
         raise AppError(f"origin {url!r}: a page's origin begins with http:// or https://, not"
                        f" {other.group(1)}://")
