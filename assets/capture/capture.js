@@ -4644,13 +4644,13 @@
    * batch in flight too, where its request had not gone yet. Until they are sent, leaving (or
    * hiding) the page sends them by beacon, as a recording's leaving does. */
   S.guardExit = function () {
-    if (!this.queue.length || this.dead) return;
+    if (this.settled()) return;
     var self = this;
     // by beacon only: what none carries is not kept for the visit's next page (a session
     // ended has none; a restarted one's new sender keeps its own in the tab's one slot)
     var left = function () {
       self.beaconRest(true);
-      if (self.unguard && (!self.queue.length || self.dead)) self.unguard();
+      if (self.unguard && self.settled()) self.unguard();
     };
     var hidden = function () { if (doc.visibilityState === "hidden") left(); };
     this.unguard = function () {
@@ -4661,6 +4661,8 @@
     win.addEventListener("pagehide", left);
     doc.addEventListener("visibilitychange", hidden);
   };
+  /* Nothing left to send, or nothing more will be (refused, the session deleted). */
+  S.settled = function () { return !this.queue.length || !!this.dead; };
   S.release = function () {
     this.offWanted = false;
     if (this.off) { this.off.end(); this.off = null; }
@@ -4818,7 +4820,7 @@
     }).then(function (next) {
       self.inFlight = false;
       if (self.closing) self.release();
-      if (self.unguard && (!self.queue.length || self.dead)) self.unguard();   // all sent: nothing to guard
+      if (self.unguard && self.settled()) self.unguard();   // all sent: nothing to guard
       if (next === "stop") return;
       // the intake did not answer: what is queued is kept for the visit's next page too
       if (self.failing && next !== "next") self.keep();
