@@ -14,11 +14,11 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 from replay_tools.browser_recorder import PageServer  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer, stored_events  # noqa: E402
+from tests.app.capture_site import SENT_ALL  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
 
-SENT_ALL = "(s => s.idle && s.acked === s.queued ? s : null)(ReplayCapture.flush())"
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Console</title>
 <script src="%(intake)s/capture.js"></script>
 <script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s", flushMs: 100});

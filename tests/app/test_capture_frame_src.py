@@ -16,7 +16,7 @@ from recorder.format import EventType, IncrementalSource  # noqa: E402
 from replay_tools.browser_recorder import PageServer  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer, stored_events  # noqa: E402
-from tests.app.test_capture_early_console import SENT_ALL  # noqa: E402
+from tests.app.capture_site import SENT_ALL  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")

@@ -25,6 +25,7 @@ from replay_tools.browser_recorder import PageServer  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer, replay_cli, stored_events  # noqa: E402
 from replay_tools.stored import hits, stored_and_exported, stored_bytes  # noqa: E402
+from tests.app.capture_site import SENT_ALL  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -34,7 +35,6 @@ QUERY = "HIVPOSITIVE treatment options"
 TOPIC = "gardening"            # typed into a field the page allows: kept as typed
 NEEDLES = {"who": [WHO, "Hortensia+Blumenkohl", "Hortensia%20Blumenkohl", "Blumenkohl"],
            "query": [QUERY, "HIVPOSITIVE+treatment", "HIVPOSITIVE%20treatment", "HIVPOSITIVE"]}
-SENT_ALL = "(s => s.idle && s.acked === s.queued ? s : null)(ReplayCapture.flush())"
 
 HEAD = """<!doctype html>
 <html><head><meta charset="utf-8"><title>%(title)s</title>

@@ -22,7 +22,7 @@ from replay_tools.browser_recorder import PageServer  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer  # noqa: E402
 from tests.app.test_capture_chromium import _play_in_rrweb  # noqa: E402
-from tests.app.test_capture_texts import SENT_ALL  # noqa: E402
+from tests.app.capture_site import SENT_ALL  # noqa: E402
 from replay_tools.intake import stored_events  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,

@@ -17,11 +17,11 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer, free_port, stored_events  # noqa: E402
 from tests.app.test_capture_chromium import _play_in_rrweb  # noqa: E402
+from tests.app.capture_site import SENT_ALL  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
 
-SENT_ALL = "(s => s.idle && s.acked === s.queued ? s : null)(ReplayCapture.flush())"
 
 
 def _visit(page, url: str) -> dict:
