@@ -70,8 +70,7 @@ def _keep_rewritten_tests(config) -> None:
     try:
         from _pytest.assertion import rewrite
         todo = [str(f) for f in _rewritten_files(config)
-                if rewrite._read_pyc(f, rewrite.get_cache_dir(f) / (f.name[:-3] + rewrite.PYC_TAIL))
-                is None]
+                if rewrite._read_pyc(f, _rewritten_pyc(rewrite, f)) is None]
     except Exception:   # noqa: BLE001 - pytest's private functions moved: nothing kept
         return
     if not todo:
@@ -102,6 +101,11 @@ def _rewritten_files(config) -> list[Path]:
                   and "node_modules" not in f.parts)
 
 
+def _rewritten_pyc(rewrite, path: Path) -> Path:
+    """Where pytest keeps test module `path` rewritten (`rewrite`: its module)."""
+    return rewrite.get_cache_dir(path) / (path.name[:-3] + rewrite.PYC_TAIL)
+
+
 def _keep_rewritten(fn: str) -> None:
     """(A module whose rewriting warns - an assert that is always true, a test that cannot
     fail - is left to the workers, so that pytest's warnings summary still names it.)"""
@@ -113,10 +117,9 @@ def _keep_rewritten(fn: str) -> None:
         source_hash, code = rewrite._rewrite_test(path, _REWRITE_CONFIG)
     if said:
         return
-    cache = rewrite.get_cache_dir(path)
-    if not rewrite.try_makedirs(cache):
+    pyc = _rewritten_pyc(rewrite, path)
+    if not rewrite.try_makedirs(pyc.parent):
         return
-    pyc = cache / (path.name[:-3] + rewrite.PYC_TAIL)
     part = pyc.with_name(f"{pyc.name}.{os.getpid()}")
     with open(part, "wb") as out:
         rewrite._write_pyc_fp(out, source_hash, code)
