@@ -253,30 +253,48 @@ def _kept_apart(stored: dict | None, context: dict) -> list[str]:
     return [k for k in context if k in held and held[k] != context[k]]
 
 
-def _cut_parts(spec: str) -> tuple[str, str] | None:
-    """(its start, its end) of a long name as it is shown cut (`start…end`, typed
-    `start...end`); None: no cut."""
+def _cut_parts(spec: str) -> list[str] | None:
+    """The pieces of a long name as it is shown cut (`start…end`, typed `start...end`), in
+    order: the start, the end, and between them what a second cut left of the middle (an id
+    shown cut and then cut again by a narrower table or a window: `start…mid…`); None: no
+    cut."""
     cut = SHOWN_CUT if SHOWN_CUT in spec else TYPED_CUT if TYPED_CUT in spec else None
     if cut is None:
         return None
-    head, _, tail = spec.partition(cut)
-    return head, tail
+    return spec.split(cut)
+
+
+def _holds_in_order(name: str, pieces: list[str]) -> bool:
+    """Whether `name` is `pieces[0]`, then each middle piece in order, then `pieces[-1]`
+    (anything, or nothing, where a cut was)."""
+    head, *middle, tail = pieces
+    if not name.startswith(head) or not name.endswith(tail) or \
+            len(name) < len(head) + len(tail):
+        return False
+    at, end = len(head), len(name) - len(tail)
+    for piece in middle:
+        found = name.find(piece, at, end)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
 
 
 def id_test(spec: str) -> Callable[[str], bool] | None:
     """Whether an id is one `spec` names in a form `Store.resolve` takes besides a prefix
     of it (any case): a shortened tagged id as `replay sessions` shows it (`8dda0c07_partial`
     for `8dda0c07-b950-..._partial`), or a long name cut as it is shown (`start…end`, typed
-    `start...end`). None when `spec` is in neither form (only a prefix of an id names it)."""
+    `start...end`, or cut again: `start…mid…end`). None when `spec` is in neither form (only
+    a prefix of an id names it)."""
     low = spec.strip().lower()
-    head, tail = _cut_parts(low) or ("", "")
+    pieces = _cut_parts(low)
     base, tag = split_tag(low)
-    if not head and not tag:
+    if not (pieces and pieces[0]) and not tag:
         return None
 
     def named(session_id: str) -> bool:
         i = session_id.lower()
-        if head and i.startswith(head) and i.endswith(tail) and len(i) >= len(head) + len(tail):
+        if pieces and pieces[0] and _holds_in_order(i, pieces):
             return True
         return bool(tag) and i.startswith(base) and i.endswith(tag) and split_tag(i)[1] == tag
     return named
@@ -312,7 +330,7 @@ def id_stem(spec: str) -> str:
     """What every id `ids_named` may find for `spec` begins with, in any case (its start
     before a cut or a tag; ASCII, as SQL's LIKE reads case): the ids `Store.resolve` reads."""
     spec = str(spec).strip()
-    head = (_cut_parts(spec) or ("", ""))[0]
+    head = (_cut_parts(spec) or [""])[0]
     stem = spec[:min(len(head) or len(spec), len(split_tag(spec.lower())[0]))]
     return next((stem[:n] for n, c in enumerate(stem) if not c.isascii()), stem)
 

@@ -182,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
         said.append("not shown at this width: " + ", ".join(dropped))
     caption = footer_lines(said, "--json for full rows", console.width)
     widths = {c: sized[c] if c in sized else _width(c, cells[c]) for c in shown}
+    widths["id"] = min(widths["id"], console.width)   # (folded, when the terminal is narrower)
     # title and footer as plain lines: a table caption is cut, not wrapped, at its width
     shown_of = count(len(rows), "session") if matching == len(rows) else \
         f"{len(rows):,} of {matching:,} sessions (--limit {args.limit})"
@@ -193,7 +194,8 @@ def run(args: argparse.Namespace) -> int:
                       show_header=first == 0)
         for col, just in _COLUMNS:
             if col in shown:
-                table.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
+                table.add_column(col, justify=just, no_wrap=col != "id",
+                                 overflow="fold" if col == "id" else "ellipsis",
                                  width=widths[col], min_width=widths[col])
         for i in range(first, min(first + TABLE_CHUNK, len(rows))):
             s = rows[i]
@@ -231,12 +233,15 @@ def footer_lines(notes: list[str], last: str, width: int) -> list[str]:
 # 1. the first URL is shortened (down to _URL_MIN), then a bug title (down to _TITLE_MIN)
 #    and a user (down to _USER_MIN, cut in the middle as the app's list cuts it: an email
 #    keeps its domain) - a search by user dropped the user for a whole title;
-# 2. then whole columns go, in _DROP order; id, start, duration, errors, events always stay.
+# 2. then whole columns go, in _DROP order, down to the id alone: an id is never cut (one cut
+#    again names no session: a support engineer copies it into the next command), nor its
+#    header; an id wider than the whole terminal is folded onto a second line, not cut.
 # A bug title (the app's Bug column) longer than _TITLE_MAX is cut (…); --json has it whole.
 _COLUMNS = (("id", "left"), ("start", "left"), ("duration", "right"), ("user", "left"),
             ("bug", "left"), ("first URL", "left"), ("views", "right"), ("errors", "right"),
             ("frustr.", "right"), ("events", "right"), ("size", "right"))
-_DROP = ("views", "size", "frustr.", "first URL", "user", "bug")
+_DROP = ("views", "size", "frustr.", "first URL", "user", "bug", "events", "duration", "errors",
+         "start")
 _URL_MIN, _URL_MAX = 16, 48
 TABLE_CHUNK = 200    # rows printed per table: the first appear at once on a large folder
 _TITLE_MIN, _TITLE_MAX = 16, 32

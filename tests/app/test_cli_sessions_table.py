@@ -269,3 +269,73 @@ def test_a_user_is_kept_before_a_whole_bug_title_or_a_first_url():
     shown, sized = _fit(cells, 200)
     assert {"user", "bug", "first URL"} <= set(shown)
     assert sized["user"] == len(cells["user"][0])   # room: whole
+
+
+@pytest.fixture(scope="module")
+def long_ids(tmp_path_factory) -> tuple[Path, list[str]]:
+    """Two sessions named by a long id each (a PostHog `<session>.<window>`, 73 characters,
+    shown cut in the middle) and the demo (a UUID, shown as its prefix): (data, ids)."""
+    tmp = tmp_path_factory.mktemp("long-ids")
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+    events = json.loads(demo.read_text())
+    data = tmp / "d"
+    assert replay("--data", data, "import", demo).returncode == 0
+    for window in ("6c7d8e9f0a1b", "0c1d2e3f4a5b"):
+        named = [dict(e) for e in events]
+        named[0] = json.loads(json.dumps(events[0]))
+        named[0]["data"]["payload"]["id"] = \
+            f"0190a1b2-5e55-7000-8000-00000000cafe.0190a1b2-c3d4-7e5f-8a9b-{window}"
+        (tmp / f"{window}.json").write_text(json.dumps(named))
+        assert replay("--data", data, "import", tmp / f"{window}.json").returncode == 0
+    return data, data_ids(data)
+
+
+def _rows(out: str, ids: list[str]) -> list[str]:
+    """Each table row's first word, the rows being those whose line starts an id's start."""
+    return [ln.split()[0] for ln in out.splitlines() if any(ln.startswith(i[:6]) for i in ids)]
+
+
+@pytest.mark.parametrize("columns", [36, 50, 64])
+def test_a_narrow_terminal_drops_columns_but_never_cuts_an_id(long_ids, columns):
+    """At 50 columns a newcomer saw `0190a1b2-5e55…b-6c7d8e…` - the cut id cut again by the
+    table - which named no session, and `0:…`, `du…` where the duration was. Columns go
+    whole instead, down to the id alone; every id is shown as a wide terminal shows it, and
+    each is accepted back."""
+    data, ids = long_ids
+    wide = _rows(replay("--data", data, "sessions", columns=160).stdout, ids)
+    assert len(wide) == 3 and sum("…" in i for i in wide) == 2, wide
+    proc = replay("--data", data, "sessions", columns=columns)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert max(map(len, lines)) <= columns, proc.stdout
+    assert sorted(_rows(proc.stdout, ids)) == sorted(wide), proc.stdout
+    shown = header(proc.stdout)
+    assert shown[0] == "id" and set(shown) <= set(HEADERS) and "…" not in " ".join(shown)
+    assert len(shown) < len(ALWAYS), shown      # (the widest of these widths drops some)
+    table = "\n".join(ln for ln in lines if not ln.startswith(("ids ", "a long", "not ", " ")))
+    assert table.count("…") == 2, proc.stdout   # the two long ids' own cut, nothing else
+    assert "not shown at this width: " in " ".join(proc.stdout.split())
+    named = []
+    for short in wide:
+        out = replay("--data", data, "devtools", short, "--tab", "console")
+        assert out.returncode == 0, (short, out.stderr)
+        named += [i for i in ids if i in out.stdout]
+    assert sorted(named) == ids    # each its own session
+
+
+def test_an_id_cut_twice_still_names_its_session(long_ids):
+    """An id copied from somewhere that cut it again (an older table, a narrow window, a chat
+    message) keeps its pieces in order: those name the session they fit; too little of them
+    names several, and says so."""
+    data, ids = long_ids
+    full = next(i for i in ids if i.endswith("6c7d8e9f0a1b"))
+    for spec in ("0190a1b2-5e55…b-6c7d8e…", "0190a1b2-5e55...8a9b-6c...a1b",
+                 "0190A1B2-5E55…B-6C7D8E9F0…"):
+        proc = replay("--data", data, "devtools", spec, "--tab", "console")
+        assert proc.returncode == 0 and full in proc.stdout, (spec, proc.stderr)
+    proc = replay("--data", data, "devtools", "0190a1b2-5e55…b-…", "--tab", "console")
+    assert proc.returncode == 2 and "matches 2 sessions" in proc.stderr, proc.stderr
+    # pieces out of order, or one the id does not hold, name nothing
+    for spec in ("0190a1b2-5e55…6c7d…cafe…", "0190a1b2-5e55…ffff…a1b"):
+        proc = replay("--data", data, "devtools", spec, "--tab", "console")
+        assert proc.returncode == 2 and "no session" in proc.stderr, (spec, proc.stderr)
