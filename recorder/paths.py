@@ -40,12 +40,13 @@ DATA_FOLDER_MODE = 0o700
 
 # What marks a data folder, each named here once: the index of the sessions (recorder.store),
 # their segment files' folder, the intake's applications (recorder.intake.apps) and the active
-# privacy rules (recorder.privacy.rules). (replay writes more there - thumbnails, assets, the
+# privacy rules (recorder.privacy.rules) with their history. (replay writes more there - thumbnails, assets, the
 # id key... - never before one of these.)
 INDEX_FILE = "index.sqlite3"
 SEGMENTS_DIR = "segments"
 APPS_FILE = "apps.sqlite3"
 RULES_FILENAME = "rules.toml"
+RULES_HISTORY_DIR = "rules-history"   # every saved revision of those rules (privacy.history)
 
 
 # What a system puts in any folder (a file manager's, a new disk's): no sign of anything
@@ -56,13 +57,14 @@ def holds_replay_data(folder: Path) -> bool:
     """Whether `folder` (a folder) is a data folder, or may become one: it holds what
     `replay` writes first in any data folder it makes (the index - or what is left of one -,
     the applications or the active rules: Store.open, `replay app create` and `replay mask
-    --activate` each write theirs before anything else), or nothing but hidden files and
+    --activate` each write theirs before anything else; or the rules' history, left when
+    someone removed `rules.toml` by hand), or nothing but hidden files and
     what a system puts anywhere. Any other folder (a project's, Downloads: a mistyped
     --data) is none - a command that only reads must not make it one (it wrote an index
     there, and `replay audit --all` found "nothing" in it)."""
     entries = [p.name for p in Path(folder).iterdir()
                if not p.name.startswith(".") and p.name not in OS_ENTRIES]
-    return not entries or any(name in (SEGMENTS_DIR, APPS_FILE, RULES_FILENAME)
+    return not entries or any(name in (SEGMENTS_DIR, APPS_FILE, RULES_FILENAME, RULES_HISTORY_DIR)
                               or name.startswith(INDEX_FILE) for name in entries)
 
 

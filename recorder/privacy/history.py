@@ -20,12 +20,12 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..paths import RULES_HISTORY_DIR as HISTORY_DIR
 from ..paths import fsync_dir as _fsync_dir
 from ..store import _atomic_write   # the store's temp + fsync + rename
 from .levels import Level
 from .rules import RULES_FILENAME, Rules, RulesError, parse_rules, parse_rules_file, to_toml
 
-HISTORY_DIR = "rules-history"
 LOG_NAME = "log.jsonl"
 
 

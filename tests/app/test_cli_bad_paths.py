@@ -94,6 +94,19 @@ def test_a_folder_of_other_things_is_not_made_a_data_folder(tmp_path, capsys, ar
     assert run(capsys, "--data", marked, "sessions")[0] == 0
 
 
+def test_a_data_folder_left_with_its_rules_history_only_is_one(tmp_path, capsys):
+    """Rules made active (`mask --activate`), then `rules.toml` removed by hand: what is left,
+    the rules' saved revisions, is replay's - it was refused as a folder of other things."""
+    rules = tmp_path / "strict.toml"
+    rules.write_text('default = "mask"\n')
+    history = tmp_path / "history-only"
+    assert run(capsys, "--data", history, "mask", "--all", "--rules", rules, "--activate",
+               "--yes")[0] == 0
+    (history / "rules.toml").unlink()
+    assert sorted(p.name for p in history.iterdir()) == ["rules-history"]
+    assert run(capsys, "--data", history, "sessions")[0] == 0
+
+
 def test_a_folder_of_other_things_still_reads_files_and_the_demo(tmp_path, capsys):
     """What needs no data folder is read all the same: the demo, a file - and a path to
     nothing is said to be one (a reviewer's: both were refused as no data folder)."""
