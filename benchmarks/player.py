@@ -345,7 +345,7 @@ def measure(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
     stalls.phase("baseline open (DOM only)")
     t0 = time.perf_counter()
     base_r = Replayer(store.session(sid), mode="lazy")
-    first_ms = getattr(base_r, "first_frame_ms", 0)
+    first_ms = base_r.first_frame_ms
     base_r.state_at(first_ms)
     base_open = time.perf_counter() - t0
     base_r.close()

@@ -141,7 +141,7 @@ def run_ours(data: Path, sid: str, seeks: int) -> dict:
             "fixed": fixed, "fixed_frames": fixed_frames,
             "rss": rss_mb(), "stats": r.index.stats(), "duration": r.duration_ms,
             "lag": lag or [0.0], "worker_rss": worker_rss,
-            "mode": "worker process" if getattr(r.index, "_proc", None) is not None else "thread"}
+            "mode": "worker process" if r.runner.proc is not None else "thread"}
 
 
 FRACTIONS = (0.1, 0.5, 0.9, 1.0)

@@ -222,7 +222,7 @@ class Replayer:
         """The safe document of that moment; the stored images and fonts it shows are in it
         as data: URLs (player.assets.inline_assets)."""
         doc = render_document(self.frame_at(offset_ms), static_scroll=static_scroll)
-        return inline_assets(doc, getattr(self.source, "assets", None))[0]
+        return inline_assets(doc, self.source.assets)[0]
 
     def ops_between(self, t0_ms: float, t1_ms: float, limit: int | None = None
                     ) -> list[Raw] | None:

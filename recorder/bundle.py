@@ -373,6 +373,7 @@ class BundleSource(RecordingSource):
         super().__init__()
         self.path = Path(path)
         self.origin = str(self.path)
+        self._zip: zipfile.ZipFile | None = None
         try:
             self._zip = zipfile.ZipFile(self.path)
             text = _read_entry(self._zip, "manifest.json", MAX_MANIFEST_BYTES)
@@ -393,7 +394,7 @@ class BundleSource(RecordingSource):
                                 " rrweb JSON) - give a .replay file exported by replay") from None
             other = _has_mimetype(self._zip) is False if isinstance(exc, KeyError) else \
                 not _first_entry_is_mimetype(self.path)
-            if getattr(self, "_zip", None) is not None:
+            if self._zip is not None:
                 self._zip.close()
             if other and isinstance(exc, KeyError):
                 # a whole zip without a bundle's entries: an archive picked by mistake
