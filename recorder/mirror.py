@@ -15,7 +15,8 @@ import re
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
-from .format import (UNRECORDED_NODE, EventType, IncrementalSource, MouseInteractions, NodeType,
+from .format import (UNRECORDED_NODE, EventType, IncrementalSource, MediaInteractions,
+                     MouseInteractions, NodeType,
                      decode_msgpack, encode_msgpack, replace_lone_surrogates)
 from .semantics import interaction_place
 
@@ -498,9 +499,9 @@ class Mirror:
             return
         m = dict(n.media or {})
         kind = data.get("type")
-        if kind == 0:
+        if kind == MediaInteractions.Play:
             m["paused"] = False
-        elif kind == 1:
+        elif kind == MediaInteractions.Pause:
             m["paused"] = True
         for k in ("currentTime", "volume", "muted", "playbackRate", "loop"):
             if data.get(k) is not None:

@@ -41,6 +41,8 @@
   var MOUSE = {mouseup: 0, mousedown: 1, click: 2, contextmenu: 3, dblclick: 4, focus: 5,
                blur: 6, touchstart: 7, touchend: 9, touchcancel: 10};
   var MEDIA = {play: 0, pause: 1, seeked: 2, volumechange: 3, ratechange: 4};
+  // CSSRule's type constants, as numbers: a page may replace its CSSRule global
+  var RULE = {CHARSET: 2, IMPORT: 3};
   var EARLY_MAX_EVENTS = 1000;     // plugin payloads kept until the snapshot (R.startPlugins)
   var MOVE_SAMPLE_MS = 50, MOVE_SEND_MS = 500, SCROLL_MS = 100, MUTATION_MAX_WAIT_MS = 100;
   var SELECTION_MS = 100;          // selectionchange coalesced (a drag fires it per pixel)
@@ -1251,9 +1253,11 @@
     return doc.baseURI;
   }
   var IMPORT_DEPTH_MAX = 16;   // an @import cycle is cut by the browser; this bounds the rest
-  function isImport(r) { return r.type === 3 && "styleSheet" in r; }
+  function isImport(r) { return r.type === RULE.IMPORT && "styleSheet" in r; }
   // what may come before a sheet's @imports: @charset, @layer statements
-  function beforeImports(r) { return r.type === 2 || ("nameList" in r && !("cssRules" in r)); }
+  function beforeImports(r) {
+    return r.type === RULE.CHARSET || ("nameList" in r && !("cssRules" in r));
+  }
   /* The rules of the sheet an @import of a sheet at `depth` brings in, when it is inlined
    * (readable, within the bound); else null. */
   function importedRules(r, depth) {
