@@ -205,13 +205,23 @@ class KnownTypes:
         n = sum(self.unknown.values())
         kinds = ", ".join(dict.fromkeys(type_shown(t) for t, _ in self.unknown.most_common(3)))
         if not self.known:
-            raise InvalidEvent(f"none of its {n:,} events is of a type rrweb defines"
+            raise InvalidEvent(f"{_none_of(n)} of a type rrweb defines"
                                f" ({min(KNOWN_TYPES)}-{max(KNOWN_TYPES)};"
                                f" found type {kinds})"
                                " - is it an rrweb recording?")
         if warn:
             log.warning("kept %d event%s of a type rrweb does not define (type %s) as %s",
                         n, "" if n == 1 else "s", kinds, "it is" if n == 1 else "they are")
+
+
+def _none_of(n: int) -> str:
+    """"none of its N events is", said of one event as one."""
+    return "its only event is not" if n == 1 else f"none of its {n:,} events is"
+
+
+def no_event_of(n: int, first: Exception) -> InvalidEvent:
+    """A recording none of whose `n` values is an rrweb event (`first`: what the first is)."""
+    return InvalidEvent(f"{_none_of(n)} an rrweb event ({first})")
 
 
 def validate(events: Sequence[Any], *, strict: bool) -> tuple[list[dict], Sequence[int]]:
@@ -232,7 +242,7 @@ def validate(events: Sequence[Any], *, strict: bool) -> tuple[list[dict], Sequen
         out = [events[k] for k in where]
         bad = [invalid[k] for k in sorted(invalid)]
         if not out:
-            raise InvalidEvent(f"none of its {len(bad)} events is an rrweb event ({bad[0]})")
+            raise no_event_of(len(bad), bad[0])
         for exc in bad[:5]:
             log.warning("skipping invalid event: %s", exc)
         if len(bad) > 5:

@@ -124,6 +124,14 @@ class NotARecording(UnreadableRecording):
     nothing to fix in it; the recording is another file."""
 
 
+def no_event_before(damage: str, n: int) -> NotARecording:
+    """A JSON array damaged after `n` whole values none of which is an rrweb event: not a
+    recording cut short (`--partial` would keep nothing of it), another file."""
+    which = "it is not" if n == 1 else "neither is" if n == 2 else "none of them is"
+    return NotARecording(f"{damage}, and {which} an rrweb event (an object with a type and a"
+                         f" timestamp): not a session recording ({_READS})")
+
+
 SEGMENT_FILE = "a segment file of a data folder"
 TEXT_FILE = "a text file (not JSON)"
 HAR_FILE = "a HAR network log"
@@ -191,11 +199,21 @@ def what_file(data: bytes) -> str | None:
     return found or (TEXT_FILE if _is_text(data) else None)
 
 
+# a TOML or INI file's first line, a section's name in brackets (`[[rule]]`, `[core]`, `[remote
+# "origin"]`): no JSON array starts with a bare word other than true, false and null
+_SECTION = re.compile(rb'\[\[?[ \t]*([A-Za-z_][\w.\-]*)(?:[ \t]+"[^"\n]*")?[ \t]*\]\]?[ \t]*'
+                      rb'(?:[#;][^\n]*)?\r?(?:\n|$)')
+
+
 def _is_text(data: bytes) -> bool:
     """Text that is no JSON nor NDJSON broken part way (those start as a value does): a
-    README, notes, Markdown - UTF-8 with no control characters but white space."""
+    README, notes, Markdown, a rules file (TOML) or a settings file (INI) - UTF-8 with no
+    control characters but white space."""
     head = data[:_TEXT_HEAD].lstrip(b"\xef\xbb\xbf").lstrip()
-    if not head or head[:1] in b'[{"-0123456789' or head[:4] in (b"true", b"fals", b"null"):
+    section = _SECTION.match(head)
+    if section is not None and section.group(1) not in (b"true", b"false", b"null"):
+        pass   # (a section's bracket: no JSON - the rest decides whether it is text)
+    elif not head or head[:1] in b'[{"-0123456789' or head[:4] in (b"true", b"fals", b"null"):
         return False
     try:
         text = head.decode("utf-8")
@@ -575,6 +593,8 @@ def _decoded(data: bytes, cut: str | None, partial: bool) -> tuple[Any, str | No
             broken = array_breaks_off(n, data)
             if not n:
                 raise nothing_decoded(cut or broken) from None
+            if not any(map(_is_event, salvaged)):
+                raise no_event_before(cut or broken, n) from None
             if not partial:
                 raise DamagedRecording(cut or broken) from None
             cut = cut or broken
@@ -1009,6 +1029,7 @@ class EventStream:
         self.shape = "rrweb"
         self.damaged: str | None = None
         self.count = 0            # elements (events, segments or lines) read whole
+        self.an_event = False     # whether one of the events read so far is an rrweb event
         self._line_pairs = False  # NDJSON of PostHog's [windowId, event] lines
 
     def __iter__(self) -> Iterator[Any]:
@@ -1017,6 +1038,9 @@ class EventStream:
         except _Damage as exc:
             if not self.count:
                 raise NothingInIt(f"{self.path}: {nothing_decoded(str(exc))}") from None
+            if not self.an_event:
+                raise NotARecording(f"{self.path}: {no_event_before(str(exc), self.count)}") \
+                    from None
             if not self.partial:
                 raise DamagedRecording(f"{self.path}: {exc}") from None
             self.damaged = str(exc)
@@ -1089,6 +1113,8 @@ class EventStream:
                 break
         if _SENTRY_HEADER.match(buf):
             raise NotStreamable("Sentry replay_recording payloads")
+        if buf[:1] == b"[" and what_file(buf) == TEXT_FILE:   # a `[section]` of TOML, INI
+            raise not_a_recording(TEXT_FILE)
         if buf[:1] == b"[" and _pair_head(buf):   # PostHog's [windowId, event] lines
             self._line_pairs = True
             values = self._lines(buf, chunks)
@@ -1167,6 +1193,8 @@ class EventStream:
             for e in evs:
                 if mode != "posthog-blob" and isinstance(e, dict):   # (see _windows_of)
                     _one_window(window, e.get("windowId"))
+                if not self.an_event and _is_event(e):
+                    self.an_event = True
                 if first:
                     first = False
                     sid = _marker_id(e)

@@ -64,7 +64,7 @@ from .format import SYNTHETIC, SYNTHETIC_USER, EventType, InvalidEvent, decode_m
     encode_msgpack, invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
     PreparedSession, Progress, Reconciler, SessionDeleted, batch_digest, prepare, reconcile, \
-    same_batch_digest, TimeOrder
+    same_batch_digest, TimeOrder, no_event_of
 from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSessionInfo, \
     SessionChanged, SessionInfo, SessionRow
 from .jsonscan import JsonFacts
@@ -805,8 +805,7 @@ class LocalStore(Store):
                         sess.add_all(checked[run:])
                         sess.drain()
                 if bad and not good:
-                    raise InvalidEvent(f"none of its {n_bad} events is an rrweb event"
-                                       f" ({bad[0]})")
+                    raise no_event_of(n_bad, bad[0])
                 for exc in bad:   # as ingest.validate says it
                     log.warning("skipping invalid event: %s", exc)
                 if n_bad > 5:

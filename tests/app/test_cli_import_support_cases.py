@@ -133,6 +133,14 @@ ODD_FILES = [
     ("empty.json", lambda d, t: b"", ["the file is empty", "copy or export it again"]),
     ("cut.json", lambda d, t: b'[{"type": 4, "timest',
      ["breaks off before its first whole event", "copy or export it again"]),
+    # a rules file given to import instead of --rules, a project's settings, a git config:
+    # their first `[section]` read as a JSON array cut short ("copy or export it again")
+    ("rules.toml", lambda d, t: b'[[rule]]\nselector = "#card"\nlevel = "hidden"\n',
+     ["this is a text file (not json), not a session recording"]),
+    ("pyproject.toml", lambda d, t: b'[build-system]\nrequires = ["setuptools"]\n',
+     ["this is a text file (not json)"]),
+    ("config", lambda d, t: b'[remote "origin"]  # a comment\n\turl = git@example.com:x\n',
+     ["this is a text file (not json)"]),
 ]
 
 
@@ -148,11 +156,37 @@ def test_a_file_that_is_no_recording_says_what_it_is(capsys, tmp_path, fixtures_
     for w in words:
         assert w in line, line
     for w in ("byte 0", "invalid character", "fix the file", "0 whole events",
-              "expected a json array", "x.har"):
+              "expected a json array", "x.har", "--partial"):
         assert w not in line, line
     assert line.count(str(f).lower()) == 1
     assert not name.endswith(".js") or "a text file" not in line, line
     assert folder_state(data) == before
+
+
+def test_values_that_are_no_events_then_damage_offer_no_partial(capsys, tmp_path, fixtures_dir):
+    """A newcomer's: `[1, 2, oops` was "breaks off after 2 whole events ... add --partial",
+    and --partial then said "none of its 2 events is an rrweb event". No recording to keep
+    part of: both say so, and what is stored stays as it was (the streaming import's
+    bookkeeping row comes and goes: the sessions and their files are compared)."""
+    data = tmp_path / "d"
+    run(capsys, "--data", data, "import", fixtures_dir / "rrweb-player-demo.json")
+    listed = run(capsys, "--data", data, "sessions", "--json")[1]
+    segments = folder_state(data / "segments")
+    for content, words in ((b"[1, 2, oops", "2 whole events, and neither is"),
+                           (b'[1, "x", {"a": 1}, oops', "3 whole events, and none of them is"),
+                           (b'[{"kind": "click"}, oops', "1 whole event, and it is not")):
+        f = tmp_path / "numbers.json"
+        f.write_bytes(content)
+        for partial in ([], ["--partial"]):
+            line = one_error_line(*run(capsys, "--data", data, "import", f, *partial)[::2])
+            assert f"breaks off after {words} an rrweb event" in line, line
+            assert "not a session recording" in line and "--partial" not in line, line
+    assert run(capsys, "--data", data, "sessions", "--json")[1] == listed
+    assert folder_state(data / "segments") == segments
+    # one event among them: a recording damaged part way, as before
+    f.write_bytes(b'[1, {"type": 4, "timestamp": 1718000000000, "data": {"href": "x"}}, oops')
+    line = one_error_line(*run(capsys, "--data", data, "import", f)[::2])
+    assert "breaks off after 2 whole events; get an intact copy, or add --partial" in line, line
 
 
 # --- 3. a zip archive is no damaged bundle ------------------------------------------------
