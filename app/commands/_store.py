@@ -20,14 +20,16 @@ def open_existing_store(data: Path) -> Store:
     return Store.open(data)
 
 
-def refuse_other_folder(data: Path) -> None:
+def refuse_other_folder(data: Path, making: bool = False) -> None:
     """Refuses a --data folder that holds other things and nothing `replay` writes (a
     mistyped one, a project's): reading it would make it a data folder (its index
-    written there) and say it holds no session."""
+    written there) and say it holds no session; `making` (import), storing there would
+    scatter replay's files among them."""
     if Path(data).is_dir() and not holds_replay_data(data):
+        instead = "the folder your sessions are in, or a new or empty folder," if making \
+            else "the folder your sessions are in"
         raise UserError(f"{data} is not a data folder: it holds other files and nothing replay"
-                        " stores - give the folder your sessions are in with --data (nothing"
-                        " was written here)")
+                        f" stores - give {instead} with --data (nothing was written here)")
 
 
 FULL_BELOW_BYTES = 1 << 20   # a disk with less room than this is full for the index
@@ -77,7 +79,8 @@ def say_new_data_folder(data: Path, then: str) -> None:
     """A command that makes its data folder when there is none says so (`replay: note:`):
     a mistyped --data (or a `--data DIR` pasted as is) silently made a new, empty folder that
     the other commands - a running `replay serve` - do not read. `then`: what uses it now.
-    (`replay import` makes one silently: it is the first command on a new folder.)"""
+    (`replay import` says it of any folder but the default one: the first command on a new
+    folder, it also made one of a mistyped --data without a word.)"""
     from ..cli import say_note
     say_note(f"created a new data folder at {Path(data).resolve()} - {then}")
 

@@ -41,7 +41,8 @@ from ..cli import UserError, say_error, say_note, say_warning
 from recorder.thumbnail_cache import swept_after
 from ._progress import first_stage, next_stage, progress_bar
 from ._source import DEMO, rules_error
-from ._store import no_data_folder
+from ._store import (is_default_data_folder, no_data_folder, refuse_other_folder,
+                     say_new_data_folder)
 from ._words import count
 
 NAME = "import"
@@ -166,7 +167,10 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(problem)
     if args.data.exists() and not args.data.is_dir():
         raise UserError(no_data_folder(args.data))
+    # a folder of other things (a mistyped --data: a project's, Downloads) is not made one
+    refuse_other_folder(args.data, making=True)
     masker_factory = masker_for(args)
+    new_folder = not args.data.exists()
     store = Store.open(args.data)
     rows: list[dict] = []   # --json: each file as it went, in the order given
     try:
@@ -179,6 +183,11 @@ def run(args: argparse.Namespace) -> int:
                 on_fail=lambda f, msg: rows.append({"file": f, "sessions": [], "error": msg}))
     finally:
         store.close()
+    # (a mistyped --data, say; one that stored nothing is said by its error, in one line;
+    # --json's answer is its output)
+    if new_folder and not args.json and not is_default_data_folder(args.data) \
+            and any(res["stored"] for res in results):
+        say_new_data_folder(args.data, "the sessions imported are there")
     if args.json:   # the contract: {"file", "sessions", "error"?} per file
         print(json.dumps(rows, indent=1))
     elif len(args.files) > 1:   # what came of them all, in one line (as the app's status bar)

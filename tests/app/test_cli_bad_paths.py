@@ -107,6 +107,30 @@ def test_a_data_folder_left_with_its_rules_history_only_is_one(tmp_path, capsys)
     assert run(capsys, "--data", history, "sessions")[0] == 0
 
 
+def test_import_makes_no_data_folder_of_other_things_and_says_when_it_makes_one(
+        tmp_path, capsys, demo_file):
+    """A newcomer's: `import --data` a folder of other files wrote the index, id key and
+    segments among them without a word, and a mistyped new folder was made as silently."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "notes.txt").write_text("mine")
+    line = _one_clear_line(*run(capsys, "--data", project, "import", demo_file)[::2])
+    assert line.startswith(f"replay: error: {project} is not a data folder"), line
+    assert "or a new or empty folder" in line, line
+    assert sorted(p.name for p in project.iterdir()) == ["notes.txt"]
+    typo = tmp_path / "sesions"
+    code, out, err = run(capsys, "--data", typo, "import", demo_file)
+    assert code == 0 and out.strip(), err
+    assert err.strip() == f"replay: note: created a new data folder at {typo.resolve()} - the" \
+        " sessions imported are there", err
+    code, _, err = run(capsys, "--data", typo, "import", demo_file)   # made: not said again
+    assert code == 0 and "created" not in err, err
+    # one that stores nothing says its error alone (one line), as before
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2, oops")
+    _one_clear_line(*run(capsys, "--data", tmp_path / "new", "import", bad)[::2])
+
+
 def test_a_folder_of_other_things_still_reads_files_and_the_demo(tmp_path, capsys):
     """What needs no data folder is read all the same: the demo, a file - and a path to
     nothing is said to be one (a reviewer's: both were refused as no data folder)."""

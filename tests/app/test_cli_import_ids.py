@@ -47,6 +47,7 @@ def stored(capsys, data: Path) -> dict[str, int]:
 def test_ids_that_read_alike_once_made_safe_stay_apart_and_the_import_says_so(
         tmp_path, capsys, events):
     data = tmp_path / "d"
+    data.mkdir()   # (a new folder's import says it made it)
     files = {"a b c": recording(tmp_path, events, "a b c", "spaces"),
              "../../etc/evil": recording(tmp_path, events, "../../etc/evil", "evil", 1000),
              "a/b/c": recording(tmp_path, events, "a/b/c", "slashes", 2000)}
@@ -99,6 +100,7 @@ def test_ids_that_read_alike_once_made_safe_stay_apart_and_the_import_says_so(
 
 def test_a_safe_id_is_stored_as_it_is_without_a_note(tmp_path, capsys, events):
     f = recording(tmp_path, events, "Sitzung-Größe_1.2", "safe")
+    (tmp_path / "d").mkdir()   # (a new folder's import says it made it)
     code, out, err = run(capsys, "--data", tmp_path / "d", "import", f)
     assert code == 0 and out.split() == ["Sitzung-Größe_1.2"], err
     assert "note" not in err
