@@ -14,7 +14,8 @@ from recorder.paths import make_data_folder
 
 from ..cli import UserError
 from ._confirm import loosen_confirmed
-from ._store import is_default_data_folder, no_data_folder, say_new_data_folder
+from ._store import (is_default_data_folder, no_data_folder, refuse_other_folder,
+                     say_new_data_folder)
 
 NAME = "app"
 _NAME_HELP = "the application's name (or its id)"   # of one that exists
@@ -131,6 +132,7 @@ def no_action(args: argparse.Namespace) -> int:
 
 def _apps(args: argparse.Namespace, create: bool = False):
     from recorder.intake.apps import Applications
+    refuse_other_folder(args.data, making=create)
     if not args.data.is_dir():
         if not create or args.data.exists():
             raise UserError(no_data_folder(args.data, "create an application first (`replay"

@@ -13,7 +13,7 @@ import sys
 
 from ..cli import INTERRUPTED, UserError
 from ._source import rules_error, say_other_rules
-from ._store import no_data_folder
+from ._store import no_data_folder, refuse_other_folder
 
 NAME = "serve"
 DEFAULT_HOST = "127.0.0.1"
@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.rules is not None:   # a looser file stores in clear what the folder's rules mask
         say_other_rules("what applications without rules of their own send", args.data, given,
                         lands="is stored")
+    refuse_other_folder(args.data, making=True)   # (--demo would make it a data folder)
     _check_port(args.host, args.port)
     args.data.mkdir(parents=True, exist_ok=True)
     # once here, before the workers: a damaged index is one line (and `replay repair`), and

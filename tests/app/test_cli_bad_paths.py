@@ -107,16 +107,18 @@ def test_a_data_folder_left_with_its_rules_history_only_is_one(tmp_path, capsys)
     assert run(capsys, "--data", history, "sessions")[0] == 0
 
 
-def test_import_makes_no_data_folder_of_other_things_and_says_when_it_makes_one(
+def test_what_makes_data_folders_makes_none_of_other_things_and_import_says_it_made_one(
         tmp_path, capsys, demo_file):
     """A newcomer's: `import --data` a folder of other files wrote the index, id key and
     segments among them without a word, and a mistyped new folder was made as silently."""
     project = tmp_path / "project"
     project.mkdir()
     (project / "notes.txt").write_text("mine")
-    line = _one_clear_line(*run(capsys, "--data", project, "import", demo_file)[::2])
-    assert line.startswith(f"replay: error: {project} is not a data folder"), line
-    assert "or a new or empty folder" in line, line
+    for argv in (["import", demo_file], ["app", "create", "shop"],
+                 ["serve", "--demo", "--port", "1"]):   # (each refused before it would listen)
+        line = _one_clear_line(*run(capsys, "--data", project, *argv)[::2])
+        assert line.startswith(f"replay: error: {project} is not a data folder"), line
+        assert "or a new or empty folder" in line, line
     assert sorted(p.name for p in project.iterdir()) == ["notes.txt"]
     typo = tmp_path / "sesions"
     code, out, err = run(capsys, "--data", typo, "import", demo_file)
