@@ -284,12 +284,14 @@ def _apply_state(root: etree._Element, inputs: Raw, scrolls: Raw, media: Raw,
                 for c in list(el):
                     el.remove(c)
                 el.text = v
-            elif tag == "select":
+            elif tag == "select":   # the first option of that value, as the value setter
+                found = False       # picks (masked, every option's value reads `***` alike)
                 for opt in el.iter("option"):
                     ov = opt.get("value")
                     if ov is None:
                         ov = (opt.text or "").strip()
-                    if ov == v:
+                    if ov == v and not found:
+                        found = True
                         opt.set("selected", "")
                     elif "selected" in opt.attrib:
                         del opt.attrib["selected"]

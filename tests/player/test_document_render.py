@@ -186,3 +186,26 @@ def test_a_shadow_roots_own_text_stays_in_it_from_the_snapshot_and_from_a_mutati
         assert tpl.tag == "template"
         assert [tpl[0].text, tpl[0].tail, tpl[1].text, tpl[1].tail or None][:len(texts)] == texts
         assert not (tpl.tail or "").strip()   # nothing of it left in the light DOM
+
+
+def test_a_select_given_a_value_several_options_hold_selects_the_first_alone():
+    """Masked, every option's value reads `***`, and so does the select's: the document
+    marked every option selected - a single-choice <select> with five chosen (a newcomer's).
+    The value setter picks the first option of that value, and unselects the others."""
+    opts = [{"type": 2, "id": 20 + 2 * k, "tagName": "option",
+             "attributes": {"value": "***", **({"selected": True} if k == 3 else {})},
+             "childNodes": [{"type": 3, "id": 21 + 2 * k, "textContent": "***"}]}
+            for k in range(5)]
+    doc = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 4, "tagName": "select", "attributes": {"name": "***"},
+                 "childNodes": opts}]}]}]}
+    events = [{"type": 4, "data": {"href": "https://x.example/", "width": 800, "height": 600},
+               "timestamp": S},
+              {"type": 2, "data": {"node": doc, "initialOffset": {"left": 0, "top": 0}},
+               "timestamp": S + 1},
+              {"type": 3, "data": {"source": 5, "id": 4, "text": "***"}, "timestamp": S + 10}]
+    page = lxml.html.document_fromstring(Replayer(events).document_at(10))
+    chosen = [o.get("data-rr-id") for o in page.iter("option") if "selected" in o.attrib]
+    assert chosen == ["20"]
