@@ -155,11 +155,14 @@ def loosened(old: Rules, new: Rules) -> list[str]:
 
 def looser(old: Rules, new: Rules) -> Effect | None:
     """How `new` masks beside `old` where it may let something through: LESS when a change
-    masks less, DIFFERENTLY when changes only may (`loosened`'s lines say which), None
-    when none may - never LESS of rules that mask no less anywhere."""
+    masks less and none masks more, DIFFERENTLY when changes only may, or when others mask
+    more (a default raised to `mask` beside an `allow` rule added: "less" told a privacy
+    officer the stricter file was the looser), None when none may (`loosened`'s lines say
+    which) - never LESS of rules that mask no less anywhere."""
     effects = {effect for _, effect in _changes(old, new)}
-    return Effect.LESS if Effect.LESS in effects else \
-        Effect.DIFFERENTLY if Effect.DIFFERENTLY in effects else None
+    if Effect.LESS in effects and Effect.MORE not in effects:
+        return Effect.LESS
+    return Effect.DIFFERENTLY if effects & {Effect.LESS, Effect.DIFFERENTLY} else None
 
 
 def save_rules(data_dir: Path | str, rules: Rules, *, who: str, based_on: int | None,

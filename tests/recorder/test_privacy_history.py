@@ -175,11 +175,17 @@ def test_a_selector_rule_masks_less_or_more_by_its_level_never_falsely_less():
         assert loosened(old, new) == [line + " (masks more in some places, less in others)"]
         assert looser(old, new) is Effect.DIFFERENTLY
     assert Effect.DIFFERENTLY.than == "differently from"
-    # a level changed: its direction; any certain loosening makes the whole "less"
+    # a level changed: its direction; a certain loosening makes the whole "less" - unless
+    # another change masks more: then "differently" (a newcomer's file, the README's own
+    # example, raised the default to `mask` beside `nav a, h1` allowed: it was "less")
     assert looser(replace(base, rules=(Rule("footer", Level.ALLOW),)), base) is None
     assert looser(base, replace(base, rules=(Rule("footer", Level.ALLOW),))) is Effect.LESS
     assert looser(replace(form, rules=(*form.rules, Rule(".bio", Level.HIDDEN))), allow) \
         is Effect.LESS
+    stricter = replace(allow, default_level=Level.MASK)
+    assert looser(base, stricter) is Effect.DIFFERENTLY
+    assert loosened(base, stricter) == ["rule added: header (allow)"]   # what may get through
+    assert looser(stricter, base) is Effect.DIFFERENTLY   # (the default lowered: less, too)
     # under a hidden default kept, no selector rule counts
     shut = replace(hidden, default_level=Level.HIDDEN)
     assert loosened(shut, replace(base, default_level=Level.HIDDEN)) == []
