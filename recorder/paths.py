@@ -40,8 +40,8 @@ DATA_FOLDER_MODE = 0o700
 
 # What marks a data folder, each named here once: the index of the sessions (recorder.store),
 # their segment files' folder, the intake's applications (recorder.intake.apps) and the active
-# privacy rules (recorder.privacy.rules) with their history. (replay writes more there - thumbnails, assets, the
-# id key... - never before one of these.)
+# privacy rules (recorder.privacy.rules) with their history. (replay writes more there -
+# thumbnails, assets, the id key... - never before one of these.)
 INDEX_FILE = "index.sqlite3"
 SEGMENTS_DIR = "segments"
 APPS_FILE = "apps.sqlite3"
@@ -64,8 +64,8 @@ def holds_replay_data(folder: Path) -> bool:
     there, and `replay audit --all` found "nothing" in it)."""
     entries = [p.name for p in Path(folder).iterdir()
                if not p.name.startswith(".") and p.name not in OS_ENTRIES]
-    return not entries or any(name in (SEGMENTS_DIR, APPS_FILE, RULES_FILENAME, RULES_HISTORY_DIR)
-                              or name.startswith(INDEX_FILE) for name in entries)
+    marks = (SEGMENTS_DIR, APPS_FILE, RULES_FILENAME, RULES_HISTORY_DIR)
+    return not entries or any(name in marks or name.startswith(INDEX_FILE) for name in entries)
 
 
 def make_data_folder(path: Path) -> None:
