@@ -21,9 +21,8 @@ import os
 import secrets
 from pathlib import Path
 
-from .paths import fsync_dir
+from .paths import ID_KEY_FILE, fsync_dir
 
-ID_KEY_FILE = "id.key"
 KEY_BYTES = 32
 _PROCESS_KEY = secrets.token_bytes(KEY_BYTES)   # for what no data folder names
 

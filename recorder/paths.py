@@ -39,14 +39,16 @@ def platform_data_dir() -> Path:
 DATA_FOLDER_MODE = 0o700
 
 # What marks a data folder, each named here once: the index of the sessions (recorder.store),
-# their segment files' folder, the intake's applications (recorder.intake.apps) and the active
-# privacy rules (recorder.privacy.rules) with their history. (replay writes more there -
-# thumbnails, assets, the id key... - never before one of these.)
+# their segment files' folder, the intake's applications (recorder.intake.apps), the active
+# privacy rules (recorder.privacy.rules) with their history, and the folder's secret
+# (recorder.id_key). (replay writes more there - thumbnails, assets... - never before one of
+# these.)
 INDEX_FILE = "index.sqlite3"
 SEGMENTS_DIR = "segments"
 APPS_FILE = "apps.sqlite3"
 RULES_FILENAME = "rules.toml"
 RULES_HISTORY_DIR = "rules-history"   # every saved revision of those rules (privacy.history)
+ID_KEY_FILE = "id.key"
 
 
 # What a system puts in any folder (a file manager's, a new disk's): no sign of anything
@@ -58,13 +60,14 @@ def holds_replay_data(folder: Path) -> bool:
     `replay` writes first in any data folder it makes (the index - or what is left of one -,
     the applications or the active rules: Store.open, `replay app create` and `replay mask
     --activate` each write theirs before anything else; or the rules' history, left when
-    someone removed `rules.toml` by hand), or nothing but hidden files and
+    someone removed `rules.toml` by hand; or its secret, which a copy may be given first),
+    or nothing but hidden files and
     what a system puts anywhere. Any other folder (a project's, Downloads: a mistyped
     --data) is none - a command that only reads must not make it one (it wrote an index
     there, and `replay audit --all` found "nothing" in it)."""
     entries = [p.name for p in Path(folder).iterdir()
                if not p.name.startswith(".") and p.name not in OS_ENTRIES]
-    marks = (SEGMENTS_DIR, APPS_FILE, RULES_FILENAME, RULES_HISTORY_DIR)
+    marks = (SEGMENTS_DIR, APPS_FILE, RULES_FILENAME, RULES_HISTORY_DIR, ID_KEY_FILE)
     return not entries or any(name in marks or name.startswith(INDEX_FILE) for name in entries)
 
 
