@@ -322,6 +322,8 @@ class Index:
         self._leading = False
         self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False,
                                   isolation_level=None)
+        # SQLite's lower() folds ASCII alone: `--user Émile` found no `Émile Zola`
+        self.db.create_function("fold", 1, _fold, deterministic=True)
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
@@ -800,21 +802,27 @@ class Index:
                          " ORDER BY last_seen_ms DESC")
 
 
+def _fold(text: Any) -> Any:
+    """A text in any case, as `replay delete --user` compares it (str.casefold: every
+    script's capitals, `ß` as `ss`); SQL's `fold()` on the index's connection."""
+    return text.casefold() if isinstance(text, str) else text
+
+
 def _session_filter(user: str | None, url: str | None, has_errors: bool | None,
                     since_ms: float | None, application: str | None) -> tuple[str, list]:
     """The WHERE clause (with its leading space; empty for no filter) and its arguments of
     `Index.sessions` and `Index.count_sessions`."""
     where: list[str] = []
     args: list = []
-    if user:   # the text as typed: `u_77` is not `u-77`, `%` matches a percent sign
-        like = f"%{_literal(user.lower())}%"
-        where.append("(lower(user_id) LIKE ? ESCAPE '\\' OR lower(user_name) LIKE ? ESCAPE"
-                     " '\\' OR lower(user_email) LIKE ? ESCAPE '\\')")
+    if user:   # the text as typed (any case): `u_77` is not `u-77`, `%` is a percent sign
+        like = f"%{_literal(_fold(user))}%"
+        where.append("(fold(user_id) LIKE ? ESCAPE '\\' OR fold(user_name) LIKE ? ESCAPE"
+                     " '\\' OR fold(user_email) LIKE ? ESCAPE '\\')")
         args += [like, like, like]
     if url:
-        like = f"%{_literal(url.lower())}%"
-        where.append("(lower(first_url) LIKE ? ESCAPE '\\' OR id IN (SELECT session_id"
-                     " FROM views WHERE lower(url) LIKE ? ESCAPE '\\'))")
+        like = f"%{_literal(_fold(url))}%"
+        where.append("(fold(first_url) LIKE ? ESCAPE '\\' OR id IN (SELECT session_id"
+                     " FROM views WHERE fold(url) LIKE ? ESCAPE '\\'))")
         args += [like, like]
     if has_errors is not None:
         where.append("error_count > 0" if has_errors else "error_count = 0")

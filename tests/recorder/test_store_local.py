@@ -181,6 +181,28 @@ def test_session_filters(store):
     assert ids(store.sessions(since_ms=T0 + 3600 * 1000)) == b
 
 
+def test_user_and_url_filters_match_any_script_in_any_case(store):
+    """SQLite's lower() folds ASCII alone: `--user "Émile Zola"`, typed exactly, found no
+    session, while `replay delete --user` (casefold) found it and named that very command
+    (a newcomer's). Names and URLs match in any case in every script, `ß` as `ss`."""
+    people = [({"id": "Ünal-42", "name": "Ünal Çelik"}, "https://shop.example/größe"),
+              ({"id": "u7", "name": "Émile Zola"}, "https://shop.example/ÉTÉ"),
+              ({"id": "u8", "name": "Ελένη Παπαδοπούλου"}, "https://blog.example/post")]
+    got = {}
+    for k, (user, href) in enumerate(people):
+        (got[user["name"]],) = store.ingest(page(T0 + k * 3600_000, href=href), user=user)
+    ids = lambda **f: {r.id for r in store.sessions(**f)}  # noqa: E731
+    for typed, name in (("Émile Zola", "Émile Zola"), ("émile", "Émile Zola"),
+                        ("ÉMILE", "Émile Zola"), ("ünal-42", "Ünal Çelik"),
+                        ("ÇELIK", "Ünal Çelik"), ("ελένη", "Ελένη Παπαδοπούλου"),
+                        ("ΠΑΠΑΔΟΠΟΎΛΟΥ", "Ελένη Παπαδοπούλου")):
+        assert ids(user=typed) == {got[name]}, typed
+        assert store.index.count_sessions(user=typed) == 1, typed
+    assert ids(url="GRÖSSE") == ids(url="größe") == {got["Ünal Çelik"]}
+    assert ids(url="été") == {got["Émile Zola"]}
+    assert ids(user="Zoë") == set() and ids(user="%") == set()   # (a percent sign as typed)
+
+
 def test_segment_at_gives_random_access_by_time(tmp_path):
     with Store.open(tmp_path / "d", max_segment_records=10) as store:
         evs = page(T0, 45)
