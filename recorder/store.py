@@ -1630,7 +1630,12 @@ class LocalStore(Store):
         with self._write_lock:
             writing = {f for _, _, _, fs in self.index.pending() for f in fs}  # not ours
             writing |= set(self.index.retired())   # erased: to delete, never to give back
-            report = self._rebuild([f for f in self._scan()[0] if f not in writing], progress,
+            on_disk = set(self._scan()[0])
+            # asked before the rebuild, which leaves a session's rows without its files that
+            # are gone (they were said as none missing)
+            gone = {f: sid for f, sid in self.index.segment_files().items()
+                    if f not in on_disk and f not in writing}
+            report = self._rebuild([f for f in on_disk if f not in writing], progress,
                                    everything=True)
             report.merge(self.recovered)
             report.dictionaries = self._register_dictionaries()
@@ -1639,8 +1644,10 @@ class LocalStore(Store):
             known = set(self.index.segment_files().values())
             self.drop_derived(s for s in _derived.sessions_with(self.root) if s not in known)
             on_disk = set(self._scan()[0])
-            report.missing = sorted({sid for f, sid in self.index.segment_files().items()
-                                     if f not in on_disk})
+            gone.update((f, sid) for f, sid in self.index.segment_files().items()
+                        if f not in on_disk)
+            report.missing_files = dict(sorted(gone.items()))
+            report.missing = sorted(set(gone.values()))
             return report
 
     @classmethod
@@ -2662,6 +2669,8 @@ class RepairReport(msgspec.Struct, kw_only=True):
     damaged: dict[str, str | None] = msgspec.field(default_factory=dict)
     unreadable_sessions: list[str] = msgspec.field(default_factory=list)
     missing: list[str] = msgspec.field(default_factory=list)
+    # of those, each segment file found gone (deleted by hand, a disk's loss): its session
+    missing_files: dict[str, str] = msgspec.field(default_factory=dict)
     dictionaries: int = 0
     moved_index: str | None = None
     index_damage: str | None = None   # what was wrong with the index moved aside

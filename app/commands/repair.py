@@ -60,9 +60,12 @@ def run(args: argparse.Namespace) -> int:
           f" {report.unchanged:,} already right")
     for sid in report.rebuilt:
         lost = sum(1 for s in report.damaged.values() if s == sid)
-        print(f"rebuilt\t{sid}" + (f"\t(without {count(lost, 'damaged segment file')}: the"
-                                   f" events in {'it' if lost == 1 else 'them'} are lost)"
-                                   if lost else ""))
+        gone = sum(1 for s in report.missing_files.values() if s == sid)
+        without = [count(n, what) for n, what in ((lost, "damaged segment file"),
+                                                   (gone, "missing segment file")) if n]
+        print(f"rebuilt\t{sid}" + (f"\t(without {' and '.join(without)}: the events in"
+                                   f" {'it' if lost + gone == 1 else 'them'} are lost)"
+                                   if without else ""))
     if report.dictionaries:
         print(f"{count(report.dictionaries, 'compression dictionary', 'compression dictionaries')}"
               " registered again")
@@ -72,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"unreadable\t{sid}\t(no segment of it decodes: it stays listed and shows"
               f" nothing; `replay delete {sid}` erases it)")
     for sid in report.missing:
-        print(f"missing files\t{sid}\t(some of its segment files are gone; they cannot be"
-              " brought back)")
+        if sid not in report.rebuilt:   # (else said on its `rebuilt` line)
+            print(f"missing files\t{sid}\t(some of its segment files are gone; they cannot be"
+                  " brought back)")
     return 0
 
 

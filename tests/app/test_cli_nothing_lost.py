@@ -186,6 +186,29 @@ def test_15_5_repair_names_the_session_a_damaged_segment_took_events_from(tmp_pa
     assert report["rebuilt"] == [] and report["damaged"] == {}   # done: nothing left to say
 
 
+def test_15_5_repair_names_the_session_a_segment_file_deleted_by_hand_took_events_from(
+        tmp_path):
+    """A segment file removed by hand: repair said only "rebuilt", and `--json`'s `missing`
+    was empty - asked after the rebuild had left the session's rows without the file (a
+    newcomer's). The report names it, the session's line says its events are lost."""
+    data = tmp_path / "d"
+    sid = imported(tmp_path, data, recording(4))
+    (before,) = json.loads(replay(data, "sessions", "--json", check=True).stdout)
+    files = sorted(segment_files(data))
+    (data / files[1]).unlink()
+    report = json.loads(replay(data, "repair", "--json", check=True).stdout)
+    assert report["rebuilt"] == [sid] and report["missing"] == [sid]
+    assert report["missing_files"] == {files[1]: sid}
+    (after,) = json.loads(replay(data, "sessions", "--json", check=True).stdout)
+    assert 0 < after["record_count"] < before["record_count"]
+    (data / files[2]).unlink()   # the words, on another
+    proc = replay(data, "repair", check=True)
+    assert f"rebuilt\t{sid}\t(without 1 missing segment file: the events in it are lost)" \
+        in proc.stdout.splitlines(), proc.stdout
+    again = json.loads(replay(data, "repair", "--json", check=True).stdout)
+    assert again["missing"] == [] and again["rebuilt"] == []   # done: nothing left to say
+
+
 def test_15_5_repair_says_which_session_has_no_readable_segment_left(tmp_path):
     """The only segment file of a session damaged: repair counted the others as right and
     said nothing of it, though `audit` sent the person there."""
