@@ -34,7 +34,7 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Callable, Iterable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import msgspec
 
@@ -158,7 +158,7 @@ def fetch_one(url: str, limits: Limits = Limits(), allow: Callable[[str], bool] 
         raise Failure("bad_answer", "not an http(s) URL")
     if allow is not None and not allow(url):
         raise Failure("off_origin", origin_of(url))
-    req = urllib.request.Request(url, headers={
+    req = urllib.request.Request(_as_sent(url), headers={
         "User-Agent": _user_agent(), "Accept": PAGE_ACCEPT if page else ASSET_ACCEPT,
         "Accept-Encoding": "identity"})
     start = time.monotonic()
@@ -218,6 +218,33 @@ def fetch_one(url: str, limits: Limits = Limits(), allow: Callable[[str], bool] 
     return Fetched(url, data, mime, status)
 
 
+# what a URL's path, query and fragment keep as they are when it is sent (RFC 3986's
+# reserved characters, and `%` of what is escaped already); the rest is percent-encoded
+_SENT_AS_IS = "/?#[]@!$&'()*+,;=:%~"
+
+
+def _as_sent(url: str) -> str:
+    """`url` as a browser sends it: a page's `/bilder/größe.png` (kept as the page wrote it,
+    the asset's name in the store) as `/bilder/gr%C3%B6%C3%9Fe.png`, a host in another
+    script by its IDNA name - urllib sent neither, and every such image failed unasked."""
+    if url.isascii() and " " not in url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:   # (no name IDNA gives: sent as it is, refused as it was)
+        pass
+    if ":" in host:   # an IPv6 address, in its brackets again
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port is not None else "")
+    if parts.username is not None or parts.password is not None:
+        netloc = parts.netloc.rpartition("@")[0] + "@" + netloc
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe=_SENT_AS_IS),
+                       quote(parts.query, safe=_SENT_AS_IS),
+                       quote(parts.fragment, safe=_SENT_AS_IS)))
+
+
 def _network_failure(exc: object) -> Failure:
     if isinstance(exc, Failure):
         return exc
@@ -250,8 +277,9 @@ class Report(msgspec.Struct, kw_only=True):
         out = []
         for url, reason, detail in self.errors[:most]:
             said = REASONS.get(reason, reason)
-            out.append(f"{url} - {said}" + (f" ({detail})" if detail and detail not in said
-                                            else ""))
+            # (`HTTP 404` beside "not found (404)" said it twice)
+            out.append(f"{url} - {said}" + (f" ({detail})" if detail and
+                                            detail.removeprefix("HTTP ") not in said else ""))
         return out
 
     def summary(self, refused: str = "") -> str:

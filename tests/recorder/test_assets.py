@@ -512,3 +512,25 @@ def test_a_reload_shows_assets_stored_since_and_a_file_is_checked_again_once_it_
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
     assert lookup.read(kept.sha256) is None
+
+
+def test_a_url_in_another_script_is_sent_percent_encoded_and_stored_as_the_page_wrote_it(
+        two_sites, tmp_path):
+    """A page's `/bilder/größe.png` failed unasked ("a broken answer ('ascii' codec can't
+    encode...)", a newcomer's): it is asked as a browser asks it, percent-encoded, and kept
+    under the URL the page wrote. One escaped already is not escaped twice."""
+    from recorder.asset_fetch import Report, fetch_one
+
+    (_httpd, handler, base), _ = two_sites
+    for written, sent in ((f"{base}/bilder/größe.png", "/bilder/gr%C3%B6%C3%9Fe.png"),
+                          (f"{base}/a b.png?q=ü", "/a%20b.png?q=%C3%BC"),
+                          (f"{base}/%C3%A4.png", "/%C3%A4.png")):
+        got = fetch_one(written)
+        assert got.url == written and got.mime == "image/png"
+        assert handler.log[-1] == sent
+    # and a failure says its reason once: "not found (404)", not "... (HTTP 404)" too
+    report = Report()
+    report.errors.append((f"{base}/x.png", "not_found", "HTTP 404"))
+    report.errors.append((f"{base}/y.png", "http_error", "HTTP 500"))
+    assert report.failed_lines(5) == [f"{base}/x.png - not found (404)",
+                                      f"{base}/y.png - answered with an HTTP error (HTTP 500)"]
