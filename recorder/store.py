@@ -478,9 +478,13 @@ class SessionReader(RecordingSource):
         if i not in self.damaged:   # said once: a player reads a segment many times
             meta = self.segments[i]
             self.damaged.append(i)
-            self.damage_reasons[i] = str(exc)
+            # (a file gone was said as Python's `[Errno 2] ... PosixPath(...)`)
+            why = "its file is missing - `replay repair` says what is lost" \
+                if isinstance(exc, FileNotFoundError) else \
+                exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+            self.damage_reasons[i] = why
             log.warning("session %s: segment %d (%s) skipped: %s", self.id, meta.index,
-                        meta.file, exc)
+                        meta.file, why)
 
     def raw_segment(self, i: int) -> bytes:
         """The segment file's bytes as stored (bundles copy them verbatim)."""
