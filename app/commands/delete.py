@@ -141,8 +141,9 @@ def run(args: argparse.Namespace) -> int:
             for s in rows:
                 print(_line(s), file=sys.stdout if args.dry_run else sys.stderr)
         if args.dry_run:
-            if args.json:
-                print(json.dumps([s.id for s in rows], indent=1))
+            if args.json:   # as an erasure lists them (a script read ids, then objects)
+                print(json.dumps([{"session": s.id, "segment_files": s.segment_count}
+                                  for s in rows], indent=1))
             else:
                 print(f"would erase {count(len(rows), 'session')} (--dry-run: {NOTHING_ERASED})",
                       file=sys.stderr)

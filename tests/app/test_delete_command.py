@@ -3,6 +3,7 @@ date, or ones named - and afterwards nothing of them is in any byte of the data 
 (index pages overwritten, its log emptied, segment files, set-aside files, thumbnails)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -240,6 +241,13 @@ def test_with_json_the_prompt_shows_what_it_asks_about_and_stdout_always_answers
     p = _replay("delete", "--json", ids["adam"], data=root, stdin="")
     assert p.returncode == 2 and len(p.stderr.splitlines()) == 1 and "--yes" in p.stderr, \
         p.stderr
+    # a dry run lists its rows as the erasure does (a script read ids there, objects here)
+    dry = json.loads(_replay("delete", "--json", "--dry-run", ids["adam"], data=root).stdout)
+    (listed,) = [row for row in json.loads(_replay("sessions", "--json", data=root).stdout)
+                 if row["id"] == ids["adam"]]
+    assert dry == [{"session": ids["adam"], "segment_files": listed["segment_count"]}]
+    erased = json.loads(_replay("delete", "--json", "--yes", ids["adam"], data=root).stdout)
+    assert [{k: row[k] for k in dry[0]} for row in erased] == dry
 
 
 def test_at_the_prompt_yes_erases(data):
