@@ -126,6 +126,8 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
         # no data folder, so no stored session of that name: said without making one (it
         # was made, then the folder refused - a QA tryout)
         raise not_a_file(spec)
+    if Path(spec).exists() and not Path(spec).is_file() and not Path(spec).is_dir():
+        raise not_a_file(spec)   # a device, a pipe: no file to read, nor a session's name
     if not Path(spec).exists() and not Path(data).is_dir():
         raise UserError(f"{spec} is neither a file nor a stored session: "
                         + no_data_folder(data, "check the path, or give the right --data"))
@@ -178,6 +180,8 @@ def not_a_file(spec: str) -> UserError | None:
     a folder, or a path to nothing (None: a file, or a name that is no path)."""
     if Path(spec).is_dir():
         return UserError(f"{spec} is a folder - give {_KINDS}")
+    if Path(spec).exists() and not Path(spec).is_file():   # (it said "no session 'ff'")
+        return UserError(f"{spec} is not a file (a device or a pipe) - give {_KINDS}")
     if not Path(spec).exists() and _is_path(spec):
         return UserError(f"{spec}: no such file - check the path")
     return None

@@ -156,7 +156,9 @@ def run(args: argparse.Namespace) -> int:
     args.files = [DEMO_SESSION if str(f) == DEMO and not f.exists() else f for f in args.files]
     for f in args.files:   # checked before any is imported: nothing is
         problem = f"{f} is a folder - give recording files (rrweb JSON or .replay)" \
-            if f.is_dir() else None if f.is_file() else f"{f}: no such file - check the path"
+            if f.is_dir() else None if f.is_file() else \
+            f"{f} is not a file (a device or a pipe) - give recording files (rrweb JSON or" \
+            " .replay)" if f.exists() else f"{f}: no such file - check the path"
         if problem is not None:
             if len(args.files) > 1:   # the others were not imported either: say so
                 problem += f" (none of the {len(args.files)} files was imported)"

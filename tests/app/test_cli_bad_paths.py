@@ -49,6 +49,20 @@ def test_a_folder_is_named_as_a_folder(tmp_path, capsys):
     assert not (tmp_path / "d").exists()
 
 
+def test_a_device_or_a_pipe_is_named_as_one(tmp_path, capsys, demo_file):
+    """`replay import /dev/null` said "no such file", and devtools on a pipe "no session
+    'ff'" (a newcomer's): each is something there, but not a file to read."""
+    pipe = tmp_path / "ff"
+    os.mkfifo(pipe)
+    run(capsys, "--data", tmp_path / "d", "import", demo_file)
+    for thing in (Path(os.devnull), pipe):
+        for cmd in (["import", thing], ["devtools", thing],
+                    ["export", thing, "-o", tmp_path / "x.json"]):
+            line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", *cmd)[::2])
+            assert f"{thing} is not a file (a device or a pipe)" in line, line
+    assert not (tmp_path / "x.json").exists()
+
+
 @pytest.mark.parametrize("argv", [
     ["sessions"], ["import", "{demo}"], ["repair"], ["app", "list"], ["app", "create", "shop"],
     ["audit", "--all"], ["delete", "--user", "ada"], ["export", "ada-checkout", "-o", "{out}"],
