@@ -41,8 +41,18 @@ def failed(row: dict) -> bool:
     return s == 0 or (bool(s) and int(s) >= 400)
 
 
+def console_frames(row: dict) -> list[str]:
+    """A console line's call stack, less the frames its message shows already (an Error
+    logged, `console.error(err)`, holds its own stack: the same lines were printed twice)."""
+    shown = {ln.strip() for ln in str(row.get("message") or "").splitlines()[1:]}
+    return [f for f in row.get("stack") or () if f"at {f}".strip() not in shown]
+
+
 def console_details(row: dict) -> str:
-    stack = "\n".join("    at " + s for s in row.get("stack") or [])
+    frames = console_frames(row)
+    stack = "\n".join("    at " + s for s in frames)
+    if not frames and row.get("stack"):   # (all of it in the message, above)
+        return f"[{row['level']}] {moment_text(row['t'])}\n{row['message']}"
     return f"[{row['level']}] {moment_text(row['t'])}\n{row['message']}\n" + (stack or "    (no stack recorded)")
 
 

@@ -120,10 +120,12 @@ GUTTER = " " * 17   # under a console line's message: its moment and level's wid
 
 
 def _console(row: dict) -> str:
+    from player.devtools_text import console_frames
+
     first, *more = str(row["message"]).splitlines() or [""]
     lines = [f"{moment_text(row['t']):>8}  {row['level']:<5}  {first}"]
     lines += [GUTTER + ln for ln in more]    # (an error's message may hold its stack)
-    lines += [f"{GUTTER}at {frame}" for frame in row.get("stack") or ()]
+    lines += [f"{GUTTER}at {frame}" for frame in console_frames(row)]
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ requests as text). Its rows are the pane's own - checked against the rows the pl
 for the same recording, masked by the same rules - and said in the pane's words."""
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -75,6 +76,17 @@ def test_each_row_of_the_other_tabs_is_a_line_at_its_moment(capsys, pane):
             else:
                 assert (row["name"] or row["selector"]) in line
                 assert all(f"[{f.split('_')[0].upper()}]" in line for f in row["frustration"])
+    # an Error logged (`console.error(err)`) holds its own stack in its message: a frame of
+    # the call's stack that it shows already is not printed again under it (a newcomer's)
+    out = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", "console")[1]
+    logged = [r for r in rows["console"] if "\n" in str(r["message"]) and r.get("stack")]
+    assert logged, "the demo logs an Error with its stack"
+    for row in logged:
+        frame = row["stack"][0]
+        assert f"at {frame}" in row["message"]
+        first, *after = out[out.index(str(row["message"]).splitlines()[0]):].splitlines()
+        block = [first, *itertools.takewhile(lambda ln: not ln[:8].strip(), after)]
+        assert "\n".join(block).count(frame) == 1, block
 
 
 def test_page_views_are_said_with_their_vitals_and_long_tasks(capsys, pane):
