@@ -26,7 +26,7 @@ from recorder.format import InvalidEvent, no_gc
 from recorder.index import SessionChanged
 from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
-from recorder.paths import DEMO_SESSION
+from recorder.paths import DEMO_SESSION, platform_data_dir
 from recorder.rrweb_io import DamagedRecording, DatadogFiles, EventStream, NotARecording, \
     NothingInIt, NotStreamable, UnreadableRecording, read_recordings, read_together
 from recorder.said import heard, said_line
@@ -41,8 +41,7 @@ from ..cli import UserError, say_error, say_note, say_warning
 from recorder.thumbnail_cache import swept_after
 from ._progress import first_stage, next_stage, progress_bar
 from ._source import DEMO, rules_error
-from ._store import (is_default_data_folder, no_data_folder, refuse_other_folder,
-                     say_new_data_folder)
+from ._store import no_data_folder, refuse_other_folder, say_new_data_folder
 from ._words import count
 
 NAME = "import"
@@ -185,9 +184,10 @@ def run(args: argparse.Namespace) -> int:
                 on_fail=lambda f, msg: rows.append({"file": f, "sessions": [], "error": msg}))
     finally:
         store.close()
-    # (a mistyped --data, say; one that stored nothing is said by its error, in one line;
-    # --json's answer is its output)
-    if new_folder and not args.json and not is_default_data_folder(args.data) \
+    # (a mistyped --data or REPLAY_DATA, say - not the platform's own folder, made on a first
+    # import; one that stored nothing is said by its error, in one line; --json's answer is
+    # its output)
+    if new_folder and not args.json and args.data.resolve() != platform_data_dir().resolve() \
             and any(res["stored"] for res in results):
         say_new_data_folder(args.data, "the sessions imported are there")
     if args.json:   # the contract: {"file", "sessions", "error"?} per file

@@ -141,6 +141,12 @@ def test_what_makes_data_folders_makes_none_of_other_things_and_import_says_it_m
         " sessions imported are there", err
     code, _, err = run(capsys, "--data", typo, "import", demo_file)   # made: not said again
     assert code == 0 and "created" not in err, err
+    # ... a mistyped REPLAY_DATA the same (only the platform's own folder goes unsaid)
+    env = dict(os.environ, REPLAY_DATA=str(tmp_path / "from-env"))
+    p = subprocess.run([sys.executable, "-m", "app", "import", str(demo_file)], env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stderr.strip() == "replay: note: created a new data folder" \
+        f" at {(tmp_path / 'from-env').resolve()} - the sessions imported are there", p.stderr
     # one that stores nothing says its error alone (one line), as before
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2, oops")
