@@ -201,8 +201,8 @@ def _range(src, args) -> tuple[float, float, float]:
     hi = duration if args.end is None else resolve_moment(args.end, duration, len(src.damaged),
                                                           "--to", bug_ms=bug)
     if hi < lo:
-        raise UserError(f"--to {hi:.0f} is before --from {lo:.0f} - give a range that moves"
-                        " forward")
+        raise UserError(f"--to {hi:.0f} ms ({moment_text(hi)}) is before --from {lo:.0f} ms"
+                        f" ({moment_text(lo)}) - give a range that moves forward")
     return lo, hi, duration
 
 

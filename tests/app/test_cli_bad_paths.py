@@ -490,3 +490,13 @@ def test_a_moment_from_the_bug_past_the_session_is_kept_in_and_said(tmp_path, ca
     code, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", bug, "--at", "bug+1s",
                        "-o", tmp_path / "s.html")
     assert code == 0 and "past" not in err and "before the session" not in err
+
+
+def test_a_range_that_runs_backwards_says_its_moments_with_their_unit(tmp_path, capsys):
+    """`--to 5000 is before --from 10000` gave no unit (a newcomer's), where every other
+    moment is said in ms and as the player's clock shows it."""
+    line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", "export", "demo", "--from",
+                                "10000", "--to", "5000", "-o", tmp_path / "x.gif")[::2])
+    assert line.endswith("--to 5000 ms (0:05.0) is before --from 10000 ms (0:10.0) - give a"
+                         " range that moves forward"), line
+    assert not (tmp_path / "x.gif").exists()
