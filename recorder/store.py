@@ -1264,12 +1264,16 @@ class LocalStore(Store):
                 self.drop_derived([sid])
                 for dict_id in dicts:
                     self._dicts.pop(dict_id, None)
+                # its segment files there were (one deleted by hand was counted as erased)
+                gone = len(files) - len(dicts) - sum(
+                    1 for f in files if f.startswith(f"{SEGMENTS_DIR}/")
+                    and not (self.root / f).exists())
                 left = self._retire(files)
             set_aside = self.erase_set_aside_files(sid)
             cleared = self.forget_deleted(before=False)
             old_indexes = self.erase_set_aside_indexes()
             assets = self._forget_assets(sid)
-        return Erased(sid, len(files) - len(dicts), set_aside, cleared, len(dicts),
+        return Erased(sid, gone, set_aside, cleared, len(dicts),
                       old_indexes, len(left), assets.files, assets.urls)
 
     def keep_assets(self, session_id: str, urls: Iterable[str]) -> int:

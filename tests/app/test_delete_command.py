@@ -314,3 +314,20 @@ def test_delete_erases_a_trained_dictionary_that_learnt_the_session(tmp_path):
     with Store.open(data) as store:
         assert [s.id for s in store.sessions()] == [other]
         assert list(store.session(other).events()) == kept
+
+
+def test_a_segment_file_deleted_by_hand_is_not_counted_as_erased(tmp_path):
+    """`erased 1 session: 2 files` when one of its two had been deleted by hand (a
+    newcomer's): the count is of the files there were."""
+    root = tmp_path / "data"
+    events = _session(T0, "a1") + [{"type": 5, "timestamp": T0 + 10 + k, "data": {
+        "tag": "step", "payload": {"i": k}}} for k in range(30)]
+    with Store.open(root, max_segment_records=10) as store:
+        (sid,) = store.ingest(events)
+        files = [s.file for s in store.index.segments(sid)]
+    assert len(files) >= 2, files
+    (root / files[0]).unlink()
+    erased = json.loads(_replay("delete", "--json", "--yes", sid, data=root).stdout)
+    assert erased[0]["segment_files"] == len(files) - 1
+    assert not (root / files[1]).exists() and sid not in _replay("sessions", "--json",
+                                                                 data=root).stdout
