@@ -593,7 +593,7 @@ def _decoded(data: bytes, cut: str | None, partial: bool) -> tuple[Any, str | No
             broken = array_breaks_off(n, data)
             if not n:
                 raise nothing_decoded(cut or broken) from None
-            if not any(map(_is_event, salvaged)):
+            if not _holds_an_event(salvaged):
                 raise no_event_before(cut or broken, n) from None
             if not partial:
                 raise DamagedRecording(cut or broken) from None
@@ -754,6 +754,15 @@ def _ndjson(data: bytes, first_error: Exception) -> list:
 
 def _is_event(v: Any) -> bool:
     return isinstance(v, dict) and "timestamp" in v and "type" in v
+
+
+def _holds_an_event(values: list) -> bool:
+    """Whether an array's whole values hold an rrweb event, read as the array is (packed
+    strings, PostHog's `$snapshot` events, Sentry's segments): what `--partial` would keep."""
+    try:
+        return any(_is_event(e) for rec in _from_value(values) for e in rec.events)
+    except (UnreadableRecording, ValueError, TypeError, KeyError):
+        return True   # (said as it was: damaged part way, `--partial` then says what it found)
 
 
 def _from_value(top: Any) -> list[ParsedRecording]:

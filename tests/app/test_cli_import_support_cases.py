@@ -183,10 +183,19 @@ def test_values_that_are_no_events_then_damage_offer_no_partial(capsys, tmp_path
             assert "not a session recording" in line and "--partial" not in line, line
     assert run(capsys, "--data", data, "sessions", "--json")[1] == listed
     assert folder_state(data / "segments") == segments
-    # one event among them: a recording damaged part way, as before
-    f.write_bytes(b'[1, {"type": 4, "timestamp": 1718000000000, "data": {"href": "x"}}, oops')
-    line = one_error_line(*run(capsys, "--data", data, "import", f)[::2])
-    assert "breaks off after 2 whole events; get an intact copy, or add --partial" in line, line
+    # one event among them: a recording damaged part way, as before - as are events in the
+    # shapes an array holds them in, read as the whole file is (a reviewer's: PostHog's
+    # `$snapshot` events and rrweb packer's strings were refused, the file read whole)
+    meta = {"type": 4, "timestamp": 1718000000000, "data": {"href": "x"}}
+    for values in ([1, meta],
+                   [{"event": "$snapshot", "timestamp": "2024-06-10T06:13:20Z", "properties": {
+                       "$snapshot_data": meta, "$session_id": "s1", "$window_id": "w1"}}] * 2,
+                   [json.dumps(meta), json.dumps({**meta, "timestamp": meta["timestamp"] + 1})]):
+        f.write_text(json.dumps(values)[:-1] + ", oops")
+        for argv in (["import", f], ["devtools", f]):   # (devtools: the whole-file reader)
+            line = one_error_line(*run(capsys, "--data", data, *argv)[::2])
+            assert "breaks off after 2 whole events" in line and "--partial" in line, line
+            assert "not a session recording" not in line, line
 
 
 # --- 3. a zip archive is no damaged bundle ------------------------------------------------
