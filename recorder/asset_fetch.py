@@ -158,7 +158,11 @@ def fetch_one(url: str, limits: Limits = Limits(), allow: Callable[[str], bool] 
         raise Failure("bad_answer", "not an http(s) URL")
     if allow is not None and not allow(url):
         raise Failure("off_origin", origin_of(url))
-    req = urllib.request.Request(_as_sent(url), headers={
+    try:
+        sent = _as_sent(url)
+    except ValueError as exc:   # (a port out of range: one image, not the whole fetch)
+        raise Failure("bad_answer", str(exc)) from None
+    req = urllib.request.Request(sent, headers={
         "User-Agent": _user_agent(), "Accept": PAGE_ACCEPT if page else ASSET_ACCEPT,
         "Accept-Encoding": "identity"})
     start = time.monotonic()
@@ -221,16 +225,22 @@ def fetch_one(url: str, limits: Limits = Limits(), allow: Callable[[str], bool] 
 # what a URL's path, query and fragment keep as they are when it is sent (RFC 3986's
 # reserved characters, and `%` of what is escaped already); the rest is percent-encoded
 _SENT_AS_IS = "/?#[]@!$&'()*+,;=:%~"
+# the letters Python's IDNA (2003) maps to others where browsers (UTS 46) keep them: `faß.de`
+# would be asked of `fass.de`, another host than the page's
+_IDNA_DEVIATIONS = frozenset("\u00df\u03c2\u200c\u200d")
 
 
 def _as_sent(url: str) -> str:
     """`url` as a browser sends it: a page's `/bilder/größe.png` (kept as the page wrote it,
     the asset's name in the store) as `/bilder/gr%C3%B6%C3%9Fe.png`, a host in another
-    script by its IDNA name - urllib sent neither, and every such image failed unasked."""
+    script by its IDNA name - urllib sent neither, and every such image failed unasked.
+    ValueError: a port out of range, a host the two IDNAs read apart."""
     if url.isascii() and " " not in url:
         return url
     parts = urlsplit(url)
     host = parts.hostname or ""
+    if _IDNA_DEVIATIONS & set(host):
+        raise ValueError("a host name browsers and this fetcher would ask apart")
     try:
         host = host.encode("idna").decode("ascii")
     except UnicodeError:   # (no name IDNA gives: sent as it is, refused as it was)

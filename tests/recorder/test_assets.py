@@ -519,7 +519,7 @@ def test_a_url_in_another_script_is_sent_percent_encoded_and_stored_as_the_page_
     """A page's `/bilder/größe.png` failed unasked ("a broken answer ('ascii' codec can't
     encode...)", a newcomer's): it is asked as a browser asks it, percent-encoded, and kept
     under the URL the page wrote. One escaped already is not escaped twice."""
-    from recorder.asset_fetch import Report, fetch_one
+    from recorder.asset_fetch import Failure, Report, fetch_one
 
     (_httpd, handler, base), _ = two_sites
     for written, sent in ((f"{base}/bilder/größe.png", "/bilder/gr%C3%B6%C3%9Fe.png"),
@@ -528,6 +528,13 @@ def test_a_url_in_another_script_is_sent_percent_encoded_and_stored_as_the_page_
         got = fetch_one(written)
         assert got.url == written and got.mime == "image/png"
         assert handler.log[-1] == sent
+    # one that cannot be sent is that image's failure, not the whole fetch's (a reviewer's:
+    # a port out of range raised past it), and a host the two IDNAs read apart is not asked
+    # (`faß.de` would have been asked of `fass.de`, another host)
+    for bad in ("http://x.example:99999/ä.png", "http://faß.de/a.png"):
+        with pytest.raises(Failure) as got:
+            fetch_one(bad)
+        assert got.value.reason == "bad_answer", bad
     # and a failure says its reason once: "not found (404)", not "... (HTTP 404)" too
     report = Report()
     report.errors.append((f"{base}/x.png", "not_found", "HTTP 404"))
