@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(no_data_folder(args.data, "create an application first (`replay --data"
                                                   f" {shlex.quote(str(args.data))} app create"
                                                   " NAME`)"))
+    refuse_other_folder(args.data, making=args.demo)   # (--demo would make it a data folder)
     try:
         given = load_rules(args.rules, args.data)   # a mistake is said before listening
     except RulesError as exc:
@@ -90,7 +91,6 @@ def run(args: argparse.Namespace) -> int:
     if args.rules is not None:   # a looser file stores in clear what the folder's rules mask
         say_other_rules("what applications without rules of their own send", args.data, given,
                         lands="is stored")
-    refuse_other_folder(args.data, making=True)   # (--demo would make it a data folder)
     _check_port(args.host, args.port)
     args.data.mkdir(parents=True, exist_ok=True)
     # once here, before the workers: a damaged index is one line (and `replay repair`), and
