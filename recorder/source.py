@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from .format import EventType
 from .index import SessionInfo
+from .said import count
 from .segments import SegmentDamaged, SegmentMeta, read_header
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,8 +45,17 @@ class RecordingSource:
     assets: Any = None
 
     def __init__(self) -> None:
-        self.damaged: list[int] = []
+        self.damaged: list[int] = []   # the segments that could not be read ...
+        self.missing: list[int] = []   # ... of them, those whose file is gone
         self._starts: list[float] | None = None
+
+    def unread_said(self) -> str:
+        """What of it could not be read, as a reader says it ("1 missing segment file and
+        2 damaged segments"); "" for nothing."""
+        gone, bad = len(self.missing), len(self.damaged) - len(self.missing)
+        return " and ".join(part for n, part in (
+            (gone, count(gone, "missing segment file")),
+            (bad, count(bad, "damaged segment"))) if n)
 
     def _load(self, i: int) -> list[dict]:  # pragma: no cover - abstract
         raise NotImplementedError

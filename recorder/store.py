@@ -478,10 +478,12 @@ class SessionReader(RecordingSource):
         if i not in self.damaged:   # said once: a player reads a segment many times
             meta = self.segments[i]
             self.damaged.append(i)
+            if isinstance(exc, FileNotFoundError):
+                self.missing.append(i)
             # (a file gone was said as Python's `[Errno 2] ... PosixPath(...)`)
             why = "its file is missing - `replay repair` says what is lost" \
                 if isinstance(exc, FileNotFoundError) else \
-                exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+                (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
             self.damage_reasons[i] = why
             log.warning("session %s: segment %d (%s) skipped: %s", self.id, meta.index,
                         meta.file, why)
@@ -1265,15 +1267,14 @@ class LocalStore(Store):
                 for dict_id in dicts:
                     self._dicts.pop(dict_id, None)
                 # its segment files there were (one deleted by hand was counted as erased)
-                gone = len(files) - len(dicts) - sum(
-                    1 for f in files if f.startswith(f"{SEGMENTS_DIR}/")
-                    and not (self.root / f).exists())
+                present = sum(1 for f in files if f.startswith(f"{SEGMENTS_DIR}/")
+                              and (self.root / f).exists())
                 left = self._retire(files)
             set_aside = self.erase_set_aside_files(sid)
             cleared = self.forget_deleted(before=False)
             old_indexes = self.erase_set_aside_indexes()
             assets = self._forget_assets(sid)
-        return Erased(sid, gone, set_aside, cleared, len(dicts),
+        return Erased(sid, present, set_aside, cleared, len(dicts),
                       old_indexes, len(left), assets.files, assets.urls)
 
     def keep_assets(self, session_id: str, urls: Iterable[str]) -> int:
@@ -1654,6 +1655,11 @@ class LocalStore(Store):
             on_disk = set(self._scan()[0])
             gone.update((f, sid) for f, sid in self.index.segment_files().items()
                         if f not in on_disk)
+            # ... and gone still: another process (`replay serve`) may have committed a file
+            # the scan passed before it was there
+            writing = {f for _, _, _, fs in self.index.pending() for f in fs}
+            gone = {f: sid for f, sid in gone.items()
+                    if f not in writing and not (self.root / f).exists()}
             report.missing_files = dict(sorted(gone.items()))
             report.missing = sorted(set(gone.values()))
             return report

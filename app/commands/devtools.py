@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             r.close()
         sid = src.id
         rows = rows_of(sv, args.tab, src)
-        damaged = len(src.damaged)
+        unread = src.unread_said()
     finally:
         src.close()
     if args.json:
@@ -65,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     tab = TABS[args.tab]
     listed, more = tab.tally(rows)
-    # (what a damaged segment held is not among them: "no errors" said nothing of it)
-    unread = f"; {count(damaged, 'damaged segment')} of it could not be read" if damaged else ""
+    # (what a segment not read held is not among them: "no errors" said nothing of it)
+    unread = f"; {unread} of it could not be read" if unread else ""
     print(f"{count(listed, tab.noun)} in session {sid} ({moment_text(sv.duration_ms)} long)"
           f"{more}{unread}" if rows else f"no {tab.noun}s recorded in session {sid}{unread}")
     for row in rows:

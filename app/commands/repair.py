@@ -76,8 +76,9 @@ def run(args: argparse.Namespace) -> int:
               f" nothing; `replay delete {sid}` erases it)")
     for sid in report.missing:
         if sid not in report.rebuilt:   # (else said on its `rebuilt` line)
-            print(f"missing files\t{sid}\t(some of its segment files are gone; they cannot be"
-                  " brought back)")
+            n = sum(1 for s in report.missing_files.values() if s == sid)
+            print(f"missing files\t{sid}\t({count(n, 'segment file')} of it"
+                  f" {'is' if n == 1 else 'are'} gone; they cannot be brought back)")
     return 0
 
 

@@ -199,7 +199,8 @@ def test_15_5_repair_names_the_session_a_segment_file_deleted_by_hand_took_event
     # before the repair, a reader says what it could not read, in words (it said Python's
     # `[Errno 2] ... PosixPath(...)`, and devtools "no errors" of what it had not read)
     proc = replay(data, "devtools", sid, "--tab", "console", check=True)
-    assert proc.stdout.splitlines()[0].endswith("; 1 damaged segment of it could not be read")
+    assert proc.stdout.splitlines()[0].endswith("; 1 missing segment file of it could not be"
+                                                " read")
     assert f"({files[1]}) skipped: its file is missing - `replay repair` says what is lost" \
         in proc.stderr and "Errno" not in proc.stderr and "Path(" not in proc.stderr
     report = json.loads(replay(data, "repair", "--json", check=True).stdout)

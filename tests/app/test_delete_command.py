@@ -327,6 +327,8 @@ def test_a_segment_file_deleted_by_hand_is_not_counted_as_erased(tmp_path):
         files = [s.file for s in store.index.segments(sid)]
     assert len(files) >= 2, files
     (root / files[0]).unlink()
+    dry = json.loads(_replay("delete", "--json", "--dry-run", sid, data=root).stdout)
+    assert dry == [{"session": sid, "segment_files": len(files) - 1}]   # (as the erasure)
     erased = json.loads(_replay("delete", "--json", "--yes", sid, data=root).stdout)
     assert erased[0]["segment_files"] == len(files) - 1
     assert not (root / files[1]).exists() and sid not in _replay("sessions", "--json",
