@@ -258,10 +258,9 @@ def _cut_parts(spec: str) -> list[str] | None:
     order: the start, the end, and between them what a second cut left of the middle (an id
     shown cut and then cut again by a narrower table or a window: `start…mid…`); None: no
     cut."""
-    cut = SHOWN_CUT if SHOWN_CUT in spec else TYPED_CUT if TYPED_CUT in spec else None
-    if cut is None:
+    if SHOWN_CUT not in spec and TYPED_CUT not in spec:
         return None
-    return spec.split(cut)
+    return spec.replace(TYPED_CUT, SHOWN_CUT).split(SHOWN_CUT)   # (both in one: `a…b...`)
 
 
 def _holds_in_order(name: str, pieces: list[str]) -> bool:

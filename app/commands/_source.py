@@ -126,8 +126,9 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
         # no data folder, so no stored session of that name: said without making one (it
         # was made, then the folder refused - a QA tryout)
         raise not_a_file(spec)
-    if Path(spec).exists() and not Path(spec).is_file() and not Path(spec).is_dir():
-        raise not_a_file(spec)   # a device, a pipe: no file to read, nor a session's name
+    if Path(spec).exists() and not Path(spec).is_file() and not Path(spec).is_dir() \
+            and not stored(spec, data):
+        raise not_a_file(spec)   # a device, a pipe: no file to read (nor a session's name)
     if not Path(spec).exists() and not Path(data).is_dir():
         raise UserError(f"{spec} is neither a file nor a stored session: "
                         + no_data_folder(data, "check the path, or give the right --data"))
@@ -181,10 +182,16 @@ def not_a_file(spec: str) -> UserError | None:
     if Path(spec).is_dir():
         return UserError(f"{spec} is a folder - give {_KINDS}")
     if Path(spec).exists() and not Path(spec).is_file():   # (it said "no session 'ff'")
-        return UserError(f"{spec} is not a file (a device or a pipe) - give {_KINDS}")
+        return UserError(not_a_regular_file(spec, _KINDS))
     if not Path(spec).exists() and _is_path(spec):
         return UserError(f"{spec}: no such file - check the path")
     return None
+
+
+def not_a_regular_file(path: str | Path, kinds: str) -> str:
+    """The line for a path that is there but is no file to read: a device, a pipe, a socket
+    (`/dev/null` was "no such file"); `kinds`: what to give instead."""
+    return f"{path} is not a file (a device, a pipe or a socket) - give {kinds}"
 
 
 def _is_path(spec: str) -> bool:

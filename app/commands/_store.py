@@ -79,8 +79,8 @@ def say_new_data_folder(data: Path, then: str) -> None:
     """A command that makes its data folder when there is none says so (`replay: note:`):
     a mistyped --data (or a `--data DIR` pasted as is) silently made a new, empty folder that
     the other commands - a running `replay serve` - do not read. `then`: what uses it now.
-    (`replay import` says it of any folder but the default one: the first command on a new
-    folder, it also made one of a mistyped --data without a word.)"""
+    (`replay import` says it of any folder but the platform's own - a --data or REPLAY_DATA
+    mistyped was made without a word - once it stored something there.)"""
     from ..cli import say_note
     say_note(f"created a new data folder at {Path(data).resolve()} - {then}")
 

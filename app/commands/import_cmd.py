@@ -40,7 +40,7 @@ from recorder.store import Store, Stored
 from ..cli import UserError, say_error, say_note, say_warning
 from recorder.thumbnail_cache import swept_after
 from ._progress import first_stage, next_stage, progress_bar
-from ._source import DEMO, rules_error
+from ._source import DEMO, not_a_regular_file, rules_error
 from ._store import no_data_folder, refuse_other_folder, say_new_data_folder
 from ._words import count
 
@@ -154,10 +154,10 @@ def run(args: argparse.Namespace) -> int:
     # `demo`, when no file is called that: the bundled demo session, as elsewhere
     args.files = [DEMO_SESSION if str(f) == DEMO and not f.exists() else f for f in args.files]
     for f in args.files:   # checked before any is imported: nothing is
-        problem = f"{f} is a folder - give recording files (rrweb JSON or .replay)" \
-            if f.is_dir() else None if f.is_file() else \
-            f"{f} is not a file (a device or a pipe) - give recording files (rrweb JSON or" \
-            " .replay)" if f.exists() else f"{f}: no such file - check the path"
+        kinds = "recording files (rrweb JSON or .replay)"
+        problem = None if f.is_file() else f"{f} is a folder - give {kinds}" if f.is_dir() \
+            else not_a_regular_file(f, kinds) if f.exists() else \
+            f"{f}: no such file - check the path"
         if problem is not None:
             if len(args.files) > 1:   # the others were not imported either: say so
                 problem += f" (none of the {len(args.files)} files was imported)"

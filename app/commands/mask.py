@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from recorder.paths import make_data_folder
+from recorder.paths import RULES_HISTORY_DIR, make_data_folder
 from recorder.privacy import RULES_FILENAME, RulesError, load_rules
 from recorder.privacy.dryrun import dry_run
 from recorder.privacy.remask import remask_sessions, rules_of
@@ -247,7 +247,7 @@ def _activate(data: Path, rules) -> None:
                     f" {'; '.join(weaker)}"
                     " - what they no longer mask is stored in clear from the next recording on"
                     " (sessions stored before keep theirs); the change is logged in"
-                    f" {data / 'rules-history'}")
+                    f" {data / RULES_HISTORY_DIR}")
 
 
 def _print_dry_run(label: str, r) -> None:

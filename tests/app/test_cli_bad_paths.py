@@ -59,7 +59,7 @@ def test_a_device_or_a_pipe_is_named_as_one(tmp_path, capsys, demo_file):
         for cmd in (["import", thing], ["devtools", thing],
                     ["export", thing, "-o", tmp_path / "x.json"]):
             line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", *cmd)[::2])
-            assert f"{thing} is not a file (a device or a pipe)" in line, line
+            assert f"{thing} is not a file (a device, a pipe or a socket)" in line, line
     assert not (tmp_path / "x.json").exists()
 
 

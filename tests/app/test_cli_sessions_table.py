@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-ALWAYS = ("id", "start", "duration", "errors", "events")
+# the columns kept down to 60 columns (narrower, they go too: down to the id alone)
+KEPT_TO_60 = ("id", "start", "duration", "errors", "events")
 HEADERS = ("id", "start", "duration", "user", "first URL", "views", "errors", "frustr.",
            "events", "size")
 
@@ -56,7 +57,7 @@ def test_table_fits_the_width_dropping_the_least_useful_columns(data, columns, a
     lines = proc.stdout.splitlines()
     assert max(map(len, lines)) <= columns, proc.stdout
     shown = header(proc.stdout)
-    assert set(ALWAYS) <= set(shown), shown            # whole names: no `dura…`
+    assert set(KEPT_TO_60) <= set(shown), shown            # whole names: no `dura…`
     assert set(shown) == set(HEADERS) - absent - {"user"}, shown
     assert all(h in HEADERS for h in shown)
     footer = " ".join(proc.stdout.split())
@@ -311,7 +312,7 @@ def test_a_narrow_terminal_drops_columns_but_never_cuts_an_id(long_ids, columns)
     assert sorted(_rows(proc.stdout, ids)) == sorted(wide), proc.stdout
     shown = header(proc.stdout)
     assert shown[0] == "id" and set(shown) <= set(HEADERS) and "…" not in " ".join(shown)
-    assert len(shown) < len(ALWAYS), shown      # (the widest of these widths drops some)
+    assert len(shown) < len(KEPT_TO_60), shown      # (the widest of these widths drops some)
     table = "\n".join(ln for ln in lines if not ln.startswith(("ids ", "a long", "not ", " ")))
     assert table.count("…") == 2, proc.stdout   # the two long ids' own cut, nothing else
     assert "not shown at this width: " in " ".join(proc.stdout.split())
@@ -323,6 +324,21 @@ def test_a_narrow_terminal_drops_columns_but_never_cuts_an_id(long_ids, columns)
     assert sorted(named) == ids    # each its own session
 
 
+def test_an_id_wider_than_the_terminal_is_folded_whole_not_cut(long_ids):
+    """Narrower than the id itself, the table folds it onto a second line: the two lines
+    together are the id as a wide terminal shows it."""
+    data, ids = long_ids
+    wide = _rows(replay("--data", data, "sessions", columns=160).stdout, ids)
+    long_shown = sorted(i for i in wide if "…" in i)
+    proc = replay("--data", data, "sessions", columns=20)
+    assert proc.returncode == 0 and max(map(len, proc.stdout.splitlines())) <= 20, proc.stdout
+    lines = proc.stdout.splitlines()
+    starts = [k for k, ln in enumerate(lines) if ln.startswith("0190a1b2")]
+    assert sorted(lines[k].strip() + lines[k + 1].strip() for k in starts) == long_shown, \
+        proc.stdout
+    assert header(proc.stdout) == ["id"]
+
+
 def test_an_id_cut_twice_still_names_its_session(long_ids):
     """An id copied from somewhere that cut it again (an older table, a narrow window, a chat
     message) keeps its pieces in order: those name the session they fit; too little of them
@@ -330,7 +346,7 @@ def test_an_id_cut_twice_still_names_its_session(long_ids):
     data, ids = long_ids
     full = next(i for i in ids if i.endswith("6c7d8e9f0a1b"))
     for spec in ("0190a1b2-5e55…b-6c7d8e…", "0190a1b2-5e55...8a9b-6c...a1b",
-                 "0190A1B2-5E55…B-6C7D8E9F0…"):
+                 "0190A1B2-5E55…B-6C7D8E9F0…", "0190a1b2-5e55…b-6c7d8e..."):   # (both cuts)
         proc = replay("--data", data, "devtools", spec, "--tab", "console")
         assert proc.returncode == 0 and full in proc.stdout, (spec, proc.stderr)
     proc = replay("--data", data, "devtools", "0190a1b2-5e55…b-…", "--tab", "console")
