@@ -18,7 +18,6 @@ from recorder.outputs import Why, refused
 
 from ..cli import UserError, say_note, say_warning
 from ._store import no_data_folder, open_existing_store, refuse_other_folder
-from ._words import count
 
 _KINDS = "a session id (or unique prefix), a .replay bundle or an rrweb JSON file"
 DEMO = "demo"   # as SESSION|FILE, when no file or stored session is called that: the demo
@@ -341,12 +340,12 @@ def _amount(s: str, v: str) -> float:
     return ms
 
 
-def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
+def resolve_moment(at: Moment, duration_ms: float, unread: str = "",
                    flag: str = "--at", *, link: str | None = None,
                    bug_ms: float | None = None) -> float:
     """`--at` (or the option `flag`) as milliseconds inside the session, or a UserError
-    naming the option and the range (and the `damaged` segments that could not be read,
-    which can shorten it). `link`: the moment came as the `t=` of this replay:// link
+    naming the option and the range (and `unread`, the segments that could not be read,
+    which can shorten it: `RecordingSource.unread_said`). `link`: the moment came as the `t=` of this replay:// link
     (`replay open`), which is named instead. `bug_ms`: the moment of the recording's bug
     report (`bug_moment`), which `bug` names; `bug-5s` before the session's start is its
     start (a clip "from 5 s before the bug" of a bug 3 s in), `bug+5s` past its end its end -
@@ -362,7 +361,7 @@ def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
         if bug_ms > duration_ms:
             say_note(f"the bug's moment ({moment_text(bug_ms)}) is past what decodes"
                      f" of the session ({moment_text(duration_ms)}"
-                     + (f": {count(damaged, 'damaged segment')}" if damaged else "")
+                     + (f": {unread}" if unread else "")
                      + f"); {flag} bug is its end")
         wanted = bug_ms + at.offset_ms
         if wanted > duration_ms >= bug_ms or wanted < 0:   # kept in, and said (it was not)
@@ -383,8 +382,8 @@ def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
     span = f"give t=0..{end}" if link else \
         (f"give 0..{end} ms ({moment_text(0, Unit.MS)} to {moment_text(end, Unit.MS)})"
          " or 'end'")
-    if damaged:
-        span += f"; {count(damaged, 'damaged segment')} of this recording could not be read"
+    if unread:
+        span += f"; {unread} of this recording could not be read"
     if at < 0:
         raise UserError(f"{said} is outside the session: before the session starts - {span}")
     if at > end:

@@ -137,7 +137,7 @@ def _export(args: argparse.Namespace, fmt: str, exporter) -> int:
         exporter(src, out, args)
         if src.damaged:
             n = len(src.damaged)
-            say_warning(f"{count(n, 'damaged segment')} of {src.id}"
+            say_warning(f"{src.unread_said()} of {src.id}"
                         f" {'was' if n == 1 else 'were'} left out")
     finally:
         src.close()
@@ -196,9 +196,9 @@ def _check_clip(args, fmt: ClipFormat) -> None:
 def _range(src, args) -> tuple[float, float, float]:
     """(from, to, duration) in ms after the first event, checked."""
     duration, bug = float(src.info.duration_ms or 0), bug_moment(src)
-    lo = 0.0 if args.start is None else resolve_moment(args.start, duration, len(src.damaged),
+    lo = 0.0 if args.start is None else resolve_moment(args.start, duration, src.unread_said(),
                                                        "--from", bug_ms=bug)
-    hi = duration if args.end is None else resolve_moment(args.end, duration, len(src.damaged),
+    hi = duration if args.end is None else resolve_moment(args.end, duration, src.unread_said(),
                                                           "--to", bug_ms=bug)
     if hi < lo:
         raise UserError(f"--to {hi:.0f} ms ({moment_text(hi)}) is before --from {lo:.0f} ms"
@@ -355,7 +355,7 @@ def _with_report(src, args, steps: bool = True) -> dict | None:
         return None
     at = None
     if args.at is not None:
-        at = resolve_moment(args.at, float(src.info.duration_ms or 0), len(src.damaged),
+        at = resolve_moment(args.at, float(src.info.duration_ms or 0), src.unread_said(),
                             bug_ms=bug_moment(src))
     report = report_for(src.events() if steps else (), src.info.context, title=args.title,
                         notes=args.notes, at_ms=at)

@@ -11,7 +11,6 @@ from recorder.moments import moment_text
 
 from ..cli import UserError, say_note
 from ._source import add_source_arguments, bug_report, moment, open_source, resolve_moment
-from ._words import count
 
 NAME = "play"
 
@@ -78,14 +77,14 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
             from player.replayer import Replayer
             replayer = replayer or Replayer(src)
         if at is not None:   # the range is said in one line
-            at_ms = int(resolve_moment(at, replayer.duration_ms, len(src.damaged), link=link,
+            at_ms = int(resolve_moment(at, replayer.duration_ms, src.unread_said(), link=link,
                                        bug_ms=bug_at))
         elif bug_at is not None:
             at_ms = int(min(bug_at, replayer.duration_ms))
             if at_ms < bug_at and src.damaged:
                 say_note(f"the bug's moment ({moment_text(bug_at)}) is past what"
                          f" decodes of the session ({moment_text(replayer.duration_ms)}:"
-                         f" {count(len(src.damaged), 'damaged segment')}); opening at its end")
+                         f" {src.unread_said()}); opening at its end")
         if said:
             print("\n".join(said), flush=True)
         prepare_qt_environment()

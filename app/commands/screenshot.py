@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--tab steps: this recording carries no bug report - give another"
                             " tab, or a bundle from `replay record` or `export --title`")
         r = Replayer(src)
-        at = resolve_moment(args.at, r.duration_ms, len(src.damaged), bug_ms=bug_moment(src))
+        at = resolve_moment(args.at, r.duration_ms, src.unread_said(), bug_ms=bug_moment(src))
         size = screenshot(src, at, args.output, size=args.size, whole_player=whole,
                           cursor=args.cursor, replayer=r, tab=args.tab, report=report)
         first = r.first_frame_ms

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         r = Replayer(src, mode="lazy")
         at = r.first_frame_ms if args.at is None else \
-            resolve_moment(args.at, r.duration_ms, len(src.damaged), bug_ms=bug_moment(src))
+            resolve_moment(args.at, r.duration_ms, src.unread_said(), bug_ms=bug_moment(src))
         ix = r.index
         if ix.quick_start(at) is None:   # else: rebuilt from the last full snapshot before it
             index_until(ix, at, "rebuilding")
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{k} ({v})" for k, v in sorted(r.warnings.items())))
         if src.damaged:
             n = len(src.damaged)
-            say_warning(f"{count(n, 'damaged segment')}"
+            say_warning(f"{src.unread_said()}"
                         f" {'was' if n == 1 else 'were'} left out")
     finally:
         src.close()

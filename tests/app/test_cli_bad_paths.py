@@ -356,7 +356,8 @@ def test_a_bug_past_what_decodes_is_the_end_said_whatever_its_offset(capsys):
     moved there (a review): both are the end, said once, as `replay play` opens it."""
     from app.commands._source import BugMoment
     for offset in (0.0, -1.0, 1.0):
-        assert resolve_moment(BugMoment(offset), 20000.0, 1, bug_ms=30500.0) == 20000.0
+        assert resolve_moment(BugMoment(offset), 20000.0, "1 damaged segment",
+                              bug_ms=30500.0) == 20000.0
         (line,) = capsys.readouterr().err.splitlines()
         assert line == ("replay: note: the bug's moment (0:30.5) is past what decodes of the"
                         " session (0:20.0: 1 damaged segment); --at bug is its end"), line
@@ -434,7 +435,7 @@ def test_a_table_piped_into_a_reader_gone_already_is_not_an_error(tmp_path, fixt
 
 def test_a_range_error_mentions_damaged_segments():
     with pytest.raises(UserError, match=r"give 0\.\.0 ms \(0:00\.000 to 0:00\.000\) or 'end'; 2 damaged segments"):
-        resolve_moment(30000.0, 0.0, damaged=2)
+        resolve_moment(30000.0, 0.0, unread="2 damaged segments")
 
 
 def test_a_damaged_bundle_is_called_one(tmp_path, capsys, demo_file):

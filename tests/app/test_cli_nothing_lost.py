@@ -201,6 +201,11 @@ def test_15_5_repair_names_the_session_a_segment_file_deleted_by_hand_took_event
     proc = replay(data, "devtools", sid, "--tab", "console", check=True)
     assert proc.stdout.splitlines()[0].endswith("; 1 missing segment file of it could not be"
                                                 " read")
+    proc = replay(data, "export", sid, "-o", tmp_path / "cut.json", check=True)
+    assert f"replay: warning: 1 missing segment file of {sid} was left out" in proc.stderr
+    proc = replay(data, "screenshot", sid, "--at", "9:00", "-o", tmp_path / "x.png")
+    assert proc.returncode == 2 and "; 1 missing segment file of this recording could not be" \
+        " read" in proc.stderr, proc.stderr
     assert f"({files[1]}) skipped: its file is missing - `replay repair` says what is lost" \
         in proc.stderr and "Errno" not in proc.stderr and "Path(" not in proc.stderr
     report = json.loads(replay(data, "repair", "--json", check=True).stdout)
