@@ -4896,7 +4896,7 @@
     if (this.batches && !this.dead) writeLast(this.cfg.sessionId, this.page + "." + (this.batches - 1));
   };
   S.beaconRest = function (unkept) {   // unkept: what no beacon carries is not kept (S.guardExit)
-    if (!this.queue.length || this.dead) return;
+    if (this.settled()) return;
     var can = !!win.navigator.sendBeacon;
     if (this.failing || this.fixed.length || !can) {
       // the intake may be unreachable (a beacon to it is lost without a word): every batch
