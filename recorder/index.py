@@ -423,6 +423,10 @@ class Index:
         rows = self._all("SELECT token, pid, created_ms, files FROM pending")
         return [(t, p, c, json.loads(f)) for t, p, c, f in rows]
 
+    def pending_files(self) -> set[str]:
+        """Every file a writer under way names (`pending`): its own, not a lost one."""
+        return {f for _, _, _, fs in self.pending() for f in fs}
+
     def retired(self) -> list[str]:
         """Files a committed transaction stopped referencing, not yet known to be deleted."""
         return [r[0] for r in self._all("SELECT file FROM retired")]

@@ -61,8 +61,7 @@ def holds_replay_data(folder: Path) -> bool:
     the applications or the active rules: Store.open, `replay app create` and `replay mask
     --activate` each write theirs before anything else; or the rules' history, left when
     someone removed `rules.toml` by hand; or its secret, which a copy may be given first),
-    or nothing but hidden files and
-    what a system puts anywhere. Any other folder (a project's, Downloads: a mistyped
+    or nothing but hidden files and what a system puts anywhere. Any other folder (a project's, Downloads: a mistyped
     --data) is none - a command that only reads must not make it one (it wrote an index
     there, and `replay audit --all` found "nothing" in it)."""
     entries = [p.name for p in Path(folder).iterdir()

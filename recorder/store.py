@@ -477,11 +477,11 @@ class SessionReader(RecordingSource):
         if i not in self.damaged:   # said once: a player reads a segment many times
             meta = self.segments[i]
             self.damaged.append(i)
-            if isinstance(exc, FileNotFoundError):
+            gone = isinstance(exc, FileNotFoundError)
+            if gone:
                 self.missing.append(i)
             # (a file gone was said as Python's `[Errno 2] ... PosixPath(...)`)
-            why = "its file is missing - `replay repair` says what is lost" \
-                if isinstance(exc, FileNotFoundError) else \
+            why = "its file is missing - `replay repair` says what is lost" if gone else \
                 (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
             self.damage_reasons[i] = why
             log.warning("session %s: segment %d (%s) skipped: %s", self.id, meta.index,
@@ -1266,8 +1266,8 @@ class LocalStore(Store):
                 for dict_id in dicts:
                     self._dicts.pop(dict_id, None)
                 # its segment files there were (one deleted by hand was counted as erased)
-                present = sum(1 for f in files if f.startswith(f"{SEGMENTS_DIR}/")
-                              and (self.root / f).exists())
+                present = self.files_present(f for f in files
+                                             if f.startswith(f"{SEGMENTS_DIR}/"))
                 left = self._retire(files)
             set_aside = self.erase_set_aside_files(sid)
             cleared = self.forget_deleted(before=False)
@@ -1275,6 +1275,11 @@ class LocalStore(Store):
             assets = self._forget_assets(sid)
         return Erased(sid, present, set_aside, cleared, len(dicts),
                       old_indexes, len(left), assets.files, assets.urls)
+
+    def files_present(self, files: Iterable[str]) -> int:
+        """How many of `files` (relative to the data folder) are there: what erasing them
+        removes (`delete_session`, `replay delete --dry-run`)."""
+        return sum(1 for f in files if (self.root / f).exists())
 
     def keep_assets(self, session_id: str, urls: Iterable[str]) -> int:
         from .asset_store import AssetStore
@@ -1601,7 +1606,7 @@ class LocalStore(Store):
         # (its intent, which names it, went with a lost index)
         dead = [f for f in sealed if f not in protected]
         if dead:   # (one a writer that began since named first is its: look again)
-            living = {f for _, _, _, fs in self.index.pending() for f in fs}
+            living = self.index.pending_files()
             dead = [f for f in dead if f not in living]
         if dead:
             self._remove_files(dead)
@@ -1617,7 +1622,7 @@ class LocalStore(Store):
             # a file written after we listed `known` belongs to a writer that registered
             # it in `pending` first - look again
             known = set(self.index.segment_files()) | set(self.index.retired()) | \
-                {f for _, _, _, fs in self.index.pending() for f in fs}
+                self.index.pending_files()
             torn = [f for f in torn if f not in known]
             unknown = [f for f in unknown if f not in known]
         for rel in torn:    # a temp file never renamed: its writer died before finishing it
@@ -1636,7 +1641,7 @@ class LocalStore(Store):
         sessions whose rows disagree with them (or are missing). What `open` already
         rebuilt is included in the report."""
         with self._write_lock:
-            writing = {f for _, _, _, fs in self.index.pending() for f in fs}  # not ours
+            writing = self.index.pending_files()  # not ours
             writing |= set(self.index.retired())   # erased: to delete, never to give back
             on_disk = set(self._scan()[0])
             # asked before the rebuild, which leaves a session's rows without its files that
@@ -1656,7 +1661,7 @@ class LocalStore(Store):
                         if f not in on_disk)
             # ... and gone still: another process (`replay serve`) may have committed a file
             # the scan passed before it was there
-            writing = {f for _, _, _, fs in self.index.pending() for f in fs}
+            writing |= self.index.pending_files()
             gone = {f: sid for f, sid in gone.items()
                     if f not in writing and not (self.root / f).exists()}
             report.missing_files = dict(sorted(gone.items()))
@@ -1847,7 +1852,7 @@ class LocalStore(Store):
         path): kept for a person to look at, never served, deleted only with the session they
         belonged to (`delete_session`)."""
         referenced = set(self.index.segment_files()) | \
-            {f for _, _, _, fs in self.index.pending() for f in fs}
+            self.index.pending_files()
         moved = []
         for rel in files:
             if rel in referenced:

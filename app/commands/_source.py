@@ -345,8 +345,8 @@ def resolve_moment(at: Moment, duration_ms: float, unread: str = "",
                    bug_ms: float | None = None) -> float:
     """`--at` (or the option `flag`) as milliseconds inside the session, or a UserError
     naming the option and the range (and `unread`, the segments that could not be read,
-    which can shorten it: `RecordingSource.unread_said`). `link`: the moment came as the `t=` of this replay:// link
-    (`replay open`), which is named instead. `bug_ms`: the moment of the recording's bug
+    which can shorten it: `RecordingSource.unread_said`). `link`: the moment came as the
+    `t=` of this replay:// link (`replay open`), which is named instead. `bug_ms`: the moment of the recording's bug
     report (`bug_moment`), which `bug` names; `bug-5s` before the session's start is its
     start (a clip "from 5 s before the bug" of a bug 3 s in), `bug+5s` past its end its end -
     and a bug past what decodes of a damaged recording is its end, said (as `replay play`

@@ -142,9 +142,8 @@ def run(args: argparse.Namespace) -> int:
                 print(_line(s), file=sys.stdout if args.dry_run else sys.stderr)
         if args.dry_run:
             if args.json:   # as an erasure lists them (a script read ids, then objects)
-                print(json.dumps([{"session": s.id, "segment_files": sum(
-                    1 for seg in store.index.segments(s.id) if (args.data / seg.file).exists())}
-                    for s in rows], indent=1))
+                print(json.dumps([{"session": s.id, "segment_files": store.files_present(
+                    seg.file for seg in store.index.segments(s.id))} for s in rows], indent=1))
             else:
                 print(f"would erase {count(len(rows), 'session')} (--dry-run: {NOTHING_ERASED})",
                       file=sys.stderr)
