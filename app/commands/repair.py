@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 
 import msgspec
 
@@ -58,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
               + f": set aside as {args.data / report.moved_index}")
     print(f"{count(len(report.rebuilt), 'session')} rebuilt from their segment files,"
           f" {report.unchanged:,} already right")
+    damaged_of, gone_of = Counter(report.damaged.values()), Counter(report.missing_files.values())
     for sid in report.rebuilt:
-        lost = sum(1 for s in report.damaged.values() if s == sid)
-        gone = sum(1 for s in report.missing_files.values() if s == sid)
+        lost, gone = damaged_of[sid], gone_of[sid]
         without = [count(n, what) for n, what in ((lost, "damaged segment file"),
                                                    (gone, "missing segment file")) if n]
         print(f"rebuilt\t{sid}" + (f"\t(without {' and '.join(without)}: the events in"
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
               f" nothing; `replay delete {sid}` erases it)")
     for sid in report.missing:
         if sid not in report.rebuilt:   # (else said on its `rebuilt` line)
-            n = sum(1 for s in report.missing_files.values() if s == sid)
+            n = gone_of[sid]
             print(f"missing files\t{sid}\t({count(n, 'segment file')} of it"
                   f" {'is' if n == 1 else 'are'} gone; they cannot be brought back)")
     return 0
