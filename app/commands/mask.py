@@ -85,23 +85,30 @@ def run(args: argparse.Namespace) -> int:
     if args.activate and (files or args.dry_run):
         raise UserError("--activate goes with re-masking stored sessions, not with a file or"
                         " --dry-run")
-    if not files:   # stored sessions: refused in a folder of other things before any note
-        refuse_other_folder(args.data)
+    if not files:   # stored sessions: a folder of other things refused before any note, and
+        refuse_other_folder(args.data)   # a name that is no session before the one below
+        if args.rules is None and not (args.activate and args.all
+                                       and not (args.data / INDEX_FILE).is_file()):
+            with open_existing_store(args.data) as store:
+                selected_ids(store, args, "re-mask")
     path = args.rules
     if path is None and args.activate:
         raise UserError("--activate makes a rules file the active one: give it with --rules FILE")
-    if path is None:   # under the rules in force: say which
+    under_note = None
+    if path is None:   # under the rules in force: say which (of a file, once it is read)
         active = args.data / RULES_FILENAME
         doing = "a dry run" if args.dry_run else "masking the copy" if files else "re-masking"
-        say_note(f"{doing} under " + (
+        under_note = f"{doing} under " + (
             f"the active rules, {active}" if active.is_file() else
-            f"the built-in default rules (no {RULES_FILENAME} in {args.data})"))
+            f"the built-in default rules (no {RULES_FILENAME} in {args.data})")
+        if not files:
+            say_note(under_note)
     try:
         rules = load_rules(path, args.data)
     except RulesError as exc:
         raise rules_error(exc, "then run mask again") from None
     if files:
-        return _file(files[0], args, rules)
+        return _file(files[0], args, rules, under_note)
     own = _own_rules(args)   # (with --rules: none - the file is for every session)
     if args.dry_run:
         code = _dry_run_stored(args, rules, own)
@@ -278,7 +285,9 @@ def _dry_run_stored(args: argparse.Namespace, rules, own: dict) -> int:
     return 0
 
 
-def _file(spec: str, args: argparse.Namespace, rules) -> int:
+def _file(spec: str, args: argparse.Namespace, rules, under_note: str | None) -> int:
+    """The masked copy of one recording file (or its dry run); `under_note` says the rules in
+    force, once the file is read (a file that is no recording is one line)."""
     from recorder.bundle import write_bundle
     from recorder.rrweb_io import write_rrweb_json
     from recorder.source import masked_source
@@ -287,6 +296,8 @@ def _file(spec: str, args: argparse.Namespace, rules) -> int:
     if not src.readable():   # damaged: said so, not "nothing left under the rules"
         src.close()
         raise unreadable(src)
+    if under_note is not None:
+        say_note(under_note)
     if args.rules is not None and not args.dry_run:   # (as `export --rules` says it)
         say_other_rules(spec, args.data, rules)
     try:

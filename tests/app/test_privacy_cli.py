@@ -296,6 +296,26 @@ def test_a_missing_rules_file_says_what_to_do_once(tmp_path, capsys):
                                " (column 9) - fix the rules file, then import again\n")
 
 
+def test_mask_of_what_is_no_recording_or_session_is_one_line(tmp_path, capsys):
+    """The note naming the rules in force came before the error of a name that is no stored
+    session, or of a file that is no recording: two lines where every command says one."""
+    rec = write_recording(tmp_path)
+    data = tmp_path / "data"
+    run(capsys, "--data", data, "import", rec)
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    for argv, said in ((["mask", str(tmp_path / "gone.json")], "gone.json: no such file"),
+                       (["mask", "nosuch"], "no session 'nosuch'"),
+                       (["mask", "--dry-run", "nosuch"], "no session 'nosuch'"),
+                       (["mask", text, "-o", tmp_path / "m.json"], "this is a text file")):
+        rc, out, err = run(capsys, "--data", data, *argv)
+        assert (rc, out) == (2, "") and err.count("\n") == 1, err
+        assert err.startswith("replay: error: ") and said in err
+    assert not (tmp_path / "m.json").exists()
+    rc, _, err = run(capsys, "--data", data, "mask", rec, "-o", tmp_path / "m.json")
+    assert rc == 0 and err.startswith("replay: note: masking the copy under the built-in")
+
+
 def test_mask_says_how_many_events_the_rules_dropped(tmp_path, capsys):
     """`re-masked 410 events` did not say that 6 had gone (a hidden subtree's events)."""
     import re
