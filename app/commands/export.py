@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import mimetypes
 import signal
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ CLIPS = tuple(f.value for f in ClipFormat)
 _EXT = {"rrweb": ".json", "replay": ".replay", "har": ".har",
         **{c: f".{c}" for c in CLIPS}, "playwright": ".py"}
 _SUFFIX = {ext: fmt for fmt, ext in _EXT.items()}
+_TEXT_FORMATS = ("rrweb", "har", "playwright")   # written as text (JSON, a Python script)
 MIN_CLIP_SIDE = 16   # a clip may be a thumbnail; the page is painted full size and scaled
 
 
@@ -105,14 +107,8 @@ _speed = _ranged(float, 0.25, 16)
 def run(args: argparse.Namespace) -> int:
     fmt = args.format or _format_of(args.output)
     suffix = args.output.suffix.lower() if args.output is not None else ""
-    if args.format is not None and suffix in _SUFFIX and suffix != ".json" \
-            and _SUFFIX[suffix] != args.format:
-        # a GIF written into clip.mp4 went to a ticket as a video (a QA tryout); .json holds
-        # HAR as well as rrweb
-        raise UserError(f"--format {args.format} contradicts -o {args.output} ({suffix} is"
-                        f" {_SUFFIX[suffix]}) - name it"
-                        f" {args.output.with_suffix(_EXT[args.format]).name}, or leave --format"
-                        " out")
+    if args.format is not None and suffix and suffix != _EXT[args.format]:
+        _refuse_other_kind(args.output, suffix, args.format)
     if fmt not in CLIPS:
         return _export(args, fmt, _EXPORTERS[fmt])
     # A clip takes a while from here to its rename: Ctrl+C or a SIGTERM at any moment of it
@@ -142,6 +138,25 @@ def _export(args: argparse.Namespace, fmt: str, exporter) -> int:
     finally:
         src.close()
     return 0
+
+
+def _refuse_other_kind(output: Path, suffix: str, fmt: str) -> None:
+    """-o's suffix names another kind of file than --format writes: refused. A GIF written
+    into clip.mp4 went to a ticket as a video, and one into moment.png replaced that
+    screenshot under its name (QA tryouts). .json holds HAR as well as rrweb; a suffix of no
+    known kind (`.bak`, `.rrweb`) is the person's own naming, and plain text (`.txt`) holds
+    any format written as text."""
+    if suffix in _SUFFIX:
+        kind = _SUFFIX[suffix]
+        if suffix == ".json":
+            return
+    else:   # Python's own table, not the system's mime.types (the same on every machine)
+        kind = mimetypes.MimeTypes().types_map[True].get(suffix)
+        if kind is None or (kind == "text/plain" and fmt in _TEXT_FORMATS):
+            return
+    raise UserError(f"--format {fmt} contradicts -o {output} ({suffix} is {kind}) - name it"
+                    f" {output.with_suffix(_EXT[fmt]).name}"
+                    + (", or leave --format out" if suffix in _SUFFIX else ""))
 
 
 def _format_of(output: Path | None) -> str:

@@ -472,6 +472,19 @@ def test_export_refuses_a_suffix_it_does_not_write(tmp_path, capsys):
         assert code == 2 and len(err.strip().splitlines()) == 1, err
         assert f"--format {fmt} contradicts -o" in err and "leave --format out" in err, err
         assert not (tmp_path / name).exists()
+    # or against a suffix of another kind: a GIF replaced the screenshot moment.png
+    for fmt, name in (("gif", "moment.png"), ("rrweb", "page.html"), ("webp", "notes.txt")):
+        (tmp_path / name).write_bytes(b"the person's own file")
+        code, _, err = run(capsys, "--data", tmp_path / "d", "export", "demo", "--format", fmt,
+                           "-o", tmp_path / name)
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert f"--format {fmt} contradicts -o {tmp_path / name} (." in err, err
+        assert err.rstrip().endswith(f"name it {Path(name).stem}.{'json' if fmt == 'rrweb' else fmt}")
+        assert (tmp_path / name).read_bytes() == b"the person's own file"
+    # a suffix of no known kind is the person's own naming
+    code, _, err = run(capsys, "--data", tmp_path / "d", "export", "demo", "--format", "har",
+                       "-o", tmp_path / "net.bak")
+    assert code == 0 and json.loads((tmp_path / "net.bak").read_text())["log"]["entries"], err
     # .json holds HAR as well as rrweb
     code, _, err = run(capsys, "--data", tmp_path / "d", "export", "demo", "--format", "har",
                        "-o", tmp_path / "net.json")
