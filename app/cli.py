@@ -9,6 +9,7 @@ import argparse
 import functools
 import importlib
 import os
+import re
 import sqlite3
 import sys
 import warnings
@@ -132,8 +133,32 @@ def command_named(argv: list[str]) -> str | None:
     return None
 
 
+# the options that take a moment (`_source.moment`): one before the start is "-5s"
+MOMENT_OPTIONS = ("--at", "--from", "--to")
+_NEGATIVE_MOMENT = re.compile(r"-[0-9.:]")
+
+
+def joined_moments(argv: list[str]) -> list[str]:
+    """`--at -5s` as `--at=-5s`: argparse reads a word that starts with '-' and is not a
+    plain number as an option, and said "--at: expected one argument" where the moment's own
+    check names the session's range (a QA tryout)."""
+    out: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            out += [word, *words]
+            break
+        nxt = next(words, None) if word in MOMENT_OPTIONS else None
+        if nxt is not None and _NEGATIVE_MOMENT.match(nxt):
+            out.append(f"{word}={nxt}")
+        else:
+            out += [word] if nxt is None else [word, nxt]
+    return out
+
+
 def _main(argv: list[str] | None) -> int:
-    parser = build_parser(command_named(sys.argv[1:] if argv is None else argv))
+    argv = joined_moments(sys.argv[1:] if argv is None else [str(a) for a in argv])
+    parser = build_parser(command_named(argv))
     args, extra = parser.parse_known_args(argv)
     if extra:   # said by the command's own parser: its --help lists what it takes
         args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -317,6 +317,25 @@ def test_a_write_the_system_refuses_is_an_error_not_a_traceback(tmp_path, capsys
                            " written: the folder /proc refuses new files"), line
 
 
+def test_a_moment_before_the_start_is_said_as_such_where_it_is_written_as_an_option(
+        tmp_path, capsys, demo_file):
+    """`--at -5s` was argparse's "--at: expected one argument" (a word starting with '-' is
+    an option to it), where `--at=-5s` named the session's range."""
+    for argv, flag in ((["snapshot", demo_file, "--at", "-5s", "-o", tmp_path / "s.html"], "--at"),
+                       (["screenshot", demo_file, "--at", "-0.5s", "-o", tmp_path / "s.png"], "--at"),
+                       (["export", demo_file, "--from", "-2s", "--to", "3s", "-o",
+                         tmp_path / "n.har"], "--from")):
+        line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", *argv)[::2])
+        assert line.startswith(f"replay: error: {flag} -") and \
+            "is outside the session: before the session starts - give 0.." in line, line
+    assert not any(tmp_path.glob("s.*")) and not (tmp_path / "n.har").exists()
+    # a word that is an option stays one: `--at --help` is not a moment
+    with pytest.raises(SystemExit) as ended:
+        run(capsys, "--data", tmp_path / "d", "snapshot", demo_file, "--at", "--json")
+    assert ended.value.code == 2
+    assert "argument --at: expected one argument" in capsys.readouterr().err
+
+
 def test_at_is_read_the_same_way_everywhere():
     assert resolve_moment("end", 81080.0) == 81080.0
     assert resolve_moment(0.0, 81080.0) == 0.0
