@@ -500,6 +500,13 @@ class Salvaged(msgspec.Struct):
     events: list[dict]
     segments: int             # segments read whole
 
+    def said(self) -> str:
+        """What was read, and what is lost with the manifest (a QA tryout: a cut bundle's
+        bug report went without a word)."""
+        return (f"the bundle is cut off or damaged ({self.segments} whole"
+                f" segment{'' if self.segments == 1 else 's'} read; its manifest is lost, and"
+                " with it the session's details and any bug report)")
+
 
 def salvage(path: Path | str) -> Salvaged:
     """What a cut-off bundle still holds. Its manifest and zip directory come last and are

@@ -265,7 +265,9 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
             if session:   # a bundle holds one session (it was taken as session 0, silently)
                 raise IndexError(f"{path} is a bug bundle, which holds one session: there is"
                                  f" no session {session} - leave --session-number out")
-            bundle = open_bundle(path)
+            bundle = open_bundle(path) if not partial else _bundle_or_salvaged(path)
+            if isinstance(bundle, MemorySource):
+                return bundle
             # the images it carries, then the data folder's (fetched for it once imported)
             from .assets import ChainedAssets
             bundle.assets = ChainedAssets(bundle.assets, FolderAssets(data_dir, bundle.id))
@@ -285,6 +287,20 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
         if any(ch in str(spec) for ch in "/\\") or str(spec).endswith((".json", ".replay")):
             raise FileNotFoundError(f"no such file: {spec}") from None
         raise
+
+
+def _bundle_or_salvaged(path: Path) -> "RecordingSource":
+    """A bundle, or (`--partial`) the whole segments of a cut-off one, read up to the damage
+    (warned of): what `replay import --partial` stores of it."""
+    from .bundle import DamagedBundle, open_bundle, salvage
+    try:
+        return open_bundle(path)
+    except DamagedBundle:
+        got = salvage(path)
+        if not got.events:
+            raise
+    log.warning("%s: %s - read up to there", path, got.said())
+    return MemorySource(got.session_id or path.stem, got.events, origin=str(path))
 
 
 def open_file(path: Path, *, session: int = 0,

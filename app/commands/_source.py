@@ -48,9 +48,9 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
                    help="show a recording file as recorded, without privacy rules (it may"
                         " hold personal data)")
     p.add_argument("--partial", action="store_true",
-                   help="a recording file (JSON, NDJSON, gzip, zstd, Datadog uploads) cut off"
-                        " or damaged part way: read what decodes before the damage (a .replay"
-                        " bundle: `replay import --partial` salvages one)")
+                   help="a recording file (JSON, NDJSON, gzip, zstd, Datadog uploads, a"
+                        " .replay bundle) cut off or damaged part way: read what decodes before"
+                        " the damage")
 
 
 def session_index(text: str) -> int:
@@ -134,7 +134,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
     if session_number and not Path(spec).is_file():
         raise UserError(f"--session-number picks one of the sessions in a file; {spec} is not a"
                         " file - leave --session-number out")
-    from recorder.bundle import BadBundle
+    from recorder.bundle import BadBundle, DamagedBundle
     from recorder.limits import LimitError
     from recorder.rrweb_io import DamagedRecording, NotARecording, NothingInIt, \
         UnreadableRecording
@@ -152,6 +152,8 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
         raise UserError(f"{exc} - check the path") from None
     except IndexError as exc:   # (says which numbers there are)
         raise UserError(str(exc)) from None
+    except DamagedBundle as exc:   # cut off: what decodes can be read, as of a JSON file
+        raise UserError(f"{exc}, or add --partial to read what decodes") from None
     except BadBundle as exc:   # says what to do itself
         raise UserError(str(exc)) from None
     except LimitError as exc:  # a bomb, or data no recording can hold

@@ -922,8 +922,7 @@ def _salvaged(f: Path, exc: DamagedBundle, args) -> tuple:
         got = salvage(f)
     if not got.events:
         raise DamagedBundle(f"{exc}; no segment before the damage could be read") from None
-    return (got.events, got.session_id, None, args.application, None,
-            f"the bundle is cut off or damaged ({count(got.segments, 'whole segment')} read)")
+    return (got.events, got.session_id, None, args.application, None, got.said())
 
 
 def _damage(src) -> str | None:

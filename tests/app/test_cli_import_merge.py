@@ -159,7 +159,7 @@ def test_a_bundle_into_a_folder_that_holds_more_is_stored_already(tmp_path, caps
     assert stored(capsys, data) == {sid: 275}
 
 
-def test_a_cut_off_bundle_stores_nothing_unless_partial(tmp_path, capsys, demo_events):
+def test_a_cut_off_bundle_stores_nothing_unless_partial(tmp_path, capsys, caplog, demo_events):
     bundle, sid = multi_segment_bundle(tmp_path, capsys, demo_events)
     cut = tmp_path / "cut.replay"
     cut.write_bytes(bundle.read_bytes()[: bundle.stat().st_size * 2 // 3])
@@ -170,12 +170,24 @@ def test_a_cut_off_bundle_stores_nothing_unless_partial(tmp_path, capsys, demo_e
     # its manifest and zip directory are lost; the whole segments before the cut are not
     code, out, err = run(capsys, "--data", data, "import", "--partial", cut)
     assert code == 0 and out.split() == [f"{sid}_partial"], err
+    # (what went with the manifest is said: a QA tryout's bug report went without a word)
     assert err == f"replay: warning: {cut}: the bundle is cut off or damaged (4 whole segments" \
-        f" read); stored what decodes as a new session, {sid}_partial, marked partial\n"
+        " read; its manifest is lost, and with it the session's details and any bug report);" \
+        f" stored what decodes as a new session, {sid}_partial, marked partial\n"
     assert stored(capsys, data) == {f"{sid}_partial": 200}
     dest = tmp_path / "partial.json"
     assert run(capsys, "--data", data, "export", f"{sid}_partial", "-o", dest)[0] == 0
     assert json.loads(dest.read_text())[1:] == demo_events[:200]
+    # read in place as well: `export --partial` read no bundle (nor did play, devtools...)
+    read = tmp_path / "read.json"
+    line = refused(*run(capsys, "--data", data, "export", cut, "-o", read)[::2])
+    assert "cut short" in line and line.endswith(", or add --partial to read what decodes")
+    code, _, err = run(capsys, "--data", data, "export", "--partial", cut, "-o", read)
+    assert code == 0, err
+    (warned,) = [m for m in caplog.messages if m.startswith(f"{cut}: the bundle is cut off")]
+    assert warned.startswith(f"{cut}: the bundle is cut off or damaged (4 whole segments read;")
+    assert warned.endswith("any bug report) - read up to there")
+    assert json.loads(read.read_text())[1:] == demo_events[:200]
     # nothing whole at all: still one clear line
     stub = tmp_path / "stub.replay"
     stub.write_bytes(bundle.read_bytes()[:100])

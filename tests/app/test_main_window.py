@@ -354,6 +354,26 @@ def test_a_file_cut_off_part_way_opens_what_decodes_and_says_where_it_breaks_off
     assert window.last_problem is None
 
 
+def test_a_bundle_cut_short_opens_what_decodes_and_says_its_report_is_lost(
+        window, qtbot, tmp_path, demo_events):
+    """A QA's bundle cut short on its way (the manifest, with the bug report, comes last):
+    "not a readable .replay bundle" with no way on. Its whole segments open, and the bar
+    says what was lost."""
+    from recorder.bundle import write_bundle
+    from recorder.source import MemorySource
+    bundle = tmp_path / "bug.replay"
+    write_bundle(bundle, MemorySource("cut-session", demo_events),
+                 context={"bug": {"title": "Coupon does nothing"}})
+    cut = tmp_path / "bug-cut.replay"
+    cut.write_bytes(bundle.read_bytes()[:-300])
+    player = window.wait_opened(window.open_paths([cut]))
+    assert isinstance(player, ReplayWidget) and player.replayer.source.id == "cut-session"
+    said = window.statusBar().currentMessage()
+    assert re.fullmatch(r"bug-cut\.replay: the bundle is cut off or damaged \(\d+ whole segments?"
+                        r" read; its manifest is lost, and with it the session's details and any"
+                        r" bug report\) - read up to there", said), said
+
+
 def test_import_from_the_menu_stores_and_lists_the_session(window, qtbot, recording, data):
     window.import_action.trigger()
     window.file_dialog.selectFile(str(recording))
