@@ -35,6 +35,7 @@ from typing import Any, Iterable
 from recorder.format import EventType, IncrementalSource, MouseInteractions, NodeType
 from recorder.media import NONE as NO_FEATURES, Features, read_meta
 from recorder.mirror import FOCUS_MOVES, Mirror, Node
+from recorder.page_css import sheet_css, style_text
 from recorder.semantics import interaction_place
 
 from .assets import page_resolver, sheet_resolver
@@ -55,28 +56,6 @@ Raw = dict[str, Any]
 _CLICK_KINDS = {int(v): v.name.lower() for v in MouseInteractions}
 _CLICKS = frozenset({int(MouseInteractions.Click), int(MouseInteractions.DblClick),
                      int(MouseInteractions.ContextMenu), int(MouseInteractions.TouchEnd)})
-
-
-# --- the effective stylesheet of a node -------------------------------------------------
-def sheet_css(m: Mirror, n: Node) -> str | None:
-    """The CSS a style/link element applies, if it is not simply its text children."""
-    if n.sheet is not None:
-        return "\n".join(n.sheet)
-    v = n.attrs.get("_cssText")
-    if isinstance(v, str) and tag_name(n.tag) in ("style", "link"):
-        return v
-    return None
-
-
-def _style_text(m: Mirror, n: Node) -> str:
-    """A style's CSS: its sheet if edited, else its *child* text (the HTML rule: only
-    direct text children count)."""
-    css = sheet_css(m, n)
-    if css is not None:
-        return css
-    nodes = m.nodes
-    return "".join(nodes[c].text or "" for c in n.children
-                   if c in nodes and nodes[c].type == NodeType.Text)
 
 
 def element_shape(m: Mirror, n: Node, asset: AssetResolver = None,
@@ -565,7 +544,7 @@ class OpsBuilder:
         if n is None or tag_name(n.tag) not in ("style", "link"):
             return
         out.append({"t": t, "k": "sheet", "id": sid,
-                    "css": sanitize_css(_style_text(self.m, n), sheet_resolver(n, self.asset),
+                    "css": sanitize_css(style_text(self.m, n), sheet_resolver(n, self.asset),
                                         self.features)})
 
     def _input(self, data: Raw, t: float, out: list) -> None:

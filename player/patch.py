@@ -35,10 +35,10 @@ from typing import Any
 from recorder.format import NodeType
 from recorder.media import NONE as NO_FEATURES, Features
 from recorder.mirror import Mirror, Node
+from recorder.page_css import sheet_css, style_text
 
 from .assets import page_resolver
-from .frame import (NodeStates, _attr_scroll, _style_text, adopted_css, element_shape,
-                    font_faces, serialize, sheet_css)
+from .frame import NodeStates, _attr_scroll, adopted_css, element_shape, font_faces, serialize
 from .sanitize import AssetResolver, safe_comment, sanitize_css, sanitize_text, tag_name
 
 Raw = dict[str, Any]
@@ -184,9 +184,9 @@ def diff_view(shown: Mirror, target: Mirror, t: float, asset: AssetResolver = No
             # a <style>'s text goes whole, as the frames send it ("sheet"): a text change
             # played there replaced the element's text node, which no id names in the view
             # (a kept one, given the old id, was no longer in the page: the later text stayed)
-            if _style_text(a, o) != _style_text(b, n):
+            if style_text(a, o) != style_text(b, n):
                 edits.append({"t": t, "k": "sheet", "id": n.id,
-                              "css": sanitize_css(_style_text(b, n), asset, features)})
+                              "css": sanitize_css(style_text(b, n), asset, features)})
             continue
         old = shown_children(a, o)
         new = shown_children(b, n)

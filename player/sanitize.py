@@ -38,6 +38,7 @@ from recorder.assets import (CSS_ESCAPE, CSS_TOKEN, SCHEME, STRING_URL_FUNCS, UR
                              css_string_value, read_css_url, skip_css_statement,
                              srcset_candidates, unescape_css)
 from recorder.media import NONE as NO_FEATURES, Features, color_scheme, rewrite_queries
+from recorder.page_css import tag_name
 from recorder.privacy.levels import Level, markup_level
 from recorder.privacy.masking import MASKED_CHOICE, element_size
 
@@ -138,18 +139,6 @@ def _data_url_as_written(url: str, plain: str) -> str:
             and low.split(",", 1)[0] == plain.lower().split(",", 1)[0]:
         return kept
     return plain
-
-
-def tag_name(tag: Any) -> str:
-    """The local name a recorded tag stands for: lowercase, namespace prefix dropped. The
-    runtime builds SVG with createElementNS, where `svg:script` *is* an SVG script element,
-    so every rule below must see `script` there."""
-    return _local_name(tag if isinstance(tag, str) else str(tag or ""))
-
-
-@functools.lru_cache(maxsize=4096)   # a page has a few dozen tags, asked for on every node
-def _local_name(tag: str) -> str:
-    return tag.strip().lower().rsplit(":", 1)[-1]
 
 
 def safe_tag(tag: Any) -> str:

@@ -39,6 +39,7 @@ import msgspec.structs
 
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror, Node
+from .page_css import LaidOutApart
 from .semantics import (BROWSER_ERROR_PAGE, CLICK_CHAIN_MS, Action, Semantics, View,
                         click_actions, error_line)
 # The privacy pass's names (masker, masking, detectors) are imported where they are used:
@@ -190,20 +191,22 @@ def _short_text(m: Mirror, nid: int, limit: int = 120, max_nodes: int = 400,
     edge (a card's title, rating and price rows: "Desk Lamp ★ 4.6 $39.00 Add to cart", not
     "Desk Lamp★ 4.6$39.00Add to cart"), a line break or a control's box - and run on across
     an inline element's ("Cart (<span>1</span>)" is "Cart (1)") - for a name a person reads;
-    a selector's name is the text as an accessible name joins it."""
+    a selector's name is the text as an accessible name joins it. Blocks are the tags that
+    are (APART_TAGS) and what the page's CSS lays out so (a flex row's items: LaidOutApart)."""
     parts: list[str] = []
     size = 0
     prev: Node | None = None     # the last text read
     apart = False                # an element that sets texts apart begun since it
+    css = LaidOutApart(m) if spaced else None
     for i, x in enumerate(m.walk(nid)):
         if i >= max_nodes or size >= limit:
             break
         if x.type == NodeType.Element:
             if x.tag in ("script", "style", "noscript", "template"):
                 continue
-            apart = apart or x.tag in APART_TAGS
+            apart = apart or (css is not None and _sets_apart(x, css))
         elif x.type == NodeType.Text and x.text:
-            if spaced and prev is not None and (apart or _ends_apart(m, prev, x)):
+            if css is not None and prev is not None and (apart or _ends_apart(m, prev, x, css)):
                 parts.append(" ")
             prev, apart = x, False
             parts.append(x.text)
@@ -211,15 +214,21 @@ def _short_text(m: Mirror, nid: int, limit: int = 120, max_nodes: int = 400,
     return "".join(parts)[:limit]
 
 
-def _ends_apart(m: Mirror, prev: Node, x: Node) -> bool:
-    """Whether an element that sets texts apart (APART_TAGS) ends between the text `prev`
+def _sets_apart(n: Node, css: LaidOutApart) -> bool:
+    """Whether the element `n` sets the texts at its edges apart: a block by its tag, or as
+    the page's CSS lays it out."""
+    return n.tag in APART_TAGS or css.apart(n)
+
+
+def _ends_apart(m: Mirror, prev: Node, x: Node, css: LaidOutApart) -> bool:
+    """Whether an element that sets texts apart (`_sets_apart`) ends between the text `prev`
     and the text `x` after it: one holding `prev` but not `x`. (One beginning between them
     is seen on the way to `x`: the walk is in document order.)"""
     holding_x = {a.id for a in m.ancestors(x.id)}
     for a in m.ancestors(prev.id):
         if a.id in holding_x:
             return False
-        if a.type == NodeType.Element and a.tag in APART_TAGS:
+        if a.type == NodeType.Element and _sets_apart(a, css):
             return True
     return False
 

@@ -338,6 +338,31 @@ def test_a_name_runs_on_across_inline_elements_as_the_page_shows_it():
         'Click "Cart (1)"', 'Click "Total: $12.50 incl. VAT Pay now"']
 
 
+def test_a_name_sets_apart_what_the_pages_css_lays_out_as_blocks():
+    """The demo checkout's `<div class="sumrow"><span>Subtotal</span><span>$51.50</span>`, a
+    flex row, was named "Subtotal$51.50" (a QA tryout; innerText reads "Subtotal\n$51.50"):
+    the page's CSS counts as its tags do - a flex or grid container's items and what a rule
+    or a style attribute lays out as a block are apart; an inline element still runs on."""
+    sheet = el("style", {"type": 3, "id": next(_ids), "isStyle": True, "textContent":
+                         ".x:hover, .sumrow { color: red; display: flex }"
+                         " @media (min-width: 600px) { .pair { display: grid } }"
+                         " .tag { display: inline }"})
+    linked = el("link", rel="stylesheet", href="/s.css")
+    linked["attributes"]["_cssText"] = "span.price{display:block}"   # (rrweb inlines it)
+    sumrow = el("div", el("span", text("Subtotal")), el("span", text("$51.50")), class_="sumrow")
+    pair = el("div", el("b", text("Qty")), el("i", text("2")), class_="pair")
+    inline = el("div", el("em", text("Lamp")), el("span", text("$39"), class_="price"),
+                el("span", text("-1+"), class_="tag"), id="card")
+    styled = el("div", el("span", text("A")), el("span", text("B")), style="display: inline-flex")
+    cart = el("a", text("Cart ("), el("span", text("1"), class_="tag"), text(")"), href="/c")
+    head = el("html", el("head", sheet, linked), el("body", sumrow, pair, inline, styled, cart))
+    doc = {"type": 0, "id": next(_ids), "childNodes": [head]}
+    evs = full(doc) + [click(n, 100 * k) for k, n in
+                       enumerate((sumrow, pair, inline, styled, cart), 1)]
+    assert [s.name for s in steps(evs)[1:]] == [
+        "Subtotal $51.50", "Qty 2", "Lamp $39 -1+", "A B", "Cart (1)"]
+
+
 def test_steps_of_a_report_that_does_not_read_are_read_again_not_kept():
     """Re-masking (`restepped`): a bug report of another version's shape reads as its title
     and notes only - its steps, names of the page's text, go all the same."""

@@ -1,0 +1,146 @@
+"""The page's own CSS, as a recording holds it, and what it lays out apart.
+
+A style or link element's stylesheet is its CSSOM-edited rules (`Node.sheet`), else the
+`_cssText` rrweb inlines, else - a style element - its text children (`style_text`): what the
+player rebuilds (player/frame.py) and what a step's name reads here.
+
+`LaidOutApart` answers which elements the page's CSS lays out as blocks, where a browser's
+innerText sets texts apart: an element whose `display` is a block-level one, and each item of
+a flex or grid container - a checkout's `<div class="sumrow"><span>Subtotal</span><span>
+$51.50</span></div>` reads "Subtotal $51.50" to a person, as innerText reads it, and was
+named "Subtotal$51.50" by the tags alone (a QA tryout). It reads each rule's `display` and the
+`style` attribute's, with no cascade: rules under any media query count, and a later rule
+that makes such an element inline again is not weighed - a name reads a space too many then,
+never two words run together.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from .format import NodeType
+from .mirror import Mirror, Node, _block, split_css_rules
+
+
+def tag_name(tag: Any) -> str:
+    """The local name a recorded tag stands for: lowercase, namespace prefix dropped. The
+    runtime builds SVG with createElementNS, where `svg:script` *is* an SVG script element,
+    so every rule reading tags must see `script` there."""
+    return _local_name(tag if isinstance(tag, str) else str(tag or ""))
+
+
+@functools.lru_cache(maxsize=4096)   # a page has a few dozen tags, asked for on every node
+def _local_name(tag: str) -> str:
+    return tag.strip().lower().rsplit(":", 1)[-1]
+
+
+def sheet_css(m: Mirror, n: Node) -> str | None:
+    """The CSS a style/link element applies, if it is not simply its text children."""
+    if n.sheet is not None:
+        return "\n".join(n.sheet)
+    v = n.attrs.get("_cssText")
+    if isinstance(v, str) and tag_name(n.tag) in ("style", "link"):
+        return v
+    return None
+
+
+def style_text(m: Mirror, n: Node) -> str:
+    """A style's CSS: its sheet if edited, else its *child* text (the HTML rule: only
+    direct text children count)."""
+    css = sheet_css(m, n)
+    if css is not None:
+        return css
+    nodes = m.nodes
+    return "".join(nodes[c].text or "" for c in n.children
+                   if c in nodes and nodes[c].type == NodeType.Text)
+
+
+# `display` values innerText reads as a block's edge (CSS Display 3: the block-level outer
+# displays, a table's rows and cells) and those whose items are laid out as blocks
+BLOCK_DISPLAYS = frozenset({"block", "flex", "grid", "list-item", "table", "flow-root",
+                            "table-row", "table-cell", "table-caption"})
+CONTAINER_DISPLAYS = frozenset({"flex", "inline-flex", "grid", "inline-grid"})
+_DISPLAY = re.compile(r"(?:^|[;{\s])display\s*:\s*([a-z-]+)", re.IGNORECASE)
+# grouping rules whose rules apply to the page (the others hold keyframes, fonts, pages)
+_GROUPING = ("@media", "@supports", "@layer", "@container", "@document")
+
+
+def display_of(declarations: str) -> str | None:
+    """The `display` a declaration block sets (its last), lowercase, or None."""
+    found = _DISPLAY.findall(declarations)
+    return found[-1].lower() if found else None
+
+
+class LaidOutApart:
+    """Which elements of `m` the page's CSS sets apart (see the module's docstring), asked
+    per element and remembered."""
+
+    def __init__(self, m: Mirror) -> None:
+        from .privacy.selectors import SelectorIndex
+        self.m = m
+        self.blocks = SelectorIndex()       # elements laid out as blocks
+        self.containers = SelectorIndex()   # elements whose items are
+        for n in m.nodes.values():
+            if n.type == NodeType.Element and tag_name(n.tag) in ("style", "link"):
+                css = style_text(m, n)
+                if css:
+                    for sel, display in _display_rules(css):
+                        if display in BLOCK_DISPLAYS:
+                            self.blocks.add(sel, True)
+                        if display in CONTAINER_DISPLAYS:
+                            self.containers.add(sel, True)
+        self._known: dict[int, bool] = {}
+
+    def apart(self, n: Node) -> bool:
+        """Whether the element `n` is laid out as a block by the page's CSS."""
+        got = self._known.get(n.id)
+        if got is None:
+            got = self._known[n.id] = self._block(n) or self._item(n)
+        return got
+
+    def _block(self, n: Node) -> bool:
+        return _styled(n, BLOCK_DISPLAYS) or bool(self.blocks.count and
+                                                   self.blocks.matching(n, self.m.nodes))
+
+    def _item(self, n: Node) -> bool:
+        p = self.m.nodes.get(n.parent) if n.parent is not None else None
+        if p is None or p.type != NodeType.Element:
+            return False
+        return _styled(p, CONTAINER_DISPLAYS) or bool(
+            self.containers.count and self.containers.matching(p, self.m.nodes))
+
+
+def _styled(n: Node, displays: frozenset) -> bool:
+    """Whether the element's own `style` attribute sets one of `displays`."""
+    style = n.attrs.get("style")
+    return isinstance(style, str) and display_of(style) in displays
+
+
+@functools.lru_cache(maxsize=64)   # a page's sheets are the same strings at every step
+def _display_rules(css: str) -> tuple:
+    """(compiled selector, display) of each rule of a stylesheet that sets `display`, those
+    in grouping rules (@media...) too; a selector the matcher does not take (`:hover`, a
+    pseudo-element) is left out alone, not its whole list."""
+    from .privacy.selectors import SelectorError, compile_selector
+    out = []
+    todo = [css]
+    while todo:
+        for rule in split_css_rules(todo.pop()):
+            block = _block(rule)
+            if block is None:
+                continue
+            prelude, body = block[0].strip(), block[1]
+            if prelude.startswith("@"):
+                if prelude.lower().startswith(_GROUPING):
+                    todo.append(body)
+                continue
+            display = display_of(body)
+            if display not in BLOCK_DISPLAYS and display not in CONTAINER_DISPLAYS:
+                continue
+            for part in prelude.split(","):
+                try:
+                    out += [(sel, display) for sel in compile_selector(part.strip())]
+                except (SelectorError, ValueError, TypeError):
+                    continue
+    return tuple(out)
