@@ -67,6 +67,24 @@ def storage_problem(exc: BaseException, data: Path) -> str | None:
     return None
 
 
+def unwritable(data: Path, folders: tuple[str, ...]) -> str | None:
+    """What the system says when a file is made in the data folder or one of its `folders`
+    (those there) - a folder the process may not write, a read-only mount, a full disk -
+    or None when each takes one. Tried, not judged from the permission bits: root passes
+    those, and neither an immutable folder nor a read-only mount shows in them."""
+    import tempfile
+    for folder in (Path(data), *(Path(data) / f for f in folders)):
+        if not folder.is_dir():
+            continue
+        try:
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".replay-probe-")
+        except OSError as exc:
+            return f"{exc.strerror or exc}: {folder}"
+        os.close(fd)
+        os.unlink(probe)
+    return None
+
+
 def no_data_folder(data: Path, then: str = "give the right --data") -> str:
     """The one line for a --data that is no data folder: something else is there (a file:
     what to give instead), or nothing (`then`: what to do)."""

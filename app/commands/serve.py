@@ -11,9 +11,9 @@ import shlex
 import socket
 import sys
 
-from ..cli import INTERRUPTED, UserError
+from ..cli import INTERRUPTED, UserError, say_note
 from ._source import rules_error, say_other_rules
-from ._store import no_data_folder, refuse_other_folder
+from ._store import no_data_folder, refuse_other_folder, unwritable
 
 NAME = "serve"
 DEFAULT_HOST = "127.0.0.1"
@@ -97,13 +97,29 @@ def run(args: argparse.Namespace) -> int:
     # what a crash left behind is cleaned up by one process rather than by each worker
     from recorder.ingest import batch_key
     from recorder.intake.apps import AppError, Applications
-    from recorder.store import Store
+    from recorder.paths import SEGMENTS_DIR
+    from recorder.store import LOCKS_DIR, Store
+    # a folder the intake cannot write answered every batch 503 with a traceback in the log
+    # (an operator's tryout; the index's open alone passes where its log files exist)
+    refused = unwritable(args.data, (SEGMENTS_DIR, LOCKS_DIR))
+    if refused is not None:
+        raise UserError(f"the data folder {args.data} cannot be written ({refused}) - the intake"
+                        " stores what pages send there: let its user write the folder, or give"
+                        " another --data")
     Store.open(args.data).close()
     try:   # (a damaged applications file: one line here, not each worker failing on start)
-        Applications(args.data).close()
+        apps = Applications(args.data)
+        try:
+            has_apps = bool(apps.list())
+        finally:
+            apps.close()
     except AppError as exc:
         raise UserError(str(exc)) from None
     demo = _demo_app(args.data) if args.demo else None
+    if not has_apps and demo is None:   # (a typo'd --data that exists: pages all refused)
+        say_note(f"no application in {args.data} yet: every page is refused until one is"
+                 f" created (`replay --data {shlex.quote(str(args.data))} app create NAME`;"
+                 " the intake takes it without a restart)")
     os.environ[CONFIG_ENV] = json.dumps({
         "data": str(args.data.resolve()),
         "rules": str(os.path.abspath(args.rules)) if args.rules else None,

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gc
 import gzip
 import hashlib
@@ -374,11 +375,33 @@ def _authenticate(intake: Intake, app: Application, request: Request) -> None:
                                  f" app token {app.id}` gives it a new one)", app_id=app.id)
 
 
+# what the system refuses the data folder (not a fault of ours: said without a traceback)
+_SYSTEM_REFUSES = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT})
+
+
+def _system_refused(exc: BaseException) -> bool:
+    """Whether the store failed as the system refused it a write: a folder that cannot be
+    written (its permissions, a read-only mount), a full disk."""
+    if isinstance(exc, OSError):
+        return exc.errno in _SYSTEM_REFUSES
+    said = str(exc).lower()
+    return isinstance(exc, sqlite3.Error) and any(
+        w in said for w in ("readonly", "unable to open", "disk is full", "disk i/o error"))
+
+
 def _why_not_stored(exc: BaseException) -> str:
     """What the operator reads in the log: the system's reason (a full disk, a folder that
-    cannot be written), never an event's content - a store error's own words, or its kind."""
+    cannot be written) and the file it refused, never an event's content - a store error's
+    own words, or its kind."""
     if isinstance(exc, OSError):
-        return exc.strerror or type(exc).__name__
+        said = exc.strerror or type(exc).__name__
+        if exc.filename is not None:
+            said += f": {exc.filename}"
+        if exc.errno in _SYSTEM_REFUSES:
+            said += (" - free some space" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else
+                     " - let the intake's user write the data folder and what is in it")
+            said += "; the pages send the batch again"
+        return said
     if isinstance(exc, sqlite3.Error):
         return f"the index: {exc}"   # SQLite's words name no value ("database or disk is full")
     return type(exc).__name__
@@ -533,8 +556,12 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
         except ClientDisconnect:   # cut off mid-body: nothing was stored
             return Response(status_code=int(Status.BAD_REQUEST))
         except Exception as exc:   # the store failed (disk full...): nothing acknowledged
-            log.error("a batch for application %s was not stored: %s\n%s", app.name,
-                      _why_not_stored(exc), _where(exc))
+            if _system_refused(exc):   # the operator's to mend, not ours: one line, no
+                log.error("a batch for application %s was not stored: %s", app.name,   # trace
+                          _why_not_stored(exc))
+            else:
+                log.error("a batch for application %s was not stored: %s\n%s", app.name,
+                          _why_not_stored(exc), _where(exc))
             return _error(WireError(Status.UNAVAILABLE, "not_stored",
                                     "the batch was not stored (see the intake's log) - send it"
                                     " again later"), cors)

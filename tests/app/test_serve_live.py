@@ -589,6 +589,74 @@ def test_serve_mistakes_are_one_line(tmp_path):
     assert proc.returncode == 2 and "--follow" in proc.stderr and len(proc.stderr.splitlines()) == 1
 
 
+def _unwritable(folder) -> "contextlib.AbstractContextManager":
+    """`folder` made one no file can be made in for the duration: immutable for root (who
+    passes permission bits), read-only for anyone else; skipped where neither holds."""
+    import contextlib
+    import os
+    import shutil
+    import subprocess
+
+    @contextlib.contextmanager
+    def made():
+        if os.geteuid() == 0:
+            if shutil.which("chattr") is None or subprocess.run(
+                    ["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+                pytest.skip("no immutable folders here (chattr)")
+            try:
+                yield
+            finally:
+                subprocess.run(["chattr", "-i", str(folder)], check=True)
+        else:
+            folder.chmod(0o555)
+            try:
+                yield
+            finally:
+                folder.chmod(0o755)
+    return made()
+
+
+def test_a_data_folder_the_intake_cannot_write_is_one_line_at_start_and_in_the_log(tmp_path):
+    """An operator's tryout: a data folder the intake may not write started as any other
+    (its index's log files were there) and answered every batch 503 with a 35-line traceback
+    naming no file. The start refuses it in one line; one that becomes so while serving is
+    one line in the log per batch, naming the folder, the batch refused (503: sent again)."""
+    data = tmp_path / "data"
+    srv = IntakeServer(data)
+    shop = srv.create_app("shop")
+    with srv:   # the index, its log files and the segments' folder made
+        assert post_batch(srv.url, *shop, {"session_id": "a", "events": snapshot(now_ms())})[0] == 202
+        segments = data / "segments"
+        with _unwritable(segments):
+            status, _ = post_batch(srv.url, *shop, {"session_id": "b",
+                                                    "events": snapshot(now_ms())})
+            assert status == 503   # (its log line is written before the answer)
+            said = [ln for ln in srv.log().splitlines() if "was not stored" in ln]
+            assert len(said) == 1 and f"{segments}" in said[0], srv.log()
+            assert "Traceback" not in srv.log() and "let the intake's user write" in said[0]
+    with _unwritable(data / "segments"):
+        proc = replay_cli(data, "serve", "--port", free_port())
+    assert proc.returncode == 2, proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(f"replay: error: the data folder {data} cannot be written (") and \
+        f"{data / 'segments'}" in line and line.endswith("or give another --data"), line
+
+
+def test_serve_on_a_folder_with_no_application_says_so(tmp_path):
+    """An existing folder of no application (a typo'd --data that exists, an empty folder)
+    was served without a word: every page refused."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    srv = IntakeServer(empty)
+    with srv:
+        assert f"replay: note: no application in {empty} yet: every page is refused until one" \
+               " is created" in srv.log()
+    named = IntakeServer(tmp_path / "shop")
+    named.create_app("shop")
+    with named:
+        assert "no application" not in named.log()
+
+
 def test_session_rules_a_quiet_gap_starts_a_new_session_and_late_events_join_theirs(server):
     srv, shop = server
     t = now_ms() - 3 * 3600 * 1000            # three hours ago: late, within 24 h
