@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
 import secrets
 import sqlite3
@@ -200,7 +201,16 @@ def _stored(origin: str) -> str:
 
 
 def unreadable(data_dir: Path | str, exc: Exception) -> str:
-    """What is said of an applications file SQLite cannot read."""
+    """What is said of an applications file SQLite cannot read. In a folder that cannot be
+    written, that is why (SQLite's log files are made beside it), not damage: "restore it
+    from a backup, or move it aside" would have thrown away every application and token of
+    an intact file (an operator's tryout)."""
+    said = str(exc).lower()
+    if ("unable to open" in said or "readonly" in said) and Path(data_dir).is_dir() \
+            and not os.access(data_dir, os.W_OK):
+        return (f"the data folder {data_dir} cannot be written, and its applications file"
+                f" needs that to be read ({exc}) - the file is as it was: let this user write"
+                " the folder, or copy it somewhere writable and give that with --data")
     return (f"the applications file {Path(data_dir) / APPS_FILE} cannot be read ({exc}) -"
             " restore it from a backup, or move it aside to start without applications")
 

@@ -82,11 +82,19 @@ def test_a_full_disk_is_one_line_and_changes_nothing(tmp_path, mounts):
 def test_a_read_only_data_folder_is_one_line(tmp_path, mounts):
     src, ro = tmp_path / "data", tmp_path / "ro"
     assert _replay(src, "import", str(DEMO_EVENTS)).returncode == 0
+    assert _replay(src, "app", "create", "shop").returncode == 0
     ro.mkdir()
     mounts("--bind", str(src), str(ro))
     mounts("-o", "remount,bind,ro", str(ro))
     for args in (("sessions",), ("export", "acme-shop-demo", "-o", str(tmp_path / "x.json"))):
         _one_line(_replay(ro, *args), "cannot be written", "read-only")
+    # the applications file was "cannot be read - restore it from a backup, or move it aside",
+    # which would have thrown away every application and token of an intact file
+    for args in (("app", "list"), ("app", "create", "blog")):
+        p = _replay(ro, *args)
+        _one_line(p, f"the data folder {ro} cannot be written", "the file is as it was")
+        assert "backup" not in p.stderr and "move it aside" not in p.stderr
+    assert "shop" in _replay(src, "app", "list").stdout
 
 
 def test_the_intake_logs_why_a_batch_was_not_stored():
@@ -98,7 +106,10 @@ def test_the_intake_logs_why_a_batch_was_not_stored():
     assert _why_not_stored(sqlite3.OperationalError("database or disk is full")) == \
         "the index: database or disk is full"
     assert _why_not_stored(OSError(errno.ENOSPC, "No space left on device")) == \
-        "No space left on device"
+        "No space left on device - free some space; the pages send the batch again"
+    assert _why_not_stored(PermissionError(errno.EACCES, "Permission denied", "/d/segments/s")) \
+        == "Permission denied: /d/segments/s - let the intake's user write the data folder and" \
+        " what is in it; the pages send the batch again"
     assert _why_not_stored(ValueError("event 3 holds ada@example.com")) == "ValueError"
 
 
