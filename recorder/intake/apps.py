@@ -239,6 +239,14 @@ class Applications:
     def close(self) -> None:
         self.db.close()
 
+    def _write(self, sql: str, params: tuple) -> None:
+        """A change, then copied into the file itself: while `replay serve` keeps the file
+        open, SQLite leaves changes in its log (`apps.sqlite3-wal`) - and a backup that
+        copied the file without it went back to an application's older rules and tokens
+        unsaid (an operator's tryout). A passive checkpoint waits for no reader."""
+        self.db.execute(sql, params)
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def create(self, name: str, origins: list[str] = ()) -> tuple[Application, str]:
         """A new application and its client token (the only time the token is seen)."""
         allowed = checked_new(name, origins)
@@ -246,7 +254,7 @@ class Applications:
         token = "rt_" + secrets.token_urlsafe(24)
         with self._lock:
             try:
-                self.db.execute("INSERT INTO applications VALUES (?,?,?,?,?,?,?)",
+                self._write("INSERT INTO applications VALUES (?,?,?,?,?,?,?)",
                                 (app_id, name, token_hash(token), json.dumps(allowed), None,
                                  int(time.time() * 1000), None))
             except sqlite3.IntegrityError:
@@ -264,7 +272,7 @@ class Applications:
         token = "rt_" + secrets.token_urlsafe(24)
         with self._lock:
             app = self._get(name_or_id)
-            self.db.execute("UPDATE applications SET token_sha256=?, revoked_ms=NULL WHERE id=?",
+            self._write("UPDATE applications SET token_sha256=?, revoked_ms=NULL WHERE id=?",
                             (token_hash(token), app.id))
         return self.get(app.id), token
 
@@ -294,7 +302,7 @@ class Applications:
     def revoke(self, name_or_id: str) -> Application:
         app = self.get(name_or_id)
         with self._lock:
-            self.db.execute("UPDATE applications SET revoked_ms=coalesce(revoked_ms, ?)"
+            self._write("UPDATE applications SET revoked_ms=coalesce(revoked_ms, ?)"
                             " WHERE id=?", (int(time.time() * 1000), app.id))
         return self.get(app.id)
 
@@ -303,7 +311,7 @@ class Applications:
         to fall back to the intake's."""
         app = self.get(name_or_id)
         with self._lock:
-            self.db.execute("UPDATE applications SET rules=? WHERE id=?", (rules_text, app.id))
+            self._write("UPDATE applications SET rules=? WHERE id=?", (rules_text, app.id))
         return self.get(app.id)
 
     def change_origins(self, name_or_id: str, add: list[str] = (),
@@ -325,7 +333,7 @@ class Applications:
                                    f" origins: {', '.join(app.origins) or 'none'}")
                 kept = [o for o in stored if o not in removed]
                 origins = tuple(dict.fromkeys(kept + added))
-                self.db.execute("UPDATE applications SET origins=? WHERE id=?",
+                self._write("UPDATE applications SET origins=? WHERE id=?",
                                 (json.dumps(origins), app.id))
             except BaseException:
                 self.db.execute("ROLLBACK")

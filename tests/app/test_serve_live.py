@@ -657,6 +657,30 @@ def test_serve_on_a_folder_with_no_application_says_so(tmp_path):
         assert "no application" not in named.log()
 
 
+def test_an_application_changed_while_serving_is_in_the_file_itself(tmp_path):
+    """An operator's tryout: while serve held the applications file, an application's new
+    rules lived only in its SQLite log (`apps.sqlite3-wal`); a backup copying the file
+    without it went back to masking with the folder's rules, unsaid. Each change is in the
+    file itself once the command ends."""
+    import shutil
+    data = tmp_path / "data"
+    srv = IntakeServer(data)
+    srv.create_app("shop")
+    rules = tmp_path / "shop.toml"
+    rules.write_text('default = "mask"\n')
+    with srv:   # (its workers hold the file open: SQLite keeps changes in the log)
+        for args in (["app", "rules", "shop", "--rules", rules], ["app", "create", "blog"],
+                     ["app", "revoke", "blog"]):
+            assert replay_cli(data, *args).returncode == 0
+        backup = tmp_path / "backup"
+        backup.mkdir()
+        shutil.copy(data / "apps.sqlite3", backup / "apps.sqlite3")   # the file alone
+    listed = replay_cli(backup, "app", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    apps = {a["name"]: a for a in json.loads(listed.stdout)}
+    assert apps["shop"]["rules"] is True and apps["blog"]["revoked"] is True
+
+
 def test_session_rules_a_quiet_gap_starts_a_new_session_and_late_events_join_theirs(server):
     srv, shop = server
     t = now_ms() - 3 * 3600 * 1000            # three hours ago: late, within 24 h
