@@ -243,8 +243,13 @@ class Applications:
         """A change, then copied into the file itself: while `replay serve` keeps the file
         open, SQLite leaves changes in its log (`apps.sqlite3-wal`) - and a backup that
         copied the file without it went back to an application's older rules and tokens
-        unsaid (an operator's tryout). A passive checkpoint waits for no reader."""
+        unsaid (an operator's tryout). A passive checkpoint waits for no reader; inside a
+        transaction, it is made once that commits (`_into_file`)."""
         self.db.execute(sql, params)
+        if not self.db.in_transaction:
+            self._into_file()
+
+    def _into_file(self) -> None:
         self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def create(self, name: str, origins: list[str] = ()) -> tuple[Application, str]:
@@ -334,11 +339,12 @@ class Applications:
                 kept = [o for o in stored if o not in removed]
                 origins = tuple(dict.fromkeys(kept + added))
                 self._write("UPDATE applications SET origins=? WHERE id=?",
-                                (json.dumps(origins), app.id))
+                            (json.dumps(origins), app.id))
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
+            self._into_file()
         return self.get(app.id)
 
     def _rows(self, sql: str, args: tuple = ()) -> list:

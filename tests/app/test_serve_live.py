@@ -670,7 +670,8 @@ def test_an_application_changed_while_serving_is_in_the_file_itself(tmp_path):
     rules.write_text('default = "mask"\n')
     with srv:   # (its workers hold the file open: SQLite keeps changes in the log)
         for args in (["app", "rules", "shop", "--rules", rules], ["app", "create", "blog"],
-                     ["app", "revoke", "blog"]):
+                     ["app", "revoke", "blog"], ["app", "origins", "shop", "--add",
+                                                  "https://shop.test"]):
             assert replay_cli(data, *args).returncode == 0
         backup = tmp_path / "backup"
         backup.mkdir()
@@ -679,6 +680,7 @@ def test_an_application_changed_while_serving_is_in_the_file_itself(tmp_path):
     assert listed.returncode == 0, listed.stderr
     apps = {a["name"]: a for a in json.loads(listed.stdout)}
     assert apps["shop"]["rules"] is True and apps["blog"]["revoked"] is True
+    assert apps["shop"]["origins"] == ["https://shop.test"]
 
 
 def test_session_rules_a_quiet_gap_starts_a_new_session_and_late_events_join_theirs(server):
