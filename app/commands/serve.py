@@ -177,17 +177,19 @@ def _serve(config) -> bool:
     config.load_app()
     server = Server(config=config)
     got: list[int] = []
-    handle_exit = server.handle_exit
 
     def heard(sig, frame) -> None:   # (the signals the server stops on, as they come)
+        # as uvicorn's own handler does, but the signal is not raised again once the server
+        # has stopped: SIGTERM (systemd's stop) then killed the process before it said it
+        # stopped - exit 143, silent, where two workers said so and exited 0
         got.append(sig)
-        handle_exit(sig, frame)
+        if server.should_exit and sig == signal.SIGINT:
+            server.force_exit = True   # a second Ctrl+C: stop without waiting
+        server.should_exit = True
     server.handle_exit = heard   # type: ignore[method-assign]
     try:
-        # a SIGINT is raised again once the server has stopped - unless the process was
-        # started ignoring it (a background job's children are): what was heard decides
         server.run()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:   # (one before the server listened for it)
         return True
     if not server.started:
         sys.exit(STARTUP_FAILURE)   # as uvicorn.run exits

@@ -34,3 +34,23 @@ def test_ctrl_c_stops_the_intake_saying_so_with_130(tmp_path, workers, started_i
     assert code == 130, said
     assert said.splitlines()[-1] == "replay: intake stopped", said
     assert "Traceback" not in said, said
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("to_group", [False, True], ids=["process", "group"])
+def test_sigterm_stops_the_intake_saying_so_with_0(tmp_path, workers, to_group):
+    """SIGTERM (a service manager's stop, to the process or its whole group) stops the
+    intake as Ctrl+C does, with 0: one worker was killed by it silently (143, uvicorn raised
+    it again once stopped), where two said they stopped (an operator's tryout)."""
+    srv = IntakeServer(tmp_path / "data", workers=workers)
+    srv.create_app("shop")
+    srv.start()
+    try:
+        (os.killpg if to_group else os.kill)(srv.proc.pid, signal.SIGTERM)
+        code = srv.proc.wait(STOPPED_S)
+        said = srv.log()
+    finally:
+        srv.stop()
+    assert code == 0, said
+    assert said.splitlines()[-1] == "replay: intake stopped", said
+    assert "Traceback" not in said, said
