@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -149,6 +150,12 @@ def test_capture_script_is_served_gzipped_with_an_etag_and_a_versioned_url(serve
     assert status == status_z == 200
     assert plain_h.get("Content-Encoding") is None and h["Content-Encoding"] == "gzip"
     assert gzip.decompress(zipped) == plain and len(zipped) < len(plain) / 3
+    # the sizes the README gives, within 5% (they said 41 and 131 KB of a 55 and 169 KB one)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    gz_kb, min_kb = map(int, re.search(r"minified and gzipped \((\d+) KB; (\d+) KB minified",
+                                       readme).groups())
+    assert abs(gz_kb * 1000 - len(zipped)) < 0.05 * len(zipped), (gz_kb, len(zipped))
+    assert abs(min_kb * 1000 - len(plain)) < 0.05 * len(plain), (min_kb, len(plain))
     assert "Accept-Encoding" in h["Vary"] and "Accept-Encoding" in plain_h["Vary"]
     etag = h["ETag"]
     assert re.fullmatch(r'"[0-9a-f-]+(-gzip)?"', etag) and plain_h["ETag"] != etag   # strong, per representation
