@@ -376,7 +376,6 @@ def test_the_readmes_reverse_proxy_headers_give_the_install_page_the_sites_addre
     """What the README's nginx example forwards, sent as nginx sends it for
     https://replay.example.com/: the install page names that address, not 127.0.0.1."""
     import re
-    from pathlib import Path
     srv, _ = server
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     (block,) = re.findall(r"```nginx\n(.*?)```", readme, re.S)
@@ -905,7 +904,6 @@ def test_workers_end_with_the_server_killed_with_9(tmp_path):
     import os
     import signal
     import socket
-    from pathlib import Path
     srv = IntakeServer(tmp_path / "data", workers=2).start()
     try:
         main = srv.proc.pid
