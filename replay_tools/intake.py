@@ -61,8 +61,10 @@ class IntakeServer:
     workers are started by uvicorn directly, skipping the CLI)."""
 
     def __init__(self, data: Path, *, workers: int = 1, rules: Path | None = None,
-                 port: int | None = None, args: tuple = (), config: dict | None = None):
+                 port: int | None = None, args: tuple = (), config: dict | None = None,
+                 make_folder: bool = True):
         self.data = Path(data)
+        self.make_folder = make_folder   # False: the server makes it (--demo) or refuses it
         self.workers = workers
         self.rules = rules
         self.port = port or free_port()
@@ -97,7 +99,7 @@ class IntakeServer:
                    str(self.port), "--workers", str(self.workers), *map(str, self.args)]
             if self.rules:
                 cmd += ["--rules", str(self.rules)]
-        self.data.mkdir(parents=True, exist_ok=True)
+        (self.data if self.make_folder else self.data.parent).mkdir(parents=True, exist_ok=True)
         log = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=log,
                                      start_new_session=True)

@@ -13,7 +13,7 @@ import sys
 
 from ..cli import INTERRUPTED, UserError, say_note
 from ._source import rules_error, say_other_rules
-from ._store import no_data_folder, refuse_other_folder, unwritable
+from ._store import no_data_folder, refuse_other_folder, say_new_data_folder, unwritable
 
 NAME = "serve"
 DEFAULT_HOST = "127.0.0.1"
@@ -92,12 +92,14 @@ def run(args: argparse.Namespace) -> int:
         say_other_rules("what applications without rules of their own send", args.data, given,
                         lands="is stored")
     _check_port(args.host, args.port)
-    args.data.mkdir(parents=True, exist_ok=True)
-    # once here, before the workers: a damaged index is one line (and `replay repair`), and
-    # what a crash left behind is cleaned up by one process rather than by each worker
     from recorder.ingest import batch_key
     from recorder.intake.apps import AppError, Applications
-    from recorder.paths import SEGMENTS_DIR
+    from recorder.paths import SEGMENTS_DIR, make_data_folder
+    if not args.data.is_dir():   # (--demo only) private to its owner, and said, as every
+        make_data_folder(args.data)   # command that makes one does
+        say_new_data_folder(args.data, "the demo's visits are stored there")
+    # once here, before the workers: a damaged index is one line (and `replay repair`), and
+    # what a crash left behind is cleaned up by one process rather than by each worker
     from recorder.store import LOCKS_DIR, Store
     # a folder the intake cannot write answered every batch 503 with a traceback in the log
     # (an operator's tryout; the index's open alone passes where its log files exist)

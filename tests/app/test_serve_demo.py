@@ -138,6 +138,18 @@ def test_serve_demo_keeps_one_demo_application(tmp_path):
     assert [a["name"] for a in json.loads(proc.stdout)].count(DEMO_APP) == 1
 
 
+def test_serve_demo_makes_a_private_data_folder_and_says_so(tmp_path):
+    """`serve --demo` made a new folder readable by everyone (0755, where `app create` and
+    `import` make it the owner's alone) and said nothing of it (an operator's tryout)."""
+    data = tmp_path / "data"
+    with IntakeServer(data, args=("--demo",), make_folder=False) as srv:
+        assert (data.stat().st_mode & 0o777) == 0o700
+        assert f"replay: note: created a new data folder at {data.resolve()} - the demo's" \
+               " visits are stored there" in srv.log()
+    with IntakeServer(data, args=("--demo",)) as srv:   # (once made, not said again)
+        assert "created a new data folder" not in srv.log()
+
+
 def test_serve_demo_refuses_someone_elses_demo_application(tmp_path):
     data = tmp_path / "data"
     assert replay_cli(data, "app", "create", DEMO_APP).returncode == 0
