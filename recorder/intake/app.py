@@ -602,7 +602,7 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
         return Response(data, media_type="application/octet-stream", headers=headers)
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"ok": True, "pid": os.getpid()})
+        return JSONResponse({"ok": True})   # (nothing of the host: anyone may ask)
 
     script = CaptureScript(capture_script())   # read once per worker
 
