@@ -375,19 +375,21 @@ def test_the_install_pages_snippet_keeps_console_lines_from_before_capture_js_lo
 
 def test_the_readmes_reverse_proxy_headers_give_the_install_page_the_sites_address(server):
     """What the README's nginx example forwards, sent as nginx sends it for
-    https://replay.example.com/: the install page names that address, not 127.0.0.1."""
+    https://replay.example.com/ (and for a proxy on port 8443: `$host` dropped the port, an
+    operator's tryout): the install page names that address, not 127.0.0.1."""
     import re
     srv, _ = server
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     (block,) = re.findall(r"```nginx\n(.*?)```", readme, re.S)
-    nginx = {"$host": "replay.example.com", "$scheme": "https"}
-    headers = {name: nginx.get(value, value)
-               for name, value in re.findall(r"proxy_set_header\s+(\S+)\s+([^;]+);", block)}
-    assert set(headers) >= {"Host", "X-Forwarded-Proto"}, block
-    req = urllib.request.Request(srv.url + "/", headers=headers)
-    with urllib.request.urlopen(req, timeout=10) as r:
-        page = r.read().decode()
-    assert "https://replay.example.com/capture.js" in page and "127.0.0.1" not in page
+    for asked in ("replay.example.com", "replay.example.com:8443"):
+        nginx = {"$http_host": asked, "$host": asked.split(":")[0], "$scheme": "https"}
+        headers = {name: nginx.get(value, value) for name, value
+                   in re.findall(r"proxy_set_header\s+(\S+)\s+([^;]+);", block)}
+        assert set(headers) >= {"Host", "X-Forwarded-Proto"}, block
+        req = urllib.request.Request(srv.url + "/", headers=headers)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            page = r.read().decode()
+        assert f"https://{asked}/capture.js" in page and "127.0.0.1" not in page
 
 
 @pytest.mark.skipif(chromium_path() is None,
