@@ -125,8 +125,13 @@ def normalize_origin(url: str) -> str:
         # (ftp://x is scheme://host: its scheme is the fault)
         raise AppError(f"origin {url!r}: a page's origin begins with http:// or https://, not"
                        f" {other.group(1)}://")
-    if not hp or "*" in hp.group(1) or (wild and (hp.group(1).startswith("[")
-                                                   or _public_suffix(hp.group(1)))):
+    if hp and wild and "*" not in hp.group(1) and not hp.group(1).startswith("[") \
+            and _public_suffix(hp.group(1)):
+        # (it was "is not scheme://host[:port]", which it is: an operator's tryout)
+        raise AppError(f"origin {url!r}: anybody registers a domain under"
+                       f" {hp.group(1).lower()}, so it would allow every such site - give the"
+                       f" site's own domain (https://*.example.{hp.group(1).lower()})")
+    if not hp or "*" in hp.group(1) or (wild and hp.group(1).startswith("[")):
         raise AppError(f"origin {url!r} is not scheme://host[:port] (for example"
                        " https://shop.example.com), https://*.example.com for its subdomains,"
                        " or * for any origin")
