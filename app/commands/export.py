@@ -306,7 +306,11 @@ def _clip(src, out: Path, args, fmt: ClipFormat, stop: list[int]) -> None:
     elif pages[0] > hi:
         say_warning(f"nothing is on screen before {moment_text(pages[0], Unit.MS)}, the first"
                     f" page: {out.name} ends before it, blank")
-    print(f"wrote {count(len(clip.durations), 'frame')} ({len(clip.times)} painted,"
+    # one frame of many moments: the page did not change ("1 frame (71 painted" read as a
+    # failure - a QA tryout)
+    painted = f"the page unchanged over the {len(clip.times)} moments painted" \
+        if len(clip.durations) == 1 < len(clip.times) else f"{len(clip.times)} painted"
+    print(f"wrote {count(len(clip.durations), 'frame')} ({painted},"
           f" {sum(clip.durations) / 1000:.1f} s, {clip.size[0]}x{clip.size[1]}) of session"
           f" {src.id} to {out}", file=sys.stderr)
 

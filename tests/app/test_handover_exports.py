@@ -631,6 +631,9 @@ def test_a_clip_of_a_recording_without_a_page_says_it_is_blank(tmp_path):
     p = _replay("export", str(recording), "--to", "500", "-o", str(out), data=tmp_path / "d")
     assert p.returncode == 0 and out.is_file(), p.stderr
     assert "replay: warning: nothing is on screen: the recording holds no page" in p.stderr
+    # one frame of every moment: said as a page that did not change ("1 frame (6 painted"
+    # read as a failure - a QA tryout)
+    assert "wrote 1 frame (the page unchanged over the 6 moments painted, 0.6 s," in p.stderr
     p = _replay("export", str(DEMO), "--to", "500", "-o", str(tmp_path / "demo.gif"),
                 data=tmp_path / "d")
     assert p.returncode == 0 and "nothing is on screen" not in p.stderr, p.stderr
