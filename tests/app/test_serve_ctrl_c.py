@@ -13,6 +13,19 @@ from replay_tools.intake import IntakeServer
 STOPPED_S = 60   # at most, for the server to stop (about a second)
 
 
+def _stopped_by(srv: IntakeServer, send, sig: int, code: int) -> None:
+    """`send(pid, sig)` to the started server: it stops with `code`, its last line saying so."""
+    try:
+        send(srv.proc.pid, sig)
+        got = srv.proc.wait(STOPPED_S)
+        said = srv.log()
+    finally:
+        srv.stop()
+    assert got == code, said
+    assert said.splitlines()[-1] == "replay: intake stopped", said
+    assert "Traceback" not in said, said
+
+
 @pytest.mark.parametrize("workers, started_ignoring", [(1, False), (2, False), (1, True), (2, True)])
 def test_ctrl_c_stops_the_intake_saying_so_with_130(tmp_path, workers, started_ignoring):
     """`started_ignoring`: started by a shell's background job, which ignores SIGINT in its
@@ -25,15 +38,7 @@ def test_ctrl_c_stops_the_intake_saying_so_with_130(tmp_path, workers, started_i
     finally:
         if started_ignoring:
             signal.signal(signal.SIGINT, before)
-    try:
-        os.killpg(srv.proc.pid, signal.SIGINT)
-        code = srv.proc.wait(STOPPED_S)
-        said = srv.log()
-    finally:
-        srv.stop()
-    assert code == 130, said
-    assert said.splitlines()[-1] == "replay: intake stopped", said
-    assert "Traceback" not in said, said
+    _stopped_by(srv, os.killpg, signal.SIGINT, 130)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -45,12 +50,4 @@ def test_sigterm_stops_the_intake_saying_so_with_0(tmp_path, workers, to_group):
     srv = IntakeServer(tmp_path / "data", workers=workers)
     srv.create_app("shop")
     srv.start()
-    try:
-        (os.killpg if to_group else os.kill)(srv.proc.pid, signal.SIGTERM)
-        code = srv.proc.wait(STOPPED_S)
-        said = srv.log()
-    finally:
-        srv.stop()
-    assert code == 0, said
-    assert said.splitlines()[-1] == "replay: intake stopped", said
-    assert "Traceback" not in said, said
+    _stopped_by(srv, os.killpg if to_group else os.kill, signal.SIGTERM, 0)
