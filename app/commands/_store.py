@@ -3,7 +3,6 @@ mask, and a SESSION argument): a folder that does not exist is reported, never c
 one that holds other things (a mistyped --data) is never made a data folder."""
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -84,26 +83,6 @@ def unwritable(data: Path, folders: tuple[str, ...]) -> str | None:
         os.close(fd)
         os.unlink(probe)
     return None
-
-
-def unmake_data_folder(data: Path) -> None:
-    """Remove the data folder a command made, if nothing was stored in it: its index (and
-    SQLite's files beside it) and empty folders - a refused import into a mistyped --data
-    left a new folder behind and did not say it made it (two tryouts). Anything else there -
-    a segment file, a key, what another process stored meanwhile - keeps it as it is."""
-    from recorder.paths import INDEX_FILE, SEGMENTS_DIR
-    data = Path(data)
-    segments = data / SEGMENTS_DIR
-    if segments.is_dir() and any(p.is_file() for p in segments.rglob("*")):
-        return
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        (data / f"{INDEX_FILE}{suffix}").unlink(missing_ok=True)
-    for folder in sorted((p for p in data.rglob("*") if p.is_dir()),
-                         key=lambda p: len(p.parts), reverse=True):
-        with contextlib.suppress(OSError):   # (not empty: kept)
-            folder.rmdir()
-    with contextlib.suppress(OSError):
-        data.rmdir()
 
 
 def no_data_folder(data: Path, then: str = "give the right --data") -> str:

@@ -41,7 +41,7 @@ from ..cli import UserError, say_error, say_note, say_warning
 from recorder.thumbnail_cache import swept_after
 from ._progress import first_stage, next_stage, progress_bar
 from ._source import DEMO, not_a_regular_file, rules_error
-from ._store import no_data_folder, refuse_other_folder, say_new_data_folder, unmake_data_folder
+from ._store import no_data_folder, refuse_other_folder, say_new_data_folder
 from ._words import count
 
 NAME = "import"
@@ -184,8 +184,6 @@ def run(args: argparse.Namespace) -> int:
                 on_fail=lambda f, msg: rows.append({"file": f, "sessions": [], "error": msg}))
     finally:
         store.close()
-        if new_folder:   # a folder this import made and stored nothing in goes again
-            unmake_data_folder(args.data)
     # (a mistyped --data or REPLAY_DATA, say - not the platform's own folder, made on a first
     # import; one that stored nothing is said by its error, in one line; --json's answer is
     # its output)
