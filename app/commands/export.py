@@ -30,7 +30,8 @@ CLIPS = tuple(f.value for f in ClipFormat)
 _EXT = {"rrweb": ".json", "replay": ".replay", "har": ".har",
         **{c: f".{c}" for c in CLIPS}, "playwright": ".py"}
 _SUFFIX = {ext: fmt for fmt, ext in _EXT.items()}
-_TEXT_FORMATS = ("rrweb", "har", "playwright")   # written as text (JSON, a Python script)
+_JSON_FORMATS = ("rrweb", "har")
+_TEXT_FORMATS = (*_JSON_FORMATS, "playwright")   # written as text (JSON, a Python script)
 MIN_CLIP_SIDE = 16   # a clip may be a thumbnail; the page is painted full size and scaled
 
 
@@ -148,7 +149,7 @@ def _refuse_other_kind(output: Path, suffix: str, fmt: str) -> None:
     any format written as text."""
     if suffix in _SUFFIX:
         kind = _SUFFIX[suffix]
-        if suffix == ".json":
+        if suffix == ".json" and fmt in _JSON_FORMATS:
             return
     else:   # Python's own table, not the system's mime.types (the same on every machine)
         kind = mimetypes.MimeTypes().types_map[True].get(suffix)

@@ -485,7 +485,8 @@ def test_export_refuses_a_suffix_it_does_not_write(tmp_path, capsys):
                      "-o", tmp_path / "events.txt")
     assert code == 0 and (tmp_path / "events.txt").read_text().startswith("[")
     # --format against a suffix another format writes: a GIF went to a ticket as clip.mp4
-    for fmt, name in (("gif", "clip.mp4"), ("rrweb", "net.har"), ("playwright", "bug.replay")):
+    for fmt, name in (("gif", "clip.mp4"), ("rrweb", "net.har"), ("playwright", "bug.replay"),
+                      ("replay", "bug.json"), ("playwright", "steps.json")):   # (JSON: 2 only)
         code, _, err = run(capsys, "--data", tmp_path / "d", "export", "demo", "--format", fmt,
                            "-o", tmp_path / name)
         assert code == 2 and len(err.strip().splitlines()) == 1, err
