@@ -508,6 +508,15 @@ class Salvaged(msgspec.Struct):
                 " with it the session's details and any bug report)")
 
 
+def salvage_or_refuse(path: Path | str, exc: DamagedBundle) -> Salvaged:
+    """`salvage`, or `exc` (the bundle's damage) said again when nothing before the damage
+    could be read."""
+    got = salvage(path)
+    if not got.events:
+        raise DamagedBundle(f"{exc}; no segment before the damage could be read") from None
+    return got
+
+
 def salvage(path: Path | str) -> Salvaged:
     """What a cut-off bundle still holds. Its manifest and zip directory come last and are
     lost; each segment before the cut is still a zip entry with its own header and CRC,

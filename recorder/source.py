@@ -292,13 +292,11 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
 def _bundle_or_salvaged(path: Path) -> "RecordingSource":
     """A bundle, or (`--partial`) the whole segments of a cut-off one, read up to the damage
     (warned of): what `replay import --partial` stores of it."""
-    from .bundle import DamagedBundle, open_bundle, salvage
+    from .bundle import DamagedBundle, open_bundle, salvage_or_refuse
     try:
         return open_bundle(path)
-    except DamagedBundle:
-        got = salvage(path)
-        if not got.events:
-            raise
+    except DamagedBundle as exc:
+        got = salvage_or_refuse(path, exc)
     log.warning("%s: %s - read up to there", path, got.said())
     return MemorySource(got.session_id or path.stem, got.events, origin=str(path))
 

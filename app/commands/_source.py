@@ -153,7 +153,8 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
     except IndexError as exc:   # (says which numbers there are)
         raise UserError(str(exc)) from None
     except DamagedBundle as exc:   # cut off: what decodes can be read, as of a JSON file
-        raise UserError(f"{exc}, or add --partial to read what decodes") from None
+        raise UserError(str(exc) if partial else f"{exc}, or add --partial to read what"
+                        " decodes") from None
     except BadBundle as exc:   # says what to do itself
         raise UserError(str(exc)) from None
     except LimitError as exc:  # a bomb, or data no recording can hold

@@ -21,7 +21,7 @@ import msgspec
 
 from player.local_time import when_text
 from recorder.bug import CONTEXT_KEY, from_context, title_line
-from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
+from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage_or_refuse
 from recorder.format import InvalidEvent, no_gc
 from recorder.index import SessionChanged
 from recorder.ingest import ImportConflict, Outcome
@@ -919,9 +919,7 @@ def _check_bundle(src) -> None:
 def _salvaged(f: Path, exc: DamagedBundle, args) -> tuple:
     """A cut-off bundle's whole segments (its manifest, with the user, is lost)."""
     with _quiet_bundle_log():
-        got = salvage(f)
-    if not got.events:
-        raise DamagedBundle(f"{exc}; no segment before the damage could be read") from None
+        got = salvage_or_refuse(f, exc)
     return (got.events, got.session_id, None, args.application, None, got.said())
 
 

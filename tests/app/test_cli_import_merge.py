@@ -188,11 +188,12 @@ def test_a_cut_off_bundle_stores_nothing_unless_partial(tmp_path, capsys, caplog
     assert warned.startswith(f"{cut}: the bundle is cut off or damaged (4 whole segments read;")
     assert warned.endswith("any bug report) - read up to there")
     assert json.loads(read.read_text())[1:] == demo_events[:200]
-    # nothing whole at all: still one clear line
+    # nothing whole at all: still one clear line, and no --partial offered to who gave it
     stub = tmp_path / "stub.replay"
     stub.write_bytes(bundle.read_bytes()[:100])
-    line = refused(*run(capsys, "--data", data, "import", "--partial", stub)[::2])
-    assert "no segment before the damage could be read" in line
+    for argv in (["import", "--partial", stub], ["export", "--partial", stub, "-o", read]):
+        line = refused(*run(capsys, "--data", data, *argv)[::2])
+        assert line.endswith("no segment before the damage could be read"), line
 
 
 @pytest.mark.parametrize("compress", [gzip.compress, zstandard.ZstdCompressor().compress],
