@@ -36,6 +36,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror, Node
+from .page_css import style_text, tag_name
 
 if TYPE_CHECKING:   # pragma: no cover
     from .privacy.rules import Rules
@@ -260,8 +261,7 @@ def css_urls(css: Any) -> list[str]:
 
 # --- where a page's relative URLs point ---------------------------------------------------------
 def _tag(n: Node | None) -> str:
-    t = n.tag if n is not None and isinstance(n.tag, str) else ""
-    return t.strip().lower().rsplit(":", 1)[-1]
+    return tag_name(n.tag) if n is not None else ""
 
 
 def _child_elements(m: Mirror, n: Node | None, tag: str) -> Iterator[Node]:
@@ -355,19 +355,6 @@ def css_text_urls(css: Any, base: str) -> Iterator[tuple[str, str]]:
 _FONT_FILE = re.compile(r"\.(woff2?|ttf|otf|eot)$", re.I)
 
 
-def _style_text(m: Mirror, n: Node) -> str:
-    """A style element's CSS as the player applies it: its CSSOM-edited rules, its inlined
-    sheet (`_cssText`), else its direct text children."""
-    if n.sheet is not None:
-        return "\n".join(r for r in n.sheet if isinstance(r, str))
-    v = n.attrs.get("_cssText")
-    if isinstance(v, str):
-        return v
-    nodes = m.nodes
-    return "".join(nodes[c].text or "" for c in n.children
-                   if c in nodes and nodes[c].type == NodeType.Text)
-
-
 # --- a whole recording ---------------------------------------------------------------------------
 _INC = int(EventType.IncrementalSnapshot)
 _SNAPSHOT = int(EventType.FullSnapshot)
@@ -420,7 +407,7 @@ class _Walk:
         self.add(element_urls(n, self.base))
         tag = _tag(n)
         if tag == "style" or (tag == "link" and isinstance(n.attrs.get("_cssText"), str)):
-            self.add(css_text_urls(_style_text(self.m, n), sheet_base(n, self.base)))
+            self.add(css_text_urls(style_text(self.m, n), sheet_base(n, self.base)))
 
     def subtree(self, nid: Any) -> None:
         for n in self.m.walk(nid):

@@ -38,7 +38,7 @@ def _local_name(tag: str) -> str:
 def sheet_css(m: Mirror, n: Node) -> str | None:
     """The CSS a style/link element applies, if it is not simply its text children."""
     if n.sheet is not None:
-        return "\n".join(n.sheet)
+        return "\n".join(r for r in n.sheet if isinstance(r, str))
     v = n.attrs.get("_cssText")
     if isinstance(v, str) and tag_name(n.tag) in ("style", "link"):
         return v
