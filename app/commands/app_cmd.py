@@ -12,7 +12,7 @@ from pathlib import Path
 from player.local_time import when_text
 from recorder.paths import make_data_folder
 
-from ..cli import UserError
+from ..cli import UserError, say_warning
 from ._confirm import loosen_confirmed
 from ._store import (is_default_data_folder, no_data_folder, refuse_other_folder,
                      say_new_data_folder)
@@ -237,7 +237,8 @@ def set_rules(args: argparse.Namespace) -> int:
     from recorder.privacy.rules import read_rules_text
     if args.clear:
         app = _run(args, lambda a: a.get(args.name))
-        if app.rules is not None and not _may_loosen(args, app, None):
+        allowed, warning = _may_loosen(args, app, None) if app.rules is not None else (True, "")
+        if not allowed:
             print("nothing changed", file=sys.stderr)
             return 0
         before, app = _run(args, lambda a: (a.get(args.name), a.set_rules(args.name, None)))
@@ -245,6 +246,8 @@ def set_rules(args: argparse.Namespace) -> int:
         print(f"application {app.name}: {said} - its next batches are masked"
               " with the intake's rules (`replay serve --rules FILE`, else the data folder's;"
               f" `replay app rules {app.name}` shows them)")
+        if warning:
+            say_warning(warning)
         return 0
     if args.rules is None:
         return show_rules(args)
@@ -264,20 +267,25 @@ def set_rules(args: argparse.Namespace) -> int:
         rules = parse_rules(text, where=str(args.rules))
     except RulesError as exc:
         raise UserError(f"{exc} (fix the rules file, then set it again)") from None
-    if not _may_loosen(args, _run(args, lambda a: a.get(args.name)), rules):
+    allowed, warning = _may_loosen(args, _run(args, lambda a: a.get(args.name)), rules)
+    if not allowed:
         print("nothing changed", file=sys.stderr)
         return 0
     app = _run(args, lambda a: a.set_rules(args.name, text))
     print(f"application {app.name}: rules from {args.rules} apply to its next batches")
+    if warning:
+        say_warning(warning)
     return 0
 
 
-def _may_loosen(args: argparse.Namespace, app, rules) -> bool:
+def _may_loosen(args: argparse.Namespace, app, rules) -> tuple[bool, str]:
     """Whether `rules` (None: the intake's, once its own are dropped) may replace what the
     application's batches are masked with now - its own, else the data folder's (a `replay
     serve --rules FILE` running is not known here: the question names what it compares
     with): asked when they mask less (as `mask --activate` asks), unless --yes. Rules that
-    cannot be read on either side are no reason to refuse a change made with --yes."""
+    cannot be read on either side are no reason to refuse a change made with --yes. With it,
+    the warning to say once the change is made ("" for none): a loosening made with --yes
+    was said by nothing but "apply to its next batches" (a privacy officer's tryout)."""
     from recorder.intake.live import masking_rules
     from recorder.privacy import RulesError, load_rules
     from recorder.privacy.history import loosened, looser
@@ -286,21 +294,29 @@ def _may_loosen(args: argparse.Namespace, app, rules) -> bool:
         after = rules if rules is not None else load_rules(None, args.data)
     except RulesError as exc:
         if args.yes:
-            return True
+            return True, ""
         raise UserError(f"cannot tell whether that masks less: {exc} - add --yes to"
                         " go ahead anyway, or fix that file first") from None
     weaker = loosened(now, after)
-    if not weaker or args.yes:
-        return True
+    if not weaker:
+        return True, ""
+    than = looser(now, after).than
+    warning = (f"application {app.name}'s batches are masked {than} before: {'; '.join(weaker)}"
+               " - what its rules no longer mask is stored in clear from its next batch (an"
+               " application's rules keep no history: rules-history/ is the data folder's)")
+    if args.yes:
+        return True, warning
     masks = f"{args.rules} masks" if rules is not None else \
         f"the data folder's rules ({after.source}) mask"
     in_force = "its own rules" if app.rules is not None else \
         f"the data folder's rules ({now.source})"
-    return loosen_confirmed(masks, weaker, looser(now, after).than,
-                            in_force=f"what application {app.name}'s batches are masked with"
-                                     f" now, {in_force}",
-                            question=f"Mask application {app.name}'s next batches so?",
-                            anyway="drop its own rules anyway" if rules is None else "apply it anyway")
+    allowed = loosen_confirmed(masks, weaker, than,
+                               in_force=f"what application {app.name}'s batches are masked"
+                                        f" with now, {in_force}",
+                               question=f"Mask application {app.name}'s next batches so?",
+                               anyway="drop its own rules anyway" if rules is None
+                               else "apply it anyway")
+    return allowed, warning
 
 
 def show_rules(args: argparse.Namespace) -> int:

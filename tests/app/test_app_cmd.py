@@ -429,8 +429,16 @@ def test_app_rules_asks_before_rules_that_mask_less(tmp_path):
     code, out, shown = replay_at_a_terminal("--data", data, "app", "rules", "shop", "--rules",
                                             loose, answer=b"y\n")
     assert code == 0 and "apply to its next batches" in out, shown
+    # said once made, as `mask --activate` says it (a privacy officer's tryout: nothing did)
+    warned = "replay: warning: application shop's batches are masked less than before:" \
+        " default level: mask-user-input -> allow;"
+    assert warned in shown and "keep no history" in shown, shown
     assert json.loads(replay_cli(data, "app", "rules", "shop", "--json").stdout)["default"] == \
         "allow"
+    proc = replay_cli(data, "app", "rules", "shop", "--rules", str(strict))
+    proc = replay_cli(data, "app", "rules", "shop", "--rules", str(loose), "--yes")
+    assert proc.returncode == 0 and proc.stderr.startswith(warned.replace(
+        "mask-user-input", "mask")) and len(proc.stderr.splitlines()) == 1, proc.stderr
     proc = replay_cli(data, "app", "rules", "shop", "--rules", str(strict))   # stricter: no question
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     # a data folder's rules file that cannot be read blocks no change made with --yes
