@@ -10,8 +10,7 @@ a flex or grid container - a checkout's `<div class="sumrow"><span>Subtotal</spa
 $51.50</span></div>` reads "Subtotal $51.50" to a person, as innerText reads it, and was
 named "Subtotal$51.50" by the tags alone (a QA tryout). It reads each rule's `display` and the
 `style` attribute's, with no cascade: rules under any media query count, and a later rule
-that makes such an element inline again is not weighed - a name reads a space too many then,
-never two words run together.
+that makes such an element inline again is not weighed - a name reads a space too many then.
 """
 from __future__ import annotations
 
@@ -61,15 +60,44 @@ def style_text(m: Mirror, n: Node) -> str:
 BLOCK_DISPLAYS = frozenset({"block", "flex", "grid", "list-item", "table", "flow-root",
                             "table-row", "table-cell", "table-caption"})
 CONTAINER_DISPLAYS = frozenset({"flex", "inline-flex", "grid", "inline-grid"})
-_DISPLAY = re.compile(r"(?:^|[;{\s])display\s*:\s*([a-z-]+)", re.IGNORECASE)
+_DISPLAY = re.compile(r"(?:^|[;{\s])display\s*:\s*([a-z -]+?)\s*(?:!important\s*)?(?:;|$)",
+                      re.IGNORECASE)
 # grouping rules whose rules apply to the page (the others hold keyframes, fonts, pages)
 _GROUPING = ("@media", "@supports", "@layer", "@container", "@document")
 
 
 def display_of(declarations: str) -> str | None:
-    """The `display` a declaration block sets (its last), lowercase, or None."""
-    found = _DISPLAY.findall(declarations)
-    return found[-1].lower() if found else None
+    """The `display` a declaration block sets (its last; not a nested rule's), lowercase, as
+    one keyword (the two-value syntax read as its one-keyword twin: `inline flex` is
+    `inline-flex`, `block flex` is `flex`), or None."""
+    found = _DISPLAY.findall(_outermost(declarations))
+    if not found:
+        return None
+    words = found[-1].lower().split()
+    if len(words) < 2:
+        return words[0] if words else None
+    if "list-item" in words:
+        return "list-item"
+    inner = next((w for w in words if w not in ("inline", "block")), "flow")
+    if "inline" in words:
+        return "inline" if inner == "flow" else f"inline-{inner}"
+    return "block" if inner == "flow" else inner
+
+
+def _outermost(body: str) -> str:
+    """A declaration block without the rules nested in it (CSS nesting: `.row { display:
+    flex; & > .x { display: block } }` is a flex row), each nested one a `;`."""
+    out, depth = [], 0
+    for ch in body:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(0, depth - 1)
+            if depth == 0:
+                out.append(";")
+        elif depth == 0:
+            out.append(ch)
+    return "".join(out)
 
 
 class LaidOutApart:

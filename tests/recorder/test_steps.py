@@ -2,7 +2,7 @@
 (only where not masked), and where the person went - read from rrweb events."""
 from __future__ import annotations
 
-from recorder.format import EventType, IncrementalSource, MouseInteractions
+from recorder.format import EventType, IncrementalSource, MouseInteractions, NodeType
 from recorder.mirror import Mirror
 from recorder.playwright_export import playwright_script
 from recorder.privacy import mask_events, parse_rules
@@ -343,7 +343,7 @@ def test_a_name_sets_apart_what_the_pages_css_lays_out_as_blocks():
     flex row, was named "Subtotal$51.50" (a QA tryout; innerText reads "Subtotal\n$51.50"):
     the page's CSS counts as its tags do - a flex or grid container's items and what a rule
     or a style attribute lays out as a block are apart; an inline element still runs on."""
-    sheet = el("style", {"type": 3, "id": next(_ids), "isStyle": True, "textContent":
+    sheet = el("style", {"type": NodeType.Text, "id": next(_ids), "isStyle": True, "textContent":
                          ".x:hover, .sumrow { color: red; display: flex }"
                          " @media (min-width: 600px) { .pair { display: grid } }"
                          " .tag { display: inline }"})
