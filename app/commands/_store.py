@@ -69,9 +69,10 @@ def storage_problem(exc: BaseException, data: Path) -> str | None:
 
 def unwritable(data: Path, folders: tuple[str, ...]) -> str | None:
     """What the system says when a file is made in the data folder or one of its `folders`
-    (those there) - a folder the process may not write, a read-only mount, a full disk -
-    or None when each takes one. Tried, not judged from the permission bits: root passes
-    those, and neither an immutable folder nor a read-only mount shows in them."""
+    (those there) - a folder the process may not write, a read-only mount - or None when
+    each takes one. Tried, not judged from the permission bits: root passes those, and
+    neither an immutable folder nor a read-only mount shows in them. (An empty file fits on
+    a full disk: that, and a file made read-only in a writable folder, is said per batch.)"""
     import tempfile
     for folder in (Path(data), *(Path(data) / f for f in folders)):
         if not folder.is_dir():

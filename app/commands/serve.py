@@ -112,16 +112,17 @@ def run(args: argparse.Namespace) -> int:
     try:   # (a damaged applications file: one line here, not each worker failing on start)
         apps = Applications(args.data)
         try:
-            has_apps = bool(apps.list())
+            has_apps = any(not a.revoked for a in apps.list())
         finally:
             apps.close()
     except AppError as exc:
         raise UserError(str(exc)) from None
     demo = _demo_app(args.data) if args.demo else None
     if not has_apps and demo is None:   # (a typo'd --data that exists: pages all refused)
-        say_note(f"no application in {args.data} yet: every page is refused until one is"
-                 f" created (`replay --data {shlex.quote(str(args.data))} app create NAME`;"
-                 " the intake takes it without a restart)")
+        say_note(f"no application in {args.data} takes sessions yet (none, or each"
+                 " revoked): every page is refused until one is created (`replay --data"
+                 f" {shlex.quote(str(args.data))} app create NAME`, or `app token NAME` for a"
+                 " revoked one; the intake takes it without a restart)")
     os.environ[CONFIG_ENV] = json.dumps({
         "data": str(args.data.resolve()),
         "rules": str(os.path.abspath(args.rules)) if args.rules else None,

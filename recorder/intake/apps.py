@@ -128,9 +128,10 @@ def normalize_origin(url: str) -> str:
     if hp and wild and "*" not in hp.group(1) and not hp.group(1).startswith("[") \
             and _public_suffix(hp.group(1)):
         # (it was "is not scheme://host[:port]", which it is: an operator's tryout)
-        raise AppError(f"origin {url!r}: anybody registers a domain under"
-                       f" {hp.group(1).lower()}, so it would allow every such site - give the"
-                       f" site's own domain (https://*.example.{hp.group(1).lower()})")
+        under = hp.group(1).lower()
+        raise AppError(f"origin {url!r}: {under} is a top-level or public domain, so a wildcard"
+                       f" over it would allow every site under it - give the site's own domain"
+                       f" (https://*.example.{under})")
     if not hp or "*" in hp.group(1) or (wild and hp.group(1).startswith("[")):
         raise AppError(f"origin {url!r} is not scheme://host[:port] (for example"
                        " https://shop.example.com), https://*.example.com for its subdomains,"
@@ -248,14 +249,16 @@ class Applications:
         """A change, then copied into the file itself: while `replay serve` keeps the file
         open, SQLite leaves changes in its log (`apps.sqlite3-wal`) - and a backup that
         copied the file without it went back to an application's older rules and tokens
-        unsaid (an operator's tryout). A passive checkpoint waits for no reader; inside a
-        transaction, it is made once that commits (`_into_file`)."""
+        unsaid (an operator's tryout). Inside a transaction, it is made once that commits
+        (`_into_file`)."""
         self.db.execute(sql, params)
         if not self.db.in_transaction:
             self._into_file()
 
     def _into_file(self) -> None:
-        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        # FULL: waits (the connection's busy timeout) for a reader of an older snapshot - a
+        # serve worker mid-read - where PASSIVE stopped at it, the change still in the log
+        self.db.execute("PRAGMA wal_checkpoint(FULL)")
 
     def create(self, name: str, origins: list[str] = ()) -> tuple[Application, str]:
         """A new application and its client token (the only time the token is seen)."""

@@ -247,13 +247,14 @@ def test_a_wildcard_origin_allows_every_subdomain_and_nothing_else(tmp_path):
         assert repr(bad) in line and "https://*.example.com for its subdomains" in line, line
     # what anybody registers under: no one owner's sites - said so (it was "is not
     # scheme://host[:port]", which it is: an operator's tryout)
-    for bad, under in (("https://*.com", "com"), ("https://*.Co.UK", "co.uk")):
+    for bad, under in (("https://*.com", "com"), ("https://*.Co.UK", "co.uk"),
+                       ("https://*.localhost", "localhost")):
         proc = replay_cli(data, "app", "origins", "site", "--add", bad)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         (line,) = proc.stderr.strip().splitlines()
-        assert line == (f"replay: error: origin {bad!r}: anybody registers a domain under"
-                        f" {under}, so it would allow every such site - give the site's own"
-                        f" domain (https://*.example.{under})"), line
+        assert line == (f"replay: error: origin {bad!r}: {under} is a top-level or public"
+                        " domain, so a wildcard over it would allow every site under it - give"
+                        f" the site's own domain (https://*.example.{under})"), line
     # stored as written before a star meant anything: it allows no page, and can be removed
     import json as _json
     apps = Applications(data)

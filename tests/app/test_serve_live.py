@@ -658,8 +658,12 @@ def test_serve_on_a_folder_with_no_application_says_so(tmp_path):
     empty.mkdir()
     srv = IntakeServer(empty)
     with srv:
-        assert f"replay: note: no application in {empty} yet: every page is refused until one" \
-               " is created" in srv.log()
+        assert f"replay: note: no application in {empty} takes sessions yet (none, or each" \
+               " revoked): every page is refused until one is created" in srv.log()
+    assert replay_cli(empty, "app", "create", "old").returncode == 0
+    assert replay_cli(empty, "app", "revoke", "old").returncode == 0
+    with IntakeServer(empty) as srv:   # (a revoked one takes nothing either)
+        assert f"no application in {empty} takes sessions yet" in srv.log()
     named = IntakeServer(tmp_path / "shop")
     named.create_app("shop")
     with named:
