@@ -70,6 +70,21 @@ def holds_replay_data(folder: Path) -> bool:
     return not entries or any(name in marks or name.startswith(INDEX_FILE) for name in entries)
 
 
+# SQLite raises no errno: what it says when the system refuses it a write - a folder or file
+# it may not write (a read-only mount), a disk with no room (where not even its log's first
+# page fits, "disk I/O error") - in its own words, read by every reader of such errors
+SQLITE_READ_ONLY = ("readonly", "unable to open")
+SQLITE_FULL = ("disk is full",)
+SQLITE_IO = ("disk i/o error",)
+
+
+def sqlite_says(exc: BaseException, words: tuple[str, ...]) -> bool:
+    """Whether `exc` is a SQLite error saying one of `words` (SQLITE_READ_ONLY...)."""
+    import sqlite3
+    said = str(exc).lower()
+    return isinstance(exc, sqlite3.Error) and any(w in said for w in words)
+
+
 def make_data_folder(path: Path) -> None:
     """Create the data folder `path` (and its parents) if it is missing, private to its owner."""
     Path(path).mkdir(mode=DATA_FOLDER_MODE, parents=True, exist_ok=True)

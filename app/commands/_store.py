@@ -41,25 +41,24 @@ def storage_problem(exc: BaseException, data: Path) -> str | None:
     None for any other error."""
     import errno
     import shutil
-    import sqlite3
 
-    said = str(exc).lower()
+    from recorder.paths import SQLITE_FULL, SQLITE_IO, SQLITE_READ_ONLY, sqlite_says
+
     try:
         room: int | None = shutil.disk_usage(data).free
     except OSError:
         room = None
-    # SQLite says "disk I/O error" where not even its log's first page fits
     full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or \
-        (isinstance(exc, sqlite3.Error) and ("disk is full" in said or (
-            "disk i/o error" in said and room is not None and room < FULL_BELOW_BYTES)))
+        sqlite_says(exc, SQLITE_FULL) or (sqlite_says(exc, SQLITE_IO) and room is not None
+                                         and room < FULL_BELOW_BYTES)
     if full:
         free = f"{room / 1e6:,.1f} MB free" if room is not None else "no room left"
         return (f"the disk holding the data folder {data} is full ({free}) - what is stored is"
                 " as it was; free some space (even erasing a session needs a few MB for the"
                 " index's log), then run the command again")
     read_only = (isinstance(exc, OSError) and exc.errno == errno.EROFS) or (
-        isinstance(exc, sqlite3.Error) and ("readonly" in said or "unable to open" in said)
-        and Path(data).is_dir() and not os.access(data, os.W_OK))
+        sqlite_says(exc, SQLITE_READ_ONLY) and Path(data).is_dir()
+        and not os.access(data, os.W_OK))
     if read_only:
         return (f"the data folder {data} cannot be written (a read-only disk or mount?) -"
                 " replay writes its index even to list or play sessions: copy the folder"

@@ -59,7 +59,8 @@ from starlette.routing import Route
 from ..format import InvalidEvent
 from ..index import BatchKey
 from ..limits import LimitError, Limits
-from ..paths import EARLY_KEEPER, capture_script, platform_data_dir, replay_command
+from ..paths import (EARLY_KEEPER, SQLITE_FULL, SQLITE_IO, SQLITE_READ_ONLY, capture_script,
+                     platform_data_dir, replay_command, sqlite_says)
 from ..privacy import ActiveRules, Rules
 from ..sessions import INACTIVITY_MS, clean_id
 from ..store import LocalStore, Store
@@ -384,9 +385,7 @@ def _system_refused(exc: BaseException) -> bool:
     written (its permissions, a read-only mount), a full disk."""
     if isinstance(exc, OSError):
         return exc.errno in _SYSTEM_REFUSES
-    said = str(exc).lower()
-    return isinstance(exc, sqlite3.Error) and any(
-        w in said for w in ("readonly", "unable to open", "disk is full", "disk i/o error"))
+    return sqlite_says(exc, SQLITE_READ_ONLY + SQLITE_FULL + SQLITE_IO)
 
 
 def _why_not_stored(exc: BaseException) -> str:

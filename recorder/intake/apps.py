@@ -26,7 +26,7 @@ from typing import Iterable
 
 import msgspec
 
-from ..paths import APPS_FILE   # (named with the data folder's other entries)
+from ..paths import APPS_FILE, SQLITE_READ_ONLY, sqlite_says
 
 ANY_ORIGIN = "*"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
@@ -211,8 +211,7 @@ def unreadable(data_dir: Path | str, exc: Exception) -> str:
     written, that is why (SQLite's log files are made beside it), not damage: "restore it
     from a backup, or move it aside" would have thrown away every application and token of
     an intact file (an operator's tryout)."""
-    said = str(exc).lower()
-    if ("unable to open" in said or "readonly" in said) and Path(data_dir).is_dir() \
+    if sqlite_says(exc, SQLITE_READ_ONLY) and Path(data_dir).is_dir() \
             and not os.access(data_dir, os.W_OK):
         return (f"the data folder {data_dir} cannot be written, and its applications file"
                 f" needs that to be read ({exc}) - the file is as it was: let this user write"
