@@ -266,7 +266,8 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
                 raise IndexError(f"{path} is a bug bundle, which holds one session: there is"
                                  f" no session {session} - leave --session-number out")
             bundle = open_bundle(path) if not partial else _bundle_or_salvaged(path)
-            if isinstance(bundle, MemorySource):
+            if isinstance(bundle, MemorySource):   # salvaged: its images, if fetched once imported
+                bundle.assets = FolderAssets(data_dir, bundle.id)
                 return bundle
             # the images it carries, then the data folder's (fetched for it once imported)
             from .assets import ChainedAssets
