@@ -57,7 +57,7 @@ def events_when(data: Path, sid: str, done: Callable[[list[dict]], bool],
 # capture.js's first batch (the page's snapshot) stored
 FIRST_SENT = "(s => s && s.acked > 0 ? s : null)(ReplayCapture.status())"
 # everything the page recorded so far sent and answered (its status then)
-SENT_ALL = "(s => s.idle && s.acked === s.queued ? s : null)(ReplayCapture.flush())"
+SENT_ALL = "(s => s && s.idle && s.acked === s.queued ? s : null)(ReplayCapture.flush())"
 
 
 def opened(ctx, url: str):

@@ -37,7 +37,7 @@ window.addEventListener("pageshow", function (e) { if (e.persisted) window.__res
 <button id="back" onclick="history.back()">back</button>
 </body></html>"""
 # (until capture.js has loaded: a page whose title is set may not have run it yet)
-ALL_SENT = ("window.ReplayCapture && (s => s.idle && s.acked === s.queued && s.acked > 0 ? s"
+ALL_SENT = ("window.ReplayCapture && (s => s && s.idle && s.acked === s.queued && s.acked > 0 ? s"
             " : null)(ReplayCapture.flush())")
 
 

@@ -42,7 +42,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
     document.fonts.add(new FontFace("Late Big Face", bytes.buffer));
   };
 </script></body></html>"""
-ALL_SENT = "(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)(ReplayCapture.flush())"
+ALL_SENT = "(s => s && s.idle && s.acked === s.queued && s.acked > 0 ? s : null)(ReplayCapture.flush())"
 # once the test says so (window.__cut), a request never ends, as one cut short with the page
 HANGS_WHEN_BIG = (', worker: false, fetch: function (u, init) {'
                   ' if (window.__cut) { window.__hung = (window.__hung || 0) + 1; return new Promise(function () {}); }'

@@ -118,7 +118,7 @@ DICTIONARY = (PAGES / "installed.html").read_bytes() * 3
 PARAGRAPH = "(function (word) { var p = document.createElement('p'); p.className = 'long';" \
             " p.textContent = Array.from({length: 150}, function (_, i) { return word + ' ' + i; }).join(', ');" \
             " document.body.appendChild(p); return 1; })(%s)"
-SENT_ALL = "(s => s.idle && s.acked === s.queued)(ReplayCapture.flush())"
+SENT_ALL = "(s => s && s.idle && s.acked === s.queued)(ReplayCapture.flush())"
 WAIT_S = 20
 
 

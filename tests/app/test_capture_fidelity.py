@@ -74,7 +74,7 @@ def _visit(chromium, site, page_name: str, script: str | None = None, **context)
             page.evaluate(script)
         page.wait_for_timeout(300)
         page.evaluate("ReplayCapture.flush(), 0")
-        page.wait_for_function("(s => s.idle && s.acked === s.queued)(ReplayCapture.status())",
+        page.wait_for_function("(s => s && s.idle && s.acked === s.queued)(ReplayCapture.status())",
                                polling=100, timeout=20_000)
         sid = page.evaluate("ReplayCapture.status().session_id")
         queued = page.evaluate("ReplayCapture.status().queued")

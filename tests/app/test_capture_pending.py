@@ -26,7 +26,7 @@ window.__answered = 0; fetch('api/save', {method: 'POST'}).then(done, done);
 var x = new XMLHttpRequest(); x.onloadend = done; x.open('GET', 'api/load'); x.send();">Save</button>
 </body></html>"""
 # every event recorded so far stored (an answer is stored before it is acknowledged)
-ALL_SENT = "(s => s.idle && s.acked + s.failed === s.queued)(ReplayCapture.flush())"
+ALL_SENT = "(s => s && s.idle && s.acked + s.failed === s.queued)(ReplayCapture.flush())"
 HIDDEN = ("Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
           " document.dispatchEvent(new Event('visibilitychange')); 0")
 

@@ -26,7 +26,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
 </head><body><h1>%(name)s</h1><input id="pw" type="password">
 <button id="b" onclick="document.getElementById('out').textContent = 'clicked while down'">go</button>
 <p id="out">-</p><a id="next" href="b.html">next</a></body></html>"""
-ALL_ACKED = ("(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)"
+ALL_ACKED = ("(s => s && s.idle && s.acked === s.queued && s.acked > 0 ? s : null)"
              "(ReplayCapture.flush())")
 SECRET = "zebracorn-4242"
 

@@ -216,7 +216,7 @@ def test_a_batch_the_worker_cannot_take_goes_from_the_main_thread(qapp, sites, i
 
 
 # ---- the transport's workers followed (installed.html with `keepWorkers`) -------------------
-SENT_ALL = "(s => s.idle && s.acked === s.queued)(ReplayCapture.flush())"
+SENT_ALL = "(s => s && s.idle && s.acked === s.queued)(ReplayCapture.flush())"
 RESTART = "(function () { ReplayCapture.stop(); window.__sessionId = ReplayCapture.start(%s);" \
           " return 1; })()"
 # each worker's code URL fetched: a revoked Blob URL fails

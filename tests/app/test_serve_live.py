@@ -200,7 +200,7 @@ def _site_with_the_install_pages_snippet(site_dir, base: str, app: str, token: s
 
 
 # a page's capture.js has sent everything it recorded, and the intake took it (its status)
-ALL_ACKED = ("(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)"
+ALL_ACKED = ("(s => s && s.idle && s.acked === s.queued && s.acked > 0 ? s : null)"
              "(ReplayCapture.flush())")
 
 
