@@ -43,6 +43,7 @@ import zstandard
 from .format import said_invalid
 from .index import SessionInfo
 from .privacy import detectors
+from .said import count
 from .limits import MAX_DICTIONARY_BYTES, MAX_MANIFEST_BYTES, read_capped
 from .segments import COMPACT_CODEC, MAX_FILE_BYTES, SESSION_INFO, SegmentDamaged, SegmentMeta, \
     decode_segment, encode_segment, read_header, with_session_info
@@ -503,9 +504,9 @@ class Salvaged(msgspec.Struct):
     def said(self) -> str:
         """What was read, and what is lost with the manifest (a QA tryout: a cut bundle's
         bug report went without a word)."""
-        return (f"the bundle is cut off or damaged ({self.segments} whole"
-                f" segment{'' if self.segments == 1 else 's'} read; its manifest is lost, and"
-                " with it the session's details and any bug report)")
+        return (f"the bundle is cut off or damaged ({count(self.segments, 'whole segment')}"
+                " read; its manifest is lost, and with it the session's details and any bug"
+                " report)")
 
 
 def salvage_or_refuse(path: Path | str, exc: DamagedBundle) -> Salvaged:
