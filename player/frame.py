@@ -65,7 +65,7 @@ def element_shape(m: Mirror, n: Node, asset: AssetResolver = None,
     are read against its own URL. `features`: the visitor's recorded media features
     (recorder.media), which the page's CSS and `media` attributes follow."""
     tag = tag_name(n.tag)   # `svg:style` is a style
-    css = sheet_css(m, n) if tag in ("style", "link") else None
+    css = sheet_css(n) if tag in ("style", "link") else None
     if css is not None:
         attrs = sanitize_attrs("style", {k: v for k, v in n.attrs.items()
                                          if k in ("media", "id", "class", "title", "disabled",

@@ -71,7 +71,7 @@ def shown_children(m: Mirror, n: Node) -> list[int]:
 
 def _omits(m: Mirror, n: Node) -> bool:
     """A style/link shown by its whole CSS, children omitted (as `element_shape` says)."""
-    return tag_name(n.tag) in ("style", "link") and sheet_css(m, n) is not None
+    return tag_name(n.tag) in ("style", "link") and sheet_css(n) is not None
 
 
 def _same_subtree(a: Mirror, b: Mirror, nid: int) -> bool:

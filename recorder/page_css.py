@@ -34,7 +34,7 @@ def _local_name(tag: str) -> str:
     return tag.strip().lower().rsplit(":", 1)[-1]
 
 
-def sheet_css(m: Mirror, n: Node) -> str | None:
+def sheet_css(n: Node) -> str | None:
     """The CSS a style/link element applies, if it is not simply its text children."""
     if n.sheet is not None:
         return "\n".join(r for r in n.sheet if isinstance(r, str))
@@ -47,7 +47,7 @@ def sheet_css(m: Mirror, n: Node) -> str | None:
 def style_text(m: Mirror, n: Node) -> str:
     """A style's CSS: its sheet if edited, else its *child* text (the HTML rule: only
     direct text children count)."""
-    css = sheet_css(m, n)
+    css = sheet_css(n)
     if css is not None:
         return css
     nodes = m.nodes
@@ -102,23 +102,30 @@ def _outermost(body: str) -> str:
 
 class LaidOutApart:
     """Which elements of `m` the page's CSS sets apart (see the module's docstring), asked
-    per element and remembered."""
+    per element and remembered. The page's sheets are read at the first question a `style`
+    attribute does not answer (a name that meets only block tags reads none)."""
 
     def __init__(self, m: Mirror) -> None:
-        from .privacy.selectors import SelectorIndex
         self.m = m
-        self.blocks = SelectorIndex()       # elements laid out as blocks
-        self.containers = SelectorIndex()   # elements whose items are
-        for n in m.nodes.values():
-            if n.type == NodeType.Element and tag_name(n.tag) in ("style", "link"):
-                css = style_text(m, n)
-                if css:
-                    for sel, display in _display_rules(css):
-                        if display in BLOCK_DISPLAYS:
-                            self.blocks.add(sel, True)
-                        if display in CONTAINER_DISPLAYS:
-                            self.containers.add(sel, True)
+        self._indexes: tuple | None = None   # (blocks, containers): see `_rules`
         self._known: dict[int, bool] = {}
+
+    def _rules(self) -> tuple:
+        """The selectors of the elements the sheets lay out as blocks, and of those whose
+        items are (SelectorIndex each), read once."""
+        if self._indexes is None:
+            from .privacy.selectors import SelectorIndex
+            blocks, containers = SelectorIndex(), SelectorIndex()
+            for n in self.m.nodes.values():
+                if n.type == NodeType.Element and tag_name(n.tag) in ("style", "link"):
+                    css = style_text(self.m, n)
+                    for sel, display in _display_rules(css) if css else ():
+                        if display in BLOCK_DISPLAYS:
+                            blocks.add(sel, True)
+                        if display in CONTAINER_DISPLAYS:
+                            containers.add(sel, True)
+            self._indexes = (blocks, containers)
+        return self._indexes
 
     def apart(self, n: Node) -> bool:
         """Whether the element `n` is laid out as a block by the page's CSS."""
@@ -128,15 +135,19 @@ class LaidOutApart:
         return got
 
     def _block(self, n: Node) -> bool:
-        return _styled(n, BLOCK_DISPLAYS) or bool(self.blocks.count and
-                                                   self.blocks.matching(n, self.m.nodes))
+        if _styled(n, BLOCK_DISPLAYS):
+            return True
+        blocks = self._rules()[0]
+        return bool(blocks.count and blocks.matching(n, self.m.nodes))
 
     def _item(self, n: Node) -> bool:
         p = self.m.nodes.get(n.parent) if n.parent is not None else None
         if p is None or p.type != NodeType.Element:
             return False
-        return _styled(p, CONTAINER_DISPLAYS) or bool(
-            self.containers.count and self.containers.matching(p, self.m.nodes))
+        if _styled(p, CONTAINER_DISPLAYS):
+            return True
+        containers = self._rules()[1]
+        return bool(containers.count and containers.matching(p, self.m.nodes))
 
 
 def _styled(n: Node, displays: frozenset) -> bool:

@@ -151,6 +151,7 @@ def target_name(m: Mirror, nid: int) -> str:
     from .privacy.masker import NAMING_ATTRS, NAMING_TAGS   # (see the imports)
     own: str | None = None    # the element's own text, read once
     first_id = ""             # the id of the element or its nearest ancestor with one
+    css = LaidOutApart(m)     # the page's sheets, read once for every text read here
     n, hops = m.nodes.get(nid), 0
     while n is not None and hops < NAME_HOPS:
         if n.type == NodeType.Element:
@@ -160,7 +161,7 @@ def target_name(m: Mirror, nid: int) -> str:
                 if isinstance(v, str) and v.strip():
                     return v.strip()[:NAME_CHARS]
             if n.tag in NAMING_TAGS:
-                text = " ".join(_short_text(m, n.id, spaced=True).split())
+                text = " ".join(_short_text(m, n.id, spaced=True, css=css).split())
                 if text:
                     return text[:NAME_CHARS]
                 if n.id == nid:
@@ -175,7 +176,7 @@ def target_name(m: Mirror, nid: int) -> str:
         n = m.nodes.get(n.parent)
         hops += 1
     if own is None:
-        own = " ".join(_short_text(m, nid, spaced=True).split())
+        own = " ".join(_short_text(m, nid, spaced=True, css=css).split())
     if own:
         return own[:NAME_CHARS]
     if first_id:
@@ -185,19 +186,20 @@ def target_name(m: Mirror, nid: int) -> str:
 
 
 def _short_text(m: Mirror, nid: int, limit: int = 120, max_nodes: int = 400,
-                spaced: bool = False) -> str:
+                spaced: bool = False, css: LaidOutApart | None = None) -> str:
     """The start of the text beneath a node, without walking a whole page. `spaced`: texts
     apart where the page shows them apart, as a browser's innerText does - across a block's
     edge (a card's title, rating and price rows: "Desk Lamp ★ 4.6 $39.00 Add to cart", not
     "Desk Lamp★ 4.6$39.00Add to cart"), a line break or a control's box - and run on across
     an inline element's ("Cart (<span>1</span>)" is "Cart (1)") - for a name a person reads;
     a selector's name is the text as an accessible name joins it. Blocks are the tags that
-    are (APART_TAGS) and what the page's CSS lays out so (a flex row's items: LaidOutApart)."""
+    are (APART_TAGS) and what the page's CSS lays out so (a flex row's items: LaidOutApart;
+    `css`, one a caller reads several texts of the same page with)."""
     parts: list[str] = []
     size = 0
     prev: Node | None = None     # the last text read
     apart = False                # an element that sets texts apart begun since it
-    css = LaidOutApart(m) if spaced else None
+    css = (css or LaidOutApart(m)) if spaced else None
     for i, x in enumerate(m.walk(nid)):
         if i >= max_nodes or size >= limit:
             break
