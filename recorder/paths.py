@@ -85,6 +85,13 @@ def sqlite_says(exc: BaseException, words: tuple[str, ...]) -> bool:
     return isinstance(exc, sqlite3.Error) and any(w in said for w in words)
 
 
+def sqlite_refused_folder(exc: BaseException, data: Path | str) -> bool:
+    """Whether SQLite failed as the data folder `data` cannot be written (its log files are
+    made beside the database), not as its file is damaged."""
+    return sqlite_says(exc, SQLITE_READ_ONLY) and Path(data).is_dir() \
+        and not os.access(data, os.W_OK)
+
+
 def make_data_folder(path: Path) -> None:
     """Create the data folder `path` (and its parents) if it is missing, private to its owner."""
     Path(path).mkdir(mode=DATA_FOLDER_MODE, parents=True, exist_ok=True)

@@ -42,7 +42,7 @@ def storage_problem(exc: BaseException, data: Path) -> str | None:
     import errno
     import shutil
 
-    from recorder.paths import SQLITE_FULL, SQLITE_IO, SQLITE_READ_ONLY, sqlite_says
+    from recorder.paths import SQLITE_FULL, SQLITE_IO, sqlite_refused_folder, sqlite_says
 
     try:
         room: int | None = shutil.disk_usage(data).free
@@ -56,9 +56,8 @@ def storage_problem(exc: BaseException, data: Path) -> str | None:
         return (f"the disk holding the data folder {data} is full ({free}) - what is stored is"
                 " as it was; free some space (even erasing a session needs a few MB for the"
                 " index's log), then run the command again")
-    read_only = (isinstance(exc, OSError) and exc.errno == errno.EROFS) or (
-        sqlite_says(exc, SQLITE_READ_ONLY) and Path(data).is_dir()
-        and not os.access(data, os.W_OK))
+    read_only = (isinstance(exc, OSError) and exc.errno == errno.EROFS) or \
+        sqlite_refused_folder(exc, data)
     if read_only:
         return (f"the data folder {data} cannot be written (a read-only disk or mount?) -"
                 " replay writes its index even to list or play sessions: copy the folder"

@@ -555,12 +555,9 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
         except ClientDisconnect:   # cut off mid-body: nothing was stored
             return Response(status_code=int(Status.BAD_REQUEST))
         except Exception as exc:   # the store failed (disk full...): nothing acknowledged
-            if _system_refused(exc):   # the operator's to mend, not ours: one line, no
-                log.error("a batch for application %s was not stored: %s", app.name,   # trace
-                          _why_not_stored(exc))
-            else:
-                log.error("a batch for application %s was not stored: %s\n%s", app.name,
-                          _why_not_stored(exc), _where(exc))
+            # (the system's refusal is the operator's to mend, not ours: no traceback)
+            log.error("a batch for application %s was not stored: %s%s", app.name,
+                      _why_not_stored(exc), "" if _system_refused(exc) else f"\n{_where(exc)}")
             return _error(WireError(Status.UNAVAILABLE, "not_stored",
                                     "the batch was not stored (see the intake's log) - send it"
                                     " again later"), cors)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import sqlite3
@@ -26,7 +25,7 @@ from typing import Iterable
 
 import msgspec
 
-from ..paths import APPS_FILE, SQLITE_READ_ONLY, sqlite_says
+from ..paths import APPS_FILE, sqlite_refused_folder
 
 ANY_ORIGIN = "*"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
@@ -211,8 +210,7 @@ def unreadable(data_dir: Path | str, exc: Exception) -> str:
     written, that is why (SQLite's log files are made beside it), not damage: "restore it
     from a backup, or move it aside" would have thrown away every application and token of
     an intact file (an operator's tryout)."""
-    if sqlite_says(exc, SQLITE_READ_ONLY) and Path(data_dir).is_dir() \
-            and not os.access(data_dir, os.W_OK):
+    if sqlite_refused_folder(exc, data_dir):
         return (f"the data folder {data_dir} cannot be written, and its applications file"
                 f" needs that to be read ({exc}) - the file is as it was: let this user write"
                 " the folder, or copy it somewhere writable and give that with --data")
@@ -248,11 +246,10 @@ class Applications:
         """A change, then copied into the file itself: while `replay serve` keeps the file
         open, SQLite leaves changes in its log (`apps.sqlite3-wal`) - and a backup that
         copied the file without it went back to an application's older rules and tokens
-        unsaid (an operator's tryout). Inside a transaction, it is made once that commits
-        (`_into_file`)."""
+        unsaid (an operator's tryout). (In a transaction: `execute`, then `_into_file` once
+        it commits.)"""
         self.db.execute(sql, params)
-        if not self.db.in_transaction:
-            self._into_file()
+        self._into_file()
 
     def _into_file(self) -> None:
         # FULL: waits (the connection's busy timeout) for a reader of an older snapshot - a
@@ -345,8 +342,8 @@ class Applications:
                                    f" origins: {', '.join(app.origins) or 'none'}")
                 kept = [o for o in stored if o not in removed]
                 origins = tuple(dict.fromkeys(kept + added))
-                self._write("UPDATE applications SET origins=? WHERE id=?",
-                            (json.dumps(origins), app.id))
+                self.db.execute("UPDATE applications SET origins=? WHERE id=?",
+                                (json.dumps(origins), app.id))
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
