@@ -41,12 +41,22 @@ def refused(out: Path) -> Refusal | None:
     # written as it is: no probe.
     if out.exists() and os.access(out, os.W_OK):
         return None
+    said = refuses_new_files(out.parent)
+    if said is not None:
+        return Refusal(Why.UNWRITABLE, f"{out} cannot be written: the folder {out.parent}"
+                       f" refuses new files ({said})")
+    return None
+
+
+def refuses_new_files(folder: Path) -> str | None:
+    """What the system says when a file is made in `folder` (tried, then removed: root
+    passes permission bits, and neither a read-only mount nor an immutable folder shows in
+    them), or None when it takes one."""
     try:
-        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".replay-", suffix=".probe"):
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".replay-", suffix=".probe"):
             pass
     except OSError as exc:
-        return Refusal(Why.UNWRITABLE, f"{out} cannot be written: the folder {out.parent}"
-                       f" refuses new files ({exc.strerror or type(exc).__name__})")
+        return exc.strerror or type(exc).__name__
     return None
 
 

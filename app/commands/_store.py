@@ -67,20 +67,14 @@ def storage_problem(exc: BaseException, data: Path) -> str | None:
 
 def unwritable(data: Path, folders: tuple[str, ...]) -> str | None:
     """What the system says when a file is made in the data folder or one of its `folders`
-    (those there) - a folder the process may not write, a read-only mount - or None when
-    each takes one. Tried, not judged from the permission bits: root passes those, and
-    neither an immutable folder nor a read-only mount shows in them. (An empty file fits on
-    a full disk: that, and a file made read-only in a writable folder, is said per batch.)"""
-    import tempfile
+    (those there: `recorder.outputs.refuses_new_files`) - a folder the process may not
+    write, a read-only mount - or None when each takes one. (An empty file fits on a full
+    disk: that, and a file made read-only in a writable folder, is said per batch.)"""
+    from recorder.outputs import refuses_new_files
     for folder in (Path(data), *(Path(data) / f for f in folders)):
-        if not folder.is_dir():
-            continue
-        try:
-            fd, probe = tempfile.mkstemp(dir=folder, prefix=".replay-probe-")
-        except OSError as exc:
-            return f"{exc.strerror or exc}: {folder}"
-        os.close(fd)
-        os.unlink(probe)
+        said = refuses_new_files(folder) if folder.is_dir() else None
+        if said is not None:
+            return f"{said}: {folder}"
     return None
 
 
