@@ -1654,11 +1654,11 @@ class LocalStore(Store):
             report.dictionaries = self._register_dictionaries()
             # derived data of sessions the index no longer has (an erasure that stopped
             # half-way, an index rebuilt without them) goes too
-            known = set(self.index.segment_files().values())
+            listed = self.index.segment_files()
+            known = set(listed.values())
             self.drop_derived(s for s in _derived.sessions_with(self.root) if s not in known)
             on_disk = set(self._scan()[0])
-            gone.update((f, sid) for f, sid in self.index.segment_files().items()
-                        if f not in on_disk)
+            gone.update((f, sid) for f, sid in listed.items() if f not in on_disk)
             # ... and gone still: another process (`replay serve`) may have committed a file
             # the scan passed before it was there
             writing |= self.index.pending_files()
