@@ -26,8 +26,13 @@ CYTHON_MODULES = [
 ]
 
 # after Python's own flags (-g -O3), so these win: without debug information and at -O2 the
-# four modules compile in 40% less time (levels.c: 12.1 -> 7.3 CPU-s)
-COMPILE_ARGS = ["-g0", "-O2"]
+# four modules compile in 40% less time (levels.c: 12.1 -> 7.3 CPU-s); -O1 halves it again
+# (masker.c: 15.8 -> 8.4 CPU-s) and the import runs no slower (13,125 events per CPU-second
+# at -O2, 13,081 at -O1 - this machine's noise), but a seek's node table loads 3-6% slower:
+# the mirror, which a seek runs, keeps -O2. The install compiles these on CI's clock.
+COMPILE_ARGS = ["-g0", "-O1"]
+SEEK_COMPILE_ARGS = ["-g0", "-O2"]
+SEEK_MODULES = {"recorder.mirror"}
 
 try:
     from Cython.Build import cythonize
@@ -36,7 +41,7 @@ except ImportError:   # no Cython: the package runs as pure Python
 else:
     ext_modules = cythonize(
         [Extension(m, [str(Path(*m.split(".")).with_suffix(".py"))], optional=True,
-                   extra_compile_args=COMPILE_ARGS)
+                   extra_compile_args=SEEK_COMPILE_ARGS if m in SEEK_MODULES else COMPILE_ARGS)
          for m in CYTHON_MODULES],
         compiler_directives={"language_level": 3,
                              # types come from the .pxd files only: the modules' annotations
