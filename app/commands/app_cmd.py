@@ -4,6 +4,7 @@ and shared dictionaries."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import shlex
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from player.local_time import when_text
 from recorder.paths import make_data_folder
+from recorder.said import count
 
 from ..cli import UserError, say_warning
 from ._confirm import loosen_confirmed
@@ -87,8 +89,14 @@ def register(subparsers, common) -> None:
     how.add_argument("--clear", action="store_true",
                      help="drop the application's own rules: its next batches are masked with"
                           " the intake's (`serve --rules`, else the data folder's)")
+    how.add_argument("--history", action="store_true",
+                     help="every change of its own rules: revision, when, who, what changed")
+    how.add_argument("--revision", type=int, metavar="N",
+                     help="print the rules revision N of its history set (to restore them:"
+                          " save the output and give it to --rules)")
     ru.add_argument("--json", action="store_true",
-                    help="print the rules in force as JSON for capture.js's `rules` option")
+                    help="print the rules in force as JSON for capture.js's `rules` option;"
+                         " with --history, the changes as a JSON list")
     ru.add_argument("--yes", action="store_true",
                     help="do not ask before rules that mask less than the ones its batches"
                          " are masked with now take effect")
@@ -241,7 +249,8 @@ def set_rules(args: argparse.Namespace) -> int:
         if not allowed:
             print("nothing changed", file=sys.stderr)
             return 0
-        before, app = _run(args, lambda a: (a.get(args.name), a.set_rules(args.name, None)))
+        before, app = _run(args, lambda a: (a.get(args.name), a.set_rules(
+            args.name, None, who=getpass.getuser(), summary=_summary(args, app, None))))
         said = "its own rules dropped" if before.rules is not None else "it had no rules of its own"
         print(f"application {app.name}: {said} - its next batches are masked"
               " with the intake's rules (`replay serve --rules FILE`, else the data folder's;"
@@ -249,6 +258,10 @@ def set_rules(args: argparse.Namespace) -> int:
         if warning:
             say_warning(warning)
         return 0
+    if args.history:
+        return show_history(args)
+    if args.revision is not None:
+        return show_revision(args)
     if args.rules is None:
         return show_rules(args)
     if not str(args.rules).strip():   # kept as typed: Path("") would be ".", the folder
@@ -267,11 +280,13 @@ def set_rules(args: argparse.Namespace) -> int:
         rules = parse_rules(text, where=str(args.rules))
     except RulesError as exc:
         raise UserError(f"{exc} (fix the rules file, then set it again)") from None
-    allowed, warning = _may_loosen(args, _run(args, lambda a: a.get(args.name)), rules)
+    app = _run(args, lambda a: a.get(args.name))
+    allowed, warning = _may_loosen(args, app, rules)
     if not allowed:
         print("nothing changed", file=sys.stderr)
         return 0
-    app = _run(args, lambda a: a.set_rules(args.name, text))
+    app = _run(args, lambda a: a.set_rules(args.name, text, who=getpass.getuser(),
+                                           summary=_summary(args, app, rules)))
     print(f"application {app.name}: rules from {args.rules} apply to its next batches")
     if warning:
         say_warning(warning)
@@ -302,8 +317,8 @@ def _may_loosen(args: argparse.Namespace, app, rules) -> tuple[bool, str]:
         return True, ""
     than = looser(now, after).than
     warning = (f"application {app.name}'s batches are masked {than} before: {'; '.join(weaker)}"
-               " - what its rules no longer mask is stored in clear from its next batch (an"
-               " application's rules keep no history: rules-history/ is the data folder's)")
+               " - what its rules no longer mask is stored in clear from its next batch"
+               f" (`replay app rules {app.name} --history` shows every change)")
     if args.yes:
         return True, warning
     masks = f"{args.rules} masks" if rules is not None else \
@@ -317,6 +332,73 @@ def _may_loosen(args: argparse.Namespace, app, rules) -> tuple[bool, str]:
                                anyway="drop its own rules anyway" if rules is None
                                else "apply it anyway")
     return allowed, warning
+
+
+def _summary(args: argparse.Namespace, app, rules):
+    """What its history says of a change to `rules` (None: its own dropped), given the rules
+    the application had then (`Applications.set_rules` asks in its transaction)."""
+    from recorder.privacy import RulesError, load_rules, parse_rules
+    from recorder.privacy.history import app_rules_change, whose_rules
+
+    def said(was_text: str | None) -> list[str]:
+        try:
+            was = None if was_text is None else \
+                parse_rules(was_text, where=f"rules of application {app.name}")
+            return app_rules_change(was, rules, load_rules(None, args.data))
+        except RulesError as exc:   # (a change made with --yes) kept; what it changed untold
+            return [whose_rules(was_text is not None, rules is not None),
+                    f"what changed is not told: {exc}"]
+    return said
+
+
+def show_history(args: argparse.Namespace) -> int:
+    """Every change of an application's own rules, oldest first."""
+    app, changes = _run(args, lambda a: a.rules_history(args.name))
+    if args.json:
+        print(json.dumps([c.to_json() for c in changes], indent=1))
+        return 0
+    now = "its own rules" if app.rules is not None else "the intake's rules"
+    if not changes:
+        print(f"application {app.name}: its own rules were never changed - its batches are"
+              f" masked with {now}")
+        return 0
+    print(f"application {app.name}: {count(len(changes), 'change')} of its own rules, the"
+          f" oldest first (its batches are masked with {now})")
+    for c in changes:
+        print(f"r{c.revision}\t{when_text(c.at_ms)}\t{c.who or '-'}")
+        for line in c.summary:
+            print(f"\t{line}")
+    print(f"`replay app rules {app.name} --revision N` prints the rules revision N set")
+    return 0
+
+
+def show_revision(args: argparse.Namespace) -> int:
+    """The rules one revision of an application's history set, as a rules file."""
+    from recorder.privacy import RulesError, parse_rules
+    app, changes = _run(args, lambda a: a.rules_history(args.name))
+    change = next((c for c in changes if c.revision == args.revision), None)
+    if change is None:
+        have = f"r1 to r{changes[-1].revision}" if changes else "none: its rules were never" \
+            " changed"
+        raise UserError(f"application {app.name} has no revision {args.revision} of its rules"
+                        f" (its revisions: {have}) - `replay app rules {app.name} --history`"
+                        " lists them")
+    if change.rules is None:
+        print(f"# application {app.name}, revision {change.revision}"
+              f" ({when_text(change.at_ms)}): its own rules dropped - its batches were masked"
+              " with the intake's rules from then on")
+        return 0
+    if args.json:
+        try:
+            rules = parse_rules(change.rules, where=f"revision {change.revision}")
+        except RulesError as exc:
+            raise UserError(f"{exc} - the revision's text prints without --json") from None
+        print(json.dumps(rules.to_json()))
+        return 0
+    print(f"# application {app.name}, revision {change.revision} ({when_text(change.at_ms)},"
+          f" {change.who or 'who is not known'})")
+    print(change.rules, end="" if change.rules.endswith("\n") else "\n")
+    return 0
 
 
 def show_rules(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import msgspec
 
@@ -35,7 +35,15 @@ CREATE TABLE IF NOT EXISTS applications (
     id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, token_sha256 TEXT NOT NULL,
     origins TEXT NOT NULL, rules TEXT, created_ms INTEGER NOT NULL, revoked_ms INTEGER
 );
+CREATE TABLE IF NOT EXISTS rules_history (
+    app_id TEXT NOT NULL, revision INTEGER NOT NULL, at_ms INTEGER NOT NULL, who TEXT NOT NULL,
+    rules TEXT, summary TEXT NOT NULL, PRIMARY KEY (app_id, revision)
+);
 """
+# rules_history: each change of an application's own rules, as the data folder's
+# rules-history/ keeps the folder's (privacy/history.py): `rules` the TOML text in force from
+# that revision on (NULL: its own dropped, the intake's apply), `summary` a JSON list of what
+# changed - rules, never recorded values. A file made before the table: the table is added.
 
 
 class AppError(ValueError):
@@ -315,13 +323,51 @@ class Applications:
                             " WHERE id=?", (int(time.time() * 1000), app.id))
         return self.get(app.id)
 
-    def set_rules(self, name_or_id: str, rules_text: str | None) -> Application:
+    def set_rules(self, name_or_id: str, rules_text: str | None, *, who: str = "",
+                  summary: Callable[[str | None], Iterable[str]] = lambda was: ()
+                  ) -> Application:
         """The application's own privacy rules (TOML text, checked by the caller), or None
-        to fall back to the intake's."""
-        app = self.get(name_or_id)
+        to fall back to the intake's; a change is kept in its history as the next revision,
+        with `who` made it and `summary(the rules it had)`, what changed (the caller's words:
+        rules, never recorded values) - asked in the change's transaction, so it describes
+        the change made, whoever changed them a moment before. Setting what is in force
+        already keeps no revision."""
         with self._lock:
-            self._write("UPDATE applications SET rules=? WHERE id=?", (rules_text, app.id))
+            self.db.execute("BEGIN IMMEDIATE")   # the revision's number: no other writer between
+            try:
+                app = self._get(name_or_id)
+                if app.rules != rules_text:
+                    self.db.execute("UPDATE applications SET rules=? WHERE id=?",
+                                    (rules_text, app.id))
+                    last = self.db.execute("SELECT max(revision) FROM rules_history WHERE"
+                                           " app_id=?", (app.id,)).fetchone()[0] or 0
+                    now = int(time.time() * 1000)
+                    if last == 0 and app.rules is not None:   # set before history was kept
+                        last = self._keep(app.id, 1, now, "", app.rules, [BEFORE_HISTORY])
+                    self._keep(app.id, last + 1, now, who, rules_text, summary(app.rules))
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+            self._into_file()
         return self.get(app.id)
+
+    def _keep(self, app_id: str, revision: int, at_ms: int, who: str, rules: str | None,
+              summary: Iterable[str]) -> int:
+        self.db.execute("INSERT INTO rules_history VALUES (?,?,?,?,?,?)",
+                        (app_id, revision, at_ms, who, rules, json.dumps(list(summary))))
+        return revision
+
+    def rules_history(self, name_or_id: str) -> tuple[Application, list[RulesChange]]:
+        """The application and every change of its own rules, oldest first."""
+        with self._lock:
+            app = self._get(name_or_id)
+            rows = self.db.execute("SELECT revision, at_ms, who, rules, summary FROM"
+                                   " rules_history WHERE app_id=? ORDER BY revision",
+                                   (app.id,)).fetchall()
+        return app, [RulesChange(revision=r, at_ms=at, who=who, rules=rules,
+                                 summary=tuple(json.loads(summary)))
+                     for r, at, who, rules, summary in rows]
 
     def change_origins(self, name_or_id: str, add: list[str] = (),
                        remove: list[str] = ()) -> Application:
@@ -354,6 +400,22 @@ class Applications:
     def _rows(self, sql: str, args: tuple = ()) -> list:
         with self._lock:
             return self.db.execute(sql, args).fetchall()
+
+
+class RulesChange(msgspec.Struct, frozen=True, kw_only=True):
+    """One change of an application's own rules (`replay app rules NAME --history`)."""
+    revision: int
+    at_ms: int
+    who: str
+    rules: str | None          # the TOML text in force from here on; None: the intake's
+    summary: tuple[str, ...]   # what changed, a line each
+
+    def to_json(self) -> dict:
+        return msgspec.to_builtins(self)
+
+
+# the first change recorded of rules set before their history was kept: what they were
+BEFORE_HISTORY = "its own rules as they were when their history began"
 
 
 def _app(row) -> Application:

@@ -138,6 +138,24 @@ def _changes(old: Rules, new: Rules) -> list[tuple[str, Effect]]:
     return out
 
 
+def app_rules_change(was: Rules | None, now: Rules | None, folder: Rules) -> list[str]:
+    """What a change of an application's own rules (`was` -> `now`, None: it has none, the
+    intake's apply) does, for the application's history: whose rules mask its batches, then
+    `diff_rules` of what they were masked with before and after - the data folder's rules
+    standing for the intake's (a `replay serve --rules FILE` running is not known here)."""
+    return [whose_rules(was is not None, now is not None),
+            *diff_rules(folder if was is None else was, folder if now is None else now)]
+
+
+def whose_rules(had_own: bool, has_own: bool) -> str:
+    """`app_rules_change`'s first line: whose rules mask the application's batches now."""
+    if not had_own:
+        return "its own rules set, in place of the intake's (changes against the data folder's)"
+    if not has_own:
+        return "its own rules dropped: the intake's apply (changes against the data folder's)"
+    return "its own rules replaced"
+
+
 def diff_rules(old: Rules, new: Rules) -> list[str]:
     """What changed from `old` to `new`, one line per change (empty: nothing did).
     Selector rules are compared by selector; a rule moved in the list is a change too

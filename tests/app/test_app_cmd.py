@@ -433,7 +433,7 @@ def test_app_rules_asks_before_rules_that_mask_less(tmp_path):
     # said once made, as `mask --activate` says it (a privacy officer's tryout: nothing did)
     warned = "replay: warning: application shop's batches are masked less than before:" \
         " default level: mask-user-input -> allow;"
-    assert warned in shown and "keep no history" in shown, shown
+    assert warned in shown and "`replay app rules shop --history` shows every change" in shown, shown
     assert json.loads(replay_cli(data, "app", "rules", "shop", "--json").stdout)["default"] == \
         "allow"
     proc = replay_cli(data, "app", "rules", "shop", "--rules", str(strict))
@@ -473,3 +473,56 @@ def test_serve_with_looser_rules_says_what_it_stores_in_clear(tmp_path):
         " default level: mask-user-input -> allow;") and lines[0].endswith(
         "what only those mask is stored in clear"), proc.stderr
     assert "in use" in lines[-1] or "port" in lines[-1], proc.stderr
+
+
+def test_app_rules_history_says_who_changed_what_and_gives_a_revision_back(tmp_path):
+    """An application's rules kept no history (a privacy officer's tryout: who loosened the
+    shop's masking, and what was it before?). Each change is a revision: `--history` lists
+    when, who and what changed, `--revision N` prints the rules it set - a rules file that
+    `--rules` takes again - and a revision that is not there is one line, exit 2."""
+    import getpass
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
+    proc = replay_cli(data, "app", "rules", "shop", "--history")
+    assert proc.returncode == 0 and "its own rules were never changed" in proc.stdout
+    strict, loose = tmp_path / "strict.toml", tmp_path / "loose.toml"
+    strict.write_text('default = "mask"\n[[rule]]\nselector = ".card"\nlevel = "hidden"\n')
+    loose.write_text('default = "mask"\n')
+    for how in (["--rules", str(strict)], ["--rules", str(strict)], ["--rules", str(loose), "--yes"],
+                ["--clear", "--yes"]):
+        proc = replay_cli(data, "app", "rules", "shop", *how)
+        assert proc.returncode == 0, proc.stderr
+    proc = replay_cli(data, "app", "rules", "shop", "--history")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "application shop: 3 changes of its own rules, the oldest first (its" \
+        " batches are masked with the intake's rules)"
+    who = getpass.getuser()
+    assert [ln.split("\t")[0] for ln in lines if not ln.startswith("\t")][1:4] == ["r1", "r2", "r3"]
+    assert all(ln.endswith("\t" + who) for ln in lines if ln.startswith("r"))
+    assert [ln.strip() for ln in lines if ln.startswith("\t")] == [
+        "its own rules set, in place of the intake's (changes against the data folder's)",
+        "default level: mask-user-input -> mask", "rule added: .card (hidden)",
+        "its own rules replaced", "rule removed: .card (hidden)",
+        "its own rules dropped: the intake's apply (changes against the data folder's)",
+        "default level: mask -> mask-user-input"]
+    listed = json.loads(replay_cli(data, "app", "rules", "shop", "--history", "--json").stdout)
+    assert [(c["revision"], c["who"], c["rules"]) for c in listed] == [
+        (1, who, strict.read_text()), (2, who, loose.read_text()), (3, who, None)]
+    # revision 1 given back: its rules again, from the file --revision printed
+    proc = replay_cli(data, "app", "rules", "shop", "--revision", "1")
+    assert proc.returncode == 0 and proc.stdout.startswith("# application shop, revision 1 (")
+    back = tmp_path / "r1.toml"
+    back.write_text(proc.stdout)
+    assert replay_cli(data, "app", "rules", "shop", "--rules", str(back)).returncode == 0
+    assert json.loads(replay_cli(data, "app", "rules", "shop", "--json").stdout) == \
+        json.loads(replay_cli(data, "app", "rules", "shop", "--revision", "1", "--json").stdout)
+    assert '"hidden"' in replay_cli(data, "app", "rules", "shop", "--json").stdout
+    proc = replay_cli(data, "app", "rules", "shop", "--revision", "3")
+    assert proc.returncode == 0 and "its own rules dropped" in proc.stdout
+    proc = replay_cli(data, "app", "rules", "shop", "--revision", "9")
+    assert proc.returncode == 2 and proc.stderr == (
+        "replay: error: application shop has no revision 9 of its rules (its revisions: r1 to"
+        " r4) - `replay app rules shop --history` lists them\n")
+    proc = replay_cli(data, "app", "rules", "shop", "--history", "--rules", str(loose))
+    assert proc.returncode == 2 and "not allowed with" in proc.stderr
