@@ -15,7 +15,7 @@ from pathlib import Path
 
 from recorder.paths import RULES_HISTORY_DIR, make_data_folder
 from recorder.privacy import RULES_FILENAME, RulesError, load_rules
-from recorder.privacy.dryrun import dry_run
+from recorder.privacy.dryrun import dry_run, unmatched
 from recorder.privacy.remask import remask_sessions, rules_of
 from recorder.store import INDEX_FILE
 
@@ -264,6 +264,14 @@ def _print_dry_run(label: str, r) -> None:
         print(f"  {claim}: " + ", ".join(f"{n:,} {k}" for k, n in sorted(per_kind.items())))
 
 
+def _say_unmatched(runs: list) -> None:
+    """Each selector rule that matched nothing in the sessions looked at (`unmatched`)."""
+    where = "the session" if len(runs) == 1 else f"any of the {len(runs):,} sessions"
+    for said in unmatched(runs):
+        say_warning(f"{said} matched no element in {where} looked at: it masks nothing there"
+                    " - is its selector spelt as the page's markup is?")
+
+
 def _dry_run_stored(args: argparse.Namespace, rules, own: dict) -> int:
     """Each session under `rules` - or, with no --rules (the rules in force), a session of an
     application with rules of its own under those, as the intake masked it (`own`)."""
@@ -271,6 +279,7 @@ def _dry_run_stored(args: argparse.Namespace, rules, own: dict) -> int:
     try:
         ids = selected_ids(store, args, "re-mask")
         own_rules = {a: r for a, (_, r) in own.items()}
+        runs = []
         with progress_bar() as bar:
             task = bar.add_task("looking", total=event_total(store, ids))
             for sid in ids:
@@ -280,8 +289,10 @@ def _dry_run_stored(args: argparse.Namespace, rules, own: dict) -> int:
                                 rules_of(store, sid, rules, own_rules), sid,
                                 again=reader.events)
                 _print_dry_run(_label(store, sid, own), r)
+                runs.append(r)
     finally:
         store.close()
+    _say_unmatched(runs)
     return 0
 
 
@@ -302,7 +313,9 @@ def _file(spec: str, args: argparse.Namespace, rules, under_note: str | None) ->
         say_other_rules(spec, args.data, rules)
     try:
         if args.dry_run:
-            _print_dry_run(f"{spec} ({src.id})", dry_run(src.events(), rules, src.id))
+            r = dry_run(src.events(), rules, src.id)
+            _print_dry_run(f"{spec} ({src.id})", r)
+            _say_unmatched([r])
             return 0
         try:
             masked = masked_source(src, rules)

@@ -994,14 +994,14 @@ class PrivacyWorkspace(QWidget):
         return [self.dry_run_button, self.apply_button, self.audit_button]
 
     def run_dry_run(self) -> None:
-        from recorder.privacy.dryrun import dry_run
+        from recorder.privacy.dryrun import dry_run, unmatched
         try:
             rules = self.form.rules()
         except RulesError as exc:
             self._say(f"{exc} - fix it before a dry run", error=True)
             return
         store = self._store()
-        rows, sessions, changed, stopped = [], 0, 0, False
+        rows, sessions, changed, stopped, runs = [], 0, 0, False, []
         if store is not None:
             infos = store.sessions()
             ids = shown_ids([i.id for i in infos])
@@ -1017,6 +1017,7 @@ class PrivacyWorkspace(QWidget):
                         stopped = True
                         break
                     sessions += 1
+                    runs.append(r)
                     changed += r.events_changed > 0
                     claims = list(r.by_claim().items()) or [("nothing would change", {})]
                     for k, (claim, per_kind) in enumerate(claims):
@@ -1033,10 +1034,14 @@ class PrivacyWorkspace(QWidget):
         self._dry_seen = None if self._dry_rules is None else \
             frozenset((i.id, i.record_count) for i in infos)
         self._dry_changed, self._dry_sessions = changed, sessions
+        missed = unmatched(runs)
         self.dry_run_note.setText(f"{count(sessions, 'stored session')}; {changed} would change."
                                   " Nothing was written." + (
                                       " Stopped (Cancel) before the other sessions: run it"
-                                      " again to Apply." if stopped else ""))
+                                      " again to Apply." if stopped else "") + (
+                                      f" Matched no element, so masks nothing: {'; '.join(missed)}"
+                                      " - is the selector spelt as the page's markup is?"
+                                      if missed else ""))
         self._update_apply()
 
     def _update_apply(self) -> None:

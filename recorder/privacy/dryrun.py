@@ -21,6 +21,7 @@ from ..mirror import walk_nodes as _walk
 from .masker import COMMENT, SessionMasker
 from .masking import _DROP, mask_attr, mask_text_node
 from .rules import Rules
+from .selectors import compile_selector
 
 Raw = dict[str, Any]
 
@@ -49,6 +50,9 @@ class DryRun:
     events: int = 0
     events_changed: int = 0
     changes: Counter = field(default_factory=Counter)   # (claim, Kind) -> count
+    # each selector rule of the rules looked at (`Rule.said`) -> whether it matched an
+    # element of the session: one that matched nothing masked nothing (a misspelt selector)
+    rules_matched: dict[str, bool] = field(default_factory=dict)
 
     def by_kind(self) -> dict[str, int]:
         out: Counter = Counter()
@@ -174,6 +178,62 @@ class _Counter:
                          ECHOES if self.m.echoes.scrub_event(e) is not e else FREE_TEXT)
 
 
+def unmatched(runs: Iterable[DryRun]) -> list[str]:
+    """The selector rules (`Rule.said`) that matched no element in any of these dry runs
+    they were looked at in: each masks nothing there - a misspelt selector reads like a rule
+    kept (a privacy officer's tryout: `.card-numbr` hid nothing, and no word said so)."""
+    never: dict[str, bool] = {}
+    for r in runs:
+        for said, hit in r.rules_matched.items():
+            never[said] = never.get(said, True) and not hit
+    return [said for said, missed in never.items() if missed]
+
+
+class _Matches:
+    """Which selector rules match an element the session shows: each element, once the pass
+    has applied the event that adds it (a snapshot's, a mutation's) or changes its
+    attributes, against the rules that matched none so far - as `level_of` matches them
+    (`compile_selector`, folded in a quirks-mode document)."""
+
+    def __init__(self, masker: SessionMasker, result: DryRun):
+        self.m = masker
+        self.result = result
+        self.left = {r.said: r for r in masker.rules.rules}
+        result.rules_matched.update(dict.fromkeys(self.left, False))
+        self.compiled: dict[tuple[str, bool], list] = {}
+
+    def event(self, e: Raw) -> None:
+        if not self.left:
+            return
+        t, d = e.get("type"), e.get("data")
+        if not isinstance(d, dict):
+            return
+        if t == EventType.FullSnapshot:
+            self.seen(n.get("id") for n in _walk(d.get("node")))
+        elif t == EventType.IncrementalSnapshot and d.get("source") == IncrementalSource.Mutation:
+            self.seen(n.get("id") for a in d.get("adds") or () if isinstance(a, dict)
+                      for n in _walk(a.get("node")))
+            self.seen(x.get("id") for x in d.get("attributes") or () if isinstance(x, dict))
+
+    def seen(self, ids: Iterable[Any]) -> None:
+        nodes = self.m.mirror.nodes
+        for nid in ids:
+            n = nodes.get(nid) if type(nid) is int else None
+            if n is None or n.type != NodeType.Element:
+                continue
+            quirks = self.m.levels.quirks and self.m.levels.in_quirks_document(n)
+            for said, rule in list(self.left.items()):
+                key = (rule.selector, quirks)
+                sels = self.compiled.get(key)
+                if sels is None:
+                    sels = self.compiled[key] = compile_selector(rule.selector, quirks=quirks)
+                if any(sel.match(n, nodes) for sel in sels):
+                    del self.left[said]
+                    self.result.rules_matched[said] = True
+            if not self.left:
+                return
+
+
 def dry_run(events: Iterable[Raw], rules: Rules | None, session_id: str = "", *,
             again: Callable[[], Iterable[Raw]] | None = None) -> DryRun:
     """What `SessionMasker(rules)` would change in these events (a session, in order).
@@ -185,11 +245,13 @@ def dry_run(events: Iterable[Raw], rules: Rules | None, session_id: str = "", *,
     masker = SessionMasker(rules)
     result = DryRun(session_id)
     count = _Counter(masker, result)
+    matches = _Matches(masker, result)
     unchanged: list[Raw] = []   # kept as they are by the first pass: the second may change them
     kept = bytearray()          # ... with `again`: only whether each one was (1) or not (0)
     for e in events:
         result.events += 1
         m = masker.mask_event(e)
+        matches.event(e)
         if m is not e:
             before = sum(result.changes.values())
             count.event(e, m)

@@ -388,8 +388,7 @@ class PrivacyLevels:
         for rule in self.rules.rules:   # the strictest matching rule is the one that counts
             if rule.level == lvl and any(sel.match(x, nodes) for sel in compile_selector(
                     rule.selector, quirks=self.in_quirks_document(x))):
-                at = f" (line {rule.line})" if rule.line else ""
-                return f'rule "{rule.selector}"{at} -> {lvl.label}'
+                return rule.said
         return f"explicit level {lvl.label}"  # pragma: no cover - one of the above matched
 
     def beneath_hidden(self, n: Node) -> bool:

@@ -75,6 +75,12 @@ class Rule:
     level: Level
     line: int | None = field(default=None, compare=False)  # where it was written, not what it says
 
+    @property
+    def said(self) -> str:
+        """The rule as reports name it: `rule ".card" (line 7) -> hidden`."""
+        at = f" (line {self.line})" if self.line else ""
+        return f'rule "{self.selector}"{at} -> {self.level.label}'
+
 
 @dataclass(frozen=True)
 class Rules:

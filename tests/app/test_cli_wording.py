@@ -91,3 +91,29 @@ def test_a_file_exported_with_other_rules_than_the_data_folders_says_so(tmp_path
         assert said[cmd, "same"] == []
         assert said[cmd, "stricter"] == [f"replay: note: {rec} is masked by {stricter}, not by"
                                          f" the data folder's rules ({data / 'rules.toml'})"]
+
+
+def test_a_dry_run_names_a_rule_that_matched_no_element_in_any_session(tmp_path):
+    """`mask --dry-run` with a misspelt selector (`.card-numbr`) counted what the other rules
+    would change and said nothing of the rule that masks nothing (a privacy officer's tryout):
+    a warning names it, for stored sessions and for a file alike; a rule that matched in one
+    session of several is not named."""
+    from recorder.paths import ASSETS
+    demo = ASSETS / "demo" / "demo-session.json"
+    data = tmp_path / "d"
+    assert replay("--data", data, "import", demo).returncode == 0
+    src = tmp_path / "g.json"
+    src.write_text(json.dumps(list(generate_session(200, duration_ms=5_000, seed=5))))
+    assert replay("--data", data, "import", src).returncode == 0
+    rules = tmp_path / "r.toml"
+    rules.write_text('[[rule]]\nselector = ".card-numbr"\nlevel = "hidden"\n'
+                     '[[rule]]\nselector = "nav a"\nlevel = "mask"\n')
+    proc = replay("--data", data, "mask", "--dry-run", "--all", "--rules", rules)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ('replay: warning: rule ".card-numbr" (line 1) -> hidden matched no'
+                           " element in any of the 2 sessions looked at: it masks nothing there"
+                           " - is its selector spelt as the page's markup is?\n")
+    assert 'rule "nav a" (line 4) -> mask:' in proc.stdout
+    proc = replay("--data", data, "mask", "--dry-run", "--rules", rules, demo)
+    assert proc.returncode == 0 and proc.stderr.count("\n") == 1 and \
+        '".card-numbr" (line 1) -> hidden matched no element in the session' in proc.stderr

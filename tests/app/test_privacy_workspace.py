@@ -308,7 +308,12 @@ def test_dry_run_then_apply_once_saved(qtbot, tmp_path, workspace):
     claims = {w.dry_run_table.item(r, 2).text(): w.dry_run_table.item(r, 3).text()
               for r in range(w.dry_run_table.rowCount())}
     assert claims == {'rule ".address" -> hidden': "1 text"}
-    assert "1 would change" in w.dry_run_note.text()
+    assert "1 would change" in w.dry_run_note.text() and "Matched no" not in w.dry_run_note.text()
+    type_rule(qtbot, w, ".adress", Level.HIDDEN)   # misspelt: masks nothing, said so
+    qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+    assert w.dry_run_note.text().endswith(
+        'Matched no element, so masks nothing: rule ".adress" -> hidden - is the selector spelt'
+        " as the page's markup is?")
     assert not w.apply_button.isEnabled()                    # the rules are not saved yet
     assert "Quay" in stored_text(data)                       # a dry run writes nothing
     assert w.apply_to_stored(confirm=False) is None          # not before the rules are saved

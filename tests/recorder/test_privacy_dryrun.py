@@ -101,3 +101,47 @@ def test_a_session_re_masked_once_is_masked_for_good():
     assert "shown later" in str(once[-1])   # revealed: its text is the page's, kept
     assert dry_run(once, rules).events_changed == 0
     assert mask_session(once, rules)[1] == once
+
+
+def test_each_rule_says_whether_it_matched_an_element_at_any_moment():
+    """A selector rule that matches no element masks nothing - a misspelt `.card-numbr`
+    reads like a rule kept (a privacy officer's tryout). The dry run tells each rule's
+    match, on the elements the session shows at any moment: the snapshot's, those a mutation
+    adds, and those an attribute change makes it match."""
+    ev = events()
+    body = next(n for n in ev[1]["data"]["node"]["childNodes"][1]["childNodes"]
+                if n.get("tagName") == "body")
+    ev += [{"type": 3, "timestamp": 1_700_000_001_000, "data": {
+               "source": 0, "texts": [], "removes": [], "attributes": [],
+               "adds": [{"parentId": body["id"], "nextId": None, "node": {
+                   "type": 2, "id": 900, "tagName": "aside", "attributes": {}, "childNodes": [
+                       {"type": 2, "id": 901, "tagName": "em", "attributes": {}, "childNodes": []}]}}]}},
+           {"type": 3, "timestamp": 1_700_000_002_000, "data": {
+               "source": 0, "texts": [], "removes": [], "adds": [],
+               "attributes": [{"id": 900, "attributes": {"class": "promo"}}]}}]
+    rules = parse_rules('default = "allow"\n'
+                        + "".join(f'[[rule]]\nselector = "{s}"\nlevel = "mask"\n'
+                                  for s in (".bio", ".bio-typo", "aside em", ".promo", "h1 + p",
+                                            "table td")))
+    r = dry_run(ev, rules, "s1")
+    assert {said.split('"')[1]: hit for said, hit in r.rules_matched.items()} == {
+        ".bio": True, ".bio-typo": False, "aside em": True, ".promo": True, "h1 + p": True,
+        "table td": False}
+    assert r.rules_matched['rule ".bio-typo" (line 5) -> mask'] is False
+    # nothing matched before the events that show it: the snapshot alone
+    r = dry_run(ev[:2], rules, "s1")
+    assert [said.split('"')[1] for said, hit in r.rules_matched.items() if hit] == [".bio", "h1 + p"]
+
+
+def test_a_rule_is_said_unmatched_only_when_no_session_it_was_looked_at_in_matched_it():
+    from recorder.privacy.dryrun import unmatched
+    rules = parse_rules('[[rule]]\nselector = ".bio"\nlevel = "mask"\n'
+                        '[[rule]]\nselector = ".nowhere"\nlevel = "hidden"\n')
+    other_page = html_to_events("<!DOCTYPE html><html><body><p>hi</p></body></html>",
+                                timestamp=1_700_000_000_000)
+    own = parse_rules('[[rule]]\nselector = "#nope"\nlevel = "mask"\n')
+    runs = [dry_run(other_page, rules, "a"), dry_run(events(), rules, "b"),
+            dry_run(events(), own, "c")]
+    assert unmatched(runs) == ['rule ".nowhere" (line 4) -> hidden', 'rule "#nope" (line 1) -> mask']
+    assert unmatched(runs[:1]) == ['rule ".bio" (line 1) -> mask', 'rule ".nowhere" (line 4) -> hidden']
+    assert unmatched([]) == []
