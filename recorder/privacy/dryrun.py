@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from ..format import EventType, IncrementalSource, NodeType
 from .levels import Level, always_masked
@@ -21,7 +21,7 @@ from ..mirror import walk_nodes as _walk
 from .masker import COMMENT, SessionMasker
 from .masking import _DROP, mask_attr, mask_text_node
 from .rules import Rules
-from .selectors import compile_selector
+from .selectors import SelectorIndex, compile_selector, fold
 
 Raw = dict[str, Any]
 
@@ -189,18 +189,35 @@ def unmatched(runs: Iterable[DryRun]) -> list[str]:
     return [said for said, missed in never.items() if missed]
 
 
+ELEMENT = int(NodeType.Element)
+
+
 class _Matches:
     """Which selector rules match an element the session shows: each element, once the pass
     has applied the event that adds it (a snapshot's, a mutation's) or changes its
-    attributes, against the rules that matched none so far - as `level_of` matches them
-    (`compile_selector`, folded in a quirks-mode document)."""
+    attributes, against the rules that matched none so far - filed as `level_of` files them
+    (a `SelectorIndex`, folded in a quirks-mode document), made again as one first matches."""
 
     def __init__(self, masker: SessionMasker, result: DryRun):
         self.m = masker
         self.result = result
         self.left = {r.said: r for r in masker.rules.rules}
         result.rules_matched.update(dict.fromkeys(self.left, False))
-        self.compiled: dict[tuple[str, bool], list] = {}
+        self.index: dict[bool, SelectorIndex] = {}   # quirks -> the rules left, filed
+        self.classes: set[str] = set()
+        self.ids: set[str] = set()
+
+    def _index(self, quirks: bool) -> SelectorIndex:
+        index = self.index.get(quirks)
+        if index is None:
+            index = self.index[quirks] = SelectorIndex(quirks=quirks)
+            for said, rule in self.left.items():
+                for sel in compile_selector(rule.selector, quirks=quirks):
+                    index.add(sel, said)
+            if not quirks:   # the classes and ids the rules left name, folded (`_may_match`)
+                self.classes = {fold(c) for c in index.classes}
+                self.ids = {fold(i) for i in index.ids}
+        return index
 
     def event(self, e: Raw) -> None:
         if not self.left:
@@ -209,29 +226,59 @@ class _Matches:
         if not isinstance(d, dict):
             return
         if t == EventType.FullSnapshot:
-            self.seen(n.get("id") for n in _walk(d.get("node")))
+            self.seen(n.get("id") for n in _walk(d.get("node")) if n.get("type") == ELEMENT)
         elif t == EventType.IncrementalSnapshot and d.get("source") == IncrementalSource.Mutation:
             self.seen(n.get("id") for a in d.get("adds") or () if isinstance(a, dict)
-                      for n in _walk(a.get("node")))
-            self.seen(x.get("id") for x in d.get("attributes") or () if isinstance(x, dict))
+                      for n in _walk(a.get("node")) if n.get("type") == ELEMENT)
+            self.seen(nid for x in d.get("attributes") or ()
+                      if isinstance(x, dict) and self._may_match(x.get("attributes"))
+                      for nid in self._beneath(x.get("id")))
+
+    def _may_match(self, changed: Any) -> bool:
+        """Whether an attribute change may make a rule left match: an attribute its selectors
+        read - a class or id only when it is one they name (a live table's class swaps cost
+        nothing then; a class taken away that `:not()` names is not looked at)."""
+        if not isinstance(changed, dict):
+            return False
+        index = self._index(False)
+        for k, v in changed.items():
+            if k == "class":
+                if isinstance(v, str) and any(fold(c) in self.classes for c in v.split()):
+                    return True
+            elif k == "id":
+                if isinstance(v, str) and fold(v) in self.ids:
+                    return True
+            elif k in index.attr_names:
+                return True
+        return False
+
+    def _beneath(self, nid: Any) -> Iterator[Any]:
+        """A node and every node beneath it (a rule's descendant combinator may match there
+        once its attributes changed)."""
+        nodes = self.m.mirror.nodes
+        stack = [nid]
+        while stack:
+            x = stack.pop()
+            yield x
+            n = nodes.get(x) if type(x) is int else None
+            if n is not None:
+                stack.extend(n.children)
 
     def seen(self, ids: Iterable[Any]) -> None:
         nodes = self.m.mirror.nodes
+        levels = self.m.levels
         for nid in ids:
             n = nodes.get(nid) if type(nid) is int else None
             if n is None or n.type != NodeType.Element:
                 continue
-            quirks = self.m.levels.quirks and self.m.levels.in_quirks_document(n)
-            for said, rule in list(self.left.items()):
-                key = (rule.selector, quirks)
-                sels = self.compiled.get(key)
-                if sels is None:
-                    sels = self.compiled[key] = compile_selector(rule.selector, quirks=quirks)
-                if any(sel.match(n, nodes) for sel in sels):
-                    del self.left[said]
+            hits = self._index(levels.quirks and levels.in_quirks_document(n)).matching(n, nodes)
+            if hits:
+                for said in hits:
+                    self.left.pop(said, None)
                     self.result.rules_matched[said] = True
-            if not self.left:
-                return
+                self.index.clear()
+                if not self.left:
+                    return
 
 
 def dry_run(events: Iterable[Raw], rules: Rules | None, session_id: str = "", *,
