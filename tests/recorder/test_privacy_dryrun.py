@@ -122,11 +122,11 @@ def test_each_rule_says_whether_it_matched_an_element_at_any_moment():
     rules = parse_rules('default = "allow"\n'
                         + "".join(f'[[rule]]\nselector = "{s}"\nlevel = "mask"\n'
                                   for s in (".bio", ".bio-typo", "aside em", ".promo", "h1 + p",
-                                            "table td")))
+                                            "table td", ".promo em", ".promo b")))
     r = dry_run(ev, rules, "s1")
     assert {said.split('"')[1]: hit for said, hit in r.rules_matched.items()} == {
         ".bio": True, ".bio-typo": False, "aside em": True, ".promo": True, "h1 + p": True,
-        "table td": False}
+        "table td": False, ".promo em": True, ".promo b": False}   # (beneath the class change)
     assert r.rules_matched['rule ".bio-typo" (line 5) -> mask'] is False
     # nothing matched before the events that show it: the snapshot alone
     r = dry_run(ev[:2], rules, "s1")
