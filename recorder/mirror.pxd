@@ -77,6 +77,9 @@ cdef inline object _string_at(list strings, unsigned long long k)
 
 @cython.locals(index=dict, strings=list, out=list, rare=list, n=Node, attrs=dict, kids=list)
 cpdef list _dump_nodes(dict nodes)
+cdef unsigned long long _SMALL_IDS
+cdef list _IDS
+cdef inline object _id_of(unsigned long long k)
 @cython.locals(r=_Varints, nodes=dict, k="unsigned long long", j="unsigned long long", n=Node,
                attrs=dict, kids=list)
 cpdef dict _load_nodes(list strings, bytes stream, list rare)

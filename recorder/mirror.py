@@ -972,10 +972,23 @@ def _dump_nodes(nodes: dict) -> list:
     return [strings, _varints(out), rare]
 
 
+# the ints a node table holds most (ids, parents, children), made once - by the first load,
+# not at every command's start (2 MB): each was a new int object at every load of a node
+# table, three or so a node (a seek to the real recording's 1,339-node page: 278 -> 240 µs)
+_SMALL_IDS = 1 << 16
+_IDS: list = []
+
+
+def _id_of(k: int) -> Any:
+    return _IDS[k] if k < _SMALL_IDS else k
+
+
 def _load_nodes(strings: list, stream: bytes, rare: list) -> dict:
     """`_dump_nodes`'s table back as the mirror's nodes (id -> Node, in the same order)."""
     r = _Varints(stream)
     nodes: dict = {}
+    if not _IDS:
+        _IDS.extend(range(_SMALL_IDS))
     while r.more():
         k = r.next()
         if k == 0:
@@ -986,12 +999,12 @@ def _load_nodes(strings: list, stream: bytes, rare: list) -> dict:
             nodes[n.id] = n
             continue
         n = Node.__new__(Node)
-        n.id = k - 1
+        n.id = _id_of(k - 1)
         n.type = r.next()
         n.tag = _string_at(strings, r.next())
         n.text = _string_at(strings, r.next())
         k = r.next()
-        n.parent = k - 1 if k else None
+        n.parent = _id_of(k - 1) if k else None
         k = r.next()
         n.svg = (k & 1) != 0
         n.is_style = (k & 2) != 0
@@ -1002,12 +1015,13 @@ def _load_nodes(strings: list, stream: bytes, rare: list) -> dict:
         n.attrs = attrs
         kids = []
         for j in range(r.next()):
-            kids.append(r.next())
+            kids.append(_id_of(r.next()))
         n.children = kids
-        n.value = n.checked = n.scroll = n.media = n.sheet = n.extra = None
-        n.mark = None
         n.mark_gen = -1
-        if _COMPILED:
+        if not _COMPILED:   # (compiled, a new Node's fields are None already)
+            n.value = n.checked = n.scroll = n.media = n.sheet = n.extra = None
+            n.mark = None
+        else:
             # not tracked by the cyclic GC: a node and its children (ids) are never part
             # of a cycle, and each tracked one made the collection that follows a seek
             # longer - a whole page's worth (a third of a seek to the 1,339-node page)
