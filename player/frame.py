@@ -34,7 +34,7 @@ from typing import Any, Iterable
 
 from recorder.format import EventType, IncrementalSource, MouseInteractions, NodeType
 from recorder.media import NONE as NO_FEATURES, Features, read_meta
-from recorder.mirror import FOCUS_MOVES, Mirror, Node
+from recorder.mirror import FOCUS_MOVES, Mirror, Node, starts_page
 from recorder.page_css import sheet_css, style_text
 from recorder.semantics import interaction_place
 
@@ -396,6 +396,8 @@ class OpsBuilder:
         if not isinstance(data, dict):
             return
         if typ == EventType.IncrementalSnapshot:
+            if self.m.not_recorded is not None:   # a change of a page not recorded
+                return
             src = data.get("source")
             fn = _OPS.get(src)
             kind = data.get("type")
@@ -407,7 +409,7 @@ class OpsBuilder:
                 fn(self, data, t, out)
             else:
                 self.m.apply(e)
-        elif typ == EventType.FullSnapshot:
+        elif starts_page(e):   # a snapshot, or the notice of a page not recorded
             self.m.apply(e)
             out.append({"t": t, "k": "full",
                         "frame": build_frame(self.m, t, self.asset, self.features)})

@@ -22,7 +22,7 @@ from typing import Any
 
 from recorder.format import EventType, IncrementalSource, no_gc
 from recorder.media import read_meta
-from recorder.mirror import DOM_SOURCES, FOCUS_MOVES
+from recorder.mirror import DOM_SOURCES, FOCUS_MOVES, is_page_not_recorded, starts_page
 from recorder.privacy.masking import as_played
 
 from .checkpoint_codec import compress
@@ -146,14 +146,14 @@ class IndexBuilding:
                 else:
                     dom = False
             else:
-                dom = typ == 2 or typ == 4   # full snapshot, meta
+                dom = typ == 2 or typ == 4 or (typ == 5 and is_page_not_recorded(e))
                 if typ == 4:
                     self._meta_features(t, e.get("data"))
             if dom:
                 e = as_played(e)
                 m.apply(e)
                 self.dom_events += 1
-                full = e.get("type") == EventType.FullSnapshot
+                full = starts_page(e)
                 if full:
                     self.full_snapshot_t.append(t)
                 w = _weight(e)

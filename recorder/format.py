@@ -102,6 +102,11 @@ USER_INTERACTION_SOURCES = frozenset(
 # shadow root: a focus, click or input on it happened where nothing is recorded
 UNRECORDED_NODE = -1
 
+# the Custom event capture.js sends in place of a page snapshot the intake refused (over its
+# 1 MB event limit, say): {"why": the intake's words}. Until the next snapshot, that page's
+# changes have no page to change (recorder/mirror.py shows a notice instead).
+PAGE_NOT_RECORDED = "replay/page-not-recorded"
+
 CONSOLE_PLUGIN = "rrweb/console@1"
 RUM_PLUGIN = "replay/rum@1"
 NETWORK_PLUGIN = "rrweb/network@1"

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple,
 import msgspec
 
 from .facts import SessionFacts, derive_facts
-from .format import KNOWN_TYPES, SYNTHETIC, SYNTHETIC_SPLIT, SYNTHETIC_USER, EventType, \
-    InvalidEvent, encode_json, invalid_events, type_shown
+from .format import KNOWN_TYPES, PAGE_NOT_RECORDED, SYNTHETIC, SYNTHETIC_SPLIT, SYNTHETIC_USER, \
+    EventType, InvalidEvent, encode_json, invalid_events, type_shown
 from .jsonscan import JsonFacts
 from .rrweb_io import SENTRY_OPTIONS_LEAD_MS, is_sentry_options
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
@@ -733,15 +733,19 @@ def split_snapshot(m: "Mirror", ts: float) -> list[dict]:
     """The page `m` holds as a Meta + FullSnapshot stamped `ts` and marked
     `"replay:synthetic": "session-split"`: what a session split off a recording or a live
     visit (15 minutes without activity, 4 hours) begins with when its recorder took no new
-    snapshot. [] when `m` holds no page."""
+    snapshot. [] when `m` holds no page; a page that was not recorded begins it as it began
+    (PAGE_NOT_RECORDED: its changes are left alone there too, not made to its notice)."""
     node = m.to_serialized() if m.has_snapshot else None
     if node is None:
         return []
+    meta = {"type": int(EventType.Meta), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
+            "data": {"href": m.href, "width": m.width, "height": m.height}}
+    if m.not_recorded is not None:
+        return [meta, {"type": int(EventType.Custom), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
+                       "data": {"tag": PAGE_NOT_RECORDED, "payload": m.not_recorded}}]
     sx, sy = m.window_scroll
-    return [{"type": int(EventType.Meta), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
-             "data": {"href": m.href, "width": m.width, "height": m.height}},
-            {"type": int(EventType.FullSnapshot), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
-             "data": {"node": node, "initialOffset": {"left": sx, "top": sy}}}]
+    return [meta, {"type": int(EventType.FullSnapshot), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
+                   "data": {"node": node, "initialOffset": {"left": sx, "top": sy}}}]
 
 
 def _now_ms() -> float:

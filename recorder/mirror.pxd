@@ -29,6 +29,7 @@ cdef class Mirror:
     cdef public dict canvas, adopted, adopted_by
     cdef public object warnings
     cdef public object has_snapshot
+    cdef public object not_recorded
 
     @cython.locals(nodes=dict, top=Node, n=Node, pn=Node, stack=list)
     cpdef Node _build(self, dict sn, object parent)

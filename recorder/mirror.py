@@ -15,8 +15,8 @@ import re
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
-from .format import (UNRECORDED_NODE, EventType, IncrementalSource, MediaInteractions,
-                     MouseInteractions, NodeType,
+from .format import (PAGE_NOT_RECORDED, UNRECORDED_NODE, EventType, IncrementalSource,
+                     MediaInteractions, MouseInteractions, NodeType,
                      decode_msgpack, encode_msgpack, replace_lone_surrogates)
 from .semantics import interaction_place
 
@@ -123,6 +123,9 @@ class Mirror:
         self.adopted_by: dict[int, list[int]] = {}  # host node id -> styleIds
         self.warnings: Counter[str] = Counter()
         self.has_snapshot = False
+        # a page whose snapshot was not recorded (PAGE_NOT_RECORDED's payload) until the next
+        # snapshot: a notice is shown, and that page's changes are left alone
+        self.not_recorded: dict | None = None
 
     # --- queries -------------------------------------------------------------------
     def get(self, id: int) -> Node | None:
@@ -172,6 +175,8 @@ class Mirror:
         if not isinstance(data, dict):
             return
         if t == _INC:
+            if self.not_recorded is not None:   # a change of a page no one has
+                return
             src = data.get("source")
             if src == _INTERACTION:   # how the focus shows depends on when it came
                 self.apply_interaction(data, event.get("timestamp"))
@@ -181,6 +186,9 @@ class Mirror:
                 handler(self, data)
         elif t == EventType.FullSnapshot:
             self.apply_full_snapshot(data)
+        elif t == EventType.Custom:
+            if data.get("tag") == PAGE_NOT_RECORDED:
+                self.apply_page_not_recorded(data.get("payload"))
         elif t == EventType.Meta:
             href = data.get("href", self.href) or self.href
             if href != self.href:
@@ -194,11 +202,21 @@ class Mirror:
             self.apply(e)
         return self
 
+    def apply_page_not_recorded(self, payload: Any) -> None:
+        """A page whose snapshot the recorder could not send (capture.js, when the intake
+        refused it: over its 1 MB event limit, say): shown as a notice saying so, and its
+        changes left alone until the next snapshot - they were read as damage ("focus on
+        unknown node"), or changed the last page's nodes of the same ids."""
+        why = payload.get("why") if isinstance(payload, dict) else None
+        self.apply_full_snapshot({"node": notice_page(why if isinstance(why, str) else "")})
+        self.not_recorded = payload if isinstance(payload, dict) else {}
+
     def apply_full_snapshot(self, data: Raw) -> None:
         node = data.get("node")
         if not isinstance(node, dict):
             self.warnings["snapshot without node"] += 1
             return
+        self.not_recorded = None
         self.nodes = {}
         self.adopted = {}
         self.adopted_by = {}
@@ -717,7 +735,7 @@ class Mirror:
             {str(k): v for k, v in self.adopted_by.items()}, self.has_snapshot,
             _dump_nodes(self.nodes), self.focus, self.fonts,
             {str(k): v for k, v in self.canvas.items()}, self.focus_visible, self._pointer_down,
-            self._pointer_click_at,
+            self._pointer_click_at, self.not_recorded,
         ])
 
     def replace_lone_surrogates(self) -> None:
@@ -754,6 +772,8 @@ class Mirror:
             m.focus_visible, m._pointer_down = later[3], later[4]
         if len(later) > 5:
             m._pointer_click_at = later[5]
+        if len(later) > 6:
+            m.not_recorded = later[6]
         m.root, m.href, m.width, m.height = root, href, width, height
         m.window_scroll = tuple(scroll)
         m.selection = selection
@@ -1031,6 +1051,30 @@ def _load_nodes(strings: list, stream: bytes, rare: list) -> dict:
     return nodes
 
 
+_NOTICE_STYLE = ("margin: 0; padding: 64px 48px; font: 20px/1.5 sans-serif; color: #333;"
+                 " background: #f4f4f4; min-height: 100vh; box-sizing: border-box")
+
+
+def notice_page(why: str) -> Raw:
+    """The page shown for one that was not recorded (`apply_page_not_recorded`), as a
+    serialized document: what happened, and `why` (the intake's words), if said."""
+    def element(nid: int, tag: str, kids: list, **attrs: str) -> Raw:
+        return {"type": int(NodeType.Element), "id": nid, "tagName": tag,
+                "attributes": attrs, "childNodes": kids}
+
+    def text(nid: int, content: str) -> Raw:
+        return {"type": int(NodeType.Text), "id": nid, "textContent": content}
+    said = "The recorder could not send this page's snapshot" + \
+        (f" - the intake refused it: {why}" if why else "") + \
+        ". Nothing of this page can be shown; the replay goes on at the visitor's next page."
+    return {"type": int(NodeType.Document), "id": 1, "childNodes": [
+        element(2, "html", [element(3, "head", []), element(4, "body", [
+            element(5, "h1", [text(6, "This page was not recorded")],
+                    style="font-size: 32px; font-weight: 600; margin: 0 0 16px"),
+            element(7, "p", [text(8, said)])],
+            style=_NOTICE_STYLE, **{"data-replay-notice": "page-not-recorded"})])]}
+
+
 # Canvas: rrweb's CanvasContext 2D; context methods that change state, not pixels (kept
 # when a full-canvas paint makes earlier drawing invisible); a history cap per canvas.
 CANVAS_2D = 0
@@ -1190,7 +1234,21 @@ def changes_dom(event: Raw) -> bool:
     if t == EventType.IncrementalSnapshot:
         d = event.get("data")
         return isinstance(d, dict) and (d.get("source") in DOM_SOURCES or is_focus_move(d))
-    return t in (EventType.FullSnapshot, EventType.Meta)
+    return t in (EventType.FullSnapshot, EventType.Meta) or is_page_not_recorded(event)
+
+
+def is_page_not_recorded(event: Raw) -> bool:
+    """The Custom event said in place of a page snapshot not recorded (PAGE_NOT_RECORDED)."""
+    if event.get("type") != EventType.Custom:
+        return False
+    d = event.get("data")
+    return isinstance(d, dict) and d.get("tag") == PAGE_NOT_RECORDED
+
+
+def starts_page(event: Raw) -> bool:
+    """A full snapshot, or a page not recorded said in its place: the page shown is made
+    anew (what came before it has no say)."""
+    return event.get("type") == EventType.FullSnapshot or is_page_not_recorded(event)
 
 
 # --- CSS helpers ----------------------------------------------------------------------

@@ -34,6 +34,7 @@
 
   // ---- the event model (recorder/format.py) ------------------------------------------------
   var EV = {FULL: 2, INC: 3, META: 4, CUSTOM: 5, PLUGIN: 6};
+  var PAGE_NOT_RECORDED = "replay/page-not-recorded";   // recorder/format.py
   var SRC = {MUTATION: 0, MOVE: 1, INTERACTION: 2, SCROLL: 3, RESIZE: 4, INPUT: 5, TOUCHMOVE: 6,
              MEDIA: 7, SHEET_RULE: 8, CANVAS: 9, FONT: 10, STYLE_DECL: 13, SELECTION: 14,
              ADOPTED: 15};
@@ -4698,22 +4699,35 @@
    * `text`: over the 1 MB event limit, say - a 1,500-row table rendered at once): that event is
    * left out, counted in `failed` and said in the console (the first time), and the rest goes
    * again under the same batch_id (a refused batch stored nothing) - a click and a text change
-   * beside it were lost with it, the page's replay jumping over them. Whether it did. */
+   * beside it were lost with it, the page's replay jumping over them; a page snapshot is
+   * replaced by the Custom event that says it was not recorded. Whether it did. */
   S.leaveOut = function (p, text) {
     var k = null;
     try { k = JSON.parse(text).event; } catch (e) { k = null; }
-    if (typeof k !== "number" || k !== Math.floor(k) || k < 0 || k >= p.n || p.n < 2) return false;
-    var ev = this.queue[k];
-    this.take(k, 1);
-    p.n--;
-    if (ev.type === EV.FULL) p.snapshots--;
-    p.bytes -= queuedSize(ev);
+    if (typeof k !== "number" || k !== Math.floor(k) || k < 0 || k >= p.n) return false;
+    var ev = this.queue[k], why = text;
+    if (p.n < 2 && ev.type !== EV.FULL) return false;
+    try { why = JSON.parse(text).message || text; } catch (e) { /* as it came */ }
+    if (ev.type === EV.FULL) {
+      /* a page snapshot goes as what the replay shows in its place (mirror.py: "This page was
+       * not recorded", the intake's words) - without it, the page's changes were replayed as
+       * damage, or onto the last page's nodes of the same ids */
+      var said = {type: EV.CUSTOM, timestamp: ev.timestamp,
+                  data: {tag: PAGE_NOT_RECORDED, payload: {why: String(why).slice(0, 300)}}};
+      this.queue[k] = said;
+      if (this.snapshots) this.snapshots--;
+      p.snapshots--;
+      this.bytes += queuedSize(said);
+      p.bytes += queuedSize(said);
+    } else {
+      this.take(k, 1);
+      p.n--;
+      p.bytes -= queuedSize(ev);
+    }
     this.stats.failed++;
     if (this.kept) this.keep();
     if (!this.leftOut) {
       this.leftOut = true;
-      var why = text;
-      try { why = JSON.parse(text).message || text; } catch (e) { /* as it came */ }
       try { win.console.warn("Session Replay: the intake refused one event of this page (" + String(why).slice(0, 200) +
                              ") - it was left out, the rest sent."); } catch (e) { /* no console */ }
     }

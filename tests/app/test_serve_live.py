@@ -455,10 +455,31 @@ def test_a_snapshot_the_intake_refuses_is_said_in_the_sites_console(server, chro
             page.wait_for_function("(s => s.failed > 0 ? s : null)(ReplayCapture.flush())",
                                    timeout=30_000)
             page.evaluate("new Promise(r => setTimeout(r, 0))")   # the warning's task
+            page.evaluate("document.querySelector('p').textContent = 'short now'")
+            sent = page.wait_for_function(ALL_ACKED, polling=100, timeout=20_000).json_value()
+            sid = page.evaluate("ReplayCapture.status().session_id")
+            page.evaluate("ReplayCapture.stop()")
         finally:
             ctx.close()
     said = [w for w in warnings if "refused this page's snapshot (400)" in w]
     assert len(said) == 1 and "will not play back" in said[0], warnings
+    # stored, the visit says where its snapshot was that this page was not recorded, and why:
+    # it replays as a notice saying so - it was "damaged: text change on unknown node", or its
+    # changes made to the last page's nodes of the same ids
+    from recorder.format import PAGE_NOT_RECORDED
+    from replay_tools.intake import stored_events
+    stored = stored_events(srv.data, sid, 1)   # (all answered 202: stored, every one)
+    marks = [e for e in stored if e["type"] == 5 and e["data"]["tag"] == PAGE_NOT_RECORDED]
+    assert len(marks) == 1 and not any(e["type"] == 2 for e in stored), stored[:3]
+    assert "over the 1,048,576 byte size limit" in marks[0]["data"]["payload"]["why"]
+    html = tmp_path / "shown.html"
+    proc = replay_cli(srv.data, "snapshot", sid, "-o", str(html))
+    assert proc.returncode == 0, proc.stderr
+    shown = html.read_text()
+    assert "This page was not recorded" in shown and "over the 1,048,576 byte" in shown
+    assert "word1" not in shown
+    proc = replay_cli(srv.data, "devtools", sid, "--tab", "console")
+    assert proc.returncode == 0 and "damaged" not in proc.stderr, proc.stderr
 
 
 @pytest.mark.skipif(chromium_path() is None,

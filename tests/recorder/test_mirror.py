@@ -189,3 +189,41 @@ def test_bad_selection_ranges_and_adopted_sheets_are_counted_never_kept():
     assert m.warnings["selection without ranges"] == 1 and m.selection   # unchanged
     m.apply({"type": 3, "timestamp": 8, "data": {"source": 14, "ranges": []}})
     assert m.selection == []
+
+
+def test_a_page_not_recorded_shows_a_notice_and_leaves_its_changes_alone():
+    """capture.js says a page snapshot the intake refused (over its 1 MB event limit) as a
+    Custom event: the page shown is a notice saying so, with the intake's words; that page's
+    changes - ids of a page no one has - are left alone, not counted as damage nor made to the
+    last page's nodes of the same ids, until the next snapshot; a checkpoint and a session
+    split keep it so."""
+    from recorder.format import PAGE_NOT_RECORDED
+    from recorder.ingest import split_snapshot
+    why = "event #1: event is 1,540,015 bytes, over the 1,048,576 byte size limit of an event"
+    said = {"type": 5, "timestamp": 3, "data": {"tag": PAGE_NOT_RECORDED, "payload": {"why": why}}}
+    m = Mirror().apply_all([snapshot(), {"type": 4, "timestamp": 3, "data": {"href": "https://s.test/2"}},
+                            said])
+    assert m.not_recorded == {"why": why} and m.has_snapshot
+    body = m.element_by_tag("body")
+    assert body.attrs["data-replay-notice"] == "page-not-recorded"
+    assert m.text_of(m.root).startswith("This page was not recorded") and why in m.text_of(m.root)
+    shown = m.to_serialized()
+    page_two = [mutation(texts=[{"id": 10, "value": "ONE"}], attributes=[{"id": 8, "attributes": {"x": "1"}}],
+                         removes=[{"parentId": 8, "id": 11}], adds=[{"parentId": 99, "nextId": None, "node": text(40, "z")}]),
+                {"type": 3, "timestamp": 4, "data": {"source": 5, "id": 13, "text": "typed"}},
+                {"type": 3, "timestamp": 4, "data": {"source": 2, "type": 5, "id": 77}}]
+    m.apply_all(page_two)
+    assert m.to_serialized() == shown and not m.warnings
+    restored = Mirror.load(m.dump())
+    assert restored.not_recorded == {"why": why} and restored.to_serialized() == shown
+    assert restored.apply_all(page_two).to_serialized() == shown and not restored.warnings
+    split = split_snapshot(m, 5)
+    assert [e["type"] for e in split] == [4, 5] and split[1]["data"]["payload"] == {"why": why}
+    assert Mirror().apply_all(split + page_two).to_serialized() == shown
+    # the next page is recorded again: its snapshot and changes as ever
+    m.apply_all([snapshot(), mutation(texts=[{"id": 10, "value": "ONE"}])])
+    assert m.not_recorded is None and m.text_of(9) == "ONE" and not m.warnings
+    # before: the same changes made to the last page's nodes (ids 10, 8, 11, 13 are there)
+    old = Mirror().apply_all([snapshot(), {"type": 4, "timestamp": 3, "data": {"href": "https://s.test/2"}}]
+                             + page_two)
+    assert old.text_of(9) == "ONE" and old.warnings

@@ -1,0 +1,42 @@
+"""A page capture.js could not send (its snapshot refused by the intake, over the 1 MB event
+limit) plays as a notice saying so, from its moment to the visitor's next page: the keyframe
+index, a seek ahead of it and playback's ops all agree with the plain replay."""
+from __future__ import annotations
+
+import json
+
+from player.replayer import Replayer, naive_state_at
+from recorder.format import PAGE_NOT_RECORDED
+from recorder.paths import ASSETS
+from recorder.source import ListSource
+
+WHY = "event #1: event is 1,540,015 bytes, over the 1,048,576 byte size limit of an event"
+
+
+def _events():
+    """The demo, its second page (the checkout) said not recorded, as capture.js sends it."""
+    events = json.loads((ASSETS / "demo" / "demo-session.json").read_text())
+    second = [i for i, e in enumerate(events) if e["type"] == 2][1]
+    events[second] = {"type": 5, "timestamp": events[second]["timestamp"],
+                      "data": {"tag": PAGE_NOT_RECORDED, "payload": {"why": WHY}}}
+    return events, (events[second]["timestamp"] - events[0]["timestamp"])
+
+
+def test_a_page_not_recorded_plays_as_a_notice_wherever_it_is_looked_at():
+    events, at = _events()
+    end = events[-1]["timestamp"] - events[0]["timestamp"]
+    for mode in ("eager", "lazy"):
+        r = Replayer(ListSource(events, segment_size=40), mode=mode)
+        for t in (at - 1, at, at + 5_000, end):
+            got, want = r.state_at(t), naive_state_at(events, t)
+            assert got.to_serialized() == want.to_serialized(), (mode, t)
+            assert (got.not_recorded is not None) == (t >= at), (mode, t)
+        assert not naive_state_at(events, end).warnings
+    r = Replayer(ListSource(events, segment_size=40), mode="eager")
+    r.index.finish()
+    assert at in r.index.full_snapshot_t   # a page shown anew: a checkpoint, a seek's limit
+    ops = r.ops_between(at - 1_000, end)
+    full = [o for o in ops if o["k"] == "full"]
+    assert len(full) == 1 and full[0]["t"] == at and "This page was not recorded" in json.dumps(full[0])
+    after = {o["k"] for o in ops if o["t"] > at}
+    assert after <= {"mouse", "click", "viewport", "meta", "focus"}, after   # no change of its page
