@@ -4,7 +4,6 @@ and shared dictionaries."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import shlex
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from player.local_time import when_text
 from recorder.paths import make_data_folder
+from recorder.privacy.history import who_saves
 from recorder.said import count
 
 from ..cli import UserError, say_warning
@@ -250,7 +250,7 @@ def set_rules(args: argparse.Namespace) -> int:
             print("nothing changed", file=sys.stderr)
             return 0
         before, app = _run(args, lambda a: (a.get(args.name), a.set_rules(
-            args.name, None, who=getpass.getuser(), summary=_summary(args, app, None))))
+            args.name, None, who=who_saves(), summary=_summary(args, app, None))))
         said = "its own rules dropped" if before.rules is not None else "it had no rules of its own"
         print(f"application {app.name}: {said} - its next batches are masked"
               " with the intake's rules (`replay serve --rules FILE`, else the data folder's;"
@@ -285,7 +285,7 @@ def set_rules(args: argparse.Namespace) -> int:
     if not allowed:
         print("nothing changed", file=sys.stderr)
         return 0
-    app = _run(args, lambda a: a.set_rules(args.name, text, who=getpass.getuser(),
+    app = _run(args, lambda a: a.set_rules(args.name, text, who=who_saves(),
                                            summary=_summary(args, app, rules)))
     print(f"application {app.name}: rules from {args.rules} apply to its next batches")
     if warning:
@@ -365,11 +365,18 @@ def show_history(args: argparse.Namespace) -> int:
     print(f"application {app.name}: {count(len(changes), 'change')} of its own rules, the"
           f" oldest first (its batches are masked with {now})")
     for c in changes:
-        print(f"r{c.revision}\t{when_text(c.at_ms)}\t{c.who or '-'}")
+        print(f"r{c.revision}\t{_when(c.at_ms)}\t{c.who or '-'}")
         for line in c.summary:
             print(f"\t{line}")
     print(f"`replay app rules {app.name} --revision N` prints the rules revision N set")
     return 0
+
+
+def _when(ms: int) -> str:
+    """A change's time as the data folder's rules history says it (UTC, to the second: two
+    changes in one minute read apart)."""
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def show_revision(args: argparse.Namespace) -> int:
@@ -383,11 +390,10 @@ def show_revision(args: argparse.Namespace) -> int:
         raise UserError(f"application {app.name} has no revision {args.revision} of its rules"
                         f" (its revisions: {have}) - `replay app rules {app.name} --history`"
                         " lists them")
-    if change.rules is None:
-        print(f"# application {app.name}, revision {change.revision}"
-              f" ({when_text(change.at_ms)}): its own rules dropped - its batches were masked"
-              " with the intake's rules from then on")
-        return 0
+    if change.rules is None:   # no rules file to print: one would be read as rules of its own
+        raise UserError(f"revision {change.revision} of application {app.name} set no rules:"
+                        f" it dropped its own ({_when(change.at_ms)}, {change.who or '-'}) -"
+                        f" `replay app rules {app.name} --clear` does that again")
     if args.json:
         try:
             rules = parse_rules(change.rules, where=f"revision {change.revision}")
@@ -395,7 +401,7 @@ def show_revision(args: argparse.Namespace) -> int:
             raise UserError(f"{exc} - the revision's text prints without --json") from None
         print(json.dumps(rules.to_json()))
         return 0
-    print(f"# application {app.name}, revision {change.revision} ({when_text(change.at_ms)},"
+    print(f"# application {app.name}, revision {change.revision} ({_when(change.at_ms)},"
           f" {change.who or 'who is not known'})")
     print(change.rules, end="" if change.rules.endswith("\n") else "\n")
     return 0

@@ -234,14 +234,12 @@ def _say_looser_than_in_force(args: argparse.Namespace, rules) -> None:
 def _activate(data: Path, rules) -> None:
     """Make `rules` the data folder's active rules as a new revision, logged in its
     history like a save in the privacy workspace."""
-    import getpass
-
-    from recorder.privacy.history import active_rules, loosened, looser, save_rules
+    from recorder.privacy.history import active_rules, loosened, looser, save_rules, who_saves
 
     make_data_folder(data)
     try:
         before = active_rules(data)
-        change = save_rules(data, rules, who=getpass.getuser(), based_on=None)
+        change = save_rules(data, rules, who=who_saves(), based_on=None)
     except (RulesError, OSError) as exc:
         raise UserError(f"the sessions were re-masked, but the rules were not made active:"
                         f" {exc}") from None
@@ -268,8 +266,8 @@ def _say_unmatched(runs: list) -> None:
     """Each selector rule that matched nothing in the sessions looked at (`unmatched`)."""
     where = "the session" if len(runs) == 1 else f"any of the {len(runs):,} sessions"
     for said in unmatched(runs):
-        say_warning(f"{said} matched no element in {where} looked at: it masks nothing there"
-                    " - is its selector spelt as the page's markup is?")
+        say_warning(f"{said} matched no element in {where} looked at, so it does nothing"
+                    " there - is its selector spelt as the page's markup is?")
 
 
 def _dry_run_stored(args: argparse.Namespace, rules, own: dict) -> int:

@@ -8,7 +8,6 @@ is never written or logged.
 """
 from __future__ import annotations
 
-import getpass
 import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,7 +35,7 @@ from recorder.moments import Unit, moment_text
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
 from recorder.privacy.audit import headline, looked_for, owner_note
 from recorder.privacy.history import (active_rules, loosened, looser, read_history,
-                                      save_rules)
+                                      save_rules, who_saves)
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..commands._words import count
@@ -742,7 +741,7 @@ class PrivacyWorkspace(QWidget):
                     ) != QMessageBox.StandardButton.Yes:
                 self._say("not saved")
                 return False
-            change = save_rules(self.data_dir, rules, who=getpass.getuser(),
+            change = save_rules(self.data_dir, rules, who=who_saves(),
                                 based_on=self.base_revision)
         except (RulesError, OSError) as exc:
             self._say(f"not saved: {exc}", error=True)
@@ -1039,7 +1038,7 @@ class PrivacyWorkspace(QWidget):
                                   " Nothing was written." + (
                                       " Stopped (Cancel) before the other sessions: run it"
                                       " again to Apply." if stopped else "") + (
-                                      f" Matched no element, so masks nothing: {'; '.join(missed)}"
+                                      f" Matched no element, so does nothing: {'; '.join(missed)}"
                                       " - is the selector spelt as the page's markup is?"
                                       if missed else ""))
         self._update_apply()

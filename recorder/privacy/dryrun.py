@@ -180,7 +180,7 @@ class _Counter:
 
 def unmatched(runs: Iterable[DryRun]) -> list[str]:
     """The selector rules (`Rule.said`) that matched no element in any of these dry runs
-    they were looked at in: each masks nothing there - a misspelt selector reads like a rule
+    they were looked at in: each does nothing there - a misspelt selector reads like a rule
     kept (a privacy officer's tryout: `.card-numbr` hid nothing, and no word said so)."""
     never: dict[str, bool] = {}
     for r in runs:

@@ -42,6 +42,18 @@ class Change:
         return {**asdict(self), "summary": list(self.summary)}
 
 
+def who_saves() -> str:
+    """Who a change of the rules is logged as: the account the process runs as (its real user
+    id) - not `$USER` or `$LOGNAME`, which anyone sets as they like (a privacy officer's
+    tryout: `USER=mallory replay app rules ...` was logged as mallory's)."""
+    import pwd
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:   # an account with no name (a container's)
+        return f"uid {uid}"
+
+
 def revision_file(revision: int) -> str:
     return f"r{revision:04d}.toml"
 
