@@ -612,11 +612,14 @@ class StepsBuilder:
                     field=(kind_of or "text") if n.tag == "input" else (n.tag or ""),
                     field_min=least if isinstance(least, str) and least.strip() else None)
         last = self._inputs[-1] if self._inputs else None
-        # after a click into the field, a value that does not type on from the last (the
-        # field emptied, its text replaced) is a step of its own, not the typing's last value
-        # ("Clear" at the typing's time, the clear shown as a mere click)
-        again = self._clicked_in and last is not None and (
-            text == "" or (not hidden and not last.masked and not text.startswith(last.text or "")))
+        # the field emptied after a value was typed is a step of its own, at its time, not
+        # the typing's last value: "Clear" at the first keystroke's time left out what was
+        # typed - the search it ran, a Playwright script's fill (a support engineer's tryout),
+        # as is typing into it again once emptied; and after a click into the field, a value that does not type on from the last (its
+        # text replaced) is one too (the clear shown as a mere click)
+        emptied = last is not None and (text == "") != (last.text == "")   # or typed again
+        again = emptied or (self._clicked_in and last is not None and not hidden
+                            and not last.masked and not text.startswith(last.text or ""))
         self._clicked_in = False
         if self._typing == nid and last is not None and last.kind is kind and not again:
             self._inputs[-1] = msgspec.structs.replace(step, t=last.t)  # one step, last value

@@ -266,6 +266,26 @@ def test_a_field_typed_in_then_emptied_is_cleared():
                                                'Clear "Search"']
 
 
+def test_a_field_emptied_after_typing_is_a_step_of_its_own_at_its_time():
+    """Typed into (masked, as a search box at the default level), then emptied a second later
+    with the keyboard: the steps said only 'Clear "Search"' at the first keystroke's time -
+    the typing, and the search it ran, gone from the steps and the Playwright script (a
+    support engineer's tryout). Deleting back to empty is two steps too."""
+    search = el("input", type="search", id="search", placeholder="Search")
+    got = steps(full(page(search)) + [click(search, 100)] +
+                [typed(search, "***", t) for t in (150, 230, 310)] + [typed(search, "", 1400)])
+    assert [(s.t, s.describe()) for s in got[1:]] == [
+        (100, 'Click "Search"'), (150, 'Type (masked) in "Search"'), (1400, 'Clear "Search"')]
+    got = steps(full(page(search)) + [typed(search, "mu", 100), typed(search, "m", 200),
+                                      typed(search, "", 300), typed(search, "cup", 900)])
+    assert [(s.t, s.describe()) for s in got[1:]] == [
+        (100, 'Type "m" in "Search"'), (300, 'Clear "Search"'), (900, 'Type "cup" in "Search"')]
+    script = playwright_script(full(page(search)) + [typed(search, "mug", 100), typed(search, "", 900)],
+                               session_id="s")
+    fills = [ln.strip() for ln in script.splitlines() if ".fill(" in ln]
+    assert len(fills) == 2 and fills[1].endswith(".fill('')"), fills
+
+
 def test_a_field_clicked_again_and_emptied_is_a_step_of_its_own():
     """Typed into, then (ten seconds and another click later) clicked again and emptied: two
     steps - the typing kept the clear as its last value ("Clear" at the typing's time) and
