@@ -298,9 +298,20 @@ class Refusals:
             return
         more = self.since.pop(key, 0)
         self.said[key] = now
-        log.warning("refused a request: %s (HTTP %d)%s%s", code, status,
-                    f"; {more} more since the last line" if more else "",
+        since = f"; {more} more since the last line" if more else ""
+        if code in ASKED_AGAIN:   # the protocol at work, no fault: said as such
+            log.info("asked a page to send its batch again: %s (HTTP %d)%s - %s", code, status,
+                     since, ASKED_AGAIN[code])
+            return
+        log.warning("refused a request: %s (HTTP %d)%s%s", code, status, since,
                     f" - {operator}" if operator else "")
+
+
+# refusals a sender answers by sending the batch again, as the protocol asks: logged as notes,
+# not warnings (the first visitor of a site on each worker gets one: "refused" read as a fault
+# to look into - an operator's tryout)
+ASKED_AGAIN = {"unknown_text": "it named long texts this worker does not hold yet, and sends"
+                               " them whole (a site's first visitor on each worker does)"}
 
 
 _REFUSALS = Refusals()

@@ -430,6 +430,34 @@ def test_refusals_are_logged_once_a_minute_per_code_with_a_count():
                      "refused a request: origin_not_allowed (HTTP 403) - allow app_b's"]
 
 
+def test_a_batch_asked_again_as_the_protocol_says_is_a_note_not_a_warning():
+    """`unknown_text` (409) asks a page to send its batch again with its long texts whole -
+    each worker's first visitor of a site gets one - and was logged as `replay: warning:
+    refused a request`, which an operator took for a fault to look into (a support
+    engineer's tryout): a note saying what it is, at most a line a minute as any refusal."""
+    import logging as _logging
+
+    from recorder.intake.app import Refusals
+    now = [0.0]
+    r = Refusals(clock=lambda: now[0])
+    levels = []
+    handler = _logging.Handler()
+    handler.emit = lambda rec: levels.append(rec.levelno)
+    _logging.getLogger("recorder.intake.app").addHandler(handler)
+    try:
+        with _logged("recorder.intake.app") as lines:
+            for t in (0, 5, 61):
+                now[0] = t
+                r.note("unknown_text", 409, None, "app_a")
+    finally:
+        _logging.getLogger("recorder.intake.app").removeHandler(handler)
+    said = ("asked a page to send its batch again: unknown_text (HTTP 409){} - it named long"
+            " texts this worker does not hold yet, and sends them whole (a site's first visitor"
+            " on each worker does)")
+    assert lines == [said.format(""), said.format("; 1 more since the last line")]
+    assert levels == [_logging.INFO, _logging.INFO]
+
+
 def test_new_sessions_are_said_once_then_at_most_a_line_a_minute():
     """The intake said only refusals: its first new session is said at once, then at most one
     line a minute with how many began since (a busy site never floods the log)."""
