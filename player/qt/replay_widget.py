@@ -566,6 +566,10 @@ class ReplayWidget(QWidget):
         if t is not None:
             c.seek(t)
             self._show_error(t)
+            # (said each time: the line the last press left stayed - "No error after 0:16.4"
+            # under the next error shown, a support engineer's tryout)
+            self.said.emit("Error {} of {}, at {}".format(*self.session.error_number(t),
+                                                            moment_text(t)), "")
             return
         first = self.session.first_error()
         if first is None:

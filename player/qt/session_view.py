@@ -108,6 +108,12 @@ class SessionView:
         i = bisect.bisect_right(times, t)
         return times[i] if i < len(times) else None
 
+    def error_number(self, t: int) -> tuple[int, int]:
+        """Which of the session's errors (as E goes through them) is shown at `t`, 1-based,
+        and how many there are."""
+        times = self._error_times()
+        return bisect.bisect_right(times, t), len(times)
+
     def first_error(self) -> int | None:
         """The moment of the session's first error as shown, None without errors."""
         times = self._error_times()
