@@ -10,10 +10,11 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Any, NamedTuple, Sequence, Union
+from typing import Any, Callable, NamedTuple, Sequence, Union
 
 from recorder.moments import Unit, moment_text, whole_ms
 from recorder.paths import DEMO_SESSION, holds_replay_data
+from recorder.said import count
 from recorder.outputs import Why, refused
 
 from ..cli import UserError, say_note, say_warning
@@ -298,27 +299,51 @@ class BugMoment(NamedTuple):
     offset_ms: float = 0.0
 
 
-Moment = Union[float, str, BugMoment]   # ms, 'end', or the bug's moment
+class ErrorMoment(NamedTuple):
+    """`--at error` (`error:2`, `error-2s`, `error:3+1s`): where the player shows the
+    session's `number`-th error (E goes through them: `session_view.error_moments`), moved
+    by `offset_ms` - a support engineer read the error's time off `devtools` and typed it."""
+    number: int = 1
+    offset_ms: float = 0.0
+
+
+Moment = Union[float, str, BugMoment, ErrorMoment]   # ms, 'end', the bug's or an error's
+
+
+_ERROR = re.compile(r"error(?::(\d+))?(.*)")
 
 
 def moment(v: str) -> Moment:
     """argparse type of `--at` (and `--from`/`--to`): milliseconds (62000, 62000ms), seconds
-    (62s), the player's clock (1:02, 1:02.5, 1:00:02), 'end', or 'bug' with an offset if
-    wanted (bug-5s, bug+1:00)."""
+    (62s), the player's clock (1:02, 1:02.5, 1:00:02), 'end', 'bug' with an offset if
+    wanted (bug-5s, bug+1:00), or 'error', the first error, or 'error:N', the Nth, with an
+    offset if wanted (error-2s, error:3+1s)."""
     s = v.strip().lower()
     if s == "end":
         return "end"
     if s.startswith("bug"):
-        rest = s[3:].strip()
-        if not rest:
-            return BugMoment()
-        if rest[0] not in "+-" or not rest[1:].strip() or rest[1:].strip()[0] in "+-":
-            raise argparse.ArgumentTypeError(
-                f"{v!r} is not a moment: after 'bug' give + or - and an amount (bug-5s,"
-                " bug+1:00)")
-        offset = _amount(rest[1:].strip(), v)
-        return BugMoment(-offset if rest[0] == "-" else offset)
+        offset = _offset(s[3:], v, "bug", "bug-5s, bug+1:00")
+        return BugMoment(offset)
+    error = _ERROR.fullmatch(s)
+    if error:
+        number = int(error[1]) if error[1] is not None else 1
+        if number < 1:
+            raise argparse.ArgumentTypeError(f"{v!r}: errors are counted from 1 (error:1 is"
+                                             " the first)")
+        return ErrorMoment(number, _offset(error[2], v, "error", "error-2s, error:2+1s"))
     return _amount(s, v)
+
+
+def _offset(rest: str, v: str, anchor: str, examples: str) -> float:
+    """The offset after 'bug' or 'error' in `v`: + or - and an amount, or nothing (0)."""
+    rest = rest.strip()
+    if not rest:
+        return 0.0
+    if rest[0] not in "+-" or not rest[1:].strip() or rest[1:].strip()[0] in "+-":
+        raise argparse.ArgumentTypeError(
+            f"{v!r} is not a moment: after '{anchor}' give + or - and an amount ({examples})")
+    offset = _amount(rest[1:].strip(), v)
+    return -offset if rest[0] == "-" else offset
 
 
 def _amount(s: str, v: str) -> float:
@@ -339,13 +364,14 @@ def _amount(s: str, v: str) -> float:
     if not math.isfinite(ms):
         raise argparse.ArgumentTypeError(
             f"{v!r} is not a moment: give milliseconds (62000), seconds (62s), the player's"
-            " clock (1:02), 'end' or 'bug'")
+            " clock (1:02), 'end', 'bug' or 'error'")
     return ms
 
 
 def resolve_moment(at: Moment, duration_ms: float, unread: str = "",
                    flag: str = "--at", *, link: str | None = None,
-                   bug_ms: float | None = None) -> float:
+                   bug_ms: float | None = None,
+                   errors: Callable[[], list[int]] | None = None) -> float:
     """`--at` (or the option `flag`) as milliseconds inside the session, or a UserError
     naming the option and the range (and `unread`, the segments that could not be read,
     which can shorten it: `RecordingSource.unread_said`). `link`: the moment came as the
@@ -353,7 +379,10 @@ def resolve_moment(at: Moment, duration_ms: float, unread: str = "",
     report (`bug_moment`), which `bug` names; `bug-5s` before the session's start is its
     start (a clip "from 5 s before the bug" of a bug 3 s in), `bug+5s` past its end its end -
     and a bug past what decodes of a damaged recording is its end, said (as `replay play`
-    opens it)."""
+    opens it). `errors`: the session's errors' moments as the player shows them, which
+    `error` names - asked for only then (it reads the whole session)."""
+    if isinstance(at, ErrorMoment):
+        at = _error_at(at, errors() if errors is not None else [], duration_ms, flag)
     if isinstance(at, BugMoment):
         if bug_ms is None:
             raise UserError(f"{flag} bug: this recording carries no bug report with a moment"
@@ -393,6 +422,34 @@ def resolve_moment(at: Moment, duration_ms: float, unread: str = "",
         raise UserError(f"{said} is outside the session: after the session ends"
                         f" ({end} ms) - {span}")
     return float(min(at, duration_ms))
+
+
+def _error_at(at: ErrorMoment, moments: list[int], duration_ms: float, flag: str) -> float:
+    """`--at error...` as milliseconds, kept inside the session (an error's moment with an
+    offset before its start or past its end is that edge, said); a UserError when the session
+    has no such error."""
+    said = "error" + (f":{at.number}" if at.number > 1 else "")
+    if not moments:
+        raise UserError(f"{flag} {said}: this session has no errors (`replay devtools SESSION`"
+                        " lists what it holds) - give a moment: 62s, 1:02 or 'end'")
+    if at.number > len(moments):
+        raise UserError(f"{flag} {said}: this session has {count(len(moments), 'error')} -"
+                        f" give error:1 to error:{len(moments)}" if len(moments) > 1 else
+                        f"{flag} {said}: this session has 1 error - give error")
+    wanted = moments[at.number - 1] + at.offset_ms
+    kept = min(max(0.0, wanted), float(duration_ms))
+    if kept != wanted:
+        edge = "start" if wanted < 0 else "end"
+        say_note(f"{flag} {said}{'+' if at.offset_ms >= 0 else '-'}"
+                 f"{abs(at.offset_ms) / 1000:g}s is past the session's {edge}: {flag} is its"
+                 f" {edge}")
+    return kept
+
+
+def error_moments(replayer) -> list[int]:
+    """Where the player shows each error of a Replayer's session, as E goes through them."""
+    from player.qt.session_view import error_moments as shown
+    return shown(replayer.timeline.markers)
 
 
 def bug_report(src):

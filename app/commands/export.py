@@ -22,8 +22,8 @@ from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
 from ..cli import UserError, say_note, say_warning
 from ._words import count
-from ._source import (add_source_arguments, bug_moment, check_output, moment, open_source,
-                      output_path, resolve_moment, rules_for)
+from ._source import (add_source_arguments, bug_moment, check_output, error_moments, moment,
+                      open_source, output_path, resolve_moment, rules_for)
 
 NAME = "export"
 CLIPS = tuple(f.value for f in ClipFormat)
@@ -51,11 +51,12 @@ def register(subparsers, common) -> None:
                         " default: SESSION.<format's suffix> in the current folder)")
     r = p.add_argument_group(f"range (har, {', '.join(CLIPS)}, playwright)")
     r.add_argument("--from", dest="start", type=moment, default=None, metavar="T",
-                   help="start at T after the first event: ms, 62s or 1:02, or bug-5s around"
-                        " a bug handed over (default: the start)")
+                   help="start at T after the first event: ms, 62s or 1:02, bug-5s around"
+                        " a bug handed over, or error-5s around the first error (error:2-5s:"
+                        " the second) (default: the start)")
     r.add_argument("--to", dest="end", type=moment, default=None, metavar="T",
-                   help="end at T after the first event (ms, 62s, 1:02), 'end', or bug+2s"
-                        " (default: the end)")
+                   help="end at T after the first event (ms, 62s, 1:02), 'end', bug+2s or"
+                        " error+2s (default: the end)")
     c = p.add_argument_group(f"clips ({', '.join(CLIPS)})")
     c.add_argument("--size", type=_clip_size, default=None, metavar="WxH",
                    help="frame size (default: the recorded page, at most 800 px wide; mp4"
@@ -71,8 +72,9 @@ def register(subparsers, common) -> None:
     b.add_argument("--title", default=None, help="the bug's title, shown when it is opened")
     b.add_argument("--notes", default=None, help="notes: expected, actual, environment")
     b.add_argument("--at", type=moment, default=None, metavar="T",
-                   help="the moment of the bug (after the first event: ms, 62s or 1:02, or"
-                        " 'end'); the player opens there")
+                   help="the moment of the bug (after the first event: ms, 62s or 1:02,"
+                        " 'end', or 'error', 'error:2' for the session's errors); the player"
+                        " opens there")
     p.set_defaults(func=run)
 
 
@@ -209,13 +211,23 @@ def _check_clip(args, fmt: ClipFormat) -> None:
                         f" video needs even width and height - e.g. {w}x{h}")
 
 
+def _errors_of(src):
+    """`resolve_moment`'s errors of `src`: its session read whole, only if `error` is asked
+    for (the replayer made then is let go with what it read)."""
+    def errors() -> list[int]:
+        from player.replayer import Replayer
+        return error_moments(Replayer(src, mode="eager"))
+    return errors
+
+
 def _range(src, args) -> tuple[float, float, float]:
     """(from, to, duration) in ms after the first event, checked."""
     duration, bug = float(src.info.duration_ms or 0), bug_moment(src)
+    errors = _errors_of(src)
     lo = 0.0 if args.start is None else resolve_moment(args.start, duration, src.unread_said(),
-                                                       "--from", bug_ms=bug)
+                                                       "--from", bug_ms=bug, errors=errors)
     hi = duration if args.end is None else resolve_moment(args.end, duration, src.unread_said(),
-                                                          "--to", bug_ms=bug)
+                                                          "--to", bug_ms=bug, errors=errors)
     if hi < lo:
         raise UserError(f"--to {hi:.0f} ms ({moment_text(hi)}) is before --from {lo:.0f} ms"
                         f" ({moment_text(lo)}) - give a range that moves forward")
@@ -376,7 +388,7 @@ def _with_report(src, args, steps: bool = True) -> dict | None:
     at = None
     if args.at is not None:
         at = resolve_moment(args.at, float(src.info.duration_ms or 0), src.unread_said(),
-                            bug_ms=bug_moment(src))
+                            bug_ms=bug_moment(src), errors=_errors_of(src))
     report = report_for(src.events() if steps else (), src.info.context, title=args.title,
                         notes=args.notes, at_ms=at)
     context = with_report(src.info.context, report)

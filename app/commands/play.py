@@ -10,7 +10,8 @@ from typing import Sequence
 from recorder.moments import moment_text
 
 from ..cli import UserError, say_note
-from ._source import add_source_arguments, bug_report, moment, open_source, resolve_moment
+from ._source import (add_source_arguments, bug_report, error_moments, moment, open_source,
+                      resolve_moment)
 
 NAME = "play"
 
@@ -23,7 +24,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--at", type=moment, default=None, metavar="T",
                    help="open at T after the session's first event: ms, 62s or 1:02 as the"
                         " player's clock shows it ('end' for the last moment; a bug handed over"
-                        " opens on its moment, 'bug')")
+                        " opens on its moment, 'bug'; 'error', 'error:2' on the session's"
+                        " errors)")
     add_quit_after(p)
     p.add_argument("--follow", action="store_true",
                    help="a live session: show new events as they arrive (the view stays at the"
@@ -78,7 +80,7 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
             replayer = replayer or Replayer(src)
         if at is not None:   # the range is said in one line
             at_ms = int(resolve_moment(at, replayer.duration_ms, src.unread_said(), link=link,
-                                       bug_ms=bug_at))
+                                       bug_ms=bug_at, errors=lambda: error_moments(replayer)))
         elif bug_at is not None:
             at_ms = int(min(bug_at, replayer.duration_ms))
             if at_ms < bug_at and src.damaged:

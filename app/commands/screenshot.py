@@ -14,8 +14,8 @@ from recorder.bundle import info_without_owner
 from recorder.moments import Unit, moment_text
 
 from ..cli import UserError, say_note, say_warning
-from ._source import (add_source_arguments, bug_moment, bug_report, check_output, moment,
-                      open_source, output_path, resolve_moment)
+from ._source import (add_source_arguments, bug_moment, bug_report, check_output,
+                      error_moments, moment, open_source, output_path, resolve_moment)
 
 NAME = "screenshot"
 # What the painting view accepts: below this the player's own controls do not fit; above it
@@ -32,7 +32,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--at", type=moment, required=True, metavar="T",
                    help="after the session's first event: milliseconds, 62s, or 1:02 as the"
                         " player's clock shows it ('end' for the last moment; 'bug', 'bug-2s'"
-                        " for a bug handed over)")
+                        " for a bug handed over; 'error', 'error:2', 'error-1s' for the"
+                        " session's errors, where E shows them)")
     p.add_argument("-o", "--output", type=output_path, required=True, metavar="FILE.png",
                    help="where to write the PNG")
     p.add_argument("--size", default=None, type=frame_size, metavar="WxH",
@@ -106,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--tab steps: this recording carries no bug report - give another"
                             " tab, or a bundle from `replay record` or `export --title`")
         r = Replayer(src)
-        at = resolve_moment(args.at, r.duration_ms, src.unread_said(), bug_ms=bug_moment(src))
+        at = resolve_moment(args.at, r.duration_ms, src.unread_said(), bug_ms=bug_moment(src),
+                            errors=lambda: error_moments(r))
         size = screenshot(src, at, args.output, size=args.size, whole_player=whole,
                           cursor=args.cursor, replayer=r, tab=args.tab, report=report)
         first = r.first_frame_ms

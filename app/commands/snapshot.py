@@ -12,8 +12,8 @@ from recorder.moments import Unit, moment_text
 
 from ..cli import UserError, say_warning
 from ._progress import index_until
-from ._source import (add_source_arguments, bug_moment, check_output, moment, open_source,
-                      output_path, resolve_moment)
+from ._source import (add_source_arguments, bug_moment, check_output, error_moments, moment,
+                      open_source, output_path, resolve_moment)
 from ._words import count
 
 NAME = "snapshot"
@@ -27,7 +27,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--at", type=moment, default=None, metavar="T",
                    help="after the session's first event: milliseconds, 62s, or 1:02 as the"
                         " player's clock shows it (default: the first frame; 'end' for the"
-                        " last moment; 'bug', 'bug-2s' for a bug handed over)")
+                        " last moment; 'bug', 'bug-2s' for a bug handed over; 'error',"
+                        " 'error:2' for the session's errors)")
     p.add_argument("-o", "--output", type=output_path, metavar="FILE.html",
                    help="where to write ('-' for stdout; default: SESSION-atMS.html)")
     p.set_defaults(func=run)
@@ -49,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         r = Replayer(src, mode="lazy")
         at = r.first_frame_ms if args.at is None else \
-            resolve_moment(args.at, r.duration_ms, src.unread_said(), bug_ms=bug_moment(src))
+            resolve_moment(args.at, r.duration_ms, src.unread_said(), bug_ms=bug_moment(src),
+                           errors=lambda: error_moments(r))
         ix = r.index
         if ix.quick_start(at) is None:   # else: rebuilt from the last full snapshot before it
             index_until(ix, at, "rebuilding")

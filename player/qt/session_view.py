@@ -125,7 +125,7 @@ class SessionView:
         return sorted((r["t"], error_line(r["message"])) for r in self.errors_all)
 
     def _error_times(self) -> list[int]:
-        return sorted(error_moment(m.t) for m in self.markers if m.kind == "error")
+        return error_moments(self.markers)
 
 
 # An error is reported as it is thrown; what its task changed on the page is recorded just
@@ -138,6 +138,12 @@ ERROR_SETTLE_MS = 100
 def error_moment(t: float) -> int:
     """Where the player shows the error reported at `t`: what its task changed included."""
     return math.ceil(t) + ERROR_SETTLE_MS
+
+
+def error_moments(markers: Any) -> list[int]:
+    """Where the player shows each error of a session's markers (a timeline's, a session
+    view's: `error_moment`), in time order - what E goes through, and `--at error:N` names."""
+    return sorted(error_moment(m.t) for m in markers if m.kind == "error")
 
 
 def _time(row: tuple) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import lxml.html
+import pytest
 
 from app.cli import main
 from replay_tools.generator import HOSTILE_HOST, HOSTILE_MARK, hostile_session
@@ -74,7 +75,7 @@ def test_a_moment_is_given_as_the_players_clock_shows_it_or_in_seconds(tmp_path,
         main(["--data", str(tmp_path / "data"), "snapshot", rec, "--at", "1:75", "-o", "-"])
     err = capsys.readouterr().err.strip().splitlines()
     assert e.value.code == 2 and "'1:75' is not a moment: give milliseconds (62000), seconds" \
-        " (62s), the player's clock (1:02), 'end' or 'bug'" in err[-1]
+        " (62s), the player's clock (1:02), 'end', 'bug' or 'error'" in err[-1]
     # a bare fraction: 62.5 ms was read where 62.5 s was meant (a QA tryout)
     with pytest.raises(SystemExit) as e:
         main(["--data", str(tmp_path / "data"), "snapshot", rec, "--at", "50.5", "-o", "-"])
@@ -84,3 +85,49 @@ def test_a_moment_is_given_as_the_players_clock_shows_it_or_in_seconds(tmp_path,
     for at in ("50.5s", "50500ms", "50500"):
         assert main(["--data", str(tmp_path / "data"), "snapshot", rec, "--at", at,
                      "-o", str(tmp_path / "frac.html")]) == 0
+
+
+def test_at_error_names_the_sessions_errors_where_e_shows_them(tmp_path, capsys):
+    """`--at error` (a support engineer read the error's time off `devtools`, then typed
+    `--at 0:58.6` - 'error' was refused): the Nth error where the player's E shows it, with an
+    offset if wanted; a number past the session's errors, or a session without any, is one
+    line naming what there is."""
+    from app.commands._source import ErrorMoment, moment
+    from player.qt.session_view import error_moment
+    from player.replayer import Replayer
+    from recorder.paths import DEMO_SESSION
+    from recorder.semantics import Semantics
+    from recorder.source import open_recording
+    assert [moment(v) for v in ("error", "Error:2", "error-1s", "error:3 + 1:00")] == [
+        ErrorMoment(), ErrorMoment(2), ErrorMoment(1, -1000.0), ErrorMoment(3, 60_000.0)]
+    data = str(tmp_path / "data")
+    with open_recording(str(DEMO_SESSION), tmp_path / "data") as src:
+        events = list(src.events())
+        duration = Replayer(src).duration_ms
+    start = events[0]["timestamp"]
+    sem = Semantics()
+    for e in events:
+        sem.feed(e, e["timestamp"] - start)
+    shown = sorted(error_moment(e.t) for e in sem.errors)   # the oracle: the events' errors
+    assert len(shown) >= 3
+
+    def snapshot_at(at):
+        out = tmp_path / "at.html"
+        assert main(["--data", data, "snapshot", str(DEMO_SESSION), "--at", at, "-o", str(out)]) == 0
+        return out.read_text(), capsys.readouterr().err
+
+    for at, ms in (("error", shown[0]), ("error:2", shown[1]), ("error:3-1.5s", shown[2] - 1500)):
+        got, _ = snapshot_at(at)
+        assert got == snapshot_at(f"{ms}ms")[0], at
+    assert main(["--data", data, "snapshot", str(DEMO_SESSION), "--at", f"error:{len(shown) + 1}",
+                 "-o", "-"]) == 2
+    assert capsys.readouterr().err == (f"replay: error: --at error:{len(shown) + 1}: this session"
+                                       f" has {len(shown)} errors - give error:1 to"
+                                       f" error:{len(shown)}\n")
+    _, err = snapshot_at(f"error:{len(shown)}+1:00")   # past the end: its end, said
+    assert f"--at error:{len(shown)}+60s is past the session's end: --at is its end" in err
+    quiet = tmp_path / "quiet.json"
+    quiet.write_text(json.dumps([e for e in events if e["type"] in (2, 4)]))
+    assert main(["--data", data, "snapshot", str(quiet), "--at", "error", "-o", "-"]) == 2
+    assert "--at error: this session has no errors" in capsys.readouterr().err
+    assert duration > shown[-1]
