@@ -34,7 +34,7 @@ from player.qt.stage import ReplayStage
 from recorder.moments import Unit, moment_text
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
 from recorder.privacy.audit import headline, looked_for, owner_note
-from recorder.privacy.history import (active_rules, loosened, looser, read_history,
+from recorder.privacy.history import (active_rules, every_change, loosened, looser,
                                       save_rules, who_saves)
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
@@ -61,7 +61,8 @@ PARAM_SEPARATORS = re.compile(r"[,\s]+")   # commas, spaces or new lines between
 # dev-tools tabs say theirs)
 NO_REVISIONS = ("No revisions of the rules were saved yet.\n\nEach saved revision appears here"
                 " with its number, when and by whom it was saved, and what changed: Save as"
-                " revision N on this page saves one, and so does `replay mask --activate`.")
+                " revision N on this page saves one, and so does `replay mask --activate`;"
+                " each application's own rules (`replay app rules`) are listed here too.")
 
 
 STAGE_MIN_HEIGHT = 120   # px: each side's page at its smallest (see PreviewPane)
@@ -599,7 +600,7 @@ class PrivacyWorkspace(QWidget):
 
     def _history_tab(self) -> QWidget:
         w = QWidget(self)
-        self.history_table = table(["Revision", "When (UTC)", "Who", "What changed"])
+        self.history_table = table(["Rules", "Revision", "When (UTC)", "Who", "What changed"])
         self.history_table.setWordWrap(True)
         self.history_empty = notice(NO_REVISIONS, w)
         self.history_empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -779,11 +780,13 @@ class PrivacyWorkspace(QWidget):
         self.status.setStyleSheet(f"color: {OUTLINE};" if error else "")
 
     def _load_history(self) -> None:
-        changes, bad = read_history(self.data_dir)
-        rows = [[str(c.revision), c.when.replace("T", " ").replace("+00:00", ""), c.who,
-                 "; ".join(c.summary)] for c in reversed(changes)]
+        changes, bad = every_change(self.data_dir)
+        rows = [[c.whose, str(c.revision) if c.revision else "",
+                 c.when.replace("T", " ").replace("+00:00", ""), c.who, "; ".join(c.summary)]
+                for c in changes]
         if bad:
-            rows.append(["?", "", "", f"{count(bad, 'line')} of the log could not be read"])
+            rows.append(["data folder", "?", "", "", f"{count(bad, 'line')} of the log could"
+                         " not be read"])
         fill(self.history_table, rows)
         self.history_body.setCurrentWidget(self.history_table if rows else self.history_empty)
 

@@ -255,6 +255,46 @@ def read_history(data_dir: Path | str) -> tuple[list[Change], int]:
     return out, bad
 
 
+@dataclass(frozen=True)
+class Logged:
+    """One change of the rules a data folder keeps: its own (`read_history`) or one of an
+    application's own (`Applications.rules_history`)."""
+    whose: str                   # "data folder", or "application NAME"
+    revision: int
+    when: str                    # ISO 8601, UTC, to the second
+    who: str
+    summary: tuple[str, ...]
+
+
+def every_change(data_dir: Path | str) -> tuple[list[Logged], int]:
+    """Every change of the rules a data folder keeps, the data folder's and each
+    application's, newest first - one history for a privacy officer to read (an application's
+    were not in the privacy workspace's: a tryout audited the folder's alone) - and how many
+    lines of the folder's log could not be read. The applications file is read only when it
+    is there (looking makes none)."""
+    from ..paths import APPS_FILE
+    changes, bad = read_history(data_dir)
+    out = [Logged("data folder", c.revision, c.when, c.who, c.summary) for c in changes]
+    if (Path(data_dir) / APPS_FILE).is_file():
+        from ..intake.apps import AppError, Applications
+        try:
+            apps = Applications(data_dir)
+        except AppError as exc:   # said where the changes would be (last), not left out
+            out.append(Logged("applications", 0, "", "", (str(exc),)))
+        else:
+            try:
+                for app in apps.list():
+                    for c in apps.rules_history(app.id)[1]:
+                        when = datetime.fromtimestamp(c.at_ms / 1000, timezone.utc)
+                        out.append(Logged(f"application {app.name}", c.revision,
+                                          when.isoformat(timespec="seconds"), c.who, c.summary))
+            finally:
+                apps.close()
+    # (each history is listed oldest first: within a second, the later listed is the newer)
+    order = sorted(range(len(out)), key=lambda i: (out[i].when, i), reverse=True)
+    return [out[i] for i in order], bad
+
+
 def load_revision(data_dir: Path | str, revision: int) -> Rules:
     """A saved revision's rules, read from its copy in the history folder."""
     return parse_rules_file(Path(data_dir) / HISTORY_DIR / revision_file(revision))

@@ -4,9 +4,9 @@ saving and reloading round-trips the rules file and its change log; a recording 
 shown unmasked only on request and never written; dry run, apply and audit on a real store."""
 from __future__ import annotations
 
-import getpass
 import json
 import os
+import pwd
 import subprocess
 import sys
 from dataclasses import replace
@@ -172,17 +172,33 @@ def test_saving_and_reloading_round_trips_the_rules_file_and_the_log(qtbot, tmp_
     assert on_disk.detectors == ("email", "card", "iban", "ssn")
     log, bad = read_history(data)
     assert bad == 0 and len(log) == 1
-    assert log[0].revision == 1 and log[0].who == getpass.getuser()
+    assert log[0].revision == 1 and log[0].who == pwd.getpwuid(os.getuid()).pw_name
     assert "rule added: .address (hidden)" in log[0].summary
     assert (data / HISTORY_DIR / "r0001.toml").read_text() == (data / "rules.toml").read_text()
     assert w.history_body.currentWidget() is w.history_table and w.history_table.isVisible()
-    assert w.history_table.item(0, 0).text() == "1"
-    assert "rule added: .address (hidden)" in w.history_table.item(0, 3).text()
+    assert [w.history_table.item(0, c).text() for c in range(2)] == ["data folder", "1"]
+    assert "rule added: .address (hidden)" in w.history_table.item(0, 4).text()
     assert w.title.text() == "Privacy rules — revision 1"
 
     again = workspace(data)                         # a new workspace reads it back
     assert again.form.rules() == on_disk and again.base_revision == 1
     assert again.history_table.rowCount() == 1
+    # an application's own rules changed: in the same history, the newest first (the tab
+    # showed the data folder's alone - a privacy officer's audit missed six changes)
+    from recorder.intake.apps import Applications
+    apps = Applications(data)
+    apps.create("shop")
+    apps.set_rules("shop", 'default = "allow"\n', who="ann",
+                   summary=lambda was: ["its own rules set", "default level: mask -> allow"])
+    apps.close()
+    third = workspace(data)
+    third.show_tab("History")
+    rows = [[third.history_table.item(r, c).text() for c in range(5)]
+            for r in range(third.history_table.rowCount())]
+    assert sorted(r[:2] + [r[3], r[4]] for r in rows) == [
+        ["application shop", "1", "ann", "its own rules set; default level: mask -> allow"],
+        ["data folder", "1", log[0].who, "; ".join(log[0].summary)]]
+    assert rows[0][2] >= rows[1][2] and rows[0][2].endswith(tuple("0123456789"))  # newest first
 
 
 def test_the_url_parameter_box_shows_the_whole_list_and_takes_new_lines(qtbot, tmp_path, workspace):

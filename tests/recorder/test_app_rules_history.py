@@ -98,3 +98,30 @@ def test_the_summary_says_whose_rules_apply_and_what_changed_against_them():
     assert app_rules_change(loose, None, folder) == [
         "its own rules dropped: the intake's apply (changes against the data folder's)",
         "default level: allow -> mask-user-input"]
+
+
+def test_every_change_of_a_folder_and_its_applications_is_one_history_newest_first(tmp_path):
+    from datetime import datetime, timezone
+
+    from recorder.privacy.history import every_change, save_rules
+    assert every_change(tmp_path) == ([], 0)
+    assert not (tmp_path / APPS_FILE).exists()   # looking makes no applications file
+    save_rules(tmp_path, parse_rules(STRICT), who="ann", based_on=None,
+               when=datetime(2020, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+    apps = Applications(tmp_path)
+    apps.create("shop")
+    apps.set_rules("shop", LOOSE, who="bob", summary=lambda was: ["loosened"])
+    apps.set_rules("shop", STRICT, who="cy", summary=lambda was: ["tightened"])  # same second
+    apps.close()
+    changes, bad = every_change(tmp_path)
+    assert bad == 0 and [(c.whose, c.revision, c.who) for c in changes] == [
+        ("application shop", 2, "cy"), ("application shop", 1, "bob"), ("data folder", 1, "ann")]
+    changes = changes[1:]
+    assert changes[1].when == "2020-01-02T03:04:05+00:00" and changes[0].summary == ("loosened",)
+    assert changes[0].when > changes[1].when and changes[0].when.endswith("+00:00")
+    (tmp_path / APPS_FILE).write_bytes(b"not a database at all" * 100)
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / (APPS_FILE + suffix)).unlink(missing_ok=True)
+    changes, _ = every_change(tmp_path)   # a damaged file is said where its changes would be
+    assert [c.whose for c in changes] == ["data folder", "applications"]
+    assert "cannot be read" in changes[1].summary[0]
