@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 from recorder.moments import moment_text
 
 from ._progress import index_until
-from ._source import add_source_arguments, open_source
+from ._source import add_source_arguments, bug_report, open_source
 from ._words import count
 
 NAME = "devtools"
@@ -58,11 +58,16 @@ def run(args: argparse.Namespace) -> int:
         sid = src.id
         rows = rows_of(sv, args.tab, src)
         unread = src.unread_said()
+        report = bug_report(src)
     finally:
         src.close()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
+    if report is not None:   # a bug handed over: what the QA wrote first, as `play` says it
+        for line in report.lines(with_steps=False):   # (its steps: the Steps tab's rows)
+            print(line)
+        print()
     tab = TABS[args.tab]
     listed, more = tab.tally(rows)
     # (what a segment not read held is not among them: "no errors" said nothing of it)
@@ -79,8 +84,6 @@ def _step_rows(sv, src) -> list[dict]:
     read from the recording - the errors among them, the bug's row at its moment."""
     from recorder.bug import step_rows
     from recorder.steps import steps
-
-    from ._source import bug_report
 
     report = bug_report(src)
     found = report.steps if report is not None else steps(src.events())

@@ -158,3 +158,24 @@ def pane_error_moments(data) -> list[int]:
     finally:
         r.close()
         src.close()
+
+
+def test_a_bug_handed_over_says_its_title_notes_and_moment_before_the_tab(capsys, tmp_path):
+    """`replay devtools BUG.replay` never said the bug's title or notes - only `play` did (a
+    support engineer's tryout): they come first, as `play` says them; --json stays the rows."""
+    data, bundle = tmp_path / "data", tmp_path / "bug.replay"
+    code, _, err = run(capsys, "--data", data, "export", DEMO_SESSION, "-o", bundle, "--title",
+                       "Coupon breaks checkout", "--notes", "Apply coupon\nexpected: a discount",
+                       "--at", "error:2")
+    assert code == 0, err
+    for tab in ("errors", "steps"):
+        code, out, err = run(capsys, "--data", data, "devtools", bundle, "--tab", tab)
+        assert code == 0, err
+        lines = out.splitlines()
+        assert lines[:6] == ["Bug: Coupon breaks checkout", "At: 0:58.6", "Notes:",
+                             "  Apply coupon", "  expected: a discount", ""], lines[:6]
+        assert " in session acme-shop-demo (" in lines[6]
+    code, out, _ = run(capsys, "--data", data, "devtools", bundle, "--json")
+    assert code == 0 and isinstance(json.loads(out), list)
+    code, out, _ = run(capsys, "--data", data, "devtools", DEMO_SESSION)   # no report: as ever
+    assert code == 0 and out.startswith("2 errors in session")
