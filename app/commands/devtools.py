@@ -25,14 +25,15 @@ NAME = "devtools"
 def register(subparsers, common) -> None:
     p = subparsers.add_parser(
         NAME, parents=[common],
-        help="print a session's steps, errors, console, requests, actions or page views",
+        help="print a session's steps, errors, console, requests, actions, page views or facts",
         description="Print a tab of the player's dev-tools pane for a session (id or unique"
                     " prefix) or recording file: its steps (a bug report's, else read from the"
                     " recording) with the errors the page reported among them, its errors"
                     " grouped, with their stacks (the default), its console, its network"
-                    " requests, its actions, or its page views with their web vitals and long"
+                    " requests, its actions, its page views with their web vitals and long"
                     " tasks (where the page did not respond) - each at its moment on the"
-                    " player's clock.")
+                    " player's clock - or the Session tab's facts: who, browser, OS, device,"
+                    " viewport, when.")
     add_source_arguments(p)
     p.add_argument("--tab", choices=list(TABS), default="errors",
                    help="which tab (default: errors)")
@@ -170,9 +171,16 @@ class Tab(NamedTuple):
     tally: Callable[[list[dict]], tuple[int, str]] = _rows_tally
 
 
+def _fact(row: dict) -> str:
+    return f"  {row['fact']:<20} {row['value']}".rstrip()
+
+
 TABS = {"steps": Tab("step", _step_rows, _step, _steps_tally),
         "errors": Tab("error", lambda sv, src: sv.errors, _error, _errors_tally),
         "console": Tab("console line", lambda sv, src: sv.console, _console),
         "network": Tab("request", lambda sv, src: sv.network, _request),
         "actions": Tab("action", lambda sv, src: sv.actions, _action),
-        "performance": Tab("page view", lambda sv, src: sv.views, _view)}
+        "performance": Tab("page view", lambda sv, src: sv.views, _view),
+        # who, with what browser, device and viewport: what a ticket asks first
+        "session": Tab("fact", lambda sv, src: [{"fact": k, "value": v} for k, v in sv.facts],
+                       _fact, lambda rows: (sum(1 for r in rows if r["fact"]), ""))}

@@ -179,3 +179,21 @@ def test_a_bug_handed_over_says_its_title_notes_and_moment_before_the_tab(capsys
     assert code == 0 and isinstance(json.loads(out), list)
     code, out, _ = run(capsys, "--data", data, "devtools", DEMO_SESSION)   # no report: as ever
     assert code == 0 and out.startswith("2 errors in session")
+
+
+def test_the_session_tab_says_who_with_what_browser_and_when(capsys, pane):
+    """`--tab session` was refused though the pane has the tab (a support engineer's tryout:
+    the user, browser, OS and device are what a ticket asks first): the Session tab's facts,
+    a line each, as the pane lists them."""
+    data, rows = pane
+    code, out, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", "session")
+    assert code == 0, err
+    head, *lines = out.splitlines()
+    facts = rows["session"]
+    assert head.startswith(f"{sum(1 for r in facts if r['fact'])} facts in session ")
+    assert len(lines) == len(facts) and facts[0]["fact"] == "User"
+    for line, r in zip(lines, facts):
+        assert line.split(None, 1)[0] == r["fact"].split()[0] if r["fact"] else \
+            line.strip() == r["value"], (line, r)
+        assert line.rstrip().endswith(r["value"]), (line, r)
+    assert any(r["fact"] == "Browser" and r["value"] != "—" for r in facts)
