@@ -794,15 +794,20 @@ class ReplayWidget(QWidget):
         w, h = self.splitter.width(), self.splitter.height()
         bar_h = self.page_bar.sizeHint().height()
         stage_h = h - bar_h
-        labels = min(self.devtools.labels_width(counts_grow=self.follow is not None),
-                     w - left - self.splitter.handleWidth())
-        pane_w = max(self.devtools.minimumWidth(), labels)
         handle = self.splitter.handleWidth()
+
+        def pane_w_of(counts_grow: bool) -> int:
+            return max(self.devtools.minimumWidth(),
+                       min(self.devtools.labels_width(counts_grow=counts_grow), w - left - handle))
+        pane_w = pane_w_of(self.follow is not None)
         if w < left + pane_w + handle:   # no room beside the page: below it, whatever the shape
             below = True
         else:
+            # the side chosen as for a stored session (the room kept for a live session's
+            # growing counts put its pane below, its page smaller between black margins, where
+            # the same page stored had it beside: a support engineer's tryout)
             below = self.splitter.orientation() == Qt.Orientation.Vertical if keep_side else \
-                pane_below(w, stage_h, self.stage.recorded, pane_w, PANE_BELOW_HEIGHT)
+                pane_below(w, stage_h, self.stage.recorded, pane_w_of(False), PANE_BELOW_HEIGHT)
         if below:
             self.splitter.setOrientation(Qt.Orientation.Vertical)
             pane = pane_height(w, stage_h - handle, self.stage.recorded, PANE_BELOW_HEIGHT)

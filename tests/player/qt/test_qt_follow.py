@@ -187,3 +187,39 @@ def test_following_stops_once_the_session_can_grow_no_more(qapp, qtbot, tmp_path
         with qtbot.waitSignal(follow._landed, timeout=5_000):   # a poll after it (its read
             follow.poll()                                     # landed) says nothing again
         assert ended == [c.duration]
+
+
+def test_a_live_session_puts_its_pane_on_the_side_a_stored_one_does(qapp, qtbot, tmp_path):
+    """The room a live session's pane keeps for its growing counts put the pane below its
+    page - shown smaller, between black margins - where the same page stored had it beside
+    (a support engineer's tryout: two 1280x800 sessions, two layouts): the side is chosen
+    as for a stored session, at every size."""
+    from PySide6.QtCore import Qt
+
+    from player.replayer import Replayer
+    from recorder.source import ListSource
+    events = _live(3_000, seed=7, minutes=2)
+    sides = {}
+    for live in (False, True):
+        store = Store.open(tmp_path / str(live))
+        store.ingest(events, live=live, session_id="s")
+        tail = LiveTail(store, "s") if live else None
+        w = ReplayWidget(None, replayer=tail.replayer() if live else
+                         Replayer(ListSource(events), mode="eager"))
+        if live:
+            w.follow = LiveFollow(w, tail, interval_ms=50)
+        try:
+            w.show()
+            w.wait_ready()
+            for size in ((1200, 760), (1280, 800), (1360, 860), (1440, 900)):
+                w.resize(*size)
+                qtbot.waitUntil(lambda: w.stage.recorded_known)
+                qapp.processEvents()
+                sides[live, size] = w.splitter.orientation() == Qt.Orientation.Vertical
+        finally:
+            if live:
+                w.follow.timer.stop()
+            dispose(w)
+            store.close()
+    assert {size: below for (live, size), below in sides.items() if live} == \
+        {size: below for (live, size), below in sides.items() if not live}, sides
