@@ -576,7 +576,8 @@ class SessionBrowser(QWidget):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         """Down or Enter in the search box moves to the table (arrows move, Enter opens), but
-        Enter on a replay:// link pasted there opens its session at its moment;
+        Enter on a replay:// link pasted there opens its session at its moment, and Enter with
+        one session found opens it;
         Delete in the table asks to delete the sessions picked; the table's width changed,
         its columns share it again."""
         if obj is self.table.viewport() and event.type() == QEvent.Type.Resize:
@@ -590,6 +591,13 @@ class SessionBrowser(QWidget):
         if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() in (
                 Qt.Key.Key_Return, Qt.Key.Key_Enter) and link_in(self.search.text()):
             self.linkRequested.emit(self.search.text().strip())   # (said if not stored)
+            return True
+        if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() in (
+                Qt.Key.Key_Return, Qt.Key.Key_Enter) and len(self.model.rows) == 1:
+            # the one session found: opened (Enter moved to the list, a second Enter opened it
+            # - a support engineer's tryout)
+            self.table.selectRow(0)
+            self.openRequested.emit(self.model.rows[0].id)
             return True
         if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() in (
                 Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.model.rows:

@@ -142,6 +142,15 @@ def test_keyboard_find_open_and_close(window, qtbot):
     assert isinstance(player, ReplayWidget)
     assert player.replayer.source.id == "bob-browse"
     assert window.sessions.tabText(1).startswith("bob-brow")
+    # Enter in the search box with one session found opens it (it moved to the list first)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    window.browser.search.clear()
+    qtbot.keyClicks(window.browser.search, "bob-browse")
+    assert len(shown(window)) == 1
+    with qtbot.waitSignal(window.browser.openRequested) as opened:
+        qtbot.keyClick(window.browser.search, Qt.Key.Key_Return)
+    assert opened.args == ["bob-browse"]
+    qtbot.waitUntil(lambda: window.sessions.count() == 2, timeout=30_000)
     # the same session again comes to the front rather than opening twice
     window.sessions.setCurrentIndex(0)
     assert window.open_session("bob-browse") is None     # nothing to read
