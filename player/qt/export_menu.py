@@ -333,10 +333,13 @@ class ExportMenu(QMenu):
         clicked a step, exported, and the bundle said "Bug at" that step) - with how the host
         sets it (`moment_help`)."""
         at, reported = bug_moment(src, at_ms)
+        # ("(its report sets none) - Session > Bug Report sets one" took a support engineer
+        # a while to read as: no title or notes were written)
         said = f"the bug at {moment_text(at)}, " + (
-            "as its report says" if reported else "the moment on show (its report sets none)")
+            "as its report says" if reported else
+            "the moment on show - no bug report was written for it (no title, no notes)")
         if self.moment_help:
-            said += f" - {self.moment_help} {'changes it' if reported else 'sets one'}"
+            said += f" - {self.moment_help} {'changes it' if reported else 'writes one'}"
         return said
 
     def _rrweb(self, job: Export) -> None:

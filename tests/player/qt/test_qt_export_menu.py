@@ -91,7 +91,8 @@ def test_a_bundle_from_the_player_marks_the_moment_on_show(player_widget, qtbot,
     with qtbot.waitSignal(player_widget.export_menu.exported) as said:   # the windows say it
         out = player_widget.export_menu.export("replay", tmp_path / "bug.replay")
     assert said.args == [f"Bug bundle (.replay) of session acme-shop-demo written to {out}; the"
-                         " bug at 0:58.0, the moment on show (its report sets none)"]
+                         " bug at 0:58.0, the moment on show - no bug report was written for it"
+                         " (no title, no notes)"]
     with zipfile.ZipFile(out) as z:
         bug = json.loads(z.read("manifest.json"))["session"]["context"]["bug"]
     assert bug["at_ms"] == 58_000
