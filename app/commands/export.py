@@ -321,8 +321,13 @@ def _clip(src, out: Path, args, fmt: ClipFormat, stop: list[int]) -> None:
                     f" page: {out.name} ends before it, blank")
     # one frame of many moments: the page did not change ("1 frame (71 painted" read as a
     # failure - a QA tryout)
+    # ... and "33 frames (81 painted" did not say what became of the other 48 (a support
+    # engineer's tryout): a moment painted as the one before is that frame, shown longer
+    kept = len(clip.times) - len(clip.durations)
     painted = f"the page unchanged over the {len(clip.times)} moments painted" \
-        if len(clip.durations) == 1 < len(clip.times) else f"{len(clip.times)} painted"
+        if len(clip.durations) == 1 < len(clip.times) else \
+        f"{len(clip.times)} moments painted, {kept} as the one before: that frame shown longer" \
+        if kept else f"{len(clip.times)} painted"
     print(f"wrote {count(len(clip.durations), 'frame')} ({painted},"
           f" {sum(clip.durations) / 1000:.1f} s, {clip.size[0]}x{clip.size[1]}) of session"
           f" {src.id} to {out}", file=sys.stderr)

@@ -213,7 +213,11 @@ def test_clip_has_its_frames_size_and_duration_and_paints_what_screenshot_paints
     # a moment identical to the one before is the same frame shown longer
     assert sum(durations) == 11 * 200
     assert all(d % 200 == 0 for d in durations)
-    assert f"wrote {len(frames)} frames (11 painted, 2.2 s, {ref.width}x{ref.height})" in p.stderr
+    # ... said so: the moments shown longer named, not left to guess from "11 painted"
+    kept = 11 - len(frames)
+    painted = f"11 moments painted, {kept} as the one before: that frame shown longer" if kept \
+        else "11 painted"
+    assert f"wrote {len(frames)} frames ({painted}, 2.2 s, {ref.width}x{ref.height})" in p.stderr
     assert 1 < len(frames) <= 11
     assert all(f.size == ref.size for f in frames)
     assert all(_diff(a, b) > 0 for a, b in zip(frames, frames[1:])), "repeated frame"
