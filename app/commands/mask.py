@@ -264,9 +264,9 @@ def _print_dry_run(label: str, r) -> None:
 
 def _say_unmatched(runs: list) -> None:
     """Each selector rule that matched nothing in the sessions looked at (`unmatched`)."""
-    where = "the session" if len(runs) == 1 else f"any of the {len(runs):,} sessions"
-    for said in unmatched(runs):
-        say_warning(f"{said} matched no element in {where} looked at, so it does nothing"
+    for said, looked in unmatched(runs):
+        where = "the session" if looked == 1 else f"any of the {looked:,} sessions"
+        say_warning(f"{said} matched no element in {where} looked at, so it did nothing"
                     " there - is its selector spelt as the page's markup is?")
 
 

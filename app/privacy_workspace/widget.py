@@ -1036,12 +1036,12 @@ class PrivacyWorkspace(QWidget):
         self._dry_seen = None if self._dry_rules is None else \
             frozenset((i.id, i.record_count) for i in infos)
         self._dry_changed, self._dry_sessions = changed, sessions
-        missed = unmatched(runs)
+        missed = [said for said, _ in unmatched(runs)]
         self.dry_run_note.setText(f"{count(sessions, 'stored session')}; {changed} would change."
                                   " Nothing was written." + (
                                       " Stopped (Cancel) before the other sessions: run it"
                                       " again to Apply." if stopped else "") + (
-                                      f" Matched no element, so does nothing: {'; '.join(missed)}"
+                                      f" Matched no element, so did nothing: {'; '.join(missed)}"
                                       " - is the selector spelt as the page's markup is?"
                                       if missed else ""))
         self._update_apply()

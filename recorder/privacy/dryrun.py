@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from ..format import EventType, IncrementalSource, NodeType
-from .levels import Level, always_masked
+from .levels import READS_CLASS, READS_ID, Level, always_masked
 from ..mirror import walk_nodes as _walk
 from .masker import COMMENT, SessionMasker
 from .masking import _DROP, mask_attr, mask_text_node
@@ -178,15 +178,19 @@ class _Counter:
                          ECHOES if self.m.echoes.scrub_event(e) is not e else FREE_TEXT)
 
 
-def unmatched(runs: Iterable[DryRun]) -> list[str]:
+def unmatched(runs: Iterable[DryRun]) -> list[tuple[str, int]]:
     """The selector rules (`Rule.said`) that matched no element in any of these dry runs
-    they were looked at in: each does nothing there - a misspelt selector reads like a rule
-    kept (a privacy officer's tryout: `.card-numbr` hid nothing, and no word said so)."""
-    never: dict[str, bool] = {}
+    they were looked at in, each with how many that was (an application's own rules, in its
+    sessions alone): each did nothing there - a misspelt selector reads like a rule kept (a
+    privacy officer's tryout: `.card-numbr` hid nothing, and no word said so)."""
+    looked: dict[str, int] = {}
+    hit: set[str] = set()
     for r in runs:
-        for said, hit in r.rules_matched.items():
-            never[said] = never.get(said, True) and not hit
-    return [said for said, missed in never.items() if missed]
+        for said, matched in r.rules_matched.items():
+            looked[said] = looked.get(said, 0) + 1
+            if matched:
+                hit.add(said)
+    return [(said, n) for said, n in looked.items() if said not in hit]
 
 
 ELEMENT = int(NodeType.Element)
@@ -194,9 +198,12 @@ ELEMENT = int(NodeType.Element)
 
 class _Matches:
     """Which selector rules match an element the session shows: each element, once the pass
-    has applied the event that adds it (a snapshot's, a mutation's) or changes its
-    attributes, against the rules that matched none so far - filed as `level_of` files them
-    (a `SelectorIndex`, folded in a quirks-mode document), made again as one first matches."""
+    has applied the event that adds it (a snapshot's, a mutation's) or may have made a rule
+    match it - an attribute a rule reads changed on it or above it (a descendant combinator),
+    a sibling before it changed or went (`+`, `~`, `:first-child`, `:nth-child`), a child went
+    or its text did (`:empty`) - against the rules that matched none so far, filed as
+    `level_of` files them (a `SelectorIndex`, folded in a quirks-mode document), made again as
+    one first matches."""
 
     def __init__(self, masker: SessionMasker, result: DryRun):
         self.m = masker
@@ -206,6 +213,7 @@ class _Matches:
         self.index: dict[bool, SelectorIndex] = {}   # quirks -> the rules left, filed
         self.classes: set[str] = set()
         self.ids: set[str] = set()
+        self.any_class = self.any_id = False
 
     def _index(self, quirks: bool) -> SelectorIndex:
         index = self.index.get(quirks)
@@ -214,9 +222,13 @@ class _Matches:
             for said, rule in self.left.items():
                 for sel in compile_selector(rule.selector, quirks=quirks):
                     index.add(sel, said)
-            if not quirks:   # the classes and ids the rules left name, folded (`_may_match`)
+            if not quirks:   # what `_may_match` asks of the rules left
                 self.classes = {fold(c) for c in index.classes}
                 self.ids = {fold(i) for i in index.ids}
+                texts = [r.selector for r in self.left.values()]
+                negated = any(":not(" in t.lower() for t in texts)   # a class taken away
+                self.any_class = negated or any(READS_CLASS.search(t) for t in texts)
+                self.any_id = negated or any(READS_ID.search(t) for t in texts)
         return index
 
     def event(self, e: Raw) -> None:
@@ -228,29 +240,53 @@ class _Matches:
         if t == EventType.FullSnapshot:
             self.seen(n.get("id") for n in _walk(d.get("node")) if n.get("type") == ELEMENT)
         elif t == EventType.IncrementalSnapshot and d.get("source") == IncrementalSource.Mutation:
+            index = self._index(False)
             self.seen(n.get("id") for a in d.get("adds") or () if isinstance(a, dict)
                       for n in _walk(a.get("node")) if n.get("type") == ELEMENT)
             self.seen(nid for x in d.get("attributes") or ()
                       if isinstance(x, dict) and self._may_match(x.get("attributes"))
-                      for nid in self._beneath(x.get("id")))
+                      for nid in self._around(x.get("id"), index.structural))
+            if index.structural or index.uses_empty:   # positions and emptiness changed
+                moved = {x.get("parentId") for key in ("adds", "removes")
+                         for x in d.get(key) or () if isinstance(x, dict)}
+                if index.uses_empty:
+                    nodes = self.m.mirror.nodes
+                    moved |= {nodes[x.get("id")].parent for x in d.get("texts") or ()
+                              if isinstance(x, dict) and x.get("id") in nodes}
+                self.seen(nid for p in moved for nid in self._beneath(p))   # (its children's)
 
     def _may_match(self, changed: Any) -> bool:
         """Whether an attribute change may make a rule left match: an attribute its selectors
-        read - a class or id only when it is one they name (a live table's class swaps cost
-        nothing then; a class taken away that `:not()` names is not looked at)."""
+        read - a class or id named by `.x` or `#x` only when given (a live table's class swaps
+        cost nothing then), any class or id when a rule reads it as a value (`[class*=x]`) or
+        may match where one was taken away (`:not(.x)`)."""
         if not isinstance(changed, dict):
             return False
         index = self._index(False)
         for k, v in changed.items():
-            if k == "class":
+            if k not in index.attr_names:
+                continue
+            if k == "class" and not self.any_class:
                 if isinstance(v, str) and any(fold(c) in self.classes for c in v.split()):
                     return True
-            elif k == "id":
+            elif k == "id" and not self.any_id:
                 if isinstance(v, str) and fold(v) in self.ids:
                     return True
-            elif k in index.attr_names:
+            else:
                 return True
         return False
+
+    def _around(self, nid: Any, siblings: bool) -> Iterator[Any]:
+        """A node and every node beneath it - and, `siblings`, the siblings after it and
+        theirs (a rule's `+`, `~` or `:nth-child` may match there once it changed)."""
+        yield from self._beneath(nid)
+        nodes = self.m.mirror.nodes
+        n = nodes.get(nid) if siblings and type(nid) is int else None
+        p = nodes.get(n.parent) if n is not None and n.parent is not None else None
+        if p is not None:
+            kids = p.children
+            for sib in kids[kids.index(nid) + 1:] if nid in kids else ():
+                yield from self._beneath(sib)
 
     def _beneath(self, nid: Any) -> Iterator[Any]:
         """A node and every node beneath it (a rule's descendant combinator may match there

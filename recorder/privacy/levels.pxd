@@ -8,6 +8,7 @@ cdef class PrivacyLevels:
     cdef public Mirror mirror
     cdef public object rules, default, index, watched_attrs, classes, _class_hint, ids
     cdef public object structural, uses_empty, editables, quirks, quirks_index
+    cdef public object reads_class, reads_id
     cdef public long gen
 
     cpdef invalidate(self)

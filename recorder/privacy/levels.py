@@ -47,6 +47,12 @@ ELEMENT = int(NodeType.Element)
 DOCUMENT = int(NodeType.Document)
 
 
+# an attribute selector on class or id, as a rule's selector text holds it (`[class~=x]`,
+# `[ID^=pay]`: HTML attribute names in any case)
+READS_CLASS = re.compile(r"\[\s*(?:[\w*-]*\|)?class\s*[\]~|^$*=]", re.I)
+READS_ID = re.compile(r"\[\s*(?:[\w*-]*\|)?id\s*[\]~|^$*=]", re.I)
+
+
 class Level(enum.IntEnum):
     """Ordered by strictness, so `max()` picks the stricter of two levels."""
     ALLOW = 0
@@ -192,6 +198,12 @@ class PrivacyLevels:
             for sel in compile_selector(rule.selector):
                 self.index.add(sel, rule.level)
         self.watched_attrs = frozenset(PRIVACY_ATTRS | self.index.attr_names)
+        # a rule reading the class or id attribute as a value (`[class*=card]`, `[id^=pay]`):
+        # any change of it may change a match - not only one of a class or id a rule names
+        # (`.card`, `#pay`), which is all `classes` and `ids` know (a reviewer's find: a
+        # paragraph given class="card-number" kept the level it had, its text in clear)
+        self.reads_class = any(READS_CLASS.search(r.selector) for r in rules.rules)
+        self.reads_id = any(READS_ID.search(r.selector) for r in rules.rules)
         self.classes = frozenset(MARKER_CLASSES | self.index.classes)
         # a class in `a ^ b` below is a substring of the old or the new value: searched in
         # C first, so a live page's class swaps (`up` <-> `down`) cost no sets
@@ -245,6 +257,8 @@ class PrivacyLevels:
             return self._changes_level_folded(n, new_attrs)
         for k, v in new_attrs.items():
             if k == "class":
+                if self.reads_class:
+                    return True
                 old = n.attrs.get("class")
                 hint = self._class_hint
                 if hint is None or not ((isinstance(old, str) and hint(old))
@@ -255,7 +269,7 @@ class PrivacyLevels:
                 if not self.classes.isdisjoint(a ^ b):
                     return True
             elif k == "id":
-                if n.attrs.get("id") in self.ids or v in self.ids:
+                if self.reads_id or n.attrs.get("id") in self.ids or v in self.ids:
                     return True
             elif k in self.watched_attrs:
                 return True
@@ -266,6 +280,8 @@ class PrivacyLevels:
         a marker names, in either case, given or taken (a change of case alone changes no
         match there - and does on a standards page, which the exact test serves)."""
         for k, v in new_attrs.items():
+            if (k == "class" and self.reads_class) or (k == "id" and self.reads_id):
+                return True
             if k == "class" or k == "id":
                 old = n.attrs.get(k)
                 a = set(fold(old).split()) if isinstance(old, str) else set()

@@ -111,7 +111,7 @@ def test_a_dry_run_names_a_rule_that_matched_no_element_in_any_session(tmp_path)
     proc = replay("--data", data, "mask", "--dry-run", "--all", "--rules", rules)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ('replay: warning: rule ".card-numbr" (line 1) -> hidden matched no'
-                           " element in any of the 2 sessions looked at, so it does nothing there"
+                           " element in any of the 2 sessions looked at, so it did nothing there"
                            " - is its selector spelt as the page's markup is?\n")
     assert 'rule "nav a" (line 4) -> mask:' in proc.stdout
     proc = replay("--data", data, "mask", "--dry-run", "--rules", rules, demo)

@@ -127,6 +127,26 @@ def test_class_change_reclassifies_descendants():
     assert out[0]["data"]["texts"][0]["value"] == "Jane Doe"
 
 
+def test_a_class_or_id_a_rule_reads_as_a_value_masks_once_it_is_given():
+    """A rule reading the class or id as a value (`[class*=card]`, `[id^=pay]`) matched an
+    element given such a class or id later, but its cached level stayed - the text changed
+    next was stored in clear (a reviewer's find); `.card` and `#pay` were right."""
+    rules = 'default = "allow"\ndetectors = []\n[[rule]]\nselector = "{}"\nlevel = "mask"\n'
+    for selector, attrs in (("[class*=card]", {"class": "card-number"}),
+                            ("[CLASS~=card]", {"class": "x card"}),
+                            ("[id^=pay]", {"id": "payment"}), ("div[id]", {"id": "b"})):
+        m, ids = page(rules.format(selector))
+        who_text = ids["who"] + 1
+        target = ids["box"] if selector == "div[id]" else ids["who"]
+        if selector == "div[id]":   # (the box has an id already: taken away, then given again)
+            m.mask([mut(attributes=[{"id": target, "attributes": {"id": None}}])])
+        out = m.mask([mut(texts=[{"id": who_text, "value": "Jane Doe"}])])
+        assert out[0]["data"]["texts"][0]["value"] == "Jane Doe", selector   # not matched yet
+        m.mask([mut(attributes=[{"id": target, "attributes": attrs}])])
+        out = m.mask([mut(texts=[{"id": who_text, "value": "Jane Doe"}])])
+        assert out[0]["data"]["texts"][0]["value"] == "xxxx xxx", selector
+
+
 def test_element_becoming_hidden_is_emptied_and_revealed_again():
     m, ids = page()
     box = ids["box"]
