@@ -396,10 +396,12 @@ class OpsBuilder:
         if not isinstance(data, dict):
             return
         if typ == EventType.IncrementalSnapshot:
-            if self.m.not_recorded is not None:   # a change of a page not recorded
-                return
             src = data.get("source")
             fn = _OPS.get(src)
+            if self.m.not_recorded is not None:   # a page not recorded: the cursor goes on,
+                if fn in _POINTER_OPS:            # its page's changes are left alone
+                    fn(self, data, t, out)
+                return
             kind = data.get("type")
             if src == IncrementalSource.MouseInteraction and kind in FOCUS_MOVES:
                 self._focus(e, data, t, out)
@@ -673,3 +675,4 @@ _OPS = {
     IncrementalSource.MouseInteraction: OpsBuilder._click,
 }
 _OPS = {int(k): v for k, v in _OPS.items()}
+_POINTER_OPS = frozenset({OpsBuilder._mouse, OpsBuilder._click})   # (the mirror untouched)

@@ -208,8 +208,10 @@ class Mirror:
         changes left alone until the next snapshot - they were read as damage ("focus on
         unknown node"), or changed the last page's nodes of the same ids."""
         why = payload.get("why") if isinstance(payload, dict) else None
-        self.apply_full_snapshot({"node": notice_page(why if isinstance(why, str) else "")})
-        self.not_recorded = payload if isinstance(payload, dict) else {}
+        why = why[:NOTICE_WHY_CHARS] if isinstance(why, str) else ""
+        self.apply_full_snapshot({"node": notice_page(why)})
+        # what is kept (in every checkpoint until the next snapshot): the words shown, no more
+        self.not_recorded = {"why": why}
 
     def apply_full_snapshot(self, data: Raw) -> None:
         node = data.get("node")
@@ -746,7 +748,7 @@ class Mirror:
             n.text, n.attrs, n.value = fix(n.text), fix(n.attrs), fix(n.value)
             n.extra, n.sheet = fix(n.extra), fix(n.sheet)
         self.href, self.selection = fix(self.href), fix(self.selection)
-        self.adopted = fix(self.adopted)
+        self.adopted, self.not_recorded = fix(self.adopted), fix(self.not_recorded)
 
     @classmethod
     def load(cls, blob: bytes) -> "Mirror":
@@ -1051,6 +1053,7 @@ def _load_nodes(strings: list, stream: bytes, rare: list) -> dict:
     return nodes
 
 
+NOTICE_WHY_CHARS = 300   # of a page not recorded's reason, shown (capture.js sends no more)
 _NOTICE_STYLE = ("margin: 0; padding: 64px 48px; font: 20px/1.5 sans-serif; color: #333;"
                  " background: #f4f4f4; min-height: 100vh; box-sizing: border-box")
 

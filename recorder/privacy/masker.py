@@ -26,8 +26,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 import msgspec
 
-from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, EventType, IncrementalSource,
-                      MouseInteractions, NestingTooDeep, NodeType, encode_json)
+from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, PAGE_NOT_RECORDED, RUM_PLUGIN, EventType,
+                      IncrementalSource, MouseInteractions, NestingTooDeep, NodeType,
+                      encode_json)
 from ..jsonscan import JsonFacts, scan_json
 from ..mirror import Mirror, Node, field, walk_nodes
 from . import detectors as _detectors
@@ -428,6 +429,11 @@ class SessionMasker:
             return e if new is payload else self._with_data(e, {**data, "payload": new})
         if t in (0, 1):  # DomContentLoaded, Load: nothing in them
             return e
+        if t == _CUSTOM and data.get("tag") == PAGE_NOT_RECORDED:
+            # a page not recorded: as the mirror of a stored session shows it (a masker
+            # resumed from storage reads it so), its fields' node ids new
+            self.echoes.new_page()
+            self.mirror.apply(e)
         # Custom events and types this version does not know: kept, but their strings get
         # the same URL scrubbing and redaction as console text.
         new = self._free_strings(data)
@@ -538,6 +544,11 @@ class SessionMasker:
         # replaced, classes swapped. `changed` says whether any item was dropped, replaced
         # or added; an event with none is the input itself, without building its copy.
         mirror, levels = self.mirror, self.levels
+        if mirror.not_recorded is not None:
+            # a change of a page whose snapshot was not recorded (PAGE_NOT_RECORDED): no page
+            # to mask it by, none to replay it on (the mirror leaves it alone) - not stored
+            self.stats["changes of a page not recorded dropped"] += 1
+            return None
         nodes = mirror.nodes
         removes = data.get("removes") or ()
         adds = data.get("adds") or ()

@@ -40,3 +40,47 @@ def test_a_page_not_recorded_plays_as_a_notice_wherever_it_is_looked_at():
     assert len(full) == 1 and full[0]["t"] == at and "This page was not recorded" in json.dumps(full[0])
     after = {o["k"] for o in ops if o["t"] > at}
     assert after <= {"mouse", "click", "viewport", "meta", "focus"}, after   # no change of its page
+
+
+def test_the_cursor_goes_on_over_a_page_not_recorded_ahead_of_the_index_too():
+    """Played ahead of the indexer (its events read straight from the segments), the
+    cursor's moves and clicks on the notice were dropped with that page's changes (a
+    reviewer's find): they go on, as the indexed playback draws them."""
+    from player.frame import OpsBuilder
+    events, at = _events()
+    start = events[0]["timestamp"]
+    i = next(k for k, e in enumerate(events)
+             if e["type"] == 5 and e["data"]["tag"] == PAGE_NOT_RECORDED)
+    m = naive_state_at(events, at)
+    shown = m.to_serialized()
+    b = OpsBuilder(m, pointer=True)   # as playback ahead of the index builds them
+    ops: list = []
+    for e in events[i + 1:]:
+        b.apply(e, e["timestamp"] - start, ops)
+    kinds = [o["k"] for o in ops]
+    assert kinds.count("mouse") > 10 and "click" in kinds
+    assert set(kinds) <= {"mouse", "click", "viewport", "meta"}, set(kinds)
+    assert m.to_serialized() == shown and not m.warnings
+
+
+def test_the_masker_keeps_no_change_of_a_page_not_recorded_in_memory_or_resumed():
+    """The privacy pass left the Custom event out of its own page: a masker that held the
+    session in memory masked the page's changes against the last page and split a session
+    off with them applied there, where one resumed from storage read the notice (a
+    reviewer's find). Both read it now, and neither keeps a change it has no page for."""
+    from recorder.ingest import split_snapshot
+    from recorder.privacy import Rules, SessionMasker
+    events, at = _events()
+    start = events[0]["timestamp"]
+    i = next(k for k, e in enumerate(events)
+             if e["type"] == 5 and e["data"]["tag"] == PAGE_NOT_RECORDED)
+    live = SessionMasker(Rules.default())
+    kept = [m for m in live.mask(events) if m is not None]
+    later = [e for e in events[i + 1:] if e["type"] == 3 and e["data"].get("source") == 0]
+    assert later and not any(m["type"] == 3 and m["data"].get("source") == 0 and
+                             m["timestamp"] > start + at for m in kept)
+    assert live.stats["changes of a page not recorded dropped"] == len(later)
+    resumed = SessionMasker(Rules.default()).resume(kept)
+    for m in (live, resumed):
+        assert m.mirror.not_recorded == {"why": WHY}
+        assert [e["type"] for e in split_snapshot(m.mirror, start + at + 1)] == [4, 5]

@@ -223,6 +223,13 @@ def test_a_page_not_recorded_shows_a_notice_and_leaves_its_changes_alone():
     # the next page is recorded again: its snapshot and changes as ever
     m.apply_all([snapshot(), mutation(texts=[{"id": 10, "value": "ONE"}])])
     assert m.not_recorded is None and m.text_of(9) == "ONE" and not m.warnings
+    # what is kept of the event: its words, at most 300 characters, repaired to be stored
+    odd = {"type": 5, "timestamp": 9, "data": {"tag": PAGE_NOT_RECORDED, "payload": {
+        "why": "\ud800 " + "w" * 1000, "junk": ["x"] * 1000}}}
+    m.apply(odd)
+    assert list(m.not_recorded) == ["why"] and len(m.not_recorded["why"]) == 300
+    m.replace_lone_surrogates()
+    assert Mirror.load(m.dump()).not_recorded["why"].startswith("\ufffd w")
     # before: the same changes made to the last page's nodes (ids 10, 8, 11, 13 are there)
     old = Mirror().apply_all([snapshot(), {"type": 4, "timestamp": 3, "data": {"href": "https://s.test/2"}}]
                              + page_two)
