@@ -376,6 +376,8 @@ def _when(ms: int) -> str:
     """A change's time as the data folder's rules history says it (UTC, to the second: two
     changes in one minute read apart)."""
     from datetime import datetime, timezone
+    if not ms:   # rules set before their history was kept
+        return "before the history"
     return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

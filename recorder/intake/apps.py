@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS applications (
     id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, token_sha256 TEXT NOT NULL,
     origins TEXT NOT NULL, rules TEXT, created_ms INTEGER NOT NULL, revoked_ms INTEGER
 );
+"""
+_HISTORY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS rules_history (
     app_id TEXT NOT NULL, revision INTEGER NOT NULL, at_ms INTEGER NOT NULL, who TEXT NOT NULL,
     rules TEXT, summary TEXT NOT NULL, PRIMARY KEY (app_id, revision)
@@ -43,7 +45,8 @@ CREATE TABLE IF NOT EXISTS rules_history (
 # rules_history: each change of an application's own rules, as the data folder's
 # rules-history/ keeps the folder's (privacy/history.py): `rules` the TOML text in force from
 # that revision on (NULL: its own dropped, the intake's apply), `summary` a JSON list of what
-# changed - rules, never recorded values. A file made before the table: the table is added.
+# changed - rules, never recorded values. A file made before the table gets it by the first
+# change made (reading one that cannot be written - a read-only copy - needs no table).
 
 
 class AppError(ValueError):
@@ -337,13 +340,15 @@ class Applications:
             try:
                 app = self._get(name_or_id)
                 if app.rules != rules_text:
+                    self.db.execute(_HISTORY_SCHEMA)   # (one statement, in the transaction)
                     self.db.execute("UPDATE applications SET rules=? WHERE id=?",
                                     (rules_text, app.id))
                     last = self.db.execute("SELECT max(revision) FROM rules_history WHERE"
                                            " app_id=?", (app.id,)).fetchone()[0] or 0
                     now = int(time.time() * 1000)
-                    if last == 0 and app.rules is not None:   # set before history was kept
-                        last = self._keep(app.id, 1, now, "", app.rules, [BEFORE_HISTORY])
+                    if last == 0 and app.rules is not None:   # set before history was kept:
+                        # when and by whom not known (0, "")
+                        last = self._keep(app.id, 1, 0, "", app.rules, [BEFORE_HISTORY])
                     self._keep(app.id, last + 1, now, who, rules_text, summary(app.rules))
             except BaseException:
                 self.db.execute("ROLLBACK")
@@ -362,6 +367,9 @@ class Applications:
         """The application and every change of its own rules, oldest first."""
         with self._lock:
             app = self._get(name_or_id)
+            if not self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND"
+                                   " name='rules_history'").fetchall():
+                return app, []   # a file from before the history: no change kept yet
             rows = self.db.execute("SELECT revision, at_ms, who, rules, summary FROM"
                                    " rules_history WHERE app_id=? ORDER BY revision",
                                    (app.id,)).fetchall()

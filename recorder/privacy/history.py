@@ -46,7 +46,11 @@ def who_saves() -> str:
     """Who a change of the rules is logged as: the account the process runs as (its real user
     id) - not `$USER` or `$LOGNAME`, which anyone sets as they like (a privacy officer's
     tryout: `USER=mallory replay app rules ...` was logged as mallory's)."""
-    import pwd
+    try:
+        import pwd
+    except ImportError:   # Windows: no user ids - the logged-on account's name
+        import getpass
+        return getpass.getuser()
     uid = os.getuid()
     try:
         return pwd.getpwuid(uid).pw_name
@@ -285,9 +289,10 @@ def every_change(data_dir: Path | str) -> tuple[list[Logged], int]:
             try:
                 for app in apps.list():
                     for c in apps.rules_history(app.id)[1]:
-                        when = datetime.fromtimestamp(c.at_ms / 1000, timezone.utc)
-                        out.append(Logged(f"application {app.name}", c.revision,
-                                          when.isoformat(timespec="seconds"), c.who, c.summary))
+                        when = datetime.fromtimestamp(c.at_ms / 1000, timezone.utc) \
+                            .isoformat(timespec="seconds") if c.at_ms else ""   # (not known)
+                        out.append(Logged(f"application {app.name}", c.revision, when, c.who,
+                                          c.summary))
             finally:
                 apps.close()
     # (each history is listed oldest first: within a second, the later listed is the newer)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 
+import pytest
+
 from recorder.intake.apps import BEFORE_HISTORY, Applications
 from recorder.paths import APPS_FILE
 from recorder.privacy import parse_rules
@@ -59,7 +61,34 @@ def test_rules_set_before_the_history_was_kept_are_its_first_revision(tmp_path):
     changes = apps.rules_history("shop")[1]
     assert [(c.revision, c.who, c.rules, c.summary) for c in changes] == [
         (1, "", STRICT, (BEFORE_HISTORY,)), (2, "ann", LOOSE, ("loosened",))]
+    assert changes[0].at_ms == 0 < changes[1].at_ms   # when is not known
     apps.close()
+
+
+def test_a_file_from_before_the_history_is_read_without_being_written(tmp_path):
+    """Opening an applications file made before the history table added it - a write: a
+    read-only copy was then "cannot be read ... restore it from a backup" (a reviewer's
+    find). It is read as it is; the table comes with the first change."""
+    import subprocess
+    db = sqlite3.connect(tmp_path / APPS_FILE)
+    db.execute("PRAGMA journal_mode=WAL")   # (as every applications file is)
+    db.execute("CREATE TABLE applications (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+               " token_sha256 TEXT NOT NULL, origins TEXT NOT NULL, rules TEXT,"
+               " created_ms INTEGER NOT NULL, revoked_ms INTEGER)")
+    db.execute("INSERT INTO applications VALUES ('app_1', 'shop', 'x', '[]', NULL, 1, NULL)")
+    db.commit()
+    db.close()
+    before = (tmp_path / APPS_FILE).read_bytes()
+    # immutable (root passes permission bits): any write of it fails
+    if subprocess.run(["chattr", "+i", str(tmp_path / APPS_FILE)]).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        apps = Applications(tmp_path)
+        assert [a.name for a in apps.list()] == ["shop"] and apps.rules_history("shop")[1] == []
+        apps.close()
+    finally:
+        subprocess.run(["chattr", "-i", str(tmp_path / APPS_FILE)], check=True)
+    assert (tmp_path / APPS_FILE).read_bytes() == before
 
 
 def test_changes_from_two_writers_at_once_are_numbered_once_each_from_what_they_replaced(tmp_path):
