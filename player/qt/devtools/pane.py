@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QPainter
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPlainTextEdit, QSplitter, QStackedWidget,
-                               QStyledItemDelegate, QStyleOptionViewItem, QTableView,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QSplitter,
+                               QStackedWidget, QStyledItemDelegate, QStyleOptionViewItem,
+                               QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from recorder.moments import moment_text
 
@@ -796,7 +796,14 @@ class DevToolsPane(PaneTabs):
         """The Errors tab, the row of the error shown at `t` (SessionView.error_rows) picked
         and its details open: where E went (it stayed on the tab on show, and a support
         engineer looked for the error there)."""
+        focus = QApplication.focusWidget()
+        inside = focus is not None and self.isAncestorOf(focus)
         self.setCurrentWidget(self.errors)
+        if inside and not self.errors.isAncestorOf(focus):
+            # the tab the focus was on is hidden: Qt gave it to the Errors filter, whose box
+            # then took the next E as a letter (a QA's tryout) - the rows take it, as a click
+            # on one does, and leave the player's keys to it
+            self.errors.table.setFocus()
         row = self.sv.error_rows.get(t)
         if row is not None:
             self.errors.pick(row)

@@ -489,6 +489,15 @@ def test_e_after_the_last_error_goes_back_to_the_first_and_says_so(qapp, qtbot, 
                 assert said.args == [f"Error 2 of {len(errors)}, at {moment_text(c.time)}", ""]
             else:
                 qtbot.keyClick(w, Qt.Key.Key_E)
+        # E with the focus in another tab's rows (a Steps or Console row clicked): the next E
+        # typed an "e" into the Errors filter the tab change gave the focus to (a QA's tryout)
+        from PySide6.QtWidgets import QApplication
+        pane.setCurrentIndex(0)
+        pane.currentWidget().table.setFocus()
+        c.seek(0)
+        qtbot.keyClick(w, Qt.Key.Key_E)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_E)
+        assert pane.errors.search.text() == "" and c.time == error_moment(errors[1])
     quiet = ReplayWidget(None, replayer=Replayer(ListSource([
         {"type": 4, "data": {"href": "https://shop.example/", "width": 800, "height": 600},
          "timestamp": 1_700_000_000_000},
