@@ -81,6 +81,10 @@ _TAG_ROLES = {"button": "button", "textarea": "textbox", "summary": "button", "o
 _CLICK_STEPS = {"click": "click", "contextmenu": "right_click", "touchend": "tap"}
 
 
+# the fields whose value is what was typed, whole at every keystroke (a number or a date
+# field reports "" for a value typed half way): an emptied one is a step of its own
+_TEXTUAL = frozenset({"", "text", "search", "email", "tel", "url", "password"})
+
 class StepKind(str, enum.Enum):
     NAVIGATE = "navigate"
     CLICK = "click"
@@ -612,12 +616,15 @@ class StepsBuilder:
                     field=(kind_of or "text") if n.tag == "input" else (n.tag or ""),
                     field_min=least if isinstance(least, str) and least.strip() else None)
         last = self._inputs[-1] if self._inputs else None
-        # the field emptied after a value was typed is a step of its own, at its time, not
-        # the typing's last value: "Clear" at the first keystroke's time left out what was
-        # typed - the search it ran, a Playwright script's fill (a support engineer's tryout),
-        # as is typing into it again once emptied; and after a click into the field, a value that does not type on from the last (its
-        # text replaced) is one too (the clear shown as a mere click)
-        emptied = last is not None and (text == "") != (last.text == "")   # or typed again
+        # A step of its own rather than the typing's last value:
+        # - a text field emptied after a value was typed, or typed into again once emptied,
+        #   each at its time ("Clear" at the first keystroke's time left out what was typed:
+        #   the search it ran, the Playwright script's fill - a support engineer's tryout);
+        #   not a number or date field, which reports "" for a value typed half way;
+        # - after a click into the field, a value that does not type on from the last (its
+        #   text replaced: the clear was shown as a mere click).
+        textual = n.tag == "textarea" or (n.tag == "input" and kind_of in _TEXTUAL)
+        emptied = textual and last is not None and (text == "") != (last.text == "")
         again = emptied or (self._clicked_in and last is not None and not hidden
                             and not last.masked and not text.startswith(last.text or ""))
         self._clicked_in = False

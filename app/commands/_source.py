@@ -433,12 +433,15 @@ def _error_at(at: ErrorMoment, moments: list[int], duration_ms: float, flag: str
         raise UserError(f"{flag} {said}: this session has no errors (`replay devtools SESSION`"
                         " lists what it holds) - give a moment: 62s, 1:02 or 'end'")
     if at.number > len(moments):
-        raise UserError(f"{flag} {said}: this session has {count(len(moments), 'error')} -"
-                        f" give error:1 to error:{len(moments)}" if len(moments) > 1 else
-                        f"{flag} {said}: this session has 1 error - give error")
+        # (each time an error was reported counts, as E goes through them - the Errors tab
+        # groups them: "2 errors, 6 times in all" made error:2 read as the second kind)
+        raise UserError(f"{flag} {said}: this session reported {count(len(moments), 'error')}"
+                        f" (each time counts, as E goes through them) - give error:1 to"
+                        f" error:{len(moments)}" if len(moments) > 1 else
+                        f"{flag} {said}: this session reported 1 error - give error")
     wanted = moments[at.number - 1] + at.offset_ms
     kept = min(max(0.0, wanted), float(duration_ms))
-    if kept != wanted:
+    if kept != wanted and at.offset_ms:   # (an error at the very end: shown at the end)
         edge = "start" if wanted < 0 else "end"
         say_note(f"{flag} {said}{'+' if at.offset_ms >= 0 else '-'}"
                  f"{abs(at.offset_ms) / 1000:g}s is past the session's {edge}: {flag} is its"

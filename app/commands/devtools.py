@@ -45,6 +45,7 @@ def register(subparsers, common) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from player.qt.session_view import build_session_view
+    from recorder.bug import from_context
     from player.replayer import Replayer
 
     src = open_source(args.session, args.data, args.session_number,
@@ -59,14 +60,14 @@ def run(args: argparse.Namespace) -> int:
         sid = src.id
         rows = rows_of(sv, args.tab, src)
         unread = src.unread_said()
-        report = bug_report(src)
+        report = from_context(src.info.context) if src.info is not None else None
     finally:
         src.close()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     if report is not None:   # a bug handed over: what the QA wrote first, as `play` says it
-        for line in report.lines(with_steps=False):   # (its steps: the Steps tab's rows)
+        for line in report.lines(with_steps=False):   # (its steps: the Steps tab's; read apart)
             print(line)
         print()
     tab = TABS[args.tab]

@@ -111,8 +111,8 @@ class SessionView:
     def error_number(self, t: int) -> tuple[int, int]:
         """Which of the session's errors (as E goes through them) is shown at `t`, 1-based,
         and how many there are."""
-        times = self._error_times()
-        return bisect.bisect_right(times, t), len(times)
+        times = self._error_times()   # (two at one moment: the first of them)
+        return bisect.bisect_left(times, t) + 1, len(times)
 
     def first_error(self) -> int | None:
         """The moment of the session's first error as shown, None without errors."""

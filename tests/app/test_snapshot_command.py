@@ -122,7 +122,8 @@ def test_at_error_names_the_sessions_errors_where_e_shows_them(tmp_path, capsys)
     assert main(["--data", data, "snapshot", str(DEMO_SESSION), "--at", f"error:{len(shown) + 1}",
                  "-o", "-"]) == 2
     assert capsys.readouterr().err == (f"replay: error: --at error:{len(shown) + 1}: this session"
-                                       f" has {len(shown)} errors - give error:1 to"
+                                       f" reported {len(shown)} errors (each time counts, as E"
+                                       f" goes through them) - give error:1 to"
                                        f" error:{len(shown)}\n")
     _, err = snapshot_at(f"error:{len(shown)}+1:00")   # past the end: its end, said
     assert f"--at error:{len(shown)}+60s is past the session's end: --at is its end" in err

@@ -280,6 +280,9 @@ def test_a_field_emptied_after_typing_is_a_step_of_its_own_at_its_time():
                                       typed(search, "", 300), typed(search, "cup", 900)])
     assert [(s.t, s.describe()) for s in got[1:]] == [
         (100, 'Type "m" in "Search"'), (300, 'Clear "Search"'), (900, 'Type "cup" in "Search"')]
+    qty = el("input", type="number", id="qty", placeholder="Quantity")   # "" half way typed
+    got = steps(full(page(qty)) + [typed(qty, "1", 100), typed(qty, "", 150), typed(qty, "1e2", 200)])
+    assert [s.describe() for s in got[1:]] == ['Type "1e2" in "Quantity"']
     script = playwright_script(full(page(search)) + [typed(search, "mug", 100), typed(search, "", 900)],
                                session_id="s")
     fills = [ln.strip() for ln in script.splitlines() if ".fill(" in ln]
