@@ -44,10 +44,12 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
     def empty(self) -> bool:
         return not (self.title or self.notes or self.at_ms is not None or self.steps)
 
-    def lines(self, with_steps: bool = True, at_note: str = "") -> list[str]:
+    def lines(self, with_steps: bool = True, at_note: str = "",
+              errors: Sequence[tuple[float, str]] = ()) -> list[str]:
         """The report as a person reads it (`replay play` prints these; a Playwright script
         opens with them, without the steps it lists itself); `at_note`: said after the bug's
-        moment (a script of a range that does not reach it)."""
+        moment (a script of a range that does not reach it); `errors`: the errors the page
+        reported, (moment, line), said among the steps as the Steps tab says them."""
         out = [f"Bug: {self.title or UNTITLED}"]
         if self.at_ms is not None:
             out.append(f"At: {moment_text(self.at_ms)}" + (f" - {at_note}" if at_note else ""))
@@ -55,7 +57,7 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
             out += ["Notes:"] + [f"  {ln}" for ln in self.notes.splitlines()]
         if self.steps and with_steps:   # each at its moment, the bug's among them: the
             out.append("Steps:")      # steps after it are not how it came about
-            out += [f"  {r.line()}" for r in step_rows(self.steps, (), self.at_ms)]
+            out += [f"  {r.line()}" for r in step_rows(self.steps, errors, self.at_ms)]
         return out
 
 

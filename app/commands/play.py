@@ -54,6 +54,11 @@ def check_screen(quit_after: int | None) -> None:
                                   " `demo`)"))
 
 
+# the most events a bug's session is read whole for before its window opens (its steps said
+# with their errors); a longer one's are said without (the window's Steps tab has them)
+STEPS_ERRORS_MAX_EVENTS = 200_000
+
+
 def play(src, at, quit_after: int | None, *, autoplay: bool = False,
          title: str | None = None, follow: bool = False, bug_at: float | None = None,
          said: Sequence[str] = (), link: str | None = None, report=None) -> int:
@@ -87,6 +92,13 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
                 say_note(f"the bug's moment ({moment_text(bug_at)}) is past what"
                          f" decodes of the session ({moment_text(replayer.duration_ms)}:"
                          f" {src.unread_said()}); opening at its end")
+        if said and report is not None and report.steps and replayer is not None and \
+                (src.info is None or (src.info.record_count or 0) <= STEPS_ERRORS_MAX_EVENTS):
+            # the steps with the errors the page reported among them, as the Steps tab and
+            # `devtools --tab steps` say them (a QA's tryout: play printed them without, the
+            # step that broke the page not told) - read whole first, a bug's session is short
+            from player.qt.session_view import build_session_view
+            said = report.lines(errors=build_session_view(replayer, src.info).error_lines())
         if said:
             print("\n".join(said), flush=True)
         prepare_qt_environment()

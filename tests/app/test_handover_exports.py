@@ -273,6 +273,11 @@ def test_bug_bundle_title_notes_steps_survive_export_and_import(tmp_path):
     assert shown.stdout.startswith(f"Bug: Apply coupon does nothing\nAt: {moment_text(RAGE_MS)}\nNotes:\n"
                                    "  Expected 10% off.\n  Chromium 120, Linux\nSteps:\n  1. Open ")
     assert 'Click "Apply coupon"' in shown.stdout
+    # the errors the page reported are among the steps, as `devtools --tab steps` says them
+    # (a QA's tryout: play printed the steps alone, the step that broke the page not told)
+    said = _replay("devtools", str(bug), "--tab", "steps", data=data).stdout
+    errors = [ln.strip() for ln in said.splitlines() if ln.strip().startswith("✖")]
+    assert errors and all(f"  {e}\n" in shown.stdout for e in errors), shown.stdout
     # it opens on the bug (--quit-after counts from the first frame shown)
     assert f"opened at {RAGE_MS} ms" in shown.stderr, shown.stderr
 
