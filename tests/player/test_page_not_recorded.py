@@ -84,3 +84,17 @@ def test_the_masker_keeps_no_change_of_a_page_not_recorded_in_memory_or_resumed(
     for m in (live, resumed):
         assert m.mirror.not_recorded == {"why": WHY}
         assert [e["type"] for e in split_snapshot(m.mirror, start + at + 1)] == [4, 5]
+
+
+def test_a_step_on_a_page_not_recorded_names_no_element_of_the_notice():
+    """Steps and the Playwright script resolved the clicks there against the notice's own
+    nodes (ids 1-8): a step named "This page was not recorded", `locator('h1')` (a
+    reviewer's find). They name no element, as a click where nothing was recorded."""
+    from recorder.playwright_export import playwright_script
+    from recorder.steps import steps
+    events, at = _events()
+    after = [s for s in steps(events) if s.t > at]
+    assert after and not any("not recorded" in s.describe() for s in after)
+    assert all(s.selector == "" for s in after if s.kind.value != "navigate")
+    script = playwright_script(events, session_id="s")
+    assert "This page was not recorded" not in script and "locator('h1')" not in script
