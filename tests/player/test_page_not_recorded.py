@@ -93,6 +93,12 @@ def test_a_step_on_a_page_not_recorded_names_no_element_of_the_notice():
     from recorder.playwright_export import playwright_script
     from recorder.steps import steps
     events, at = _events()
+    i = next(k for k, e in enumerate(events)
+             if e["type"] == 5 and e["data"]["tag"] == PAGE_NOT_RECORDED)
+    t = events[i]["timestamp"] + 50   # a click and typing on that page's nodes 5 and 8
+    events[i + 1:i + 1] = [   # (ids the notice has too: its title, its text)
+        {"type": 3, "timestamp": t, "data": {"source": 2, "type": 2, "id": 5, "x": 10, "y": 10}},
+        {"type": 3, "timestamp": t + 1, "data": {"source": 5, "id": 8, "text": "x"}}]
     after = [s for s in steps(events) if s.t > at]
     assert after and not any("not recorded" in s.describe() for s in after)
     assert all(s.selector == "" for s in after if s.kind.value != "navigate")
