@@ -121,8 +121,9 @@ class StepsPane(QWidget):
             parts.append(escape(report.notes).replace("\n", "<br>"))
         self.summary.setText("<br>".join(parts))
         self.summary.setVisible(bool(parts))
-        if report is not None:
-            self.show_steps(report.steps, follow=False)
+        if report is not None:   # the bug's row among them, as record mode and `devtools
+            # --tab steps` show it (the player's list went from an error to the next step)
+            self.show_steps(report.steps, follow=False, bug_at=self.at_ms)
 
     def show_steps(self, found: list[Step], *, follow: bool = True,
                    bug_at: float | None = None,

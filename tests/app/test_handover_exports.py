@@ -456,7 +456,8 @@ def test_at_bug_and_the_players_picture_of_a_bug_show_its_moment_and_steps(tmp_p
                                            for it in items)
         # an error's row among them, clicked: the error shown as E shows it - the Errors tab,
         # its row picked
-        error = next(r for r in rows if r not in items)
+        error = next(r for r in rows if r not in items and r.data(ERROR_ROW_ROLE) is not None)
+        assert any(r.text().startswith("⚑ The bug shows here") for r in rows)   # its row too
         steps.list.itemClicked.emit(error)
         assert w.devtools.currentWidget() is w.devtools.errors
         assert w.controller.time == error_moment(error.data(ERROR_ROW_ROLE))

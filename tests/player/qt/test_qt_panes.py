@@ -578,6 +578,23 @@ def test_the_steps_are_filtered_by_their_text_as_the_other_tabs_rows(qapp):
     pane.deleteLater()
 
 
+def test_a_reports_steps_show_where_the_bug_shows_among_them(qapp):
+    """A bug handed over: its Steps tab went from the error to the next step with no row for
+    the bug, which record mode's list and `devtools --tab steps` have (a QA's tryout)."""
+    from player.qt.steps_pane import StepsPane
+    from recorder.bug import BugReport
+    from recorder.steps import Step, StepKind
+
+    steps = [Step(1000, StepKind.CLICK, "Apply coupon", "#apply"),
+             Step(3000, StepKind.CLICK, "Send", "#send")]
+    pane = StepsPane()
+    pane.show_report(BugReport(title="Coupon", at_ms=2000, steps=steps))
+    lines = [pane.list.item(i).text() for i in range(pane.list.count())]
+    assert [ln.split(" ")[0] for ln in lines] == ["1.", "⚑", "2."], lines
+    assert lines[1] == "⚑ The bug shows here — 0:02.0"
+    pane.deleteLater()
+
+
 def test_a_rows_time_typed_back_is_at_or_after_what_happened():
     """The shipping quote failed at 42,566 ms; its row read 0:42.5 and a developer's
     `--at 0:42.5` opened 66 ms before it, the error greyed as still to come: a tenth of a
