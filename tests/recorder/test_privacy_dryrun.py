@@ -26,14 +26,15 @@ level = "mask"
 """
 
 
+def _ids_of(snapshot: dict) -> dict:
+    """The node id of each element of a serialized page with an id attribute, by that id."""
+    return {n["attributes"]["id"]: n["id"] for n in _walk_all(snapshot)
+            if (n.get("attributes") or {}).get("id")}
+
+
 def events():
     ev = html_to_events(PAGE, timestamp=1_700_000_000_000)
-    ids, stack = {}, [ev[1]["data"]["node"]]
-    while stack:
-        n = stack.pop()
-        if (n.get("attributes") or {}).get("id"):
-            ids[n["attributes"]["id"]] = n["id"]
-        stack.extend(n.get("childNodes") or ())
+    ids = _ids_of(ev[1]["data"]["node"])
     ev += [{"type": 3, "timestamp": 1_700_000_000_100 + i, "data": {"source": 5, "id": ids[k], "text": t}}
            for i, (k, t) in enumerate((("pw", "hunter2x"), ("q", "desk")))]
     return ev
@@ -161,12 +162,7 @@ def test_a_rule_a_change_makes_match_is_seen_whatever_changed():
         <ul id="l"><li id="a">one</li><li id="b">two</li><li id="c">three</li></ul>
         <div id="d" class="public">hi</div><p id="e">x</p><span id="f">y</span>
         </body></html>""", timestamp=1_700_000_000_000)
-    ids, stack = {}, [page[1]["data"]["node"]]
-    while stack:
-        n = stack.pop()
-        if (n.get("attributes") or {}).get("id"):
-            ids[n["attributes"]["id"]] = n["id"]
-        stack.extend(n.get("childNodes") or ())
+    ids = _ids_of(page[1]["data"]["node"])
 
     def attrs(i, **a):
         return {"type": 3, "timestamp": 1_700_000_001_000, "data": {
