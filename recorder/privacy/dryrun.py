@@ -248,11 +248,13 @@ class _Matches:
                       for nid in self._around(x.get("id"), index.structural))
             if index.structural or index.uses_empty:   # positions and emptiness changed
                 moved = {x.get("parentId") for key in ("adds", "removes")
-                         for x in d.get(key) or () if isinstance(x, dict)}
+                         for x in d.get(key) or ()
+                         if isinstance(x, dict) and type(x.get("parentId")) is int}
                 if index.uses_empty:
                     nodes = self.m.mirror.nodes
-                    moved |= {nodes[x.get("id")].parent for x in d.get("texts") or ()
-                              if isinstance(x, dict) and x.get("id") in nodes}
+                    moved |= {nodes[x["id"]].parent for x in d.get("texts") or ()
+                              if isinstance(x, dict) and type(x.get("id")) is int
+                              and x["id"] in nodes}
                 self.seen(nid for p in moved for nid in self._beneath(p))   # (its children's)
 
     def _may_match(self, changed: Any) -> bool:
