@@ -235,6 +235,10 @@ def _range(src, args) -> tuple[float, float, float]:
     if hi < lo:
         raise UserError(f"--to {hi:.0f} ms ({moment_text(hi)}) is before --from {lo:.0f} ms"
                         f" ({moment_text(lo)}) - give a range that moves forward")
+    if hi == lo and args.start is not None and args.end is not None:
+        # (`--from error --to error` wrote a one-frame clip without a word: a QA's tryout)
+        raise UserError(f"--from and --to are the same moment, {lo:.0f} ms ({moment_text(lo)})"
+                        " - give a range that moves forward (error-2s to error+2s, say)")
     return lo, hi, duration
 
 

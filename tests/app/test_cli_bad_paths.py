@@ -538,3 +538,14 @@ def test_a_range_that_runs_backwards_says_its_moments_with_their_unit(tmp_path, 
     assert line.endswith("--to 5000 ms (0:05.0) is before --from 10000 ms (0:10.0) - give a"
                          " range that moves forward"), line
     assert not (tmp_path / "x.gif").exists()
+
+
+def test_an_empty_range_is_refused_in_one_line(tmp_path, capsys):
+    """`--from error --to error` wrote a one-frame clip of 0.1 s without a word (a QA's
+    tryout): the same moment twice is refused, as a range that runs backwards is."""
+    for start, end in (("error", "error"), ("10000", "10s")):
+        line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", "export", "demo", "--from",
+                                    start, "--to", end, "-o", tmp_path / "x.gif")[::2])
+        assert "--from and --to are the same moment" in line and line.endswith(
+            "give a range that moves forward (error-2s to error+2s, say)"), line
+        assert not (tmp_path / "x.gif").exists()
