@@ -522,6 +522,10 @@ def test_app_rules_history_says_who_changed_what_and_gives_a_revision_back(tmp_p
     assert json.loads(replay_cli(data, "app", "rules", "shop", "--json").stdout) == \
         json.loads(replay_cli(data, "app", "rules", "shop", "--revision", "1", "--json").stdout)
     assert '"hidden"' in replay_cli(data, "app", "rules", "shop", "--json").stdout
+    # its rules in force name their revision of its history (they said `revision = 0`)
+    shown = replay_cli(data, "app", "rules", "shop").stdout.splitlines()
+    assert shown[0] == "# application shop: its own rules (revision 4: `--history` lists them)"
+    assert "revision = 4" in shown
     # the revision that dropped its own rules prints no rules file (`--rules` would have read
     # it as rules of its own, the built-in default's: a privacy officer's tryout)
     proc = replay_cli(data, "app", "rules", "shop", "--revision", "3")
