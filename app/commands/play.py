@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Sequence
 
 from recorder.moments import moment_text
 
@@ -60,20 +59,24 @@ STEPS_ERRORS_MAX_EVENTS = 200_000
 
 
 def play(src, at, quit_after: int | None, *, autoplay: bool = False,
-         title: str | None = None, follow: bool = False, bug_at: float | None = None,
-         said: Sequence[str] = (), link: str | None = None, report=None) -> int:
+         title: str | None = None, follow: bool = False, link: str | None = None,
+         report=None) -> int:
     """The player window on an opened recording at `at` (`--at`: ms or 'end', or None);
-    closes `src` when done. `follow`: a stored session, shown as it grows. `bug_at`: the
-    bug report's moment, opened on when no `--at` is given (the end of what decodes, said,
-    when damaged segments cut the session short of it). `said`: lines printed once the
-    window will open (the bug report), not before a refusal. `link`: the replay:// link
-    `at` came from (`replay open`), named if it is outside the session. `report`: the bug
-    report the recording carries (recorder.bug.shown_report), the player's Steps tab."""
+    closes `src` when done. `follow`: a stored session, shown as it grows. `link`: the
+    replay:// link `at` came from (`replay open`), named if it is outside the session.
+    `report`: the bug report the recording carries (recorder.bug.shown_report), the
+    player's Steps tab - printed once the window will open (not before a refusal), and its
+    moment opened on when no `--at` is given (the end of what decodes, said, when damaged
+    segments cut the session short of it); its title the window's, unless `title`."""
     from player.qt.standalone import open_window, prepare_qt_environment
 
+    bug_at = report.at_ms if report is not None else None
+    if title is None and report is not None and report.title:
+        title = f"{report.title} ({src.id})"
     try:
         check_screen(quit_after)
         at_ms = None
+        session = None
         replayer = None
         tail = None
         if follow:           # the session as stored so far; the window polls for more
@@ -92,18 +95,21 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
                 say_note(f"the bug's moment ({moment_text(bug_at)}) is past what"
                          f" decodes of the session ({moment_text(replayer.duration_ms)}:"
                          f" {src.unread_said()}); opening at its end")
-        if said and report is not None and report.steps and replayer is not None and \
+        if report is not None and report.steps and replayer is not None and tail is None and \
                 (src.info is None or (src.info.record_count or 0) <= STEPS_ERRORS_MAX_EVENTS):
             # the steps with the errors the page reported among them, as the Steps tab and
             # `devtools --tab steps` say them (a QA's tryout: play printed them without, the
-            # step that broke the page not told) - read whole first, a bug's session is short
+            # step that broke the page not told) - read whole first, a bug's session is short;
+            # the window is given the rows read (it made them again)
             from player.qt.session_view import build_session_view
-            said = report.lines(errors=build_session_view(replayer, src.info).error_lines())
-        if said:
+            session = build_session_view(replayer, src.info, src.application_name)
+        if report is not None:
+            said = report.lines(errors=session.error_lines() if session is not None else ())
             print("\n".join(said), flush=True)
         prepare_qt_environment()
         return open_window(src, title or str(src.id), quit_after_ms=quit_after, at_ms=at_ms,
-                           autoplay=autoplay, replayer=replayer, follow=tail, report=report)
+                           autoplay=autoplay, replayer=replayer, follow=tail, report=report,
+                           session=session)
     finally:
         src.close()
 
@@ -117,9 +123,5 @@ def run(args: argparse.Namespace) -> int:
                         " a file - leave --follow out")
     src = open_source(args.session, args.data, args.session_number,  # a bad name is said first
                       rules=args.rules, unmasked=args.unmasked, partial=args.partial)
-    report = bug_report(src)
-    return play(src, args.at, args.quit_after, follow=args.follow,
-                bug_at=report.at_ms if report is not None else None,   # opens on the bug
-                title=f"{report.title} ({src.id})" if report is not None and report.title else None,
-                said=report.lines() if report is not None else (), report=report)
+    return play(src, args.at, args.quit_after, follow=args.follow, report=bug_report(src))
 

@@ -151,13 +151,14 @@ def start_web_engine() -> None:
 
 def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
                 at_ms: int | None = None, autoplay: bool = False, replayer: Any = None,
-                follow: Any = None, report: Any = None) -> int:
+                follow: Any = None, report: Any = None, session: Any = None) -> int:
     """Show the player on a recording in its own window, at `at_ms` (else its first frame),
     playing if `autoplay`; returns when it is closed (or, with `quit_after_ms`, that long
     after its first frame showed - at most QUIT_AFTER_CAP_MS waiting for it: a smoke test of
     the whole player). `follow`: a LiveTail (player/follow.py) - the
     window shows the session as it grows, from its live edge unless `at_ms`. `report`: the
-    bug report it carries, shown in the pane's Steps tab (`ReplayWidget`)."""
+    bug report it carries, shown in the pane's Steps tab (`ReplayWidget`); `session`: its
+    session view, made already from `replayer` indexed whole."""
     app = application()
     from PySide6.QtWidgets import QMainWindow
 
@@ -168,7 +169,7 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
     win.setWindowTitle(f"{title} — {APP_NAME}")
     if follow is not None and replayer is None:
         replayer = follow.replayer()
-    widget = ReplayWidget(source, win, replayer=replayer, report=report)
+    widget = ReplayWidget(source, win, replayer=replayer, report=report, session=session)
     status = StatusLine(win.statusBar())
     widget.export_menu.exported.connect(status.say)
     widget.said.connect(status.say)
