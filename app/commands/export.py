@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import mimetypes
 import signal
 import sys
@@ -213,15 +214,11 @@ def _check_clip(args, fmt: ClipFormat) -> None:
 
 def _errors_of(src):
     """`resolve_moment`'s errors of `src`: its session read whole, only if `error` is asked
-    for (the replayer made then is let go with what it read)."""
-    read: list[list[int]] = []
-
-    def errors() -> list[int]:   # (read once: --from error-5s --to error+5s asks twice)
-        if not read:
-            from player.replayer import Replayer
-            read.append(error_moments(Replayer(src, mode="eager")))
-        return read[0]
-    return errors
+    for, and once (--from error-5s --to error+5s asks twice)."""
+    def errors() -> list[int]:
+        from player.replayer import Replayer
+        return error_moments(Replayer(src, mode="eager"))
+    return functools.cache(errors)
 
 
 def _range(src, args) -> tuple[float, float, float]:
