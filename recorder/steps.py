@@ -81,10 +81,6 @@ _TAG_ROLES = {"button": "button", "textarea": "textbox", "summary": "button", "o
 _CLICK_STEPS = {"click": "click", "contextmenu": "right_click", "touchend": "tap"}
 
 
-# the fields whose value is what was typed, whole at every keystroke (a number or a date
-# field reports "" for a value typed half way): an emptied one is a step of its own
-_TEXTUAL = frozenset({"", "text", "search", "email", "tel", "url", "password"})
-
 class StepKind(str, enum.Enum):
     NAVIGATE = "navigate"
     CLICK = "click"
@@ -371,6 +367,9 @@ def _ids(m: Mirror, doc: int | None = None) -> dict[str, list[Node]]:
 # a line or all of it (no rage click: `semantics` rule 2). A type a browser does not know
 # is text to it (INPUT_TYPES: those it knows). rum-plugin.js decides the same in the page.
 TEXT_INPUT_TYPES = frozenset({"text", "search", "email", "url", "tel", "password", "number"})
+# ... whose value is what was typed, whole at every keystroke (a number field reports "" for
+# a value typed half way): one emptied is a step of its own (StepsBuilder._input)
+WHOLE_AS_TYPED = TEXT_INPUT_TYPES - {"number"}
 INPUT_TYPES = TEXT_INPUT_TYPES | {"checkbox", "radio", "button", "submit", "reset", "image",
                                   "file", "color", "range", "hidden", "date", "time",
                                   "datetime-local", "month", "week"}
@@ -626,7 +625,8 @@ class StepsBuilder:
         #   not a number or date field, which reports "" for a value typed half way;
         # - after a click into the field, a value that does not type on from the last (its
         #   text replaced: the clear was shown as a mere click).
-        textual = n.tag == "textarea" or (n.tag == "input" and kind_of in _TEXTUAL)
+        textual = n.tag == "textarea" or \
+            (n.tag == "input" and (kind_of or "text") in WHOLE_AS_TYPED)
         emptied = textual and last is not None and (text == "") != (last.text == "")
         again = emptied or (self._clicked_in and last is not None and not hidden
                             and not last.masked and not text.startswith(last.text or ""))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from ..format import EventType, IncrementalSource, NodeType
-from .levels import READS_CLASS, READS_ID, Level, always_masked
+from .levels import ELEMENT, READS_CLASS, READS_ID, Level, always_masked
 from ..mirror import walk_nodes as _walk
 from .masker import COMMENT, SessionMasker
 from .masking import _DROP, mask_attr, mask_text_node
@@ -191,9 +191,6 @@ def unmatched(runs: Iterable[DryRun]) -> list[tuple[str, int]]:
             if matched:
                 hit.add(said)
     return [(said, n) for said, n in looked.items() if said not in hit]
-
-
-ELEMENT = int(NodeType.Element)
 
 
 class _Matches:

@@ -26,11 +26,10 @@ from typing import Any, Callable, Iterable, Sequence
 
 import msgspec
 
-from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, PAGE_NOT_RECORDED, RUM_PLUGIN, EventType,
-                      IncrementalSource, MouseInteractions, NestingTooDeep, NodeType,
-                      encode_json)
+from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, EventType, IncrementalSource,
+                      MouseInteractions, NestingTooDeep, NodeType, encode_json)
 from ..jsonscan import JsonFacts, scan_json
-from ..mirror import Mirror, Node, field, walk_nodes
+from ..mirror import Mirror, Node, field, is_page_not_recorded, walk_nodes
 from . import detectors as _detectors
 from . import runs
 from .runs import TEXT, gap_of, may_join
@@ -429,7 +428,7 @@ class SessionMasker:
             return e if new is payload else self._with_data(e, {**data, "payload": new})
         if t in (0, 1):  # DomContentLoaded, Load: nothing in them
             return e
-        if t == _CUSTOM and data.get("tag") == PAGE_NOT_RECORDED:
+        if is_page_not_recorded(e):
             # a page not recorded: as the mirror of a stored session shows it (a masker
             # resumed from storage reads it so), its fields' node ids new
             self.echoes.new_page()
