@@ -375,10 +375,9 @@ def show_history(args: argparse.Namespace) -> int:
 def _when(ms: int) -> str:
     """A change's time as the data folder's rules history says it (UTC, to the second: two
     changes in one minute read apart)."""
-    from datetime import datetime, timezone
-    if not ms:   # rules set before their history was kept
-        return "before the history"
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    from recorder.privacy.history import iso_utc, when_shown
+    # (0: rules set before their history was kept)
+    return when_shown(iso_utc(ms)) + " UTC" if ms else "before the history"
 
 
 def show_revision(args: argparse.Namespace) -> int:

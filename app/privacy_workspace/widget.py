@@ -35,7 +35,7 @@ from recorder.moments import Unit, moment_text
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
 from recorder.privacy.audit import headline, looked_for, owner_note
 from recorder.privacy.history import (active_rules, every_change, loosened, looser,
-                                      save_rules, who_saves)
+                                      save_rules, when_shown, who_saves)
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..commands._words import count
@@ -782,7 +782,7 @@ class PrivacyWorkspace(QWidget):
     def _load_history(self) -> None:
         changes, bad = every_change(self.data_dir)
         rows = [[c.whose, str(c.revision) if c.revision else "",
-                 c.when.replace("T", " ").replace("+00:00", ""), c.who, "; ".join(c.summary)]
+                 when_shown(c.when), c.who, "; ".join(c.summary)]
                 for c in changes]
         if bad:
             rows.append(["data folder", "?", "", "", f"{count(bad, 'line')} of the log could"

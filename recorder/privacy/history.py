@@ -259,6 +259,18 @@ def read_history(data_dir: Path | str) -> tuple[list[Change], int]:
     return out, bad
 
 
+def iso_utc(ms: int) -> str:
+    """A moment (ms after the epoch) as the histories keep it: ISO 8601, UTC, to the second
+    ("" for 0: not known)."""
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).isoformat(timespec="seconds") \
+        if ms else ""
+
+
+def when_shown(iso: str) -> str:
+    """A history's ISO moment as its lists show it, UTC: `2026-12-07 07:22:41`."""
+    return iso.replace("T", " ").replace("+00:00", "")
+
+
 @dataclass(frozen=True)
 class Logged:
     """One change of the rules a data folder keeps: its own (`read_history`) or one of an
@@ -289,10 +301,8 @@ def every_change(data_dir: Path | str) -> tuple[list[Logged], int]:
             try:
                 for app in apps.list():
                     for c in apps.rules_history(app.id)[1]:
-                        when = datetime.fromtimestamp(c.at_ms / 1000, timezone.utc) \
-                            .isoformat(timespec="seconds") if c.at_ms else ""   # (not known)
-                        out.append(Logged(f"application {app.name}", c.revision, when, c.who,
-                                          c.summary))
+                        out.append(Logged(f"application {app.name}", c.revision,
+                                          iso_utc(c.at_ms), c.who, c.summary))
             finally:
                 apps.close()
     # (each history is listed oldest first: within a second, the later listed is the newer)
