@@ -1058,19 +1058,25 @@ _NOTICE_STYLE = ("margin: 0; padding: 64px 48px; font: 20px/1.5 sans-serif; colo
                  " background: #f4f4f4; min-height: 100vh; box-sizing: border-box")
 
 
+# the notice's node ids: none a recorder gives (its page's own ids, from 1, would find the
+# notice's nodes - a field typed into there read as the notice's paragraph, its value kept
+# in clear under `allow`: a reviewer's find), so whatever that page's events name is unknown
+NOTICE_IDS = 1 << 40
+
+
 def notice_page(why: str) -> Raw:
     """The page shown for one that was not recorded (`apply_page_not_recorded`), as a
     serialized document: what happened, and `why` (the intake's words), if said."""
     def element(nid: int, tag: str, kids: list, **attrs: str) -> Raw:
-        return {"type": int(NodeType.Element), "id": nid, "tagName": tag,
+        return {"type": int(NodeType.Element), "id": NOTICE_IDS + nid, "tagName": tag,
                 "attributes": attrs, "childNodes": kids}
 
     def text(nid: int, content: str) -> Raw:
-        return {"type": int(NodeType.Text), "id": nid, "textContent": content}
+        return {"type": int(NodeType.Text), "id": NOTICE_IDS + nid, "textContent": content}
     said = "The recorder could not send this page's snapshot" + \
         (f" - the intake refused it: {why}" if why else "") + \
         ". Nothing of this page can be shown; the replay goes on at the visitor's next page."
-    return {"type": int(NodeType.Document), "id": 1, "childNodes": [
+    return {"type": int(NodeType.Document), "id": NOTICE_IDS + 1, "childNodes": [
         element(2, "html", [element(3, "head", []), element(4, "body", [
             element(5, "h1", [text(6, "This page was not recorded")],
                     style="font-size: 32px; font-weight: 600; margin: 0 0 16px"),

@@ -561,13 +561,11 @@ class StepsBuilder:
             self.sem = Semantics(origin=float(ts))
         sem = self.sem
         data = e.get("data")
-        # (on a page not recorded, the page shown is the notice: no element of it is named)
-        shown = self.mirror.not_recorded is None
-        sem.feed(e, None, lambda nid: step_name(self.mirror, nid) if shown else "",
-                 lambda nid: shown and in_text_field(self.mirror, nid))
+        sem.feed(e, None, lambda nid: step_name(self.mirror, nid),
+                 lambda nid: in_text_field(self.mirror, nid))
         if len(sem.clicks) > self._clicks_seen:
             c = sem.clicks[-1]
-            sel = robust_selector(self.mirror, c.id) if c.id is not None and shown else ""
+            sel = robust_selector(self.mirror, c.id) if c.id is not None else ""
             sem.clicks[-1] = msgspec.structs.replace(c, selector=sel)
             self._clicks_seen = len(sem.clicks)
             self._pos.setdefault((c.t, c.id), sem.fed - 1)
@@ -593,8 +591,7 @@ class StepsBuilder:
     def _input(self, data: Raw, t: float) -> None:
         nid = data.get("id")
         n = self.mirror.nodes.get(nid) if isinstance(nid, int) else None
-        if n is None or n.type != NodeType.Element or data.get("userTriggered") is False \
-                or self.mirror.not_recorded is not None:   # (its field is not known)
+        if n is None or n.type != NodeType.Element or data.get("userTriggered") is False:
             return   # (a value the page's script set - it empties a field, formats a number -
             # is no step a person took: rrweb's userTriggered, capture.js's too)
         name = step_name(self.mirror, nid)

@@ -104,3 +104,25 @@ def test_a_step_on_a_page_not_recorded_names_no_element_of_the_notice():
     assert all(s.selector == "" for s in after if s.kind.value != "navigate")
     script = playwright_script(events, session_id="s")
     assert "This page was not recorded" not in script and "locator('h1')" not in script
+
+
+def test_what_that_page_names_finds_nothing_of_the_notice():
+    """The notice's nodes had the ids 1-8 that page's own events use: a value typed into its
+    field 7 was read as typed into the notice's paragraph and kept in clear under `allow`, a
+    canvas drawing on 5 kept (a reviewer's find). The notice's ids are none a recorder
+    gives: the privacy pass knows nothing those events name, and keeps none of it."""
+    from recorder.mirror import NOTICE_IDS
+    from recorder.privacy import SessionMasker, parse_rules
+    events, at = _events()
+    i = next(k for k, e in enumerate(events)
+             if e["type"] == 5 and e["data"]["tag"] == PAGE_NOT_RECORDED)
+    t = events[i]["timestamp"]
+    named = [{"type": 3, "timestamp": t + 1, "data": {"source": 5, "id": 7, "text": "hunter2"}},
+             {"type": 3, "timestamp": t + 2, "data": {"source": 9, "id": 5, "type": 0,
+                                                      "commands": [{"property": "fillText",
+                                                                    "args": ["Ada", 1, 1]}]}}]
+    for rules in ('default = "allow"\ndetectors = []', ""):
+        m = SessionMasker(parse_rules(rules))
+        kept = [x for x in m.mask(events[:i + 1] + named) if x is not None]
+        assert "hunter2" not in json.dumps(kept) and "Ada" not in json.dumps(kept), rules
+    assert min(m.mirror.nodes) > NOTICE_IDS   # (the notice's own)
