@@ -22,7 +22,7 @@ from typing import Any
 
 from recorder.format import EventType, IncrementalSource, no_gc
 from recorder.media import read_meta
-from recorder.mirror import DOM_SOURCES, FOCUS_MOVES, is_page_not_recorded, starts_page
+from recorder.mirror import DOM_SOURCES, FOCUS_MOVES, is_page_not_recorded
 from recorder.privacy.masking import as_played
 
 from .checkpoint_codec import compress
@@ -153,7 +153,7 @@ class IndexBuilding:
                 e = as_played(e)
                 m.apply(e)
                 self.dom_events += 1
-                full = starts_page(e)
+                full = typ == 2 or typ == 5   # (a Custom event here: `starts_page`'s)
                 if full:
                     self.full_snapshot_t.append(t)
                 w = _weight(e)

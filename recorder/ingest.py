@@ -735,14 +735,16 @@ def split_snapshot(m: "Mirror", ts: float) -> list[dict]:
     visit (15 minutes without activity, 4 hours) begins with when its recorder took no new
     snapshot. [] when `m` holds no page; a page that was not recorded begins it as it began
     (PAGE_NOT_RECORDED: its changes are left alone there too, not made to its notice)."""
-    node = m.to_serialized() if m.has_snapshot else None
-    if node is None:
+    if not m.has_snapshot:
         return []
     meta = {"type": int(EventType.Meta), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
             "data": {"href": m.href, "width": m.width, "height": m.height}}
     if m.not_recorded is not None:
         return [meta, {"type": int(EventType.Custom), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
                        "data": {"tag": PAGE_NOT_RECORDED, "payload": m.not_recorded}}]
+    node = m.to_serialized()
+    if node is None:
+        return []
     sx, sy = m.window_scroll
     return [meta, {"type": int(EventType.FullSnapshot), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
                    "data": {"node": node, "initialOffset": {"left": sx, "top": sy}}}]

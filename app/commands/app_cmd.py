@@ -11,7 +11,6 @@ from pathlib import Path
 
 from player.local_time import when_text
 from recorder.paths import make_data_folder
-from recorder.privacy.history import who_saves
 from recorder.said import count
 
 from ..cli import UserError, say_warning
@@ -242,6 +241,7 @@ def revoke(args: argparse.Namespace) -> int:
 
 def set_rules(args: argparse.Namespace) -> int:
     from recorder.privacy import RulesError, parse_rules
+    from recorder.privacy.history import who_saves
     from recorder.privacy.rules import read_rules_text
     if args.clear:
         app = _run(args, lambda a: a.get(args.name))

@@ -288,16 +288,9 @@ class _Matches:
                 yield from self._beneath(sib)
 
     def _beneath(self, nid: Any) -> Iterator[Any]:
-        """A node and every node beneath it (a rule's descendant combinator may match there
-        once its attributes changed)."""
-        nodes = self.m.mirror.nodes
-        stack = [nid]
-        while stack:
-            x = stack.pop()
-            yield x
-            n = nodes.get(x) if type(x) is int else None
-            if n is not None:
-                stack.extend(n.children)
+        """A node's id and those of every node beneath it (a rule's descendant combinator may
+        match there once its attributes changed)."""
+        return (n.id for n in self.m.mirror.walk(nid)) if type(nid) is int else iter(())
 
     def seen(self, ids: Iterable[Any]) -> None:
         nodes = self.m.mirror.nodes
