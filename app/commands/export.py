@@ -221,10 +221,10 @@ def _errors_of(src):
     return functools.cache(errors)
 
 
-def _range(src, args) -> tuple[float, float, float]:
-    """(from, to, duration) in ms after the first event, checked."""
+def _range(src, args, errors) -> tuple[float, float, float]:
+    """(from, to, duration) in ms after the first event, checked; `errors`: the session's
+    errors' moments, asked for if `error` names one (`_errors_of`, or a replayer's)."""
     duration, bug = float(src.info.duration_ms or 0), bug_moment(src)
-    errors = _errors_of(src)
     lo = 0.0 if args.start is None else resolve_moment(args.start, duration, src.unread_said(),
                                                        "--from", bug_ms=bug, errors=errors)
     hi = duration if args.end is None else resolve_moment(args.end, duration, src.unread_said(),
@@ -254,7 +254,7 @@ def _har(src, out: Path, args) -> None:
     import json
 
     from recorder.har import har
-    lo, hi, _ = _range(src, args)
+    lo, hi, _ = _range(src, args, _errors_of(src))
     # no range asked: every request (one a recorder reported started after the session's
     # last event - still running at its end - is one too)
     doc = har(src.events(), start_ms=lo if args.start is not None else None,
@@ -267,8 +267,9 @@ def _playwright(src, out: Path, args) -> None:
     from recorder.playwright_export import playwright_script
 
     from ._progress import advancing, progress_bar
-    lo, hi, duration = _range(src, args)
-    bug = from_context(_with_report(src, args, steps=False))
+    errors = _errors_of(src)   # (one read for --from/--to and --at)
+    lo, hi, duration = _range(src, args, errors)
+    bug = from_context(_with_report(src, args, steps=False, errors=errors))
     # a 10-minute session's script takes seconds: each event is read, then gone over twice
     with progress_bar() as bar:
         task = bar.add_task(f"reading session {src.id[:13]}",
@@ -293,7 +294,7 @@ def _clip(src, out: Path, args, fmt: ClipFormat, stop: list[int]) -> None:
 
     from ._progress import next_stage, progress_bar
     r = Replayer(src)
-    lo, hi, _ = _range(src, args)
+    lo, hi, _ = _range(src, args, lambda: error_moments(r))   # (read with the clip's replayer)
     with progress_bar() as bar:
         task = bar.add_task(f"painting {out.name}", total=None)
         try:
@@ -385,11 +386,11 @@ def _replay(src, out: Path, args) -> None:
           f" to {out}", file=sys.stderr)
 
 
-def _with_report(src, args, steps: bool = True) -> dict | None:
+def _with_report(src, args, steps: bool = True, errors=None) -> dict | None:
     """The session's context with its bug report as `--title`, `--notes` and `--at` make it
     (added to, or over, the one it carries; its steps read unless not `steps`: a script
     lists its own), masked by the rules in force unless `--unmasked` - or None when there is
-    no report."""
+    no report. `errors`: as `_range` takes them (one read of the session for both)."""
     from recorder.bug import report_for, with_report
 
     if args.title is None and args.notes is None and args.at is None \
@@ -398,7 +399,7 @@ def _with_report(src, args, steps: bool = True) -> dict | None:
     at = None
     if args.at is not None:
         at = resolve_moment(args.at, float(src.info.duration_ms or 0), src.unread_said(),
-                            bug_ms=bug_moment(src), errors=_errors_of(src))
+                            bug_ms=bug_moment(src), errors=errors or _errors_of(src))
     report = report_for(src.events() if steps else (), src.info.context, title=args.title,
                         notes=args.notes, at_ms=at)
     context = with_report(src.info.context, report)
