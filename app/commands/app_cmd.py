@@ -414,22 +414,22 @@ def show_rules(args: argparse.Namespace) -> int:
     from recorder.intake.live import masking_rules
     from recorder.privacy import RulesError, load_rules
     from recorder.privacy.rules import to_toml
-    app, changes = _run(args, lambda a: a.rules_history(args.name))
+    app, revision = _run(args, lambda a: a.rules_revision(args.name))
     try:   # as the intake chooses: the application's own, else the folder's
         rules = masking_rules(app, lambda: load_rules(None, args.data))
     except RulesError as exc:
         raise UserError(f"{exc} (fix it, then `replay app rules {app.name} --rules FILE`)") \
             from None
-    if app.rules is not None and changes:   # its own: their revision is its history's
+    if app.rules is not None and revision:   # its own: their revision is its history's
         # (the file they were set from said none: `revision = 0` beside an r6 in --history)
         from dataclasses import replace
-        rules = replace(rules, revision=changes[-1].revision)
+        rules = replace(rules, revision=revision)
     if args.json:
         print(json.dumps(rules.to_json()))
     else:
         print(f"# application {app.name}: "
               + ("its own rules" + (f" (revision {rules.revision}: `--history` lists them)"
-                                    if changes else "") if app.rules is not None else
+                                    if revision else "") if app.rules is not None else
                  f"the data folder's rules ({rules.source}); `replay serve --rules FILE` masks"
                  " with that file instead"))
         print(to_toml(rules), end="")

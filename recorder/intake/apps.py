@@ -343,8 +343,7 @@ class Applications:
                     self.db.execute(_HISTORY_SCHEMA)   # (one statement, in the transaction)
                     self.db.execute("UPDATE applications SET rules=? WHERE id=?",
                                     (rules_text, app.id))
-                    last = self.db.execute("SELECT max(revision) FROM rules_history WHERE"
-                                           " app_id=?", (app.id,)).fetchone()[0] or 0
+                    last = self._last_revision(app.id)
                     now = int(time.time() * 1000)
                     if last == 0 and app.rules is not None:   # set before history was kept:
                         # when and by whom not known (0, "")
@@ -363,13 +362,27 @@ class Applications:
                         (app_id, revision, at_ms, who, rules, json.dumps(list(summary))))
         return revision
 
+    def _last_revision(self, app_id: str) -> int:
+        """The last revision of an application's own rules (0: none kept; a file from before
+        the history has no table for them)."""
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND"
+                               " name='rules_history'").fetchall():
+            return 0
+        return self.db.execute("SELECT max(revision) FROM rules_history WHERE app_id=?",
+                               (app_id,)).fetchone()[0] or 0
+
+    def rules_revision(self, name_or_id: str) -> tuple[Application, int]:
+        """The application and the last revision of its own rules (0: none kept)."""
+        with self._lock:
+            app = self._get(name_or_id)
+            return app, self._last_revision(app.id)
+
     def rules_history(self, name_or_id: str) -> tuple[Application, list[RulesChange]]:
         """The application and every change of its own rules, oldest first."""
         with self._lock:
             app = self._get(name_or_id)
-            if not self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND"
-                                   " name='rules_history'").fetchall():
-                return app, []   # a file from before the history: no change kept yet
+            if not self._last_revision(app.id):
+                return app, []   # none kept (a file from before the history has no table)
             rows = self.db.execute("SELECT revision, at_ms, who, rules, summary FROM"
                                    " rules_history WHERE app_id=? ORDER BY revision",
                                    (app.id,)).fetchall()
