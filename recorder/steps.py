@@ -38,7 +38,7 @@ import msgspec
 import msgspec.structs
 
 from .format import EventType, IncrementalSource, NodeType
-from .mirror import Mirror, Node
+from .mirror import Mirror, Node, changes_dom
 from .page_css import LaidOutApart
 from .semantics import (BROWSER_ERROR_PAGE, CLICK_CHAIN_MS, Action, Semantics, View,
                         click_actions, error_line)
@@ -135,6 +135,50 @@ class Step(msgspec.Struct, frozen=True):
         signals = "".join(f"  [{f.replace('_click', '').upper()}]" for f in self.frustrations)
         times = f" ×{self.count}" if self.count > 1 else ""
         return f"{verb} {what}{times}{signals}"
+
+
+# --- the page as names and selectors read it ----------------------------------------------
+class PageWalk:
+    """What a step's name and selector read off the whole page, read once: a document's
+    elements in document order (`_elements`), their ids, its labels' texts, and which
+    elements the page's CSS sets apart (`LaidOutApart`). Valid while the page stays as it
+    is: one per name or selector asked, or one a StepsBuilder keeps until an event may change
+    the page (`_renames`). A selector walked the page four times or so, a field's name once
+    more (a 300,000-event session's steps: most of their time)."""
+
+    def __init__(self, m: Mirror) -> None:
+        self.m = m
+        self.css = LaidOutApart(m)
+        self._elements: dict[int | None, list[Node]] = {}
+        self._ids: dict[int | None, dict[str, list[Node]]] = {}
+        self._labels: dict[int | None, dict[str, str]] = {}
+
+    def elements(self, doc: int | None = None) -> list[Node]:
+        """The elements of the document `doc` (None: the page's), in document order."""
+        got = self._elements.get(doc)
+        if got is None:
+            got = self._elements[doc] = list(_elements(self.m, doc))
+        return got
+
+    def ids(self, doc: int | None = None) -> dict[str, list[Node]]:
+        """The document's elements by id."""
+        got = self._ids.get(doc)
+        if got is None:
+            got = self._ids[doc] = {}
+            for n in self.elements(doc):
+                v = n.attrs.get("id")
+                if isinstance(v, str) and v:
+                    got.setdefault(v, []).append(n)
+        return got
+
+    def labels(self, doc: int | None = None) -> dict[str, str]:
+        """`<label for=ID>` texts by ID, in the document."""
+        got = self._labels.get(doc)
+        if got is None:
+            got = self._labels[doc] = {
+                n.attrs["for"]: _said(_short_text(self.m, n.id)) for n in self.elements(doc)
+                if n.tag == "label" and isinstance(n.attrs.get("for"), str)}
+        return got
 
 
 # --- names --------------------------------------------------------------------------------
@@ -235,13 +279,13 @@ def _ends_apart(m: Mirror, prev: Node, x: Node, css: LaidOutApart) -> bool:
     return False
 
 
-def step_name(m: Mirror, nid: int) -> str:
+def step_name(m: Mirror, nid: int, walk: PageWalk | None = None) -> str:
     """What a step names: the acted-on element's accessible name (a field's label, a
-    button's text), else `target_name`."""
+    button's text), else `target_name`. `walk`: the page read already (PageWalk)."""
     el = actionable(m, nid)
     if el is None:
         return target_name(m, nid)
-    name = accessible_name(m, el, spaced=True)
+    name = accessible_name(m, el, spaced=True, walk=walk)
     if name or el.tag not in FIELD_TAGS:
         return name or target_name(m, nid)
     # a field without a label: its name or id (its ancestors' text would name something else),
@@ -294,23 +338,27 @@ def role(n: Node) -> str:
 
 
 def accessible_name(m: Mirror, n: Node, labels: dict[str, str] | None = None,
-                    spaced: bool = False) -> str:
+                    spaced: bool = False, walk: PageWalk | None = None) -> str:
     """The element's accessible name, as far as the recorded DOM says it: aria-label,
     aria-labelledby, a form field's <label>, its own text, alt/title/placeholder/value.
-    `spaced`: its elements' texts apart (`_short_text`), for a person to read."""
+    `spaced`: its elements' texts apart (`_short_text`), for a person to read. `labels`:
+    its document's (else the page's); `walk`: the page read already (PageWalk)."""
     a = n.attrs
     name = _said(a.get("aria-label"))
     if name:
         return name[:NAME_CHARS]
     ref = a.get("aria-labelledby")
     if isinstance(ref, str):
-        by_id = _ids(m)
+        walk = walk if walk is not None else PageWalk(m)
+        by_id = walk.ids()
         name = _said(" ".join(_short_text(m, by_id[i][0].id) for i in ref.split()
                               if len(by_id.get(i, ())) == 1))
         if name:
             return name[:NAME_CHARS]
     if n.tag in FIELD_TAGS:
-        labels = labels if labels is not None else _labels(m)
+        if labels is None:
+            walk = walk if walk is not None else PageWalk(m)
+            labels = walk.labels()
         own = labels.get(a.get("id")) if isinstance(a.get("id"), str) else None
         wrapping = next((_said(_short_text(m, p.id)) for p in m.ancestors(n.id)
                          if p.tag == "label"), "")
@@ -320,16 +368,11 @@ def accessible_name(m: Mirror, n: Node, labels: dict[str, str] | None = None,
         if str(a.get("type", "")).lower() in ("submit", "button", "reset"):
             return _said(a.get("value"))[:NAME_CHARS]
         return ""
-    text = _said(_short_text(m, n.id, spaced=spaced))
+    css = walk.css if walk is not None and spaced else None
+    text = _said(_short_text(m, n.id, spaced=spaced, css=css))
     if text:
         return text[:NAME_CHARS]
     return (_said(a.get("alt")) or _said(a.get("title")))[:NAME_CHARS]
-
-
-def _labels(m: Mirror, doc: int | None = None) -> dict[str, str]:
-    """`<label for=ID>` texts by ID (in the document `doc`, default: the page's)."""
-    return {n.attrs["for"]: _said(_short_text(m, n.id)) for n in _elements(m, doc)
-            if n.tag == "label" and isinstance(n.attrs.get("for"), str)}
 
 
 def _elements(m: Mirror, doc: int | None = None) -> Iterator[Node]:
@@ -351,15 +394,6 @@ def _frame_document(m: Mirror, el: Node) -> Node | None:
     """The frame's document `el` is in (its parent is the frame element); None in the page's."""
     doc = next((p for p in m.ancestors(el.id) if p.type == NodeType.Document), None)
     return doc if doc is not None and doc.id != m.root and doc.parent in m.nodes else None
-
-
-def _ids(m: Mirror, doc: int | None = None) -> dict[str, list[Node]]:
-    out: dict[str, list[Node]] = {}
-    for n in _elements(m, doc):
-        v = n.attrs.get("id")
-        if isinstance(v, str) and v:
-            out.setdefault(v, []).append(n)
-    return out
 
 
 # --- text fields ------------------------------------------------------------------------
@@ -422,14 +456,17 @@ def _id_selector(v: str) -> str:
     return f"#{v}" if _CSS_IDENT.fullmatch(v) else f"[id={_quote(v)}]"
 
 
-def robust_selector(m: Mirror, nid: int) -> str:
+def robust_selector(m: Mirror, nid: int, walk: PageWalk | None = None) -> str:
     """The most robust selector (see the module's list) matching node `nid`'s actionable
-    element alone in the mirror's page as it is now; "" if the node is not there."""
+    element alone in the mirror's page as it is now; "" if the node is not there. `walk`:
+    the page read already (PageWalk)."""
     el = actionable(m, nid)
-    return _framed(m, el, _selector_in, robust_selector) if el is not None else ""
+    if el is None:
+        return ""
+    return _framed(m, el, _selector_in, robust_selector, walk or PageWalk(m))
 
 
-def css_selector(m: Mirror, nid: int) -> str:
+def css_selector(m: Mirror, nid: int, walk: PageWalk | None = None) -> str:
     """A CSS path to element `nid` (`_css_path`; in a frame, the frame element's path, then
     FRAME_SEP, then the element's) made of ids, tags and places alone - never a name or a
     text: what the privacy pass writes for a hidden element's placeholder, reading the page
@@ -437,18 +474,18 @@ def css_selector(m: Mirror, nid: int) -> str:
     el = m.nodes.get(nid)
     if el is None or el.type != NodeType.Element:
         return ""
-    return _framed(m, el, _css_path, css_selector)
+    return _framed(m, el, _css_path, css_selector, walk or PageWalk(m))
 
 
-def _framed(m: Mirror, el: Node, inner: Callable[[Mirror, Node, int | None], str],
-            frame: Callable[[Mirror, int], str]) -> str:
+def _framed(m: Mirror, el: Node, inner: Callable[[Mirror, Node, int | None, PageWalk], str],
+            frame: Callable[[Mirror, int, PageWalk], str], walk: PageWalk) -> str:
     """`inner`'s selector of `el` among its document's elements - in a (same-origin) frame,
     after the frame element's own (`frame`'s) and FRAME_SEP; "" when either is none."""
     doc = _frame_document(m, el)
     if doc is None:
-        return inner(m, el, None)
-    outer = frame(m, doc.parent) if doc.parent is not None else ""
-    part = inner(m, el, doc.id)
+        return inner(m, el, None, walk)
+    outer = frame(m, doc.parent, walk) if doc.parent is not None else ""
+    part = inner(m, el, doc.id, walk)
     return f"{outer}{FRAME_SEP}{part}" if outer and part else ""
 
 
@@ -463,10 +500,10 @@ def frame_prefix(m: Mirror, nid: int) -> str:
     return f"{frame}{FRAME_SEP}" if frame else ""
 
 
-def _selector_in(m: Mirror, el: Node, doc: int | None) -> str:
+def _selector_in(m: Mirror, el: Node, doc: int | None, walk: PageWalk) -> str:
     """`robust_selector` of `el` among the elements of the document `doc` (None: the page's)."""
     a = el.attrs
-    elements = list(_elements(m, doc))
+    elements = walk.elements(doc)
 
     def unique(pred) -> bool:
         return sum(1 for x in elements if pred(x)) == 1
@@ -482,7 +519,7 @@ def _selector_in(m: Mirror, el: Node, doc: int | None) -> str:
     if el.tag in FIELD_TAGS and isinstance(v, str) and _said(v) and \
             unique(lambda x: x.tag == el.tag and x.attrs.get("name") == v):
         return f"{el.tag}[name={_quote(v)}]"
-    anchor = _id_anchor(m, el, doc)
+    anchor = _id_anchor(m, el, doc, walk)
     scope = f"{_id_selector(anchor.attrs['id'])} >> " if anchor is not None else ""
     within = [x for x in m.walk(anchor.id) if x.type == NodeType.Element] \
         if anchor is not None else elements
@@ -492,17 +529,18 @@ def _selector_in(m: Mirror, el: Node, doc: int | None) -> str:
 
     r = role(el)
     if r:
-        labels = _labels(m, doc)
-        name = accessible_name(m, el, labels)
-        if name and alone(lambda x: role(x) == r and accessible_name(m, x, labels) == name):
+        labels = walk.labels(doc)
+        name = accessible_name(m, el, labels, walk=walk)
+        if name and alone(lambda x: role(x) == r and
+                          accessible_name(m, x, labels, walk=walk) == name):
             return f"{scope}role={r}[name={_quote(name)}]"
     text = _own_text(m, el)
     if text and len(text) <= TEXT_SELECTOR_CHARS and alone(lambda x: _own_text(m, x) == text):
         return f"{scope}text={_quote(text)}"
-    return _css_path(m, el, doc)
+    return _css_path(m, el, doc, walk)
 
 
-def _id_anchor(m: Mirror, el: Node, doc: int | None = None) -> Node | None:
+def _id_anchor(m: Mirror, el: Node, doc: int | None, walk: PageWalk) -> Node | None:
     """The nearest ancestor of `el` with an id no other element has (not html or body)."""
     ids = None
     for p in m.ancestors(el.id):
@@ -510,15 +548,15 @@ def _id_anchor(m: Mirror, el: Node, doc: int | None = None) -> Node | None:
             return None
         v = p.attrs.get("id")
         if isinstance(v, str) and _said(v) == v:
-            ids = ids if ids is not None else _ids(m, doc)
+            ids = ids if ids is not None else walk.ids(doc)
             if len(ids.get(v, ())) == 1:
                 return p
     return None
 
 
-def _css_path(m: Mirror, el: Node, doc: int | None = None) -> str:
+def _css_path(m: Mirror, el: Node, doc: int | None, walk: PageWalk) -> str:
     """`#anchor > div:nth-of-type(2) > span` from the nearest ancestor with a unique id."""
-    ids = _ids(m, doc)
+    ids = walk.ids(doc)
     parts: list[str] = []
     n: Node | None = el
     while n is not None and n.type == NodeType.Element:
@@ -550,6 +588,29 @@ class StepsBuilder:
         self._typing: int | None = None   # the node the last input step is typing into
         self._clicked_in = False   # ... and a click on it came since its last value
         self._pos: dict[tuple[float, int | None], int] = {}   # (t, node) -> its event's place
+        # each node's step name and selector as the page is now (`_named`), until an event
+        # may change them (`_renames`): a person typing a word asked for its field's name
+        # and selector at each keystroke, each a walk of the page (a 300,000-event session's
+        # steps took 34 CPU-s, nine of ten inputs with the page unchanged since the last)
+        self._names: dict[int, str] = {}
+        self._selectors: dict[int, str] = {}
+        self._walk = PageWalk(self.mirror)   # ... and the page as they read it
+
+    def _name(self, nid: Any) -> str:
+        if type(nid) is not int:
+            return step_name(self.mirror, nid, self._walk)
+        got = self._names.get(nid)
+        if got is None:
+            got = self._names[nid] = step_name(self.mirror, nid, self._walk)
+        return got
+
+    def _selector(self, nid: Any) -> str:
+        if type(nid) is not int:
+            return robust_selector(self.mirror, nid, self._walk)
+        got = self._selectors.get(nid)
+        if got is None:
+            got = self._selectors[nid] = robust_selector(self.mirror, nid, self._walk)
+        return got
 
     def feed(self, e: Raw) -> None:
         if not isinstance(e, dict):
@@ -561,11 +622,10 @@ class StepsBuilder:
             self.sem = Semantics(origin=float(ts))
         sem = self.sem
         data = e.get("data")
-        sem.feed(e, None, lambda nid: step_name(self.mirror, nid),
-                 lambda nid: in_text_field(self.mirror, nid))
+        sem.feed(e, None, self._name, lambda nid: in_text_field(self.mirror, nid))
         if len(sem.clicks) > self._clicks_seen:
             c = sem.clicks[-1]
-            sel = robust_selector(self.mirror, c.id) if c.id is not None else ""
+            sel = self._selector(c.id) if c.id is not None else ""
             sem.clicks[-1] = msgspec.structs.replace(c, selector=sel)
             self._clicks_seen = len(sem.clicks)
             self._pos.setdefault((c.t, c.id), sem.fed - 1)
@@ -580,6 +640,10 @@ class StepsBuilder:
             t = float(ts) - sem.origin if isinstance(ts, (int, float)) else 0.0
             self._input(data, t)
             self._pos.setdefault((t, data.get("id")), sem.fed - 1)
+        if _renames(e):
+            self._names.clear()
+            self._selectors.clear()
+            self._walk = PageWalk(self.mirror)
         self.mirror.apply(e)
 
     def error_lines(self) -> list[tuple[float, str]]:
@@ -594,7 +658,7 @@ class StepsBuilder:
         if n is None or n.type != NodeType.Element or data.get("userTriggered") is False:
             return   # (a value the page's script set - it empties a field, formats a number -
             # is no step a person took: rrweb's userTriggered, capture.js's too)
-        name = step_name(self.mirror, nid)
+        name = self._name(nid)
         checked = data.get("isChecked")
         kind_of = str(n.attrs.get("type") or "").lower()
         if n.tag == "input" and kind_of in ("checkbox", "radio"):
@@ -602,7 +666,7 @@ class StepsBuilder:
                 return      # the browser unchecks the group's other radios: not a step
             kind = StepKind.CHECK if checked else StepKind.UNCHECK
             self._typing = None
-            self._inputs.append(Step(t, kind, name, robust_selector(self.mirror, nid), id=nid))
+            self._inputs.append(Step(t, kind, name, self._selector(nid), id=nid))
             return
         text = data.get("text")
         text = text if isinstance(text, str) else ""
@@ -610,7 +674,7 @@ class StepsBuilder:
         hidden = is_masked_value(text)
         kind = StepKind.SELECT if n.tag == "select" else StepKind.TYPE
         least = n.attrs.get("min")
-        step = Step(t, kind, name, robust_selector(self.mirror, nid),
+        step = Step(t, kind, name, self._selector(nid),
                     None if hidden else text, hidden, id=nid,
                     field=(kind_of or "text") if n.tag == "input" else (n.tag or ""),
                     field_min=least if isinstance(least, str) and least.strip() else None)
@@ -659,6 +723,24 @@ class StepsBuilder:
                 out[j - 1], out[j] = out[j], out[j - 1]
                 j -= 1
         return [s for s, _ in out]
+
+
+# Incremental sources whose events change no step's name or selector: a field's value and
+# checked state (Input: a name is read from the markup, never from what was typed - a
+# <select multiple>'s options' `selected` attributes, which it sets, no name reads either),
+# scroll offsets and the focus (a press, a focus or a blur). Every other event that changes
+# the page may rename an element.
+_KEEPS_NAMES = frozenset({int(IncrementalSource.Input), int(IncrementalSource.Scroll),
+                          int(IncrementalSource.MouseInteraction)})
+
+
+def _renames(e: Raw) -> bool:
+    """Whether applying event `e` may change an element's step name or selector."""
+    if not changes_dom(e):
+        return False
+    data = e.get("data")
+    return not (e.get("type") == EventType.IncrementalSnapshot and isinstance(data, dict)
+                and data.get("source") in _KEEPS_NAMES)
 
 
 def history_moves(views: list[View]) -> list[int]:

@@ -434,3 +434,62 @@ def test_the_rum_plugins_text_inputs_are_the_steps_text_inputs():
     m = re.search(r"var TEXT_INPUT = /\^\(([a-z|]+)\)\$/;", js)
     assert m is not None, "the RUM plugin's TEXT_INPUT pattern moved: read it here anew"
     assert set(m.group(1).split("|")) == set(TEXT_INPUT_TYPES)
+
+
+def mutation(t, texts=(), attributes=(), adds=(), removes=()):
+    return {"type": EventType.IncrementalSnapshot, "timestamp": T0 + t,
+            "data": {"source": IncrementalSource.Mutation, "texts": list(texts),
+                     "attributes": list(attributes), "adds": list(adds),
+                     "removes": list(removes)}}
+
+
+def test_a_name_or_selector_read_while_the_page_stays_is_read_again_once_it_changes():
+    """A step's name and selector are read once while the page stays as it is (a person
+    typing a word asked for both at each keystroke, a walk of the page each: a
+    300,000-event session's steps took 34 CPU-s): an event that changes the markup - a
+    label's text, an id, a stylesheet - has them read again; a keystroke, a scroll or a
+    focus does not change them."""
+    label_text = text("Search")
+    field = el("input", type="search", id="q")
+    button = el("button", text("Go"), class_="go")
+    sheet_text = {"type": NodeType.Text, "id": next(_ids), "isStyle": True, "textContent": ""}
+    head = el("html", el("head", el("style", sheet_text)),
+              el("body", el("label", label_text, for_="q"), field,
+                 el("div", el("span", text("Red")), el("span", text("shoes")), id="tag"),
+                 button))
+    tag = head["childNodes"][1]["childNodes"][2]
+    doc = {"type": 0, "id": next(_ids), "childNodes": [head]}
+    scroll = {"type": EventType.IncrementalSnapshot, "timestamp": T0 + 150,
+              "data": {"source": IncrementalSource.Scroll, "id": doc["id"], "x": 0, "y": 40}}
+    events = full(doc) + [
+        typed(field, "r", 100), scroll, typed(field, "re", 200),
+        mutation(300, texts=[{"id": label_text["id"], "value": "Find"}]),
+        typed(field, "red", 400),                       # one typing step, its last name
+        click(button, 500),
+        mutation(600, attributes=[{"id": button["id"], "attributes": {"id": "go"}}]),
+        click(button, 700),                             # its selector now by its new id
+        click(tag, 800),
+        mutation(900, texts=[{"id": sheet_text["id"], "value": "#tag { display: flex }"}]),
+        click(tag, 1000),                               # the stylesheet sets its texts apart
+    ]
+    got = steps(events)[1:]
+    assert [(s.kind, s.name, s.selector) for s in got] == [
+        (StepKind.TYPE, "Find", "#q"),
+        (StepKind.CLICK, "Go", 'role=button[name="Go"]'),
+        (StepKind.CLICK, "Go", "#go"),
+        (StepKind.CLICK, "Redshoes", "#tag"),
+        (StepKind.CLICK, "Red shoes", "#tag"),
+    ], got
+    assert got[0].text == "red" and got[0].t == 100
+
+
+def test_a_hidden_elements_placeholder_in_a_frame_names_the_frame_then_the_element():
+    """The privacy pass's placeholder of an element it hides (`css_selector`) in a
+    same-origin frame: the frame element's path, then the element's within the frame."""
+    from recorder.steps import FRAME_SEP, css_selector
+    secret = el("div", text("x"), class_="card")
+    frame_doc = {"type": 0, "id": next(_ids), "childNodes": [
+        el("html", el("head"), el("body", el("p", text("a")), secret))]}
+    doc = page(el("iframe", frame_doc, id="pay", src="/pay.html"))
+    m = mirror_of(doc)
+    assert css_selector(m, secret["id"]) == f"#pay{FRAME_SEP}html > body > div"
