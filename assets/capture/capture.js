@@ -134,6 +134,13 @@
       return detect ? detect(t) : t;
     };
     this.scrub = function (t) { return echoes.scrub(self.scrubName(t)); };
+    // free text - a plugin's payload: console lines, errors, RUM, requests - the rules'
+    // redactions too, after the URL's parameters (masker._free_text), before the detectors
+    var redact = redactor(rules.console && rules.console.redact);
+    this.scrubFree = redact ? function (t) {
+      t = redact(self.urlScrub ? self.urlScrub(t) : t);
+      return echoes.scrub(detect ? detect(t) : t);
+    } : this.scrub;
     // CSS (a style attribute, a stylesheet's text, a rule): echoes where it holds data only
     this.scrubCss = function (t) { return echoes.scrubCss(self.scrubName(t)); };
     this.formFields(fields || []);
@@ -588,6 +595,39 @@
       if (s.indexOf("@") < 0 || s.indexOf("//") < 0) return s;
       return s.replace(USERINFO_PASSWORD, function (all, head, pw) { return pw === MASK ? all : head + MASK; });
     };
+  }
+  /* The rules' `[console] redact` patterns (Python regular expressions: Rules.console_redact)
+   * as one function masking each one's matches, as masker._free_text does; null: none. A
+   * pattern is read as JavaScript's RegExp, a leading inline flag group (`(?i)`) as its flags;
+   * one JavaScript reads otherwise or not at all (`(?x)`, `(?P<name>...)`, `\A`, `\Z`,
+   * atomic groups: pythonRegExp) cannot tell what it would match here, so every text it
+   * is asked of is masked whole - the intake masks what the page sends, but such text
+   * must not leave the page in clear. (Python's `\d` and `\w` also match other scripts'
+   * digits and letters, JavaScript's ASCII alone: what only those hold the intake masks.) */
+  function redactor(patterns) {
+    if (!Array.isArray(patterns) || !patterns.length) return null;
+    var rxs = [];
+    for (var i = 0; i < patterns.length; i++) {
+      var rx = typeof patterns[i] === "string" ? pythonRegExp(patterns[i]) : null;
+      if (rx === null) return function (s) { return s ? MASK : s; };
+      rxs.push(rx);
+    }
+    return function (s) {
+      for (var j = 0; j < rxs.length; j++) s = s.replace(rxs[j], MASK);
+      return s;
+    };
+  }
+  function pythonRegExp(p) {
+    var flags = "g", lead = /^\(\?([aiLmsux]+)\)/.exec(p);
+    if (lead) {
+      if (/[Lx]/.test(lead[1])) return null;   // locale, verbose: no JavaScript reading
+      ["i", "m", "s"].forEach(function (f) { if (lead[1].indexOf(f) >= 0) flags += f; });
+      p = p.slice(lead[0].length);
+    }
+    // Python's named groups, and escapes JavaScript reads as a letter (`\A`, `\Z`, `\a`,
+    // `\N{...}`, `\U0001F600`) - each after an even run of backslashes, so not itself escaped
+    if (/\(\?P|(?:^|[^\\])(?:\\\\)*\\[AZaNU]/.test(p)) return null;
+    try { return new RegExp(p, flags); } catch (e) { return null; }
   }
   // a Bearer token as an Authorization header writes it: the token goes (masking.BEARER_TOKEN)
   var BEARER_TOKEN = /(?<![A-Za-z0-9_])(?:[Bb]earer|BEARER)[ \t]+([A-Za-z0-9._~+\/-]{8,}=*)/g;
@@ -2670,12 +2710,12 @@
      KIND_VALUES); `keys`: its keys too (a page's data, strings._plugin_data_key). */
   R.scrubAll = function (v, depth, name, keys, rum) {
     if (depth > 20) return v;
-    if (typeof v === "string") return name && KIND_VALUES[v] === 1 ? v : this.P.scrub(v);
+    if (typeof v === "string") return name && KIND_VALUES[v] === 1 ? v : this.P.scrubFree(v);
     if (Array.isArray(v)) { var self = this; return v.map(function (x) { return self.scrubAll(x, depth + 1, name, keys, rum); }); }
     if (v && typeof v === "object") {
       var out = {};
       for (var k in v) {
-        out[keys ? this.P.scrub(k) : k] = this.scrubAll(v[k], depth + 1, KIND_FIELDS[k] === 1,
+        out[keys ? this.P.scrubFree(k) : k] = this.scrubAll(v[k], depth + 1, KIND_FIELDS[k] === 1,
                                                         keys || (rum && RUM_PAGE_DATA[k] === 1), rum);
       }
       return out;

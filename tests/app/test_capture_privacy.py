@@ -281,3 +281,43 @@ def test_capture_masks_each_batch_of_changes_as_the_page_then_is(qapp, server):
     sent = json.dumps(rec.events)
     for word in ("Marmot", "Jackal", "Otter", "Lynx", "Quokka", "Ibex", "Tapir"):
         assert word not in sent, word
+
+
+# ---- the rules' console redactions, in the page ------------------------------------------------
+
+def _console_payloads(events: list) -> list:
+    return [e["data"]["payload"]["payload"] for e in events
+            if e["type"] == EventType.Plugin and e["data"]["plugin"] == "rrweb/console@1"]
+
+
+_LOG_SECRETS = Eval("(() => { console.log('ref ACCT-99887766 ok', {acct: 'acct-55443322'});"
+                    " console.error(new Error('key sk_live_abc123 failed')); return 1; })()")
+
+
+def test_capture_masks_the_rules_console_redactions_before_they_leave_the_page(qapp, server):
+    """`[console] redact` patterns are masked in the page, in console lines and the errors
+    logged (a privacy officer's tryout: capture.js sent `ACCT-99887766` in clear and the
+    intake masked it - the README promises capture.js masks with the same rules): what it
+    sends is what the recorder's pass makes of it, which then changes nothing. A leading
+    `(?i)` is a flag, as in Python."""
+    from recorder.privacy import mask_events
+    rules = parse_rules('[console]\nredact = ["(?i)acct-\\\\d+", "sk_live_\\\\w+"]\n')
+    rec = record_page(server.url("checkout.html"), [_LOG_SECRETS], recorder="capture",
+                      record_options={"rules": rules.to_json()})
+    sent = json.dumps(rec.events)
+    assert "99887766" not in sent and "55443322" not in sent and "abc123" not in sent
+    logged = _console_payloads(rec.events)
+    assert ['"ref *** ok"', '{"acct":"***"}'] in logged, logged
+    assert any(p[0].startswith('"Error: key *** failed') for p in logged), logged
+    assert _console_payloads(mask_events(rec.events, rules)) == logged
+
+
+def test_capture_masks_console_text_whole_under_a_pattern_javascript_cannot_read(qapp, server):
+    """A redaction JavaScript does not read as Python does (a verbose `(?x)` pattern): what it
+    would match cannot be told in the page, so console text leaves it masked whole."""
+    rules = parse_rules("[console]\nredact = ['(?x) acct - \\d+  # an account']\n")
+    rec = record_page(server.url("checkout.html"), [_LOG_SECRETS], recorder="capture",
+                      record_options={"rules": rules.to_json()})
+    assert "99887766" not in json.dumps(rec.events)
+    logged = _console_payloads(rec.events)
+    assert ["***", "***"] in logged and ["***"] in logged, logged   # (each argument's JSON)
