@@ -253,6 +253,28 @@ def _activate(data: Path, rules) -> None:
                     " - what they no longer mask is stored in clear from the next recording on"
                     " (sessions stored before keep theirs); the change is logged in"
                     f" {data / RULES_HISTORY_DIR}")
+    _say_own_rules_stay(data)
+
+
+def _say_own_rules_stay(data: Path) -> None:
+    """After rules are made active: the applications with rules of their own, whose next
+    recordings the intake masks under those, not the active ones (a privacy officer's tryout
+    took "active" for "in force for every site": the next visit of an application with
+    looser rules of its own stored what the new ones mask in clear)."""
+    from recorder.intake.apps import AppError
+    from recorder.intake.live import stored_apps_rules
+    try:
+        own = stored_apps_rules(data)
+    except (AppError, RulesError):
+        return   # (said by whatever reads them next)
+    names = sorted(a.name for a, _ in own.values())
+    if names:
+        which = f"application {names[0]} has" if len(names) == 1 else \
+            f"applications {', '.join(names)} have"
+        its = "its" if len(names) == 1 else "their"
+        say_note(f"{which} rules of {its} own: the intake masks {its} next recordings under"
+                 " those, not the active rules - `replay app rules NAME --clear` has one follow"
+                 " the active rules")
 
 
 def _print_dry_run(label: str, r) -> None:

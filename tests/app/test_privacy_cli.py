@@ -604,3 +604,26 @@ def test_a_session_nothing_of_which_can_be_kept_is_said_to_be_erased(tmp_path, c
     assert sid[:8] in out.split("\t")[0]
     rc, out, _ = run(capsys, "--data", data, "sessions", "--json")
     assert rc == 0 and json.loads(out) == []
+
+
+def test_activating_rules_names_the_applications_that_keep_their_own(tmp_path, capsys):
+    """A privacy officer made stricter rules active and took them for the rules every site's
+    next recordings follow; an application with rules of its own kept storing what they mask
+    in clear (a privacy officer's tryout). Activation names such applications, and how to
+    have one follow the active rules; with none, it says nothing of them."""
+    data = tmp_path / "data"
+    strict = tmp_path / "strict.toml"
+    strict.write_text('default = "mask"\n')
+    rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, "--activate", "--all")
+    assert rc == 0 and "own" not in err, err
+    own = tmp_path / "own.toml"
+    own.write_text('default = "allow"\n')
+    for argv in (("app", "create", "shop", "--origin", "https://a.test"),
+                 ("app", "create", "blog", "--origin", "https://b.test"),
+                 ("app", "rules", "shop", "--rules", own, "--yes")):
+        assert run(capsys, "--data", data, *argv)[0] == 0
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", strict, "--activate", "--all")
+    words = " ".join(err.split())
+    assert rc == 0 and "application shop has rules of its own: the intake masks its next" \
+        " recordings under those, not the active rules" in words, err
+    assert "blog" not in err and "replay app rules NAME --clear" in words
