@@ -13,7 +13,7 @@ from player.local_time import when_text
 from recorder.paths import make_data_folder
 from recorder.said import count
 
-from ..cli import UserError, say_warning
+from ..cli import UserError, say_note, say_warning
 from ._confirm import loosen_confirmed
 from ._store import (is_default_data_folder, no_data_folder, refuse_other_folder,
                      say_new_data_folder)
@@ -285,11 +285,20 @@ def set_rules(args: argparse.Namespace) -> int:
     if not allowed:
         print("nothing changed", file=sys.stderr)
         return 0
+    before = app
     app = _run(args, lambda a: a.set_rules(args.name, text, who=who_saves(),
                                            summary=_summary(args, app, rules)))
+    if before.rules == text:   # (no revision kept: nothing changed)
+        print(f"application {app.name}: its rules are {args.rules}'s already - nothing changed")
+        return 0
     print(f"application {app.name}: rules from {args.rules} apply to its next batches")
+    # a page may hold a copy (the snippet's `rules:`): capture.js masks with that copy, the
+    # intake with these - a privacy officer's tryout found the page's copy stale, unsaid
     if warning:
         say_warning(warning)
+    say_note(f"a page given a copy of {app.name}'s rules (`rules:` in its snippet) masks in"
+             f" the browser with that copy until it is replaced: `replay app rules {app.name}"
+             " --json` prints them as capture.js takes them")
     return 0
 
 

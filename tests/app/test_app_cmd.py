@@ -439,9 +439,10 @@ def test_app_rules_asks_before_rules_that_mask_less(tmp_path):
     proc = replay_cli(data, "app", "rules", "shop", "--rules", str(strict))
     proc = replay_cli(data, "app", "rules", "shop", "--rules", str(loose), "--yes")
     assert proc.returncode == 0 and proc.stderr.startswith(warned.replace(
-        "mask-user-input", "mask")) and len(proc.stderr.splitlines()) == 1, proc.stderr
+        "mask-user-input", "mask")) and proc.stderr.count("warning") == 1, proc.stderr
     proc = replay_cli(data, "app", "rules", "shop", "--rules", str(strict))   # stricter: no question
-    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.returncode == 0 and proc.stderr.startswith("replay: note: a page given a copy") \
+        and "warning" not in proc.stderr, proc.stderr
     # a data folder's rules file that cannot be read blocks no change made with --yes
     (data / "rules.toml").write_text('default = "bogus')
     proc = replay_cli(data, "app", "rules", "shop", "--clear")
@@ -538,3 +539,25 @@ def test_app_rules_history_says_who_changed_what_and_gives_a_revision_back(tmp_p
         " r4) - `replay app rules shop --history` lists them\n")
     proc = replay_cli(data, "app", "rules", "shop", "--history", "--rules", str(loose))
     assert proc.returncode == 2 and "not allowed with" in proc.stderr
+
+
+def test_app_rules_set_again_say_nothing_changed_and_a_change_names_the_pages_copy(tmp_path):
+    """A privacy officer's tryout: setting an application's rules to what they are already
+    said "apply to its next batches" (no revision was kept); and a change said nothing of
+    the copy a page's snippet may hold, with which capture.js went on masking in the
+    browser. The same rules again: nothing changed; a change: where the page's copy is."""
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
+    own = tmp_path / "own.toml"
+    own.write_text('version = 1\ndefault = "mask"\n')
+    proc = replay_cli(data, "app", "rules", "shop", "--rules", str(own))
+    words = " ".join(proc.stderr.split())
+    assert proc.returncode == 0 and "apply to its next batches" in proc.stdout
+    assert "a page given a copy of shop's rules (`rules:` in its snippet) masks in the browser" \
+        " with that copy until it is replaced: `replay app rules shop --json`" in words, words
+    proc = replay_cli(data, "app", "rules", "shop", "--rules", str(own))
+    assert proc.returncode == 0 and proc.stdout == (
+        f"application shop: its rules are {own}'s already - nothing changed\n"), proc.stdout
+    assert proc.stderr == ""
+    history = replay_cli(data, "app", "rules", "shop", "--history", "--json")
+    assert len(json.loads(history.stdout)) == 1
