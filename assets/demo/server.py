@@ -73,7 +73,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=8000)
     args = ap.parse_args(argv)
-    with demo_server(args.port) as srv:
+    try:
+        srv = demo_server(args.port)   # (it listens once made)
+    except OSError as exc:   # (a QA's tryout: a traceback, then a script run against what
+        # held the port - another site - said "not reproduced")
+        print(f"demo server: cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc})"
+              " - is something else on that port? Give another with --port N, or --port 0"
+              " for a free one", file=sys.stderr)
+        return 2
+    with srv:
         print(f"Acme Shop on {srv.base_url} — Ctrl+C to stop", flush=True)
         try:
             while True:

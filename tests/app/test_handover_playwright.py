@@ -322,3 +322,20 @@ def test_a_bugs_script_stops_at_the_bug_and_checks_its_error(tmp_path):
         server.wait(timeout=10)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.strip() == "reproduced: ('GET', '/api/shipping-quote', ('country',), 500)"
+
+
+def test_the_demo_server_on_a_taken_port_says_so_in_one_line():
+    """A developer's tryout: the demo shop's server on a port another process held printed a
+    15-line traceback, easy to miss - and the script run next, against what held the port,
+    said "not reproduced". One line, what to do, exit 2."""
+    import socket
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        proc = subprocess.run([sys.executable, str(ROOT / "assets" / "demo" / "server.py"),
+                               "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == "", proc
+    assert proc.stderr == f"demo server: cannot listen on 127.0.0.1:{port} (Address already" \
+        " in use) - is something else on that port? Give another with --port N, or --port 0" \
+        " for a free one\n", proc.stderr
