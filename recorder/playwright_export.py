@@ -289,13 +289,15 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
                       viewport: tuple[float, float] | None = None,
                       start_ms: float | None = None, end_ms: float | None = None,
                       bug: BugReport | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> str:
+                      progress: Callable[[int, int], None] | None = None,
+                      said: Callable[[str], None] | None = None) -> str:
     """The script's text. `viewport`: the browser's (default: the recorded one,
     `recorded_viewport`); `start_ms`/`end_ms`: only the steps in that range (a navigation
     to the page they happen on comes first; with no end and a `bug` with its moment, the end
     is BUG_TAIL_MS after it); `bug`: the session's bug report (record mode's title and
     notes), said at the top of the script; `progress(done, total)`: called as the events
-    are read (twice each: `total` is twice their number)."""
+    are read (twice each: `total` is twice their number); `said(line)`: what the person
+    exporting should know of the script (`left_out_before`'s warning)."""
     r = _Reader()
     events = list(events)
     if viewport is None:
@@ -335,9 +337,43 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
         end_ms = bug.at_ms + BUG_TAIL_MS
     errors = sorted(sem.errors, key=lambda e: e.t) if sem is not None else []
     failed = [x for x in (sem.resources if sem is not None else []) if (x.status or 0) >= 400]
+    left = left_out_before(all_steps, start_ms)
+    if left and said is not None:
+        said(f"the script starts on {left[0].url} as it loads: {_count_steps(len(left) - 1)}"
+             f" on it before {moment_text(start_ms or 0)} ({_listed(left[1:])}) are not run,"
+             " and what they changed on the page is not there for the steps after - export"
+             f" --from {moment_text(left[0].t)} to run them too")
     return _write(all_steps, r, errors, failed, session_id=session_id, viewport=viewport,
                   start_ms=start_ms, end_ms=end_ms, origin=r.origin or 0.0, bug=bug,
                   until_bug=until_bug)
+
+
+def left_out_before(steps: list[Step], start_ms: float | None) -> list[Step]:
+    """A range that starts part way through a page's steps: that page's navigation, then its
+    steps before `start_ms`, which the script does not run - an open drawer, a cart filled,
+    which a step after needs (a developer's tryout: `--from 10s` clicked Checkout in a cart
+    drawer the range did not open, and the run said "not reproduced"). [] when the range
+    starts with a page's load, or at the start."""
+    if start_ms is None:
+        return []
+    first = next((i for i, s in enumerate(steps) if s.t >= start_ms), len(steps))
+    if first < len(steps) and steps[first].kind is StepKind.NAVIGATE:
+        return []
+    page = next((i for i in range(first - 1, -1, -1) if steps[i].kind is StepKind.NAVIGATE),
+                None)
+    if page is None or page == first - 1:
+        return []
+    return steps[page:first]
+
+
+def _count_steps(n: int) -> str:
+    return "1 step" if n == 1 else f"{n} steps"
+
+
+def _listed(steps: list[Step], most: int = 3) -> str:
+    """The first steps' descriptions with their moments, and how many more."""
+    out = "; ".join(f"{s.describe()} at {moment_text(s.t)}" for s in steps[:most])
+    return out + (f"; {len(steps) - most} more" if len(steps) > most else "")
 
 
 def _report(bug: BugReport | None, until_bug: bool = False, start_ms: float | None = None,
@@ -468,6 +504,11 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         if n < len(chosen) and chosen[n].t <= latest:
             continue
         if s is opened:   # what it showed then came of steps before the range: not waited for
+            left = left_out_before(steps, start_ms)
+            if left:
+                body.append(f"    # ({_comment(_count_steps(len(left) - 1))} on this page before"
+                            f" {moment_text(lo)} not run: {_comment(_listed(left[1:]))}) -"
+                            " what they changed is not on the page")
             continue
         nxt = next((t for t in times if t > latest), float("inf"))
         for sel, text in (states.get(nxt) or {}).items():

@@ -279,11 +279,15 @@ def _playwright(src, out: Path, args) -> None:
         bar.update(task, visible=False)
         task = bar.add_task("writing " + ("the script" if str(out) == "-" else out.name),
                             total=None)
+        warnings: list[str] = []
         text = playwright_script(events, session_id=src.id,
                                  start_ms=None if args.start is None else lo,
                                  end_ms=None if args.end is None else hi, bug=bug,
-                                 progress=lambda i, n: bar.update(task, completed=i, total=n))
+                                 progress=lambda i, n: bar.update(task, completed=i, total=n),
+                                 said=warnings.append)
     _text_out(out, text, f"a Playwright script of session {src.id}")
+    for line in warnings:
+        say_warning(line)
 
 
 def _clip(src, out: Path, args, fmt: ClipFormat, stop: list[int]) -> None:

@@ -493,3 +493,34 @@ def test_a_hidden_elements_placeholder_in_a_frame_names_the_frame_then_the_eleme
     doc = page(el("iframe", frame_doc, id="pay", src="/pay.html"))
     m = mirror_of(doc)
     assert css_selector(m, secret["id"]) == f"#pay{FRAME_SEP}html > body > div"
+
+
+def test_a_script_from_part_way_through_a_page_says_which_steps_it_leaves_out():
+    """A developer's tryout: `export --from 10s` wrote a script that opened the shop and
+    clicked Checkout in a cart drawer a step before the range had opened; the run said "not
+    reproduced", the export nothing. The export says which steps of that page the script
+    does not run, and the --from that runs them; the script says so at the page's load. A
+    range that starts with a page's load, or one from that moment, leaves nothing out."""
+    from recorder.moments import moment_text
+    open_cart = el("button", text("Open cart"), id="open-cart")
+    add = el("button", text("Add to cart"), id="add")
+    checkout = el("button", text("Checkout"), id="go-checkout")
+    events = full(page(open_cart, add, checkout)) + [
+        click(add, 2000), click(open_cart, 4300), click(checkout, 11000)]
+    said: list[str] = []
+    script = playwright_script(events, session_id="s", start_ms=10_000, said=said.append)
+    assert said == [
+        "the script starts on http://127.0.0.1/shop.html as it loads: 2 steps on it before"
+        f" {moment_text(10_000)} (Click \"Add to cart\" at {moment_text(2000)}; Click"
+        f" \"Open cart\" at {moment_text(4300)}) are not run, and what they changed on the"
+        f" page is not there for the steps after - export --from {moment_text(0)} to run"
+        " them too"], said
+    assert f"# (2 steps on this page before {moment_text(10_000)} not run: Click \"Add to" \
+        " cart\"" in script and "page.locator('#open-cart').click()" not in script, script
+    for start in (0, None):
+        said.clear()
+        script = playwright_script(events, session_id="s", start_ms=start, said=said.append)
+        assert said == [] and "page.locator('#open-cart').click()" in script
+    later = events + full(page(el("h1", text("Done"))), 12_000, "http://127.0.0.1/done.html")
+    playwright_script(later, session_id="s", start_ms=12_000, said=said.append)
+    assert said == []
