@@ -638,8 +638,9 @@ def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False
         return (f"    {CHECK_COMMENT} (console.error): {_comment(said)}\n"
                 f"    expected = {said!r}\n"
                 "    page.wait_for_timeout(500)  # a console.error of the last step's handler\n"
-                "    assert any(recorded_in(expected, m) for m in console_errors), \\\n"
-                "        f\"no console error {expected!r}; seen: {console_errors}\"\n"
+                "    assert any(recorded_in(expected, m) for m in console_errors), (\n"
+                "        f\"no console error {expected!r}; seen: \"\n"
+                "        f\"{', '.join(map(repr, console_errors)) or 'none'}\")\n"
                 "    return expected")
     # as the page throws it (`pageerror`: its name, its message): without the words the RUM
     # plugin puts before an unhandled rejection's ("Unhandled promise rejection: ...")
@@ -651,8 +652,9 @@ def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False
     return (f"    {CHECK_COMMENT}: {_comment(' '.join(thrown.split()))}\n"
             f"    expected = {thrown!r}\n"
             "    page.wait_for_timeout(500)  # an error thrown by the last step's handler\n"
-            "    assert any(recorded_in(expected, m) for m in page_errors), \\\n"
-            "        f\"the page did not throw {expected!r}; it threw: {page_errors}\"\n"
+            "    assert any(recorded_in(expected, m) for m in page_errors), (\n"
+            "        f\"the page did not throw {expected!r}; it threw \"\n"
+            "        f\"{', '.join(map(repr, page_errors)) or 'nothing'}\")\n"
             "    return expected")
 
 

@@ -352,3 +352,32 @@ def test_the_script_runs_through_a_typed_form_without_values_in_chromium(tmp_pat
         "note: no value given for EMAIL, QTY, DAY, ZIP, ZIP_2: typing a stand-in for each (one"
         " its field accepts, else <NAME>: --help lists them; masked when recorded: set"
         " REPLAY_FILL_<NAME> or edit FILL_IN)")
+
+
+def _check_of(text: str):
+    """The script's closing check, as a function of the errors the run saw."""
+    body = text[text.index("    expected = "):text.index("    return expected")]
+    code = "def check(page, page_errors, console_errors):\n" + body + "    return expected\n"
+    scope: dict = {"recorded_in": lambda want, seen: want == seen}
+    exec(compile(code, "check", "exec"), scope)
+    return scope["check"]
+
+
+class _Waits:
+    def wait_for_timeout(self, ms):
+        pass
+
+
+def test_a_run_that_saw_no_error_says_nothing_was_thrown():
+    """A developer's tryout against the shop with the bug mended: "the page did not throw
+    'TypeError: ...'; it threw: []" - a Python list where a person reads words."""
+    for event, thrown in ((_console_error(3400, UNCAUGHT), True),
+                          (_console_error(3500, LOGGED), False)):
+        check = _check_of(playwright_script(_session([event]), session_id="s"))
+        with pytest.raises(AssertionError) as none:
+            check(_Waits(), [], [])
+        said = str(none.value)
+        assert said.endswith("; it threw nothing" if thrown else "; seen: none"), said
+        with pytest.raises(AssertionError) as other:
+            check(_Waits(), ["RangeError: x"], ["RangeError: x"])
+        assert str(other.value).endswith("'RangeError: x'"), other.value
