@@ -219,6 +219,16 @@ def edit_report(store: Any, session_id: str, *, title: str, notes: str,
     return from_context(masked) or BugReport()
 
 
+def masked_parts(written: BugReport, stored: BugReport | None) -> list[str]:
+    """Which of a report's title and notes the privacy pass changed when it stored them
+    (the words the person wrote that named what was typed into a masked field, or personal
+    data a detector finds): each one said by name, in that order."""
+    if stored is None:
+        return []
+    return [name for name in ("title", "notes")
+            if getattr(written, name) != getattr(stored, name)]
+
+
 def with_report(context: dict[str, Any] | None, report: BugReport) -> dict[str, Any]:
     """`context` with `report` as its bug entry (other entries kept)."""
     return {**(context or {}), CONTEXT_KEY: msgspec.to_builtins(report)}

@@ -35,8 +35,8 @@ from recorder.asset_fetch import origin_of
 from recorder.privacy.echoes import ended_with
 from recorder.privacy.detectors import KINDS
 from recorder.paths import default_data_dir, replay_command
-from recorder.bug import (BugReport, MomentFrom, RecordedMoment, from_context, parts_reports,
-                          recorded_moment)
+from recorder.bug import (BugReport, MomentFrom, RecordedMoment, from_context, masked_parts,
+                          parts_reports, recorded_moment)
 from recorder.moments import moment_text, whole_ms
 from recorder.semantics import BROWSER_ERROR_PAGE
 from recorder.steps import Step, StepsBuilder
@@ -454,9 +454,10 @@ class RecordPage(QWidget):
             self._fail("Nothing was recorded (the page sent no events) — nothing stored.")
             return
         moment = self.moment(events)
+        written = self.report(moment)
         # a reproduction that crossed a session limit is stored as several sessions: the
         # title and notes go with each, the moment with the one it falls in
-        parts = parts_reports(self.report(moment), events)
+        parts = parts_reports(written, events)
         warned: list[str] = []
         try:
             # what the store warns of (events out of time order, invalid events skipped) is
@@ -472,6 +473,7 @@ class RecordPage(QWidget):
                 on_bug = [(sid, r.at_ms) for sid in ids
                           if (r := from_context(_context_of(store, sid))) is not None
                           and r.at_ms is not None]
+                masked = masked_parts(written, from_context(_context_of(store, ids[0])))
         except (LimitError, InvalidEvent, OSError) as exc:
             self._fail(f"The recording was not stored: {str(exc).rstrip('.')}." + _notes(warned))
             return
@@ -484,7 +486,9 @@ class RecordPage(QWidget):
         more = f" (one of {len(ids)}: it crossed a session limit)" if len(ids) > 1 else ""
         replay = replay_command(self.data_dir, default_data_dir())
         self._say(f"Stored as session {self.session_id}{more}.{self._moment_said(moment)}"
-                  f" Replay it with `{replay} play {self.session_id}`." + _notes(warned))
+                  f" Replay it with `{replay} play {self.session_id}`." + _masked_said(
+                      masked, self.moment_help or "Session > Bug Report… in the app")
+                  + _notes(warned))
         for sid in ids:
             self.sessionRecorded.emit(sid)
 
@@ -655,6 +659,18 @@ class RecordPage(QWidget):
 def _now_ms() -> float:
     """Now, in epoch ms: the clock the page stamps its events by (the same machine's)."""
     return time.time() * 1000
+
+
+def _masked_said(parts: list[str], edited_by: str) -> str:
+    """What the status line after Stop says of a title or notes stored otherwise than
+    written (a QA's tryout: the notes' coupon code became *** with nothing said of it - the
+    code was typed into a masked field, and the pass masks its echoes as the page's)."""
+    if not parts:
+        return ""
+    were = "was" if parts == ["title"] else "were"
+    return (f" Its {' and '.join(parts)} {were} stored with parts masked, as the page's text"
+            " is: *** where they named what was typed into a masked field, x's for personal data"
+            f" the rules' detectors find - {edited_by} shows and edits them.")
 
 
 def _notes(warned: list[str]) -> str:
