@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         r = Replayer(src, mode="lazy")
         try:
             index_until(r.index, None, "reading")   # the timeline: the whole recording's
+            r.keep_index()   # (the next run takes it over)
             sv = build_session_view(r, src.info, src.application_name)
         finally:
             r.close()

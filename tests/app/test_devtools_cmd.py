@@ -197,3 +197,32 @@ def test_the_session_tab_says_who_with_what_browser_and_when(capsys, pane):
             line.strip() == r["value"], (line, r)
         assert line.rstrip().endswith(r["value"]), (line, r)
     assert any(r["fact"] == "Browser" and r["value"] != "—" for r in facts)
+
+
+def test_a_stored_session_is_indexed_once_for_every_later_run(capsys, tmp_path):
+    """A support engineer's tryout: each `replay devtools` of a long stored session built its
+    index again (6-10 s a tab on a 300,000-event session; 0.7 s once a screenshot had kept
+    one). The first run keeps the index it built, as the player's worker does; the next one
+    takes it over and says the same. A recording shown under other rules keeps nothing."""
+    from player.index_store import kept_index
+    from player.keyframes import DEFAULT_INTERVAL
+    from recorder.store import Store
+
+    data = tmp_path / "data"
+    code, _, err = run(capsys, "--data", data, "import", DEMO_SESSION)
+    assert code == 0, err
+    with Store.open(data) as store:
+        (sid,) = [s.id for s in store.sessions()]
+        assert kept_index(store.session(sid), DEFAULT_INTERVAL) is None
+    rules = tmp_path / "strict.toml"
+    rules.write_text('default = "mask"\n')
+    code, _, err = run(capsys, "--data", data, "devtools", sid, "--rules", rules)
+    assert code == 0, err
+    with Store.open(data) as store:
+        assert kept_index(store.session(sid), DEFAULT_INTERVAL) is None
+    code, first, err = run(capsys, "--data", data, "devtools", sid, "--tab", "network", "--json")
+    assert code == 0, err
+    with Store.open(data) as store:
+        assert kept_index(store.session(sid), DEFAULT_INTERVAL) is not None
+    code, again, err = run(capsys, "--data", data, "devtools", sid, "--tab", "network", "--json")
+    assert code == 0 and again == first and json.loads(first), err
