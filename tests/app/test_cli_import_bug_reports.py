@@ -157,3 +157,28 @@ def test_as_new_stores_another_report_of_the_stored_session_as_a_copy(stored, ca
     assert main(["--data", str(data), "import", "--as-new", str(bundles["other"])]) == 0
     out, err = capsys.readouterr()
     assert out.split() == [f"{sid}_new"] and "already stored, nothing new" in err, err
+
+
+def test_a_bundles_manifest_is_deflated_and_reads_back_whole(stored, tmp_path):
+    """A support engineer's tryout: a long session's bug bundle was 2.5 times the size of the
+    same bundle without its report - the report's steps, in a manifest stored uncompressed
+    (6 of 9.9 MB). The manifest is deflated; the report reads back as written."""
+    import zipfile
+
+    from recorder.bundle import open_bundle
+    from recorder.steps import Step, StepKind
+
+    data, sid, _ = stored
+    steps = [Step(t=float(i), kind=StepKind.CLICK, name=f"Row {i} of the orders table",
+                  selector=f"#orders > tr:nth-of-type({i})") for i in range(2000)]
+    report = BugReport(title=TITLE, at_ms=5000, steps=steps)
+    path = tmp_path / "steps.replay"
+    with Store.open(data) as store:
+        write_bundle(path, store.session(sid), context=with_report(None, report))
+    with zipfile.ZipFile(path) as z:
+        entry = z.getinfo("manifest.json")
+        assert entry.compress_type == zipfile.ZIP_DEFLATED
+        assert entry.compress_size * 5 < entry.file_size, (entry.compress_size, entry.file_size)
+        assert z.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
+    with open_bundle(path) as b:
+        assert from_context(b.info.context) == report
