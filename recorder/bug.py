@@ -19,6 +19,7 @@ import msgspec
 import msgspec.structs
 
 from .moments import moment_text, whole_ms
+from .said import count
 from .semantics import read
 from .steps import Step, steps
 
@@ -45,11 +46,14 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
         return not (self.title or self.notes or self.at_ms is not None or self.steps)
 
     def lines(self, with_steps: bool = True, at_note: str = "",
-              errors: Sequence[tuple[float, str]] = ()) -> list[str]:
+              errors: Sequence[tuple[float, str]] = (), most_rows: int | None = None,
+              all_rows_in: str = "") -> list[str]:
         """The report as a person reads it (`replay play` prints these; a Playwright script
         opens with them, without the steps it lists itself); `at_note`: said after the bug's
         moment (a script of a range that does not reach it); `errors`: the errors the page
-        reported, (moment, line), said among the steps as the Steps tab says them."""
+        reported, (moment, line), said among the steps as the Steps tab says them;
+        `most_rows`: at most so many of those rows, the ones leading to the bug (`near_bug`),
+        the others counted, and `all_rows_in` said of where they all are."""
         out = [f"Bug: {self.title or UNTITLED}"]
         if self.at_ms is not None:
             out.append(f"At: {moment_text(self.at_ms)}" + (f" - {at_note}" if at_note else ""))
@@ -57,7 +61,14 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
             out += ["Notes:"] + [f"  {ln}" for ln in self.notes.splitlines()]
         if self.steps and with_steps:   # each at its moment, the bug's among them: the
             out.append("Steps:")      # steps after it are not how it came about
-            out += [f"  {r.line()}" for r in step_rows(self.steps, errors, self.at_ms)]
+            rows = step_rows(self.steps, errors, self.at_ms)
+            shown, before, after = near_bug(rows, most_rows)
+            where = f" ({all_rows_in})" if all_rows_in else ""
+            if before:
+                out.append(f"  … {count(before, 'earlier row')} not shown{where}")
+            out += [f"  {r.line()}" for r in shown]
+            if after:
+                out.append(f"  … {count(after, 'later row')} not shown{where}")
         return out
 
 
@@ -217,6 +228,24 @@ def edit_report(store: Any, session_id: str, *, title: str, notes: str,
     # its events read under its lock: a live session's visitor may still be on the page
     store.replace_session(sid, None, context=masked)
     return from_context(masked) or BugReport()
+
+
+# the rows after the bug's that `near_bug` keeps: what the person did next, briefly
+ROWS_AFTER_BUG = 3
+
+
+def near_bug(rows: list["StepRow"], most: int | None) -> tuple[list["StepRow"], int, int]:
+    """At most `most` of the rows (None: all), those leading to the bug's row and a few after
+    it (ROWS_AFTER_BUG) - the last ones without a bug's row - and how many were left out
+    before and after them (a long session's report printed 16,969 lines: a support
+    engineer's tryout)."""
+    if most is None or len(rows) <= most:
+        return rows, 0, 0
+    bug = next((i for i, r in enumerate(rows) if r.kind is RowKind.BUG), len(rows) - 1)
+    end = min(len(rows), bug + 1 + ROWS_AFTER_BUG)
+    start = max(0, end - most)
+    end = min(len(rows), start + most)
+    return rows[start:end], start, len(rows) - end
 
 
 def masked_parts(written: BugReport, stored: BugReport | None) -> list[str]:

@@ -4,6 +4,7 @@ replay view, the timeline and the dev-tools pane, opened at MS (else the first f
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 
 from recorder.moments import moment_text
@@ -56,18 +57,21 @@ def check_screen(quit_after: int | None) -> None:
 # the most events a bug's session is read whole for before its window opens (its steps said
 # with their errors); a longer one's are said without (the window's Steps tab has them)
 STEPS_ERRORS_MAX_EVENTS = 200_000
+# the most rows of a bug's steps printed: those leading to the bug (recorder.bug.near_bug)
+STEP_ROWS_PRINTED = 40
 
 
 def play(src, at, quit_after: int | None, *, autoplay: bool = False,
          title: str | None = None, follow: bool = False, link: str | None = None,
-         report=None) -> int:
+         report=None, name: str | None = None) -> int:
     """The player window on an opened recording at `at` (`--at`: ms or 'end', or None);
     closes `src` when done. `follow`: a stored session, shown as it grows. `link`: the
     replay:// link `at` came from (`replay open`), named if it is outside the session.
     `report`: the bug report the recording carries (recorder.bug.shown_report), the
     player's Steps tab - printed once the window will open (not before a refusal), and its
     moment opened on when no `--at` is given (the end of what decodes, said, when damaged
-    segments cut the session short of it); its title the window's, unless `title`."""
+    segments cut the session short of it); its title the window's, unless `title`. `name`:
+    the recording as it was named (the command listing every step is said with it)."""
     from player.qt.standalone import open_window, prepare_qt_environment
 
     bug_at = report.at_ms if report is not None else None
@@ -104,7 +108,10 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
             from player.qt.session_view import build_session_view
             session = build_session_view(replayer, src.info, src.application_name)
         if report is not None:
-            said = report.lines(errors=session.error_lines() if session is not None else ())
+            named = shlex.quote(name or str(src.id))
+            listed = f"`replay devtools {named} --tab steps` lists them all"
+            said = report.lines(errors=session.error_lines() if session is not None else (),
+                                most_rows=STEP_ROWS_PRINTED, all_rows_in=listed)
             print("\n".join(said), flush=True)
         prepare_qt_environment()
         return open_window(src, title or str(src.id), quit_after_ms=quit_after, at_ms=at_ms,
@@ -123,5 +130,6 @@ def run(args: argparse.Namespace) -> int:
                         " a file - leave --follow out")
     src = open_source(args.session, args.data, args.session_number,  # a bad name is said first
                       rules=args.rules, unmasked=args.unmasked, partial=args.partial)
-    return play(src, args.at, args.quit_after, follow=args.follow, report=bug_report(src))
+    return play(src, args.at, args.quit_after, follow=args.follow, report=bug_report(src),
+                name=args.session)
 

@@ -60,3 +60,31 @@ def test_a_reports_lines_place_its_bug_as_before():
     assert lines[lines.index("Steps:") + 1:] == [
         '  1. Click "Apply coupon"  (0:01.0)', "  -- the bug, at 0:01.5 --",
         '  2. Click "Apply coupon"  (0:02.0)', '  3. Click "Pay"  (0:05.0)']
+
+
+def test_a_long_reports_lines_keep_the_rows_leading_to_the_bug_and_count_the_others():
+    """A long session's report printed 16,969 lines at `replay play` (a support engineer's
+    tryout): at most so many rows, those leading to the bug and a few after it
+    (ROWS_AFTER_BUG), the others counted and where they all are said; without a bug, the
+    last ones; a report that fits is printed whole."""
+    from recorder.bug import ROWS_AFTER_BUG, near_bug
+    many = [Step(1000 * i, StepKind.CLICK, f"Row {i}", f"#r{i}") for i in range(1, 101)]
+    lines = BugReport(title="Orders", at_ms=50_500, steps=many).lines(
+        most_rows=10, all_rows_in="`replay devtools s --tab steps` lists them all")
+    rows = lines[lines.index("Steps:") + 1:]
+    shown = 10 - 1 - ROWS_AFTER_BUG   # the bug's row among the ten
+    assert rows[0] == f"  … {50 - shown} earlier rows not shown (`replay devtools s --tab" \
+        " steps` lists them all)"
+    first = 51 - shown
+    assert rows[1] == f'  {first}. Click "Row {first}"  ({moment_text(1000 * first)})'
+    assert rows[1 + shown] == "  -- the bug, at 0:50.5 --"
+    assert rows[-2] == f'  {50 + ROWS_AFTER_BUG}. Click "Row {50 + ROWS_AFTER_BUG}"' \
+        f"  ({moment_text(1000 * (50 + ROWS_AFTER_BUG))})"
+    assert rows[-1] == f"  … {50 - ROWS_AFTER_BUG} later rows not shown (`replay devtools s" \
+        " --tab steps` lists them all)"
+    assert len(rows) == 12
+    rows_all = step_rows(many, (), None)
+    assert near_bug(rows_all, 10) == (rows_all[-10:], 90, 0)
+    assert near_bug(rows_all, None) == (rows_all, 0, 0) == near_bug(rows_all, 100)
+    assert BugReport(title="x", at_ms=1500, steps=STEPS).lines(most_rows=10) == \
+        BugReport(title="x", at_ms=1500, steps=STEPS).lines()
