@@ -288,10 +288,12 @@ def without_steps(context: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**(context or {}), CONTEXT_KEY: {k: v for k, v in raw.items() if k != "steps"}}
 
 
-def restepped(context: dict[str, Any] | None, events: Iterable[dict]) -> dict[str, Any] | None:
+def restepped(context: dict[str, Any] | None, events: Iterable[dict],
+              watch: Callable[[Iterable[dict]], Iterable[dict]] = iter) -> dict[str, Any] | None:
     """`context` for `events` masked anew (`replay mask`, a re-masked session): a bug
     report's steps read again from them - its click names are the page's text, which
-    stricter rules mask in the events and the steps kept as they were."""
+    stricter rules mask in the events and the steps kept as they were. `watch`: the events
+    go through it when they are read (a progress bar's)."""
     raw = (context or {}).get(CONTEXT_KEY)
     if not isinstance(raw, dict) or not raw.get("steps"):
         return context
@@ -299,7 +301,7 @@ def restepped(context: dict[str, Any] | None, events: Iterable[dict]) -> dict[st
     # unreadable, are read again from the events all the same, never kept as they were
     report = from_context(context) or BugReport()
     return with_report(context, BugReport(title=report.title, notes=report.notes,
-                                          at_ms=report.at_ms, steps=steps(events)))
+                                          at_ms=report.at_ms, steps=steps(watch(events))))
 
 
 class MomentFrom(str, enum.Enum):

@@ -199,14 +199,17 @@ class ListSource(RecordingSource):
         return iter(self._events)
 
 
-def masked_source(src: RecordingSource, rules: "Rules") -> MemorySource:
+def masked_source(src: RecordingSource, rules: "Rules",
+                  watch: Callable[[Iterable[dict]], Iterable[dict]] = iter) -> MemorySource:
     """A recording file as `rules` let it be shown or written: every event through a fresh
     `SessionMasker`, in order, in two passes (`mask_session`; files are read whole anyway).
     A stored session, masked when it was stored, comes through here only when rules are
-    given for the occasion: masking masked events again can only tighten them."""
+    given for the occasion: masking masked events again can only tighten them. `watch`: each
+    read of the whole recording goes through it (a progress bar's: the masking, then the
+    steps of a bug report it holds - a long one's take as long as its import)."""
     from .privacy.masker import mask_session
 
-    masker, events = mask_session(src.events(), rules)
+    masker, events = mask_session(watch(src.events()), rules)
     if not events:
         raise ValueError(f"{src.origin or src.id}: nothing of this recording is left under the"
                          f" privacy rules ({rules.source or 'rules file'})")
@@ -215,7 +218,7 @@ def masked_source(src: RecordingSource, rules: "Rules") -> MemorySource:
                               ("email", info.user_email)) if v is not None}
     from .bug import restepped
     out = MemorySource(src.id, events, application=info.application, user=user or None,
-                       context=restepped(masker.mask_context(info.context), events),
+                       context=restepped(masker.mask_context(info.context), events, watch),
                        sessions_in_file=src.sessions_in_file,
                        session_number=src.session_number, origin=src.origin)
     out.damaged = list(src.damaged)

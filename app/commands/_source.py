@@ -241,8 +241,6 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
     `rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do.
     `say_sessions`: a file holding several sessions is said on stderr, with the option that
     picks another (the app opens each in a tab instead)."""
-    from recorder.source import masked_source
-
     if unmasked and rules is not None:
         raise UserError("--unmasked and --rules contradict each other - give one of them")
     src = open_raw(spec, data, session_number, more=more, partial=partial)
@@ -261,7 +259,7 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
             say_other_rules(spec, data, active)
         if active is not None:
             try:
-                masked = masked_source(src, active)
+                masked = _masked_showing_progress(src, active, spec)
             except ValueError as exc:
                 raise UserError(f"{exc} - loosen the rules, or pass --unmasked") from None
             finally:
@@ -274,6 +272,23 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
         say_note(f"{spec} holds {n} sessions; this is session {session_number}"
                  f" ({src.id}) - pick another with --session-number 0..{n - 1}")
     return src
+
+
+def _masked_showing_progress(src: Any, rules: Any, spec: str) -> Any:
+    """`masked_source` of a recording file behind a progress bar: each read of it whole -
+    the masking, then the steps of a bug report it holds - a bar of its own (a support
+    engineer's tryout: `replay play` of a long session's bundle said nothing for 55 s)."""
+    from recorder.source import masked_source
+
+    from ._progress import advancing, progress_bar
+    name = Path(spec).name
+    stages = iter((f"masking {name} under the rules in force", f"reading {name}'s steps"))
+    total = src.info.record_count or None if src.info is not None else None
+    with progress_bar() as bar:
+        def watch(events: Any) -> Any:
+            task = bar.add_task(next(stages, f"reading {name}"), total=total)
+            return advancing(events, bar, task)
+        return masked_source(src, rules, watch)
 
 
 def _application_name(data: Path, app_id: str) -> str | None:

@@ -182,3 +182,32 @@ def test_a_bundles_manifest_is_deflated_and_reads_back_whole(stored, tmp_path):
         assert z.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
     with open_bundle(path) as b:
         assert from_context(b.info.context) == report
+
+
+def test_each_whole_read_of_a_file_to_mask_it_goes_through_the_watch(stored, tmp_path):
+    """A file shown masked under the rules in force is read whole to mask it, and again for
+    its bug report's steps: each read goes through `watch` (the commands' progress bars - a
+    support engineer's tryout waited 55 s in silence for a long bundle's)."""
+    from recorder.bundle import open_bundle
+    from recorder.privacy import load_rules
+    from recorder.source import masked_source
+    from recorder.steps import Step, StepKind
+
+    data, sid, bundles = stored
+    with_steps = tmp_path / "steps.replay"
+    report = BugReport(title=TITLE, at_ms=5000,
+                       steps=[Step(t=10.0, kind=StepKind.CLICK, name="Pay", selector="#pay")])
+    with Store.open(data) as store:
+        write_bundle(with_steps, store.session(sid), context=with_report(None, report))
+        events = store.session(sid).info.record_count
+    for path, reads in ((bundles["bug"], 1), (with_steps, 2)):
+        seen: list[int] = []
+
+        def watch(evs):
+            seen.append(0)
+            for e in evs:
+                seen[-1] += 1
+                yield e
+        with open_bundle(path) as src:
+            masked_source(src, load_rules(None, data), watch)
+        assert seen == [events] * reads, (path.name, seen)
