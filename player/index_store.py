@@ -14,15 +14,13 @@ this one.
 """
 from __future__ import annotations
 
-import functools
-import hashlib
-import importlib
 import logging
-from pathlib import Path
 from typing import Any
 
 import msgspec
 import zstandard
+
+from recorder.derived import code_fingerprint
 
 from .index_export import IndexExport, decode_export
 
@@ -50,27 +48,15 @@ UNUSABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError, Overflo
             zstandard.ZstdError, msgspec.DecodeError)   # (a ValueError too, in this msgspec)
 
 
-@functools.cache
-def code_fingerprint() -> str:
-    """A hash of the files `BUILT_BY`'s modules were loaded from (a compiled one's library)."""
-    h = hashlib.blake2b(digest_size=8)
-    for name in BUILT_BY:
-        h.update(name.encode())
-        path = getattr(importlib.import_module(name), "__file__", None)
-        if path:
-            h.update(Path(path).read_bytes())
-    return h.hexdigest()
-
-
 def params(interval: int) -> str:
     """What a kept index is keyed by besides the session's segments (recorder.derived)."""
-    return f"export={EXPORT_VERSION};interval={interval};code={code_fingerprint()}"
+    return f"export={EXPORT_VERSION};interval={interval};code={code_fingerprint(BUILT_BY)}"
 
 
 def _stored_reader(source: Any) -> bool:
-    from recorder.store import SessionReader   # here: playing a file needs no store
+    from recorder.store import is_stored_reader   # here: playing a file needs no store
 
-    return type(source) is SessionReader and bool(source.id)
+    return is_stored_reader(source)
 
 
 def kept_index(source: Any, interval: int) -> bytes | None:

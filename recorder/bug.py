@@ -199,15 +199,16 @@ def from_context(context: dict[str, Any] | None) -> BugReport | None:
     return None if report.empty else report
 
 
-def shown_report(context: dict[str, Any] | None, events: Callable[[], Iterable[dict]]
+def shown_report(context: dict[str, Any] | None, read_steps: Callable[[], list[Step]]
                  ) -> BugReport | None:
     """The bug report a player shows beside a recording: its context's, with the steps it
     carries - or, where it carries none (record mode stores the title and notes; the steps
-    are the events'), the steps read from `events()`. None for a recording that is no bug."""
+    are the events'), the recording's steps, `read_steps()` (recorder.kept_steps.steps_of: a
+    stored session's are read once). None for a recording that is no bug."""
     report = from_context(context)
     if report is None or report.steps:
         return report
-    return msgspec.structs.replace(report, steps=steps(events()))
+    return msgspec.structs.replace(report, steps=read_steps())
 
 
 def edit_report(store: Any, session_id: str, *, title: str, notes: str,
@@ -263,16 +264,15 @@ def with_report(context: dict[str, Any] | None, report: BugReport) -> dict[str, 
     return {**(context or {}), CONTEXT_KEY: msgspec.to_builtins(report)}
 
 
-def report_for(events: Iterable[dict], context: dict[str, Any] | None, *, title: str | None = None,
+def report_for(found: list[Step], context: dict[str, Any] | None, *, title: str | None = None,
                notes: str | None = None, at_ms: float | None = None) -> BugReport:
     """The report a bundle carries: what the context says (record mode's title and notes),
-    overridden by what is given, with the recording's steps (masked values stay masked:
-    the steps are read from the events as the privacy rules left them)."""
+    overridden by what is given, with the recording's steps, `found` (masked values stay
+    masked: the steps are read from the events as the privacy rules left them)."""
     old = from_context(context) or BugReport()
     return BugReport(title=old.title if title is None else title.strip(),
                      notes=old.notes if notes is None else notes.strip(),
-                     at_ms=old.at_ms if at_ms is None else at_ms,
-                     steps=steps(events))
+                     at_ms=old.at_ms if at_ms is None else at_ms, steps=found)
 
 
 def without_steps(context: dict[str, Any] | None) -> dict[str, Any] | None:

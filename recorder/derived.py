@@ -30,7 +30,9 @@ the segments do not hold; and a re-mask or an erasure takes it with the old segm
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import logging
 import re
 import shutil
@@ -55,6 +57,20 @@ NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")   # a blob's name is a file name
 
 def _hash(data: bytes | memoryview) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
+
+
+@functools.cache
+def code_fingerprint(modules: tuple[str, ...]) -> str:
+    """A hash of the files `modules` were loaded from (a compiled one's library): a blob's
+    `params` hold it, so one derived by other code - another release, a fix to how a step
+    is named - is never served for what this code derives."""
+    h = hashlib.blake2b(digest_size=8)
+    for name in modules:
+        h.update(name.encode())
+        path = getattr(importlib.import_module(name), "__file__", None)
+        if path:
+            h.update(Path(path).read_bytes())
+    return h.hexdigest()
 
 
 def key_of(session_id: str, segments: Sequence[SegmentMeta], name: str, params: str) -> bytes:

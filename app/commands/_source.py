@@ -474,8 +474,10 @@ def bug_report(src):
     """The bug report a recording handed over as a bug carries (recorder.bug), its steps
     read - or None."""
     from recorder.bug import shown_report
+    from recorder.kept_steps import steps_of
 
-    return shown_report(src.info.context, src.events) if src.info is not None else None
+    return shown_report(src.info.context, lambda: steps_of(src)) if src.info is not None \
+        else None
 
 
 def bug_moment(src) -> float | None:

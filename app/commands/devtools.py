@@ -98,12 +98,12 @@ def _read_steps(src) -> list:
     seconds: the whole recording is read again, its page rebuilt event by event - its
     objects out of the cyclic GC's way, `no_gc`)."""
     from recorder.format import no_gc
-    from recorder.steps import steps
+    from recorder.kept_steps import steps_of
 
     total = src.info.record_count if src.info is not None else None
     with progress_bar() as bar, no_gc():
         task = bar.add_task("reading the steps", total=total or None)
-        return steps(advancing(src.events(), bar, task))
+        return steps_of(src, lambda: advancing(src.events(), bar, task))
 
 
 def _step(row: dict) -> str:

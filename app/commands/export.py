@@ -405,14 +405,16 @@ def _with_report(src, args, steps: bool = True, errors=None) -> dict | None:
         at = resolve_moment(args.at, float(src.info.duration_ms or 0), src.unread_said(),
                             bug_ms=bug_moment(src), errors=errors or _errors_of(src))
     from recorder.format import no_gc
+    from recorder.kept_steps import steps_of
 
     from ._progress import advancing, progress_bar
     # (a long session's steps take seconds, the whole of it read: shown, the collector off)
     with progress_bar() as bar, no_gc():
         task = bar.add_task(f"reading the steps of session {src.id[:13]}",
                             total=src.info.record_count or None, visible=steps)
-        report = report_for(advancing(src.events(), bar, task) if steps else (),
-                            src.info.context, title=args.title, notes=args.notes, at_ms=at)
+        found = steps_of(src, lambda: advancing(src.events(), bar, task)) if steps else []
+        report = report_for(found, src.info.context, title=args.title, notes=args.notes,
+                            at_ms=at)
     context = with_report(src.info.context, report)
     if not args.unmasked:   # the title and notes typed here pass the rules like any context
         masker = _rules_in_force(args)

@@ -145,6 +145,7 @@ class OpenJob(ThreadJob):
         from player.qt.session_view import build_session_view
         from player.replayer import Replayer
         from recorder.bug import shown_report
+        from recorder.kept_steps import steps_of
 
         from ..cli import UserError
         from ..commands._source import NotARecordingFile, open_source
@@ -176,8 +177,8 @@ class OpenJob(ThreadJob):
         except BaseException:
             src.close()
             raise
-        done = Opened(src, replayer, None, shown_report(src.info.context, src.events),
-                      follow=tail)
+        report = shown_report(src.info.context, lambda: steps_of(src))
+        done = Opened(src, replayer, None, report, follow=tail)
         # a short recording, indexed whole: its rows now (Replayer.rows_at_once)
         if replayer.rows_at_once and not self.cancelled:
             self.progress.emit(f"Building the timeline of {opening.name}…")

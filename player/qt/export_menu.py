@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, 
 from recorder.bug import NO_REPORT_IN_RRWEB, from_context, report_for, with_report
 from recorder.bundle import handed_event, write_bundle
 from recorder.har import har
+from recorder.kept_steps import steps_of
 from recorder.moments import moment_text
 from recorder.outputs import refused, with_suffix
 from recorder.playwright_export import playwright_script
@@ -324,7 +325,7 @@ class ExportMenu(QMenu):
         src = job.src
         ctx = src.info.context
         at_ms, _reported = bug_moment(src, job.at_ms)
-        report = report_for(job.events(), ctx, at_ms=at_ms)
+        report = report_for(steps_of(src, job.events), ctx, at_ms=at_ms)
         write_bundle(job.out, src, context=with_report(ctx, report), check=job.check)
 
     def moment_said(self, src: Any, at_ms: float) -> str:

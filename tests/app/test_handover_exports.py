@@ -405,6 +405,7 @@ def test_at_bug_and_the_players_picture_of_a_bug_show_its_moment_and_steps(tmp_p
     from player.qt.steps_pane import ERROR_ROW_ROLE, LATER_COLOR
     from recorder.bug import shown_report
     from recorder.bundle import open_bundle
+    from recorder.steps import steps
 
     data, bug = tmp_path / "data", tmp_path / "bug.replay"
     p = _replay("export", str(DEMO), "-o", str(bug), "--title", "Checkout hangs", "--at",
@@ -432,7 +433,7 @@ def test_at_bug_and_the_players_picture_of_a_bug_show_its_moment_and_steps(tmp_p
         assert not (tmp_path / argv[-1]).exists()
 
     src = open_bundle(bug)
-    report = shown_report(src.info.context, src.events)
+    report = shown_report(src.info.context, lambda: steps(src.events()))
     painter = FramePainter(src, whole_player=True, report=report)
     try:
         painter.frame(CHECKOUT_MS + 3000)
