@@ -409,7 +409,7 @@ def show_revision(args: argparse.Namespace) -> int:
             rules = parse_rules(change.rules, where=f"revision {change.revision}")
         except RulesError as exc:
             raise UserError(f"{exc} - the revision's text prints without --json") from None
-        print(json.dumps(rules.to_json()))
+        print(json.dumps(rules.for_capture()))
         return 0
     print(f"# application {app.name}, revision {change.revision} ({_when(change.at_ms)},"
           f" {change.who or 'who is not known'})")
@@ -434,7 +434,7 @@ def show_rules(args: argparse.Namespace) -> int:
         from dataclasses import replace
         rules = replace(rules, revision=revision)
     if args.json:
-        print(json.dumps(rules.to_json()))
+        print(json.dumps(rules.for_capture()))
     else:
         print(f"# application {app.name}: "
               + ("its own rules" + (f" (revision {rules.revision}: `--history` lists them)"

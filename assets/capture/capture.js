@@ -4215,15 +4215,17 @@
   function encodeBody(cfg, events, batchId, c) {
     if (cfg.compact !== false) {   // the intake that serves capture.js decodes it
       // compact@4: the fields as an array, without their keys (compact.py BODY_FIELDS:
-      // encoding, session_id, batch_id, events, strings, user, context, after), the last ones
-      // left out when empty (the intake reads no strings as an empty list)
+      // encoding, session_id, batch_id, events, strings, user, context, after, rules), the
+      // last ones left out when empty (the intake reads no strings as an empty list)
       if (!c) c = compactBatch(events);
-      var a = [COMPACT, cfg.sessionId, batchId, c.events, c.strings, cfg.user || null, cfg.context || null, cfg.after || null];
+      var a = [COMPACT, cfg.sessionId, batchId, c.events, c.strings, cfg.user || null, cfg.context || null,
+               cfg.after || null, cfg.rules || null];
       while (a.length > BODY_REQUIRED && (a[a.length - 1] === null || (Array.isArray(a[a.length - 1]) && !a[a.length - 1].length))) a.pop();
       return JSON.stringify(a);
     }
     var b = {session_id: cfg.sessionId, batch_id: batchId, events: events};
     if (cfg.after) b.after = cfg.after;
+    if (cfg.rules) b.rules = cfg.rules;
     if (cfg.user) b.user = cfg.user;
     if (cfg.context) b.context = cfg.context;
     return JSON.stringify(b);
@@ -4643,7 +4645,7 @@
       this.afterRead = true;
     }
     return {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user, context: cfg.context,
-            known: this.known, after: batchId === first ? this.after : null,   // (a page's first batch only)
+            rules: cfg.rulesDigest, known: this.known, after: batchId === first ? this.after : null,   // (a page's first batch only)
             guess: this.guess, publicTexts: cfg.publicTexts};
   };
   S.body = function (events, batchId) {
@@ -5028,7 +5030,10 @@
     if (session) stop(true);
     if (!cfg.intake || !cfg.app || !cfg.token) throw new Error("ReplayCapture.start needs {intake, app, token}");
     var visit = sessionOf(Date.now(), cfg.sessionId);
-    var conf = {intake: String(cfg.intake), app: String(cfg.app), token: String(cfg.token),
+    // the digest of the rules as `replay app rules NAME --json` gave them (Rules.for_capture),
+    // sent with each batch: the intake says in its log when a page's copy has gone stale
+    var rules = cfg.rules && typeof cfg.rules.digest === "string" ? cfg.rules.digest.slice(0, 64) : null;
+    var conf = {intake: String(cfg.intake), app: String(cfg.app), token: String(cfg.token), rulesDigest: rules,
                 user: cfg.user || null, context: cfg.context || null,
                 sessionId: visit.id, flushMs: cfg.flushMs,
                 batchEvents: cfg.batchEvents, compact: cfg.compact,

@@ -205,7 +205,8 @@ VERSIONS = {ENCODING: 1, ENCODING_2: 2, ENCODING_3: 3, ENCODING_4: 4, ENCODING_5
 # compact@4: the body may be an array of the batch's fields, in this order (trailing ones left
 # out when absent): the envelope's keys are not written (wire.py reads it)
 BODY_FIELDS = ("encoding", "session_id", "batch_id", "events", "strings", "user", "context",
-               "after")   # (after: wire.py's batch-id rule 6, optional in any array body)
+               "after",   # (after: wire.py's batch-id rule 6, optional in any array body)
+               "rules")   # (the digest of the page's rules: wire.py, optional in any)
 ARRAY_BODY_VERSION = 4
 # compact@5: a keyed RUM payload's user agent written as null is the request's User-Agent header
 USER_AGENT_VERSION, UA_KEY = 5, "user_agent"

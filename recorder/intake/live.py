@@ -145,6 +145,9 @@ class LiveIntake:
         self._public: "OrderedDict[str, OrderedDict[str, str]]" = OrderedDict()
         self._public_chars = 0
         self.arrivals = Arrivals()
+        # (app id, the rules' digest a page sent, the digest of the application's) said
+        # once each (`_note_page_rules`)
+        self._stale_said: set[tuple[str, str, str]] = set()
 
     def tick_arrivals(self) -> None:
         """`Arrivals.tick`, under the lock its `note` is called with (the compaction tick runs
@@ -170,6 +173,26 @@ class LiveIntake:
         of its maskers, parsed once)."""
         return self.maskers(app).rules
 
+    def _note_page_rules(self, app: Application, sent: str, rules: Rules) -> None:
+        """A page's capture.js masked with rules whose digest is `sent` (the copy its snippet
+        was given): when they are not what the application's batches are masked with now,
+        said once in the log - a privacy officer's tryout changed an application's rules and
+        its pages went on masking with the old copy, sending what the new ones mask in
+        clear, with nothing said (the intake masks it before it is stored)."""
+        now = rules.digest()
+        key = (app.id, sent, now)
+        if sent == now or key in self._stale_said:
+            return
+        with self._lock:
+            if key in self._stale_said:
+                return
+            self._stale_said.add(key)
+        log.warning("application %s: a page masks with rules other than those its batches are"
+                    " masked with now (%s) - what they differ in may leave the browser in"
+                    " clear before the intake masks it: give the page's snippet the rules"
+                    " `replay app rules %s --json` prints", app.name,
+                    "its own rules" if app.rules is not None else "the intake's", app.name)
+
     def accept(self, app: Application, batch: Batch, now_ms: float | None = None,
                encoded: list[bytes] | None = None,
                texts: compact.Texts | None = None) -> list[str]:
@@ -180,6 +203,8 @@ class LiveIntake:
         (`wire.decode_request`), put in place here. Raises LimitError / InvalidEvent /
         WireError with nothing stored."""
         maskers = self.maskers(app)
+        if batch.rules is not None:
+            self._note_page_rules(app, batch.rules, maskers.rules)
         if texts is not None:
             self._resolve_texts(app, batch.session_id, texts)
         touched: list[str] = []

@@ -10,7 +10,10 @@
     {"session_id": "...", "batch_id"?: "...", "view_id"?: "...", "after"?: "...",
      "user"?: {"id","name","email"}, "context"?: {...}, "events": [...]}
     or, a compact@4 (or later) batch, its fields as an array (compact.BODY_FIELDS):
-    ["compact@6", session_id, batch_id, events, strings?, user?, context?, after?]
+    ["compact@6", session_id, batch_id, events, strings?, user?, context?, after?, rules?]
+    (`rules`: the digest of the rules the page masked with, as `replay app rules NAME --json`
+    gave them to capture.js - the intake says in its log when they are not the ones it masks
+    the application's batches with: a page's copy gone stale)
 
 The session is stored under `session_id` as sent: 1 to 128 bytes (UTF-8) usable as a file name
 (letters, digits, '-', '_', '.', not first; `sessions.clean_id` leaves it as it is), else 400.
@@ -138,6 +141,7 @@ class Batch(msgspec.Struct, kw_only=True):
     encoding: str | None = None        # "compact@6" (or @5 ... @1): capture.js's compact form (compact.py)
     strings: list[str] | None = None   # the compact form's interned names
     after: str | None = None           # the batch of the visit's previous page it follows (order.py)
+    rules: str | None = None           # the digest of the rules the page masked with (Rules.digest)
 
     def user_dict(self) -> dict | None:
         if self.user is None:
@@ -155,11 +159,12 @@ class _ArrayBatch(msgspec.Struct, array_like=True):
     user: User | None = None
     context: dict[str, Any] | None = None
     after: str | None = None
+    rules: str | None = None
 
     def batch(self) -> Batch:
         return Batch(session_id=self.session_id, events=self.events, batch_id=self.batch_id,
                      user=self.user, context=self.context, encoding=self.encoding,
-                     strings=self.strings, after=self.after)
+                     strings=self.strings, after=self.after, rules=self.rules)
 
 
 class _Wire(msgspec.Struct):

@@ -28,6 +28,7 @@ selector check, for an editor validating as the officer types.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -123,8 +124,20 @@ class Rules:
             "console": {"redact": list(self.console_redact)},
         }
 
+    def digest(self) -> str:
+        """What the rules mask, as a short hash of `to_json` (revision and file aside): a
+        page's copy of them names it (`for_capture`), and the intake compares it with the
+        rules it masks that page's application with (a copy gone stale: said in its log)."""
+        return hashlib.blake2b(json.dumps(self.to_json()).encode(), digest_size=8).hexdigest()
+
+    def for_capture(self) -> dict[str, Any]:
+        """`to_json` as a page hands it to capture.js (`replay app rules NAME --json`): with
+        its `digest`, which capture.js sends back with each batch."""
+        return {**self.to_json(), "digest": self.digest()}
+
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Rules":
+        d = {k: v for k, v in d.items() if k != "digest"}   # (for_capture's: not a rule)
         return _build(d, text="", where="rules JSON")
 
 

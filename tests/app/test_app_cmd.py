@@ -84,7 +84,8 @@ def test_app_rules_prints_the_rules_in_force_for_capture_js(tmp_path):
     assert replay_cli(data, "app", "create", "shop", "--origin", "https://a.test").returncode == 0
     proc = replay_cli(data, "app", "rules", "shop", "--json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == Rules.default().to_json()
+    assert json.loads(proc.stdout) == Rules.default().for_capture()
+    assert Rules.from_json(json.loads(proc.stdout)) == Rules.default()   # (read back: the same)
     text = replay_cli(data, "app", "rules", "shop").stdout
     assert text.startswith("# application shop: the data folder's rules")
     assert parse_rules(text) == Rules.default()

@@ -452,3 +452,34 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
     assert busy["queued"] - busy["acked"] >= 150            # a busy queue: one period again
     assert busy["next_send_ms"] <= flush_ms, busy
     assert flush_ms * 0.9 < busy["next_send_ms"] <= flush_ms
+
+
+def test_a_page_masking_with_a_stale_copy_of_the_rules_is_said_in_the_intakes_log(
+        qapp, pages, intake):
+    """A privacy officer's tryout changed an application's rules; its pages went on masking
+    in the browser with the copy their snippet had been given, and nothing said so. The
+    copy `replay app rules NAME --json` prints names its digest, which capture.js sends with
+    each batch: the intake says once in its log when it is not the rules it masks the
+    application's batches with - and nothing when it is."""
+    from recorder.privacy import Rules, parse_rules
+
+    srv, app_id, token = intake
+    for rules, stale in ((parse_rules(ALLOW).for_capture(), False),
+                         (Rules.default().for_capture(), True),
+                         (Rules.default().for_capture(), True)):
+        before = srv.log()
+        with BrowserRecorder(recorder="capture") as b:
+            _open_installed(b, pages, {"intake": srv.url, "app": app_id, "token": token,
+                                       "flushMs": 100, "rules": rules})
+            b.click("#more")
+            b.eval("ReplayCapture.stop()")
+            assert _sent_everything(b)["failed"] == 0
+        said = [ln for ln in srv.log()[len(before):].splitlines() if "masks with rules" in ln]
+        if not stale:
+            assert said == [], said
+        elif not any("masks with rules" in ln for ln in before.splitlines()):
+            assert len(said) == 1 and "application pages: a page masks with rules other than" \
+                " those its batches are masked with now (the intake's)" in said[0] and \
+                "`replay app rules pages --json`" in said[0], said
+        else:
+            assert said == [], said   # (said once)
