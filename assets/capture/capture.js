@@ -675,6 +675,10 @@
    * then no more; what each field holds or ended with (and a value it was cleared of), and
    * values given without a field, count for the whole visit. */
   var ECHO_MIN_LEN = 4, ECHO_ANYWHERE_LEN = 8, ECHO_MAX_VALUES = 2000, ECHO_FADE_MS = 10000;
+  // a masked field's value too short to be looked for anywhere, or a masked choice's (a
+  // select's, a radio's: the page's own string), is looked for as a URL parameter's whole
+  // value (Echoes.params): from this length
+  var ECHO_PARAM_MIN_LEN = 2;
   // values that are names, never an echo (strings.NAME_ATTRS, strings.KIND_FIELDS): an
   // enumerated attribute's (a type, a role), a plugin payload's kind fields
   var NAME_ATTRS = {type: 1, role: 1, rel: 1, lang: 1, dir: 1, autocomplete: 1, inputmode: 1};
@@ -789,6 +793,7 @@
     // `given`); values fading -> until when
     this.fields = new WeakMap(); this.held = new Map(); this.holding = new Map(); this.fading = new Map();
     this.given = new Set();
+    this.params = new Set();   // values masked as a URL parameter's whole value (scrubParams)
   }
   function countIn(map, key, by) {
     var n = (map.get(key) || 0) + by;
@@ -854,6 +859,7 @@
     }
     if (field && this.passwordFields.has(field)) this.secret.add(key);
     if (this.onAdd) this.onAdd(value, field || null);
+    if (v.length < ECHO_MIN_LEN) this.addParam(key);
     if (v.length < ECHO_MIN_LEN) {
       var f = field && this.fields.get(field);
       if (f) this.moved(f, key, Date.now());
@@ -870,6 +876,18 @@
     this.values.set(key, v);
     if (this.values.size > ECHO_MAX_VALUES) this.values.delete(this.values.keys().next().value);
     if (this.onKept && !this.secret.has(key)) this.onKept();   // (one no longer carriable: its digest goes)
+  };
+  /* A value looked for as a URL parameter's whole value only (scrubParams): a masked field's
+   * too short to be looked for anywhere (`tv` typed, the page's `?q=tv`), a masked choice's
+   * (`&country=DE`: the select's value is one of the page's own strings, which its text shows
+   * anyway - not which one was chosen). Kept for the page, as typed values are. */
+  Echoes.prototype.addParam = function (value) {
+    if (typeof value !== "string") return;
+    var key = value.trim().toLowerCase();
+    if (key.length < ECHO_PARAM_MIN_LEN || /^\*+$/.test(key)) return;
+    this.params.delete(key);
+    this.params.add(key);
+    if (this.params.size > ECHO_MAX_VALUES) this.params.delete(this.params.values().next().value);
   };
   /* What an earlier page of the visit handed this one ({salt, digests: [[length, digest]]}):
    * looked for from now on. */
@@ -945,6 +963,7 @@
   };
   Echoes.prototype.scrub = function (s) {
     if (this.fading.size) this.fade();
+    if (this.params.size && typeof s === "string" && s.indexOf("=") >= 0) s = scrubParams(s, this.params);
     if ((!this.values.size && !this.lengths.length) || typeof s !== "string" || s.length < ECHO_MIN_LEN) return s;
     if (this.values.size) {
       if (!this.rx) this.compile();
@@ -952,6 +971,14 @@
     }
     return this.lengths.length ? this.scrubCarried(s) : s;
   };
+  /* `s` with each URL parameter whose whole value (decoded as a form sends it, any case) is one
+   * of `values` masked: `?q=***` - in a query, a fragment, a form's body, a URL inside JSON. */
+  var PARAM_VALUE = /(^|[?&;#])([^=&#;?\s"'<>\\]+=)([^&#;\s"'<>\\]+)/g;
+  function scrubParams(s, values) {
+    return s.replace(PARAM_VALUE, function (all, before, name, v) {
+      return values.has(formDecode(v).trim().toLowerCase()) ? before + name + MASK : all;
+    });
+  }
   Echoes.prototype.scrubCss = function (css) {
     if ((!this.values.size && !this.lengths.length) || typeof css !== "string" || css.length < ECHO_MIN_LEN) return css;
     var self = this;
@@ -2350,12 +2377,14 @@
   R.inputData = function (el) {
     var P = this.P, v = this.valuePrivacy(el, null), tag = el.tagName.toLowerCase();
     var text = el.isContentEditable && tag !== "input" && tag !== "textarea" ? el.textContent : el.value;
-    if (v.unrecorded) { if (!v.choice) P.echoes.add(text, el); return null; }
+    // a choice unrecorded or masked: its value is looked for as a URL parameter's (Echoes.addParam)
+    var chosen = v.choice && (tag === "select" || el.checked);
+    if (v.unrecorded) { if (!v.choice) P.echoes.add(text, el); else if (chosen) P.echoes.addParam(el.value); return null; }
     if (v.choice && tag === "input") {   // a checkbox or a radio
-      if (v.masked) return null;   // its state is the secret
+      if (v.masked) { if (chosen) P.echoes.addParam(el.value); return null; }   // its state is the secret
       return {text: el.value, isChecked: el.checked};
     }
-    if (v.masked) { if (!v.choice) P.echoes.add(text, el); return {text: maskValue(text)}; }
+    if (v.masked) { if (!v.choice) P.echoes.add(text, el); else P.echoes.addParam(text); return {text: maskValue(text)}; }
     return {text: P.scrub && text ? P.scrub(text) : text};
   };
   /* How a control's value is recorded: {unrecorded: not at all (hidden, rr-ignore, not in

@@ -321,3 +321,33 @@ def test_capture_masks_console_text_whole_under_a_pattern_javascript_cannot_read
     assert "99887766" not in json.dumps(rec.events)
     logged = _console_payloads(rec.events)
     assert ["***", "***"] in logged and ["***"] in logged, logged   # (each argument's JSON)
+
+
+# ---- short values and choices, as a URL parameter's whole value ---------------------------------
+
+def test_capture_masks_a_short_value_or_a_choice_where_a_url_parameter_is_it(qapp, server):
+    """A privacy officer's tryout: a 3-letter search typed into a masked box, and a masked
+    select's choice, reached disk in clear in the page's request URLs (`?term=vxq`,
+    `country=DE`) - echoes are looked for from 4 characters, a choice's value not at all (the
+    page's own string). capture.js now masks a URL parameter whose whole value is a masked
+    field's short value or a masked choice's, in the page: the URLs the console and the RUM
+    plugin record. Other values stay (a longer one, another word), and so does the page's
+    text ("Results for Ky": what cannot be told from the page's own words)."""
+    set_values = Eval(
+        "(() => { var set = function (id, v) { var el = document.getElementById(id);"
+        " if (v === true) el.checked = true; else el.value = v;"
+        " el.dispatchEvent(new Event('input', {bubbles: true})); };"
+        " set('city', 'Ky'); set('country', 'de'); set('express', true);"
+        " console.log('/api/quote?city=Ky&country=DE&delivery=express&near=Kyiv&ref=ky2');"
+        " console.log('Results for Ky');"
+        " return fetch('/data.json?city=ky&page=2').then(function () { return 1; }); })()")
+    rec = record_page(server.url("checkout.html"), [set_values], recorder="capture",
+                      record_options={"rules": {"default": "mask-user-input"}})
+    sent = json.dumps(rec.events)
+    assert "city=Ky" not in sent and "country=DE" not in sent and "delivery=express" not in sent
+    logged = [p[0] for p in _console_payloads(rec.events)]
+    assert '"/api/quote?city=***&country=***&delivery=***&near=Kyiv&ref=ky2"' in logged, logged
+    assert '"Results for Ky"' in logged, logged
+    urls = [e["data"]["payload"]["resource"]["url"] for e in rec.events if e["type"] == 6
+            and (e["data"].get("payload") or {}).get("type") == "resource"]
+    assert any(u.endswith("/data.json?city=***&page=2") for u in urls), urls
