@@ -15,8 +15,8 @@ from typing import Callable, NamedTuple
 
 from recorder.moments import moment_text
 
-from ._progress import advancing, index_until, progress_bar
-from ._source import add_source_arguments, bug_report, open_source
+from ._progress import index_until
+from ._source import add_source_arguments, bug_report, open_source, read_steps
 from ._words import count
 
 NAME = "devtools"
@@ -88,22 +88,9 @@ def _step_rows(sv, src) -> list[dict]:
     from recorder.bug import step_rows
 
     report = bug_report(src)
-    found = report.steps if report is not None else _read_steps(src)
+    found = report.steps if report is not None else read_steps(src)
     at = report.at_ms if report is not None else None
     return [r.to_json() for r in step_rows(found, sv.error_lines(), at)]
-
-
-def _read_steps(src) -> list:
-    """The steps read from the recording, behind a progress bar (a long session's take
-    seconds: the whole recording is read again, its page rebuilt event by event - its
-    objects out of the cyclic GC's way, `no_gc`)."""
-    from recorder.format import no_gc
-    from recorder.kept_steps import steps_of
-
-    total = src.info.record_count if src.info is not None else None
-    with progress_bar() as bar, no_gc():
-        task = bar.add_task("reading the steps", total=total or None)
-        return steps_of(src, lambda: advancing(src.events(), bar, task))
 
 
 def _step(row: dict) -> str:

@@ -24,7 +24,7 @@ from recorder.rrweb_io import with_session_marker, write_rrweb_json
 from ..cli import UserError, say_note, say_warning
 from ._words import count
 from ._source import (add_source_arguments, bug_moment, check_output, error_moments, moment,
-                      open_source, output_path, resolve_moment, rules_for)
+                      open_source, output_path, read_steps, resolve_moment, rules_for)
 
 NAME = "export"
 CLIPS = tuple(f.value for f in ClipFormat)
@@ -404,17 +404,8 @@ def _with_report(src, args, steps: bool = True, errors=None) -> dict | None:
     if args.at is not None:
         at = resolve_moment(args.at, float(src.info.duration_ms or 0), src.unread_said(),
                             bug_ms=bug_moment(src), errors=errors or _errors_of(src))
-    from recorder.format import no_gc
-    from recorder.kept_steps import steps_of
-
-    from ._progress import advancing, progress_bar
-    # (a long session's steps take seconds, the whole of it read: shown, the collector off)
-    with progress_bar() as bar, no_gc():
-        task = bar.add_task(f"reading the steps of session {src.id[:13]}",
-                            total=src.info.record_count or None, visible=steps)
-        found = steps_of(src, lambda: advancing(src.events(), bar, task)) if steps else []
-        report = report_for(found, src.info.context, title=args.title, notes=args.notes,
-                            at_ms=at)
+    report = report_for(read_steps(src) if steps else [], src.info.context, title=args.title,
+                        notes=args.notes, at_ms=at)
     context = with_report(src.info.context, report)
     if not args.unmasked:   # the title and notes typed here pass the rules like any context
         masker = _rules_in_force(args)

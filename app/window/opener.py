@@ -155,7 +155,8 @@ class OpenJob(ThreadJob):
             # (a file's other sessions open in tabs: no `--session-number` note on stderr)
             # (a file cut off part way: what decodes is shown, the damage said with it)
             src = open_source(opening.spec, self.data_dir, opening.session, say_sessions=False,
-                              more=tuple(map(Path, opening.more)), partial=True)
+                              more=tuple(map(Path, opening.more)), partial=True,
+                              show_progress=False)
         except UserError as exc:
             said = not_a_recording(opening.name, exc.why, exc.fix is not None) \
                 if isinstance(exc, NotARecordingFile) and opening.is_file else str(exc)

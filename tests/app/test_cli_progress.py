@@ -190,3 +190,28 @@ def test_a_playwright_script_says_how_far_it_got_too(tmp_path):
                                         "replay: writing repro.py - ",
                                         "replay: masking demo-session.json ")) for ln in lines), \
         p.stderr
+
+
+def test_the_app_opens_a_file_without_the_commands_progress_bar(qapp, tmp_path, monkeypatch):
+    """A reviewer's find: the app opens files with the commands' `open_source`, whose masking
+    of a file went behind a rich progress bar on stderr - in the app's opening thread, where
+    it is no use and redirects the process's output while it runs. The app asks for none."""
+    from pathlib import Path
+
+    import app.commands._progress as progress
+    from app.commands._source import open_source
+
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+
+    def no_bar(*_a, **_k):
+        raise AssertionError("a progress bar was made")
+    monkeypatch.setattr(progress, "progress_bar", no_bar)
+    src = open_source(str(demo), tmp_path / "data", show_progress=False)
+    assert len(list(src.events())) > 100
+    src.close()
+    with pytest.raises(AssertionError, match="a progress bar was made"):
+        open_source(str(demo), tmp_path / "data")
+    from app.window.opener import Opening, OpenJob
+    opened = OpenJob(tmp_path / "data", [])._open(Opening.of_file(demo))
+    assert opened is not None and len(list(opened.source.events())) > 100
+    opened.close()
