@@ -24,11 +24,14 @@ log = logging.getLogger(__name__)
 
 STEPS = "steps"      # the derived blob's name
 FORMAT = 1           # its layout: MessagePack of list[Step]; bump when Step changes
-# the code steps are read by: the steps themselves, what they read the events with, and
-# what names and masks read (target names: the masker's NAMING_TAGS; masked text: detectors)
-READ_BY = ("recorder.kept_steps", "recorder.steps", "recorder.semantics", "recorder.mirror",
-           "recorder.page_css", "recorder.format", "recorder.privacy.masker",
-           "recorder.privacy.masking", "recorder.privacy.detectors")
+# the code steps are read by (what recorder.steps imports, and what that does): the steps
+# themselves, what they read the events with (semantics, its pages' facts: media), the
+# page's CSS and its selectors (cssselect parses them), and what names and masks read
+# (target names: the masker's NAMING_TAGS; masked text: detectors, masking)
+READ_BY = ("recorder.kept_steps", "recorder.steps", "recorder.semantics", "recorder.media",
+           "recorder.mirror", "recorder.page_css", "recorder.privacy.selectors", "cssselect",
+           "cssselect.parser", "cssselect.xpath", "recorder.format", "recorder.privacy.masker",
+           "recorder.privacy.masking", "recorder.privacy.detectors", "recorder.assets")
 _decoder = msgspec.msgpack.Decoder(list[Step])
 
 

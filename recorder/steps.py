@@ -728,10 +728,16 @@ class StepsBuilder:
 # Incremental sources whose events change no step's name or selector: a field's value and
 # checked state (Input: a name is read from the markup, never from what was typed - a
 # <select multiple>'s options' `selected` attributes, which it sets, no name reads either),
-# scroll offsets and the focus (a press, a focus or a blur). Every other event that changes
-# the page may rename an element.
+# scroll offsets, the focus (a press, a focus or a blur), the selection, a canvas's drawing,
+# a media element's state and the fonts loaded (none of them markup or CSS: a canvas
+# animating under the page cleared what was read at every frame - a reviewer's). Every
+# other event that changes the page may rename an element.
 _KEEPS_NAMES = frozenset({int(IncrementalSource.Input), int(IncrementalSource.Scroll),
-                          int(IncrementalSource.MouseInteraction)})
+                          int(IncrementalSource.MouseInteraction),
+                          int(IncrementalSource.Selection),
+                          int(IncrementalSource.CanvasMutation),
+                          int(IncrementalSource.MediaInteraction),
+                          int(IncrementalSource.Font)})
 
 
 def _renames(e: Raw) -> bool:

@@ -71,3 +71,42 @@ def test_steps_of_other_code_or_damaged_are_read_again(tmp_path, monkeypatch):
             assert _reads(r) == (first, 1)
         with store.session(sid) as r:
             assert _reads(r) == (first, 0)
+
+
+def test_steps_kept_by_other_code_are_not_served(tmp_path, monkeypatch):
+    """The key holds a fingerprint of the files the steps are read by (a reviewer: the test
+    above changed the format alone): one of them changed - a fix to how a step is named, in
+    any module READ_BY lists - and the kept steps are read again."""
+    import importlib
+    import sys
+
+    (tmp_path / "naming_fix.py").write_text("VERSION = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("naming_fix")
+    monkeypatch.setattr(kept_steps, "READ_BY", (*kept_steps.READ_BY, "naming_fix"))
+    with Store.open(tmp_path / "data") as store:
+        (sid,) = store.ingest(_events())
+        with store.session(sid) as r:
+            first, reads = _reads(r)
+        with store.session(sid) as r:
+            assert _reads(r) == (first, 0)
+        (tmp_path / "naming_fix.py").write_text("VERSION = 2\n")
+        derived.code_fingerprint.cache_clear()
+        with store.session(sid) as r:
+            assert _reads(r) == (first, 1)
+    sys.modules.pop("naming_fix", None)
+    derived.code_fingerprint.cache_clear()
+
+
+def test_a_session_shown_under_other_rules_keeps_no_steps(tmp_path):
+    """A stored session shown under rules given for the occasion (`--rules`: a MemorySource)
+    is read for its steps each time, and nothing is kept of it."""
+    from recorder.privacy import parse_rules
+    from recorder.source import masked_source
+    with Store.open(tmp_path / "data") as store:
+        (sid,) = store.ingest(_events())
+        with store.session(sid) as r:
+            shown = masked_source(r, parse_rules('default = "mask"\n'))
+        assert _reads(shown)[1] == 1 and _reads(shown)[1] == 1
+        with store.session(sid) as r:
+            assert store.derived(r, STEPS, kept_steps.params()) is None
