@@ -26,6 +26,7 @@ the steps open); `python repro.py --help` prints its docstring, which lists them
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlsplit
@@ -339,13 +340,16 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
     failed = [x for x in (sem.resources if sem is not None else []) if (x.status or 0) >= 400]
     left = left_out_before(all_steps, start_ms)
     if left and said is not None:
+        one = len(left) == 2
+        # (the page's load to the ms, rounded down: --from at it runs its steps)
         said(f"the script starts on {left[0].url} as it loads: {_count_steps(len(left) - 1)}"
-             f" on it before {moment_text(start_ms or 0)} ({_listed(left[1:])}) are not run,"
-             " and what they changed on the page is not there for the steps after - export"
-             f" --from {moment_text(left[0].t)} to run them too")
+             f" on it before {moment_text(start_ms or 0)} ({_listed(left[1:])})"
+             f" {'is' if one else 'are'} not run, and what {'it' if one else 'they'} changed"
+             " on the page is not there for the steps after - export --from"
+             f" {math.floor(left[0].t)}ms to run {'it' if one else 'them'} too")
     return _write(all_steps, r, errors, failed, session_id=session_id, viewport=viewport,
                   start_ms=start_ms, end_ms=end_ms, origin=r.origin or 0.0, bug=bug,
-                  until_bug=until_bug)
+                  until_bug=until_bug, left=left)
 
 
 def left_out_before(steps: list[Step], start_ms: float | None) -> list[Step]:
@@ -421,7 +425,7 @@ def _writable(text: str) -> str:
 def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list[Resource], *,
            session_id: str,
            viewport, start_ms, end_ms, origin: float, bug: BugReport | None = None,
-           until_bug: bool = False) -> str:
+           until_bug: bool = False, left: list[Step] = ()) -> str:
     lo = float("-inf") if start_ms is None else start_ms
     hi = float("inf") if end_ms is None else end_ms
     navs = [s for s in steps if s.kind is StepKind.NAVIGATE]
@@ -504,8 +508,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         if n < len(chosen) and chosen[n].t <= latest:
             continue
         if s is opened:   # what it showed then came of steps before the range: not waited for
-            left = left_out_before(steps, start_ms)
-            if left:
+            if left:   # (`left_out_before`: that page's steps before the range)
                 body.append(f"    # ({_comment(_count_steps(len(left) - 1))} on this page before"
                             f" {moment_text(lo)} not run: {_comment(_listed(left[1:]))}) -"
                             " what they changed is not on the page")

@@ -513,8 +513,7 @@ def test_a_script_from_part_way_through_a_page_says_which_steps_it_leaves_out():
         "the script starts on http://127.0.0.1/shop.html as it loads: 2 steps on it before"
         f" {moment_text(10_000)} (Click \"Add to cart\" at {moment_text(2000)}; Click"
         f" \"Open cart\" at {moment_text(4300)}) are not run, and what they changed on the"
-        f" page is not there for the steps after - export --from {moment_text(0)} to run"
-        " them too"], said
+        " page is not there for the steps after - export --from 0ms to run them too"], said
     assert f"# (2 steps on this page before {moment_text(10_000)} not run: Click \"Add to" \
         " cart\"" in script and "page.locator('#open-cart').click()" not in script, script
     for start in (0, None):
@@ -524,3 +523,10 @@ def test_a_script_from_part_way_through_a_page_says_which_steps_it_leaves_out():
     later = events + full(page(el("h1", text("Done"))), 12_000, "http://127.0.0.1/done.html")
     playwright_script(later, session_id="s", start_ms=12_000, said=said.append)
     assert said == []
+    # one step left out, on a page loaded at 1,234.5 ms: the --from said runs it (rounded down)
+    one = full(page(el("p", text("Home"))), 0, "http://127.0.0.1/home.html") + \
+        full(page(open_cart, checkout), 1234.5) + [click(open_cart, 4300), click(checkout, 11000)]
+    playwright_script(one, session_id="s", start_ms=10_000, said=said.append)
+    assert said and said[0].endswith("(Click \"Open cart\" at 0:04.3) is not run, and what it"
+                                     " changed on the page is not there for the steps after -"
+                                     " export --from 1234ms to run it too"), said
