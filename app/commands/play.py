@@ -63,15 +63,15 @@ STEP_ROWS_PRINTED = 40
 
 def play(src, at, quit_after: int | None, *, autoplay: bool = False,
          title: str | None = None, follow: bool = False, link: str | None = None,
-         report=None, name: str | None = None) -> int:
+         report=None, steps_command: str | None = None) -> int:
     """The player window on an opened recording at `at` (`--at`: ms or 'end', or None);
     closes `src` when done. `follow`: a stored session, shown as it grows. `link`: the
     replay:// link `at` came from (`replay open`), named if it is outside the session.
     `report`: the bug report the recording carries (recorder.bug.shown_report), the
     player's Steps tab - printed once the window will open (not before a refusal), and its
     moment opened on when no `--at` is given (the end of what decodes, said, when damaged
-    segments cut the session short of it); its title the window's, unless `title`. `name`:
-    the recording as it was named (the command listing every step is said with it)."""
+    segments cut the session short of it); its title the window's, unless `title`.
+    `steps_command`: the command that lists every step of it (`devtools_steps`)."""
     from player.qt.standalone import open_window, prepare_qt_environment
 
     bug_at = report.at_ms if report is not None else None
@@ -108,8 +108,8 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
             from player.qt.session_view import build_session_view
             session = build_session_view(replayer, src.info, src.application_name)
         if report is not None:
-            named = shlex.quote(name or str(src.id))
-            listed = f"`replay devtools {named} --tab steps` lists them all"
+            command = steps_command or f"replay devtools {shlex.quote(str(src.id))} --tab steps"
+            listed = f"`{command}` lists them all"
             said = report.lines(errors=session.error_lines() if session is not None else (),
                                 most_rows=STEP_ROWS_PRINTED, all_rows_in=listed)
             print("\n".join(said), flush=True)
@@ -119,6 +119,22 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
                            session=session)
     finally:
         src.close()
+
+
+def devtools_steps(args: argparse.Namespace) -> str:
+    """The command listing every step of the recording `args` name, as it was named: its
+    session number, rules and --partial too (a reviewer's: without them it listed another
+    session of the file, or its steps under other rules)."""
+    words = ["replay", "devtools", args.session]
+    if args.session_number:
+        words += ["--session-number", str(args.session_number)]
+    if args.rules is not None:
+        words += ["--rules", str(args.rules)]
+    if args.unmasked:
+        words.append("--unmasked")
+    if args.partial:
+        words.append("--partial")
+    return shlex.join([*words, "--tab", "steps"])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -131,5 +147,5 @@ def run(args: argparse.Namespace) -> int:
     src = open_source(args.session, args.data, args.session_number,  # a bad name is said first
                       rules=args.rules, unmasked=args.unmasked, partial=args.partial)
     return play(src, args.at, args.quit_after, follow=args.follow, report=bug_report(src),
-                name=args.session)
+                steps_command=devtools_steps(args))
 

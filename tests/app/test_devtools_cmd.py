@@ -226,3 +226,25 @@ def test_a_stored_session_is_indexed_once_for_every_later_run(capsys, tmp_path):
         assert kept_index(store.session(sid), DEFAULT_INTERVAL) is not None
     code, again, err = run(capsys, "--data", data, "devtools", sid, "--tab", "network", "--json")
     assert code == 0 and again == first and json.loads(first), err
+
+
+def test_play_names_the_devtools_command_of_the_same_recording_for_all_its_steps():
+    """`replay play` prints a long report's steps in part, naming the command that lists them
+    all - with the options that chose what it plays (a reviewer's: without them it named
+    another session of the file, or its steps under other rules)."""
+    import shlex
+
+    from app.cli import build_parser
+    from app.commands.play import devtools_steps
+
+    for argv in (["play", "my bug.replay"],
+                 ["play", "my bug.replay", "--session-number", "2", "--rules", "r.toml",
+                  "--partial"],
+                 ["play", "s-1", "--unmasked"]):
+        played = build_parser().parse_args(argv)
+        command = devtools_steps(played)
+        words = shlex.split(command)
+        assert words[:2] == ["replay", "devtools"] and words[-2:] == ["--tab", "steps"]
+        listed = build_parser().parse_args(words[1:])
+        for key in ("session", "session_number", "rules", "unmasked", "partial"):
+            assert getattr(listed, key) == getattr(played, key), (key, command)
