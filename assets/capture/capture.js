@@ -597,13 +597,10 @@
     };
   }
   /* The rules' `[console] redact` patterns (Python regular expressions: Rules.console_redact)
-   * as one function masking each one's matches, as masker._free_text does; null: none. A
-   * pattern is read as JavaScript's RegExp, a leading inline flag group (`(?i)`) as its flags;
-   * one JavaScript reads otherwise or not at all (`(?x)`, `(?P<name>...)`, `\A`, `\Z`,
-   * atomic groups: pythonRegExp) cannot tell what it would match here, so every text it
-   * is asked of is masked whole - the intake masks what the page sends, but such text
-   * must not leave the page in clear. (Python's `\d` and `\w` also match other scripts'
-   * digits and letters, JavaScript's ASCII alone: what only those hold the intake masks.) */
+   * as one function masking each one's matches, as masker._free_text does; null: none. Each
+   * is read as Python reads it (pythonRegExp); one that cannot be cannot tell what it would
+   * match here, so every text it is asked of is masked whole - the intake masks what the
+   * page sends, but such text must not leave the page in clear. */
   function redactor(patterns) {
     if (!Array.isArray(patterns) || !patterns.length) return null;
     var rxs = [];
@@ -617,17 +614,61 @@
       return s;
     };
   }
+  // Python's word characters, digits and white space (str patterns: Unicode), as JavaScript's
+  // `u` classes: a letter, a number or "_"; a decimal digit; \s and the separators \x1c-\x1f
+  var PY_WORD = "\\p{L}\\p{N}_", PY_SPACE = "\\s\\x1c-\\x1f";
+  var PY_BOUNDARY = "(?:(?<=[" + PY_WORD + "])(?![" + PY_WORD + "])|(?<![" + PY_WORD + "])(?=[" + PY_WORD + "]))";
+  var PY_INSIDE = {"d": "\\p{Nd}", "D": "\\P{Nd}", "w": PY_WORD, "s": PY_SPACE, "b": "\\x08"};
+  var PY_OUTSIDE = {"d": "\\p{Nd}", "D": "\\P{Nd}", "w": "[" + PY_WORD + "]", "W": "[^" + PY_WORD + "]",
+                    "s": "[" + PY_SPACE + "]", "S": "[^" + PY_SPACE + "]", "b": PY_BOUNDARY,
+                    "B": "(?!" + PY_BOUNDARY + ")", "A": "(?<![\\s\\S])", "Z": "(?![\\s\\S])"};
+  var JS_SYNTAX = "^$\\.*+?()[]{}|/";
+  /* A Python regular expression (`re`, a str pattern) as JavaScript's RegExp matching the same
+   * (flags "gu"), or null where one cannot be told: a leading inline flag group (`(?i)`, `m`,
+   * `s`; `x` and `L` have no reading here) becomes the flags; `\d`, `\w`, `\s`, `\b` are
+   * Python's Unicode ones, `\A`, `\Z` the text's ends; `.` and `$` as Python's (`.` stops at a
+   * line feed alone, `$` is also before a last one); `{,n}` is `{0,n}`; `(?P<n>...)` and
+   * `(?P=n)` are named groups; an escaped mark JavaScript's `u` would refuse is the mark. */
   function pythonRegExp(p) {
-    var flags = "g", lead = /^\(\?([aiLmsux]+)\)/.exec(p);
+    var flags = "gu", lead = /^\(\?([aiLmsux]+)\)/.exec(p), out = "", inClass = false;
     if (lead) {
       if (/[Lx]/.test(lead[1])) return null;   // locale, verbose: no JavaScript reading
       ["i", "m", "s"].forEach(function (f) { if (lead[1].indexOf(f) >= 0) flags += f; });
       p = p.slice(lead[0].length);
     }
-    // Python's named groups, and escapes JavaScript reads as a letter (`\A`, `\Z`, `\a`,
-    // `\N{...}`, `\U0001F600`) - each after an even run of backslashes, so not itself escaped
-    if (/\(\?P|(?:^|[^\\])(?:\\\\)*\\[AZaNU]/.test(p)) return null;
-    try { return new RegExp(p, flags); } catch (e) { return null; }
+    var dotAll = flags.indexOf("s") >= 0, multi = flags.indexOf("m") >= 0;
+    for (var i = 0; i < p.length; i++) {
+      var c = p.charAt(i);
+      if (c === "\\") {
+        var e = p.charAt(++i), table = inClass ? PY_INSIDE : PY_OUTSIDE;
+        if (e === "") return null;
+        if (Object.prototype.hasOwnProperty.call(table, e)) out += table[e];
+        else if (/[WSBAZ]/.test(e)) return null;   // negated or an end inside a class
+        else if (/[NULg]/.test(e) || /[0-7]/.test(e) && /[0-7]/.test(p.charAt(i + 1))) return null;
+        else if (e === "a") out += "\\x07";
+        else if (/[0-9A-Za-z]/.test(e) || JS_SYNTAX.indexOf(e) >= 0 || (inClass && e === "-")) out += "\\" + e;
+        else out += e;   // `\-`, `\#`, `\:`: the mark itself (JavaScript's `u` refuses the escape)
+      } else if (inClass) {
+        if (c === "]") inClass = false;
+        else if (c === "[") c = "\\[";
+        out += c;
+      } else if (c === "[") {
+        inClass = true;
+        out += c;
+        if (p.charAt(i + 1) === "^") out += p.charAt(++i);
+        if (p.charAt(i + 1) === "]") { out += "\\]"; i++; }   // Python: a first "]" is the mark
+      } else if (c === "." && !dotAll) out += "[^\\n]";
+      else if (c === "$" && !multi) out += "(?=\\n?(?![\\s\\S]))";
+      else if (c === "{" && p.charAt(i + 1) === ",") out += "{0";
+      else if (c === "(" && p.slice(i, i + 4) === "(?P<") { out += "(?<"; i += 3; }
+      else if (c === "(" && p.slice(i, i + 4) === "(?P=") {
+        var end = p.indexOf(")", i);
+        if (end < 0) return null;
+        out += "\\k<" + p.slice(i + 4, end) + ">";
+        i = end;
+      } else out += c;
+    }
+    try { return new RegExp(out, flags); } catch (x) { return null; }
   }
   // a Bearer token as an Authorization header writes it: the token goes (masking.BEARER_TOKEN)
   var BEARER_TOKEN = /(?<![A-Za-z0-9_])(?:[Bb]earer|BEARER)[ \t]+([A-Za-z0-9._~+\/-]{8,}=*)/g;
@@ -5282,6 +5323,9 @@
     /* Bytes as the worker posts them with the intake's dictionary (a zlib stream; `dictionary`
      * bytes or null) - for tests and benchmarks. */
     deflate: function (bytes, dictionary) { return zlibDeflate(bytes, dictionary || null); },
+    /* `text` with the rules' console redactions (`patterns`) masked as the page masks them -
+     * for tests. */
+    redact: function (patterns, text) { var r = redactor(patterns); return r ? r(text) : text; },
     version: 1
   };
 })(window);
