@@ -289,8 +289,9 @@ def _masked_showing_progress(src: Any, rules: Any, spec: str) -> Any:
     stages = iter((f"masking {name} under the rules in force", f"reading {name}'s steps"))
     total = src.info.record_count or None if src.info is not None else None
     with progress_bar() as bar:
-        def watch(events: Any) -> Any:
-            task = bar.add_task(next(stages, f"reading {name}"), total=total)
+        def watch(events: Any) -> Any:   # (the steps' read: of the masked events, a list)
+            task = bar.add_task(next(stages, f"reading {name}"),
+                                total=len(events) if isinstance(events, list) else total)
             return advancing(events, bar, task)
         return masked_source(src, rules, watch)
 
