@@ -44,6 +44,12 @@ How a value is matched:
   right before or after), so a typed "shoe" masks "Results for shoe" but not "shoelace";
   longer values are masked anywhere, inside words and identifiers too.
 
+A masked field's value of PARAM_MIN_LEN to MIN_LEN - 1 characters, and a masked choice's (a
+select's, a checked radio's or checkbox's value: `add_param`), is looked for in one place only:
+a URL parameter's whole value, decoded as a form sends it, any case - `?q=tv`, `&country=DE`
+become `?q=***`, `&country=***` (`ParamValues`; capture.js's Echoes.params the same). Only
+after it was noted, in this pass: not by the second.
+
 What it cannot see: a value the page transformed beyond case, URL-encoding and a slug's
 spaces (reversed, hashed, base64-encoded, formatted with separators of its own) and a value
 shorter than `MIN_LEN`. The
@@ -61,6 +67,8 @@ from collections import OrderedDict
 from typing import Any, Iterable, NamedTuple
 
 import msgspec
+
+from urllib.parse import unquote_plus
 
 from ..format import NestingTooDeep, encode_json
 from ..jsonscan import Needles
@@ -97,6 +105,47 @@ _CSS_STRING = r""""(?:[^"\\]|\\.)*(?:"|\\?$)|'(?:[^'\\]|\\.)*(?:'|\\?$)"""
 CSS_DATA = re.compile(r"/\*.*?(?:\*/|$)|" + _CSS_STRING + r"|url\(\s*(?:" + _CSS_STRING
                       + r"|[^)]*)\s*\)?|[.#][-A-Za-z0-9_\u0080-\uffff]+", re.I | re.S)
 FEED_EARLY_MS = 100   # how much before its time a scheduled value is noted (`Echoes.feed`)
+PARAM_MIN_LEN = 2     # a value looked for as a URL parameter's whole value (ParamValues): from
+# a URL parameter: its delimiter (or the text's start), its name and '=', its value
+_PARAM_VALUE = re.compile(r"""(^|[?&;#])([^=&#;?\s"'<>\\]+=)([^&#;\s"'<>\\]+)""")
+
+
+class ParamValues:
+    """Values looked for as a URL parameter's whole value only (see the module docstring):
+    too short to be looked for anywhere else, or a choice's, the page's own string. Bounded
+    as Echoes' values are (the oldest go first)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, None] = {}   # lower-cased, in the order noted
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    def add(self, value: Any) -> None:
+        if type(value) is not str:
+            return
+        key = value.strip().lower()
+        if len(key) < PARAM_MIN_LEN or is_masked_value(key):
+            return
+        self._values.pop(key, None)
+        self._values[key] = None
+        if len(self._values) > MAX_VALUES:
+            del self._values[next(iter(self._values))]
+
+    def scrub(self, s: str) -> str:
+        """`s` with each URL parameter whose whole value is one of these masked."""
+        if "=" not in s:
+            return s
+        values = self._values
+
+        def masked(m: re.Match) -> str:
+            v = m.group(3)
+            try:
+                v = unquote_plus(v, errors="strict")
+            except UnicodeDecodeError:
+                pass
+            return m.group(1) + m.group(2) + MASK if v.strip().lower() in values else m.group()
+        return _PARAM_VALUE.sub(masked, s)
 
 
 def _json(s: str) -> str:
@@ -357,9 +406,11 @@ class Echoes:
         # values typed where the events do not hold them (`schedule`), in time order: each is
         # noted as its field's keystroke when the pass reaches its time (`feed`)
         self.scheduled: list[Typed] = []
+        # short values and choices, looked for as a URL parameter's whole value (ParamValues)
+        self.params = ParamValues()
 
     def __bool__(self) -> bool:
-        return bool(self._values) or bool(self.scheduled)
+        return bool(self._values) or bool(self.scheduled) or bool(self.params)
 
     def __len__(self) -> int:
         return len(self._values)
@@ -411,6 +462,7 @@ class Echoes:
         if is_masked_value(v):
             return False
         if len(v) < MIN_LEN:
+            self.params.add(v)
             if field is not None:
                 self._moved(("field", field), v.lower(), at)
             return False
@@ -428,6 +480,12 @@ class Echoes:
             self.forgotten += 1
         self._stale = True
         return True
+
+    def add_param(self, value: Any) -> None:
+        """Note a masked choice's value (a select's, a checked radio's or checkbox's: the
+        page's own string), looked for as a URL parameter's whole value only (ParamValues):
+        `&country=DE` named which one was chosen."""
+        self.params.add(value)
 
     def _note_final(self, v: str, field: Any, at: float | None) -> None:
         """A field's value replaces the values it extends (the keystrokes before it); one
@@ -688,6 +746,8 @@ class Echoes:
 
     def scrub(self, s: str) -> str:
         """`s` with every echo of a noted value masked (the same string when none)."""
+        if self.params:
+            s = self.params.scrub(s)
         if len(s) < MIN_LEN or not self._ready():
             return s
         ns = self._sub(s)
@@ -709,6 +769,11 @@ class Echoes:
         in C: most events of a page hold no typed value."""
         if self._fading:
             self._fade(e.get("timestamp") if isinstance(e, dict) else None)
+        if self.params and (raw is None or b"=" in raw):
+            params = self.params.scrub
+            scrubbed = map_strings(e, lambda s, *_: params(s))
+            if scrubbed is not e:
+                e, raw = scrubbed, None
         if not self._values:   # (`_ready` and `_may_hold` written out: called per event)
             return e
         if self._stale:

@@ -937,22 +937,30 @@ class SessionMasker:
         levels = self.levels
         text = data.get("text")
         kind = input_type(n.tag, n.attrs)
-        # a checkbox's text is its own value, a select's one of the page's options: not typed
+        # a checkbox's text is its own value, a select's one of the page's options: not typed -
+        # which one was chosen is looked for as a URL parameter's value (Echoes.add_param)
         typed = kind not in _CHOSEN
+        chosen = not typed and (n.tag == "select" or data.get("isChecked") is True)
         if levels.beneath_hidden(n):
             if typed:
                 self.echoes.add(text, n.id, e.get("timestamp"))
+            elif chosen:
+                self.echoes.add_param(text)
             return None
         lvl = levels.level_of(n)
         if lvl == HIDDEN_LEVEL or is_ignored(n.attrs):
             if typed:
                 self.echoes.add(text, n.id, e.get("timestamp"))
+            elif chosen:
+                self.echoes.add_param(text)
             self.stats["inputs dropped (hidden/ignored)"] += 1
             return None
         masked = value_masked(lvl, n.tag, self._classed(n)) \
             if n.tag in ("input", "textarea", "select") \
             else lvl >= MASK_USER_INPUT_LEVEL  # contenteditable & co.
         if masked and kind in ("checkbox", "radio"):
+            if chosen:
+                self.echoes.add_param(text)
             self.stats["checkbox/radio inputs dropped"] += 1
             return None  # its state is the secret
         if not isinstance(text, str) or not text:
@@ -960,6 +968,8 @@ class SessionMasker:
         if masked:
             if typed:
                 self.echoes.add(text, n.id, e.get("timestamp"))
+            else:
+                self.echoes.add_param(text)
             self.stats["input values masked"] += 1
             return e if text == MASK else self._with_data(e, {**data, "text": mask_value(text)})
         nt = self.scrub(text) if self.scrub is not None else text
