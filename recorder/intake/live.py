@@ -145,9 +145,10 @@ class LiveIntake:
         self._public: "OrderedDict[str, OrderedDict[str, str]]" = OrderedDict()
         self._public_chars = 0
         self.arrivals = Arrivals()
-        # (app id, the rules' digest a page sent, the digest of the application's) said
-        # once each (`_note_page_rules`)
-        self._stale_said: set[tuple[str, str, str]] = set()
+        # (app id, the digest of its rules) for which a page with another copy was said, once
+        # each (`_note_page_rules`): keyed by what the intake holds, never by what a page
+        # sends (a page sending a new digest each time would grow it and the log)
+        self._stale_said: set[tuple[str, str]] = set()
 
     def tick_arrivals(self) -> None:
         """`Arrivals.tick`, under the lock its `note` is called with (the compaction tick runs
@@ -180,7 +181,7 @@ class LiveIntake:
         its pages went on masking with the old copy, sending what the new ones mask in
         clear, with nothing said (the intake masks it before it is stored)."""
         now = rules.digest()
-        key = (app.id, sent, now)
+        key = (app.id, now)
         if sent == now or key in self._stale_said:
             return
         with self._lock:
