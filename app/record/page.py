@@ -668,9 +668,9 @@ def _masked_said(parts: list[str], edited_by: str) -> str:
     if not parts:
         return ""
     were = "was" if parts == ["title"] else "were"
-    return (f" Its {' and '.join(parts)} {were} stored with parts masked, as the page's text"
-            " is: *** where they named what was typed into a masked field, x's for personal data"
-            f" the rules' detectors find - {edited_by} shows and edits them.")
+    return (f" Its {' and '.join(parts)} {were} stored masked in part, as the page's text is"
+            " (*** for what was typed into a masked field, x's for personal data) -"
+            f" {edited_by} shows and edits them.")
 
 
 def _notes(warned: list[str]) -> str:

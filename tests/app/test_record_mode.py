@@ -312,8 +312,8 @@ def test_a_value_typed_into_a_masked_field_is_masked_where_the_page_repeats_it(
     # the notes named the coupon typed into the masked field: masked as the page's echoes,
     # and said (a QA's tryout: nothing said so, the developer read "Expected: *** takes...")
     said = " ".join(page.status.text().split())
-    assert "Its notes were stored with parts masked, as the page's text is: *** where they" \
-        " named what was typed into a masked field" in said, said
+    assert "Its notes were stored masked in part, as the page's text is (*** for what was" \
+        " typed into a masked field" in said, said
     assert not page.browser.typed   # the values were held for the pass, not after it
     listed = "\n".join(page.steps_list.item(i).text() for i in range(page.steps_list.count()))
     assert COUPON not in listed.upper()
