@@ -597,19 +597,19 @@ class StepsBuilder:
         self._walk = PageWalk(self.mirror)   # ... and the page as they read it
 
     def _name(self, nid: Any) -> str:
-        if type(nid) is not int:
-            return step_name(self.mirror, nid, self._walk)
-        got = self._names.get(nid)
-        if got is None:
-            got = self._names[nid] = step_name(self.mirror, nid, self._walk)
-        return got
+        return self._once(self._names, step_name, nid)
 
     def _selector(self, nid: Any) -> str:
+        return self._once(self._selectors, robust_selector, nid)
+
+    def _once(self, memo: dict[int, str], read: Callable[[Mirror, Any, PageWalk], str],
+              nid: Any) -> str:
+        """`read` of node `nid`, once while the page stays as it is (`memo`: its reads)."""
         if type(nid) is not int:
-            return robust_selector(self.mirror, nid, self._walk)
-        got = self._selectors.get(nid)
+            return read(self.mirror, nid, self._walk)
+        got = memo.get(nid)
         if got is None:
-            got = self._selectors[nid] = robust_selector(self.mirror, nid, self._walk)
+            got = memo[nid] = read(self.mirror, nid, self._walk)
         return got
 
     def feed(self, e: Raw) -> None:
