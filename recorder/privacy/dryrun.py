@@ -339,11 +339,14 @@ def dry_run(events: Iterable[Raw], rules: Rules | None, session_id: str = "", *,
             unchanged.append(e)
         else:
             kept.append(1)
-    if masker.echoes:   # `mask_session`'s second pass: echoes from before the typing
+    if masker.echoes:   # `mask_session`'s second pass: echoes from before the typing,
+        # of what the fields ended with (`finals`: not a URL parameter's short value, which
+        # is masked only after it was chosen - a reviewer's find: counted here, not masked)
+        finals = masker.echoes.finals()
         second = unchanged if again is None else \
             (e for e, k in zip(again(), kept) if k)
         for e in second:
-            if masker.echoes.scrub_event(e) is not e:
+            if finals.scrub_event(e) is not e:
                 result.changes[(ECHOES, Kind.OTHER)] += 1
                 result.events_changed += 1
     return result
