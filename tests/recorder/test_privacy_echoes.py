@@ -12,12 +12,11 @@ from hypothesis import strategies as st
 
 from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, invalid_events
 from recorder.privacy import SessionMaskers, parse_rules
-from recorder.privacy.dryrun import ECHOES, dry_run
+from recorder.privacy.dryrun import ECHOES, Kind, dry_run
 from recorder.privacy.echoes import ANYWHERE_LEN, CSS_DATA, FADE_MS, MAX_VALUES, MIN_LEN, Echoes, Typed
 from recorder.privacy.masker import SessionMasker, mask_session, masker_factory
 from recorder.privacy.preview import html_to_events
 from recorder.privacy.remask import remask_session
-from recorder.privacy.strings import Kind
 from recorder.store import Store
 from tests.app.test_privacy_leaks import ids_by_html_id
 
