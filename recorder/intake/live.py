@@ -180,7 +180,7 @@ class LiveIntake:
         said once in the log - a privacy officer's tryout changed an application's rules and
         its pages went on masking with the old copy, sending what the new ones mask in
         clear, with nothing said (the intake masks it before it is stored)."""
-        now = rules.digest()
+        now = rules.digest
         key = (app.id, now)
         if sent == now or key in self._stale_said:
             return
@@ -188,11 +188,15 @@ class LiveIntake:
             if key in self._stale_said:
                 return
             self._stale_said.add(key)
+        given = self.folder_rules.given if app.rules is None else None
+        if given is not None:   # (`replay app rules --json` prints the data folder's, not these)
+            which, fix = f"the intake's --rules {given}", f"give the page's snippet those rules"
+        else:
+            which = "its own rules" if app.rules is not None else "the intake's"
+            fix = f"give the page's snippet the rules `replay app rules {app.name} --json` prints"
         log.warning("application %s: a page masks with rules other than those its batches are"
                     " masked with now (%s) - what they differ in may leave the browser in"
-                    " clear before the intake masks it: give the page's snippet the rules"
-                    " `replay app rules %s --json` prints", app.name,
-                    "its own rules" if app.rules is not None else "the intake's", app.name)
+                    " clear before the intake masks it: %s", app.name, which, fix)
 
     def accept(self, app: Application, batch: Batch, now_ms: float | None = None,
                encoded: list[bytes] | None = None,

@@ -28,6 +28,7 @@ selector check, for an editor validating as the officer types.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -124,16 +125,18 @@ class Rules:
             "console": {"redact": list(self.console_redact)},
         }
 
+    @functools.cached_property
     def digest(self) -> str:
         """What the rules mask, as a short hash of `to_json` (revision and file aside): a
         page's copy of them names it (`for_capture`), and the intake compares it with the
-        rules it masks that page's application with (a copy gone stale: said in its log)."""
+        rules it masks that page's application with (a copy gone stale: said in its log) -
+        at every batch: made once."""
         return hashlib.blake2b(json.dumps(self.to_json()).encode(), digest_size=8).hexdigest()
 
     def for_capture(self) -> dict[str, Any]:
         """`to_json` as a page hands it to capture.js (`replay app rules NAME --json`): with
         its `digest`, which capture.js sends back with each batch."""
-        return {**self.to_json(), "digest": self.digest()}
+        return {**self.to_json(), "digest": self.digest}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "Rules":
@@ -178,6 +181,12 @@ class ActiveRules:
         except OSError:
             return None
         return (st.st_mtime_ns, st.st_size, st.st_ino) if st is not None else None
+
+    @property
+    def given(self) -> Path | None:
+        """The rules file given for the process (`replay serve --rules FILE`), if any: it
+        stands for the data folder's rules."""
+        return self._given
 
     def current(self) -> Rules:
         if self._file is None:

@@ -519,3 +519,42 @@ def test_a_visit_whose_random_id_reads_as_a_card_number_keeps_every_batch(tmp_pa
     assert "added after" in added
     live.store.close()
     apps.close()
+
+
+def test_a_page_with_another_copy_of_the_rules_is_said_once_naming_where_the_rules_are(
+        tmp_path, caplog):
+    """A batch names the digest of the rules the page masked with (capture.js sends it, from
+    `replay app rules NAME --json`): another than the rules its application's batches are
+    masked with now is said once per application and rules - not again for another copy,
+    nor per digest a page makes up - with where the rules in force are printed from."""
+    import logging
+
+    from recorder.privacy import Rules
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    shop, _ = apps.create("shop")
+    blog, _ = apps.create("blog")
+    shop = apps.set_rules(shop.name, RULES)
+    intake = LiveIntake(Store.open(data), Rules.default())
+    events = html_to_events(PAGE, href="https://shop.example/",
+                            timestamp=int(time.time() * 1000) - 30_000)
+    own = parse_rules(RULES).digest
+
+    def send(app, digest, sid):
+        intake.accept(app, Batch(session_id=sid, events=events, rules=digest))
+    with caplog.at_level(logging.WARNING, logger="recorder.intake.live"):
+        send(shop, own, "s-1")                       # the copy in force: nothing said
+        assert not caplog.records
+        for k, digest in enumerate((Rules.default().digest, "made-up-1", "made-up-2")):
+            send(shop, digest, f"s-{k + 2}")
+        send(blog, own, "b-1")
+        send(blog, Rules.default().digest, "b-2")    # the intake's: in force for blog
+        said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 2, said
+    assert said[0].startswith("application shop: a page masks with rules other than those its"
+                              " batches are masked with now (its own rules)") and \
+        said[0].endswith("give the page's snippet the rules `replay app rules shop --json`"
+                         " prints"), said
+    assert said[1].startswith("application blog: ") and "(the intake's)" in said[1], said
+    apps.close()
