@@ -123,9 +123,13 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
 
 def devtools_steps(args: argparse.Namespace) -> str:
     """The command listing every step of the recording `args` name, as it was named: its
-    session number, rules and --partial too (a reviewer's: without them it listed another
-    session of the file, or its steps under other rules)."""
-    words = ["replay", "devtools", args.session]
+    data folder, session number, rules and --partial too (a reviewer's: without them it
+    listed another session of the file, or its steps under other rules)."""
+    from recorder.paths import default_data_dir, replay_command
+
+    default = default_data_dir()
+    data = args.data if args.data is not None else default   # (as the CLI reads none given)
+    words = [*shlex.split(replay_command(data, default)), "devtools"]
     if args.session_number:
         words += ["--session-number", str(args.session_number)]
     if args.rules is not None:
@@ -134,7 +138,10 @@ def devtools_steps(args: argparse.Namespace) -> str:
         words.append("--unmasked")
     if args.partial:
         words.append("--partial")
-    return shlex.join([*words, "--tab", "steps"])
+    words += ["--tab", "steps"]
+    # the recording last: one whose name begins with "-" after "--", so it is no option
+    words += ["--", args.session] if args.session.startswith("-") else [args.session]
+    return shlex.join(words)
 
 
 def run(args: argparse.Namespace) -> int:
