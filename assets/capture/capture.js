@@ -615,8 +615,9 @@
     };
   }
   // Python's word characters, digits and white space (str patterns: Unicode), as JavaScript's
-  // `u` classes: a letter, a number or "_"; a decimal digit; \s and the separators \x1c-\x1f
-  var PY_WORD = "\\p{L}\\p{N}_", PY_SPACE = "\\s\\x1c-\\x1f";
+  // `u` classes: a letter, a number or "_"; a decimal digit; what str.isspace() says is one
+  var PY_WORD = "\\p{L}\\p{N}_";
+  var PY_SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
   var PY_BOUNDARY = "(?:(?<=[" + PY_WORD + "])(?![" + PY_WORD + "])|(?<![" + PY_WORD + "])(?=[" + PY_WORD + "]))";
   var PY_INSIDE = {"d": "\\p{Nd}", "D": "\\P{Nd}", "w": PY_WORD, "s": PY_SPACE, "b": "\\x08"};
   var PY_OUTSIDE = {"d": "\\p{Nd}", "D": "\\P{Nd}", "w": "[" + PY_WORD + "]", "W": "[^" + PY_WORD + "]",
@@ -630,13 +631,20 @@
    * line feed alone, `$` is also before a last one); `{,n}` is `{0,n}`; `(?P<n>...)` and
    * `(?P=n)` are named groups; an escaped mark JavaScript's `u` would refuse is the mark. */
   function pythonRegExp(p) {
-    var flags = "gu", lead = /^\(\?([aiLmsux]+)\)/.exec(p), out = "", inClass = false;
+    var flags = "gu", lead = /^\(\?([aiLmsux]+)\)/.exec(p), out = "", inClass = false, said = "";
     if (lead) {
-      if (/[Lx]/.test(lead[1])) return null;   // locale, verbose: no JavaScript reading
-      ["i", "m", "s"].forEach(function (f) { if (lead[1].indexOf(f) >= 0) flags += f; });
+      // locale, verbose, ASCII classes: no reading here (an ASCII \w matches less than ours)
+      if (/[Lxa]/.test(lead[1])) return null;
+      said = lead[1];
       p = p.slice(lead[0].length);
     }
-    var dotAll = flags.indexOf("s") >= 0, multi = flags.indexOf("m") >= 0;
+    // flags scoped to a group ("(?s:", "(?-i:") change what the rest is read as: none here
+    if (/\(\?[aiLmsux-]+:/.test(p.replace(/\\./g, ""))) return null;
+    // `i` JavaScript's too, but Python's also takes "İ" and "ı" for "i"; `m` and `s` are read
+    // here (JavaScript's `m` also ends a line at \r, U+2028 and U+2029: its `.` too)
+    var caseless = said.indexOf("i") >= 0, dotAll = said.indexOf("s") >= 0,
+        multi = said.indexOf("m") >= 0;
+    if (caseless) flags += "i";
     for (var i = 0; i < p.length; i++) {
       var c = p.charAt(i);
       if (c === "\\") {
@@ -651,6 +659,7 @@
       } else if (inClass) {
         if (c === "]") inClass = false;
         else if (c === "[") c = "\\[";
+        else if (caseless && (c === "i" || c === "I")) c += "\u0130\u0131";
         out += c;
       } else if (c === "[") {
         inClass = true;
@@ -658,7 +667,10 @@
         if (p.charAt(i + 1) === "^") out += p.charAt(++i);
         if (p.charAt(i + 1) === "]") { out += "\\]"; i++; }   // Python: a first "]" is the mark
       } else if (c === "." && !dotAll) out += "[^\\n]";
-      else if (c === "$" && !multi) out += "(?=\\n?(?![\\s\\S]))";
+      else if (c === ".") out += "[\\s\\S]";
+      else if (c === "$") out += multi ? "(?=\\n|(?![\\s\\S]))" : "(?=\\n?(?![\\s\\S]))";
+      else if (c === "^" && multi) out += "(?:(?<![\\s\\S])|(?<=\\n))";
+      else if (caseless && (c === "i" || c === "I")) out += "[iI\u0130\u0131]";
       else if (c === "{" && p.charAt(i + 1) === ",") out += "{0";
       else if (c === "(" && p.slice(i, i + 4) === "(?P<") { out += "(?<"; i += 3; }
       else if (c === "(" && p.slice(i, i + 4) === "(?P=") {
@@ -921,7 +933,9 @@
   /* A value looked for as a URL parameter's whole value only (scrubParams): a masked field's
    * too short to be looked for anywhere (`tv` typed, the page's `?q=tv`), a masked choice's
    * (`&country=DE`: the select's value is one of the page's own strings, which its text shows
-   * anyway - not which one was chosen). Kept for the page, as typed values are. */
+   * anyway - not which one was chosen). Kept for this page only: not handed to the visit's
+   * next pages, as a long typed value's digest is (a digest of so short a value would say
+   * it) - there the intake, which never learnt it, cannot mask it either. */
   Echoes.prototype.addParam = function (value) {
     if (typeof value !== "string") return;
     var key = value.trim().toLowerCase();
@@ -1014,10 +1028,20 @@
   };
   /* `s` with each URL parameter whose whole value (decoded as a form sends it, any case) is one
    * of `values` masked: `?q=***` - in a query, a fragment, a form's body, a URL inside JSON. */
-  var PARAM_VALUE = /(^|[?&;#])([^=&#;?\s"'<>\\]+=)([^&#;\s"'<>\\]+)/g;
+  // (white space as Python's str.isspace() says ends a value, in both implementations:
+  // echoes._PARAM_VALUE)
+  var PARAM_VALUE = /(^|[?&;#])([^=&#;?\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"'<>\\]+=)([^&#;\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"'<>\\]+)/gu;
+  var PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g, SPACE_ENDS = /^[\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/gu;
   function scrubParams(s, values) {
     return s.replace(PARAM_VALUE, function (all, before, name, v) {
-      return values.has(formDecode(v).trim().toLowerCase()) ? before + name + MASK : all;
+      return values.has(paramDecode(v).replace(SPACE_ENDS, "").toLowerCase()) ? before + name + MASK : all;
+    });
+  }
+  /* A parameter's value as a form sends it: "+" a space, each run of %XX its UTF-8 (one that
+   * is none stays as written: echoes._param_decode, Python's unquote_plus so). */
+  function paramDecode(v) {
+    return v.replace(/\+/g, " ").replace(PERCENT_RUN, function (run) {
+      try { return decodeURIComponent(run); } catch (e) { return run; }
     });
   }
   Echoes.prototype.scrubCss = function (css) {
@@ -5326,6 +5350,13 @@
     /* `text` with the rules' console redactions (`patterns`) masked as the page masks them -
      * for tests. */
     redact: function (patterns, text) { var r = redactor(patterns); return r ? r(text) : text; },
+    /* `text` with the URL parameters whose whole value is one of `values` masked (a masked
+     * field's short value, a masked choice's: Echoes.addParam) - for tests. */
+    paramEchoes: function (values, text) {
+      var e = new Echoes();
+      values.forEach(function (v) { e.addParam(v); });
+      return e.scrub(text);
+    },
     version: 1
   };
 })(window);

@@ -68,8 +68,6 @@ from typing import Any, Iterable, NamedTuple
 
 import msgspec
 
-from urllib.parse import unquote_plus
-
 from ..format import NestingTooDeep, encode_json
 from ..jsonscan import Needles
 from .masking import MASK, is_masked_value
@@ -106,8 +104,23 @@ CSS_DATA = re.compile(r"/\*.*?(?:\*/|$)|" + _CSS_STRING + r"|url\(\s*(?:" + _CSS
                       + r"|[^)]*)\s*\)?|[.#][-A-Za-z0-9_\u0080-\uffff]+", re.I | re.S)
 FEED_EARLY_MS = 100   # how much before its time a scheduled value is noted (`Echoes.feed`)
 PARAM_MIN_LEN = 2     # a value looked for as a URL parameter's whole value (ParamValues): from
-# a URL parameter: its delimiter (or the text's start), its name and '=', its value
-_PARAM_VALUE = re.compile(r"""(^|[?&;#])([^=&#;?\s"'<>\\]+=)([^&#;\s"'<>\\]+)""")
+# a URL parameter: its delimiter (or the text's start), its name and '=', its value - ended by
+# white space as str.isspace() says (written out: capture.js's PARAM_VALUE is the same class,
+# where JavaScript's \s is another)
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_PARAM_VALUE = re.compile(rf"""(^|[?&;#])([^=&#;?{_SPACE}"'<>\\]+=)([^&#;{_SPACE}"'<>\\]+)""")
+_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _param_decode(v: str) -> str:
+    """A parameter's value as a form sends it: "+" a space, each run of %XX its UTF-8 - one
+    that is none stays as written (capture.js's paramDecode: decodeURIComponent per run)."""
+    def run(m: re.Match) -> str:
+        try:
+            return bytes.fromhex(m.group().replace("%", "")).decode("utf-8")
+        except UnicodeDecodeError:
+            return m.group()
+    return _PERCENT_RUN.sub(run, v.replace("+", " "))
 
 
 class ParamValues:
@@ -139,12 +152,8 @@ class ParamValues:
         values = self._values
 
         def masked(m: re.Match) -> str:
-            v = m.group(3)
-            try:
-                v = unquote_plus(v, errors="strict")
-            except UnicodeDecodeError:
-                pass
-            return m.group(1) + m.group(2) + MASK if v.strip().lower() in values else m.group()
+            v = _param_decode(m.group(3)).strip().lower()   # (str.isspace(): _SPACE)
+            return m.group(1) + m.group(2) + MASK if v in values else m.group()
         return _PARAM_VALUE.sub(masked, s)
 
 
