@@ -47,13 +47,14 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     def lines(self, with_steps: bool = True, at_note: str = "",
               errors: Sequence[tuple[float, str]] = (), most_rows: int | None = None,
-              all_rows_in: str = "") -> list[str]:
+              all_rows_in: str = "", selectors: bool = False) -> list[str]:
         """The report as a person reads it (`replay play` prints these; a Playwright script
         opens with them, without the steps it lists itself); `at_note`: said after the bug's
         moment (a script of a range that does not reach it); `errors`: the errors the page
         reported, (moment, line), said among the steps as the Steps tab says them;
         `most_rows`: at most so many of those rows, the ones leading to the bug (`near_bug`),
-        the others counted, and `all_rows_in` said of where they all are."""
+        the others counted, and `all_rows_in` said of where they all are; `selectors`: each
+        step's under it, as `devtools --tab steps` says them."""
         out = [f"Bug: {self.title or UNTITLED}"]
         if self.at_ms is not None:
             out.append(f"At: {moment_text(self.at_ms)}" + (f" - {at_note}" if at_note else ""))
@@ -66,7 +67,8 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
             where = f" ({all_rows_in})" if all_rows_in else ""
             if before:
                 out.append(f"  … {count(before, 'earlier row')} not shown{where}")
-            out += [f"  {r.line()}" for r in shown]
+            for r in shown:
+                out += r.said(r.step.selector if selectors and r.step is not None else None)
             if after:
                 out.append(f"  … {count(after, 'later row')} not shown{where}")
         return out
@@ -104,6 +106,11 @@ class StepRow(msgspec.Struct, frozen=True):
         if self.kind is RowKind.MORE_ERRORS:
             return f"✖ … and {self.count} more error{'s' * (self.count > 1)} from {at}"
         return f"✖ {self.text}  ({at}{f', {self.count} times' if self.count > 1 else ''})"
+
+    def said(self, selector: str | None = None) -> list[str]:
+        """The row as a list of rows says it (`replay devtools --tab steps`, `replay play`):
+        indented, a step's `selector` on a line of its own under it."""
+        return [f"  {self.line()}", *([f"       {selector}"] if selector else [])]
 
     def to_json(self) -> dict[str, Any]:
         """What `replay devtools --tab steps --json` says of the row: `t` in whole ms, and

@@ -96,8 +96,7 @@ def _step_rows(sv, src) -> list[dict]:
 def _step(row: dict) -> str:
     from recorder.bug import StepRow
 
-    step = StepRow.from_json(row)
-    return f"  {step.line()}" + (f"\n       {row['selector']}" if row.get("selector") else "")
+    return "\n".join(StepRow.from_json(row).said(row.get("selector")))
 
 
 def _steps_tally(rows: list[dict]) -> tuple[int, str]:

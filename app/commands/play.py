@@ -111,7 +111,8 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
             command = steps_command or f"replay devtools {shlex.quote(str(src.id))} --tab steps"
             listed = f"`{command}` lists them all"
             said = report.lines(errors=session.error_lines() if session is not None else (),
-                                most_rows=STEP_ROWS_PRINTED, all_rows_in=listed)
+                                most_rows=STEP_ROWS_PRINTED, all_rows_in=listed,
+                                selectors=True)
             print("\n".join(said), flush=True)
         prepare_qt_environment()
         return open_window(src, title or str(src.id), quit_after_ms=quit_after, at_ms=at_ms,

@@ -88,3 +88,18 @@ def test_a_long_reports_lines_keep_the_rows_leading_to_the_bug_and_count_the_oth
     assert near_bug(rows_all, None) == (rows_all, 0, 0) == near_bug(rows_all, 100)
     assert BugReport(title="x", at_ms=1500, steps=STEPS).lines(most_rows=10) == \
         BugReport(title="x", at_ms=1500, steps=STEPS).lines()
+
+
+def test_a_reports_lines_may_say_each_steps_selector_under_it_as_devtools_does():
+    """A developer's tryout: `replay play` listed the steps without their selectors, which
+    `devtools --tab steps` and the Steps tab show. `selectors=True`: each under its step, as
+    devtools says it (one way: StepRow.said); a step without one, none."""
+    steps = [Step(0, StepKind.NAVIGATE, url="https://shop.test/"), *STEPS]
+    lines = BugReport(title="Coupon", at_ms=1500, steps=steps).lines(selectors=True)
+    assert lines[lines.index("Steps:") + 1:] == [
+        "  1. Open https://shop.test/  (0:00.0)",
+        '  2. Click "Apply coupon"  (0:01.0)', "       #apply", "  -- the bug, at 0:01.5 --",
+        '  3. Click "Apply coupon"  (0:02.0)', "       #apply",
+        '  4. Click "Pay"  (0:05.0)', "       #pay"]
+    row = step_rows(STEPS)[0]
+    assert row.said("#apply") == ['  1. Click "Apply coupon"  (0:01.0)', "       #apply"]
