@@ -217,7 +217,12 @@ def _errors_of(src):
     for, and once (--from error-5s --to error+5s asks twice)."""
     def errors() -> list[int]:
         from player.replayer import Replayer
-        return error_moments(Replayer(src, mode="eager"))
+        r = Replayer(src, mode="eager")
+        try:
+            r.keep_index()   # (built whole here: the next command takes it over)
+            return error_moments(r)
+        finally:
+            r.close()
     return functools.cache(errors)
 
 
@@ -266,15 +271,13 @@ def _har(src, out: Path, args) -> None:
 def _playwright(src, out: Path, args) -> None:
     from recorder.playwright_export import playwright_script
 
-    from ._progress import advancing, progress_bar
+    from ._progress import advancing, progress_bar, record_total
     errors = _errors_of(src)   # (one read for --from/--to and --at)
     lo, hi, duration = _range(src, args, errors)
     bug = from_context(_with_report(src, args, steps=False, errors=errors))
     # a 10-minute session's script takes seconds: each event is read, then gone over twice
     with progress_bar() as bar:
-        task = bar.add_task(f"reading session {src.id[:13]}",
-                            total=src.info.record_count or None if src.info is not None
-                            else None)
+        task = bar.add_task(f"reading session {src.id[:13]}", total=record_total(src))
         events = list(advancing(src.events(), bar, task))
         bar.update(task, visible=False)
         task = bar.add_task("writing " + ("the script" if str(out) == "-" else out.name),
