@@ -912,8 +912,8 @@
     }
     if (field && this.passwordFields.has(field)) this.secret.add(key);
     if (this.onAdd) this.onAdd(value, field || null);
-    if (v.length < ECHO_MIN_LEN) this.addParam(key);
     if (v.length < ECHO_MIN_LEN) {
+      this.addParam(key);
       var f = field && this.fields.get(field);
       if (f) this.moved(f, key, Date.now());
       return;
@@ -1030,8 +1030,9 @@
    * of `values` masked: `?q=***` - in a query, a fragment, a form's body, a URL inside JSON. */
   // (white space as Python's str.isspace() says ends a value, in both implementations:
   // echoes._PARAM_VALUE)
-  var PARAM_VALUE = /(^|[?&;#])([^=&#;?\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"'<>\\]+=)([^&#;\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"'<>\\]+)/gu;
-  var PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g, SPACE_ENDS = /^[\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/gu;
+  var PARAM_VALUE = new RegExp("(^|[?&;#])([^=&#;?" + PY_SPACE + "\"'<>\\\\]+=)([^&#;" + PY_SPACE +
+                               "\"'<>\\\\]+)", "gu");
+  var PERCENT_RUN = /(?:%[0-9A-Fa-f]{2})+/g, SPACE_ENDS = new RegExp("^[" + PY_SPACE + "]+|[" + PY_SPACE + "]+$", "gu");
   function scrubParams(s, values) {
     return s.replace(PARAM_VALUE, function (all, before, name, v) {
       return values.has(paramDecode(v).replace(SPACE_ENDS, "").toLowerCase()) ? before + name + MASK : all;
