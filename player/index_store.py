@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 import zstandard
 
-from recorder.derived import code_fingerprint
+from recorder.derived import code_fingerprint, is_stored_reader
 
 from .index_export import IndexExport, decode_export
 
@@ -53,16 +53,10 @@ def params(interval: int) -> str:
     return f"export={EXPORT_VERSION};interval={interval};code={code_fingerprint(BUILT_BY)}"
 
 
-def _stored_reader(source: Any) -> bool:
-    from recorder.store import is_stored_reader   # here: playing a file needs no store
-
-    return is_stored_reader(source)
-
-
 def kept_index(source: Any, interval: int) -> bytes | None:
     """The index the store keeps for `source`'s session as read (whole: its length and
     checksum hold), not decoded yet; None if there is none."""
-    if not _stored_reader(source):
+    if not is_stored_reader(source):
         return None
     return source.store.derived(source, KEYFRAMES, params(interval))
 
@@ -94,6 +88,6 @@ def stored_index(source: Any, interval: int) -> IndexExport | None:
 def keep_index(source: Any, interval: int, blob: bytes) -> bool:
     """Hand `blob` (`KeyframeIndex.export` of an index built from `source` alone) to the
     store; False if it was not kept."""
-    if not _stored_reader(source):
+    if not is_stored_reader(source):
         return False
     return source.store.keep_derived(source, KEYFRAMES, params(interval), blob)

@@ -38,7 +38,7 @@ import re
 import shutil
 import struct
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from .format import encode_msgpack
 from .paths import fsync_dir, write_durably
@@ -71,6 +71,15 @@ def code_fingerprint(modules: tuple[str, ...]) -> str:
         if path:
             h.update(Path(path).read_bytes())
     return h.hexdigest()
+
+
+def is_stored_reader(source: Any) -> bool:
+    """Whether `source` is a stored session read as stored (a `SessionReader`): the only
+    kind the store keeps derived data of - not a file, a bundle, a session shown under other
+    rules (a MemorySource)."""
+    from .store import SessionReader   # (the store imports this module; and a file needs none)
+
+    return type(source) is SessionReader and bool(source.id)
 
 
 def key_of(session_id: str, segments: Sequence[SegmentMeta], name: str, params: str) -> bytes:

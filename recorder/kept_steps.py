@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 import msgspec
 
-from .derived import code_fingerprint
+from .derived import code_fingerprint, is_stored_reader
 from .format import encode_msgpack
 from .steps import Step, steps
 
@@ -46,13 +46,13 @@ def steps_of(source: Any, events: Callable[[], Iterable[dict]] | None = None) ->
     if kept is not None:
         return kept
     found = steps(events() if events is not None else source.events())
-    if _stored_reader(source):
+    if is_stored_reader(source):
         source.store.keep_derived(source, STEPS, params(), encode_msgpack(found))
     return found
 
 
 def _kept(source: Any) -> list[Step] | None:
-    if not _stored_reader(source):
+    if not is_stored_reader(source):
         return None
     blob = source.store.derived(source, STEPS, params())
     if blob is None:
@@ -65,8 +65,3 @@ def _kept(source: Any) -> list[Step] | None:
         source.store.drop_derived([source.id])
         return None
 
-
-def _stored_reader(source: Any) -> bool:
-    from .store import is_stored_reader   # (here: reading a file's steps needs no store)
-
-    return is_stored_reader(source)

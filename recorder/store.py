@@ -501,13 +501,6 @@ class SessionReader(RecordingSource):
         self._pinned = None
 
 
-def is_stored_reader(source: Any) -> bool:
-    """Whether `source` is a stored session read as stored (a `SessionReader`): the only
-    kind the store keeps derived data of (recorder.derived) - not a file, a bundle, a session
-    shown under other rules (a MemorySource)."""
-    return type(source) is SessionReader and bool(source.id)
-
-
 def _pin(root: Path, segments: list[SegmentMeta]) -> tuple[list["_Pinned | OSError"], bool]:
     """Open every segment file of a snapshot; (pins, whether a file had gone)."""
     pins: list[_Pinned | OSError] = []
