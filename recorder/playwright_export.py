@@ -37,6 +37,7 @@ from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror
 from .privacy import detectors
 from .moments import moment_text
+from .said import count
 from .semantics import NON_ERROR_REJECTION, ErrorEvent, Resource, split_uncaught
 from .bug import BugReport
 from .steps import (FRAME_SEP, Step, StepKind, StepsBuilder, frame_prefix, holds_masked,
@@ -342,7 +343,7 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
     if left and said is not None:
         one = len(left) == 2
         # (the page's load to the ms, rounded down: --from at it runs its steps)
-        said(f"the script starts on {left[0].url} as it loads: {_count_steps(len(left) - 1)}"
+        said(f"the script starts on {left[0].url} as it loads: {count(len(left) - 1, 'step')}"
              f" on it before {moment_text(start_ms or 0)} ({_listed(left[1:])})"
              f" {'is' if one else 'are'} not run, and what {'it' if one else 'they'} changed"
              " on the page is not there for the steps after - export --from"
@@ -368,10 +369,6 @@ def left_out_before(steps: list[Step], start_ms: float | None) -> list[Step]:
     if page is None or page == first - 1:
         return []
     return steps[page:first]
-
-
-def _count_steps(n: int) -> str:
-    return "1 step" if n == 1 else f"{n} steps"
 
 
 def _listed(steps: list[Step], most: int = 3) -> str:
@@ -509,7 +506,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
             continue
         if s is opened:   # what it showed then came of steps before the range: not waited for
             if left:   # (`left_out_before`: that page's steps before the range)
-                body.append(f"    # ({_comment(_count_steps(len(left) - 1))} on this page before"
+                body.append(f"    # ({_comment(count(len(left) - 1, 'step'))} on this page before"
                             f" {moment_text(lo)} not run: {_comment(_listed(left[1:]))}) -"
                             " what they changed is not on the page")
             continue
