@@ -207,6 +207,12 @@ def advancing(events: Iterable, bar: Progress, task) -> Iterator:
     bar.advance(task, n % PROGRESS_EVERY)
 
 
+def record_total(src) -> int | None:
+    """The events of an opened recording, as its facts count them: the total of a bar
+    `advancing` moves over it (None: not known)."""
+    return src.info.record_count or None if src.info is not None else None
+
+
 def event_total(store, ids: list[str]) -> int:
     """The events of these stored sessions: the total of a bar `advancing` moves."""
     counts = {s.id: s.record_count for s in store.sessions()}

@@ -284,10 +284,10 @@ def _masked_showing_progress(src: Any, rules: Any, spec: str) -> Any:
     engineer's tryout: `replay play` of a long session's bundle said nothing for 55 s)."""
     from recorder.source import masked_source
 
-    from ._progress import advancing, progress_bar
+    from ._progress import advancing, progress_bar, record_total
     name = Path(spec).name
     stages = iter((f"masking {name} under the rules in force", f"reading {name}'s steps"))
-    total = src.info.record_count or None if src.info is not None else None
+    total = record_total(src)
     with progress_bar() as bar:
         def watch(events: Any) -> Any:   # (the steps' read: of the masked events, a list)
             task = bar.add_task(next(stages, f"reading {name}"),
@@ -492,11 +492,10 @@ def read_steps(src) -> list:
     from recorder.format import no_gc
     from recorder.kept_steps import steps_of
 
-    from ._progress import advancing, progress_bar
-    total = src.info.record_count or None if src.info is not None else None
+    from ._progress import advancing, progress_bar, record_total
     with progress_bar() as bar, no_gc():
         return steps_of(src, lambda: advancing(src.events(), bar, bar.add_task(
-            f"reading the steps of {src.id[:13]}", total=total)))
+            f"reading the steps of {src.id[:13]}", total=record_total(src))))
 
 
 def bug_moment(src) -> float | None:

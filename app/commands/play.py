@@ -108,8 +108,7 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
             from player.qt.session_view import build_session_view
             session = build_session_view(replayer, src.info, src.application_name)
         if report is not None:
-            command = steps_command or f"replay devtools {shlex.quote(str(src.id))} --tab steps"
-            listed = f"`{command}` lists them all"
+            listed = f"`{steps_command}` lists them all" if steps_command else ""
             said = report.lines(errors=session.error_lines() if session is not None else (),
                                 most_rows=STEP_ROWS_PRINTED, all_rows_in=listed,
                                 selectors=True)

@@ -470,10 +470,10 @@ class RecordPage(QWidget):
                                                    [*self._earlier(), *self.browser.typed]))
                 ids = [s.id for s in stored]
                 # it opens on the part the bug's moment fell in, at that moment of it
-                on_bug = [(sid, r.at_ms) for sid in ids
-                          if (r := from_context(_context_of(store, sid))) is not None
-                          and r.at_ms is not None]
-                masked = masked_parts(written, from_context(_context_of(store, ids[0])))
+                reports = [from_context(_context_of(store, sid)) for sid in ids]
+                on_bug = [(sid, r.at_ms) for sid, r in zip(ids, reports)
+                          if r is not None and r.at_ms is not None]
+                masked = masked_parts(written, reports[0])
         except (LimitError, InvalidEvent, OSError) as exc:
             self._fail(f"The recording was not stored: {str(exc).rstrip('.')}." + _notes(warned))
             return
