@@ -110,6 +110,7 @@ PARAM_MIN_LEN = 2     # a value looked for as a URL parameter's whole value (Par
 _SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _PARAM_VALUE = re.compile(rf"""(^|[?&;#])([^=&#;?{_SPACE}"'<>\\]+=)([^&#;{_SPACE}"'<>\\]+)""")
 _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_HAS_PARAM = re.compile("=")   # (a string without one holds no parameter: passed over in C)
 
 
 def _param_decode(v: str) -> str:
@@ -779,8 +780,9 @@ class Echoes:
         if self._fading:
             self._fade(e.get("timestamp") if isinstance(e, dict) else None)
         if self.params and (raw is None or b"=" in raw):
-            params = self.params.scrub
-            scrubbed = map_strings(e, lambda s, *_: params(s))
+            params = self.params.scrub   # (only a string holding "=" and a value, found in C)
+            scrubbed = map_strings(e, lambda s, *_: params(s), PARAM_MIN_LEN + 2,
+                                   _HAS_PARAM.search)
             if scrubbed is not e:
                 e, raw = scrubbed, None
         if not self._values:   # (`_ready` and `_may_hold` written out: called per event)

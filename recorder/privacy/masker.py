@@ -942,38 +942,36 @@ class SessionMasker:
         typed = kind not in _CHOSEN
         chosen = not typed and (n.tag == "select" or data.get("isChecked") is True)
         if levels.beneath_hidden(n):
-            if typed:
-                self.echoes.add(text, n.id, e.get("timestamp"))
-            elif chosen:
-                self.echoes.add_param(text)
+            self._note_unshown(text, n, e, typed, chosen)
             return None
         lvl = levels.level_of(n)
         if lvl == HIDDEN_LEVEL or is_ignored(n.attrs):
-            if typed:
-                self.echoes.add(text, n.id, e.get("timestamp"))
-            elif chosen:
-                self.echoes.add_param(text)
+            self._note_unshown(text, n, e, typed, chosen)
             self.stats["inputs dropped (hidden/ignored)"] += 1
             return None
         masked = value_masked(lvl, n.tag, self._classed(n)) \
             if n.tag in ("input", "textarea", "select") \
             else lvl >= MASK_USER_INPUT_LEVEL  # contenteditable & co.
         if masked and kind in ("checkbox", "radio"):
-            if chosen:
-                self.echoes.add_param(text)
+            self._note_unshown(text, n, e, typed, chosen)
             self.stats["checkbox/radio inputs dropped"] += 1
             return None  # its state is the secret
         if not isinstance(text, str) or not text:
             return e
         if masked:
-            if typed:
-                self.echoes.add(text, n.id, e.get("timestamp"))
-            else:
-                self.echoes.add_param(text)
+            self._note_unshown(text, n, e, typed, True)
             self.stats["input values masked"] += 1
             return e if text == MASK else self._with_data(e, {**data, "text": mask_value(text)})
         nt = self.scrub(text) if self.scrub is not None else text
         return e if nt == text else self._with_data(e, {**data, "text": nt})
+
+    def _note_unshown(self, text: Any, n: Node, e: Raw, typed: bool, chosen: bool) -> None:
+        """A value the recording will not show, looked for where the page echoes it: typed,
+        anywhere (echoes.py); a choice made, as a URL parameter's value (`add_param`)."""
+        if typed:
+            self.echoes.add(text, n.id, e.get("timestamp"))
+        elif chosen:
+            self.echoes.add_param(text)
 
     # --- RUM click actions --------------------------------------------------------------
     def _remember_click(self, e: Raw, data: Raw) -> None:
