@@ -47,9 +47,20 @@ class AheadOfIndex:
         at = self.start_ms + t
         for k in range(s_t, self._next_seg - 1, -1):
             seg = self.segments[k]
-            if seg.has_full_snapshot and seg.start_ms <= at:
+            # (the moment's own segment may start before its full snapshot: a moment between
+            # the two was rebuilt on nothing, a blank page, before)
+            if seg.has_full_snapshot and seg.start_ms <= at and (
+                    k < s_t or self._first_full_snapshot(k) <= at):
                 return k
         return None
+
+    def _first_full_snapshot(self, i: int) -> float:
+        """When segment i's first full snapshot is (its events read once)."""
+        if i not in self._first_full:
+            self._first_full[i] = next((e["timestamp"] for e in self._segment_events(i)
+                                        if e.get("type") == EventType.FullSnapshot), None)
+        at = self._first_full[i]
+        return float("inf") if at is None else at
 
     def quick_between(self, t0: float, t1: float, *, with_state: bool = True
                       ) -> tuple[Mirror | None, Iterator[tuple[float, Raw]]]:

@@ -101,6 +101,8 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
         # a thread finishing this index elsewhere (player.index_worker): `finish` waits for it
         self.finisher: threading.Thread | None = None
         self._seg_cache: list[tuple[int, list[Raw]]] = []
+        # segment -> the time of its first full snapshot (keyframe_ahead's `quick_start`)
+        self._first_full: dict[int, float | None] = {}
         self.checkpoint_bytes = len(self.cp_blob[0])
         self.block_bytes = 0
         # taken over from the store (player.index_store): the session it is kept for, and

@@ -33,6 +33,23 @@ def test_seek_ahead_of_the_index_equals_the_full_rebuild():
         assert r.index.events_seen < len(events) / 2
 
 
+def test_a_moment_just_before_a_full_snapshot_in_its_own_segment():
+    """Its segment holds a full snapshot, after the moment: it is rebuilt from the one
+    before (a blank page was shown: the segment's events applied on nothing)."""
+    events, fulls = _events()
+    start = events[0]["timestamp"]
+    source = ListSource(events, segment_size=1000)
+    firsts = {s.index: s.start_ms for s in source.segments}
+    moments = [events[i]["timestamp"] - start - 1 for i in fulls[1:]
+               if firsts[i // 1000] < events[i]["timestamp"] - 1]   # (within its segment)
+    assert moments, "the workload needs a full snapshot inside a segment"
+    for t in moments:
+        r = Replayer(ListSource(events, segment_size=1000), mode="lazy")
+        assert r.reads_ahead(t)
+        got = r.state_at(t)
+        assert got.nodes and _key(got) == _key(naive_state_at(events, t))
+
+
 def test_playback_ahead_of_the_index_gives_the_same_ops():
     events, fulls = _events()
     start = events[0]["timestamp"]
