@@ -6,10 +6,17 @@ is still busy, so batches merge instead of piling up). A seek patches the page s
 the one at the new time when most of it stays (player.patch), else loads the whole frame —
 or, for a short jump forward, just applies the operations in between when that is cheaper. Inside an inactive stretch with skipping on, the clock speeds up so the whole
 stretch passes in about SKIP_MS.
+
+A seek to a moment the index has not reached yet (a long session's first minutes open) is
+read in a thread (`_read_ahead`): rebuilt from the last full snapshot before it, or indexed
+up to it, it took 1.3-4.4 s of the UI thread on a 3-hour session - the window frozen. The
+clock shows the moment asked at once, `readingChanged` says it is being read, playback
+holds until it is shown, and a seek meanwhile is remembered (the latest) and made next.
 """
 from __future__ import annotations
 
 import math
+import threading
 import time
 from typing import Any
 
@@ -37,6 +44,9 @@ class PlaybackController(QObject):
     playingChanged = Signal(bool)
     speedChanged = Signal(float)
     skippingChanged = Signal(bool)   # crossing an inactive stretch fast (skip inactivity on)
+    # the moment a seek is reading ahead of the index (ms), None once it is shown
+    readingChanged = Signal(object)
+    _viewRead = Signal(object)   # a read ahead's result, from its thread to the UI thread
 
     def __init__(self, replayer: Any, sv: SessionView, stage: ReplayStage,
                  bridge: RuntimeBridge, parent: QObject | None = None):
@@ -56,6 +66,9 @@ class PlaybackController(QObject):
         self.patches_sent = 0
         self.batches_sent = 0
         self._wanted_seek: int | None = None
+        self._wanted_force = False   # ... asked to load a whole frame (while reading ahead)
+        self.reading: int | None = None   # the moment being read ahead of the index, if any
+        self._viewRead.connect(self._on_view_read)
         self.skipping = False
         self._last_tick = 0.0
         self._timer = QTimer(self)
@@ -95,7 +108,7 @@ class PlaybackController(QObject):
 
     def _catch_up(self) -> None:
         """Send what a busy runtime was not sent yet, so the view shows exactly `time`."""
-        if self.bridge.is_ready and 0 <= self.sent < self.time:
+        if self.reading is None and self.bridge.is_ready and 0 <= self.sent < self.time:
             self._send_ops(self.r.ops_between(self.sent, self.time))
             self.sent = self.time
 
@@ -143,6 +156,8 @@ class PlaybackController(QObject):
         now = time.monotonic()
         elapsed = (now - self._last_tick) * 1000.0
         self._last_tick = now
+        if self.reading is not None:
+            return   # the clock holds until the moment read ahead is shown
         rate = self.rate_at(self.time)
         skipping = rate > self.speed
         if skipping != self.skipping:
@@ -191,6 +206,13 @@ class PlaybackController(QObject):
         if not self.bridge.is_ready:
             self.time = t
             return
+        if self.reading is not None:
+            # a moment is being read ahead of the index: this one is made once it is shown
+            self._wanted_seek = t
+            self._wanted_force = self._wanted_force or force_frame
+            self.time = t
+            self.timeChanged.emit(t)
+            return
         if self.bridge.pending > 0 and not force_frame:
             # the view is still busy with the last seek (dragging): remember only the latest
             self._wanted_seek = t
@@ -199,7 +221,8 @@ class PlaybackController(QObject):
             return
         self._wanted_seek = None
         ops = None
-        if not force_frame and self.sent >= 0 and self.sent < t <= self.sent + SHORT_JUMP_MS:
+        if not force_frame and self.sent >= 0 and self.sent < t <= self.sent + SHORT_JUMP_MS \
+                and not self.r.reads_ahead(t, continuing_from=self.sent):
             # None when the jump is more than MAX_JUMP_OPS DOM operations or a page load
             # (the cursor's moves on top are the overlay's, not counted)
             ops = self.r.ops_between(self.sent, t, MAX_JUMP_OPS)
@@ -209,24 +232,84 @@ class PlaybackController(QObject):
             # before the first snapshot there is no page: show the first one instead. The
             # page shown stays when most of it is the same (a patch), else a whole frame.
             shown = None if force_frame or self.sent < 0 else self.sent
-            kind, frame = self.r.view_at(max(t, self.first_frame), shown)
-            self.stage.set_viewport(frame.get("width"), frame.get("height"))
-            path = self.hover_path(t)
-            if path:
-                frame["pointer"] = path
-            if kind == "patch":
-                self.bridge.apply_patch(frame)
-                self.patches_sent += 1
-            else:
-                self.bridge.load_frame(frame)
-                self.frames_loaded += 1
-        # the view now shows the recording as of t (or of its first frame, if t is earlier)
-        self.sent = t if ops is not None else max(t, self.first_frame)
+            at = max(t, self.first_frame)
+            if self.r.reads_ahead(at):
+                self._read_ahead(t, at, shown)
+                return
+            self._show_view(t, *self.r.view_at(at, shown))
+            return
+        self._shown(t if ops is not None else max(t, self.first_frame), t)
+
+    def _show_view(self, t: int, kind: str, frame: dict) -> None:
+        """The view the replayer made for `t` sent to the page: a patch or a whole frame."""
+        self.stage.set_viewport(frame.get("width"), frame.get("height"))
+        path = self.hover_path(t)
+        if path:
+            frame["pointer"] = path
+        if kind == "patch":
+            self.bridge.apply_patch(frame)
+            self.patches_sent += 1
+        else:
+            self.bridge.load_frame(frame)
+            self.frames_loaded += 1
+        # (before the first snapshot there is no page: the first one is shown)
+        self._shown(max(t, self.first_frame), t)
+
+    def _shown(self, sent: int, t: int) -> None:
+        """The view now shows the recording as of `sent`; the clock is at `t`."""
+        self.sent = sent
         self.time = t
         self._reset_overlay(t)
         if self._last_tick:
             self._last_tick = time.monotonic()
         self.timeChanged.emit(t)
+
+    def _read_ahead(self, t: int, at: int, shown: int | None) -> None:
+        """`seek`'s view of `at`, read in a thread (`Replayer.reads_ahead`), then shown by
+        `_on_view_read` on the UI thread; the clock shows `t` meanwhile."""
+        self.reading = t
+        self.time = t
+        self.timeChanged.emit(t)
+        self.readingChanged.emit(t)
+        r, done = self.r, self._viewRead
+
+        def read() -> None:
+            try:
+                result: Any = r.view_at(at, shown)
+            except Exception as exc:  # noqa: BLE001 - raised on the UI thread, as it was
+                result = exc
+            try:
+                done.emit((r, t, result))
+            except RuntimeError:   # its player was deleted meanwhile: nobody to show it
+                pass
+
+        threading.Thread(target=read, name="replay-read-ahead", daemon=True).start()
+
+    def _on_view_read(self, read: tuple[Any, int, Any]) -> None:
+        r, t, result = read
+        self.reading = None
+        self.readingChanged.emit(None)
+        wanted, force = self._wanted_seek, self._wanted_force
+        self._wanted_seek, self._wanted_force = None, False
+        if r is not self.r:   # a live session's replayer replaced meanwhile: read again
+            self.seek(t if wanted is None else wanted, force_frame=True)
+            return
+        if isinstance(result, Exception):
+            if r.index.closed:   # its player closed while it was read
+                return
+            raise result
+        self._show_view(t, *result)
+        if wanted is not None:
+            self.seek(wanted, force_frame=force)
+
+    def wait_read(self, timeout_s: float = 30.0) -> None:
+        """Until a moment read ahead of the index is shown (tests, benchmarks)."""
+        from PySide6.QtCore import QCoreApplication, QEventLoop
+        deadline = time.monotonic() + timeout_s
+        while self.reading is not None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the moment was not read within {timeout_s:.0f} s")
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
 
     def _reset_overlay(self, t: int) -> None:
         self.overlay.reset(t, self.sv.mouse_at(t), self.sv.clicks_between(t - RIPPLE_MS, t),
@@ -238,8 +321,8 @@ class PlaybackController(QObject):
         the page's :hover path. Paused, the moment is painted again as a player opened on
         the rows paints it; playing, only these (a whole frame reloaded mid-playback, the
         page went blank and back)."""
-        if not self.bridge.is_ready:
-            return
+        if not self.bridge.is_ready or self.reading is not None:
+            return   # (a moment read ahead is painted with them when it comes)
         if not self.playing:
             self.seek(self.time, force_frame=True)
             return

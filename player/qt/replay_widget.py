@@ -437,6 +437,7 @@ class ReplayWidget(QWidget):
         c.playingChanged.connect(self.timeline.set_playing)
         c.speedChanged.connect(self.timeline.set_speed)
         c.skippingChanged.connect(self.timeline.set_skipping)
+        c.readingChanged.connect(self.timeline.set_reading)
         c.timeChanged.connect(self._show_url)
         pb, st = self.page_bar, self.stage
         pb.fitRequested.connect(st.fit)
@@ -842,6 +843,7 @@ class ReplayWidget(QWidget):
     # conveniences for the CLI, tests and benchmarks
     def wait_ready(self, timeout_s: float = 30.0) -> None:
         self.bridge.wait_ready(timeout_s)
+        self.controller.wait_read(timeout_s)   # (opened at a moment read ahead of the index)
         self.bridge.wait_idle(timeout_s)
 
     def wait_indexed(self, timeout_s: float = 120.0, *, rows: bool = True) -> None:
@@ -866,8 +868,12 @@ class ReplayWidget(QWidget):
         QCoreApplication.processEvents()
 
     def seek_and_wait(self, t: int, timeout_s: float = 30.0) -> None:
-        self.controller.seek(t)
+        c = self.controller
+        c.seek(t)
+        c.wait_read(timeout_s)
         self.bridge.wait_idle(timeout_s)
-        if self.controller._wanted_seek is not None:
-            self.controller.seek(self.controller._wanted_seek)
+        if c._wanted_seek is not None:
+            c.seek(c._wanted_seek)
+            c.wait_read(timeout_s)
+            self.bridge.wait_idle(timeout_s)
         self.bridge.wait_painted(timeout_s)

@@ -14,6 +14,8 @@ STYLESHEET = """
 #timeline QLabel#timeLabel { color: #aeb4c0; padding: 0 2px; }
 #timeline QLabel#skipNote { color: #0d1117; background: #d2a8ff; border-radius: 9px; padding: 1px 8px;
                             font-weight: bold; }
+#timeline QLabel#readingNote { color: #0d1117; background: #e3b341; border-radius: 9px; padding: 1px 8px;
+                               font-weight: bold; }
 #replayWidget QToolButton#play { background: #58a6ff; color: #0d1117; border: none; border-radius: 17px;
                    font-size: 14px; font-weight: bold; }
 #replayWidget QToolButton#play:hover { background: #79b8ff; }

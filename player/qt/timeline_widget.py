@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap,
                            QPolygonF)
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
-                               QToolButton, QToolTip, QWidget)
+                               QSizePolicy, QToolButton, QToolTip, QWidget)
 
 from recorder.moments import Unit, moment_text
 
@@ -414,9 +414,17 @@ class TimelineWidget(QWidget):
             self.speed_box.addItem(f"{s:g}×", s)
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
         self.speed_box.currentIndexChanged.connect(lambda i: self.speedChosen.emit(SPEEDS[i]))
-        self.skip_note = QLabel("⏩ skipping inactivity", self)
+        # (» not ⏩: no font of a plain Debian desktop has it - drawn as an empty box)
+        self.skip_note = QLabel("» skipping inactivity", self)
         self.skip_note.setObjectName("skipNote")
+        self.skip_note.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.skip_note.hide()
+        # a seek to a moment a long session's index has not reached, read in a thread
+        # (player.qt.playback): the page shown stays the last one until it comes
+        self.reading_note = QLabel(self)
+        self.reading_note.setObjectName("readingNote")
+        self.reading_note.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.reading_note.hide()
         self.skip_box = QCheckBox("Skip inactivity", self)
         self.skip_box.setChecked(True)
         self.skip_box.toggled.connect(self.skipToggled)
@@ -438,6 +446,7 @@ class TimelineWidget(QWidget):
         lay.addWidget(self.time_label)
         lay.addWidget(self.bar, 1)
         lay.addWidget(self.skip_note)
+        lay.addWidget(self.reading_note)
         lay.addWidget(self.speed_box)
         lay.addWidget(self.skip_box)
         lay.addWidget(self.legend_button)
@@ -474,6 +483,15 @@ class TimelineWidget(QWidget):
 
     def set_skipping(self, on: bool) -> None:
         self.skip_note.setVisible(on)
+
+    def set_reading(self, t: int | None) -> None:
+        """The moment `t` is being read (None: shown)."""
+        if t is not None:
+            self.reading_note.setText(f"Reading {moment_text(t)}…")
+            self.reading_note.setToolTip(
+                "The session is still being indexed: this moment is rebuilt from the last"
+                " full snapshot before it. The page shown is the one before until it is.")
+        self.reading_note.setVisible(t is not None)
 
     def set_playing(self, playing: bool) -> None:
         self.showing = Transport.PAUSE if playing else Transport.PLAY
