@@ -139,6 +139,7 @@ MP4_FILE = "an MP4 video"
 ISO_IMAGE_FILE = "an AVIF or HEIC image"
 WEBM_FILE = "a WebM video"
 SCRIPT_FILE = "a Python script"
+SQLITE_FILE = "an SQLite database"
 # the starts of files people pick by mistake, by what they are (checked on the first bytes,
 # ASCII case ignored, after white space and a byte order mark)
 _OTHER_FILES = (
@@ -149,6 +150,7 @@ _OTHER_FILES = (
     (b"rpsg", SEGMENT_FILE),   # (segments.MAGIC: what a data folder's segments/ holds)
     # (`replay export --format playwright`'s script opens with its docstring; no JSON does)
     (b'"""', SCRIPT_FILE), (b"#!", "a script"),
+    (b"sqlite format 3\x00", SQLITE_FILE),   # (a data folder's index.sqlite3, say)
 )   # (a zip is read as a .replay bundle: bundle.is_bundle, which says what is wrong with it)
 # told on the bytes as they are (not lower-cased, as a start above is)
 _MP4_BOX = b"ftyp"   # an MP4's (a MOV's, an AVIF's...) first box, after its 4-byte size
@@ -166,6 +168,8 @@ _INSTEAD = {
     # (`replay export`'s video and script, handed over instead of the bundle)
     MP4_FILE: "a video holds a session's pictures only - no page, console or requests to"
               " replay; use the recording itself: " + _READS,
+    SQLITE_FILE: "a data folder's index.sqlite3 is read with its folder: --data FOLDER; a"
+                 " session is handed over as the .replay bundle `replay export` writes",
     SCRIPT_FILE: "a Playwright script (`replay export --format playwright`) replays a"
                  " session's steps in a browser: run it with python; to replay the session,"
                  " use the recording itself: " + _READS,
@@ -205,6 +209,11 @@ _SECTION = re.compile(rb'\[\[?[ \t]*([A-Za-z_][\w.\-]*)(?:[ \t]+"[^"\n]*")?[ \t]
                       rb'(?:[#;][^\n]*)?\r?(?:\n|$)')
 
 
+# a line that starts as a number does and is one (NDJSON of numbers, JSON cut after one); a
+# line that only starts with digits is text (a hosts file: "127.0.0.1  localhost")
+_JSON_NUMBER_LINE = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?[ \t]*(?:,|\r?\n|$)")
+
+
 def _is_text(data: bytes) -> bool:
     """Text that is no JSON nor NDJSON broken part way (those start as a value does): a
     README, notes, Markdown, a rules file (TOML) or a settings file (INI) - UTF-8 with no
@@ -213,7 +222,8 @@ def _is_text(data: bytes) -> bool:
     section = _SECTION.match(head)
     if section is not None and section.group(1) not in (b"true", b"false", b"null"):
         pass   # (a section's bracket: no JSON - the rest decides whether it is text)
-    elif not head or head[:1] in b'[{"-0123456789' or head[:4] in (b"true", b"fals", b"null"):
+    elif not head or head[:1] in b'[{"' or head[:4] in (b"true", b"fals", b"null") \
+            or head[:1] in b"-0123456789" and _JSON_NUMBER_LINE.match(head):
         return False
     try:
         text = head.decode("utf-8")

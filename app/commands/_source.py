@@ -146,6 +146,9 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
     try:
         return open_recording(spec, data, session=session_number, more=more, partial=partial)
     except KeyError as exc:
+        if _is_address(spec):   # a person's e-mail given for a session
+            raise UserError(f"{exc.args[0]} - a user's sessions: `replay sessions --user"
+                            f" {spec}`") from None
         raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
     except IsADirectoryError:
         raise not_a_file(spec) from None
@@ -201,7 +204,19 @@ def _is_path(spec: str) -> bool:
     """Whether `spec` names a file, not a session: a folder in it, or a file suffix (.json,
     .replay, .gz; a continuation id's `.<timestamp>` is digits)."""
     suffix = Path(spec).suffix[1:]
-    return "/" in spec or os.sep in spec or (suffix.isalnum() and not suffix.isdigit())
+    return "/" in spec or os.sep in spec or (suffix.isalnum() and not suffix.isdigit()
+                                             and not _is_address(spec))
+
+
+def _is_address(spec: str) -> bool:
+    """Whether `spec` is an e-mail address (a user's, given for a session: it was "no such
+    file - check the path", a support engineer's tryout) - not a file of a kind replay
+    reads."""
+    return "@" in spec and "/" not in spec and os.sep not in spec \
+        and Path(spec).suffix.lower() not in _FILE_SUFFIXES
+
+
+_FILE_SUFFIXES = (".json", ".ndjson", ".jsonl", ".gz", ".zst", ".replay", ".txt", ".har")
 
 
 def stored(spec: str, data: Path) -> bool:

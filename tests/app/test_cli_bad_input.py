@@ -45,7 +45,7 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
         "dd_deep": d / "dd-deep.json", "dd_later": d / "dd-later.json",
         "cut_first": d / "cut-first.json", "gz_head": d / "head.json.gz",
         "crc_bundle": d / "crc.replay", "mp4": d / "bug.mp4", "webm": d / "bug.webm",
-        "script": d / "repro.py",
+        "script": d / "repro.py", "hosts": d / "hosts", "sqlite": d / "index.sqlite3",
     }
     _datadog_files(files)
     # a list or an object where rrweb writes a number (a type, a source): a TypeError
@@ -58,6 +58,13 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
     files["html"].write_text("<!DOCTYPE html>\n<html><head><title>Checkout</title></head>\n"
                              "<body><p>Pay</p></body></html>\n")
     files["png"].write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    # text whose first line starts with digits (it said "fix the file": nothing to fix), and
+    # a data folder's index (a real SQLite database)
+    files["hosts"].write_text("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n")
+    con = sqlite3.connect(files["sqlite"])
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
     files["cut_gz"].write_bytes(gzip.compress(raw)[:5000])
     # cut before a first whole event: nothing to store, even with --partial
     files["cut_first"].write_bytes(raw[:raw.index(b"}")])
@@ -174,6 +181,11 @@ CASES = [
      ["ints.json", "rrweb event"]),
     ("audit a JSON array of numbers", ["audit", "{ints}"], ["ints.json", "rrweb event"]),
     ("import a text file", ["import", "{text}"], ["notes.txt", "not json"]),
+    ("import a hosts file", ["import", "{hosts}"], ["hosts", "a text file", "not a session"]),
+    ("import an SQLite database", ["import", "{sqlite}"],
+     ["index.sqlite3", "an sqlite database", "--data"]),
+    ("devtools an e-mail address", ["devtools", "grace@example.com"],
+     ["no session 'grace@example.com'", "replay sessions --user grace@example.com"]),
     ("import an event whose type is a list", ["import", "{list_type}"],
      ["list-type.json", "'type' is a list, not a number", "event #0"]),
     ("audit an event whose source is an object", ["audit", "{object_source}"],
