@@ -48,6 +48,18 @@ SEGMENTS_DIR = "segments"
 APPS_FILE = "apps.sqlite3"
 RULES_FILENAME = "rules.toml"
 RULES_HISTORY_DIR = "rules-history"   # every saved revision of those rules (privacy.history)
+TYPED_DIR = "typed"   # the live intake's sealed journal of values typed (intake.typed_journal)
+
+
+def visit_of(session_id: str) -> str:
+    """The visit a stored live session belongs to: the client's id, before a continuation's
+    `.<timestamp>` (as `LocalStore.session_lock` keys it)."""
+    return session_id.split(".", 1)[0]
+
+
+def typed_journal_path(root: Path, session_id: str) -> Path:
+    """Where the live intake keeps what was typed into masked fields in a session's visit."""
+    return Path(root) / TYPED_DIR / f"{visit_of(session_id)}.log"
 ID_KEY_FILE = "id.key"
 
 

@@ -41,8 +41,10 @@ class Seal:
 
     __slots__ = ("_key",)
 
-    def __init__(self) -> None:
-        self._key = secrets.token_bytes(KEY_BYTES)
+    def __init__(self, key: bytes | None = None) -> None:
+        """A new key, or `key` (a key several processes share, made where they were started
+        and held in memory only: the live intake's workers, recorder.intake.typed_journal)."""
+        self._key = secrets.token_bytes(KEY_BYTES) if key is None else key
 
     def _stream(self, nonce: bytes, n: int) -> bytes:
         return hashlib.shake_256(self._key + nonce).digest(n) if n else b""

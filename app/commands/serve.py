@@ -132,6 +132,10 @@ def run(args: argparse.Namespace) -> int:
         "assets": not args.no_assets,
         "demo": demo.to_json() if demo else None})
     batch_key()   # one key for every worker's batch digests, in their environment only
+    # (and for their journal of values typed into masked fields: an earlier server's, sealed
+    # with a key that died with it, goes - recorder.intake.typed_journal)
+    from recorder.intake.typed_journal import TypedJournal
+    TypedJournal.clear(args.data)
     import uvicorn
     print(f"replay: intake on {http_address(args.host, args.port)} ({args.workers} worker"
           f"{'s' if args.workers > 1 else ''}, data {args.data}"

@@ -199,6 +199,7 @@ class Intake:
         and fonts in the background - `wait`: before returning. The ids compacted."""
         self.live.tick_arrivals()   # (a quiet site's last arrivals, said in their minute)
         done = self.live.compact_idle(now_ms)
+        self.live.journal.forget_quiet()   # the typed values of visits long over
         if done and self.assets:
             if self._asset_jobs is None:
                 self._asset_jobs = ThreadPoolExecutor(1, thread_name_prefix="intake-assets")

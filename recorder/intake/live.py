@@ -48,6 +48,8 @@ from ..store import LocalStore
 from ..thumbnail_cache import remove_stale
 from .apps import APPS_FILE, AppError, Application, Applications, unreadable
 from . import compact
+from ..paths import visit_of
+from .typed_journal import TypedJournal
 from .wire import Batch, Status, WireError
 
 log = logging.getLogger(__name__)
@@ -60,14 +62,16 @@ MAX_PUBLIC_CHARS = 16_000_000  # ... and in all (the least recently used go firs
 
 
 class _Counting:
-    """A masker that notes how many events it let through (what the store will hold)."""
+    """A masker that notes how many events it let through (what the store will hold), and
+    what its pass learnt was typed into masked fields, for the other workers (`journal`)."""
 
-    def __init__(self, sid: str, masker: SessionMasker, done):
+    def __init__(self, sid: str, masker: SessionMasker, done, journal: TypedJournal):
         self.sid = sid   # the session it masks
         self.masker = masker
         self.echoes = masker.echoes
         self.mirror = masker.mirror
         self.done = done
+        self.journal = journal
 
     @property
     def owner(self):
@@ -80,7 +84,15 @@ class _Counting:
 
     def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None,
              facts: Sequence[JsonFacts | None] | None = None) -> list[dict]:
-        out = self.masker.mask(events, encoded, facts)
+        echoes = self.masker.echoes
+        echoes.journal = noted = []
+        try:
+            out = self.masker.mask(events, encoded, facts)
+        finally:
+            echoes.journal = None
+        # (under the session's lock, as the batch is stored: the next worker reads it)
+        self.journal.append(visit_of(self.sid), noted)
+        echoes.journal_at += len(noted)
         self.done(len(out))
         return out
 
@@ -145,6 +157,8 @@ class LiveIntake:
         self._public: "OrderedDict[str, OrderedDict[str, str]]" = OrderedDict()
         self._public_chars = 0
         self.arrivals = Arrivals()
+        # the values typed into masked fields of each visit, for the other workers
+        self.journal = TypedJournal(store.root)
         # (app id, the digest of its rules) for which a page with another copy was said, once
         # each (`_note_page_rules`): keyed by what the intake holds, never by what a page
         # sends (a page sending a new digest each time would grow it and the log)
@@ -389,7 +403,7 @@ class LiveIntake:
                 self._seen.move_to_end(sid)
                 while len(self._seen) > MAX_OPEN_SESSIONS:
                     self._seen.popitem(last=False)
-        return _Counting(sid, m, done)
+        return _Counting(sid, m, done, self.journal)
 
     def _current(self, maskers: SessionMaskers, sid: str, stored: int) -> SessionMasker:
         """The masker of session `sid`, which holds `stored` events, up to date with them.
@@ -406,13 +420,25 @@ class LiveIntake:
             else:              # new here (or rewritten meanwhile): from what is stored
                 maskers.close(sid)
                 if not stored:
-                    return maskers.get(sid)
+                    m = maskers.get(sid)
+                    # (a visit's next session that another worker began: its typed values)
+                    self.journal.catch_up(visit_of(sid), m.echoes)
+                    m.echoes.feed()
+                    return m
                 m, since = None, 0
+                kept = maskers.typed(sid)   # (what this worker saw of it before)
         events = self.store.events_since(sid, since)[1]
         if m is not None:
+            # ... and what was typed in the batches the others took, noted as those events
+            # are replayed (the stored events hold those values masked)
+            self.journal.catch_up(visit_of(sid), m.echoes)
             m.resume(events)
             return m
-        built = SessionMasker(maskers.rules).resume(events)
+        built = SessionMasker(maskers.rules)
+        if kept is not None:
+            built.echoes = kept
+        self.journal.catch_up(visit_of(sid), built.echoes)
+        built.resume(events)
         with self._lock:
             return maskers.put(sid, built)
 
@@ -451,14 +477,16 @@ class LiveIntake:
                     log.warning("could not mask session %s again: %s", other, exc)
 
     def _typed(self, sid: str) -> Echoes | None:
-        """The values this worker saw typed into the session's masked fields (another
-        worker's are in its memory only)."""
+        """The values typed into the session's masked fields: those this worker saw, and
+        those the others did (their journal)."""
         with self._lock:
-            for *_rules, maskers in self._maskers.values():
-                typed = maskers.typed(sid)
-                if typed:
-                    return typed
-        return None
+            typed = next((t for *_rules, maskers in self._maskers.values()
+                          if (t := maskers.typed(sid))), None)
+        if typed is None:
+            typed = Echoes()
+        self.journal.catch_up(visit_of(sid), typed)
+        typed.feed()
+        return typed or None
 
 
 def masking_rules(app: Application, folder_rules: Callable[[], Rules]) -> Rules:

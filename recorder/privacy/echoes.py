@@ -418,6 +418,11 @@ class Echoes:
         self.scheduled: list[Typed] = []
         # short values and choices, looked for as a URL parameter's whole value (ParamValues)
         self.params = ParamValues()
+        # what a pass notes (`add`'s and `add_param`'s arguments, in order) while a caller
+        # keeps a list here - a live intake's worker, for the others (intake.typed_journal) -
+        # and how many of the caller's journal entries these echoes have applied
+        self.journal: list[list] | None = None
+        self.journal_at = 0
 
     def __bool__(self) -> bool:
         return bool(self._values) or bool(self.scheduled) or bool(self.params)
@@ -443,10 +448,14 @@ class Echoes:
         millisecond or so (a page's own input listener stamping its echo first) - noted a
         little early, a value only masks a little more."""
         due = self.scheduled
-        while due and (now is None or (isinstance(now, (int, float))
-                                       and due[-1].at - FEED_EARLY_MS <= now)):
-            t = due.pop()
-            self.add(t.text, t.field, t.at)
+        journal, self.journal = self.journal, None   # (known already: not noted again)
+        try:
+            while due and (now is None or (isinstance(now, (int, float))
+                                           and due[-1].at - FEED_EARLY_MS <= now)):
+                t = due.pop()
+                self.add(t.text, t.field, t.at)
+        finally:
+            self.journal = journal
 
     @property
     def added(self) -> int:
@@ -467,6 +476,8 @@ class Echoes:
         value now (a field cleared, or erased down), and looked for in nothing."""
         if type(value) is not str:
             return False
+        if self.journal is not None:
+            self.journal.append(["t", value, field, at])
         v = value.strip()
         at = at if isinstance(at, (int, float)) else None
         if is_masked_value(v):
@@ -495,6 +506,8 @@ class Echoes:
         """Note a masked choice's value (a select's, a checked radio's or checkbox's: the
         page's own string), looked for as a URL parameter's whole value only (ParamValues):
         `&country=DE` named which one was chosen."""
+        if self.journal is not None:
+            self.journal.append(["p", value])
         self.params.add(value)
 
     def _note_final(self, v: str, field: Any, at: float | None) -> None:

@@ -152,15 +152,23 @@ class SessionMasker:
         intake after a restart, appends): apply them to the mirror without output, so the
         next events find their nodes. Hidden placeholders carry their marker, so nothing
         is let in beneath them; attribute selectors see masked values (`***`) for the
-        earlier nodes, so a resumed masker errs on the side the stored events already took."""
+        earlier nodes, so a resumed masker errs on the side the stored events already took.
+        Values typed that the stored events hold masked, scheduled on its echoes (another
+        intake worker saw them: intake.typed_journal), are noted as the pass reaches their
+        time, each page's fields apart, as the masker that saw them noted them."""
         apply = self.mirror.apply
+        echoes = self.echoes
         for e in stored:
+            if echoes.scheduled:
+                echoes.feed(e.get("timestamp"))
             data = e.get("data")
             if e.get("type") == _INC and isinstance(data, dict) and data.get("source") == _MUT:
                 self._note_type_changes(data.get("attributes") or ())
                 e = as_played(e)   # (as _mutation applies it)
             apply(e)
             t = e.get("type")
+            if t == _FULL or is_page_not_recorded(e):
+                echoes.new_page()   # (as the pass: its fields' node ids are new fields')
             if t == _CUSTOM or t == _PLUGIN:   # (as stored where named: kept; xxxx is nobody)
                 self.owner = owner_after(self.owner, e)
             if e.get("type") == _INC and isinstance(data, dict) and \
@@ -168,6 +176,8 @@ class SessionMasker:
                 self.levels.invalidate()        # the levels of the page as it is now
                 self._remember_click(e, data)   # a RUM action may come in the next request
         self.levels.invalidate()
+        if echoes.scheduled:   # (typed in the last stored event's millisecond or after)
+            echoes.feed()
         return self
 
     # --- the pass --------------------------------------------------------------------

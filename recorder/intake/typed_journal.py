@@ -1,0 +1,147 @@
+"""The values typed into masked fields of each live visit, shared by `replay serve`'s workers,
+sealed with a key that lives only in the running server.
+
+A worker masks a batch with the session's masker, which knows the values typed into its
+masked fields (privacy.echoes): a page that shows one again - "Hello Aurelio", a console line,
+a URL - has it masked. The events store those values masked, so a worker that did not see the
+typing - the session's next batch taken by the other worker of `--workers 2` - resumed the
+masker from what is stored (`SessionMasker.resume`) without them, and stored their echoes in
+clear (a privacy officer's tryout: 3 sessions of 6). So what a worker's pass notes
+(`Echoes.journal`: each value typed, with its field and time, and each masked choice) is
+appended here, under the session's lock, and a worker catching a session up reads what it has
+not applied yet: scheduled as its keystrokes at their times while the stored events are
+replayed (`Echoes.schedule`, as record mode's browser gives them), so each field's values fade
+as they did on the worker that saw them.
+
+Nothing here is a masked value in clear on the disk: each record is sealed
+(recorder.sealed.Seal) with a key derived from the server's batch key, made once per `replay
+serve` and handed to its workers in their environment only (`ingest.batch_key`). A file
+left by a server that stopped is noise: `replay serve` deletes the folder as it starts, and
+each file goes once its visit has been quiet for `KEEP_S`.
+
+Layout: `DATA/typed/<visit>.log` (the visit: the client's session id, which every session of
+the visit - `<id>`, `<id>.<timestamp>` - and its lock share), records one after another:
+
+| bytes      | what                                                              |
+|------------|-------------------------------------------------------------------|
+| 4          | the sealed record's length n (big-endian)                         |
+| n          | Seal.seal(MessagePack of the record's entries)                    |
+
+An entry is `["t", text, field, at]` (a value typed: `Echoes.add`'s arguments) or `["p",
+value]` (a masked choice: `Echoes.add_param`'s). A record cut short at the end (a worker
+killed mid-write) is left out when read; one that does not open (another key) ends the read.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import msgspec
+
+from ..ingest import batch_key
+from ..paths import TYPED_DIR, typed_journal_path
+from ..privacy.echoes import Echoes, Typed
+from ..sealed import Seal
+
+JOURNAL_DIR = TYPED_DIR
+KEEP_S = 24 * 3600   # a visit's file goes once quiet this long (late events: 24 h at most)
+LENGTH = 4
+TYPED, PARAM = "t", "p"   # an entry's kind
+
+Entry = list   # [TYPED, text, field, at] | [PARAM, value]
+
+
+def _server_seal() -> Seal:
+    key = hashlib.blake2b(batch_key(), digest_size=32, person=b"typed-journal").digest()
+    return Seal(key)
+
+
+class TypedJournal:
+    """The journals of one data folder's live visits (one per worker process, all alike)."""
+
+    def __init__(self, root: Path, seal: Seal | None = None):
+        self.folder = Path(root) / JOURNAL_DIR
+        self._seal = seal if seal is not None else _server_seal()
+        self._encode = msgspec.msgpack.Encoder()
+
+    def _path(self, visit: str) -> Path:
+        # (a client's id is cleaned to a file name's characters by the store: clean_id)
+        return typed_journal_path(self.folder.parent, visit)
+
+    def append(self, visit: str, entries: Sequence[Entry]) -> None:
+        """`entries` as one record (the caller holds the visit's session lock)."""
+        if not entries:
+            return
+        sealed = self._seal.seal(self._encode.encode(list(entries)))
+        self.folder.mkdir(exist_ok=True, mode=0o700)
+        with open(self._path(visit), "ab") as f:
+            f.write(len(sealed).to_bytes(LENGTH, "big") + sealed)
+            f.flush()
+            os.fsync(f.fileno())   # as durable as the batch it came with
+
+    def read(self, visit: str, since: int = 0) -> list[Entry]:
+        """The visit's entries after the first `since`."""
+        try:
+            data = self._path(visit).read_bytes()
+        except FileNotFoundError:
+            return []
+        out: list[Entry] = []
+        at = 0
+        while at + LENGTH <= len(data):
+            n = int.from_bytes(data[at:at + LENGTH], "big")
+            body = data[at + LENGTH:at + LENGTH + n]
+            if len(body) < n:
+                break   # cut short by a worker killed mid-write: its batch was not stored
+            try:
+                entries = msgspec.msgpack.decode(self._seal.open(body))
+            except (ValueError, msgspec.DecodeError):
+                break   # not ours (another server's key): nothing after it is either
+            if isinstance(entries, list):
+                out.extend(e for e in entries if isinstance(e, list) and e)
+            at += LENGTH + n
+        return out[since:]
+
+    def catch_up(self, visit: str, echoes: Echoes) -> None:
+        """Schedule on `echoes` what the visit's journal holds that they have not applied
+        (`Echoes.journal_at`): each value typed as its field's keystroke at its time, noted
+        as the caller's pass reaches it (`SessionMasker.resume` feeds them); each choice now."""
+        entries = self.read(visit, echoes.journal_at)
+        if not entries:
+            return
+        echoes.journal_at += len(entries)
+        typed = []
+        for e in entries:
+            if e[0] == TYPED and len(e) == 4 and isinstance(e[1], str):
+                if isinstance(e[3], (int, float)) and not isinstance(e[3], bool):
+                    typed.append(Typed(e[1], e[2], e[3]))
+                else:   # (a value given whole, with no time)
+                    echoes.add(e[1], e[2])
+            elif e[0] == PARAM and len(e) == 2:
+                echoes.add_param(e[1])
+        if typed:
+            echoes.schedule(typed)
+
+    def forget_quiet(self, now: float | None = None) -> None:
+        """Delete the journals of visits quiet for KEEP_S."""
+        now = time.time() if now is None else now
+        try:
+            files = list(self.folder.iterdir())
+        except FileNotFoundError:
+            return
+        for p in files:
+            try:
+                if now - p.stat().st_mtime > KEEP_S:
+                    p.unlink()
+            except FileNotFoundError:
+                pass
+
+    @staticmethod
+    def clear(root: Path) -> None:
+        """What an earlier server left (sealed with a key that died with it): `replay serve`
+        deletes it as it starts, before its workers."""
+        shutil.rmtree(Path(root) / JOURNAL_DIR, ignore_errors=True)
+

@@ -1,0 +1,155 @@
+"""A value typed into a masked field in a batch one worker of `replay serve --workers 2` took
+is masked where the page shows it again in a batch the other worker takes (a privacy
+officer's tryout: "Aurelio Tintenfisch", typed, then greeted and logged in the next batch,
+was stored in clear in 3 sessions of 6 - the other worker's masker, resumed from the stored
+events, held the value masked). Two LiveIntake objects on one data folder stand for the two
+worker processes, as in test_intake_live; every byte of the data folder is searched, the
+workers' shared journal (recorder.intake.typed_journal) among them."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from recorder.intake.apps import Applications
+from recorder.intake.live import LiveIntake
+from recorder.intake.typed_journal import JOURNAL_DIR, TypedJournal
+from recorder.intake.wire import Batch
+from recorder.privacy import parse_rules
+from recorder.privacy.preview import html_to_events
+from recorder.sealed import Seal
+from recorder.store import Store
+from replay_tools.stored import hits, stored_bytes
+from tests.recorder.test_privacy_echoes import DEFAULT, ID, PAGE, T0, console, text, typed
+
+NAME = "Aurelio Tintenfisch"
+
+
+def _shifted(events: list[dict], quiet_min: int = 0) -> list[dict]:
+    """The events moved to now (less `quiet_min` minutes): live batches are refused when
+    older than 24 hours."""
+    shift = int(time.time() * 1000) - quiet_min * 60_000 - 60_000 - T0
+    for e in events:
+        e["timestamp"] += shift
+    return events
+
+
+def _workers(data: Path, n: int = 2) -> list[LiveIntake]:
+    return [LiveIntake(Store.open(data), parse_rules(DEFAULT)) for _ in range(n)]
+
+
+def _app(data: Path):
+    apps = Applications(data)
+    app, _ = apps.create("portal")
+    return apps, app
+
+
+def _stored_text(data: Path, sid: str) -> str:
+    with Store.open(data) as store, store.session(sid) as reader:
+        return json.dumps(list(reader.events()))
+
+
+def _typing(value: str, ms: int) -> list[dict]:
+    return [typed("coupon", value[:n], ms=ms + n) for n in range(4, len(value) + 1)]
+
+
+def test_an_echo_in_the_other_workers_batch_is_masked(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    apps, app = _app(data)
+    a, b = _workers(data)
+    first = _shifted(html_to_events(PAGE, href="https://portal.example/profile", timestamp=T0)
+                     + _typing(NAME, ms=100))
+    second = _shifted([text(f"Hello {NAME}", ms=300), console(f"saving {NAME}", ms=301)])
+    assert a.accept(app, Batch(session_id="visit-1", events=first)) == ["visit-1"]
+    assert b.accept(app, Batch(session_id="visit-1", events=second)) == ["visit-1"]
+    got = _stored_text(data, "visit-1")
+    assert "Hello ***" in got and "saving ***" in got
+    assert hits(stored_bytes(data), {"typed": [NAME, "Tintenfisch"]}) == []
+    assert list((data / JOURNAL_DIR).iterdir())   # what b read it from: sealed, as searched
+    for w in (a, b):
+        w.store.close()
+    apps.close()
+
+
+def test_keystrokes_on_both_workers_fade_as_on_one(tmp_path):
+    """Typed across the two workers' batches, the field's earlier keystrokes fade as they do
+    on one worker (the journal is replayed at their times, each as its field's keystroke):
+    the page's own word "Aure" - a keystroke on the way, faded - stays, the value typed to
+    the end goes."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps, app = _app(data)
+    a, b = _workers(data)
+    keys = _typing(NAME, ms=100)
+    first = _shifted(html_to_events(PAGE, href="https://portal.example/profile", timestamp=T0)
+                     + keys[:3])
+    second = _shifted(keys[3:] + [text(f"Aure met {NAME}", ms=30_000)])
+    a.accept(app, Batch(session_id="visit-1", events=first))
+    b.accept(app, Batch(session_id="visit-1", events=second))
+    got = _stored_text(data, "visit-1")
+    assert "Aure met ***" in got
+
+    # the same on one worker: what the two stored is what one stores
+    one = tmp_path / "one"
+    one.mkdir()
+    apps1, app1 = _app(one)
+    (w,) = _workers(one, 1)
+    first = _shifted(html_to_events(PAGE, href="https://portal.example/profile", timestamp=T0)
+                     + _typing(NAME, ms=100)[:3])
+    w.accept(app1, Batch(session_id="visit-1", events=first))
+    w.accept(app1, Batch(session_id="visit-1", events=_shifted(
+        _typing(NAME, ms=100)[3:] + [text(f"Aure met {NAME}", ms=30_000)])))
+    assert "Aure met ***" in _stored_text(one, "visit-1")
+    for x in (a, b, w):
+        x.store.close()
+    apps.close()
+    apps1.close()
+
+
+def test_compaction_by_the_other_worker_masks_an_echo_from_before_the_typing(tmp_path):
+    """The page greeted the name (batch 1, worker b) before it was typed (batch 2, worker a);
+    b compacts the quiet session and rewrites it without the name, from the journal."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps, app = _app(data)
+    a, b = _workers(data)
+    first = _shifted(html_to_events(PAGE, href="https://portal.example/profile", timestamp=T0)
+                     + [text(f"Welcome back {NAME}", ms=50)], quiet_min=40)
+    second = _shifted(_typing(NAME, ms=100), quiet_min=40)
+    b.accept(app, Batch(session_id="visit-1", events=first))
+    a.accept(app, Batch(session_id="visit-1", events=second))
+    assert hits(stored_bytes(data), {"typed": [NAME]})   # the premise: stored before the typing
+    assert b.compact_idle() == ["visit-1"]
+    assert hits(stored_bytes(data), {"typed": [NAME, "Tintenfisch"]}) == []
+    assert "Welcome back ***" in _stored_text(data, "visit-1")
+    for w in (a, b):
+        w.store.close()
+    apps.close()
+
+
+def test_a_journal_sealed_by_another_server_is_noise_and_cleared_at_start(tmp_path):
+    gone = TypedJournal(tmp_path, Seal())        # a server that stopped: its key died with it
+    gone.append("visit-1", [["t", NAME, ID["coupon"], T0]])
+    raw = (tmp_path / JOURNAL_DIR / "visit-1.log").read_bytes()
+    assert NAME.encode() not in raw and b"Tintenfisch" not in raw
+    assert gone.read("visit-1") == [["t", NAME, ID["coupon"], T0]]
+    assert TypedJournal(tmp_path, Seal()).read("visit-1") == []   # another key: nothing
+    TypedJournal.clear(tmp_path)
+    assert not (tmp_path / JOURNAL_DIR).exists()
+
+
+def test_deleting_a_session_deletes_its_visits_journal(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    apps, app = _app(data)
+    (a,) = _workers(data, 1)
+    a.accept(app, Batch(session_id="visit-1", events=_shifted(
+        html_to_events(PAGE, href="https://portal.example/profile", timestamp=T0)
+        + _typing(NAME, ms=100))))
+    journal = data / JOURNAL_DIR / "visit-1.log"
+    assert journal.exists()
+    a.store.delete_session("visit-1")
+    assert not journal.exists()
+    a.store.close()
+    apps.close()
