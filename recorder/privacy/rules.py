@@ -161,9 +161,14 @@ class ActiveRules:
     `load_rules(path, data_dir)`, read again whenever the file they come from changes - so
     `replay mask --rules F --activate` (or an edited `--rules` file) reaches a running intake
     on its next batch, as a privacy officer expects, not at its next restart. One stat a
-    call. A file that turns broken keeps the rules read last (said in the log, once per
-    change; `--activate` refuses broken rules, so only a hand edit gets there). `fixed`:
-    rules that never change (tests, benchmarks): no file is watched."""
+    call. A file that turns broken keeps the rules read last, or the data folder's newest
+    saved revision if that is newer - the rules last activated, which a process that had no
+    batch since `mask --activate` never read (a privacy officer's tryout: revision 1, read at
+    start, stayed in force after revision 2 was activated and the file then broken by hand);
+    so does the data folder's file deleted (it was the built-in rules, silently: what the
+    active ones masked was stored in clear). Each said in the log, once per change, naming
+    the revision in force. `fixed`: rules that never change (tests, benchmarks): no file is
+    watched."""
 
     def __init__(self, path: Path | str | None, data_dir: Path | str | None, *,
                  fixed: Rules | None = None):
@@ -174,6 +179,9 @@ class ActiveRules:
         self._seen = self._stat()
         self._rules = fixed if fixed is not None else \
             load_rules(self._given, self._data)   # RulesError: said at start
+        if fixed is None and self._seen is None and self._given is None \
+                and _newest_revision(self._data) is not None:   # (a file deleted before it)
+            self._keep_in_force(f"{self._file} is missing")
 
     def _stat(self) -> tuple[int, int, int] | None:
         try:
@@ -193,12 +201,40 @@ class ActiveRules:
             return self._rules
         seen = self._stat()
         if seen != self._seen:
-            self._seen = seen
+            was, self._seen = self._seen, seen
             try:
+                if seen is None and was is not None and self._given is None:
+                    raise RulesFileMissing(f"{self._file} was deleted")
                 self._rules = load_rules(self._given, self._data)
             except RulesError as exc:
-                _log.error("%s - the rules read before stay in force", exc)
+                self._keep_in_force(str(exc))
         return self._rules
+
+    def _keep_in_force(self, problem: str) -> None:
+        """The data folder's rules file cannot be read (`problem`): the newer of the rules
+        read before and the folder's newest saved revision stays in force, said."""
+        newest = _newest_revision(self._data) if self._given is None else None
+        if newest is not None and newest.revision > self._rules.revision:
+            self._rules = newest
+            kept = f"its newest saved revision, {newest.revision}, is in force"
+        else:
+            kept = f"the rules read before (revision {self._rules.revision}) stay in force"
+        _log.error("%s - %s until it is mended (`replay mask --rules FILE --activate`, or the"
+                   " privacy workspace, saves a revision)", problem, kept)
+
+
+def _newest_revision(data_dir: Path | None) -> "Rules | None":
+    """The data folder's newest saved revision of its rules that reads (privacy.history),
+    or None."""
+    if data_dir is None:
+        return None
+    from .history import load_revision, read_history
+    for change in sorted(read_history(data_dir)[0], key=lambda c: -c.revision):
+        try:
+            return load_revision(data_dir, change.revision)
+        except RulesError:
+            continue
+    return None
 
 
 def parse_rules_file(path: Path) -> Rules:

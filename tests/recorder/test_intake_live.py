@@ -558,3 +558,48 @@ def test_a_page_with_another_copy_of_the_rules_is_said_once_naming_where_the_rul
                          " prints"), said
     assert said[1].startswith("application blog: ") and "(the intake's)" in said[1], said
     apps.close()
+
+
+def _visit_text(live: LiveIntake, app, data, sid: str, t0: int) -> str:
+    events = html_to_events(PAGE, href="https://shop.example/")
+    for e in events:
+        e["timestamp"] = t0
+    live.accept(app, Batch(session_id=sid, events=events))
+    with Store.open(data) as store, store.session(sid) as reader:
+        return json.dumps(list(reader.events()))
+
+
+@pytest.mark.parametrize("how", ["broken by hand", "deleted"])
+def test_the_newest_activated_revision_stays_in_force_when_the_file_goes_wrong(
+        tmp_path, caplog, how):
+    """Revision 2 (`mask --activate`: page text masked) was saved while the intake had no
+    batch, so it never read it; the file was then broken by hand, or deleted. The intake
+    kept revision 1, read at its start - or, the file deleted, went over to the built-in
+    rules with nothing said - and stored the page text in clear (a privacy officer's
+    tryout). Revision 2 is in force, and the log names it."""
+    from recorder.privacy import ActiveRules
+    from recorder.privacy.history import save_rules
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _token = apps.create("shop")
+    save_rules(data, parse_rules('default = "allow"\ndetectors = []'), who="t", based_on=None)
+    live = LiveIntake(Store.open(data), ActiveRules(None, data))   # reads revision 1
+    t0 = int(time.time() * 1000) - 30_000
+    assert "account 1234" in _visit_text(live, app, data, "before", t0)
+    save_rules(data, parse_rules('default = "mask"\ndetectors = []'), who="t", based_on=1)
+    rules = data / "rules.toml"
+    if how == "deleted":
+        rules.unlink()
+    else:
+        rules.write_text(rules.read_text() + '\n[[rule]]\nselector = "#x"\nlevel = "sometimes"\n')
+    assert "account" not in _visit_text(live, app, data, "after", t0)
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "revision, 2, is in force" in said
+    live.store.close()
+    # a worker starting while the file is missing takes revision 2 too
+    if how == "deleted":
+        started = LiveIntake(Store.open(data), ActiveRules(None, data))
+        assert "account" not in _visit_text(started, app, data, "started", t0)
+        started.store.close()
+    apps.close()
