@@ -18,8 +18,10 @@ def add_session_selection(p: argparse.ArgumentParser) -> None:
 
 def check_selection(args: argparse.Namespace, verb: str) -> None:
     """Sessions named, or --all: one of the two (checked before any slow work)."""
-    if bool(args.sessions) == bool(args.all):
-        raise UserError(f"name the sessions to {verb}, or pass --all (not both)")
+    if args.sessions and args.all:
+        raise UserError(f"name the sessions to {verb}, or pass --all - not both")
+    if not args.sessions and not args.all:   # (it said "(not both)" to neither given)
+        raise UserError(f"no session named - name the sessions to {verb}, or pass --all")
 
 
 def named_files(args: argparse.Namespace) -> list[str]:

@@ -25,7 +25,8 @@ NAME = "devtools"
 def register(subparsers, common) -> None:
     p = subparsers.add_parser(
         NAME, parents=[common],
-        help="print a session's steps, errors, console, requests, actions, page views or facts",
+        help="print a tab of the dev-tools pane: steps, errors, console, network, actions,"
+             " performance or session",
         description="Print a tab of the player's dev-tools pane for a session (id or unique"
                     " prefix) or recording file: its steps (a bug report's, else read from the"
                     " recording) with the errors the page reported among them, its errors"

@@ -28,6 +28,10 @@ EXPLAINED = ("What the intake gives each site's pages to compress their batches 
              " anything a visitor sent. Anyone with the site's client token can read it.")
 NO_APPS = "No applications: `replay app create NAME` makes one (sessions sent by a site)."
 STOP, TURN_ON = "Stop for this application", "Turn on for this application"
+CHOOSE = "Choose an application above to read what its pages are given."
+# an application chosen whose pages are given nothing (it said "Choose an application above"
+# with one chosen: a privacy officer's tryout)
+NOTHING_GIVEN = "Its pages are given no strings."
 
 
 class GivenTab(QWidget):
@@ -45,8 +49,7 @@ class GivenTab(QWidget):
         self.toggle.setEnabled(False)
         self.strings = QPlainTextEdit(self)
         self.strings.setReadOnly(True)
-        self.strings.setPlaceholderText("Choose an application above to read what its pages"
-                                        " are given.")
+        self.strings.setPlaceholderText(CHOOSE)
         self.empty = QLabel(NO_APPS, self)
         self.empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         bar = QHBoxLayout()
@@ -84,6 +87,7 @@ class GivenTab(QWidget):
     def _chosen(self) -> None:
         g = self._app()
         self.toggle.setEnabled(g is not None and g.site)
+        self.strings.setPlaceholderText(CHOOSE if g is None else NOTHING_GIVEN)
         if g is None:
             self.strings.setPlainText("")
             return

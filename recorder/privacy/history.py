@@ -25,6 +25,7 @@ from ..paths import fsync_dir as _fsync_dir
 from ..store import _atomic_write   # the store's temp + fsync + rename
 from .levels import Level
 from .rules import RULES_FILENAME, Rules, RulesError, parse_rules, parse_rules_file, to_toml
+from .selectors import members
 
 LOG_NAME = "log.jsonl"
 
@@ -124,17 +125,35 @@ def _changes(old: Rules, new: Rules) -> list[tuple[str, Effect]]:
                     Effect.LESS if new.default_level < old.default_level else Effect.MORE))
     old_rules = {r.selector: r.level for r in old.rules}
     new_rules = {r.selector: r.level for r in new.rules}
+    # a rule whose selector list was edited (`#out, #contact` -> `#out, #contact, #b`) is
+    # one rule changed, by the members it gained and lost - not one removed and one added
+    # (a privacy officer's tryout: a selector added to a `mask` rule was "rule removed", and
+    # refused as masking less)
+    edited = _edited_lists([r for r in old.rules if r.selector not in new_rules],
+                           [r for r in new.rules if r.selector not in old_rules])
     for r in new.rules:
-        if r.selector not in old_rules:
+        if r.selector in edited:
+            was = edited[r.selector]
+            before, after = set(members(was.selector)), set(members(r.selector))
+            gained = [m for m in members(r.selector) if m not in before]
+            lost = [m for m in members(was.selector) if m not in after]
+            effects = {_OPPOSITE[_CLAIM_REMOVED[r.level]]} if gained else set()
+            effects |= {_CLAIM_REMOVED[r.level]} if lost else set()
+            said = "; ".join(x for x in (f"{', '.join(gained)} added" if gained else "",
+                                         f"{', '.join(lost)} removed" if lost else "") if x)
+            out.append((f"rule changed: {was.selector} -> {r.selector} ({r.level.label}):"
+                        f" {said}", _rule_effect(old, new, _together(effects))))
+        elif r.selector not in old_rules:
             out.append((f"rule added: {r.selector} ({r.level.label})", _rule_effect(
                 old, new, _OPPOSITE[_CLAIM_REMOVED[r.level]])))
         elif old_rules[r.selector] != r.level:   # the one claim, made looser or stricter
             was = old_rules[r.selector]
             out.append((f"rule changed: {r.selector}: {was.label} -> {r.level.label}",
                         _rule_effect(old, new, Effect.LESS if r.level < was else Effect.MORE)))
+    paired = {id(r) for r in edited.values()}
     out += [(f"rule removed: {r.selector} ({r.level.label})",
              _rule_effect(old, new, _CLAIM_REMOVED[r.level]))
-            for r in old.rules if r.selector not in new_rules]
+            for r in old.rules if r.selector not in new_rules and id(r) not in paired]
     kept_old = [r.selector for r in old.rules if r.selector in new_rules]
     kept_new = [r.selector for r in new.rules if r.selector in old_rules]
     if kept_old != kept_new:   # (the strictest claim decides, whatever the order)
@@ -152,6 +171,28 @@ def _changes(old: Rules, new: Rules) -> list[tuple[str, Effect]]:
     if old.version != new.version:
         out.append((f"file format version: {old.version} -> {new.version}", Effect.NEITHER))
     return out
+
+
+def _edited_lists(removed: list, added: list) -> dict:
+    """Added selector rules that are removed ones edited: the same level, a member in
+    common - added selector -> the removed rule it replaces (each paired once)."""
+    out: dict = {}
+    left = list(removed)
+    for a in added:
+        mine = set(members(a.selector))
+        was = next((r for r in left if r.level == a.level
+                    and mine & set(members(r.selector))), None)
+        if was is not None:
+            out[a.selector] = was
+            left.remove(was)
+    return out
+
+
+def _together(effects: set[Effect]) -> Effect:
+    """What changes of these effects do together."""
+    if len(effects) == 1:
+        return next(iter(effects))
+    return Effect.DIFFERENTLY if effects else Effect.NEITHER
 
 
 def app_rules_change(was: Rules | None, now: Rules | None, folder: Rules) -> list[str]:

@@ -418,7 +418,8 @@ def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
         try:
             re.compile(pat)
         except re.error as exc:
-            raise err("console.redact", f"bad regular expression {pat!r}: {exc}")
+            # (as written in the file: repr doubled each backslash, 'CUST-(\\d+')
+            raise err("console.redact", f"bad regular expression '{pat}': {exc}")
         if _matches_empty(pat):
             raise err("console.redact", f"{pat!r} matches empty text too: it would put {MASK}"
                       " between the characters of every string, leaving them readable (use a"

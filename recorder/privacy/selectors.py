@@ -77,6 +77,15 @@ def fold(v: str) -> str:
     return v.translate(_ASCII_LOWER)
 
 
+def members(text: str) -> tuple[str, ...]:
+    """The members of a selector list (`#a, #b`), each written as cssselect writes it (so
+    `#a,#b` and `#a, #b` have the same); the text itself when it does not parse."""
+    try:
+        return tuple(sel.canonical() for sel in cssselect.parse(text)) or (text,)
+    except cssselect.SelectorError:
+        return (text,)
+
+
 def compile_selector(text: str, quirks: bool = False) -> list[CompiledSelector]:
     """One compiled selector per member of a selector list (`a, b`); `quirks`: for the
     elements of a quirks-mode document (#id and .class in either case), its key, classes

@@ -206,6 +206,8 @@ def test_mask_of_a_file_and_dry_run(tmp_path, capsys):
     sid = run(capsys, "--data", data, "import", "--rules", tmp_path / "strict.toml", rec)[1].strip()
     rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, rec, sid, "-o", masked)
     assert rc == 2 and "not both" in err
+    rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, "--activate")
+    assert rc == 2 and "no session named" in err and "not both" not in err
     rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, sid, "-o", masked)
     assert rc == 2 and "-o is for a recording file" in err
     # a dry run over stored sessions changes nothing either

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.privacy_workspace import PrivacyWorkspace
-from app.privacy_workspace.given_tab import STOP, TURN_ON
+from app.privacy_workspace.given_tab import CHOOSE, STOP, TURN_ON
 from app.privacy_workspace.model import GIVEN
 from player.qt.standalone import dispose
 from recorder.intake import dictionary as shared
@@ -76,6 +76,9 @@ def test_the_officer_reads_what_pages_are_given_and_stops_it(qtbot, data):
         qtbot.mouseClick(tab.toggle, Qt.MouseButton.LeftButton)
         assert not list((folder / shared.FOLDER / app_id).glob("*.bin"))
         assert tab.toggle.text() == TURN_ON and tab.strings.toPlainText() == ""
+        # (shop chosen still: the empty box does not ask to choose one)
+        assert tab.strings.placeholderText() != CHOOSE and "no strings" in \
+            tab.strings.placeholderText()
         assert tab.table.item([g.app_name for g in tab.given].index("shop"), 1).text() == "off"
         qtbot.mouseClick(tab.toggle, Qt.MouseButton.LeftButton)
         assert Dictionaries(folder).enabled(app_id)

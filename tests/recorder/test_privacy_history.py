@@ -191,6 +191,31 @@ def test_a_selector_rule_masks_less_or_more_by_its_level_never_falsely_less():
     assert loosened(shut, replace(base, default_level=Level.HIDDEN)) == []
 
 
+def test_a_selector_added_to_a_rules_list_is_that_rule_changed_by_what_it_gained():
+    """A privacy officer's tryout: `#out, #contact` -> `#out, #contact, #b` at `mask` was
+    "rule removed: #out, #contact (mask)" (and a rule added), refused as masking less."""
+    two = replace(Rules.default(), rules=(Rule("#out, #contact", Level.MASK),))
+    three = replace(two, rules=(Rule("#out,#contact, #b", Level.MASK),))
+    assert diff_rules(two, three) == [
+        "rule changed: #out, #contact -> #out,#contact, #b (mask): #b added"]
+    assert loosened(two, three) == [] and looser(two, three) is None      # masks more
+    assert loosened(three, two) == [
+        "rule changed: #out,#contact, #b -> #out, #contact (mask): #b removed"]
+    assert looser(three, two) is Effect.LESS
+    # a member swapped for another: more here, less there
+    swapped = replace(two, rules=(Rule("#out, #b", Level.MASK),))
+    assert looser(two, swapped) is Effect.DIFFERENTLY
+    assert diff_rules(two, swapped) == [
+        "rule changed: #out, #contact -> #out, #b (mask): #b added; #contact removed"]
+    # an `allow` list widened lets more through; another level is another rule
+    allowed = replace(two, rules=(Rule("#out, #contact", Level.ALLOW),))
+    wider = replace(two, rules=(Rule("#out, #contact, nav", Level.ALLOW),))
+    assert looser(allowed, wider) is Effect.LESS
+    other = replace(two, rules=(Rule("#out, #contact, #b", Level.HIDDEN),))
+    assert diff_rules(two, other) == ["rule added: #out, #contact, #b (hidden)",
+                                      "rule removed: #out, #contact (mask)"]
+
+
 def test_credential_parameters_are_scrubbed_unless_the_rules_keep_them():
     """A privacy-first default: `?token=`, `?access_token=`, `?code=` (OAuth) & co. are masked
     with the built-in rules and with any file: its `scrub_query_params` add to them (a file

@@ -74,6 +74,8 @@ def test_built_in_default():
     ('[[rule]]\nselector = "a"\nlevel = "mask"\ncolour = "red"', r"line 4: rule\[1\]\.colour: unknown key"),
     ('detectors = ["passport"]', r"detectors: unknown detector 'passport'"),
     ('[console]\nredact = ["(unclosed"]', r"console.redact: bad regular expression"),
+    # the pattern as the file holds it (its backslashes were doubled, as repr writes them)
+    ("[console]\nredact = ['CUST-(\\d+']", r"bad regular expression 'CUST-\(\\d\+': "),
     ('default = ', r"^rules.toml, line 1: not valid TOML: Invalid value \(at the end of the file\)$"),
     ('version = 1\n\n[[rule]]\nlevel = mask\n',
      r"^rules.toml, line 4: not valid TOML: Invalid value \(column 9\)$"),
