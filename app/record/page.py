@@ -24,7 +24,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QSizePolicy, QSplitter,
+                               QMessageBox, QPlainTextEdit, QPushButton, QSizePolicy, QSplitter,
                                QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from player.qt.plain_text import plain_tip
@@ -38,8 +38,9 @@ from recorder.paths import default_data_dir, replay_command
 from recorder.bug import (BugReport, MomentFrom, RecordedMoment, from_context, masked_parts,
                           parts_reports, recorded_moment)
 from recorder.moments import moment_text, whole_ms
+from recorder.said import count
 from recorder.semantics import BROWSER_ERROR_PAGE
-from recorder.steps import Step, StepsBuilder
+from recorder.steps import Step, StepKind, StepsBuilder
 
 from . import BUG_PANEL_KEYS, MARK_BUG_KEYS, RECORD_KEYS
 from ..ids import short_id
@@ -173,6 +174,14 @@ class RecordPage(QWidget):
         bar.addWidget(self.size_label)
         bar.addWidget(self.mark_button)
         bar.addWidget(self.record_button)
+        # while recording: stop and keep nothing (a fumbled start stored an empty session,
+        # which only the Sessions list could delete: a QA tryout) - asked first once steps
+        # were recorded
+        self.discard_button = QPushButton("Discard", self)
+        self.discard_button.setToolTip("Stop recording and store nothing (the bug's title and"
+                                       " notes stay, for the next recording)")
+        self.discard_button.clicked.connect(self.ask_discard)
+        bar.addWidget(self.discard_button)
         bar.addWidget(self.panel_button)
 
         # -- the side panel: the bug, the steps ---------------------------------------------
@@ -370,6 +379,46 @@ class RecordPage(QWidget):
         self._stopped_at = _now_ms()
         self._set_state(State.STORING)
         self.browser.stop(self._store)
+
+    def ask_discard(self) -> QMessageBox | None:
+        """Discard the recording: at once when nothing was recorded but the page, else
+        asked first (window-modal; Discard discards). The box, when asked."""
+        if self.state is not State.RECORDING:
+            return None
+        steps = [s for s in self._builder.steps() if s.kind is not StepKind.NAVIGATE]
+        if not steps:
+            self.discard()
+            return None
+        box = QMessageBox(QMessageBox.Icon.Warning, "Discard the recording",
+                          f"Discard this recording? Its {count(len(steps), 'step')} and"
+                          " everything else it recorded are not stored; the bug's title and"
+                          " notes stay, for the next recording.",
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("confirmDiscard")
+        drop = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda b: self.discard() if b is drop else None)
+        box.open()
+        return box
+
+    def discard(self) -> None:
+        """Stop recording and store nothing: back to browsing the page as it is."""
+        if self.state is not State.RECORDING:
+            return
+        self._set_state(State.STORING)
+        self.browser.stop(lambda _events: self._discarded())
+
+    def _discarded(self) -> None:
+        for kept in (self.browser.events, self.browser.received, self.browser.typed):
+            kept.clear()
+        self._live_masker = None
+        self._marked_at = self._stopped_at = None
+        self.steps = []
+        self.steps_panel.show_steps([], errors=[])
+        self._set_state(State.BROWSING)
+        self._say("The recording was discarded: nothing was stored. Press Record to start"
+                  " again.")
 
     def mark_bug(self) -> None:
         """While recording: now is when the bug shows (the last press wins) - said in the
@@ -628,6 +677,7 @@ class RecordPage(QWidget):
         self.record_keys.setEnabled(not stored)
         self.panel_keys.setEnabled(not stored)
         self.mark_button.setVisible(recording)
+        self.discard_button.setVisible(recording)
         self.mark_keys.setEnabled(recording)   # (its key is the page's the rest of the time)
         if state is State.BROWSING:
             self._say("Browse to the page with the bug, then press Record. Nothing is kept"

@@ -31,14 +31,15 @@ class Recorded(NamedTuple):
     zoom: float
 
     def said(self, short: bool = False) -> str:
-        """"Recording at 1280 × 913 (shown at 68%)"; `short` (a narrow bar's): "1280 × 913 ·
+        """"Viewport 1280 × 913 (shown at 68%)" (said before Record too: "Recording at" read
+        as if it were recording); `short` (a narrow bar's): "1280 × 913 ·
         68%"."""
         zoomed = abs(self.zoom - 1.0) >= 0.005
         if short:
             return f"{self.width} × {self.height}" + \
                 (f" · {round(self.zoom * 100)}%" if zoomed else "")
         shown = f" (shown at {round(self.zoom * 100)}%)" if zoomed else ""
-        return f"Recording at {self.width} × {self.height}{shown}"
+        return f"Viewport {self.width} × {self.height}{shown}"
 
 
 def default_width(area_width: int) -> PageWidth:

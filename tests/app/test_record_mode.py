@@ -13,6 +13,7 @@ import player.qt.webview  # noqa: F401  (registers the player's URL schemes befo
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMessageBox
 
 from app.record.browser import CONSOLE_PLUGIN_UMD, RRWEB_UMD, VENDOR
 from app.record import BUG_PANEL_KEYS, RECORD_KEYS
@@ -1055,7 +1056,7 @@ def test_on_a_laptop_a_desktop_site_is_recorded_1280_wide_shown_smaller(qtbot, r
     assert page.size_label.text() == f"{said} · {round(area / 1280 * 100)}%", \
         (page.size_label.text(), w, h)   # short in a narrow bar; the sentence in its tooltip
     assert page.size_label.toolTip().startswith(
-        f"Recording at {said} (shown at {round(area / 1280 * 100)}%)")
+        f"Viewport {said} (shown at {round(area / 1280 * 100)}%)")
     _load(qtbot, page, shop.url("help.html"))   # another page: as wide
     hand.wait_ready()
     assert abs(_inner(hand)[0] - 1280) <= 2
@@ -1160,3 +1161,32 @@ def test_stop_pressed_as_a_page_of_another_site_loads_stores_the_recording(
         events = list(src.events())
     assert len(events) >= before
     assert any(e["type"] == 2 for e in events)
+
+
+def test_discard_stops_recording_and_stores_nothing(qtbot, record_page, shop):
+    """A fumbled start: Record then Stop stored an empty session, which only the Sessions
+    list could delete (a QA tryout). Discard stores nothing - at once when nothing but the
+    page was recorded, asked first once a step was; the title and notes stay."""
+    page = record_page
+    page.title_edit.setText("Cart total wrong")
+    _load(qtbot, page, shop.url("index.html"))
+    hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
+    page.record()
+    hand.wait_ready()
+    assert page.discard_button.isVisible() and page.ask_discard() is None   # nothing to lose
+    qtbot.waitUntil(lambda: page.state is State.BROWSING, timeout=TIMEOUT_MS)
+    assert not page.discard_button.isVisible() and "discarded" in page.status.text()
+    page.record()
+    hand.wait_ready()
+    hand.click('[data-testid="add-blue-hat"]')
+    qtbot.waitUntil(lambda: len(page._builder.steps()) > 1, timeout=TIMEOUT_MS)
+    box = page.ask_discard()
+    assert box is not None and "1 step" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()   # asked, and kept
+    assert page.state is State.RECORDING
+    box = page.ask_discard()
+    next(b for b in box.buttons() if b.text() == "Discard").click()
+    qtbot.waitUntil(lambda: page.state is State.BROWSING, timeout=TIMEOUT_MS)
+    assert page.title_edit.text() == "Cart total wrong" and page.steps == []
+    with Store.open(page.data_dir) as store:
+        assert store.sessions() == []   # nothing stored, either time

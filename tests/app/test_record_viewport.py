@@ -36,8 +36,8 @@ def test_the_zoom_stays_in_what_the_browser_can_show():
 
 def test_the_size_is_said_with_the_scale_it_is_shown_at():
     assert recorded(PageWidth.DESKTOP, 876, 560).said() == \
-        "Recording at 1280 × 818 (shown at 68%)"
-    assert recorded(PageWidth.WINDOW, 876, 560).said() == "Recording at 876 × 560"
+        "Viewport 1280 × 818 (shown at 68%)"
+    assert recorded(PageWidth.WINDOW, 876, 560).said() == "Viewport 876 × 560"
     # a laptop's bar: short, so the address keeps its room
     assert recorded(PageWidth.DESKTOP, 876, 560).said(short=True) == "1280 × 818 · 68%"
     assert recorded(PageWidth.WINDOW, 876, 560).said(short=True) == "876 × 560"
