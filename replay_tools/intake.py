@@ -55,6 +55,13 @@ def stored_events(data: Path, sid: str, at_least: int, timeout_s: float = 20.0) 
         time.sleep(0.2)
 
 
+PORT_ATTEMPTS = 4
+
+
+class PortTaken(RuntimeError):
+    """The port was another process's by the time the server bound it."""
+
+
 class IntakeServer:
     """`replay serve` as a subprocess. `extra_env` reaches the workers (for instance
     recorder.intake.app.CONFIG_ENV with small limits, through `module=True`: then the
@@ -68,6 +75,7 @@ class IntakeServer:
         self.workers = workers
         self.rules = rules
         self.port = port or free_port()
+        self._port_chosen = port is None   # (a port taken meanwhile: another is chosen)
         self.args = args
         self.config = config
         self.proc: subprocess.Popen | None = None
@@ -87,6 +95,20 @@ class IntakeServer:
         return d["id"], d["token"]
 
     def start(self) -> "IntakeServer":
+        """Start `replay serve` and wait until it answers. A port this harness chose that
+        another process took between the choice and the server's bind (the suite's workers
+        each start servers) is chosen again, a few times."""
+        for attempt in range(PORT_ATTEMPTS):
+            try:
+                return self._start()
+            except PortTaken:
+                if not self._port_chosen or attempt == PORT_ATTEMPTS - 1:
+                    raise
+                self.port = free_port()
+                self.stderr_path = self.data.parent / f"serve-{self.port}.log"
+        raise AssertionError("unreachable")
+
+    def _start(self) -> "IntakeServer":
         env = dict(os.environ)
         if self.config is not None:   # uvicorn directly, with this worker configuration
             from recorder.intake.app import CONFIG_ENV
@@ -111,8 +133,11 @@ class IntakeServer:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
+                said = self.log()
+                if f"port {self.port} on 127.0.0.1 is in use" in said:
+                    raise PortTaken(said)
                 raise RuntimeError(f"replay serve exited with {self.proc.returncode}:\n"
-                                   + self.log())
+                                   + said)
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
                     if r.status == 200:
