@@ -484,6 +484,26 @@ def _error_at(at: ErrorMoment, moments: list[int], duration_ms: float, flag: str
     return kept
 
 
+def moment_range(src, start: Moment | None, end: Moment | None,
+                 errors: Callable[[], list[int]] | None) -> tuple[float, float, float]:
+    """(from, to, duration) in ms after the first event of `--from start --to end` (None:
+    the session's start, its end), checked; `errors`: the session's errors' moments, asked
+    for if `error` names one."""
+    duration, bug = float(src.info.duration_ms or 0), bug_moment(src)
+    lo = 0.0 if start is None else resolve_moment(start, duration, src.unread_said(),
+                                                  "--from", bug_ms=bug, errors=errors)
+    hi = duration if end is None else resolve_moment(end, duration, src.unread_said(),
+                                                     "--to", bug_ms=bug, errors=errors)
+    if hi < lo:
+        raise UserError(f"--to {hi:.0f} ms ({moment_text(hi)}) is before --from {lo:.0f} ms"
+                        f" ({moment_text(lo)}) - give a range that moves forward")
+    if hi == lo and start is not None and end is not None:
+        # (`--from error --to error` wrote a one-frame clip without a word: a QA's tryout)
+        raise UserError(f"--from and --to are the same moment, {lo:.0f} ms ({moment_text(lo)})"
+                        " - give a range that moves forward (error-2s to error+2s, say)")
+    return lo, hi, duration
+
+
 def error_moments(replayer) -> list[int]:
     """Where the player shows each error of a Replayer's session, as E goes through them."""
     from player.qt.session_view import error_moments as shown

@@ -1,4 +1,4 @@
-"""`replay devtools SESSION|FILE [--tab steps|errors|console|network|actions|performance] [--json]`
+"""`replay devtools SESSION|FILE [--tab steps|errors|console|network|actions|performance] [--from T --to T] [--json]`
 - the player's dev-tools pane on a terminal: a session's steps (with the errors the page reported
 among them), its errors (grouped, with their stacks), its console, its requests, its actions or
 its page views with their web vitals and long tasks (where the page froze), as the pane's tabs
@@ -15,8 +15,10 @@ from typing import Callable, NamedTuple
 
 from recorder.moments import moment_text
 
+from ..cli import UserError
 from ._progress import index_until
-from ._source import add_source_arguments, bug_report, open_source, read_steps
+from ._source import (add_source_arguments, bug_report, error_moments, moment, moment_range,
+                      open_source, read_steps)
 from ._words import count
 
 NAME = "devtools"
@@ -38,6 +40,13 @@ def register(subparsers, common) -> None:
     add_source_arguments(p)
     p.add_argument("--tab", choices=list(TABS), default="errors",
                    help="which tab (default: errors)")
+    p.add_argument("--from", dest="start", type=moment, default=None, metavar="T",
+                   help="only what happened from T on: ms, 62s or 1:02, bug-5s around a bug"
+                        " handed over, error-5s around the first error (error:2-5s: the"
+                        " second)")
+    p.add_argument("--to", dest="end", type=moment, default=None, metavar="T",
+                   help="... until T (ms, 62s, 1:02, 'end', bug+2s, error+2s) - an error's"
+                        " group counted within the range")
     p.add_argument("--json", action="store_true",
                    help="the tab's rows as JSON, as the pane holds them (`t`: milliseconds"
                         " after the session's first event)")
@@ -49,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
     from recorder.bug import from_context
     from player.replayer import Replayer
 
+    ranged = args.start is not None or args.end is not None
+    if ranged and args.tab == "session":
+        raise UserError("--from/--to narrow a tab of moments; the session tab's facts have"
+                        " none - leave them out")
     src = open_source(args.session, args.data, args.session_number,
                       rules=args.rules, unmasked=args.unmasked, partial=args.partial)
     try:
@@ -57,10 +70,13 @@ def run(args: argparse.Namespace) -> int:
             index_until(r.index, None, "reading")   # the timeline: the whole recording's
             r.keep_index()   # (the next run takes it over)
             sv = build_session_view(r, src.info, src.application_name)
+            span = moment_range(src, args.start, args.end, lambda: error_moments(r)) \
+                if ranged else None
         finally:
             r.close()
         sid = src.id
-        rows = rows_of(sv, args.tab, src)
+        rows = rows_of(sv, args.tab, src) if span is None \
+            else rows_between(sv, args.tab, src, span[0], span[1])
         unread = src.unread_said()
         report = from_context(src.info.context) if src.info is not None else None
     finally:
@@ -76,11 +92,24 @@ def run(args: argparse.Namespace) -> int:
     listed, more = tab.tally(rows)
     # (what a segment not read held is not among them: "no errors" said nothing of it)
     unread = f"; {unread} of it could not be read" if unread else ""
-    print(f"{count(listed, tab.noun)} in session {sid} ({moment_text(sv.duration_ms)} long)"
-          f"{more}{unread}" if rows else f"no {tab.noun}s recorded in session {sid}{unread}")
+    within = "" if span is None else \
+        f" from {moment_text(span[0])} to {moment_text(span[1])}"
+    print(f"{count(listed, tab.noun)} in session {sid}{within} ({moment_text(sv.duration_ms)}"
+          f" long){more}{unread}" if rows
+          else f"no {tab.noun}s recorded in session {sid}{within}{unread}")
     for row in rows:
         print(tab.line(row))
     return 0
+
+
+def rows_between(sv, tab: str, src, lo: float, hi: float) -> list[dict]:
+    """`rows_of` of what happened from `lo` to `hi` ms: the rows at those moments, each
+    error group counted within them."""
+    from player.qt.session_view import error_rows_between
+
+    if tab == "errors":
+        return error_rows_between(sv, lo, hi)
+    return [r for r in rows_of(sv, tab, src) if lo <= r["t"] <= hi]
 
 
 def _step_rows(sv, src) -> list[dict]:

@@ -24,7 +24,8 @@ from recorder.rrweb_io import with_session_marker, write_rrweb_json
 from ..cli import UserError, say_note, say_warning
 from ._words import count
 from ._source import (add_source_arguments, bug_moment, check_output, error_moments, moment,
-                      open_source, output_path, read_steps, resolve_moment, rules_for)
+                      moment_range, open_source, output_path, read_steps, resolve_moment,
+                      rules_for)
 
 NAME = "export"
 CLIPS = tuple(f.value for f in ClipFormat)
@@ -226,24 +227,6 @@ def _errors_of(src):
     return functools.cache(errors)
 
 
-def _range(src, args, errors) -> tuple[float, float, float]:
-    """(from, to, duration) in ms after the first event, checked; `errors`: the session's
-    errors' moments, asked for if `error` names one (`_errors_of`, or a replayer's)."""
-    duration, bug = float(src.info.duration_ms or 0), bug_moment(src)
-    lo = 0.0 if args.start is None else resolve_moment(args.start, duration, src.unread_said(),
-                                                       "--from", bug_ms=bug, errors=errors)
-    hi = duration if args.end is None else resolve_moment(args.end, duration, src.unread_said(),
-                                                          "--to", bug_ms=bug, errors=errors)
-    if hi < lo:
-        raise UserError(f"--to {hi:.0f} ms ({moment_text(hi)}) is before --from {lo:.0f} ms"
-                        f" ({moment_text(lo)}) - give a range that moves forward")
-    if hi == lo and args.start is not None and args.end is not None:
-        # (`--from error --to error` wrote a one-frame clip without a word: a QA's tryout)
-        raise UserError(f"--from and --to are the same moment, {lo:.0f} ms ({moment_text(lo)})"
-                        " - give a range that moves forward (error-2s to error+2s, say)")
-    return lo, hi, duration
-
-
 def _text_out(out: Path, text: str, what: str) -> None:
     if str(out) == "-":
         sys.stdout.write(text)
@@ -259,7 +242,7 @@ def _har(src, out: Path, args) -> None:
     import json
 
     from recorder.har import har
-    lo, hi, _ = _range(src, args, _errors_of(src))
+    lo, hi, _ = moment_range(src, args.start, args.end, _errors_of(src))
     # no range asked: every request (one a recorder reported started after the session's
     # last event - still running at its end - is one too)
     doc = har(src.events(), start_ms=lo if args.start is not None else None,
@@ -273,7 +256,7 @@ def _playwright(src, out: Path, args) -> None:
 
     from ._progress import advancing, progress_bar, record_total
     errors = _errors_of(src)   # (one read for --from/--to and --at)
-    lo, hi, duration = _range(src, args, errors)
+    lo, hi, duration = moment_range(src, args.start, args.end, errors)
     bug = from_context(_with_report(src, args, steps=False, errors=errors))
     # a 10-minute session's script takes seconds: each event is read, then gone over twice
     with progress_bar() as bar:
@@ -301,7 +284,8 @@ def _clip(src, out: Path, args, fmt: ClipFormat, stop: list[int]) -> None:
 
     from ._progress import next_stage, progress_bar
     r = Replayer(src)
-    lo, hi, _ = _range(src, args, lambda: error_moments(r))   # (read with the clip's replayer)
+    # (the errors read with the clip's replayer)
+    lo, hi, _ = moment_range(src, args.start, args.end, lambda: error_moments(r))
     with progress_bar() as bar:
         task = bar.add_task(f"painting {out.name}", total=None)
         try:

@@ -21,7 +21,7 @@ from recorder.bug import from_context
 from recorder.index import SessionInfo
 from recorder.media import CONTEXT_KEY as MEDIA_CONTEXT_KEY, described
 from recorder.moments import Unit, moment_text
-from recorder.semantics import CONSOLE_REPORTERS, error_line, uncaught_line
+from recorder.semantics import CONSOLE_REPORTERS, error_groups, error_line, uncaught_line
 
 INACTIVITY_MS = 10_000       # a gap between user interactions longer than this is shaded
 DENSITY_BUCKETS = 240
@@ -192,6 +192,21 @@ def parse_user_agent(ua: str) -> tuple[str, str, str]:
     return browser, os_name, device
 
 
+def _group_rows(errors: list) -> dict:
+    """The Errors tab's row of each group of `errors` (semantics.error_groups), by its
+    fingerprint."""
+    return {g.first.fingerprint: dict(_error_row(g.first), t=int(g.first_t), count=g.count,
+                                      last_t=int(g.last_t), frame=g.frame)
+            for g in error_groups(errors)}
+
+
+def error_rows_between(sv: "SessionView", lo: float, hi: float) -> list[dict]:
+    """The Errors tab's rows of the errors reported from `lo` to `hi` ms: each group counted
+    within it (`replay devtools --from --to`)."""
+    within = [e for e in sv.timeline.errors if lo <= e.t <= hi]
+    return sorted(_group_rows(within).values(), key=lambda r: r["t"])
+
+
 def build_session_view(replayer: Any, info: SessionInfo | None = None,
                        application_name: str | None = None) -> SessionView:
     """The panes' rows from the Replayer's timeline index (player.timeline.Timeline);
@@ -214,9 +229,7 @@ def build_session_view(replayer: Any, info: SessionInfo | None = None,
                                "stack": frames})
     sv.console.sort(key=lambda r: r["t"])
     sv.errors_all = [_error_row(e) for e in tl.errors]
-    groups = {g.first.fingerprint: dict(_error_row(g.first), t=int(g.first_t), count=g.count,
-                                        last_t=int(g.last_t), frame=g.frame)
-              for g in tl.error_groups()}
+    groups = _group_rows(tl.errors)
     sv.errors = sorted(groups.values(), key=lambda r: r["t"])
     sv.error_rows = {}
     for e in tl.errors:   # (two errors shown at one moment: the first's row)

@@ -250,3 +250,42 @@ def test_play_names_the_devtools_command_of_the_same_recording_for_all_its_steps
         assert listed.tab == "steps"
         for key in ("data", "session", "session_number", "rules", "unmasked", "partial"):
             assert getattr(listed, key) == getattr(played, key), (key, command)
+
+
+@pytest.mark.parametrize("tab", [t for t in TABS if t != "session"])
+def test_from_to_lists_what_happened_in_the_range(capsys, pane, tab):
+    """A support engineer and a QA's developer each wanted "the logs at that moment": every
+    tab printed all its rows (97 console lines, read by eye). --from/--to keep the rows of
+    the range, in the moments `export --from/--to` takes; an error group is counted within."""
+    data, rows = pane
+    times = sorted({r["t"] for r in rows[tab]})
+    lo, hi = times[len(times) // 3], times[2 * len(times) // 3]
+    code, out, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", tab,
+                         "--from", f"{lo}", "--to", f"{hi}", "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    if tab != "errors":
+        assert got == json.loads(json.dumps([r for r in rows[tab] if lo <= r["t"] <= hi]))
+    else:   # (each group by its errors within the range: as many as the pane's in all)
+        assert got and sum(r["count"] for r in got) <= sum(r["count"] for r in rows[tab])
+        assert all(lo <= r["t"] <= r["last_t"] <= hi for r in got)
+    assert 0 < len(got) < len(rows[tab]) or len(times) < 3
+    code, out, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", tab,
+                         "--from", f"{lo}", "--to", f"{hi}")
+    assert code == 0 and f"from {moment_text(lo)} to {moment_text(hi)}" in out.splitlines()[0]
+
+
+def test_from_to_around_the_first_error_and_refused_on_the_session_tab(capsys, pane):
+    data, rows = pane
+    first = min(r["t"] for r in rows["errors"])
+    code, out, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", "console",
+                         "--from", "error-2s", "--to", "error+1s", "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    assert got and all(first - 2000 <= r["t"] <= first + 1000 for r in got)
+    code, _, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", "session",
+                       "--from", "2s")
+    assert code == 2 and "facts have none" in err
+    code, _, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--from", "9s",
+                       "--to", "2s")
+    assert code == 2 and "is before --from" in err
