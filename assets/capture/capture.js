@@ -1024,7 +1024,21 @@
       if (!this.rx) this.compile();
       s = s.replace(this.rx, MASK);
     }
-    return this.lengths.length ? this.scrubCarried(s) : s;
+    if (!this.lengths.length) return s;
+    s = this.scrubCarried(s);
+    // a value handed on, percent-encoded in a URL parameter (the next page's
+    // `fetch('/api?fn=' + encodeURIComponent(saved))`: stored in clear, a privacy officer's
+    // tryout): the parameter's value decoded as a form sends it, then searched as typed
+    return s.indexOf("=") >= 0 && (s.indexOf("%") >= 0 || s.indexOf("+") >= 0)
+      ? this.scrubCarriedParams(s) : s;
+  };
+  /* `s` with each URL parameter whose value, decoded, holds a stretch handed on masked whole. */
+  Echoes.prototype.scrubCarriedParams = function (s) {
+    var self = this;
+    return s.replace(PARAM_VALUE, function (all, before, name, v) {
+      var d = paramDecode(v);
+      return d !== v && self.scrubCarried(d) !== d ? before + name + MASK : all;
+    });
   };
   /* `s` with each URL parameter whose whole value (decoded as a form sends it, any case) is one
    * of `values` masked: `?q=***` - in a query, a fragment, a form's body, a URL inside JSON. */

@@ -36,7 +36,9 @@ CODE = "PLUM-4471-KX"           # a member code (no detector knows it)
 PASSWORD = "Tr0ub4dor&3horse"
 BORN = "14/03/1985"              # a value of a small set: every date could be tried on its digest
 TOPIC = "gardening"              # typed into a field the page allows: kept as typed
-NEEDLES = {"who": [WHO], "code": [CODE], "password": [PASSWORD]}
+# (the name as a URL parameter writes it, too)
+NEEDLES = {"who": [WHO, "Hortensia%20Blumenkohl", "Hortensia+Blumenkohl"], "code": [CODE],
+           "password": [PASSWORD]}
 # the page's own word that begins with the name: a letter touches the value, so it is no echo
 OWN_WORD = "Hortensia Blumenkohlsuppe"
 
@@ -81,6 +83,8 @@ document.getElementById('greet').textContent = 'Welcome back, ' + who + '!';
 document.getElementById('greet').setAttribute('title', 'Member ' + code);
 document.title = 'Account of ' + who;
 console.log('member', code);
+// ... and asks its API for the profile by the saved name, percent-encoded in the URL
+fetch('api/profile.json?who=me&fn=' + encodeURIComponent(who)).catch(() => {});
 </script>
 </body></html>
 """ % OWN_WORD
@@ -175,6 +179,7 @@ def test_values_typed_then_shown_by_the_next_pages_are_masked_there(chromium, tm
         assert echo in text, echo
     # the console line: its argument masked, the page's words kept
     assert '"\\"member\\"", "\\"***\\""' in text
+    assert "api/profile.json?who=me&fn=***" in text   # the request's URL, percent-encoded
     assert f"Your topic: {TOPIC}" in text   # allowed: as typed
     assert OWN_WORD in text                  # a letter touches the name there: the page's own word
     # every stored byte, and every export of the session
