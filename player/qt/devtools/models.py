@@ -130,6 +130,9 @@ class TimedRowsModel(QAbstractTableModel):
         self._texts: list[str | None] = []   # each row's search_text, made when first asked
         self.now = 0
         self.played = 0            # rows[:played] are at or before now
+        # a row picked at the current row's moment (two errors at 0:09.3, the first clicked):
+        # the current one then, so one row shows as where the clock is, not two
+        self.preferred: int | None = None
         if rows:
             self.set_rows(rows)
 
@@ -139,6 +142,7 @@ class TimedRowsModel(QAbstractTableModel):
         self._texts = [None] * len(self.rows)
         self._times = [int(r.get("t", 0)) for r in self.rows] if self.timed else []
         self.played = bisect.bisect_right(self._times, self.now) if self.timed else len(self.rows)
+        self.preferred = None
         self.endResetModel()
 
     def ordered(self, rows: list[dict]) -> list[dict]:
@@ -209,8 +213,10 @@ class TimedRowsModel(QAbstractTableModel):
             return
         lo, hi = sorted((self.played, played))
         self.played = played
-        # rows whose dimming changed, plus the old and new current rows
+        # rows whose dimming changed, plus the old and new current rows (a preferred one too)
         first, last = max(0, lo - 1), min(len(self.rows) - 1, hi)
+        if self.preferred is not None:
+            first = min(first, self.preferred)
         if first <= last:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1),
                                   [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
@@ -221,9 +227,23 @@ class TimedRowsModel(QAbstractTableModel):
         return self._times[row] if self.timed else 0
 
     def current_row(self) -> int:
-        """Index of the last row at or before now, or -1 (always, for rows of no time: the
-        Session tab's last fact was the "current" row, and the tab opened scrolled to it)."""
-        return self.played - 1 if self.timed else -1
+        """Index of the last row at or before now - or the row `prefer`red at its moment -
+        or -1 (always, for rows of no time: the Session tab's last fact was the "current"
+        row, and the tab opened scrolled to it)."""
+        if not self.timed:
+            return -1
+        last, p = self.played - 1, self.preferred
+        if p is not None and 0 <= p < last and self._times[p] == self._times[last]:
+            return p
+        return last
+
+    def prefer(self, row: int | None) -> None:
+        """Row `row` (picked) is the current one while the clock is at its moment."""
+        was, self.preferred = self.current_row(), row
+        now = self.current_row()
+        for r in {was, now} - {-1}:
+            self.dataChanged.emit(self.index(r, 0), self.index(r, len(self.columns) - 1),
+                                  [Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.AccessibleDescriptionRole])
 
     # --- Qt model API ----------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
@@ -252,15 +272,16 @@ class TimedRowsModel(QAbstractTableModel):
             c = col.colour(row) if col.colour else None
             return QBrush(c) if c is not None else None
         if role == _BACKGROUND:
-            return _CURRENT_BRUSH if self.timed and r == self.played - 1 else None
+            return _CURRENT_BRUSH if self.timed and r == self.current_row() else None
         if role == _FONT:
             return _future_font() if self.timed and r >= self.played else None
         if role == _ALIGN:
             return int(col.align)
         if role == _ACCESSIBLE:
-            if not self.timed or r < self.played - 1:
+            if not self.timed or r < self.played - 1 and r != self.current_row():
                 return None
-            return PLAYED_NOW if r == self.played - 1 else STILL_TO_COME
+            return PLAYED_NOW if r == self.current_row() else \
+                None if r < self.played else STILL_TO_COME
         if role == _TOOLTIP:
             return plain_tip(col.tooltip(row) if col.tooltip else (col.text(row) or None))
         if role == ROW_ROLE:

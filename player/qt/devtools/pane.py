@@ -29,6 +29,8 @@ from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, Tim
                      columns_to_hide, time_column)
 
 EMPTY_MARGIN = 24   # around what an empty tab says
+SELECT_A_ROW = "Select a row to see its details"
+FILTERED_OUT = "The row these details were of is hidden by the filter - select a row to see its details"
 # the keys that take a tab's filter box to its rows (`RowsTab.to_rows`)
 TO_THE_ROWS = frozenset({Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Return,
                          Qt.Key.Key_Enter})
@@ -189,6 +191,7 @@ class RowsTab(QWidget):
         self.proxy = RowsFilter(self)
         self.proxy.setSourceModel(self.model)
         self.details_fn = details
+        self._detailed: dict | None = None   # the row whose details are shown
         self.playhead_column: int | None = None
         self.filters: dict[str, QComboBox] = {}
         self._preds: dict[str, list] = {}   # filter name -> its choices' predicates
@@ -199,6 +202,7 @@ class RowsTab(QWidget):
         self.search.setAccessibleName(placeholder)   # (a placeholder is not read as its name)
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_text)
+        self.search.textChanged.connect(self._details_follow_filter)
         # Down or Enter in the filter goes to the rows, as in the Sessions list's search (it
         # fell through to the player's Down: the speed went to 0.5x, silently)
         self.search.installEventFilter(self)
@@ -260,7 +264,7 @@ class RowsTab(QWidget):
             self.detail = QPlainTextEdit(self)
             self.detail.setReadOnly(True)
             self.detail.setObjectName("details")
-            self.detail.setPlaceholderText("Select a row to see its details")
+            self.detail.setPlaceholderText(SELECT_A_ROW)
             split = QSplitter(Qt.Orientation.Vertical, self)
             split.addWidget(self.body)
             split.addWidget(self.detail)
@@ -340,7 +344,7 @@ class RowsTab(QWidget):
             return
         self.table.selectRow(pidx.row())
         if detailed:
-            self.detail.setPlainText(self.details_fn(self.model.rows[i]))
+            self._show_details(self.model.rows[i])
 
     def _key(self, row: dict) -> tuple:
         """What tells a row from the others across a replace: its moment and the text of
@@ -352,6 +356,20 @@ class RowsTab(QWidget):
                   if self._preds[n][b.currentIndex()] is not None]
         self.proxy.set_predicate((lambda row: all(p(row) for p in active)) if active else None)
         self._update_count()
+        self._details_follow_filter()
+
+    def _details_follow_filter(self, *_args) -> None:
+        """The details of a row the filter now hides go with it (they stayed, under the rows
+        left, as if one of them: a support engineer's tryout)."""
+        row = self._detailed
+        if self.detail is None or self.detail.isHidden() or row is None:
+            return
+        at = next((i for i, r in enumerate(self.model.rows) if r == row), None)
+        if at is not None and self.proxy.mapFromSource(self.model.index(at, 0)).isValid():
+            return
+        self._detailed = None
+        self.detail.setPlainText("")
+        self.detail.setPlaceholderText(FILTERED_OUT)
 
     def _update_count(self, *args) -> None:
         n, total = self.proxy.rowCount(), self.model.rowCount()
@@ -429,6 +447,8 @@ class RowsTab(QWidget):
 
     def _show_details(self, row: dict) -> None:
         if self.detail is not None:
+            self._detailed = row
+            self.detail.setPlaceholderText(SELECT_A_ROW)
             self.detail.setPlainText(self.details_fn(row))
             self.detail.show()
 
@@ -436,6 +456,7 @@ class RowsTab(QWidget):
         row = index.data(ROW_ROLE)
         if row is not None:
             self._show_details(row)
+            self.model.prefer(self.proxy.mapToSource(index).row())
         if self.model.timed:
             self.seekRequested.emit(self.moment(index.data(TIME_ROLE)))
 
@@ -451,6 +472,7 @@ class RowsTab(QWidget):
             pidx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(pidx, QAbstractItemView.ScrollHint.EnsureVisible)
         self._show_details(row)
+        self.model.prefer(at)
         return True
 
     def set_time(self, t: int) -> None:

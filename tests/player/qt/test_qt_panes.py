@@ -472,6 +472,48 @@ def test_a_row_picked_at_the_same_moment_as_the_current_one_stays_picked(qtbot):
     assert not tab.table.selectionModel().selectedRows()
 
 
+def test_a_row_clicked_at_the_current_ones_moment_is_the_one_row_shown_current(qtbot):
+    """Two errors at 0:09.3: the first clicked was selected and the second painted as the
+    current one - two rows highlighted, whose details? (a support engineer's tryout). The row
+    clicked is the current one while the clock is at its moment; then the last again."""
+    from PySide6.QtCore import Qt as _Qt
+
+    from player.qt.devtools.models import Column
+
+    tab = RowsTab([Column("Message", "message")],
+                  [{"t": 100, "message": "a"}, {"t": 100, "message": "b"},
+                   {"t": 900, "message": "c"}], details=lambda r: r["message"])
+    qtbot.addWidget(tab)
+    tab.set_time(100)
+    assert tab.model.current_row() == 1
+    tab._clicked(tab.proxy.index(0, 0))
+    assert tab.model.current_row() == 0
+    current = [r for r in range(3) if tab.model.index(r, 0).data(_Qt.ItemDataRole.BackgroundRole)]
+    assert current == [0]
+    tab.set_time(950)
+    assert tab.model.current_row() == 2
+
+
+def test_the_details_of_a_row_the_filter_hides_go_with_it(qtbot):
+    """Errors tab: a row's details stayed under the rows a search left, as if theirs."""
+    from player.qt.devtools.models import Column
+    from player.qt.devtools.pane import FILTERED_OUT
+
+    tab = RowsTab([Column("Message", "message")],
+                  [{"t": 100, "message": "HTTPError 500"}, {"t": 200, "message": "TypeError x"}],
+                  details=lambda r: "details of " + r["message"])
+    qtbot.addWidget(tab)
+    tab._clicked(tab.proxy.index(0, 0))
+    assert tab.detail.toPlainText() == "details of HTTPError 500"
+    tab.search.setText("HTTP")                    # still shown: the details stay
+    assert tab.detail.toPlainText() == "details of HTTPError 500"
+    tab.search.setText("classList TypeError")    # hidden: they go, and say why
+    tab.search.setText("TypeError")
+    assert tab.detail.toPlainText() == "" and tab.detail.placeholderText() == FILTERED_OUT
+    tab._clicked(tab.proxy.index(0, 0))
+    assert tab.detail.toPlainText() == "details of TypeError x"
+
+
 def test_a_narrow_network_tab_keeps_the_method_and_the_url(qtbot):
     """At the app's default size the Method column went with the waterfall (a support
     engineer's tryout: POST was only in the details). Narrow, the waterfall, type and size
