@@ -99,12 +99,14 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
                 say_note(f"the bug's moment ({moment_text(bug_at)}) is past what"
                          f" decodes of the session ({moment_text(replayer.duration_ms)}:"
                          f" {src.unread_said()}); opening at its end")
-        if report is not None and report.steps and replayer is not None and tail is None and \
+        if report is not None and report.steps and replayer is not None and \
                 (src.info is None or (src.info.record_count or 0) <= STEPS_ERRORS_MAX_EVENTS):
             # the steps with the errors the page reported among them, as the Steps tab and
             # `devtools --tab steps` say them (a QA's tryout: play printed them without, the
             # step that broke the page not told) - read whole first, a bug's session is short;
-            # the window is given the rows read (it made them again)
+            # the window is given the rows read (it made them again) - but a session followed
+            # (--follow: it printed none, a support engineer's tryout), whose window reads
+            # them as the session grows
             from player.qt.session_view import build_session_view
             session = build_session_view(replayer, src.info, src.application_name)
         if report is not None:
@@ -116,7 +118,7 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
         prepare_qt_environment()
         return open_window(src, title or str(src.id), quit_after_ms=quit_after, at_ms=at_ms,
                            autoplay=autoplay, replayer=replayer, follow=tail, report=report,
-                           session=session)
+                           session=session if tail is None else None)
     finally:
         src.close()
 

@@ -292,6 +292,9 @@ def test_bug_bundle_title_notes_steps_survive_export_and_import(tmp_path):
     assert kept == report
     p = _replay("play", sid, "--quit-after", "1", data=data)
     assert p.stdout == shown.stdout
+    # followed (as a live session is): the same steps and errors (it printed no error)
+    p = _replay("play", sid, "--follow", "--quit-after", "1", data=data)
+    assert p.stdout == shown.stdout, p.stdout
     # rrweb JSON has no place for the report: said, never silently dropped (a QA's tryout)
     p = _replay("export", sid, "-o", str(tmp_path / "s.json"), data=data)
     assert p.returncode == 0 and "bug report (title, notes, moment, steps) is not in rrweb" \
