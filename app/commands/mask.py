@@ -15,7 +15,7 @@ from pathlib import Path
 
 from recorder.paths import RULES_HISTORY_DIR, make_data_folder
 from recorder.privacy import RULES_FILENAME, RulesError, load_rules
-from recorder.privacy.dryrun import dry_run, unmatched
+from recorder.privacy.dryrun import UNMATCHED_ASK, dry_run, unmatched
 from recorder.privacy.remask import remask_sessions, rules_of
 from recorder.store import INDEX_FILE
 
@@ -289,7 +289,7 @@ def _say_unmatched(runs: list) -> None:
     for said, looked in unmatched(runs):
         where = "the session" if looked == 1 else f"any of the {looked:,} sessions"
         say_warning(f"{said} matched no element in {where} looked at, so it did nothing"
-                    " there - is its selector spelt as the page's markup is?")
+                    f" there - {UNMATCHED_ASK}")
 
 
 def _dry_run_stored(args: argparse.Namespace, rules, own: dict) -> int:

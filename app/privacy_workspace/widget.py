@@ -996,7 +996,7 @@ class PrivacyWorkspace(QWidget):
         return [self.dry_run_button, self.apply_button, self.audit_button]
 
     def run_dry_run(self) -> None:
-        from recorder.privacy.dryrun import dry_run, unmatched
+        from recorder.privacy.dryrun import UNMATCHED_ASK, dry_run, unmatched
         try:
             rules = self.form.rules()
         except RulesError as exc:
@@ -1042,7 +1042,7 @@ class PrivacyWorkspace(QWidget):
                                       " Stopped (Cancel) before the other sessions: run it"
                                       " again to Apply." if stopped else "") + (
                                       f" Matched no element, so did nothing: {'; '.join(missed)}"
-                                      " - is the selector spelt as the page's markup is?"
+                                      f" - {UNMATCHED_ASK}"
                                       if missed else ""))
         self._update_apply()
 

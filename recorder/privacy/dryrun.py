@@ -178,6 +178,13 @@ class _Counter:
                          ECHOES if self.m.echoes.scrub_event(e) is not e else FREE_TEXT)
 
 
+# what a rule that matched nothing asks (the CLI's and the workspace's): a misspelt selector,
+# or one whose every element sits inside a hidden one - never recorded, so never matched (a
+# privacy officer's tryout: `#notes` exists on the page, under a hidden section)
+UNMATCHED_ASK = ("is its selector spelt as the page's markup is, or is all it names inside a"
+                 " hidden element (whose inside is never recorded)?")
+
+
 def unmatched(runs: Iterable[DryRun]) -> list[tuple[str, int]]:
     """The selector rules (`Rule.said`) that matched no element in any of these dry runs
     they were looked at in, each with how many that was (an application's own rules, in its

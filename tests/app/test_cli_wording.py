@@ -112,7 +112,8 @@ def test_a_dry_run_names_a_rule_that_matched_no_element_in_any_session(tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ('replay: warning: rule ".card-numbr" (line 1) -> hidden matched no'
                            " element in any of the 2 sessions looked at, so it did nothing there"
-                           " - is its selector spelt as the page's markup is?\n")
+                           " - is its selector spelt as the page's markup is, or is all it"
+                           " names inside a hidden element (whose inside is never recorded)?\n")
     assert 'rule "nav a" (line 4) -> mask:' in proc.stdout
     proc = replay("--data", data, "mask", "--dry-run", "--rules", rules, demo)
     assert proc.returncode == 0 and proc.stderr.count("\n") == 1 and \

@@ -328,8 +328,9 @@ def test_dry_run_then_apply_once_saved(qtbot, tmp_path, workspace):
     type_rule(qtbot, w, ".adress", Level.HIDDEN)   # misspelt: masks nothing, said so
     qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
     assert w.dry_run_note.text().endswith(
-        'Matched no element, so did nothing: rule ".adress" -> hidden - is the selector spelt'
-        " as the page's markup is?")
+        'Matched no element, so did nothing: rule ".adress" -> hidden - is its selector spelt'
+        " as the page's markup is, or is all it names inside a hidden element (whose inside is"
+        " never recorded)?")
     assert not w.apply_button.isEnabled()                    # the rules are not saved yet
     assert "Quay" in stored_text(data)                       # a dry run writes nothing
     assert w.apply_to_stored(confirm=False) is None          # not before the rules are saved
