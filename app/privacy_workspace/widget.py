@@ -35,7 +35,7 @@ from recorder.moments import Unit, moment_text
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
 from recorder.privacy.audit import headline, looked_for, owner_note
 from recorder.privacy.history import (active_rules, every_change, loosened, looser,
-                                      save_rules, when_shown, who_saves)
+                                      newest_revision, save_rules, when_shown, who_saves)
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..commands._words import count
@@ -626,19 +626,30 @@ class PrivacyWorkspace(QWidget):
         # change at the next look (taken after, it was counted as read, and never shown)
         seen = self._rules_file_state()
         no_file = not (self.data_dir / RULES_FILENAME).is_file()
+        mend = False   # the file broken, the newest revision shown: Save writes it back
         try:
-            rules = active_rules(self.data_dir)
-            self._default_why = f"no {RULES_FILENAME}" if no_file else None
+            rules = active_rules(self.data_dir)   # (gone: its newest saved revision)
+            self._default_why = f"no {RULES_FILENAME}" if no_file and not rules.revision \
+                else None
         except RulesError as exc:
-            self._say(f"{exc} - fix the file; the form shows the built-in default", error=True)
-            rules = Rules.default()
-            self._default_why = f"{RULES_FILENAME} cannot be read"
+            newest = newest_revision(self.data_dir)
+            if newest is not None:   # (the built-in rules, and "Save as revision 1", were shown)
+                self._say(f"{exc} - the form shows revision {newest.revision}, the newest"
+                          " saved: Save writes it back (with your changes), or fix the file",
+                          error=True)
+                rules, mend = newest, True
+                self._default_why = None
+            else:
+                self._say(f"{exc} - fix the file; the form shows the built-in default",
+                          error=True)
+                rules = Rules.default()
+                self._default_why = f"{RULES_FILENAME} cannot be read"
         self.base_revision = rules.revision
         self._rules_shown = rules
         self._rules_seen = seen
         self._watch()
         self.form.set_rules(rules)
-        self._dirty = False
+        self._dirty = mend
         if self._dry_rules is not None and not self._dry_rules.same_as(rules):
             self._dry_rules = None   # a dry run of other rules than these
         self._update_apply()
@@ -683,11 +694,16 @@ class PrivacyWorkspace(QWidget):
         except RulesError:
             active = None
         if active == self._rules_shown:
+            if state is None and active is not None and active.revision:   # (said, all the same)
+                self._say(f"{RULES_FILENAME} was removed elsewhere: revision {active.revision},"
+                          " the newest saved, stays in force (as for the intake and imports)")
             return
         if active is None:   # (reload says why; "revision None" said nothing)
             what, now = "the active rules were replaced", f"{RULES_FILENAME} cannot be read"
-        elif state is None:
-            what, now = f"{RULES_FILENAME} was removed", "the built-in default"
+        elif state is None:   # (its newest saved revision stands for it, as for the intake)
+            what, now = f"{RULES_FILENAME} was removed", \
+                f"revision {active.revision}, the newest saved," if active.revision \
+                else "the built-in default"
         else:
             what, now = "the active rules were replaced", f"revision {active.revision}"
         if self._dirty:

@@ -24,7 +24,8 @@ from ..paths import RULES_HISTORY_DIR as HISTORY_DIR
 from ..paths import fsync_dir as _fsync_dir
 from ..store import _atomic_write   # the store's temp + fsync + rename
 from .levels import Level
-from .rules import RULES_FILENAME, Rules, RulesError, parse_rules, parse_rules_file, to_toml
+from .rules import (RULES_FILENAME, Rules, RulesError, load_rules, parse_rules,
+                    parse_rules_file, to_toml)
 from .selectors import members
 
 LOG_NAME = "log.jsonl"
@@ -64,9 +65,9 @@ def revision_file(revision: int) -> str:
 
 
 def active_rules(data_dir: Path | str) -> Rules:
-    """The data folder's active rules (the built-in default when it has none)."""
-    path = Path(data_dir) / RULES_FILENAME
-    return parse_rules_file(path) if path.is_file() else Rules.default()
+    """The data folder's active rules (`load_rules`: its newest saved revision when the file
+    is gone, the built-in default when it has none)."""
+    return load_rules(None, data_dir)
 
 
 class Effect(enum.Enum):
@@ -248,12 +249,22 @@ def save_rules(data_dir: Path | str, rules: Rules, *, who: str, based_on: int | 
     `based_on` or cannot be read."""
     data = Path(data_dir)
     active_path = data / RULES_FILENAME
-    current = active_rules(data)
+    broken = False
+    try:
+        current = active_rules(data)
+    except RulesError:
+        # broken by hand: the newest saved revision is what it stands for (the workspace
+        # shows it, to save again - it offered revision 1 over a history of two)
+        current, broken = newest_revision(data), True
+        if current is None:
+            raise
     if based_on is not None and current.revision != based_on:
         raise RulesError(f"{active_path} is at revision {current.revision} now, not the"
                          f" revision {based_on} you started from (someone else saved) - reload"
                          " it and make your change again")
     summary = diff_rules(current, rules)
+    if broken:   # (saved as they are, they mend the file)
+        summary = summary or [f"{RULES_FILENAME} written again (it could not be read)"]
     if not summary:
         return None
     saved = replace(rules, revision=current.revision + 1, source=str(active_path))
@@ -349,6 +360,18 @@ def every_change(data_dir: Path | str) -> tuple[list[Logged], int]:
     # (each history is listed oldest first: within a second, the later listed is the newer)
     order = sorted(range(len(out)), key=lambda i: (out[i].when, i), reverse=True)
     return [out[i] for i in order], bad
+
+
+def newest_revision(data_dir: Path | str) -> Rules | None:
+    """The data folder's newest saved revision of its rules that reads, or None - what
+    stands for its rules file when that is broken by hand or deleted (a running intake's
+    rules, the privacy workspace's form and its next save)."""
+    for change in sorted(read_history(data_dir)[0], key=lambda c: -c.revision):
+        try:
+            return load_revision(data_dir, change.revision)
+        except RulesError:
+            continue
+    return None
 
 
 def load_revision(data_dir: Path | str, revision: int) -> Rules:

@@ -146,13 +146,18 @@ class Rules:
 
 def load_rules(path: Path | str | None, data_dir: Path | str | None = None) -> Rules:
     """The rules in force: `path` if given, else the data folder's active rules
-    (`DATA/rules.toml`) if present, else the built-in default."""
+    (`DATA/rules.toml`) if present - else its newest saved revision (the file deleted beside
+    its history: it was the built-in rules, which may mask less than those saved), else the
+    built-in default."""
     if path is not None:
         return parse_rules_file(Path(path))
     if data_dir is not None:
         active = Path(data_dir) / RULES_FILENAME
         if active.is_file():
             return parse_rules_file(active)
+        newest = _newest_revision(Path(data_dir))
+        if newest is not None:
+            return newest
     return Rules.default()
 
 
@@ -180,8 +185,10 @@ class ActiveRules:
         self._rules = fixed if fixed is not None else \
             load_rules(self._given, self._data)   # RulesError: said at start
         if fixed is None and self._seen is None and self._given is None \
-                and _newest_revision(self._data) is not None:   # (a file deleted before it)
-            self._keep_in_force(f"{self._file} is missing")
+                and self._rules.revision:   # (a file deleted before it: load_rules' newest)
+            _log.error("%s is missing - its newest saved revision, %d, is in force until it is"
+                       " mended (`replay mask --rules FILE --activate`, or the privacy"
+                       " workspace, saves a revision)", self._file, self._rules.revision)
 
     def _stat(self) -> tuple[int, int, int] | None:
         try:
@@ -224,10 +231,10 @@ class ActiveRules:
 
 
 def _newest_revision(data_dir: Path | None) -> "Rules | None":
-    """The data folder's newest saved revision of its rules that reads (privacy.history),
-    or None."""
     if data_dir is None:
         return None
+    from .history import newest_revision   # (history reads rules: imported when asked)
+    return newest_revision(data_dir)
     from .history import load_revision, read_history
     for change in sorted(read_history(data_dir)[0], key=lambda c: -c.revision):
         try:

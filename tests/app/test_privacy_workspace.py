@@ -988,14 +988,25 @@ def test_the_title_says_the_built_in_default_until_a_revision_is_saved(qtbot, tm
     assert w.save_button.text() == "Save as revision 1"
     assert w.save()
     assert w.title.text() == "Privacy rules — revision 1"
-    (data / "rules.toml").unlink()                  # removed elsewhere: the default again
-    qtbot.waitUntil(lambda: "built-in" in w.title.text(), timeout=10_000)
-    assert w.title.text() == "Privacy rules — the built-in default, no rules.toml"
-    assert w.status.text() == "rules.toml was removed elsewhere: the built-in default shown"
-    (data / "rules.toml").write_text("revision = [")   # one that cannot be read
-    qtbot.waitUntil(lambda: "cannot be read" in w.title.text(), timeout=10_000)
-    assert w.title.text() == "Privacy rules — the built-in default, rules.toml cannot be read"
-    assert "fix the file" in w.status.text() and "None" not in w.status.text()
+    (data / "rules.toml").unlink()   # removed elsewhere: its newest saved revision stands
+    qtbot.waitUntil(lambda: "removed" in w.status.text(), timeout=10_000)   # (as the intake's)
+    assert w.title.text() == "Privacy rules — revision 1"
+    assert w.status.text() == ("rules.toml was removed elsewhere: revision 1, the newest saved,"
+                               " stays in force (as for the intake and imports)")
+    (data / "rules.toml").write_text("revision = [")   # one that cannot be read: the same
+    qtbot.waitUntil(lambda: "not valid TOML" in w.status.text(), timeout=10_000)
+    assert "the form shows revision 1, the newest saved: Save writes it back" in \
+        w.status.text() and "None" not in w.status.text()
+    assert w.save_button.isEnabled() and w.save_button.text() == "Save as revision 2"
+    assert w.save()                                   # written back: the file mended
+    assert "revision = 2" in (data / "rules.toml").read_text()
+
+    fresh = tmp_path / "fresh"                        # no history: the built-in default
+    store_with(fresh)
+    (fresh / "rules.toml").write_text("revision = [")
+    w2 = workspace(fresh)
+    assert w2.title.text() == "Privacy rules — the built-in default, rules.toml cannot be read"
+    assert "fix the file" in w2.status.text()
 
 
 def test_the_workspaces_tables_read_as_the_apps_do(qtbot, tmp_path, workspace):
