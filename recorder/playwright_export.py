@@ -48,6 +48,10 @@ Raw = dict[str, Any]
 STATE_TEXT_CHARS = 80       # a longer text is content, not a state worth waiting for
 STATE_WAITS_PER_STEP = 3    # at most this many elements waited for after a step
 WAIT_TIMEOUT_MS = 10_000    # how long the script waits for a recorded DOM state
+# ... once the site showed other text than the recording: its data has moved on (a cart kept
+# from an earlier run), and each later state differing too cost the whole wait - a 45-step
+# run took 345 s (a QA tryout)
+DIFFERS_WAIT_MS = 1_500
 NAVIGATION_AFTER_STEP_MS = 2_000   # a page load this soon after a step is that step's doing
 _ROLE = re.compile(r'^role=([a-z]+)\[name="((?:[^"\\]|\\.)*)"\]$')
 _TEXT = re.compile(r'^text="((?:[^"\\]|\\.)*)"$')
@@ -526,7 +530,8 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         sites="".join(f"    ({o!r}, {v!r}),\n" for o, v in sites),
         viewport=(f'{{"width": {int(viewport[0])}, "height": {int(viewport[1])}}}'
                   if viewport else "None"),
-        wait_ms=WAIT_TIMEOUT_MS, frame_sep=FRAME_SEP,
+        wait_ms=WAIT_TIMEOUT_MS, differs_wait_ms=DIFFERS_WAIT_MS,
+        differs_wait_s=DIFFERS_WAIT_MS / 1000, frame_sep=FRAME_SEP,
         masked_run=repr(detectors.MASKED_RUN.pattern), detector_min=detectors.MIN_LEN,
         masked_char=repr(detectors.MASKED_CHAR),
         stand_ins="".join(f"    {f.name!r}: {f.stand_in!r},\n" for f in fill_in),
@@ -673,8 +678,9 @@ It reads these environment variables:
                     what the site shows instead and going on, and for a step's element or
                     page before the step fails (default {wait_ms})
 {fill_help}Where the site shows other text than the recording did after a step (its data has moved on:
-a cart kept from an earlier run, say), the script says so on stderr and goes on; only the
-error at the end decides whether the bug was reproduced.
+a cart kept from an earlier run, say), the script says so on stderr and goes on - and waits
+{differs_wait_s:g} s for each page state after that, not REPLAY_WAIT_MS; only the error at the
+end decides whether the bug was reproduced.
 Exit status: 0 reproduced, 1 not reproduced (or a step could not be done), 2 cannot run here
 (a site it cannot reach, a value it needs, no browser).
 """
@@ -726,6 +732,8 @@ REACHED = set()   # the sites a page was opened on
 CHECK_COMMENT = {check_comment!r}   # the comment the check at the end starts with
 VIEWPORT = {viewport}
 WAIT_MS = {wait_ms}
+DIFFERS_WAIT_MS = {differs_wait_ms}   # each page state's wait once one differed (below)
+DIFFERS = []   # the first page state that differed, once one did
 
 # what is typed where a value is not given: one its field accepts (an <input type=email>
 # refuses other text, and its form is not sent), else a placeholder that says what to give
@@ -861,9 +869,11 @@ def locate(page, selector):
 def expect_text(page, selector, text, after_step=None):
     """Wait for the text the recording showed here, after step `after_step` (as it was
     just before the next step); if the site shows other text, say so and go on (the steps
-    after it may still reach the bug)."""
+    after it may still reach the bug) - and from then on wait DIFFERS_WAIT_MS for a state:
+    the site's data has moved on, and the later states likely differ too."""
+    wait = min(WAIT_MS, DIFFERS_WAIT_MS) if DIFFERS else WAIT_MS
     try:
-        expect(locate(page, selector)).to_have_text(text, timeout=WAIT_MS)
+        expect(locate(page, selector)).to_have_text(text, timeout=wait)
     except AssertionError:
         loc = locate(page, selector)
         seen = " ".join((loc.first.text_content() or "").split()) if loc.count() else None
@@ -871,6 +881,11 @@ def expect_text(page, selector, text, after_step=None):
         print(f"note: after {{step}}, {{selector}} "
               + (f"shows {{seen!r}}" if seen is not None else "is not there")
               + f"; after that step the recording showed {{text!r}}; going on", file=sys.stderr)
+        if not DIFFERS and wait > DIFFERS_WAIT_MS:
+            print(f"note: the site's data differs from the recording's: each later page state"
+                  f" is waited for {{DIFFERS_WAIT_MS / 1000:g}} s, not {{WAIT_MS / 1000:g}} s",
+                  file=sys.stderr)
+        DIFFERS.append(selector)
 
 
 def reproduce(page):

@@ -564,6 +564,14 @@ def test_a_note_names_the_step_the_recorded_text_followed(tmp_path):
     assert p.returncode == 0, p.stderr
     assert p.stderr.splitlines() == ["note: after step 2, #count shows '2'; after that step the"
                                      " recording showed '1'; going on"]
+    # waiting longer than a differing site's states are waited for: said once, at the first
+    (tmp_path / "again").mkdir()
+    again = _run_script(tmp_path / "again", text, "<!DOCTYPE html><html><body><button id=add>"
+                        "Add</button><span id=count>2</span></body></html>", 4000)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.splitlines()[1:] == ["note: the site's data differs from the"
+                                             " recording's: each later page state is waited"
+                                             " for 1.5 s, not 4 s"]
 
 
 def _view(t: int, url: str, vid: str, navigation_type: str | None = None,
