@@ -19,7 +19,10 @@ SHAKE-256 used as a stream cipher: a fresh random nonce for every write (a segme
 pass writes again gets another), a 32-byte key from `secrets`, made per import and held only
 in this object. Confidentiality is all it is for: nothing here is authenticated, and nothing
 needs to be - a sealed file is read back only by the process that wrote it, and one left by a
-dead import is deleted unread.
+dead import is deleted unread. The live intake's workers share one key, given in their
+environment by `replay serve` (recorder.intake.typed_journal): a record sealed with another
+(an earlier server's) opens as noise, which its MessagePack decoding refuses; `serve` deletes
+those as it starts.
 """
 from __future__ import annotations
 

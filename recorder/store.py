@@ -70,7 +70,7 @@ from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSes
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_session_size, checked_events
 from .paths import INDEX_FILE, SEGMENTS_DIR, fsync_dir as _fsync_dir, make_data_folder, \
-    typed_journal_path, write_durably
+    typed_journal_path, visit_of, write_durably
 from .sealed import SEALED_SUFFIX, Seal
 from .bug import CONTEXT_KEY as BUG_KEY, without_steps
 from . import derived as _derived
@@ -1263,9 +1263,10 @@ class LocalStore(Store):
                 self.drop_derived([sid])
                 files = self.index.delete_session(sid, dicts)
                 self.drop_derived([sid])
-                # what the live intake noted typed in its visit (sealed; the visit's other
-                # sessions go on without it)
-                typed_journal_path(self.root, sid).unlink(missing_ok=True)
+                # what the live intake noted typed in its visit (sealed), with its last
+                # session: the visit's others go on masking with it
+                if not self.index.sessions_for_client(visit_of(sid)):
+                    typed_journal_path(self.root, sid).unlink(missing_ok=True)
                 for dict_id in dicts:
                     self._dicts.pop(dict_id, None)
                 # its segment files there were (one deleted by hand was counted as erased)

@@ -85,14 +85,18 @@ class _Counting:
     def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None,
              facts: Sequence[JsonFacts | None] | None = None) -> list[dict]:
         echoes = self.masker.echoes
+        visit = visit_of(self.sid)
+        # what the other workers noted since this masker last read (whichever way it was
+        # handed out: resumed, gone on from the visit's session before, or up to date with
+        # what is stored - a batch all masked away stores nothing, and notes what it typed)
+        self.journal.catch_up(visit, echoes)
         echoes.journal = noted = []
         try:
             out = self.masker.mask(events, encoded, facts)
         finally:
             echoes.journal = None
         # (under the session's lock, as the batch is stored: the next worker reads it)
-        self.journal.append(visit_of(self.sid), noted)
-        echoes.journal_at += len(noted)
+        self.journal.append(visit, noted, echoes)
         self.done(len(out))
         return out
 
@@ -434,13 +438,16 @@ class LiveIntake:
             self.journal.catch_up(visit_of(sid), m.echoes)
             m.resume(events)
             return m
+        # resumed with the whole journal, each page counted once (the kept echoes, resumed
+        # again, counted their pages twice: a keystroke on the way stayed a value); without
+        # a journal (its file gone), what this worker kept joins as finals
         built = SessionMasker(maskers.rules)
-        if kept is not None:
-            built.echoes = kept
         self.journal.catch_up(visit_of(sid), built.echoes)
         built.resume(events)
+        if kept is not None and built.echoes.journal_pos is None:
+            built.echoes.update(kept.finals())
         with self._lock:
-            return maskers.put(sid, built)
+            return maskers.put(sid, built, echoes=built.echoes)
 
     def compact_idle(self, now_ms: float | None = None) -> list[str]:
         """Compact the sessions that went quiet (any worker may; the lock makes it once)."""
@@ -463,27 +470,50 @@ class LiveIntake:
         """The earlier sessions of `sid`'s visit, compacted before a value was typed into a
         masked field in `sid` - the page's coupon shown in one, typed 20 minutes later in the
         next - lose its echoes too (`rescrub_session`: only those holding one are rewritten),
-        as an import masks a visit's earlier sessions with what a later one typed."""
+        as an import masks a visit's earlier sessions with what a later one typed: the
+        values every worker saw (`_typed`), over the visit's stored sessions - those this
+        worker masked, and the others the index lists."""
+        typed = self._typed(sid)
+        info = self.store.index.session(sid)
+        if not typed or info is None:
+            return
+        rules = self._rules_of(info.application)
+        if rules is None:
+            return
         with self._lock:
-            visits = [(typed, maskers.visit_of(sid), maskers.rules)
-                      for *_rules, maskers in self._maskers.values()
-                      if (typed := maskers.typed(sid))]
-        for typed, others, rules in visits:
-            finals = typed.finals()
-            for other in others:
-                try:
-                    rescrub_session(self.store, other, finals, rules)
-                except (KeyError, ValueError) as exc:   # deleted meanwhile / nothing readable
-                    log.warning("could not mask session %s again: %s", other, exc)
+            seen = [o for *_rules, maskers in self._maskers.values() for o in maskers.visit_of(sid)]
+        listed = [i.id for i in self.store.index.sessions_for_client(visit_of(sid))]
+        finals = typed.finals()
+        for other in dict.fromkeys([*seen, *listed]):
+            if other == sid:
+                continue
+            try:
+                rescrub_session(self.store, other, finals, rules)
+            except (KeyError, ValueError) as exc:   # deleted meanwhile / nothing readable
+                log.warning("could not mask session %s again: %s", other, exc)
+
+    def _rules_of(self, app_id: str | None) -> Rules | None:
+        """The rules an application's batches are masked with now (None: no such one)."""
+        try:
+            apps = Applications(self.store.root)
+        except AppError:
+            return None
+        try:
+            app = apps.find(app_id) if app_id else None
+        finally:
+            apps.close()
+        return self.maskers(app).rules if app is not None else None
 
     def _typed(self, sid: str) -> Echoes | None:
         """The values typed into the session's masked fields: those this worker saw, and
-        those the others did (their journal)."""
+        those the others did (their journal) - a copy: compaction runs in its own thread,
+        beside a batch of the visit's next session masking with the echoes it shares."""
         with self._lock:
-            typed = next((t for *_rules, maskers in self._maskers.values()
-                          if (t := maskers.typed(sid))), None)
-        if typed is None:
+            seen = next((t for *_rules, maskers in self._maskers.values()
+                         if (t := maskers.typed(sid))), None)
             typed = Echoes()
+            if seen is not None:
+                typed.update(seen.finals())
         self.journal.catch_up(visit_of(sid), typed)
         typed.feed()
         return typed or None

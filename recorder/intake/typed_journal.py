@@ -72,23 +72,35 @@ class TypedJournal:
         # (a client's id is cleaned to a file name's characters by the store: clean_id)
         return typed_journal_path(self.folder.parent, visit)
 
-    def append(self, visit: str, entries: Sequence[Entry]) -> None:
-        """`entries` as one record (the caller holds the visit's session lock)."""
+    def append(self, visit: str, entries: Sequence[Entry], echoes: Echoes | None = None) -> None:
+        """`entries` as one record (the caller holds the visit's session lock); `echoes`,
+        which noted them and had read the journal to its end, read past them too."""
         if not entries:
             return
         sealed = self._seal.seal(self._encode.encode(list(entries)))
         self.folder.mkdir(exist_ok=True, mode=0o700)
         with open(self._path(visit), "ab") as f:
+            before = f.tell()
             f.write(len(sealed).to_bytes(LENGTH, "big") + sealed)
             f.flush()
             os.fsync(f.fileno())   # as durable as the batch it came with
+            ino = os.fstat(f.fileno()).st_ino
+        if echoes is not None and echoes.journal_pos == (ino, before):
+            echoes.journal_pos = (ino, before + LENGTH + len(sealed))
 
-    def read(self, visit: str, since: int = 0) -> list[Entry]:
-        """The visit's entries after the first `since`."""
+    def read(self, visit: str, pos: tuple[int, int] | None = None
+             ) -> tuple[list[Entry], tuple[int, int] | None]:
+        """The visit's entries after `pos` (a place `read` gave: the file, by its inode, and
+        an offset in it - a file made again since, deleted with a session of the visit or
+        gone quiet, is read from its start), and the place after them."""
         try:
-            data = self._path(visit).read_bytes()
+            with open(self._path(visit), "rb") as f:
+                ino = os.fstat(f.fileno()).st_ino
+                start = pos[1] if pos is not None and pos[0] == ino else 0
+                f.seek(start)
+                data = f.read()
         except FileNotFoundError:
-            return []
+            return [], None
         out: list[Entry] = []
         at = 0
         while at + LENGTH <= len(data):
@@ -103,16 +115,16 @@ class TypedJournal:
             if isinstance(entries, list):
                 out.extend(e for e in entries if isinstance(e, list) and e)
             at += LENGTH + n
-        return out[since:]
+        return out, (ino, start + at)
 
     def catch_up(self, visit: str, echoes: Echoes) -> None:
-        """Schedule on `echoes` what the visit's journal holds that they have not applied
-        (`Echoes.journal_at`): each value typed as its field's keystroke at its time, noted
-        as the caller's pass reaches it (`SessionMasker.resume` feeds them); each choice now."""
-        entries = self.read(visit, echoes.journal_at)
+        """Schedule on `echoes` what the visit's journal holds that they have not read
+        (`Echoes.journal_pos`): each value typed as its field's keystroke at its time, noted
+        as the caller's pass reaches it (`SessionMasker.resume`'s or `mask`'s); each choice
+        now."""
+        entries, echoes.journal_pos = self.read(visit, echoes.journal_pos)
         if not entries:
             return
-        echoes.journal_at += len(entries)
         typed = []
         for e in entries:
             if e[0] == TYPED and len(e) == 4 and isinstance(e[1], str):

@@ -420,9 +420,9 @@ class Echoes:
         self.params = ParamValues()
         # what a pass notes (`add`'s and `add_param`'s arguments, in order) while a caller
         # keeps a list here - a live intake's worker, for the others (intake.typed_journal) -
-        # and how many of the caller's journal entries these echoes have applied
+        # and where in that journal these echoes have read to (its `read`'s place)
         self.journal: list[list] | None = None
-        self.journal_at = 0
+        self.journal_pos: tuple[int, int] | None = None
 
     def __bool__(self) -> bool:
         return bool(self._values) or bool(self.scheduled) or bool(self.params)

@@ -1269,13 +1269,17 @@ class SessionMaskers:
             m.resume(stored())
         return self.put(session_id, m)
 
-    def put(self, session_id: str, m: SessionMasker) -> SessionMasker:
+    def put(self, session_id: str, m: SessionMasker, *, echoes: Echoes | None = None
+            ) -> SessionMasker:
         """`m` (a new masker under these rules, resumed from what is stored) as session
-        `session_id`'s, with the values typed into its masked fields that were kept."""
-        kept = self._echoes.get(session_id)
+        `session_id`'s, with the values typed into its masked fields that were kept - or
+        `echoes`, which know them (m's own, resumed with them: the live intake's)."""
+        kept = self._echoes.get(session_id) if echoes is None else None
         if kept is not None:
             m.echoes = kept
         else:
+            if echoes is not None:
+                m.echoes = echoes
             self._echoes[session_id] = m.echoes
             while len(self._echoes) > self.max_echoes:
                 self._echoes.popitem(last=False)

@@ -133,8 +133,8 @@ def test_a_journal_sealed_by_another_server_is_noise_and_cleared_at_start(tmp_pa
     gone.append("visit-1", [["t", NAME, ID["coupon"], T0]])
     raw = (tmp_path / JOURNAL_DIR / "visit-1.log").read_bytes()
     assert NAME.encode() not in raw and b"Tintenfisch" not in raw
-    assert gone.read("visit-1") == [["t", NAME, ID["coupon"], T0]]
-    assert TypedJournal(tmp_path, Seal()).read("visit-1") == []   # another key: nothing
+    assert gone.read("visit-1")[0] == [["t", NAME, ID["coupon"], T0]]
+    assert TypedJournal(tmp_path, Seal()).read("visit-1")[0] == []   # another key: nothing
     TypedJournal.clear(tmp_path)
     assert not (tmp_path / JOURNAL_DIR).exists()
 
@@ -151,5 +151,112 @@ def test_deleting_a_session_deletes_its_visits_journal(tmp_path):
     assert journal.exists()
     a.store.delete_session("visit-1")
     assert not journal.exists()
+    a.store.close()
+    apps.close()
+
+
+# --- the review's cases: every way a masker is handed out reads what the others noted -----
+M = 60_000
+
+
+def test_a_batch_masked_away_whole_still_tells_the_other_worker_what_was_typed(tmp_path):
+    """A hidden field's keystrokes alone: nothing stored (the store's count did not move, so
+    the other worker's masker counted as up to date), the value noted all the same."""
+    from tests.recorder.test_privacy_echoes import STRICT
+    data = tmp_path / "data"
+    data.mkdir()
+    apps, app = _app(data)
+    a, b = [LiveIntake(Store.open(data), parse_rules(STRICT)) for _ in range(2)]
+    a.accept(app, Batch(session_id="v", events=_shifted(
+        html_to_events(PAGE, href="https://portal.example/", timestamp=T0))))
+    b.accept(app, Batch(session_id="v", events=_shifted(_typing(NAME, ms=100))))
+    a.accept(app, Batch(session_id="v", events=_shifted([console(f"hello {NAME}", ms=30_000)])))
+    assert hits(stored_bytes(data), {"typed": [NAME]}) == []
+    for w in (a, b):
+        w.store.close()
+    apps.close()
+
+
+def test_the_visits_next_session_on_the_other_worker_masks_what_was_typed_before(tmp_path):
+    """20 minutes later the visit goes on as a new session, with a page of its own, on the
+    worker that never saw the typing."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps, app = _app(data)
+    a, b = _workers(data)
+    a.accept(app, Batch(session_id="visit-1", events=_shifted(
+        html_to_events(PAGE, href="https://portal.example/profile", timestamp=T0)
+        + _typing(NAME, ms=100), quiet_min=30)))
+    (later,) = b.accept(app, Batch(session_id="visit-1", events=_shifted(
+        html_to_events(PAGE, href="https://portal.example/home", timestamp=T0 + 20 * M)
+        + [console(f"welcome back {NAME}", ms=20 * M + 50)], quiet_min=30)))
+    assert later != "visit-1"   # (the premise: a new session of the visit)
+    assert hits(stored_bytes(data), {"typed": [NAME, "Tintenfisch"]}) == []
+    for w in (a, b):
+        w.store.close()
+    apps.close()
+
+
+def test_an_earlier_session_deleted_leaves_the_visits_journal_to_the_rest(tmp_path):
+    other = "Zebulon Quack"
+    data = tmp_path / "data"
+    data.mkdir()
+    apps, app = _app(data)
+    a, b = _workers(data)
+    a.accept(app, Batch(session_id="visit-1", events=_shifted(
+        html_to_events(PAGE, href="https://portal.example/profile", timestamp=T0)
+        + _typing(NAME, ms=100), quiet_min=40)))
+    a.accept(app, Batch(session_id="visit-1", events=_shifted(
+        html_to_events(PAGE, href="https://portal.example/home", timestamp=T0 + 20 * M)
+        + [console("hi", ms=20 * M + 50)], quiet_min=40)))
+    a.store.delete_session("visit-1")        # the visit's earlier session, erased
+    assert (data / JOURNAL_DIR / "visit-1.log").exists()   # (its later one goes on)
+    b.accept(app, Batch(session_id="visit-1", events=_shifted(_typing(other, ms=21 * M),
+                                                             quiet_min=40)))
+    a.accept(app, Batch(session_id="visit-1", events=_shifted(
+        [console(f"hello {other}", ms=22 * M)], quiet_min=40)))
+    assert hits(stored_bytes(data), {"typed": [other]}) == []
+    for w in (a, b):
+        w.store.close()
+    apps.close()
+
+
+def test_an_earlier_session_compacted_is_masked_again_with_what_the_other_worker_saw(tmp_path):
+    """Shown, then typed 16 minutes later - in the visit's next session, which the other
+    worker took: compacting that one masks the earlier one again, whichever worker does."""
+    from tests.recorder.test_import_echoes_before_typing import (SECRET, SPLIT_MS,
+                                                                 _now_shifted, _visit,
+                                                                 shown_then_away_then_typed)
+    data, apps, app, (a, b) = _visit(tmp_path, workers=2)
+    events = _now_shifted(shown_then_away_then_typed(), 2 * SPLIT_MS + M)
+    cut = next(i for i, e in enumerate(events)
+               if e["timestamp"] - events[0]["timestamp"] > SPLIT_MS)
+    a.accept(app, Batch(session_id="s1", events=events[:cut]))
+    a.compact_idle()
+    b.accept(app, Batch(session_id="s1", events=events[cut:]))
+    assert hits(stored_bytes(data), {"typed": [SECRET]})   # the premise: the first holds it
+    a.compact_idle()   # (the worker that never saw the typing compacts the later session)
+    b.compact_idle()
+    assert hits(stored_bytes(data), {"typed": [SECRET]}) == []
+    for w in (a, b):
+        w.store.close()
+    apps.close()
+
+
+def test_a_masker_made_again_from_storage_fades_keystrokes_as_before(tmp_path):
+    """Its DOM let go (memory, a failed batch): made again, the echoes it kept were resumed
+    again and counted their pages twice - a keystroke on the way ("Aureli") stayed a value,
+    masking the page's own "Aureli"."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps, app = _app(data)
+    (a,) = _workers(data, 1)
+    keys = _typing(NAME, ms=100)
+    a.accept(app, Batch(session_id="v", events=_shifted(
+        html_to_events(PAGE, href="https://portal.example/", timestamp=T0) + keys[:3])))
+    a.maskers(app).close("v")
+    a.accept(app, Batch(session_id="v", events=_shifted(
+        _typing(NAME, ms=100)[3:] + [text("Aureli met", ms=30_000)])))
+    assert "Aureli met" in _stored_text(data, "v")
     a.store.close()
     apps.close()
