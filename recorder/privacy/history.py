@@ -132,18 +132,28 @@ def _changes(old: Rules, new: Rules) -> list[tuple[str, Effect]]:
     # refused as masking less)
     edited = _edited_lists([r for r in old.rules if r.selector not in new_rules],
                            [r for r in new.rules if r.selector not in old_rules])
+    before_at, now_at = _members_at(old), _members_at(new)
     for r in new.rules:
         if r.selector in edited:
             was = edited[r.selector]
             before, after = set(members(was.selector)), set(members(r.selector))
             gained = [m for m in members(r.selector) if m not in before]
             lost = [m for m in members(was.selector) if m not in after]
+            # (a member another rule of the level held before - two rules merged - is no
+            # claim gained; one a new rule of the level holds now, none lost)
+            moved = [m for m in gained if m in before_at[r.level]] + \
+                [m for m in lost if m in now_at[r.level]]
+            gained = [m for m in gained if m not in before_at[r.level]]
+            lost = [m for m in lost if m not in now_at[r.level]]
             effects = {_OPPOSITE[_CLAIM_REMOVED[r.level]]} if gained else set()
             effects |= {_CLAIM_REMOVED[r.level]} if lost else set()
             said = "; ".join(x for x in (f"{', '.join(gained)} added" if gained else "",
-                                         f"{', '.join(lost)} removed" if lost else "") if x)
+                                         f"{', '.join(lost)} removed" if lost else "",
+                                         f"{', '.join(moved)} moved from or to another rule"
+                                         if moved else "") if x)
             out.append((f"rule changed: {was.selector} -> {r.selector} ({r.level.label}):"
-                        f" {said}", _rule_effect(old, new, _together(effects))))
+                        f" {said or 'the same selectors, written otherwise'}",
+                        _rule_effect(old, new, _together(effects))))
         elif r.selector not in old_rules:
             out.append((f"rule added: {r.selector} ({r.level.label})", _rule_effect(
                 old, new, _OPPOSITE[_CLAIM_REMOVED[r.level]])))
@@ -152,9 +162,15 @@ def _changes(old: Rules, new: Rules) -> list[tuple[str, Effect]]:
             out.append((f"rule changed: {r.selector}: {was.label} -> {r.level.label}",
                         _rule_effect(old, new, Effect.LESS if r.level < was else Effect.MORE)))
     paired = {id(r) for r in edited.values()}
-    out += [(f"rule removed: {r.selector} ({r.level.label})",
-             _rule_effect(old, new, _CLAIM_REMOVED[r.level]))
-            for r in old.rules if r.selector not in new_rules and id(r) not in paired]
+    for r in old.rules:
+        if r.selector in new_rules or id(r) in paired:
+            continue
+        if set(members(r.selector)) <= now_at[r.level]:   # its members in another rule now
+            out.append((f"rule merged: {r.selector} ({r.level.label}) into another",
+                        Effect.NEITHER))
+        else:
+            out.append((f"rule removed: {r.selector} ({r.level.label})",
+                        _rule_effect(old, new, _CLAIM_REMOVED[r.level])))
     kept_old = [r.selector for r in old.rules if r.selector in new_rules]
     kept_new = [r.selector for r in new.rules if r.selector in old_rules]
     if kept_old != kept_new:   # (the strictest claim decides, whatever the order)
@@ -186,6 +202,14 @@ def _edited_lists(removed: list, added: list) -> dict:
         if was is not None:
             out[a.selector] = was
             left.remove(was)
+    return out
+
+
+def _members_at(rules: Rules) -> dict:
+    """Level -> the selector members its rules claim."""
+    out: dict = {level: set() for level in Level}
+    for r in rules.rules:
+        out[r.level].update(members(r.selector))
     return out
 
 
@@ -249,7 +273,8 @@ def save_rules(data_dir: Path | str, rules: Rules, *, who: str, based_on: int | 
     `based_on` or cannot be read."""
     data = Path(data_dir)
     active_path = data / RULES_FILENAME
-    broken = False
+    # deleted beside its history (its newest revision stands for it): saved, they mend it
+    broken = not active_path.is_file() and (data / HISTORY_DIR / LOG_NAME).is_file()
     try:
         current = active_rules(data)
     except RulesError:
@@ -264,7 +289,8 @@ def save_rules(data_dir: Path | str, rules: Rules, *, who: str, based_on: int | 
                          " it and make your change again")
     summary = diff_rules(current, rules)
     if broken:   # (saved as they are, they mend the file)
-        summary = summary or [f"{RULES_FILENAME} written again (it could not be read)"]
+        summary = summary or [f"{RULES_FILENAME} written again (it was missing or could not be"
+                              " read)"]
     if not summary:
         return None
     saved = replace(rules, revision=current.revision + 1, source=str(active_path))

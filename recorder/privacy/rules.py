@@ -235,13 +235,6 @@ def _newest_revision(data_dir: Path | None) -> "Rules | None":
         return None
     from .history import newest_revision   # (history reads rules: imported when asked)
     return newest_revision(data_dir)
-    from .history import load_revision, read_history
-    for change in sorted(read_history(data_dir)[0], key=lambda c: -c.revision):
-        try:
-            return load_revision(data_dir, change.revision)
-        except RulesError:
-            continue
-    return None
 
 
 def parse_rules_file(path: Path) -> Rules:

@@ -249,3 +249,28 @@ def test_credential_parameters_are_scrubbed_unless_the_rules_keep_them():
     capture = (Path(__file__).resolve().parents[2] / "assets" / "capture" / "capture.js").read_text()
     listed = re.search(r"var DEFAULT_SCRUB_PARAMS = \[([^\]]*)\]", capture).group(1)
     assert tuple(re.findall(r'"([^"]+)"', listed)) == DEFAULT_SCRUB_PARAMS
+
+
+def test_two_rules_merged_or_a_list_written_otherwise_change_no_claim():
+    """A reviewer's: merging a `#b` rule into `#out, #contact` read as "#b added" and "rule
+    removed: #b" - masks differently, refused without --yes; spaces alone changed read as a
+    change of nothing said."""
+    two = replace(Rules.default(), rules=(Rule("#out, #contact", Level.MASK), Rule("#b", Level.MASK)))
+    merged = replace(two, rules=(Rule("#out, #contact, #b", Level.MASK),))
+    assert looser(two, merged) is None and loosened(two, merged) == []
+    assert "rule merged: #b (mask) into another" in diff_rules(two, merged)
+    spaced = replace(two, rules=(Rule("#out,#contact", Level.MASK), Rule("#b", Level.MASK)))
+    assert diff_rules(two, spaced) == ["rule changed: #out, #contact -> #out,#contact (mask):"
+                                       " the same selectors, written otherwise"]
+    assert looser(two, spaced) is None
+
+
+def test_saving_the_same_rules_over_a_deleted_file_writes_it_back(tmp_path):
+    """A reviewer's: the file deleted, `mask --activate` of the same rules saved nothing (the
+    newest revision stands for the file) - and the intake's log names that as the mend."""
+    rules = parse_rules('default = "mask"\n')
+    save_rules(tmp_path, rules, who="t", based_on=None)
+    (tmp_path / "rules.toml").unlink()
+    change = save_rules(tmp_path, rules, who="t", based_on=1)
+    assert change is not None and (tmp_path / "rules.toml").is_file()
+    assert active_rules(tmp_path).revision == 2
