@@ -87,6 +87,8 @@ class AheadOfIndex:
                 while j > 0 and evs[j - 1].get("type") == EventType.Meta:
                     j -= 1
                 for s in range(k, self._segment_of(t0) + 1):
+                    if self.closed:   # (its player closed: a read ahead in a thread stops)
+                        raise RuntimeError("closed")
                     for e in (evs[j:] if s == k else self._segment_events(s)):
                         if e["timestamp"] - start > t0:
                             break

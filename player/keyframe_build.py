@@ -232,8 +232,12 @@ class IndexBuilding:
                 f"{k} ({v})" for k, v in sorted(self.warnings.items())), stacklevel=3)
 
     def ensure(self, t: float) -> None:
-        """Index segments until every event at or before t is covered."""
+        """Index segments until every event at or before t is covered. A closed index
+        (its player's) raises RuntimeError instead of going on: a seek read ahead in a
+        thread (player.qt.playback) went on indexing for seconds after its window closed."""
         while not self.done and self.covered < t:
+            if self.closed:
+                raise RuntimeError("closed")
             self.advance()
 
     def ensure_first(self) -> None:

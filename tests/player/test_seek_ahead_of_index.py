@@ -85,3 +85,19 @@ def test_partial_timeline_while_indexing_grows_into_the_full_one():
     n = len(mid.logs)
     assert [x.t for x in mid.logs] == [x.t for x in full.logs][:n]
     assert len(full.markers) > len(early.markers)
+
+
+def test_a_closed_index_reads_nothing_ahead():
+    """A reviewer's: a seek read ahead in a thread went on indexing for seconds after its
+    window closed. Closed, the index stops: ahead by its last full snapshot, or by indexing."""
+    import pytest
+
+    events, fulls = _events()
+    start = events[0]["timestamp"]
+    for t in (events[fulls[-1]]["timestamp"] - start + 61_000,   # from a snapshot ahead
+              events[fulls[1]]["timestamp"] - start - 1_000):    # by indexing up to it
+        r = Replayer(ListSource(events, segment_size=1000), mode="lazy")
+        assert r.reads_ahead(t)
+        r.close()
+        with pytest.raises(RuntimeError, match="closed"):
+            r.state_at(t)

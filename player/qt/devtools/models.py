@@ -213,10 +213,13 @@ class TimedRowsModel(QAbstractTableModel):
             return
         lo, hi = sorted((self.played, played))
         self.played = played
-        # rows whose dimming changed, plus the old and new current rows (a preferred one too)
+        # rows whose dimming changed, plus the old and new current rows (a preferred one too,
+        # let go once the clock has left its moment)
         first, last = max(0, lo - 1), min(len(self.rows) - 1, hi)
         if self.preferred is not None:
             first = min(first, self.preferred)
+            if self.current_row() != self.preferred:
+                self.preferred = None
         if first <= last:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1),
                                   [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
