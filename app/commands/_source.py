@@ -484,6 +484,16 @@ def _error_at(at: ErrorMoment, moments: list[int], duration_ms: float, flag: str
     return kept
 
 
+def add_range_arguments(p, *, start_help: str, end_help: str) -> None:
+    """`--from T` and `--to T` (dest `start`, `end`: `moment_range` reads them), the moments
+    every command with a range takes; `*_help`: what each does there."""
+    p.add_argument("--from", dest="start", type=moment, default=None, metavar="T",
+                   help=f"{start_help}: ms, 62s or 1:02, bug-5s around a bug handed over,"
+                        " or error-5s around the first error (error:2-5s: the second)")
+    p.add_argument("--to", dest="end", type=moment, default=None, metavar="T",
+                   help=f"{end_help}: ms, 62s, 1:02, 'end', bug+2s or error+2s")
+
+
 def moment_range(src, start: Moment | None, end: Moment | None,
                  errors: Callable[[], list[int]] | None) -> tuple[float, float, float]:
     """(from, to, duration) in ms after the first event of `--from start --to end` (None:

@@ -17,8 +17,8 @@ from recorder.moments import moment_text
 
 from ..cli import UserError
 from ._progress import index_until
-from ._source import (add_source_arguments, bug_report, error_moments, moment, moment_range,
-                      open_source, read_steps)
+from ._source import (add_range_arguments, add_source_arguments, bug_report, error_moments,
+                      moment_range, open_source, read_steps)
 from ._words import count
 
 NAME = "devtools"
@@ -40,13 +40,8 @@ def register(subparsers, common) -> None:
     add_source_arguments(p)
     p.add_argument("--tab", choices=list(TABS), default="errors",
                    help="which tab (default: errors)")
-    p.add_argument("--from", dest="start", type=moment, default=None, metavar="T",
-                   help="only what happened from T on: ms, 62s or 1:02, bug-5s around a bug"
-                        " handed over, error-5s around the first error (error:2-5s: the"
-                        " second)")
-    p.add_argument("--to", dest="end", type=moment, default=None, metavar="T",
-                   help="... until T (ms, 62s, 1:02, 'end', bug+2s, error+2s) - an error's"
-                        " group counted within the range")
+    add_range_arguments(p, start_help="only what happened from T on",
+                        end_help="... until T (an error's group counted within the range)")
     p.add_argument("--json", action="store_true",
                    help="the tab's rows as JSON, as the pane holds them (`t`: milliseconds"
                         " after the session's first event)")

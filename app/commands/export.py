@@ -23,9 +23,9 @@ from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
 from ..cli import UserError, say_note, say_warning
 from ._words import count
-from ._source import (add_source_arguments, bug_moment, check_output, error_moments, moment,
-                      moment_range, open_source, output_path, read_steps, resolve_moment,
-                      rules_for)
+from ._source import (add_range_arguments, add_source_arguments, bug_moment, check_output,
+                      error_moments, moment, moment_range, open_source, output_path, read_steps,
+                      resolve_moment, rules_for)
 
 NAME = "export"
 CLIPS = tuple(f.value for f in ClipFormat)
@@ -52,13 +52,8 @@ def register(subparsers, common) -> None:
                    help="where to write ('-' for stdout with rrweb, har and playwright;"
                         " default: SESSION.<format's suffix> in the current folder)")
     r = p.add_argument_group(f"range (har, {', '.join(CLIPS)}, playwright)")
-    r.add_argument("--from", dest="start", type=moment, default=None, metavar="T",
-                   help="start at T after the first event: ms, 62s or 1:02, bug-5s around"
-                        " a bug handed over, or error-5s around the first error (error:2-5s:"
-                        " the second) (default: the start)")
-    r.add_argument("--to", dest="end", type=moment, default=None, metavar="T",
-                   help="end at T after the first event (ms, 62s, 1:02), 'end', bug+2s or"
-                        " error+2s (default: the end)")
+    add_range_arguments(r, start_help="start at T after the first event (default: the start)",
+                        end_help="end at T after the first event (default: the end)")
     c = p.add_argument_group(f"clips ({', '.join(CLIPS)})")
     c.add_argument("--size", type=_clip_size, default=None, metavar="WxH",
                    help="frame size (default: the recorded page, at most 800 px wide; mp4"

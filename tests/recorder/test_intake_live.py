@@ -357,6 +357,15 @@ def test_a_live_session_gains_the_user_a_later_batch_names_first_and_keeps_it(tm
         assert [s.id for s in store.sessions(user="u-1")] == [sid]
 
 
+def _visit_text(live: LiveIntake, app, data, sid: str, t0: int) -> str:
+    events = html_to_events(PAGE, href="https://shop.example/")
+    for e in events:
+        e["timestamp"] = t0
+    live.accept(app, Batch(session_id=sid, events=events))
+    with Store.open(data) as store, store.session(sid) as reader:
+        return json.dumps(list(reader.events()))
+
+
 def test_rules_activated_in_the_data_folder_reach_a_running_intake(tmp_path, caplog):
     """`replay mask --rules F --activate` while `replay serve` runs: the next batches of
     applications without rules of their own are masked by the new rules, not by those the
@@ -371,12 +380,7 @@ def test_rules_activated_in_the_data_folder_reach_a_running_intake(tmp_path, cap
     t0 = int(time.time() * 1000) - 30_000
 
     def visit(sid: str) -> str:
-        events = html_to_events(PAGE, href="https://shop.example/")
-        for e in events:
-            e["timestamp"] = t0
-        live.accept(app, Batch(session_id=sid, events=events))
-        with Store.open(data) as store, store.session(sid) as reader:
-            return json.dumps(list(reader.events()))
+        return _visit_text(live, app, data, sid, t0)
 
     assert "account 1234" in visit("before")          # the default: page text kept
     rules = data / "rules.toml"
@@ -558,15 +562,6 @@ def test_a_page_with_another_copy_of_the_rules_is_said_once_naming_where_the_rul
                          " prints"), said
     assert said[1].startswith("application blog: ") and "(the intake's)" in said[1], said
     apps.close()
-
-
-def _visit_text(live: LiveIntake, app, data, sid: str, t0: int) -> str:
-    events = html_to_events(PAGE, href="https://shop.example/")
-    for e in events:
-        e["timestamp"] = t0
-    live.accept(app, Batch(session_id=sid, events=events))
-    with Store.open(data) as store, store.session(sid) as reader:
-        return json.dumps(list(reader.events()))
 
 
 @pytest.mark.parametrize("how", ["broken by hand", "deleted"])
