@@ -14,8 +14,9 @@ from recorder.bundle import info_without_owner
 from recorder.moments import Unit, moment_text
 
 from ..cli import UserError, say_note, say_warning
-from ._source import (add_source_arguments, bug_moment, bug_report, check_output,
-                      error_moments, moment, open_source, output_path, resolve_moment)
+from ._source import (ErrorMoment, add_source_arguments, bug_moment, bug_report,
+                      check_output, error_moments, moment, open_source, output_path,
+                      resolve_moment)
 
 NAME = "screenshot"
 # What the painting view accepts: below this the player's own controls do not fit; above it
@@ -109,8 +110,12 @@ def run(args: argparse.Namespace) -> int:
         r = Replayer(src)
         at = resolve_moment(args.at, r.duration_ms, src.unread_said(), bug_ms=bug_moment(src),
                             errors=lambda: error_moments(r))
+        # (`--at error:N` at that error's own moment: its row picked, not another's there)
+        error = args.at.number if isinstance(args.at, ErrorMoment) and not args.at.offset_ms \
+            else None
         size = screenshot(src, at, args.output, size=args.size, whole_player=whole,
-                          cursor=args.cursor, replayer=r, tab=args.tab, report=report)
+                          cursor=args.cursor, replayer=r, tab=args.tab, report=report,
+                          error=error)
         first = r.first_frame_ms
         if first > at:   # (as `snapshot` says it) the player shows the first page there is
             say_warning(f"nothing is on screen at {moment_text(at, Unit.MS)} (the first frame is at"

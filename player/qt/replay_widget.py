@@ -458,6 +458,7 @@ class ReplayWidget(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._builder: threading.Thread | None = None
         self._closed = False   # closeEvent: nothing of it is to be frozen from then on
+        self._error_shown: int | None = None   # the number of the error E showed last
         self._rows_for: SessionView | None = None   # the pane is rebuilt for it, next step
         self._made: tuple[SessionView, DevToolsPane] | None = None   # ... made, not yet placed
         self._built: SessionView | Exception | None = None
@@ -562,23 +563,28 @@ class ReplayWidget(QWidget):
         """E: the next error; after the last one the first again, said (the key did
         nothing there, and a person pressing it to go through the errors could not tell
         whether there were more); a session without errors says so."""
-        c = self.controller
-        t = self.session.next_error(c.time)
-        if t is not None:
+        c, sv = self.controller, self.session
+        # (by number: two errors at one moment - a failed request and the TypeError it
+        # caused - are two presses, the second was never shown)
+        number = sv.next_error_number(c.time, self._error_shown)
+        if number is not None:
+            t, which = sv.error_at(number)
             c.seek(t)
-            self._show_error(t)
+            self._show_error(t, which)
+            self._error_shown = number
             # (said each time: the line the last press left stayed - "No error after 0:16.4"
             # under the next error shown, a support engineer's tryout)
-            self.said.emit("Error {} of {}, at {}".format(*self.session.error_number(t),
-                                                            moment_text(t)), "")
+            self.said.emit(f"Error {number} of {sv.error_number(t)[1]}, at {moment_text(t)}",
+                           "")
             return
-        first = self.session.first_error()
+        first = sv.first_error()
         if first is None:
             self.said.emit("This session has no errors", "")
             return
         was = c.time
         c.seek(first)
         self._show_error(first)
+        self._error_shown = 1
         self.said.emit(f"No error after {moment_text(was)} - back to the first one, at"
                        f" {moment_text(first)}", "")
 
@@ -589,10 +595,11 @@ class ReplayWidget(QWidget):
         self.controller.seek(shown)
         self._show_error(shown)
 
-    def _show_error(self, t: int) -> None:
-        """The pane on the Errors tab, the error at `t` picked (not while its rows are read)."""
+    def _show_error(self, t: int, which: int = 0) -> None:
+        """The pane on the Errors tab, the error at `t` picked (`which` of those shown
+        there; not while its rows are read)."""
         if isinstance(self.devtools, DevToolsPane):
-            self.devtools.show_error(t)
+            self.devtools.show_error(t, which)
 
     def shown_source(self) -> RecordingSource:
         """The recording the player shows, as an export writes it: `source`, or for a live

@@ -43,7 +43,9 @@ class SessionView:
     errors_all: list[dict] = field(default_factory=list)   # every occurrence (timeline markers)
     # the Errors tab's row (its group's) of each error, by its moment as shown (error_moment):
     # where E, going to the error, picks its row
-    error_rows: dict[int, dict] = field(default_factory=dict)
+    # each moment an error is shown at (`error_moment`) -> the Errors tab's row of each error
+    # shown there, in the order E and `--at error:N` go through them
+    error_rows: dict[int, list[dict]] = field(default_factory=dict)
     network: list[dict] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)
     views: list[dict] = field(default_factory=list)   # each with its page's long tasks
@@ -113,6 +115,25 @@ class SessionView:
         and how many there are."""
         times = self._error_times()   # (two at one moment: the first of them)
         return bisect.bisect_left(times, t) + 1, len(times)
+
+    def error_at(self, number: int) -> tuple[int, int]:
+        """Error `number` (1-based, as E and `--at error:N` count): the moment it is shown
+        at, and which of the errors shown at that moment it is (0: the first) - two errors
+        at one moment (a failed request and the TypeError it caused) are two."""
+        times = self._error_times()
+        t = times[number - 1]
+        return t, number - 1 - bisect.bisect_left(times, t)
+
+    def next_error_number(self, t: int, number: int | None) -> int | None:
+        """The number of the error E goes to from `t`, having shown error `number` (None:
+        none, or not there any more): the next at the same moment, else the first after
+        `t`; None past the last."""
+        times = self._error_times()
+        if number is not None and 0 < number < len(times) and times[number - 1] == t \
+                and times[number] == t:
+            return number + 1
+        i = bisect.bisect_right(times, t)
+        return i + 1 if i < len(times) else None
 
     def first_error(self) -> int | None:
         """The moment of the session's first error as shown, None without errors."""
@@ -232,8 +253,8 @@ def build_session_view(replayer: Any, info: SessionInfo | None = None,
     groups = _group_rows(tl.errors)
     sv.errors = sorted(groups.values(), key=lambda r: r["t"])
     sv.error_rows = {}
-    for e in tl.errors:   # (two errors shown at one moment: the first's row)
-        sv.error_rows.setdefault(error_moment(e.t), groups[e.fingerprint])
+    for e in tl.errors:   # (two errors at one moment: both, as the markers order them)
+        sv.error_rows.setdefault(error_moment(e.t), []).append(groups[e.fingerprint])
     sv.network = [{"t": int(r.t), "method": r.method, "url": r.url, "status": r.status,
                    "type": r.type or "other", "size": r.size, "duration": r.duration,
                    "source": r.source, "pending": r.pending}

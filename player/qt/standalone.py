@@ -501,8 +501,11 @@ class FramePainter:
                 w.devtools.setCurrentWidget(w.steps_pane if tab == STEPS_TAB and w.steps_pane
                                             is not None else w.devtools.tabs[tab])
 
-    def frame(self, at_ms: float):
-        """The QImage painted at `at_ms` (ms after the first event)."""
+    def frame(self, at_ms: float, error: int | None = None):
+        """The QImage painted at `at_ms` (ms after the first event); `error`: the number of
+        the error shown there (`--at error:N`), whose row the Errors tab picks if shown -
+        of two errors at one moment, the clock's row was the other's (a support engineer's
+        tryout)."""
         w = self.widget
         w.seek_and_wait(int(at_ms))
         if self.one_to_one:
@@ -511,6 +514,9 @@ class FramePainter:
             self._trim()
         if self.whole_player:   # the pane's rows as of that moment, not as of its last tick
             w.panes_to(int(at_ms))   # (after the trim: the row in view is in view at its size)
+            if error is not None and w.devtools.currentWidget() is w.devtools.errors:
+                t, which = w.session.error_at(error)
+                w.devtools.show_error(t, which)
         target = w if self.whole_player else w.stage
         img = grab_stable(target, w.bridge)
         if not self.whole_player:  # just the recorded viewport, without the letterbox
@@ -565,14 +571,14 @@ class FramePainter:
 
 def screenshot(source: Any, at_ms: float, out: Path, *, size: tuple[int, int] | None = None,
                whole_player: bool = False, cursor: bool = True,
-               replayer: Any = None, tab: str | None = None, report: Any = None
-               ) -> tuple[int, int]:
+               replayer: Any = None, tab: str | None = None, report: Any = None,
+               error: int | None = None) -> tuple[int, int]:
     """Paint the recording at `at_ms` offscreen (see FramePainter) and write it as PNG;
-    returns the image size."""
+    returns the image size. `error`: see FramePainter.frame."""
     painter = FramePainter(source, size=size, whole_player=whole_player, cursor=cursor,
                            replayer=replayer, tab=tab, report=report)
     try:
-        img = painter.frame(at_ms)
+        img = painter.frame(at_ms, error)
         # the panes' and the timeline's minimum: a smaller size came out larger, unsaid
         least = [f"{got} px {side}" for got, want, side in
                  ((img.width(), size[0], "wide"), (img.height(), size[1], "high"))

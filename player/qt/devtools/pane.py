@@ -814,10 +814,10 @@ class DevToolsPane(PaneTabs):
         self.set_time(self._now)
         self.filled.emit()
 
-    def show_error(self, t: int) -> None:
-        """The Errors tab, the row of the error shown at `t` (SessionView.error_rows) picked
-        and its details open: where E went (it stayed on the tab on show, and a support
-        engineer looked for the error there)."""
+    def show_error(self, t: int, which: int = 0) -> None:
+        """The Errors tab, the row of the error shown at `t` (SessionView.error_rows; `which`
+        of those shown there) picked and its details open: where E went (it stayed on the
+        tab on show, and a support engineer looked for the error there)."""
         focus = QApplication.focusWidget()
         inside = focus is not None and self.isAncestorOf(focus)
         self.setCurrentWidget(self.errors)
@@ -826,9 +826,9 @@ class DevToolsPane(PaneTabs):
             # then took the next E as a letter (a QA's tryout) - the rows take it, as a click
             # on one does, and leave the player's keys to it
             self.errors.table.setFocus()
-        row = self.sv.error_rows.get(t)
-        if row is not None:
-            self.errors.pick(row)
+        rows = self.sv.error_rows.get(t)
+        if rows:
+            self.errors.pick(rows[min(which, len(rows) - 1)])
 
     def set_time(self, t: int) -> None:
         """Only the tab on show follows every tick; the others catch up when shown."""
