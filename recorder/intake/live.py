@@ -439,13 +439,16 @@ class LiveIntake:
             m.resume(events)
             return m
         # resumed with the whole journal, each page counted once (the kept echoes, resumed
-        # again, counted their pages twice: a keystroke on the way stayed a value); without
-        # a journal (its file gone), what this worker kept joins as finals
+        # again, counted their pages twice: a keystroke on the way stayed a value); what
+        # this worker kept joins as finals when the journal it read is gone (deleted, or
+        # made again since: it lacks them)
         built = SessionMasker(maskers.rules)
         self.journal.catch_up(visit_of(sid), built.echoes)
         built.resume(events)
-        if kept is not None and built.echoes.journal_pos is None:
-            built.echoes.update(kept.finals())
+        read, now = (kept.journal_pos if kept is not None else None), built.echoes.journal_pos
+        if read is not None and (now is None or now[0] != read[0]):
+            for v in kept.final_values():
+                built.echoes.add(v)
         with self._lock:
             return maskers.put(sid, built, echoes=built.echoes)
 
@@ -472,13 +475,22 @@ class LiveIntake:
         next - lose its echoes too (`rescrub_session`: only those holding one are rewritten),
         as an import masks a visit's earlier sessions with what a later one typed: the
         values every worker saw (`_typed`), over the visit's stored sessions - those this
-        worker masked, and the others the index lists."""
+        worker masked, and the others the index lists. What fails is said, never raised:
+        the session is compacted already, and the tick goes on."""
+        try:
+            self._rescrub_visit_of(sid)
+        except Exception as exc:  # noqa: BLE001 - said; the next compaction tick goes on
+            log.warning("could not mask the visit of session %s again: %s", sid, exc)
+
+    def _rescrub_visit_of(self, sid: str) -> None:
         typed = self._typed(sid)
         info = self.store.index.session(sid)
         if not typed or info is None:
             return
         rules = self._rules_of(info.application)
         if rules is None:
+            log.warning("could not mask the visit of session %s again: its application's"
+                        " rules could not be read", sid)
             return
         with self._lock:
             seen = [o for *_rules, maskers in self._maskers.values() for o in maskers.visit_of(sid)]
@@ -512,8 +524,9 @@ class LiveIntake:
             seen = next((t for *_rules, maskers in self._maskers.values()
                          if (t := maskers.typed(sid))), None)
             typed = Echoes()
-            if seen is not None:
-                typed.update(seen.finals())
+            # (read, never fed: `finals` feeds, and its journal toggled under a batch)
+            for v in seen.final_values() if seen is not None else ():
+                typed.add(v)
         self.journal.catch_up(visit_of(sid), typed)
         typed.feed()
         return typed or None

@@ -20,11 +20,14 @@ left by a server that stopped is noise: `replay serve` deletes the folder as it 
 each file goes once its visit has been quiet for `KEEP_S`.
 
 Layout: `DATA/typed/<visit>.log` (the visit: the client's session id, which every session of
-the visit - `<id>`, `<id>.<timestamp>` - and its lock share), records one after another:
+the visit - `<id>`, `<id>.<timestamp>` - and its lock share): the file's id, then records one
+after another:
 
 | bytes      | what                                                              |
 |------------|-------------------------------------------------------------------|
-| 4          | the sealed record's length n (big-endian)                         |
+| 16         | the file's id, random: a place read in another file is no place   |
+|            | in this one (a file deleted and made again: its inode came back)  |
+| 4          | a sealed record's length n (big-endian)                           |
 | n          | Seal.seal(MessagePack of the record's entries)                    |
 
 An entry is `["t", text, field, at]` (a value typed: `Echoes.add`'s arguments) or `["p",
@@ -50,6 +53,7 @@ from ..sealed import Seal
 JOURNAL_DIR = TYPED_DIR
 KEEP_S = 24 * 3600   # a visit's file goes once quiet this long (late events: 24 h at most)
 LENGTH = 4
+FILE_ID = 16
 TYPED, PARAM = "t", "p"   # an entry's kind
 
 Entry = list   # [TYPED, text, field, at] | [PARAM, value]
@@ -74,29 +78,48 @@ class TypedJournal:
 
     def append(self, visit: str, entries: Sequence[Entry], echoes: Echoes | None = None) -> None:
         """`entries` as one record (the caller holds the visit's session lock); `echoes`,
-        which noted them and had read the journal to its end, read past them too."""
+        which noted them and had read the journal to its end, read past them too. A record
+        cut short at the end (a worker killed mid-write, a full disk) is cut off first: left,
+        its length swallowed the records after it."""
         if not entries:
             return
         sealed = self._seal.seal(self._encode.encode(list(entries)))
         self.folder.mkdir(exist_ok=True, mode=0o700)
-        with open(self._path(visit), "ab") as f:
+        path = self._path(visit)
+        with open(path, "a+b") as f:
+            f.seek(0)
+            data = f.read()
+            if len(data) < FILE_ID:   # new (or cut in its id): a file of its own
+                f.truncate(0)
+                f.write(os.urandom(FILE_ID))
+                data = b""
+            else:
+                whole = _whole_end(data)
+                if whole < len(data):
+                    f.truncate(whole)
+                data = data[:FILE_ID]
+            f.seek(0, os.SEEK_END)
             before = f.tell()
             f.write(len(sealed).to_bytes(LENGTH, "big") + sealed)
             f.flush()
             os.fsync(f.fileno())   # as durable as the batch it came with
-            ino = os.fstat(f.fileno()).st_ino
-        if echoes is not None and echoes.journal_pos == (ino, before):
-            echoes.journal_pos = (ino, before + LENGTH + len(sealed))
+            f.seek(0)
+            file_id = f.read(FILE_ID)
+        if echoes is not None and (echoes.journal_pos == (file_id, before)
+                                   or echoes.journal_pos is None and before == FILE_ID):
+            echoes.journal_pos = (file_id, before + LENGTH + len(sealed))
 
-    def read(self, visit: str, pos: tuple[int, int] | None = None
-             ) -> tuple[list[Entry], tuple[int, int] | None]:
-        """The visit's entries after `pos` (a place `read` gave: the file, by its inode, and
-        an offset in it - a file made again since, deleted with a session of the visit or
-        gone quiet, is read from its start), and the place after them."""
+    def read(self, visit: str, pos: tuple[bytes, int] | None = None
+             ) -> tuple[list[Entry], tuple[bytes, int] | None]:
+        """The visit's entries after `pos` (a place `read` gave: the file, by its id, and an
+        offset in it - a file made again since, deleted with a session of the visit or gone
+        quiet, is read from its start), and the place after them."""
         try:
             with open(self._path(visit), "rb") as f:
-                ino = os.fstat(f.fileno()).st_ino
-                start = pos[1] if pos is not None and pos[0] == ino else 0
+                file_id = f.read(FILE_ID)
+                if len(file_id) < FILE_ID:
+                    return [], None
+                start = pos[1] if pos is not None and pos[0] == file_id else FILE_ID
                 f.seek(start)
                 data = f.read()
         except FileNotFoundError:
@@ -115,7 +138,7 @@ class TypedJournal:
             if isinstance(entries, list):
                 out.extend(e for e in entries if isinstance(e, list) and e)
             at += LENGTH + n
-        return out, (ino, start + at)
+        return out, (file_id, start + at)
 
     def catch_up(self, visit: str, echoes: Echoes) -> None:
         """Schedule on `echoes` what the visit's journal holds that they have not read
@@ -157,3 +180,13 @@ class TypedJournal:
         deletes it as it starts, before its workers."""
         shutil.rmtree(Path(root) / JOURNAL_DIR, ignore_errors=True)
 
+
+def _whole_end(data: bytes) -> int:
+    """Where the last whole record of a journal's bytes ends (after its id)."""
+    at = FILE_ID
+    while at + LENGTH <= len(data):
+        n = int.from_bytes(data[at:at + LENGTH], "big")
+        if at + LENGTH + n > len(data):
+            break
+        at += LENGTH + n
+    return at

@@ -422,7 +422,7 @@ class Echoes:
         # keeps a list here - a live intake's worker, for the others (intake.typed_journal) -
         # and where in that journal these echoes have read to (its `read`'s place)
         self.journal: list[list] | None = None
-        self.journal_pos: tuple[int, int] | None = None
+        self.journal_pos: tuple[bytes, int] | None = None
 
     def __bool__(self) -> bool:
         return bool(self._values) or bool(self.scheduled) or bool(self.params)
@@ -618,6 +618,13 @@ class Echoes:
                 finals.add(v)
             self._finals = finals
         return self._finals
+
+    def final_values(self) -> list[str]:
+        """`finals`' values as they stand, read and changing nothing (no `feed`): safe from
+        another thread than the one masking with these echoes (the live intake's compaction;
+        each dict copied in one step under the GIL)."""
+        kept = [v for vs in list(self._final.values()) for v in list(vs)]
+        return kept + list(self._current.values())
 
     def update(self, other: "Echoes") -> None:
         for v in other._values.values():

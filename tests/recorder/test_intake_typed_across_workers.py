@@ -16,6 +16,7 @@ from recorder.intake.live import LiveIntake
 from recorder.intake.typed_journal import JOURNAL_DIR, TypedJournal
 from recorder.intake.wire import Batch
 from recorder.privacy import parse_rules
+from recorder.privacy.echoes import Echoes
 from recorder.privacy.preview import html_to_events
 from recorder.sealed import Seal
 from recorder.store import Store
@@ -260,3 +261,29 @@ def test_a_masker_made_again_from_storage_fades_keystrokes_as_before(tmp_path):
     assert "Aureli met" in _stored_text(data, "v")
     a.store.close()
     apps.close()
+
+
+def test_a_journal_made_again_or_cut_short_is_read_whole_from_its_start(tmp_path):
+    """A second reviewer's: a file deleted and made again took its inode back, and a place
+    read in the old one started the read mid-record - nothing read, for good; and a record
+    cut short at the end (a worker killed mid-write) swallowed every record after it."""
+    journal = TypedJournal(tmp_path, Seal())
+    echoes = Echoes()
+    journal.append("v", [["p", "first"]])
+    journal.catch_up("v", echoes)
+    assert echoes.journal_pos is not None
+    path = tmp_path / JOURNAL_DIR / "v.log"
+    for _ in range(5):   # made again, as often as it takes an inode to come back
+        path.unlink()
+        journal.append("v", [["p", "again"]])
+        entries, _pos = journal.read("v", echoes.journal_pos)
+        assert entries == [["p", "again"]]
+    with open(path, "ab") as f:   # cut short: a length, and half a record
+        f.write((500).to_bytes(4, "big") + b"x" * 100)
+    journal.append("v", [["p", "after the cut"]])
+    assert journal.read("v")[0] == [["p", "again"], ["p", "after the cut"]]
+    # a record this worker wrote first (the file new) is not read back as another's
+    own, other = Echoes(), TypedJournal(tmp_path / "other", Seal())
+    (tmp_path / "other").mkdir()
+    other.append("w", [["p", "mine"]], own)
+    assert other.read("w", own.journal_pos)[0] == [] and other.read("w")[0] == [["p", "mine"]]
