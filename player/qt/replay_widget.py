@@ -594,6 +594,8 @@ class ReplayWidget(QWidget):
         shown = error_moment(t)
         self.controller.seek(shown)
         self._show_error(shown)
+        # (E goes on from this one: the first error shown at its moment)
+        self._error_shown = self.session.error_number(shown)[0]
 
     def _show_error(self, t: int, which: int = 0) -> None:
         """The pane on the Errors tab, the error at `t` picked (`which` of those shown
@@ -738,6 +740,7 @@ class ReplayWidget(QWidget):
         super().closeEvent(event)
         if self.follow is not None:   # (its read under way ends first: it makes a replayer)
             self.follow.stop()
+        self.controller.pause()   # (no tick reads ahead of a closed index)
         self.replayer.close()
         self._closed = True   # (before let_go: the row thread's freeze asks, under its lock)
         if self._index_timer is not None:   # a closed player starts no row thread

@@ -146,7 +146,11 @@ class SessionView:
         return sorted((r["t"], error_line(r["message"])) for r in self.errors_all)
 
     def _error_times(self) -> list[int]:
-        return error_moments(self.markers)
+        # (an error in the session's last 100 ms is shown at its end: a seek goes no further,
+        # and E compared the clock with a moment past it for good - a reviewer's)
+        end = self.duration_ms
+        return [min(t, end) for t in error_moments(self.markers)] if end else \
+            error_moments(self.markers)
 
 
 # An error is reported as it is thrown; what its task changed on the page is recorded just
@@ -254,7 +258,9 @@ def build_session_view(replayer: Any, info: SessionInfo | None = None,
     sv.errors = sorted(groups.values(), key=lambda r: r["t"])
     sv.error_rows = {}
     for e in tl.errors:   # (two errors at one moment: both, as the markers order them)
-        sv.error_rows.setdefault(error_moment(e.t), []).append(groups[e.fingerprint])
+        # (as E and --at error:N show it: one past the end, at the end)
+        shown = min(error_moment(e.t), sv.duration_ms) if sv.duration_ms else error_moment(e.t)
+        sv.error_rows.setdefault(shown, []).append(groups[e.fingerprint])
     sv.network = [{"t": int(r.t), "method": r.method, "url": r.url, "status": r.status,
                    "type": r.type or "other", "size": r.size, "duration": r.duration,
                    "source": r.source, "pending": r.pending}

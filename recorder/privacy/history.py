@@ -154,6 +154,9 @@ def _changes(old: Rules, new: Rules) -> list[tuple[str, Effect]]:
             out.append((f"rule changed: {was.selector} -> {r.selector} ({r.level.label}):"
                         f" {said or 'the same selectors, written otherwise'}",
                         _rule_effect(old, new, _together(effects))))
+        elif r.selector not in old_rules and set(members(r.selector)) <= before_at[r.level]:
+            out.append((f"rule split off: {r.selector} ({r.level.label}) from another",
+                        Effect.NEITHER))   # (its members claimed at its level before)
         elif r.selector not in old_rules:
             out.append((f"rule added: {r.selector} ({r.level.label})", _rule_effect(
                 old, new, _OPPOSITE[_CLAIM_REMOVED[r.level]])))

@@ -263,6 +263,10 @@ def test_two_rules_merged_or_a_list_written_otherwise_change_no_claim():
     assert diff_rules(two, spaced) == ["rule changed: #out, #contact -> #out,#contact (mask):"
                                        " the same selectors, written otherwise"]
     assert looser(two, spaced) is None
+    # ... and split in two again (an `allow` one asked as masking less, a reviewer's)
+    allow = replace(Rules.default(), rules=(Rule("#a, #b", Level.ALLOW),))
+    split = replace(allow, rules=(Rule("#a", Level.ALLOW), Rule("#b", Level.ALLOW)))
+    assert looser(allow, split) is None and loosened(allow, split) == []
 
 
 def test_saving_the_same_rules_over_a_deleted_file_writes_it_back(tmp_path):

@@ -731,3 +731,20 @@ def test_the_errors_the_page_reported_are_shown_among_the_steps(qapp, qtbot):
     assert shown == ["✖ 500 on /api/pay  (0:03.5)"] and pane.matches.text() == "0 of 2"
     assert not pane.none_match.isVisibleTo(pane)   # (an error matches: not "none matches")
     pane.deleteLater()
+
+
+def test_an_error_in_the_last_moment_is_shown_at_the_end_and_e_goes_on():
+    """A reviewer's: an error in the session's last 100 ms is shown past its end; a seek
+    stops at the end, and E compared the clock with that moment for good (stuck on one)."""
+    from player.qt.session_view import SessionView, error_moment
+    from player.timeline import Marker
+
+    sv = SessionView()
+    sv.start_ms, sv.end_ms = 1000, 11_000
+    sv.markers = [Marker(2_000, "error", "a"), Marker(9_950, "error", "b"),
+                  Marker(9_960, "error", "c")]
+    assert error_moment(9_950) > sv.duration_ms   # (the premise)
+    end = sv.duration_ms
+    assert sv.error_at(2) == (end, 0) and sv.error_at(3) == (end, 1)
+    assert sv.next_error_number(end, 2) == 3       # the second at the end, then
+    assert sv.next_error_number(end, 3) is None    # none after it: E goes back to the first
