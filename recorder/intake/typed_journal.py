@@ -92,12 +92,8 @@ class TypedJournal:
             if len(data) < FILE_ID:   # new (or cut in its id): a file of its own
                 f.truncate(0)
                 f.write(os.urandom(FILE_ID))
-                data = b""
-            else:
-                whole = _whole_end(data)
-                if whole < len(data):
-                    f.truncate(whole)
-                data = data[:FILE_ID]
+            elif _whole_end(data) < len(data):
+                f.truncate(_whole_end(data))
             f.seek(0, os.SEEK_END)
             before = f.tell()
             f.write(len(sealed).to_bytes(LENGTH, "big") + sealed)
