@@ -2,6 +2,8 @@
 from the last full snapshot before that moment, reading only the segments it needs."""
 from __future__ import annotations
 
+import functools
+
 from player.replayer import Replayer, naive_state_at
 from recorder.source import ListSource
 from replay_tools.generator import generate_session
@@ -12,6 +14,7 @@ def _key(m):
             {n.id: (n.value, n.checked, n.scroll, n.sheet) for n in m.nodes.values()})
 
 
+@functools.cache   # (made once for the module's tests: none changes them)
 def _events():
     events = list(generate_session(40_000, duration_ms=60 * 60 * 1000, seed=11))
     fulls = [i for i, e in enumerate(events) if e["type"] == 2]
