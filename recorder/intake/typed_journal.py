@@ -41,7 +41,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import msgspec
 
@@ -121,19 +121,15 @@ class TypedJournal:
         except FileNotFoundError:
             return [], None
         out: list[Entry] = []
-        at = 0
-        while at + LENGTH <= len(data):
-            n = int.from_bytes(data[at:at + LENGTH], "big")
-            body = data[at + LENGTH:at + LENGTH + n]
-            if len(body) < n:
-                break   # cut short by a worker killed mid-write: its batch was not stored
+        at = 0   # (a record cut short at the end - a worker killed mid-write - is not read)
+        for body, end in _records(data):
             try:
                 entries = msgspec.msgpack.decode(self._seal.open(body))
             except (ValueError, msgspec.DecodeError):
                 break   # not ours (another server's key): nothing after it is either
             if isinstance(entries, list):
                 out.extend(e for e in entries if isinstance(e, list) and e)
-            at += LENGTH + n
+            at = end
         return out, (file_id, start + at)
 
     def catch_up(self, visit: str, echoes: Echoes) -> None:
@@ -177,12 +173,16 @@ class TypedJournal:
         shutil.rmtree(Path(root) / JOURNAL_DIR, ignore_errors=True)
 
 
-def _whole_end(data: bytes) -> int:
-    """Where the last whole record of a journal's bytes ends (after its id)."""
-    at = FILE_ID
+def _records(data: bytes, at: int = 0) -> Iterator[tuple[bytes, int]]:
+    """Each whole record of `data` from `at` on: (its sealed body, where it ends)."""
     while at + LENGTH <= len(data):
         n = int.from_bytes(data[at:at + LENGTH], "big")
         if at + LENGTH + n > len(data):
-            break
+            return
         at += LENGTH + n
-    return at
+        yield data[at - n:at], at
+
+
+def _whole_end(data: bytes) -> int:
+    """Where the last whole record of a journal's bytes ends (after its id)."""
+    return max((end for _body, end in _records(data, FILE_ID)), default=FILE_ID)

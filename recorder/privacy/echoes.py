@@ -611,10 +611,7 @@ class Echoes:
         self.feed()
         if self._finals is None:
             finals = Echoes(rests_alone=True)
-            for kept in self._final.values():
-                for v in kept:
-                    finals.add(v)
-            for v in self._current.values():   # a value erased back to, held now
+            for v in self.final_values():
                 finals.add(v)
             self._finals = finals
         return self._finals
@@ -624,7 +621,7 @@ class Echoes:
         another thread than the one masking with these echoes (the live intake's compaction;
         each dict copied in one step under the GIL)."""
         kept = [v for vs in list(self._final.values()) for v in list(vs)]
-        return kept + list(self._current.values())
+        return kept + list(self._current.values())   # (+ a value erased back to, held now)
 
     def update(self, other: "Echoes") -> None:
         for v in other._values.values():
