@@ -41,7 +41,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import msgspec
 
