@@ -375,67 +375,37 @@
 
   /* ---- errors ---------------------------------------------------------------------------- */
   function errorSeen() { if (chain.length) stamp("failed"); }
-  /* The RUM error of an `error` event of window `w` (null: a failed <img>/<script>, a
-   * resource, not JS) or an `unhandledrejection` event. */
-  function errorOf(ev, w) {
+  /* The RUM error of an `error` event (null: a failed <img>/<script>, a resource, not JS)
+   * or an `unhandledrejection` event. */
+  function errorOf(ev) {
     if (ev.type === "unhandledrejection") {
       var r = ev.reason;
       return {type: "error", error: {message: "Unhandled promise rejection: " +
               ((r && r.message) || String(r)), source: "source", stack: (r && r.stack) || null,
               type: (r && r.name) || "UnhandledRejection"}};
     }
-    if (ev.target && ev.target !== (w || win)) return null;
+    if (ev.target && ev.target !== win) return null;
     var err = ev.error;
     return {type: "error", error: {message: (err && err.message) || ev.message || "Script error",
             source: "source", stack: (err && err.stack) || null, type: (err && err.name) || "Error"}};
   }
   function onError(ev) {
-    var p = errorOf(ev, this);
+    var p = errorOf(ev);
     if (!p) return;
     emit(p);
     errorSeen();
   }
-  /* The errors and console errors of a window: the page's, and each same-origin frame's as
-   * it loads (a payment frame's uncaught error was recorded nowhere: a QA tryout) - a frame's
-   * `load` reaches its parent document's capturing listener (not its window's: a load event
-   * stops at the document), once per document it loads; the frames there already are taken
-   * at the start. Listeners added twice are one (the same function); a console wrapped once.
-   * A cross-origin frame is not ours to read. */
-  var watched = typeof WeakSet === "function" ? new WeakSet() : null;   // documents
-  var wrappers = watched && new WeakSet();   // console.error wrappers of ours
-  function watchWindow(w) {
-    var d = w.document;
-    if (!watched || !d || watched.has(d)) return;
-    watched.add(d);
-    w.addEventListener("error", onError, true);
-    w.addEventListener("unhandledrejection", onError);
-    d.addEventListener("load", frameLoaded, true);
-    hookConsoleError(w);
-    var frames = d.getElementsByTagName("iframe");
-    for (var i = 0; i < frames.length; i++) watchFrame(frames[i]);
-  }
-  function watchFrame(f) {
-    try {
-      var fw = f.contentWindow;
-      // (not the empty document a frame starts with while its page loads: its load comes)
-      var src = f.getAttribute("src");
-      if (fw && !(src && src !== "about:blank" && fw.location.href === "about:blank")) watchWindow(fw);
-    } catch (e) { /* another origin's */ }
-  }
-  function frameLoaded(ev) {
-    var t = ev.target;
-    if (t && t.localName === "iframe") watchFrame(t);
-  }
+  win.addEventListener("error", onError, true);
+  win.addEventListener("unhandledrejection", onError);
   /* An error of an earlier moment `t` (epoch ms), which the install snippet kept while the
    * plugin loaded: at its own date. */
   function pastError(ev, t) {
     var p = errorOf(ev);
     if (p) { p.date = t; emit(p); }
   }
-  function hookConsoleError(w) {
-    if (!w.console || !w.console.error || (wrappers && wrappers.has(w.console.error))) return;
-    var origError = w.console.error;
-    w.console.error = function () {
+  if (win.console && win.console.error) {
+    var origError = win.console.error;
+    win.console.error = function () {
       var parts = [];
       for (var i = 0; i < arguments.length; i++) {
         var a = arguments[i];
@@ -447,13 +417,6 @@
       errorSeen();
       return origError.apply(this, arguments);
     };
-    if (wrappers) wrappers.add(w.console.error);
-  }
-  if (watched) watchWindow(win);
-  else {   // (no WeakSet: the page's own window alone)
-    win.addEventListener("error", onError, true);
-    win.addEventListener("unhandledrejection", onError);
-    hookConsoleError(win);
   }
   function safeJson(a) { try { return JSON.stringify(a); } catch (e) { return String(a); } }
 
