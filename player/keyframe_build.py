@@ -231,11 +231,15 @@ class IndexBuilding:
             warnings.warn("recording is damaged: " + ", ".join(
                 f"{k} ({v})" for k, v in sorted(self.warnings.items())), stacklevel=3)
 
+    def reaches(self, t: float) -> bool:
+        """Whether every event at or before t is indexed (what `ensure(t)` waits for)."""
+        return self.done or self.covered >= t
+
     def ensure(self, t: float) -> None:
         """Index segments until every event at or before t is covered. A closed index
         (its player's) raises RuntimeError instead of going on: a seek read ahead in a
         thread (player.qt.playback) went on indexing for seconds after its window closed."""
-        while not self.done and self.covered < t:
+        while not self.reaches(t):
             if self.closed:
                 raise RuntimeError("closed")
             self.advance()

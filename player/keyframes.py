@@ -208,7 +208,7 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
         return self._state_at(t)
 
     def _state_at(self, t: float) -> Mirror:
-        if not self.done and t > self.covered and self.quick_start(t) is not None:
+        if not self.reaches(t) and self.quick_start(t) is not None:
             m, _ = self.quick_between(t, t)
             return m
         with self.lock:
@@ -264,7 +264,7 @@ class KeyframeIndex(IndexBuilding, IndexTransfer, AheadOfIndex):
         t0 < time <= t1, from the blocks' weights alone (nothing decoded); None while the
         index has not reached t1 (it never waits)."""
         with self.lock:
-            if not self.done and t1 > self.covered:
+            if not self.reaches(t1):
                 return None
             i = bisect_right(self.cp_t, t0) - 1
             j = bisect_right(self.cp_t, t1) - 1

@@ -212,11 +212,8 @@ class Replayer:
         player does off its UI thread (player.qt.playback). `continuing_from`: the
         operations from there (`ops_between`), which read only the events between when
         the moment last built is that one (playback, a short jump)."""
-        ix = self.index
-        if ix.done or offset_ms <= ix.covered:
-            return False
-        cur = self._cursor
-        return continuing_from is None or cur is None or cur[0] != continuing_from
+        return not self.index.reaches(offset_ms) and not (
+            continuing_from is not None and self._continues(continuing_from))
 
     def features_at(self, offset_ms: float) -> Features:
         """The visitor's recorded media features at that moment (recorder.media), which
@@ -269,8 +266,8 @@ class Replayer:
             if w is not None and (w > limit or bisect_right(fs, t1_ms) > bisect_right(fs, t0_ms)):
                 return None
         cur = self._cursor
-        cont = cur is not None and cur[0] == t0_ms
-        ahead = not ix.done and t1_ms > ix.covered and ix.quick_start(t1_ms) is not None
+        cont = self._continues(t0_ms)
+        ahead = not ix.reaches(t1_ms) and ix.quick_start(t1_ms) is not None
         if ahead:
             # the indexer has not got there yet: read the segments directly (all events,
             # so pointer ops come from them too) instead of waiting
@@ -307,6 +304,12 @@ class Replayer:
                 o["t"] = min(t1_ms, t0_ms + 0.001)
         ops.sort(key=lambda o: o["t"])   # stable: DOM ops keep their order
         return ops
+
+    def _continues(self, t0: float) -> bool:
+        """Whether the moment last built (playback's, or a short jump's) is t0: the
+        operations from there read only the events after it."""
+        cur = self._cursor
+        return cur is not None and cur[0] == t0
 
     def _events_after(self, t0: float, t1: float) -> Iterable[tuple[float, Raw]]:
         return self.index.dom_events_between(t0, t1, with_state=False)[1]
