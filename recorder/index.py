@@ -290,13 +290,15 @@ _APPEND_SQL = ("UPDATE sessions SET start_ms=?, end_ms=?, duration_ms=?, first_u
                + ", ".join(f"{c}=?" for c in _ACTION_COLS) + " WHERE id=?")
 
 # the sessions begun under a client's session id: `<id>` and its continuations
-# `<id>.<timestamp>` - a range on the primary key, not LIKE: the live intake asks on every
-# batch, and LIKE would read every session
-_CLIENT_WHERE = "(id=? OR (id>? AND id<?))"
+# `<id>.<timestamp>` (sessions.continued_id) - a range on the primary key, not LIKE: the live
+# intake asks on every batch, and LIKE would read every session - then, within it, digits
+# alone after the dot: `a.b` is another client's session, not a continuation of `a`'s (its
+# batches went on in it)
+_CLIENT_WHERE = "(id=? OR (id>? AND id<? AND substr(id, ?) NOT GLOB '*[^0-9]*'))"
 
 
-def _client_args(client_id: str) -> tuple[str, str, str]:
-    return client_id, client_id + ".", client_id + "/"
+def _client_args(client_id: str) -> tuple[str, str, str, int]:
+    return client_id, client_id + ".", client_id + "/", len(client_id) + 2
 
 
 # what a session's row carries of its other tables (SCHEMA_VERSION 4), from those tables

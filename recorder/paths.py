@@ -13,6 +13,8 @@ from typing import BinaryIO, Iterator
 import platformdirs
 import rjsmin
 
+from .sessions import visit_of
+
 # `assets/` ships as the package `replay_assets` (pyproject.toml maps it). The wheel installs
 # unzipped, so its resources are real files: the runtime is read as text, the demo session is
 # opened by path and the demo pages are served from their folder.
@@ -51,15 +53,11 @@ RULES_HISTORY_DIR = "rules-history"   # every saved revision of those rules (pri
 TYPED_DIR = "typed"   # the live intake's sealed journal of values typed (intake.typed_journal)
 
 
-def visit_of(session_id: str) -> str:
-    """The visit a stored live session belongs to: the client's id, before a continuation's
-    `.<timestamp>` (as `LocalStore.session_lock` keys it)."""
-    return session_id.split(".", 1)[0]
-
-
 def typed_journal_path(root: Path, session_id: str) -> Path:
     """Where the live intake keeps what was typed into masked fields in a session's visit."""
     return Path(root) / TYPED_DIR / f"{visit_of(session_id)}.log"
+
+
 ID_KEY_FILE = "id.key"
 
 

@@ -279,6 +279,18 @@ def content_hashed_id(events: Sequence[dict], application: str | None = None) ->
     return f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}"
 
 
+# a live session's later sessions (past a limit) are `<client id>.<first timestamp, ms>`: a
+# client's own id may hold dots too (`a.b` is no continuation of `a`'s, nor its visit)
+_CONTINUED = re.compile(r"(.+)\.[0-9]+")
+
+
+def visit_of(session_id: str) -> str:
+    """The visit a stored live session belongs to: the client's session id, before a
+    continuation's `.<timestamp>` (`continued_id`)."""
+    m = _CONTINUED.fullmatch(session_id)
+    return m.group(1) if m else session_id
+
+
 def continued_id(sid: str, start_ms: float) -> str:
     """The id, as recorded, of a recording's later session (past a limit,
     `split_sessions`) from the recording's own id `sid`: `<id>.<its first timestamp>`, which

@@ -70,7 +70,7 @@ from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSes
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_session_size, checked_events
 from .paths import INDEX_FILE, SEGMENTS_DIR, fsync_dir as _fsync_dir, make_data_folder, \
-    typed_journal_path, visit_of, write_durably
+    typed_journal_path, write_durably
 from .sealed import SEALED_SUFFIX, Seal
 from .bug import CONTEXT_KEY as BUG_KEY, without_steps
 from . import derived as _derived
@@ -85,7 +85,7 @@ from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SE
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
     continued_id, content_hashed_id, derive_session_id, hashed_session_id, \
     every_event_carries_id, id_as_stored_in_events, is_safe_id, old_clean_id, stored_id, \
-    personal_data_in, unkeyed_stored_id
+    personal_data_in, unkeyed_stored_id, visit_of
 from .source import RecordingSource, info_from, optional_str
 
 if TYPE_CHECKING:   # (privacy imports the store's modules)
@@ -989,12 +989,12 @@ class LocalStore(Store):
         """Exclusive across processes (and threads: each holder opens its own file) for a
         client's session and its continuations `<id>.<timestamp>`: a live append reads the
         open session, numbers its segments and commits under it; compaction reads and
-        rewrites under it. Sessions share `LOCK_STRIPES` files by a hash of the id up to
-        its first dot (a continuation hashes like the id it continues)."""
+        rewrites under it. Sessions share `LOCK_STRIPES` files by a hash of their visit's id
+        (`visit_of`: a continuation hashes like the id it continues)."""
         if fcntl is None:  # pragma: no cover
             yield
             return
-        key = clean_id(session_id).split(".", 1)[0].encode()
+        key = visit_of(clean_id(session_id)).encode()
         stripe = int.from_bytes(hashlib.blake2b(key, digest_size=4).digest(), "big") \
             % LOCK_STRIPES
         path = self.root / LOCKS_DIR / f"{stripe:02d}.lock"

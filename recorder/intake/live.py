@@ -43,12 +43,11 @@ from ..jsonscan import JsonFacts
 from ..privacy import ActiveRules, Rules, SessionMasker, SessionMaskers, parse_rules
 from ..privacy.echoes import Echoes
 from ..privacy.remask import rescrub_session
-from ..sessions import clean_id
+from ..sessions import clean_id, visit_of
 from ..store import LocalStore
 from ..thumbnail_cache import remove_stale
 from .apps import APPS_FILE, AppError, Application, Applications, unreadable
 from . import compact
-from ..paths import visit_of
 from .typed_journal import TypedJournal
 from .wire import Batch, Status, WireError
 

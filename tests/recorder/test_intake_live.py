@@ -598,3 +598,45 @@ def test_the_newest_activated_revision_stays_in_force_when_the_file_goes_wrong(
         assert "account" not in _visit_text(started, app, data, "started", t0)
         started.store.close()
     apps.close()
+
+
+def test_a_client_id_with_a_dot_is_its_own_visit_not_another_clients_continuation(tmp_path):
+    """Continuations are `<id>.<timestamp>`; a client's own id may hold a dot. Client `shop`
+    began, then client `shop.b`: `shop`'s next batch went on in `shop.b` (the newest session
+    "under" `shop`), another visitor's session - and the two shared a journal of values
+    typed. Each batch goes to its own client's session; a real continuation still follows."""
+    from recorder.sessions import continued_id, visit_of
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    intake = LiveIntake(Store.open(data), parse_rules(RULES))
+    t0 = int(time.time() * 1000) - 3_600_000
+    pages = {}
+    for k, sid in enumerate(("shop", "shop.b")):
+        pages[sid] = html_to_events(PAGE, href=f"https://shop.example/{k}")
+        for e in pages[sid]:
+            e["timestamp"] = t0 + 1000 * k
+        assert intake.accept(app, Batch(session_id=sid, events=pages[sid])) == [sid]
+    list_id = _ids(pages["shop"])["list"]
+    assert intake.accept(app, Batch(session_id="shop", events=[
+        _add(t0 + 2000, list_id, 500, "shop's own item")])) == ["shop"]
+    # past 15 minutes without activity: `shop`'s next page is a continuation of `shop`
+    later = html_to_events(PAGE, href="https://shop.example/later")
+    for e in later:
+        e["timestamp"] = t0 + 20 * 60_000
+    (cont,) = intake.accept(app, Batch(session_id="shop", events=later))
+    assert cont == continued_id("shop", t0 + 20 * 60_000)
+    assert intake.accept(app, Batch(session_id="shop", events=[
+        _add(t0 + 20 * 60_000 + 5, _ids(later)["list"], 600, "after the break")])) == [cont]
+    with Store.open(data) as store:
+        with store.session("shop.b") as reader:
+            assert "shop's own item" not in json.dumps(list(reader.events()))
+        with store.session("shop") as reader:
+            assert "shop's own item" in json.dumps(list(reader.events()))
+        assert [i.id for i in store.index.sessions_for_client("shop")] == [cont, "shop"]
+        assert [i.id for i in store.index.sessions_for_client("shop.b")] == ["shop.b"]
+    assert [visit_of(s) for s in ("shop", "shop.b", cont, "shop.b.17", "a.b.c")] == \
+        ["shop", "shop.b", "shop", "shop.b", "a.b.c"]
+    intake.store.close()
+    apps.close()
