@@ -139,7 +139,7 @@ def capture_source() -> str:
 # wrapper another script makes of it by copying its properties does not carry it): capture.js
 # puts that back as it starts recording the console itself - left in between, the snippet's
 # line was what the browser's DevTools named as every console line's source, for good.
-EARLY_KEEPER = """\
+EARLY_LINES = """\
 var early = w.ReplayCaptureEarly = [];   // errors, console lines before capture.js has loaded
 var keep = function (e) { if (!early.done && early.length < 50) early.push({t: Date.now(), e: e}); };
 w.addEventListener("error", keep);
@@ -149,11 +149,27 @@ w.addEventListener("unhandledrejection", keep);
   if (f) Object.defineProperty(c[l] = function () { keep({console: l, args: [].slice.call(arguments, 0, 20)}); return f.apply(this, arguments); }, "replayEarly", {value: f});
 });
 """
+# Record mode's shadow keeper (read it for what it does): the snippet runs it too, after those
+# lines - a closed shadow root the page's scripts attach before capture.js has loaded (the
+# snippet loads it async: most pages' widgets come first) shows nothing of itself to a script
+# that comes later, and what was typed into its fields reached disk wherever the page echoed it
+# (a newcomer's tryout: a name in a console line and the URL). Minified (rjsmin renames
+# nothing): the readable source ships beside it.
+SHADOW_KEEPER = ASSETS / "browser-recorder" / "shadow-keeper.js"
+
+
+@functools.cache
+def early_keeper() -> str:
+    """The snippet's first lines: EARLY_LINES, then the shadow keeper (`w` is the window)."""
+    # one line: rjsmin keeps a line break after a block (`}`), which none of its statements
+    # needs (the test runs the snippet's own text)
+    keeper = rjsmin.jsmin(SHADOW_KEEPER.read_text(encoding="utf-8")).strip().replace("\n", " ")
+    return EARLY_LINES + "// closed shadow roots, until capture.js takes them\n" + keeper + "\n"
 
 
 def early_keeper_script() -> str:
-    """EARLY_KEEPER as a script of its own, run in a page before its own scripts."""
-    return "(function (w) {\n" + EARLY_KEEPER + "})(window);\n"
+    """The snippet's first lines as a script of its own, run in a page before its scripts."""
+    return "(function (w) {\n" + early_keeper() + "})(window);\n"
 
 
 # Every visitor of a recorded site downloads the script: without its comments and spaces

@@ -19,7 +19,7 @@ from PySide6.QtCore import QFile, QIODevice, QObject, QTimer, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript
 
-from recorder.paths import ASSETS, capture_script, early_keeper_script
+from recorder.paths import ASSETS, SHADOW_KEEPER, capture_script, early_keeper_script
 from recorder.privacy.echoes import Typed, typed_values
 
 VENDOR = ASSETS / "vendor" / "rrweb"
@@ -28,7 +28,6 @@ CONSOLE_PLUGIN_UMD = "rrweb-plugin-console-record.umd.min.js"
 RUM_SHIM = ASSETS / "rum-shim" / "rum-plugin.js"
 BRIDGE = ASSETS / "browser-recorder" / "bridge.js"
 INTAKE_SENDER = ASSETS / "browser-recorder" / "intake-sender.js"
-SHADOW_KEEPER = ASSETS / "browser-recorder" / "shadow-keeper.js"
 SHADOW_KEEPER_NAME = "replay-recorder/shadow-keeper"
 EARLY_KEEPER_NAME = "replay-recorder/early-keeper"
 # Which recorder runs in the page: rrweb's (with its console plugin and our RUM shim), or our
@@ -226,7 +225,7 @@ class RecordingBrowser(QObject):
         self._keeper.setWorldId(QWebEngineScript.MainWorld)
         self._keeper.setRunsOnSubFrames(True)
         # capture.js: the page's console lines and errors from its start are kept (the install
-        # snippet's first lines, recorder.paths.EARLY_KEEPER) in every page opened, recorded
+        # snippet's first lines, recorder.paths.early_keeper) in every page opened, recorded
         # or not, until capture.js takes them - Record pressed on a page already open records
         # its lines since it loaded, as its requests are (the RUM plugin reads those from the
         # browser's own buffer). In the page's memory only: nothing leaves it before Record.

@@ -1,6 +1,8 @@
-/* Record mode's shadow keeper (app/record/browser.py): injected while recording at the
+/* The shadow keeper: record mode's (app/record/browser.py), injected while recording at the
  * creation of every document of the recording browser, frames' included, before the page's
- * own scripts, and again with the bridge (bridge.js) into a document recorded after it began.
+ * own scripts, and again with the bridge (bridge.js) into a document recorded after it began;
+ * and the install snippet's (recorder/paths.py early_keeper, minified), in a site's pages
+ * before capture.js has loaded, where capture.js takes it (R.hookShadows).
  * A closed shadow root shows nothing of itself to the document around it, and rrweb records
  * nothing inside one, so the bridge listens on each such root for what is typed into its
  * fields - but a frame's scripts have run by the frame's load, when the bridge first sees the
@@ -8,10 +10,12 @@
  * keeper (`window.__replayShadowKeeper`): `take(fn)` calls `fn` with each root kept, and with
  * every root made from then on; `of(w)` is another window's keeper, made if it has none (a
  * frame whose document began before recording). The one wrapper of `attachShadow` record
- * mode makes. It reads nothing and sends nothing itself.
+ * mode makes. It reads nothing and sends nothing itself, and keeps at most KEPT_MAX roots (a
+ * page whose recorder never comes holds no more of them).
  */
 (function (win) {
   "use strict";
+  var KEPT_MAX = 500;
   /* `w`'s keeper, made once per realm; null when its attachShadow cannot be wrapped (a page
    * that froze Element.prototype). */
   function keeperOf(w) {
@@ -35,7 +39,7 @@
         var root = attach.apply(this, arguments);
         try {
           if (heard) heard(root);
-          else if (root.mode === "closed") kept.push(root);   // an open one the bridge finds
+          else if (root.mode === "closed" && kept.length < KEPT_MAX) kept.push(root);   // an open one is found
         } catch (e) { /* never break the page */ }
         return root;
       };

@@ -59,7 +59,7 @@ from starlette.routing import Route
 from ..format import InvalidEvent
 from ..index import BatchKey
 from ..limits import LimitError, Limits
-from ..paths import (EARLY_KEEPER, SQLITE_FULL, SQLITE_IO, SQLITE_READ_ONLY, capture_script,
+from ..paths import (SQLITE_FULL, SQLITE_IO, SQLITE_READ_ONLY, capture_script, early_keeper,
                      platform_data_dir, replay_command, sqlite_says)
 from ..privacy import ActiveRules, Rules
 from ..sessions import INACTIVITY_MS, clean_id
@@ -717,9 +717,9 @@ def _snippet(b: str, version: str) -> str:
     capture.js loaded async, started in its onload - an intake that is down or hangs never
     breaks or blocks the site (README: a blocking script, as an option, with its warning) -
     and the page's uncaught errors and console lines kept until it has (capture.js:
-    pastErrors; recorder.paths.EARLY_KEEPER, record mode's too), the console still printing
-    them."""
-    keeper = textwrap.indent(html.escape(EARLY_KEEPER, quote=False), "    ")
+    pastErrors; recorder.paths.early_keeper, record mode's too), the console still printing
+    them, and the closed shadow roots attached meanwhile."""
+    keeper = textwrap.indent(html.escape(early_keeper(), quote=False), "    ")
     return f"""&lt;script&gt;
   (function (w, s) {{
 {keeper}    s.async = true;

@@ -97,3 +97,32 @@ def test_a_page_that_froze_element_prototype_is_still_recorded(chromium):
     finally:
         ctx.close()
     assert 2 in kinds   # its full snapshot, then the change
+
+
+def test_a_closed_root_attached_before_capture_js_loaded_is_kept_by_the_snippet(chromium):
+    """The install snippet loads capture.js async: a widget's closed shadow root attached by
+    the page's own scripts first was never seen (a closed root shows nothing of itself to a
+    later script), and a name typed into it reached disk where the page echoed it. The
+    snippet's first lines keep such roots (the shadow keeper) until capture.js takes them."""
+    from recorder.paths import early_keeper_script
+
+    value = "EARLYCLOSED-3371-VN"
+    page_html = ("<!doctype html><html><head><script>" + early_keeper_script() + "</script>"
+                 "</head><body><div id=host></div><p id=out>-</p><script>"
+                 "window.closedInput = (function () {"
+                 " var root = document.getElementById('host').attachShadow({mode: 'closed'});"
+                 " root.innerHTML = '<input id=g>'; return root.getElementById('g'); })();"
+                 "</script></body></html>")
+    ctx = chromium.new_context()
+    try:
+        page = capturing_page(ctx, page_html)
+        page.evaluate("v => { closedInput.value = v; closedInput.dispatchEvent("
+                      "new Event('input', {bubbles: true, composed: true})); }", value)
+        _echo(page, value)
+        page.evaluate("v => console.log('signed in as', v)", value)
+        page.wait_for_function("() => window.__out.some(e => e.type === 6)", timeout=5000)
+        out = json.dumps(page.evaluate("() => window.__out"))
+    finally:
+        ctx.close()
+    assert value not in out
+    assert "Gift card *** applied" in out
