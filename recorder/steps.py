@@ -69,6 +69,13 @@ APART_TAGS = frozenset({
     "menu", "nav", "ol", "optgroup", "option", "p", "pre", "section", "summary", "table",
     "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
     "button", "select", "textarea"})
+# Elements whose text innerText leaves out (the default stylesheet never shows them): a click
+# on a browser's error page was named after its <title> and its <style>'s CSS ("127.0.0.1
+# /* Copyright 2017 The Chromium Authors...", a QA's tryout)
+UNSHOWN_TAGS = frozenset({"head", "title", "script", "style", "noscript", "template"})
+# The page itself: a click on its background is named by its tag - its text is the whole
+# page's ("Buggy Shop About page Name Email Age Password Sign up Welcome!...")
+PAGE_TAGS = frozenset({"html", "body"})
 CLOCK_SKEW_MS = 1000     # a page's start read off another clock than the step before it
 _CSS_IDENT = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*")
 _INPUT_ROLES = {"button": "button", "submit": "button", "reset": "button", "image": "button",
@@ -188,7 +195,8 @@ def target_name(m: Mirror, nid: int) -> str:
     element and its ancestors (NAME_HOPS) with an aria-label, title or alt, or that names
     what it holds - a link, a button, a label, a summary, an option: its text (a click on an
     icon inside a button names the button) -, or a submit button's value; else the element's
-    own text; else its id or the nearest ancestor's (`div#search-toggle`); else its tag. An
+    own text (not the page's: `html`, `body` - PAGE_TAGS); else its id or the nearest
+    ancestor's (`div#search-toggle`); else its tag. An
     ancestor that is only a container (a header, a card) never lends its text: a click on a
     header's bare icon was named after the whole header ("Acme Shop New in Living Office
     Cart 2"), where the Actions tab said "path"."""
@@ -219,13 +227,13 @@ def target_name(m: Mirror, nid: int) -> str:
             break
         n = m.nodes.get(n.parent)
         hops += 1
-    if own is None:
+    n = m.nodes.get(nid)
+    if own is None and (n is None or n.tag not in PAGE_TAGS):
         own = " ".join(_short_text(m, nid, spaced=True, css=css).split())
     if own:
         return own[:NAME_CHARS]
     if first_id:
         return first_id
-    n = m.nodes.get(nid)
     return n.tag if n is not None and n.tag else ""
 
 
@@ -244,11 +252,16 @@ def _short_text(m: Mirror, nid: int, limit: int = 120, max_nodes: int = 400,
     prev: Node | None = None     # the last text read
     apart = False                # an element that sets texts apart begun since it
     css = (css or LaidOutApart(m)) if spaced else None
+    unseen: set[int] = set()     # elements whose text a page never shows, and all beneath
     for i, x in enumerate(m.walk(nid)):
         if i >= max_nodes or size >= limit:
             break
+        if x.parent in unseen:
+            unseen.add(x.id)
+            continue
         if x.type == NodeType.Element:
-            if x.tag in ("script", "style", "noscript", "template"):
+            if x.tag in UNSHOWN_TAGS:
+                unseen.add(x.id)
                 continue
             apart = apart or (css is not None and _sets_apart(x, css))
         elif x.type == NodeType.Text and x.text:
@@ -355,6 +368,8 @@ def accessible_name(m: Mirror, n: Node, labels: dict[str, str] | None = None,
                               if len(by_id.get(i, ())) == 1))
         if name:
             return name[:NAME_CHARS]
+    if n.tag in PAGE_TAGS:   # (not named from what it holds: the whole page's text)
+        return ""
     if n.tag in FIELD_TAGS:
         if labels is None:
             walk = walk if walk is not None else PageWalk(m)

@@ -428,7 +428,7 @@
    * as it is (rrweb's recorder: the recorder's privacy pass scrubs names as free text). */
   var TEXT_SHOWN = 0, TEXT_MASKED = 1, TEXT_HIDDEN = 2;
   var privacyOf = null;
-  var NO_TEXT = /^(SCRIPT|STYLE|TEMPLATE|NOSCRIPT)$/;
+  var NO_TEXT = /^(HEAD|TITLE|SCRIPT|STYLE|TEMPLATE|NOSCRIPT)$/;   // recorder/steps.py UNSHOWN_TAGS
   function maskedText(s) { return s.replace(/\S/g, "x"); }
   function shown(el, s, memo) {   // an attribute or value of `el`, as the recording shows it
     if (!s || !privacyOf) return s;
@@ -499,7 +499,9 @@
         shown(el, el.name, memo);   // (recorded as *** at mask: x's here, as other names)
       if (lab && (lab = lab.replace(/\s+/g, " ").trim())) return lab.slice(0, NAME_CHARS);
     }
-    var t = (privacyOf ? textOf(el, memo) : el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
+    // (not the page's own text for a click on its background: recorder/steps.py PAGE_TAGS)
+    var t = /^(HTML|BODY)$/.test(el.tagName) ? "" :
+      (privacyOf ? textOf(el, memo) : el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
     return t ? t.slice(0, NAME_CHARS) : el.tagName.toLowerCase();
   }
   // Clicks where nothing visible is expected to happen are never "dead" (as Datadog).

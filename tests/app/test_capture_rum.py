@@ -171,3 +171,14 @@ def test_naming_a_click_on_a_large_page_walks_a_bounded_part_of_it(qapp):
     assert styles <= 450, styles   # not 5,000: the name needs the first few cells
     names = [a.target for a in _semantics(rec.events).actions]
     assert names and all(len(n) <= 100 for n in names), names
+
+
+def test_a_click_on_the_pages_background_is_named_by_its_tag(qapp):
+    """A click on the page's empty space (its <body>) was named after the page's whole text -
+    "Buggy Shop About page Name Email Age..." (a QA's tryout); the steps read it alike
+    (recorder/steps.py PAGE_TAGS)."""
+    with PageServer(PAGES) as srv:
+        rec = record_page(srv.url("rum-masked.html"), [
+            Wait(300), Eval("(document.body.click(), document.documentElement.click(), 1)"),
+            Wait(1500)], recorder="capture", record_options={"rules": {"default": "allow"}})
+    assert [a.target for a in _semantics(rec.events).actions] == ["body", "html"]

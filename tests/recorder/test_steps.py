@@ -349,6 +349,23 @@ def test_a_click_on_a_bare_icon_is_named_as_the_rum_plugin_names_it_not_after_it
     assert [s.name for s in steps(evs)[1:]] == ["path", "Search", "Open the menu", "div#filters"]
 
 
+def test_a_click_on_the_pages_background_is_named_by_its_tag_never_by_unshown_text():
+    """A click on a browser's error page was named "127.0.0.1 /* Copyright 2017 The Chromium
+    Authors..." (its <title>, then its <style>'s CSS), and one on a page's empty space after
+    the whole page's text (a QA's tryout): innerText shows neither - a style's or script's
+    text, nested ones too, never names anything, and the page itself is `html` / `body`."""
+    style = el("style", text("/* Copyright 2017 The Chromium Authors */ body { color: red }"))
+    head = el("head", el("title", text("127.0.0.1")), style)
+    card = el("div", el("script", text("var secret = 1;")),
+              el("template", el("p", text("never shown"))), el("p", text("Welcome!")))
+    body = el("body", el("h1", text("Buggy Shop")), card)
+    html = el("html", head, body)
+    doc = {"type": 0, "id": next(_ids), "childNodes": [html]}
+    evs = full(doc) + [click(html, 100), click(body, 200), click(card, 300)]
+    assert [s.describe() for s in steps(evs)[1:]] == [
+        'Click "html"', 'Click "body"', 'Click "Welcome!"']
+
+
 def test_a_name_runs_on_across_inline_elements_as_the_page_shows_it():
     """Only what a browser's innerText sets apart is spaced: `Cart (<span>1</span>)` was
     named "Cart ( 1 )" - every element's text was spaced, an inline one's too."""
