@@ -15,7 +15,7 @@ from pathlib import Path
 
 from recorder.paths import RULES_HISTORY_DIR, make_data_folder
 from recorder.privacy import RULES_FILENAME, RulesError, load_rules
-from recorder.privacy.dryrun import UNMATCHED_ASK, dry_run, unmatched
+from recorder.privacy.dryrun import UNMATCHED_ASK, dry_run, unmatched, unmatched_members
 from recorder.privacy.remask import remask_sessions, rules_of
 from recorder.store import INDEX_FILE
 
@@ -290,6 +290,10 @@ def _say_unmatched(runs: list) -> None:
         where = "the session" if looked == 1 else f"any of the {looked:,} sessions"
         say_warning(f"{said} matched no element in {where} looked at, so it did nothing"
                     f" there - {UNMATCHED_ASK}")
+    for said, member, looked in unmatched_members(runs):
+        where = "the session" if looked == 1 else f"any of the {looked:,} sessions"
+        say_warning(f"{said}: its part {member} matched no element in {where} looked at (the"
+                    f" rule's other parts did) - {UNMATCHED_ASK}")
 
 
 def _dry_run_stored(args: argparse.Namespace, rules, own: dict) -> int:

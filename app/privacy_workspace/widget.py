@@ -1012,7 +1012,7 @@ class PrivacyWorkspace(QWidget):
         return [self.dry_run_button, self.apply_button, self.audit_button]
 
     def run_dry_run(self) -> None:
-        from recorder.privacy.dryrun import UNMATCHED_ASK, dry_run, unmatched
+        from recorder.privacy.dryrun import UNMATCHED_ASK, dry_run, unmatched, unmatched_members
         try:
             rules = self.form.rules()
         except RulesError as exc:
@@ -1052,7 +1052,8 @@ class PrivacyWorkspace(QWidget):
         self._dry_seen = None if self._dry_rules is None else \
             frozenset((i.id, i.record_count) for i in infos)
         self._dry_changed, self._dry_sessions = changed, sessions
-        missed = [said for said, _ in unmatched(runs)]
+        missed = [said for said, _ in unmatched(runs)] + [
+            f"{said}: its part {member}" for said, member, _ in unmatched_members(runs)]
         self.dry_run_note.setText(f"{count(sessions, 'stored session')}; {changed} would change."
                                   " Nothing was written." + (
                                       " Stopped (Cancel) before the other sessions: run it"

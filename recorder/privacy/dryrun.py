@@ -21,7 +21,7 @@ from ..mirror import walk_nodes as _walk
 from .masker import COMMENT, SessionMasker
 from .masking import _DROP, mask_attr, mask_text_node
 from .rules import Rules
-from .selectors import SelectorIndex, compile_selector, fold
+from .selectors import SelectorIndex, compile_selector, fold, members
 
 Raw = dict[str, Any]
 
@@ -53,6 +53,9 @@ class DryRun:
     # each selector rule of the rules looked at (`Rule.said`) -> whether it matched an
     # element of the session: one that matched nothing masked nothing (a misspelt selector)
     rules_matched: dict[str, bool] = field(default_factory=dict)
+    # ... and each member of a rule's selector list (`#a, .b`) -> whether it did: a misspelt
+    # member beside one that matches hid nothing, and the rule's match said nothing of it
+    members_matched: dict[tuple[str, str], bool] = field(default_factory=dict)
 
     def by_kind(self) -> dict[str, int]:
         out: Counter = Counter()
@@ -200,6 +203,25 @@ def unmatched(runs: Iterable[DryRun]) -> list[tuple[str, int]]:
     return [(said, n) for said, n in looked.items() if said not in hit]
 
 
+def unmatched_members(runs: Iterable[DryRun]) -> list[tuple[str, str, int]]:
+    """The members of selector lists (`#shadow-host .sh, .emp-nmae`) that matched no element
+    in any of these dry runs where their rule matched through another member: (the rule's
+    `said`, the member, in how many runs it was looked at) - a misspelt one beside one that
+    matches was never warned of (a privacy officer's tryout). A rule that matched nothing at
+    all is `unmatched`'s."""
+    looked: dict[tuple[str, str], int] = {}
+    hit: set[tuple[str, str]] = set()
+    rule_hit: set[str] = set()
+    for r in runs:
+        for key, matched in r.members_matched.items():
+            looked[key] = looked.get(key, 0) + 1
+            if matched:
+                hit.add(key)
+                rule_hit.add(key[0])
+    return [(said, member, n) for (said, member), n in looked.items()
+            if (said, member) not in hit and said in rule_hit]
+
+
 class _Matches:
     """Which selector rules match an element the session shows: each element, once the pass
     has applied the event that adds it (a snapshot's, a mutation's) or may have made a rule
@@ -212,8 +234,12 @@ class _Matches:
     def __init__(self, masker: SessionMasker, result: DryRun):
         self.m = masker
         self.result = result
-        self.left = {r.said: r for r in masker.rules.rules}
-        result.rules_matched.update(dict.fromkeys(self.left, False))
+        # (rule, member of its selector list) -> the rule, while that member matched nothing
+        self.left = {(r.said, member): r for r in masker.rules.rules
+                     for member in members(r.selector)}
+        result.rules_matched.update(dict.fromkeys((r.said for r in masker.rules.rules), False))
+        in_list = Counter(said for said, _ in self.left)
+        result.members_matched.update({k: False for k in self.left if in_list[k[0]] > 1})
         self.index: dict[bool, SelectorIndex] = {}   # quirks -> the rules left, filed
         self.classes: set[str] = set()
         self.ids: set[str] = set()
@@ -223,9 +249,13 @@ class _Matches:
         index = self.index.get(quirks)
         if index is None:
             index = self.index[quirks] = SelectorIndex(quirks=quirks)
-            for said, rule in self.left.items():
-                for sel in compile_selector(rule.selector, quirks=quirks):
-                    index.add(sel, said)
+            compiled: dict[str, list] = {}   # a rule's members, compiled once
+            for key, rule in self.left.items():
+                sels = compiled.get(rule.said)
+                if sels is None:
+                    sels = compiled[rule.said] = dict(zip(
+                        members(rule.selector), compile_selector(rule.selector, quirks=quirks)))
+                index.add(sels[key[1]], key)
             if not quirks:   # what `_may_match` asks of the rules left
                 self.classes = {fold(c) for c in index.classes}
                 self.ids = {fold(i) for i in index.ids}
@@ -308,9 +338,11 @@ class _Matches:
                 continue
             hits = self._index(levels.quirks and levels.in_quirks_document(n)).matching(n, nodes)
             if hits:
-                for said in hits:
-                    self.left.pop(said, None)
-                    self.result.rules_matched[said] = True
+                for key in hits:
+                    self.left.pop(key, None)
+                    self.result.rules_matched[key[0]] = True
+                    if key in self.result.members_matched:
+                        self.result.members_matched[key] = True
                 self.index.clear()
                 if not self.left:
                     return

@@ -107,14 +107,19 @@ def test_a_dry_run_names_a_rule_that_matched_no_element_in_any_session(tmp_path)
     assert replay("--data", data, "import", src).returncode == 0
     rules = tmp_path / "r.toml"
     rules.write_text('[[rule]]\nselector = ".card-numbr"\nlevel = "hidden"\n'
-                     '[[rule]]\nselector = "nav a"\nlevel = "mask"\n')
+                     '[[rule]]\nselector = "nav a, nav .lnik"\nlevel = "mask"\n')
     proc = replay("--data", data, "mask", "--dry-run", "--all", "--rules", rules)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ('replay: warning: rule ".card-numbr" (line 1) -> hidden matched no'
                            " element in any of the 2 sessions looked at, so it did nothing there"
                            " - is its selector spelt as the page's markup is, or is all it"
-                           " names inside a hidden element (whose inside is never recorded)?\n")
-    assert 'rule "nav a" (line 4) -> mask:' in proc.stdout
+                           " names inside a hidden element (whose inside is never recorded)?\n"
+                           'replay: warning: rule "nav a, nav .lnik" (line 4) -> mask: its part'
+                           " nav .lnik matched no element in any of the 2 sessions looked at (the"
+                           " rule's other parts did) - is its selector spelt as the page's markup"
+                           " is, or is all it names inside a hidden element (whose inside is never"
+                           " recorded)?\n")
+    assert 'rule "nav a, nav .lnik" (line 4) -> mask:' in proc.stdout
     proc = replay("--data", data, "mask", "--dry-run", "--rules", rules, demo)
-    assert proc.returncode == 0 and proc.stderr.count("\n") == 1 and \
+    assert proc.returncode == 0 and proc.stderr.count("\n") == 2 and \
         '".card-numbr" (line 1) -> hidden matched no element in the session' in proc.stderr

@@ -150,6 +150,28 @@ def test_a_rule_is_said_unmatched_only_when_no_session_it_was_looked_at_in_match
     assert unmatched([]) == []
 
 
+def test_a_misspelt_member_of_a_selector_list_is_said_though_its_rule_matched():
+    """`#shadow-host .sh, .emp-nmae`: the first member matched, so the rule "matched" and the
+    misspelt `.emp-nmae` beside it hid nothing, unsaid (a privacy officer's tryout). Each
+    member of a list is told apart, in every session the rule was looked at in; a rule that
+    matched nothing at all is `unmatched`'s alone."""
+    from recorder.privacy.dryrun import unmatched, unmatched_members
+    rules = parse_rules('[[rule]]\nselector = ".bio, .emp-nmae, h1"\nlevel = "mask"\n'
+                        '[[rule]]\nselector = ".gone, .away"\nlevel = "hidden"\n')
+    other_page = html_to_events("<!DOCTYPE html><html><body><h2 class=emp-nmae>hi</h2>"
+                                "</body></html>", timestamp=1_700_000_000_000)
+    said = 'rule ".bio, .emp-nmae, h1" (line 1) -> mask'
+    one = dry_run(events(), rules, "a")
+    assert one.members_matched == {(said, ".bio"): True, (said, ".emp-nmae"): False,
+                                   (said, "h1"): True,
+                                   ('rule ".gone, .away" (line 4) -> hidden', ".gone"): False,
+                                   ('rule ".gone, .away" (line 4) -> hidden', ".away"): False}
+    assert unmatched_members([one]) == [(said, ".emp-nmae", 1)]
+    assert unmatched([one]) == [('rule ".gone, .away" (line 4) -> hidden', 1)]
+    # matched in another session: said of neither
+    assert unmatched_members([one, dry_run(other_page, rules, "b")]) == []
+
+
 def test_a_rule_a_change_makes_match_is_seen_whatever_changed():
     """The warning must not call a working rule a misspelt one (a reviewer's find: four rules
     that matched were said to match nothing): a class or id read as a value, a class taken
