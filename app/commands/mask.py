@@ -148,6 +148,11 @@ def run(args: argparse.Namespace) -> int:
             labels = {r.session_id: _label(store, r.session_id, own) for r in results}
     finally:
         store.close()
+    if not ids:   # (`--all` of a folder with none: it said only "what is stored was re-masked")
+        print(f"no session is stored in {args.data} yet: nothing re-masked", file=sys.stderr)
+        if args.activate:
+            _activate(args.data, rules)
+        return 0
     for r in results:
         if r.erased:   # (it was "re-masked 0 events": a privacy officer missed that it went)
             why = "every segment it held is damaged" if not r.events_before else \
@@ -316,6 +321,8 @@ def _dry_run_stored(args: argparse.Namespace, rules, own: dict) -> int:
                 runs.append(r)
     finally:
         store.close()
+    if not ids:   # (a privacy officer's tryout: `--all --dry-run` printed nothing at all)
+        print(f"no session is stored in {args.data} yet: nothing to look at", file=sys.stderr)
     _say_unmatched(runs)
     return 0
 

@@ -629,3 +629,18 @@ def test_activating_rules_names_the_applications_that_keep_their_own(tmp_path, c
     assert rc == 0 and "application shop has rules of its own: the intake masks its next" \
         " recordings under those, not the active rules" in words, err
     assert "blog" not in err and "replay app rules NAME --clear" in words
+
+
+def test_a_folder_with_no_session_says_so_on_a_dry_run_and_a_re_mask(tmp_path, capsys):
+    """`mask --all --dry-run` of a data folder holding no session printed nothing at all, and
+    `mask --all` said only "what is stored was re-masked under r.toml" (a privacy officer's
+    tryout): each says there is nothing stored, and nothing else happens."""
+    data = tmp_path / "data"
+    rules = tmp_path / "r.toml"
+    rules.write_text('[[rule]]\nselector = ".bio"\nlevel = "mask"\n')
+    assert run(capsys, "--data", data, "app", "create", "shop")[0] == 0
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", rules, "--all", "--dry-run")
+    assert (rc, out) == (0, "") and err == f"no session is stored in {data} yet: nothing to look at\n"
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", rules, "--all", "--yes")
+    assert (rc, out) == (0, "") and err == f"no session is stored in {data} yet: nothing re-masked\n"
+    assert not (data / "rules.toml").exists()
