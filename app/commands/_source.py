@@ -220,13 +220,19 @@ _FILE_SUFFIXES = (".json", ".ndjson", ".jsonl", ".gz", ".zst", ".replay", ".txt"
 
 
 def stored(spec: str, data: Path) -> bool:
-    """Whether the data folder holds a session `spec` names (its id or a unique prefix); a
-    folder of other things holds none (and is not made a data folder by asking)."""
+    """Whether the data folder holds a session `spec` names (its id or a prefix: one that
+    several ids begin with names stored sessions too, and opening it says which - `replay
+    open` of such a link said the session was not there, "import the bundle"); a folder of
+    other things holds none (and is not made a data folder by asking)."""
+    from recorder.store import AmbiguousId
+
     if not Path(data).is_dir() or not holds_replay_data(data):
         return False
     store = open_existing_store(data)
     try:
         store.resolve(spec)
+    except AmbiguousId:
+        return True
     except KeyError:
         return False
     finally:

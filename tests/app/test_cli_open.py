@@ -117,3 +117,20 @@ def test_register_url_handler_installs_a_desktop_file(tmp_path):
     assert "x-scheme-handler/replay=replay-url-handler.desktop" in lists
     assert "old.desktop" not in lists                      # replaced, not duplicated
     assert "text/html=firefox.desktop;" in lists and "text/plain=gedit.desktop" in lists
+
+
+def test_a_link_whose_prefix_names_several_sessions_says_so(tmp_path):
+    """`replay open replay://96?t=1`, where two stored sessions begin with `96`: it said the
+    session was not in the folder - "import the .replay bundle it came with" (a support
+    engineer's tryout) - where `play 96` names both. The link's words are `play`'s."""
+    import json
+
+    from recorder.store import Store
+    events = json.loads(DEMO.read_text())
+    with Store.open(tmp_path / "data") as store:
+        for sid in ("ab12-first", "ab12-second"):
+            store.ingest_outcomes(events, session_id=sid)
+    p = _replay("open", "replay://ab12?t=1000", "--quit-after", "100", tmp_path=tmp_path)
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert "matches 2 sessions" in p.stderr and "ab12-first" in p.stderr, p.stderr
+    assert "bundle" not in p.stderr
