@@ -37,7 +37,7 @@ from recorder.semantics import User, filed_user, user_event
 from recorder.sessions import personal_data_in
 from recorder.store import Store, Stored
 
-from ..cli import UserError, say_error, say_note, say_warning
+from ..cli import INTERRUPTED, PROG, UserError, say_error, say_note, say_warning
 from recorder.thumbnail_cache import swept_after
 from ._progress import first_stage, next_stage, progress_bar
 from ._source import DEMO, not_a_regular_file, rules_error
@@ -174,14 +174,30 @@ def run(args: argparse.Namespace) -> int:
     new_folder = not args.data.exists()
     store = Store.open(args.data)
     rows: list[dict] = []   # --json: each file as it went, in the order given
+    ended: list[str] = []   # the files done with (stored or refused), as they end
+
+    def on_file(r: dict) -> None:
+        ended.append(r["file"])
+        if args.json:
+            rows.append(_json_row(r))
+        else:
+            _print_ids(r)
+
+    def on_fail(f: str, msg: str) -> None:
+        ended.append(f)
+        rows.append({"file": f, "sessions": [], "error": msg})
     try:
         # a stored session appended to (or given a bundle's report) is a new version: its
         # old picture goes, also when a later file fails in a way that stops the import
         with progress_bar() as bar, swept_after(args.data, store.index.segment_files):
-            results, failures = import_files(
-                store, args.files, args, masker_factory, bar,
-                on_file=(lambda r: rows.append(_json_row(r))) if args.json else _print_ids,
-                on_fail=lambda f, msg: rows.append({"file": f, "sessions": [], "error": msg}))
+            results, failures = import_files(store, args.files, args, masker_factory, bar,
+                                             on_file=on_file, on_fail=on_fail)
+    except KeyboardInterrupt:   # (it ended at the bar's ^C, unsaid: a support engineer's tryout)
+        print(f"{PROG}: import stopped (Ctrl+C) - nothing of the file being read was stored"
+              + (f"; {count(len(ended), 'file')} before it"
+                 f" {'was' if len(ended) == 1 else 'were'} dealt with as said above"
+                 if ended else ""), file=sys.stderr)
+        return INTERRUPTED
     finally:
         store.close()
     # (a mistyped --data or REPLAY_DATA, say - not the platform's own folder, made on a first

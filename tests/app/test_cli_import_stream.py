@@ -150,3 +150,55 @@ def test_a_json_object_written_over_several_lines_imports_whole(tmp_path, demo_e
         (info,) = s.sessions()
         assert info.user_id == "cust-4821"
         assert len(list(s.session(info.id).events())) == len(events)
+
+
+_STOPPED = r"""
+import sys, time
+from pathlib import Path
+mark = Path(sys.argv[1])
+from app.commands import import_cmd
+one = import_cmd._import_one
+calls = []
+
+def second_waits(*a, **k):
+    if calls:          # the second file: Ctrl+C comes while it is read
+        mark.touch()
+        while True:
+            time.sleep(0.02)
+    calls.append(1)
+    return one(*a, **k)
+
+import_cmd._import_one = second_waits
+from app.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_ctrl_c_during_an_import_says_what_was_stored(tmp_path):
+    """`replay import` stopped by Ctrl+C ended at the progress bar's ^C, no line said (a
+    support engineer's tryout): it says the import stopped, that nothing of the file being
+    read was stored, and that the files before it went as said - exit 130."""
+    data, mark = tmp_path / "data", tmp_path / "mark"
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    for f, seed in ((first, 1), (second, 2)):
+        f.write_text(json.dumps(list(generate_session(300, duration_ms=20_000, seed=seed))))
+    # Ctrl+C as a terminal delivers it (see test_cli_stale_thumbnails: SIGINT's default back)
+    proc = subprocess.Popen([sys.executable, "-c", _STOPPED, str(mark), "--data", str(data),
+                             "import", str(first), str(second)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        while not mark.exists():
+            assert proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert err.rstrip().splitlines()[-1] == (
+        "replay: import stopped (Ctrl+C) - nothing of the file being read was stored; 1 file"
+        " before it was dealt with as said above"), err
+    assert "Traceback" not in err and len(out.split()) == 1   # the first file's session id
+    with Store.open(data) as store:
+        assert [s.id for s in store.sessions()] == out.split()
