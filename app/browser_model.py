@@ -155,7 +155,7 @@ class Catalog:
         """`names`: the applications' names by id (`live.application_names`): searched too."""
         names = names or {}
         texts = store.index.browse_texts()
-        live = store.index.live_ids()
+        live = store.live_ids()
         rows = [make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""),
                          live=info.id in live)
                 for info in store.sessions()]

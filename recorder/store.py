@@ -52,6 +52,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
@@ -118,11 +119,53 @@ TMP_SUFFIX = ".tmp"                 # a segment file being written (renamed when
 STALE_PENDING_MS = 3600 * 1000   # a pending write this old is dead whatever its pid says
 LOCKS_DIR = "locks"                 # live-writer lock files (see LocalStore.session_lock)
 LOCK_STRIPES = 64                   # sessions share this many lock files
+SERVING_LOCK = "serving.lock"       # held (shared) by each live intake on the folder
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: one intake process only
     fcntl = None  # type: ignore[assignment]
+
+
+class Serving:
+    """Held by each live intake on a data folder for as long as it may append (each worker
+    of `replay serve` has one: `LiveIntake`): a shared lock, so several intakes may serve one
+    folder; the kernel lets it go when its process ends, killed too - what `intake_serving`
+    asks. `close` (or the object's end) lets it go."""
+
+    def __init__(self, root: Path):
+        self._end = None
+        if fcntl is None:  # pragma: no cover
+            return
+        path = Path(root) / LOCKS_DIR / SERVING_LOCK
+        path.parent.mkdir(exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        self._end = weakref.finalize(self, os.close, fd)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+
+    def close(self) -> None:
+        if self._end is not None:
+            self._end()
+
+
+def intake_serving(root: Path) -> bool:
+    """Whether a live intake serves the data folder `root` now (`Serving`). Without one, no
+    session there grows: a session the index still counts live (not compacted) is not shown
+    as live - `replay sessions` showed ● "replay serve may still be storing it" long after
+    the intake stopped (a support engineer's tryout)."""
+    if fcntl is None:  # pragma: no cover
+        return True
+    try:
+        fd = os.open(Path(root) / LOCKS_DIR / SERVING_LOCK, os.O_RDONLY)
+    except OSError:   # never served (or not readable: said live, as the index says)
+        return (Path(root) / LOCKS_DIR / SERVING_LOCK).exists()
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)   # (a lock taken here goes with its descriptor)
+    return False
 
 
 class Store(abc.ABC):
@@ -1026,8 +1069,13 @@ class LocalStore(Store):
 
     def is_live(self, session_id: str) -> bool:
         """Whether the live intake may still append to the session: stored by `replay
-        serve` and not compacted yet (its visitor may be on the page now)."""
-        return self.index.live(self.resolve(session_id))
+        serve`, not compacted yet (its visitor may be on the page now), and an intake serves
+        this folder (`intake_serving`)."""
+        return self.index.live(self.resolve(session_id)) and intake_serving(self.root)
+
+    def live_ids(self) -> set[str]:
+        """The sessions `is_live` says are (none while no intake serves the folder)."""
+        return self.index.live_ids() if intake_serving(self.root) else set()
 
     def _open_session(self, client_id: str) -> OpenSessionInfo | None:
         """The newest session started under a client's session id (it may have been

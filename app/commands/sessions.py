@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         # the app's rows: the bug title, and (to search) the page URLs and errors
         texts = store.index.browse_texts() if searching else {}
         # those `replay serve` may still be storing, marked as the app marks them
-        live = store.index.live_ids()
+        live = store.live_ids()
     finally:
         store.close()
     rows = Catalog([make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""),

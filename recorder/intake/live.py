@@ -44,7 +44,7 @@ from ..privacy import ActiveRules, Rules, SessionMasker, SessionMaskers, parse_r
 from ..privacy.echoes import Echoes
 from ..privacy.remask import rescrub_session
 from ..sessions import clean_id, visit_of
-from ..store import LocalStore
+from ..store import LocalStore, Serving
 from ..thumbnail_cache import remove_stale
 from .apps import APPS_FILE, AppError, Application, Applications, unreadable
 from . import compact
@@ -162,6 +162,8 @@ class LiveIntake:
         self.arrivals = Arrivals()
         # the values typed into masked fields of each visit, for the other workers
         self.journal = TypedJournal(store.root)
+        # while it lives, the folder's sessions not compacted yet are live (Store.is_live)
+        self.serving = Serving(store.root)
         # (app id, the digest of its rules) for which a page with another copy was said, once
         # each (`_note_page_rules`): keyed by what the intake holds, never by what a page
         # sends (a page sending a new digest each time would grow it and the log)

@@ -8,7 +8,7 @@ from app.browser_model import DAY_MS, MINUTE_MS, Catalog, Column, Query, link_st
 from app.thumbnails import SETTLE_MS, first_meaningful_ms
 from recorder.thumbnail_cache import older_versions, thumbnail_path
 from player.links import link_in
-from recorder.store import AmbiguousId, Store
+from recorder.store import AmbiguousId, Serving, Store
 
 from browser_sessions import T0, fill, session_events
 
@@ -517,6 +517,7 @@ def test_a_live_session_is_marked_in_the_list(tmp_path):
     from app.browser_model import cell_text
 
     with Store.open(tmp_path / "data") as store:
+        serving = Serving(store.root)   # `replay serve` runs (Store.is_live)
         fill(store)
         start = T0 + 9 * DAY_MS
         store.ingest(session_events(start_ms=start, duration_ms=40_000,
@@ -524,6 +525,7 @@ def test_a_live_session_is_marked_in_the_list(tmp_path):
                      live=True, now_ms=start + 41_000, session_id="on-the-page-now",
                      user={"id": "u1"})
         cat = Catalog.load(store)
+    serving.close()
     rows = {r.id: r for r in cat.filter(Query())}
     assert cell_text(rows["on-the-page-now"], Column.DURATION) == "● 0:40"
     assert cell_text(rows["bob-browse"], Column.DURATION) == "0:30"

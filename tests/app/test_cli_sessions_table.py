@@ -227,7 +227,7 @@ def test_a_live_session_is_marked_as_the_app_marks_it(tmp_path, demo_events):
     """README's flow is `replay sessions`, then `replay play SESSION --follow`: the table
     gave no sign which sessions were live. Marked ● as the app's list marks them (with a
     footer line saying what it means), and "live" in --json."""
-    from recorder.store import Store
+    from recorder.store import Serving, Store
     data = tmp_path / "d"
     full = tmp_path / "all.json"
     full.write_text(json.dumps(demo_events))
@@ -235,6 +235,7 @@ def test_a_live_session_is_marked_as_the_app_marks_it(tmp_path, demo_events):
     import time
     shift = int(time.time() * 1000) - demo_events[0]["timestamp"] - 60_000   # a minute ago
     now = [{**e, "timestamp": e["timestamp"] + shift} for e in demo_events[:300]]
+    serving = Serving(data)   # `replay serve` runs (Store.is_live)
     with Store.open(data) as store:
         store.ingest(now, live=True, session_id="on-the-page-now")
     proc = replay("--data", data, "sessions", "--json")
@@ -248,6 +249,9 @@ def test_a_live_session_is_marked_as_the_app_marks_it(tmp_path, demo_events):
     assert sum("●" in ln for ln in proc.stdout.splitlines()) == 2, proc.stdout   # row + footer
     assert "● live: `replay serve` may still be storing it - `replay play SESSION --follow`" \
         " watches it grow" in proc.stdout
+    serving.close()   # the intake stopped: nothing is storing it (it stayed ● for good)
+    proc = replay("--data", data, "sessions", "--json")
+    assert not any(s["live"] for s in json.loads(proc.stdout)), proc.stdout
 
 
 def test_a_user_is_kept_before_a_whole_bug_title_or_a_first_url():

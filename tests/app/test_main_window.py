@@ -22,7 +22,7 @@ from app.window.main_window import MainWindow
 from player.qt.replay_widget import ReplayWidget
 from player.qt.session_view import error_moment
 from player.qt.steps_pane import BUG_MOMENT_LINK, STEP_ROLE
-from recorder.store import Store
+from recorder.store import Serving, Store
 
 
 @pytest.fixture
@@ -1328,19 +1328,21 @@ def test_a_file_holding_several_sessions_opens_each_in_a_tab_of_its_own(window, 
 
 def _live_session_opened(window, data, sid: str, n: int, first: int, seed: int):
     """A live session of `n` events started ten minutes ago, its `first` stored by the
-    intake, opened from the list; (its events, its player, ready)."""
+    intake, opened from the list; (its events, its player, ready; the intake's `Serving`,
+    while the test plays the intake)."""
     import time
 
     from replay_tools.generator import generate_session
 
     t0 = int(time.time() * 1000) - 10 * 60 * 1000
     events = list(generate_session(n, duration_ms=3 * 60 * 1000, seed=seed, start_ms=t0))
+    serving = Serving(data)
     with Store.open(data) as store:
         store.ingest(events[:first], live=True, session_id=sid)
     window.reload_sessions()
     player = window.wait_opened(window.open_session(sid))
     player.wait_ready()
-    return events, player
+    return events, player, serving
 
 
 def test_a_live_session_opened_from_the_list_grows_as_it_arrives(window, data, qtbot):
@@ -1349,7 +1351,8 @@ def test_a_live_session_opened_from_the_list_grows_as_it_arrives(window, data, q
     `replay play --follow` in a terminal followed one). A live session opens at its live
     edge, grows as the intake stores more, and its tab says it is live; a finished one
     does not."""
-    events, player = _live_session_opened(window, data, "on-the-page-now", 900, 300, seed=5)
+    events, player, _serving = _live_session_opened(window, data, "on-the-page-now", 900, 300,
+                                                    seed=5)
     c = player.controller
     first = c.duration
     qtbot.waitUntil(lambda: c.time == first, timeout=10_000)      # at the live edge
@@ -1586,7 +1589,7 @@ def test_an_export_of_a_live_session_holds_what_the_player_shows(window, data, q
     reproduction the player was showing. It holds what arrived since, as the player does."""
     from recorder.source import open_recording
 
-    events, player = _live_session_opened(window, data, "reproducing", 700, 250, seed=6)
+    events, player, _serving = _live_session_opened(window, data, "reproducing", 700, 250, seed=6)
     c = player.controller
     first = c.duration
     with Store.open(data) as store:

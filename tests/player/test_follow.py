@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from player.follow import LiveTail
-from recorder.store import Store
+from recorder.store import Serving, Store
 from replay_tools.generator import generate_session
 
 
@@ -41,6 +41,7 @@ def test_the_tail_says_when_nothing_more_can_come(tmp_path):
 
     t0 = int(time.time() * 1000) - 60 * 60 * 1000   # a visit an hour ago, 4 minutes long
     events = list(generate_session(600, duration_ms=4 * 60 * 1000, seed=7, start_ms=t0))
+    serving = Serving(tmp_path)   # an intake serves the folder
     with Store.open(tmp_path) as store:
         (sid,) = store.ingest(events[:300], live=True, session_id="quiet")
         tail = LiveTail(store, "quiet")
@@ -53,6 +54,36 @@ def test_the_tail_says_when_nothing_more_can_come(tmp_path):
             assert tail.events == list(reader.events())
         again = LiveTail(store, "quiet")   # (opened after: all of it, not live)
         assert not again.live and again.events == tail.events
+    serving.close()
+
+
+def test_nothing_is_live_while_no_intake_serves_the_folder(tmp_path):
+    """A session the intake stored and had not compacted yet when it stopped was shown live
+    ("replay serve may still be storing it") for good - nothing could (a support engineer's
+    tryout): live while a live intake holds the folder (each worker's `Serving`), in another
+    process too, and not once it lets go; its next start counts it live again."""
+    import subprocess
+    import sys
+
+    t0 = int(time.time() * 1000) - 60 * 1000
+    events = list(generate_session(200, duration_ms=30 * 1000, seed=8, start_ms=t0))
+    serving = Serving(tmp_path)
+    with Store.open(tmp_path) as store:
+        (sid,) = store.ingest(events, live=True, session_id="left")
+        tail = LiveTail(store, sid)
+        assert tail.live and store.live_ids() == {sid}
+        serving.close()
+        assert tail.poll() == 0 and not tail.live and store.live_ids() == set()
+        held = subprocess.Popen([sys.executable, "-c", "import sys, time; from recorder.store"
+                                 " import Serving; s = Serving(sys.argv[1]); print(1, flush=True);"
+                                 " time.sleep(60)", str(tmp_path)], stdout=subprocess.PIPE)
+        try:
+            assert held.stdout.readline() == b"1\n"
+            assert store.is_live(sid) and store.live_ids() == {sid}
+        finally:
+            held.kill()
+            held.wait()
+        assert not store.is_live(sid)
 
 
 def test_one_asset_lookup_per_follow_sees_images_fetched_meanwhile(tmp_path):

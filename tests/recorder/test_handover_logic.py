@@ -377,11 +377,12 @@ def test_a_report_written_on_a_live_session_keeps_what_arrives_meanwhile(tmp_pat
 
     from recorder.bug import edit_report, from_context
     from recorder.privacy import load_rules, masker_factory
-    from recorder.store import Store
+    from recorder.store import Serving, Store
     from replay_tools.generator import generate_session
 
     t0 = int(time.time() * 1000) - 10 * 60 * 1000
     events = list(generate_session(600, duration_ms=2 * 60 * 1000, seed=6, start_ms=t0))
+    serving = Serving(tmp_path)   # `replay serve` runs (Store.is_live)
     with Store.open(tmp_path) as store:
         store.ingest(events[:300], live=True, session_id="still-there")
         rewrite = store.replace_session

@@ -12,7 +12,7 @@ from player.qt.devtools.models import ROW_ROLE
 from player.qt.follow import LiveFollow
 from player.qt.replay_widget import ReplayWidget
 from player.qt.standalone import dispose
-from recorder.store import Store
+from recorder.store import Serving, Store
 from replay_tools.generator import generate_session
 
 
@@ -27,6 +27,7 @@ def followed(tmp_path, events: list[dict], first: int, sid: str, slow_build=None
     """A store holding the live session's `first` events, a shown player following it, the
     store; `slow_build(build)`: what the tail builds its replayer with instead."""
     store = Store.open(tmp_path)
+    serving = Serving(tmp_path)   # an intake serves the folder (Store.is_live)
     store.ingest(events[:first], live=True, session_id=sid)
     tail = LiveTail(store, sid)
     w = ReplayWidget(None, replayer=tail.replayer())
@@ -43,6 +44,7 @@ def followed(tmp_path, events: list[dict], first: int, sid: str, slow_build=None
         follow.timer.stop()
         dispose(w)
         store.close()
+        serving.close()
 
 
 def test_timeline_grows_and_the_view_stays_at_the_live_edge(qapp, qtbot, tmp_path):
@@ -78,6 +80,7 @@ def test_replay_play_follow_shows_what_arrives_while_it_runs(tmp_path):
 
     t0 = int(time.time() * 1000) - 10 * 60 * 1000
     events = list(generate_session(800, duration_ms=2 * 60 * 1000, seed=4, start_ms=t0))
+    serving = Serving(tmp_path)   # an intake serves the folder (Store.is_live)
     with Store.open(tmp_path) as store:
         store.ingest(events[:300], live=True, session_id="cli-watch")
     proc = subprocess.Popen(
@@ -88,6 +91,7 @@ def test_replay_play_follow_shows_what_arrives_while_it_runs(tmp_path):
     with Store.open(tmp_path) as store:
         store.ingest(events[300:], live=True, session_id="cli-watch")
     _, err = proc.communicate(timeout=120)
+    serving.close()
     assert proc.returncode == 0, err
     m = re.search(r"played to (\d+) ms of (\d+) ms", err)
     assert m, err
