@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence, Union
 
-from recorder.moments import Unit, moment_text, whole_ms
+from recorder.moments import Unit, moment_text, shown_ms, whole_ms
 from recorder.paths import DEMO_SESSION, holds_replay_data
 from recorder.said import count
 from recorder.outputs import Why, refused
@@ -448,8 +448,12 @@ def resolve_moment(at: Moment, duration_ms: float, unread: str = "",
         return float(duration_ms)
     # in milliseconds and on the player's clock: a person may have given either. The end
     # as every moment is shown (`moments`: whole ms, rounded up) - and taken back: a length
-    # of 10,948.4 ms reads 0:10.949, which is its end, not a moment after it
+    # of 10,948.4 ms reads 0:10.949, which is its end, not a moment after it; so is the
+    # length as the session's list shows it, to the second (68,790 ms reads 1:09, and
+    # `--at 1:09` was refused as past the end: a support engineer's tryout)
     end = whole_ms(duration_ms)
+    if end < at <= shown_ms(duration_ms, Unit.SECOND):
+        return float(duration_ms)
     clock = f" ({moment_text(at, Unit.MS)})" if at >= 0 else ""
     said = f"t={at:.0f} in {link!r}" if link else f"{flag} {at:.0f} ms{clock}"
     span = f"give t=0..{end}" if link else \

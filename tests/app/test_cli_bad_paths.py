@@ -349,7 +349,14 @@ def test_at_is_read_the_same_way_everywhere():
     # a length that is no whole ms (some recorders write those) ends where it is shown to:
     # the range said is what is taken back (it said "to 0:10.949" and refused 0:10.949)
     with pytest.raises(UserError, match=r"give 0\.\.10949 ms \(0:00\.000 to 0:10\.949\)"):
-        resolve_moment(10950.0, 10948.4)
+        resolve_moment(11001.0, 10948.4)
+    # ... and the length as the sessions' list shows it, to the second: `--at 1:09` of a
+    # 68,790 ms session (listed 1:09) was refused as after its end (a support engineer's
+    # tryout) - it is the end; a moment past that is not
+    assert resolve_moment(69000.0, 68790.0) == 68790.0
+    assert resolve_moment(10950.0, 10948.4) == 10948.4   # (listed 0:11)
+    with pytest.raises(UserError, match=r"after the session ends \(68790 ms\)"):
+        resolve_moment(69001.0, 68790.0)
     assert resolve_moment(10949.0, 10948.4) == 10948.4
 
 
