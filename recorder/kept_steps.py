@@ -23,7 +23,7 @@ from .steps import Step, steps
 log = logging.getLogger(__name__)
 
 STEPS = "steps"      # the derived blob's name
-FORMAT = 1           # its layout: MessagePack of list[Step]; bump when Step changes
+FORMAT = 2           # its layout: MessagePack of list[Step]; bump when Step changes
 # the code steps are read by (what recorder.steps imports, and what that does): the steps
 # themselves, what they read the events with (semantics, its pages' facts: media), the
 # page's CSS and its selectors (cssselect parses them), and what names and masks read

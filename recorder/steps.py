@@ -76,6 +76,8 @@ UNSHOWN_TAGS = frozenset({"head", "title", "script", "style", "noscript", "templ
 # The page itself: a click on its background is named by its tag - its text is the whole
 # page's ("Buggy Shop About page Name Email Age Password Sign up Welcome!...")
 PAGE_TAGS = frozenset({"html", "body"})
+# a page that did not load: its document request is looked for this near its error page
+ASKED_WITHIN_MS = 5000
 CLOCK_SKEW_MS = 1000     # a page's start read off another clock than the step before it
 _CSS_IDENT = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*")
 _INPUT_ROLES = {"button": "button", "submit": "button", "reset": "button", "image": "button",
@@ -108,6 +110,10 @@ class Step(msgspec.Struct, frozen=True):
     text: str | None = None      # typed text / chosen value; None when masked
     masked: bool = False
     url: str = ""                # navigate
+    # navigate: the page did not load (the browser showed its error page); `url` is then the
+    # address asked for, where the recording holds it (its document request), else the
+    # browser's error page's
+    not_loaded: bool = False
     id: int | None = None        # the recorded node
     frustrations: list[str] = []
     count: int = 1               # clicks (a rage burst's many: replayed as many)
@@ -124,8 +130,10 @@ class Step(msgspec.Struct, frozen=True):
         """One line for a person: what was done, to what."""
         what = f'"{self.name}"' if self.name else "an element"
         if self.kind is StepKind.NAVIGATE:
-            if self.url.startswith(BROWSER_ERROR_PAGE):   # what was asked for, the page hides
-                return "Open a page that did not load (the browser showed its error page)"
+            if self.not_loaded:
+                if self.url.startswith(BROWSER_ERROR_PAGE):   # what was asked, unrecorded
+                    return "Open a page that did not load (the browser showed its error page)"
+                return f"Open {self.url} - it did not load (the browser showed its error page)"
             if self.history:
                 pages = f" {abs(self.history)} pages" if abs(self.history) > 1 else ""
                 return f"{'Back' if self.history < 0 else 'Forward'}{pages} to {self.url}"
@@ -719,7 +727,7 @@ class StepsBuilder:
         if self.sem is None:
             return []
         views = self.sem.views
-        navs = [(Step(v.t, StepKind.NAVIGATE, url=v.url, history=move), v.index)
+        navs = [(self._navigation(v, move), v.index)
                 for v, move in zip(views, history_moves(views))]
         boxes = {(s.id, s.t) for s in self._inputs if s.kind in (StepKind.CHECK, StepKind.UNCHECK)}
         # a click that checks a box is one step, the check
@@ -738,6 +746,22 @@ class StepsBuilder:
                 out[j - 1], out[j] = out[j], out[j - 1]
                 j -= 1
         return [s for s, _ in out]
+
+
+    def _navigation(self, v: View, move: int) -> Step:
+        """A page opened (`move`: through the tab's history). One the browser could not load
+        shows its error page (`chrome-error://chromewebdata/`), which no script can open: the
+        address asked for is its document request's, the nearest in time that got no
+        answer - the Playwright script went to the error page and failed at step 1 (a QA's
+        tryout)."""
+        if not v.url.startswith(BROWSER_ERROR_PAGE):
+            return Step(v.t, StepKind.NAVIGATE, url=v.url, history=move)
+        asked = [r for r in self.sem.resources
+                 if r.type == "document" and r.status is None and not r.pending
+                 and not r.url.startswith(BROWSER_ERROR_PAGE)
+                 and abs(r.t - v.t) <= ASKED_WITHIN_MS]
+        url = min(asked, key=lambda r: abs(r.t - v.t)).url if asked else v.url
+        return Step(v.t, StepKind.NAVIGATE, url=url, history=move, not_loaded=True)
 
 
 # Incremental sources whose events change no step's name or selector: a field's value and

@@ -509,6 +509,34 @@ def test_a_page_the_browser_could_not_load_is_an_error_and_a_step_that_says_so()
     assert described == ["Open a page that did not load (the browser showed its error page)"]
 
 
+def test_a_page_that_did_not_load_is_opened_by_the_address_asked_for():
+    """The step went to the browser's error page: its Playwright script opened
+    chrome-error://chromewebdata/ and failed at step 1, whatever the site did (a QA's
+    tryout). The address asked for is its document request's, which got no answer: the
+    step names it and the script opens it; without one, the script opens nothing there."""
+    from recorder.playwright_export import playwright_script
+    from recorder.steps import steps
+
+    snap = {"type": 2, "timestamp": S + 501, "data": {"initialOffset": {"left": 0, "top": 0}, "node": {
+        "type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html", "attributes": {},
+                                            "childNodes": []}]}}}
+    asked = rum(480, {"type": "resource", "resource": {
+        "url": "http://127.0.0.1:8799/", "method": "GET", "type": "document", "duration": 3}})
+    answered = rum(20, {"type": "resource", "resource": {   # (one that loaded: not it)
+        "url": "http://127.0.0.1:8799/old", "method": "GET", "type": "document",
+        "status_code": 200, "duration": 3}})
+    events = [meta(0, "http://127.0.0.1:8799/old"), answered, meta(500, "chrome-error://chromewebdata/"),
+              snap, asked]
+    (_, down) = steps(events)
+    assert (down.url, down.not_loaded) == ("http://127.0.0.1:8799/", True)
+    assert down.describe() == ("Open http://127.0.0.1:8799/ - it did not load (the browser"
+                               " showed its error page)")
+    script = playwright_script(events, session_id="s")
+    assert "goto(page, 'http://127.0.0.1:8799/')" in script and "chrome-error" not in script
+    alone = playwright_script([meta(500, "chrome-error://chromewebdata/"), snap], session_id="s")
+    assert "goto(page, 'chrome-error" not in alone and "its address not recorded" in alone
+
+
 @pytest.mark.parametrize("event,origin,reporter", [
     (console(10, "error", "Uncaught TypeError: Cannot read properties of undefined"),
      "the page's code", "the console"),
