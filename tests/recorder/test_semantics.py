@@ -556,3 +556,30 @@ def test_an_error_the_console_recorded_says_whether_it_was_thrown_or_logged(even
     (e,) = read([meta(0, "https://shop.test/"), event]).errors
     assert error_origin(e.source) == origin
     assert reporters_shown(e.reported_by) == reporter
+
+
+def test_a_scripts_check_is_the_error_nearest_the_bug_the_qa_marked():
+    """A save answered 500 at 0:23.2, marked as the bug at 0:25.3, after a TypeError at
+    0:22.1: the script checked the TypeError (a thrown error before a failed request) - with
+    it fixed and the 500 still there it said "not reproduced", and the other way round
+    "reproduced" (a QA's tryout). Up to a bug's moment, the last error of the stretch is
+    the bug's, of any kind; without one, a thrown error still comes first."""
+    from recorder.bug import BugReport
+    from recorder.playwright_export import playwright_script
+
+    snap = {"type": 2, "timestamp": S + 1, "data": {"initialOffset": {"left": 0, "top": 0}, "node": {
+        "type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html", "attributes": {},
+                                            "childNodes": []}]}}}
+    saved = rum(23_200, {"type": "resource", "resource": {
+        "url": "http://shop.test/api/save", "method": "POST", "status_code": 500,
+        "type": "fetch", "duration": 30}})
+    failed = rum(23_230, {"type": "error", "error": {   # (the RUM plugin's own error of it)
+        "message": "POST http://shop.test/api/save failed with status 500", "source": "network",
+        "type": "HTTPError", "stack": None}})
+    events = [meta(0, "http://shop.test/"), snap, rum(22_100, RUM_ERR), saved, failed,
+              meta(40_000, "http://shop.test/later"), rum(41_000, REJECTED)]
+    marked = playwright_script(events, session_id="s", bug=BugReport(title="Save fails",
+                                                                      at_ms=25_300))
+    assert "expected = ('POST', '/api/save', 500)" in marked and "TypeError" not in marked
+    unmarked = playwright_script(events[:5], session_id="s")
+    assert 'expected = "TypeError: Cannot read properties of null' in unmarked
