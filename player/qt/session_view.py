@@ -143,7 +143,10 @@ class SessionView:
     def error_lines(self) -> list[tuple[int, str]]:
         """Each error as a Steps list shows it among the steps: its moment (as the Errors tab
         says it - E shows it a moment later, `error_moment`) and its line."""
-        return sorted((r["t"], error_line(r["message"])) for r in self.errors_all)
+        # by time alone: two at one moment in the order the page reported them (as the
+        # Console tab lists them - they were sorted by their words)
+        return sorted(((r["t"], error_line(r["message"])) for r in self.errors_all),
+                      key=lambda x: x[0])
 
     def _error_times(self) -> list[int]:
         # (an error in the session's last 100 ms is shown at its end: a seek goes no further,

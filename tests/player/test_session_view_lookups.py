@@ -94,3 +94,15 @@ def test_the_session_tab_reads_browser_os_and_device_from_the_user_agent(ua, exp
     the Session tab names the browser, OS and device from it, iOS's Chrome and Firefox and
     Android tablets included (a new user's tryout found them read as Other and mobile)."""
     assert parse_user_agent(ua) == expected
+
+
+def test_errors_at_one_moment_are_listed_among_the_steps_as_the_page_reported_them():
+    """Two errors the page logged at 0:01.5, "price fetch failed: 404" then "caught price
+    failed 404": the Steps list showed them the other way round (sorted by their words),
+    the Console tab in the page's order (a support engineer's tryout)."""
+    sv = SessionView(start_ms=0, end_ms=5000)
+    sv.errors_all = [{"t": 1461, "message": "price fetch failed: 404"},
+                     {"t": 1461, "message": "caught price failed 404"},
+                     {"t": 900, "message": "earlier"}]
+    assert [line for _, line in sv.error_lines()] == [
+        "earlier", "price fetch failed: 404", "caught price failed 404"]
