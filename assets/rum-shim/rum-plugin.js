@@ -375,28 +375,58 @@
 
   /* ---- errors ---------------------------------------------------------------------------- */
   function errorSeen() { if (chain.length) stamp("failed"); }
-  /* The RUM error of an `error` event (null: a failed <img>/<script>, a resource, not JS)
-   * or an `unhandledrejection` event. */
-  function errorOf(ev) {
+  /* The RUM error of an `error` event of window `w` (the page's by default; null: a failed
+   * <img>/<script>, a resource, not JS) or an `unhandledrejection` event. */
+  function errorOf(ev, w) {
     if (ev.type === "unhandledrejection") {
       var r = ev.reason;
       return {type: "error", error: {message: "Unhandled promise rejection: " +
               ((r && r.message) || String(r)), source: "source", stack: (r && r.stack) || null,
               type: (r && r.name) || "UnhandledRejection"}};
     }
-    if (ev.target && ev.target !== win) return null;
+    if (ev.target && ev.target !== (w || win)) return null;
     var err = ev.error;
     return {type: "error", error: {message: (err && err.message) || ev.message || "Script error",
             source: "source", stack: (err && err.stack) || null, type: (err && err.name) || "Error"}};
   }
   function onError(ev) {
-    var p = errorOf(ev);
+    var p = errorOf(ev, this);
     if (!p) return;
     emit(p);
     errorSeen();
   }
   win.addEventListener("error", onError, true);
   win.addEventListener("unhandledrejection", onError);
+  /* A same-origin frame's uncaught errors and unhandled rejections are the session's too (a
+   * payment frame's error was recorded nowhere, the change it made to the frame was: a QA's
+   * tryout). Its window is listened to when its document has loaded - a frame's `load`
+   * passes its document's capturing listener (not its window's: a load event stops at the
+   * document), each document it loads, nested frames' too - and the frames there at the
+   * start. Listening twice is once (the same function). Another
+   * origin's frame is not ours to read; its console is not wrapped (capture.js records a
+   * frame's console as it records the page's, or not). */
+  function watchFrames(d) {
+    var frames = d.getElementsByTagName("iframe");
+    for (var i = 0; i < frames.length; i++) watchFrame(frames[i]);
+  }
+  function watchFrame(f) {
+    var fw;
+    try {
+      fw = f.contentWindow;
+      if (!fw || !fw.document) return;
+      fw.addEventListener("error", onError, true);
+      fw.addEventListener("unhandledrejection", onError);
+      fw.document.addEventListener("load", frameLoaded, true);
+      watchFrames(fw.document);
+    } catch (e) { /* another origin's */ }
+  }
+  function frameLoaded(ev) {
+    var t = ev.target;
+    if (t && t.localName === "iframe") watchFrame(t);
+  }
+  doc.addEventListener("load", frameLoaded, true);
+  if (doc.readyState !== "loading") watchFrames(doc);
+  else doc.addEventListener("DOMContentLoaded", function () { watchFrames(doc); });
   /* An error of an earlier moment `t` (epoch ms), which the install snippet kept while the
    * plugin loaded: at its own date. */
   function pastError(ev, t) {
