@@ -112,7 +112,7 @@
     // (a <select multiple>'s value attribute is its first selected option: its options'
     // `selected` say them all)
     if (name === "value" && isFileInput(el)) setFiles(el, value);
-    else if (name === "value" && (tag === "input" || tag === "textarea" || (tag === "select" && !el.multiple))) el.value = String(value);
+    else if (name === "value" && (tag === "input" || tag === "textarea" || (tag === "select" && !el.multiple))) putValue(el, value);
     if (name === "checked" && tag === "input") el.checked = true;
     if (name === "selected" && tag === "option") el.selected = true;
   }
@@ -366,11 +366,25 @@
     return true;
   }
 
+  // A field's value. A masked one ("***") is no value to a number, date, colour or range
+  // input, which would show it empty - as if nothing had been typed (a QA's tryout: the
+  // age typed showed in the page's own console line, not in its field): such a field shows
+  // it as text, as a masked text field does.
+  var MASKED_VALUE = /^\*+$/;
+  function putValue(el, v) {
+    var text = String(v);
+    el.value = text;
+    if (el.value === "" && text !== "" && el.localName === "input" && MASKED_VALUE.test(text)) {
+      el.type = "text";
+      el.value = text;
+    }
+  }
+
   // A checkbox's or radio's `value` property is its value attribute: only `checked` is state.
   function setInput(el, v, c) {
     var toggle = el.localName === "input" && /^(checkbox|radio)$/i.test(el.type);
     if (v !== undefined && v !== null && isFileInput(el)) setFiles(el, v);
-    else if (v !== undefined && v !== null && "value" in el && !toggle) { try { el.value = String(v); } catch (e) {} }
+    else if (v !== undefined && v !== null && "value" in el && !toggle) { try { putValue(el, v); } catch (e) {} }
     if (c !== undefined && c !== null && "checked" in el) el.checked = !!c;
   }
 
