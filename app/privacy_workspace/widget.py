@@ -261,6 +261,9 @@ class RulesForm(QWidget):
         edit = QLineEdit(selector, t)
         edit.setPlaceholderText("#checkout .card, [data-pii]")
         edit.setFrame(False)
+        # its start shown, as a table cell shows text (the cursor put at the end showed a long
+        # list's last members: "ary, .salary-display, .iban" - which rule was it?)
+        edit.setCursorPosition(0)
         combo = QComboBox(t)
         combo.addItems(LEVELS)
         combo.setCurrentText(level.label)
@@ -287,7 +290,7 @@ class RulesForm(QWidget):
     def _validate(self, edit: QLineEdit) -> str | None:
         problem = check_selector(edit.text())
         edit.setStyleSheet(OUTLINED if problem else "")
-        edit.setToolTip(problem or "")
+        edit.setToolTip(problem or edit.text())   # (a long selector whole)
         self._show_first_error()
         return problem
 

@@ -136,8 +136,20 @@ def test_selectors_are_checked_as_they_are_typed(qtbot, tmp_path, workspace):
     assert "until the selector is fixed" in w.status.text()
     for _ in range(len(":hover")):
         qtbot.keyClick(edit, Qt.Key.Key_Backspace)
-    assert w.form.selector_error.text() == "" and edit.toolTip() == ""
+    assert w.form.selector_error.text() == "" and edit.toolTip() == "p"   # (its text, whole)
     assert w.save_button.isEnabled() and w.status.text() == ""
+
+
+def test_a_long_selector_shows_its_start_and_says_itself_whole(qtbot, tmp_path, workspace):
+    """A selector list longer than its cell showed its end ("ary, .salary-display, .iban"):
+    which rule was it? (a privacy officer's tryout). Its start is shown, its tooltip is it."""
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    long = "#profile .salary, .salary-display, .iban, .iban-display, .date-of-birth, .home"
+    row = w.form.add_rule(long, Level.MASK)
+    edit = w.form.selector_edit(row)
+    assert edit.cursorPosition() == 0 and edit.toolTip() == long
 
 
 def test_saving_and_reloading_round_trips_the_rules_file_and_the_log(qtbot, tmp_path, workspace):
