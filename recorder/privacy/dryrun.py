@@ -188,18 +188,25 @@ UNMATCHED_ASK = ("is its selector spelt as the page's markup is, or is all it na
                  " hidden element (whose inside is never recorded)?")
 
 
+def _tally(found: Iterable[dict]) -> tuple[dict, set]:
+    """Over dry runs' {key: matched} maps: in how many each key was looked at, and the keys
+    matched in any."""
+    looked: dict = {}
+    hit: set = set()
+    for matched_of in found:
+        for key, matched in matched_of.items():
+            looked[key] = looked.get(key, 0) + 1
+            if matched:
+                hit.add(key)
+    return looked, hit
+
+
 def unmatched(runs: Iterable[DryRun]) -> list[tuple[str, int]]:
     """The selector rules (`Rule.said`) that matched no element in any of these dry runs
     they were looked at in, each with how many that was (an application's own rules, in its
     sessions alone): each did nothing there - a misspelt selector reads like a rule kept (a
     privacy officer's tryout: `.card-numbr` hid nothing, and no word said so)."""
-    looked: dict[str, int] = {}
-    hit: set[str] = set()
-    for r in runs:
-        for said, matched in r.rules_matched.items():
-            looked[said] = looked.get(said, 0) + 1
-            if matched:
-                hit.add(said)
+    looked, hit = _tally(r.rules_matched for r in runs)
     return [(said, n) for said, n in looked.items() if said not in hit]
 
 
@@ -209,15 +216,8 @@ def unmatched_members(runs: Iterable[DryRun]) -> list[tuple[str, str, int]]:
     `said`, the member, in how many runs it was looked at) - a misspelt one beside one that
     matches was never warned of (a privacy officer's tryout). A rule that matched nothing at
     all is `unmatched`'s."""
-    looked: dict[tuple[str, str], int] = {}
-    hit: set[tuple[str, str]] = set()
-    rule_hit: set[str] = set()
-    for r in runs:
-        for key, matched in r.members_matched.items():
-            looked[key] = looked.get(key, 0) + 1
-            if matched:
-                hit.add(key)
-                rule_hit.add(key[0])
+    looked, hit = _tally(r.members_matched for r in runs)
+    rule_hit = {said for said, _ in hit}
     return [(said, member, n) for (said, member), n in looked.items()
             if (said, member) not in hit and said in rule_hit]
 

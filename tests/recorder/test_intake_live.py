@@ -34,6 +34,14 @@ def _ids(events):
     return ids
 
 
+def _page(ts, href="https://shop.example/"):
+    """PAGE as a recorder sends it, every event at `ts`."""
+    events = html_to_events(PAGE, href=href)
+    for e in events:
+        e["timestamp"] = ts
+    return events
+
+
 def _add(ts, parent, nid, text):
     return {"type": 3, "timestamp": ts, "data": {
         "source": 0, "texts": [], "attributes": [], "removes": [],
@@ -503,14 +511,9 @@ def test_a_visit_whose_random_id_reads_as_a_card_number_keeps_every_batch(tmp_pa
     live = LiveIntake(Store.open(data), parse_rules(RULES))
     t0 = int(time.time() * 1000) - 3_600_000
 
-    def page(ts):
-        events = html_to_events(PAGE, href="https://shop.example/")
-        for e in events:
-            e["timestamp"] = ts
-        return events
-    first = page(t0)
+    first = _page(t0)
     later = t0 + 30_000 + 17 * 60_000
-    sent = [first, page(t0 + 30_000), page(later), [_add(later + 5, _ids(first)["list"], 900,
+    sent = [first, _page(t0 + 30_000), _page(later), [_add(later + 5, _ids(first)["list"], 900,
                                                         "added after")]]
     stored_in = [live.accept(app, Batch(session_id=sid, events=events)) for events in sent]
     assert stored_in[:2] == [[sid], [sid]], stored_in
@@ -614,17 +617,13 @@ def test_a_client_id_with_a_dot_is_its_own_visit_not_another_clients_continuatio
     t0 = int(time.time() * 1000) - 3_600_000
     pages = {}
     for k, sid in enumerate(("shop", "shop.b")):
-        pages[sid] = html_to_events(PAGE, href=f"https://shop.example/{k}")
-        for e in pages[sid]:
-            e["timestamp"] = t0 + 1000 * k
+        pages[sid] = _page(t0 + 1000 * k, f"https://shop.example/{k}")
         assert intake.accept(app, Batch(session_id=sid, events=pages[sid])) == [sid]
     list_id = _ids(pages["shop"])["list"]
     assert intake.accept(app, Batch(session_id="shop", events=[
         _add(t0 + 2000, list_id, 500, "shop's own item")])) == ["shop"]
     # past 15 minutes without activity: `shop`'s next page is a continuation of `shop`
-    later = html_to_events(PAGE, href="https://shop.example/later")
-    for e in later:
-        e["timestamp"] = t0 + 20 * 60_000
+    later = _page(t0 + 20 * 60_000, "https://shop.example/later")
     (cont,) = intake.accept(app, Batch(session_id="shop", events=later))
     assert cont == continued_id("shop", t0 + 20 * 60_000)
     assert intake.accept(app, Batch(session_id="shop", events=[
