@@ -34,6 +34,7 @@ import msgspec
 from .facts import SessionFacts
 from .semantics import ActionCounts
 from .segments import SegmentMeta
+from .sessions import CONTINUED_DIGITS
 
 SCHEMA_VERSION = 5   # 2: per-tab counts on sessions, error type and group on errors;
                      # 3: the digest of a live batch's events;
@@ -290,15 +291,17 @@ _APPEND_SQL = ("UPDATE sessions SET start_ms=?, end_ms=?, duration_ms=?, first_u
                + ", ".join(f"{c}=?" for c in _ACTION_COLS) + " WHERE id=?")
 
 # the sessions begun under a client's session id: `<id>` and its continuations
-# `<id>.<timestamp>` (sessions.continued_id) - a range on the primary key, not LIKE: the live
-# intake asks on every batch, and LIKE would read every session - then, within it, digits
-# alone after the dot: `a.b` is another client's session, not a continuation of `a`'s (its
-# batches went on in it)
-_CLIENT_WHERE = "(id=? OR (id>? AND id<? AND substr(id, ?) NOT GLOB '*[^0-9]*'))"
+# `<id>.<timestamp>` (sessions.continued_id: 13 digits) - a range on the primary key, not
+# LIKE: the live intake asks on every batch, and LIKE would read every session - then,
+# within it, that form alone: `a.b` or `a.7` is another client's session, not a
+# continuation of `a`'s (its batches went on in it)
+_CLIENT_WHERE = ("(id=? OR (id>? AND id<? AND length(id)=? AND substr(id, ?) NOT GLOB"
+                 " '*[^0-9]*'))")
 
 
-def _client_args(client_id: str) -> tuple[str, str, str, int]:
-    return client_id, client_id + ".", client_id + "/", len(client_id) + 2
+def _client_args(client_id: str) -> tuple[str, str, str, int, int]:
+    return (client_id, client_id + ".", client_id + "/", len(client_id) + 1 + CONTINUED_DIGITS,
+            len(client_id) + 2)
 
 
 # what a session's row carries of its other tables (SCHEMA_VERSION 4), from those tables

@@ -13,8 +13,6 @@ from typing import BinaryIO, Iterator
 import platformdirs
 import rjsmin
 
-from .sessions import visit_of
-
 # `assets/` ships as the package `replay_assets` (pyproject.toml maps it). The wheel installs
 # unzipped, so its resources are real files: the runtime is read as text, the demo session is
 # opened by path and the demo pages are served from their folder.
@@ -53,9 +51,10 @@ RULES_HISTORY_DIR = "rules-history"   # every saved revision of those rules (pri
 TYPED_DIR = "typed"   # the live intake's sealed journal of values typed (intake.typed_journal)
 
 
-def typed_journal_path(root: Path, session_id: str) -> Path:
-    """Where the live intake keeps what was typed into masked fields in a session's visit."""
-    return Path(root) / TYPED_DIR / f"{visit_of(session_id)}.log"
+def typed_journal_path(root: Path, visit: str) -> Path:
+    """Where the live intake keeps what was typed into masked fields in a visit (its client's
+    session id: `sessions.visit_of`, decided once by the caller)."""
+    return Path(root) / TYPED_DIR / f"{visit}.log"
 
 
 ID_KEY_FILE = "id.key"

@@ -279,14 +279,18 @@ def content_hashed_id(events: Sequence[dict], application: str | None = None) ->
     return f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}"
 
 
-# a live session's later sessions (past a limit) are `<client id>.<first timestamp, ms>`: a
-# client's own id may hold dots too (`a.b` is no continuation of `a`'s, nor its visit)
-_CONTINUED = re.compile(r"(.+)\.[0-9]+")
+# A live session's later sessions (past a limit) are `<client id>.<first timestamp>`, the
+# timestamp in epoch ms: 13 digits (from 2001 to 2286). A client's own id may hold dots, and
+# digits after one (`a.b`, `order.7`, `v-2.7.8`): none of those is a continuation of another
+# client's session, nor of its visit - only a dot and 13 digits at the end is (a client id
+# that itself ends so is taken for one: the one form left ambiguous).
+CONTINUED_DIGITS = 13
+_CONTINUED = re.compile(rf"(.+)\.[0-9]{{{CONTINUED_DIGITS}}}")
 
 
 def visit_of(session_id: str) -> str:
     """The visit a stored live session belongs to: the client's session id, before a
-    continuation's `.<timestamp>` (`continued_id`)."""
+    continuation's `.<timestamp>` (`continued_id`). Of a client's id, the id itself."""
     m = _CONTINUED.fullmatch(session_id)
     return m.group(1) if m else session_id
 

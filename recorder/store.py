@@ -1313,8 +1313,9 @@ class LocalStore(Store):
                 self.drop_derived([sid])
                 # what the live intake noted typed in its visit (sealed), with its last
                 # session: the visit's others go on masking with it
-                if not self.index.sessions_for_client(visit_of(sid)):
-                    typed_journal_path(self.root, sid).unlink(missing_ok=True)
+                visit = visit_of(sid)
+                if not self.index.sessions_for_client(visit):
+                    typed_journal_path(self.root, visit).unlink(missing_ok=True)
                 for dict_id in dicts:
                     self._dicts.pop(dict_id, None)
                 # its segment files there were (one deleted by hand was counted as erased)

@@ -616,7 +616,7 @@ def test_a_client_id_with_a_dot_is_its_own_visit_not_another_clients_continuatio
     intake = LiveIntake(Store.open(data), parse_rules(RULES))
     t0 = int(time.time() * 1000) - 3_600_000
     pages = {}
-    for k, sid in enumerate(("shop", "shop.b")):
+    for k, sid in enumerate(("shop", "shop.b", "shop.7")):
         pages[sid] = _page(t0 + 1000 * k, f"https://shop.example/{k}")
         assert intake.accept(app, Batch(session_id=sid, events=pages[sid])) == [sid]
     list_id = _ids(pages["shop"])["list"]
@@ -629,13 +629,19 @@ def test_a_client_id_with_a_dot_is_its_own_visit_not_another_clients_continuatio
     assert intake.accept(app, Batch(session_id="shop", events=[
         _add(t0 + 20 * 60_000 + 5, _ids(later)["list"], 600, "after the break")])) == [cont]
     with Store.open(data) as store:
-        with store.session("shop.b") as reader:
-            assert "shop's own item" not in json.dumps(list(reader.events()))
+        for other in ("shop.b", "shop.7"):
+            with store.session(other) as reader:
+                assert "shop's own item" not in json.dumps(list(reader.events()))
         with store.session("shop") as reader:
             assert "shop's own item" in json.dumps(list(reader.events()))
         assert [i.id for i in store.index.sessions_for_client("shop")] == [cont, "shop"]
         assert [i.id for i in store.index.sessions_for_client("shop.b")] == ["shop.b"]
-    assert [visit_of(s) for s in ("shop", "shop.b", cont, "shop.b.17", "a.b.c")] == \
-        ["shop", "shop.b", "shop", "shop.b", "a.b.c"]
+        assert [i.id for i in store.index.sessions_for_client("shop.7")] == ["shop.7"]
+    # one visit for a client's session and its continuations, whatever its id holds - its
+    # journal of typed values, its lock: decided once, the same twice over
+    ts = str(t0 + 20 * 60_000)
+    for client in ("shop", "shop.b", "order.7", "v-2.7.8"):
+        assert visit_of(client) == visit_of(f"{client}.{ts}") == visit_of(visit_of(client)) \
+            == client
     intake.store.close()
     apps.close()
