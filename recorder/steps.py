@@ -71,7 +71,8 @@ APART_TAGS = frozenset({
     "button", "select", "textarea"})
 # Elements whose text innerText leaves out (the default stylesheet never shows them): a click
 # on a browser's error page was named after its <title> and its <style>'s CSS ("127.0.0.1
-# /* Copyright 2017 The Chromium Authors...", a QA's tryout)
+# /* Copyright 2017 The Chromium Authors...", a QA's tryout). Not an SVG <title>: it is the
+# accessible name of the icon it is in (a close button's "Close dialog").
 UNSHOWN_TAGS = frozenset({"head", "title", "script", "style", "noscript", "template"})
 # The page itself: a click on its background is named by its tag - its text is the whole
 # page's ("Buggy Shop About page Name Email Age Password Sign up Welcome!...")
@@ -268,7 +269,7 @@ def _short_text(m: Mirror, nid: int, limit: int = 120, max_nodes: int = 400,
             unseen.add(x.id)
             continue
         if x.type == NodeType.Element:
-            if x.tag in UNSHOWN_TAGS:
+            if x.tag in UNSHOWN_TAGS and not x.svg:
                 unseen.add(x.id)
                 continue
             apart = apart or (css is not None and _sets_apart(x, css))

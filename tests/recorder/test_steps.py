@@ -361,9 +361,15 @@ def test_a_click_on_the_pages_background_is_named_by_its_tag_never_by_unshown_te
     body = el("body", el("h1", text("Buggy Shop")), card)
     html = el("html", head, body)
     doc = {"type": 0, "id": next(_ids), "childNodes": [html]}
-    evs = full(doc) + [click(html, 100), click(body, 200), click(card, 300)]
+    svg_title = el("title", text("Close dialog"))
+    svg_title["isSVG"] = True
+    icon = el("svg", svg_title)
+    icon["isSVG"] = True
+    close = el("button", icon, type="button")
+    body["childNodes"].append(close)
+    evs = full(doc) + [click(html, 100), click(body, 200), click(card, 300), click(icon, 400)]
     assert [s.describe() for s in steps(evs)[1:]] == [
-        'Click "html"', 'Click "body"', 'Click "Welcome!"']
+        'Click "html"', 'Click "body"', 'Click "Welcome!"', 'Click "Close dialog"']
 
 
 def test_a_name_runs_on_across_inline_elements_as_the_page_shows_it():
