@@ -368,13 +368,14 @@
 
   // A field's value. A masked one ("***") is no value to a number, date, colour or range
   // input, which would show it empty - as if nothing had been typed (a QA's tryout: the
-  // age typed showed in the page's own console line, not in its field): such a field shows
-  // it as text, as a masked text field does.
+  // age typed showed in the page's own console line, not in its field) - or as a value of
+  // its own (a colour black, a range at its middle): such a field shows it as text, as a
+  // masked text field does.
   var MASKED_VALUE = /^\*+$/;
   function putValue(el, v) {
     var text = String(v);
     el.value = text;
-    if (el.value === "" && text !== "" && el.localName === "input" && MASKED_VALUE.test(text)) {
+    if (el.value !== text && el.localName === "input" && MASKED_VALUE.test(text)) {
       el.type = "text";
       el.value = text;
     }
