@@ -259,16 +259,19 @@ def _text(m: Mirror, nid: int) -> str | None:
     return text if len(text) <= STATE_TEXT_CHARS else None
 
 
-def _target_error(errors: list[ErrorEvent], *, at_bug: bool = False) -> ErrorEvent | None:
+def _target_error(errors: list[ErrorEvent], *, bug_ms: float | None = None
+                  ) -> ErrorEvent | None:
     """The error the session hit: its last thrown error (uncaught, or a rejection no one
     handled), else its last failed request, else its last console error (a console.error
-    call, of an Error object too: the page caught that one). `at_bug`: the errors are those
-    up to a bug's moment the QA marked (and BUG_TAIL_MS after it) - the last of them, of any
-    kind, is the bug's: a save answered 500 marked as the bug, after a TypeError seconds
-    before, was checked by the TypeError - fixed, "not reproduced" of the 500 still there,
-    and the other way round "reproduced" (a QA's tryout)."""
-    if at_bug and errors:
-        return errors[-1]
+    call, of an Error object too: the page caught that one). `bug_ms`: the moment of a bug
+    the QA marked, the errors those up to it and BUG_TAIL_MS after it - the last at or
+    before it, of any kind, is the bug's (a save answered 500 marked as the bug, after a
+    TypeError seconds before, was checked by the TypeError - fixed, "not reproduced" of the
+    500 still there, and the other way round "reproduced": a QA's tryout), else the first
+    after it (a moment marked as the click that fails, its error a little later)."""
+    if bug_ms is not None and errors:
+        before = [e for e in errors if e.t <= bug_ms]
+        return before[-1] if before else errors[0]
     for want in (lambda e: e.thrown,
                  lambda e: e.type == "HTTPError",
                  lambda e: True):
@@ -530,7 +533,8 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     if not chosen:
         body.append("    pass  # no steps were recorded in this range")
     target = _target_error([e for e in errors if lo <= e.t <= hi] if start_ms is not None
-                           or end_ms is not None else errors, at_bug=until_bug)
+                           or end_ms is not None else errors,
+                           bug_ms=bug.at_ms if until_bug and bug is not None else None)
     return _TEMPLATE.format(
         report=_report(bug, until_bug, start_ms, end_ms),
         session=_docstring(session_id),

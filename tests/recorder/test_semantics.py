@@ -576,10 +576,14 @@ def test_a_scripts_check_is_the_error_nearest_the_bug_the_qa_marked():
     failed = rum(23_230, {"type": "error", "error": {   # (the RUM plugin's own error of it)
         "message": "POST http://shop.test/api/save failed with status 500", "source": "network",
         "type": "HTTPError", "stack": None}})
-    events = [meta(0, "http://shop.test/"), snap, rum(22_100, RUM_ERR), saved, failed,
+    noise = console(25_900, "error", "analytics: beacon blocked")   # in the second after it
+    events = [meta(0, "http://shop.test/"), snap, rum(22_100, RUM_ERR), saved, failed, noise,
               meta(40_000, "http://shop.test/later"), rum(41_000, REJECTED)]
     marked = playwright_script(events, session_id="s", bug=BugReport(title="Save fails",
                                                                       at_ms=25_300))
     assert "expected = ('POST', '/api/save', 500)" in marked and "TypeError" not in marked
+    # a moment marked at the click, its error a little after: that error
+    early = playwright_script(events, session_id="s", bug=BugReport(at_ms=21_800))
+    assert 'expected = "TypeError: Cannot read properties of null' in early
     unmarked = playwright_script(events[:5], session_id="s")
     assert 'expected = "TypeError: Cannot read properties of null' in unmarked
