@@ -175,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
     store = Store.open(args.data)
     rows: list[dict] = []   # --json: each file as it went, in the order given
     ended: list[str] = []   # the files done with (stored or refused), as they end
+    refused: list[str] = []   # ... the refusals among them (said at the end)
 
     def on_file(r: dict) -> None:
         ended.append(r["file"])
@@ -185,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
 
     def on_fail(f: str, msg: str) -> None:
         ended.append(f)
+        refused.append(msg)
         rows.append({"file": f, "sessions": [], "error": msg})
     try:
         # a stored session appended to (or given a bundle's report) is a new version: its
@@ -193,6 +195,12 @@ def run(args: argparse.Namespace) -> int:
             results, failures = import_files(store, args.files, args, masker_factory, bar,
                                              on_file=on_file, on_fail=on_fail)
     except KeyboardInterrupt:   # (it ended at the bar's ^C, unsaid: a support engineer's tryout)
+        # what came of the files before it, as the end of an import says it: their refusals,
+        # --json's rows (their ids are printed as each is stored)
+        for msg in refused:
+            say_error(msg)
+        if args.json:
+            print(json.dumps(rows, indent=1))
         print(f"{PROG}: import stopped (Ctrl+C) - nothing of the file being read was stored"
               + (f"; {count(len(ended), 'file')} before it"
                  f" {'was' if len(ended) == 1 else 'were'} dealt with as said above"

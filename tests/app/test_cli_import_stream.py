@@ -158,15 +158,13 @@ from pathlib import Path
 mark = Path(sys.argv[1])
 from app.commands import import_cmd
 one = import_cmd._import_one
-calls = []
 
-def second_waits(*a, **k):
-    if calls:          # the second file: Ctrl+C comes while it is read
+def second_waits(store, f, *a, **k):
+    if str(f).endswith("second.json"):   # Ctrl+C comes while it is read
         mark.touch()
         while True:
             time.sleep(0.02)
-    calls.append(1)
-    return one(*a, **k)
+    return one(store, f, *a, **k)
 
 import_cmd._import_one = second_waits
 from app.cli import main
@@ -174,17 +172,22 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-def test_ctrl_c_during_an_import_says_what_was_stored(tmp_path):
+@pytest.mark.parametrize("json_out", [False, True])
+def test_ctrl_c_during_an_import_says_what_was_stored(tmp_path, json_out):
     """`replay import` stopped by Ctrl+C ended at the progress bar's ^C, no line said (a
     support engineer's tryout): it says the import stopped, that nothing of the file being
-    read was stored, and that the files before it went as said - exit 130."""
+    read was stored, and that the files before it went as said - exit 130; said, a file
+    refused before it, and --json's rows (a reviewer's find: neither was)."""
     data, mark = tmp_path / "data", tmp_path / "mark"
     first, second = tmp_path / "first.json", tmp_path / "second.json"
+    refused = tmp_path / "notes.txt"
+    refused.write_text("not a recording\n")
     for f, seed in ((first, 1), (second, 2)):
         f.write_text(json.dumps(list(generate_session(300, duration_ms=20_000, seed=seed))))
     # Ctrl+C as a terminal delivers it (see test_cli_stale_thumbnails: SIGINT's default back)
     proc = subprocess.Popen([sys.executable, "-c", _STOPPED, str(mark), "--data", str(data),
-                             "import", str(first), str(second)],
+                             "import", *(["--json"] if json_out else []), str(first),
+                             str(refused), str(second)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
@@ -197,8 +200,14 @@ def test_ctrl_c_during_an_import_says_what_was_stored(tmp_path):
         proc.kill()
     assert proc.returncode == 130, err
     assert err.rstrip().splitlines()[-1] == (
-        "replay: import stopped (Ctrl+C) - nothing of the file being read was stored; 1 file"
-        " before it was dealt with as said above"), err
-    assert "Traceback" not in err and len(out.split()) == 1   # the first file's session id
+        "replay: import stopped (Ctrl+C) - nothing of the file being read was stored; 2 files"
+        " before it were dealt with as said above"), err
+    assert "Traceback" not in err and f"{refused}: not imported" in err
     with Store.open(data) as store:
-        assert [s.id for s in store.sessions()] == out.split()
+        stored = [s.id for s in store.sessions()]
+    if json_out:
+        rows = json.loads(out)
+        assert [r["file"] for r in rows] == [str(first), str(refused)]
+        assert rows[0]["sessions"] == stored and "error" in rows[1]
+    else:
+        assert out.split() == stored and len(stored) == 1   # the first file's session id
