@@ -119,7 +119,7 @@ TMP_SUFFIX = ".tmp"                 # a segment file being written (renamed when
 STALE_PENDING_MS = 3600 * 1000   # a pending write this old is dead whatever its pid says
 LOCKS_DIR = "locks"                 # live-writer lock files (see LocalStore.session_lock)
 LOCK_STRIPES = 64                   # sessions share this many lock files
-SERVING_LOCK = "serving.lock"       # held (shared) by each live intake on the folder
+SERVING_PREFIX, SERVING_SUFFIX = "serving-", ".lock"   # each live intake's (Serving)
 
 try:
     import fcntl
@@ -129,42 +129,66 @@ except ImportError:  # pragma: no cover - Windows: one intake process only
 
 class Serving:
     """Held by each live intake on a data folder for as long as it may append (each worker
-    of `replay serve` has one: `LiveIntake`): a shared lock, so several intakes may serve one
-    folder; the kernel lets it go when its process ends, killed too - what `intake_serving`
-    asks. `close` (or the object's end) lets it go."""
+    of `replay serve` has one: `LiveIntake`): a lock file of its own in DATA/locks/
+    (`serving-*.lock`), locked exclusively from before it has its name - so none is ever
+    there unlocked while its holder lives - until `close` (or the object's end) removes it;
+    the kernel lets the lock go when its process ends, killed too. What `intake_serving`
+    asks."""
 
     def __init__(self, root: Path):
         self._end = None
         if fcntl is None:  # pragma: no cover
             return
-        path = Path(root) / LOCKS_DIR / SERVING_LOCK
-        path.parent.mkdir(exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        self._end = weakref.finalize(self, os.close, fd)
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        locks = Path(root) / LOCKS_DIR
+        locks.mkdir(exist_ok=True)
+        name = f"{SERVING_PREFIX}{uuid.uuid4().hex}"
+        fd = os.open(locks / f"{name}.tmp", os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        path = locks / f"{name}{SERVING_SUFFIX}"
+        os.replace(locks / f"{name}.tmp", path)
+        self._end = weakref.finalize(self, _let_go, fd, path)
 
     def close(self) -> None:
         if self._end is not None:
             self._end()
 
 
+def _let_go(fd: int, path: Path) -> None:
+    path.unlink(missing_ok=True)   # (before the lock goes: no one sees it unlocked)
+    os.close(fd)
+
+
 def intake_serving(root: Path) -> bool:
-    """Whether a live intake serves the data folder `root` now (`Serving`). Without one, no
+    """Whether a live intake serves the data folder `root` now (`Serving`): a `serving-*.lock`
+    that cannot be locked shared - its holder's is exclusive; two askers' shared locks never
+    stand in each other's way (one lock file for all, asked exclusively, told two askers at
+    once that someone served). One a dead intake left is removed on the way. Without one, no
     session there grows: a session the index still counts live (not compacted) is not shown
     as live - `replay sessions` showed ● "replay serve may still be storing it" long after
     the intake stopped (a support engineer's tryout)."""
     if fcntl is None:  # pragma: no cover
         return True
     try:
-        fd = os.open(Path(root) / LOCKS_DIR / SERVING_LOCK, os.O_RDONLY)
-    except OSError:   # never served (or not readable: said live, as the index says)
-        return (Path(root) / LOCKS_DIR / SERVING_LOCK).exists()
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)   # (a lock taken here goes with its descriptor)
+        names = [p for p in (Path(root) / LOCKS_DIR).iterdir()
+                 if p.name.startswith(SERVING_PREFIX) and p.name.endswith(SERVING_SUFFIX)]
+    except OSError:   # never served
+        return False
+    for path in names:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:   # (its holder closed meanwhile)
+            continue
+        except OSError:   # not ours to read: said serving, as the index says
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        else:   # its holder died without its `close`: gone (a holder never unlocks it named)
+            with contextlib.suppress(OSError):
+                path.unlink()
+        finally:
+            os.close(fd)
     return False
 
 

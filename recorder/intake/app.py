@@ -179,6 +179,7 @@ class Intake:
         self._closing = True
         if self._asset_jobs is not None:
             self._asset_jobs.shutdown(wait=False, cancel_futures=True)
+        self.live.close()
         self.apps.close()
         self.store.close()
 

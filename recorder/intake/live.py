@@ -169,6 +169,11 @@ class LiveIntake:
         # sends (a page sending a new digest each time would grow it and the log)
         self._stale_said: set[tuple[str, str]] = set()
 
+    def close(self) -> None:
+        """It serves no more (`Serving`): the folder's sessions not compacted yet stop being
+        live, unless another intake serves it."""
+        self.serving.close()
+
     def tick_arrivals(self) -> None:
         """`Arrivals.tick`, under the lock its `note` is called with (the compaction tick runs
         in another thread: two lines at once, or a session counted while the count was said

@@ -2,10 +2,11 @@
 store did in between (a compaction renumbers the segments, the events stay)."""
 from __future__ import annotations
 
+import threading
 import time
 
 from player.follow import LiveTail
-from recorder.store import Serving, Store
+from recorder.store import Serving, Store, intake_serving
 from replay_tools.generator import generate_session
 
 
@@ -81,9 +82,31 @@ def test_nothing_is_live_while_no_intake_serves_the_folder(tmp_path):
             assert held.stdout.readline() == b"1\n"
             assert store.is_live(sid) and store.live_ids() == {sid}
         finally:
-            held.kill()
+            held.kill()   # (SIGKILL: its lock file stays behind, its lock goes)
             held.wait()
+        locks = tmp_path / "locks"
+        assert [p.name for p in locks.iterdir() if p.name.startswith("serving-")]
         assert not store.is_live(sid)
+        assert not [p.name for p in locks.iterdir() if p.name.startswith("serving-")]
+    # two asking at once (the app's list, `replay sessions`) never take each other for an
+    # intake (a reviewer's find: one lock file asked exclusively said "serving" to a quarter)
+    def ask_together(n: int = 300) -> list[bool]:
+        said: list[bool] = []
+        askers = [threading.Thread(target=lambda: said.extend(
+            intake_serving(tmp_path) for _ in range(n))) for _ in range(2)]
+        for a in askers:
+            a.start()
+        for a in askers:
+            a.join()
+        return said
+
+    for k in range(40):   # lock files dead intakes left, each asked by both
+        (tmp_path / "locks" / f"serving-dead{k}.lock").write_bytes(b"")
+    assert ask_together() == [False] * 600
+    serving = Serving(tmp_path)
+    assert ask_together() == [True] * 600
+    serving.close()
+    assert ask_together(50) == [False] * 100
 
 
 def test_one_asset_lookup_per_follow_sees_images_fetched_meanwhile(tmp_path):
