@@ -2928,7 +2928,12 @@
     if (!orig || this.shadowRealms.has(E)) return;
     this.shadowRealms.add(E);
     var keeper = w.__replayShadowKeeper || (win.__replayShadowKeeper && win.__replayShadowKeeper.of(w));
-    if (keeper) { keeper.take(function (root) { self.shadowAttached(root); }); return; }
+    if (keeper) {   // (stopped, the recorder is let go: the keeper holds the page's roots again)
+      var heard = function (root) { self.shadowAttached(root); };
+      keeper.take(heard);
+      this.undo.push(function () { keeper.leave(heard); });
+      return;
+    }
     E.attachShadow = function () {
       var root = orig.apply(this, arguments);
       try { self.shadowAttached(root); } catch (e) { /* never break the page */ }

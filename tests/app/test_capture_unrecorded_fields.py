@@ -99,16 +99,21 @@ def test_a_page_that_froze_element_prototype_is_still_recorded(chromium):
     assert 2 in kinds   # its full snapshot, then the change
 
 
-def test_a_closed_root_attached_before_capture_js_loaded_is_kept_by_the_snippet(chromium):
+@pytest.mark.parametrize("before", [0, 600])
+def test_a_closed_root_attached_before_capture_js_loaded_is_kept_by_the_snippet(chromium, before):
     """The install snippet loads capture.js async: a widget's closed shadow root attached by
     the page's own scripts first was never seen (a closed root shows nothing of itself to a
     later script), and a name typed into it reached disk where the page echoed it. The
-    snippet's first lines keep such roots (the shadow keeper) until capture.js takes them."""
+    snippet's first lines keep such roots (the shadow keeper) until capture.js takes them -
+    the newest, when a page made more than it keeps (`before` others first: it kept the
+    oldest, and the widget still on the page was the one let go: a reviewer's find)."""
     from recorder.paths import early_keeper_script
 
     value = "EARLYCLOSED-3371-VN"
     page_html = ("<!doctype html><html><head><script>" + early_keeper_script() + "</script>"
                  "</head><body><div id=host></div><p id=out>-</p><script>"
+                 f"for (var i = 0; i < {before}; i++) document.createElement('div')"
+                 ".attachShadow({mode: 'closed'});"
                  "window.closedInput = (function () {"
                  " var root = document.getElementById('host').attachShadow({mode: 'closed'});"
                  " root.innerHTML = '<input id=g>'; return root.getElementById('g'); })();"
@@ -126,3 +131,15 @@ def test_a_closed_root_attached_before_capture_js_loaded_is_kept_by_the_snippet(
         ctx.close()
     assert value not in out
     assert "Gift card *** applied" in out
+
+
+def test_the_readmes_snippet_holds_the_snippets_first_lines_as_the_intake_writes_them():
+    """The README shows the install snippet with its first lines (the console keeper, the
+    shadow keeper, minified): a copy kept by hand drifts from what `GET /` writes."""
+    import textwrap
+    from pathlib import Path
+
+    from recorder.paths import early_keeper
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert textwrap.indent(early_keeper(), "    ") in readme
