@@ -390,10 +390,26 @@
             source: "source", stack: (err && err.stack) || null, type: (err && err.name) || "Error"}};
   }
   function onError(ev) {
+    if (this !== win && frameHidden(this)) return;
     var p = errorOf(ev, this);
     if (!p) return;
     emit(p);
     errorSeen();
+  }
+  /* Whether a frame's window `w` is in a frame the recording holds nothing of: it, or a
+   * frame it is in, is hidden - by the recorder's rules (`privacyOf`), else by the page's
+   * markup (rrweb's recorder: its `rr-block`, ours, Datadog's). Its errors are not the
+   * session's: their messages and stacks would tell of what the rules hide (a payment
+   * frame's: a reviewer's find). */
+  var HIDDEN_MARKUP = '[data-replay-privacy="hidden"], .replay-privacy-hidden,' +
+    ' [data-dd-privacy="hidden"], .dd-privacy-hidden, .rr-block';
+  function frameHidden(w) {
+    try {
+      for (var f = w.frameElement; f; f = f.ownerDocument.defaultView.frameElement) {
+        if (privacyOf ? privacyOf(f, new Map()) === TEXT_HIDDEN : f.closest(HIDDEN_MARKUP)) return true;
+      }
+    } catch (e) { return true; }   // (not to be told: not recorded)
+    return false;
   }
   win.addEventListener("error", onError, true);
   win.addEventListener("unhandledrejection", onError);

@@ -12,16 +12,19 @@ import json
 import pytest
 
 from recorder.semantics import Semantics
-from replay_tools.browser_recorder import Eval, PageServer, Wait, record_page
+from replay_tools.browser_recorder import Eval, PageServer, Wait, WaitFor, record_page
 from replay_tools.chromium import chromium_path, record_page_chromium
 
 SHOP = """<!doctype html><html><head><meta charset="utf-8"><title>Checkout</title></head>
 <body><h1>Checkout</h1><iframe id="pay" src="pay.html" width="400" height="200"></iframe>
+<iframe id="vault" class="rr-block" src="inner.html"></iframe>
 </body></html>"""
 PAY = """<!doctype html><html><head><meta charset="utf-8"><title>Pay</title></head>
 <body><button id="go">Pay</button><p id="out">ready</p>
 <iframe id="inner" src="inner.html"></iframe></body></html>"""
-INNER = """<!doctype html><html><body><p>3-D Secure</p></body></html>"""
+# (the frame in the payment frame says it loaded, to the page: the steps wait for it)
+INNER = """<!doctype html><html><body><p>3-D Secure</p><script>if (parent !== top)
+top.document.documentElement.setAttribute("data-inner-loaded", "");</script></body></html>"""
 def _in_frame(frame_js: str, code: str) -> Eval:
     """`code` run by the page of the frame `frame_js` gives, as its own script (a script
     element: the harness's evaluation runs in a world of its own, whose errors the page never
@@ -34,11 +37,14 @@ def _in_frame(frame_js: str, code: str) -> Eval:
 PAY_FRAME = "document.getElementById('pay')"
 INNER_FRAME = PAY_FRAME + ".contentDocument.getElementById('inner')"
 # thrown in the frame's own tasks, as its click handler would; the nested frame's too
-STEPS = [Wait(400),
+STEPS = [WaitFor("html[data-inner-loaded]"), Wait(100),
          _in_frame(PAY_FRAME, "setTimeout(function () {"
                               " throw new Error('PaymentFrameError: gateway said no'); }, 0)"),
          _in_frame(PAY_FRAME, "Promise.reject(new Error('card refused'))"),
          _in_frame(INNER_FRAME, "setTimeout(function () { throw new TypeError('acs down'); }, 0)"),
+         # a frame the recording holds nothing of (hidden): its errors tell of it no more
+         _in_frame("document.getElementById('vault')",
+                   "setTimeout(function () { throw new Error('card 4111 in vault'); }, 0)"),
          Wait(600)]
 
 
@@ -76,6 +82,7 @@ def test_a_frames_errors_are_the_sessions(qapp, server, engine):
     assert any("PaymentFrameError: gateway said no" in m for m in errors), said
     assert any("card refused" in m for m in errors), said
     assert any("acs down" in m for m in errors), said   # a frame in the frame
+    assert not any("vault" in m for m in errors), said   # (a hidden one's: not recorded)
     # each once (a frame's listeners are one, however often it is seen)
     assert sum("PaymentFrameError" in m for m in errors) == 1, said
     assert sum("card refused" in m for m in errors) == 1, said
