@@ -449,10 +449,10 @@ def resolve_moment(at: Moment, duration_ms: float, unread: str = "",
     # in milliseconds and on the player's clock: a person may have given either. The end
     # as every moment is shown (`moments`: whole ms, rounded up) - and taken back: a length
     # of 10,948.4 ms reads 0:10.949, which is its end, not a moment after it; so is the
-    # length as the session's list shows it, to the second (68,790 ms reads 1:09, and
-    # `--at 1:09` was refused as past the end: a support engineer's tryout)
+    # length as the session's list shows it, to the second, given so (68,790 ms reads 1:09,
+    # and `--at 1:09` was refused as past the end: a support engineer's tryout)
     end = whole_ms(duration_ms)
-    if end < at <= shown_ms(duration_ms, Unit.SECOND):
+    if end < at == shown_ms(duration_ms, Unit.SECOND):
         return float(duration_ms)
     clock = f" ({moment_text(at, Unit.MS)})" if at >= 0 else ""
     said = f"t={at:.0f} in {link!r}" if link else f"{flag} {at:.0f} ms{clock}"

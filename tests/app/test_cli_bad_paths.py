@@ -354,9 +354,10 @@ def test_at_is_read_the_same_way_everywhere():
     # 68,790 ms session (listed 1:09) was refused as after its end (a support engineer's
     # tryout) - it is the end; a moment past that is not
     assert resolve_moment(69000.0, 68790.0) == 68790.0
-    assert resolve_moment(10950.0, 10948.4) == 10948.4   # (listed 0:11)
-    with pytest.raises(UserError, match=r"after the session ends \(68790 ms\)"):
-        resolve_moment(69001.0, 68790.0)
+    assert resolve_moment(11000.0, 10948.4) == 10948.4   # (listed 0:11)
+    for past in (69001.0, 68999.0):   # (not the length shown: a moment past the end)
+        with pytest.raises(UserError, match=r"after the session ends \(68790 ms\)"):
+            resolve_moment(past, 68790.0)
     assert resolve_moment(10949.0, 10948.4) == 10948.4
 
 
