@@ -21,6 +21,7 @@ class LiveTail:
         self.events: list[dict] = []
         self.info = None
         self.live = True   # whether more may come after what was read (`poll` says)
+        self.serving = True   # ... and whether an intake serves its folder now (it may come)
         # the images fetched for it (recorder.asset_store): one lookup for the whole follow,
         # shared by every source built here - the view serving its keys keeps the first
         from recorder.asset_store import FolderAssets
@@ -29,11 +30,13 @@ class LiveTail:
 
     def poll(self) -> int:
         """Read what was stored since the last poll; how many events arrived. `live` then
-        says whether more may come: not once the store stops counting the session live
-        (`is_live`: the intake compacts a session gone quiet, and an event after that
-        starts a session of its own). Asked before the read, so a False means the events
-        read are all there will be."""
-        self.live = self.store.is_live(self.id)
+        says whether more may come: not once the session is compacted (`may_grow`: the
+        intake compacts a session gone quiet, and an event after that starts a session of
+        its own) - an intake stopped and started again goes on with it; `serving`, whether
+        an intake serves the folder now (while none does, nothing arrives). Asked before the
+        read, so a `live` False means the events read are all there will be."""
+        self.live = self.store.may_grow(self.id)
+        self.serving = self.store.serving()
         self.info, new = self.store.events_since(self.id, len(self.events))
         self.events += new
         if new or not self.live:   # images fetched meanwhile (the intake, once it is quiet)

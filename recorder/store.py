@@ -1091,11 +1091,20 @@ class LocalStore(Store):
                 before += meta.record_count
             return reader.info, events
 
+    def may_grow(self, session_id: str) -> bool:
+        """Whether the session may still grow: stored by `replay serve` and not compacted yet
+        (its visitor may be on the page now) - whether an intake serves the folder now or
+        not (one restarted goes on with it: a follower stops only at the compaction)."""
+        return self.index.live(self.resolve(session_id))
+
+    def serving(self) -> bool:
+        """Whether a live intake serves this data folder now (`intake_serving`)."""
+        return intake_serving(self.root)
+
     def is_live(self, session_id: str) -> bool:
-        """Whether the live intake may still append to the session: stored by `replay
-        serve`, not compacted yet (its visitor may be on the page now), and an intake serves
-        this folder (`intake_serving`)."""
-        return self.index.live(self.resolve(session_id)) and intake_serving(self.root)
+        """Whether the live intake may be appending to the session now: it `may_grow`, and
+        an intake serves this folder (a session shown ● in the lists, a tab)."""
+        return self.may_grow(session_id) and self.serving()
 
     def live_ids(self) -> set[str]:
         """The sessions `is_live` says are (none while no intake serves the folder)."""

@@ -447,7 +447,8 @@ class MainWindow(QMainWindow):
         else:
             title, tip = stored_tab(src.id, who, info.first_url,
                                     done.report.title if done.report else "",
-                                    live=done.follow is not None, among=self._listed_ids())
+                                    live=done.follow is not None and done.follow.serving,
+                                    among=self._listed_ids())
         # a file's other sessions open behind its first; "&" is a tab's shortcut mark in Qt,
         # doubled to be shown ("Cart & checkout" was "Cart _checkout")
         self.sessions.add_player(o.key, title.replace("&", "&&"), widget, src, tip,
@@ -466,6 +467,7 @@ class MainWindow(QMainWindow):
             widget.follow = LiveFollow(widget, done.follow, to_edge=resume is None and (
                 done.report is None or done.report.at_ms is None))
             widget.follow.ended.connect(lambda: self._live_ended(widget, done))
+            widget.follow.servingChanged.connect(lambda on: self._live_serving(widget, done, on))
         widget.export_menu.exported.connect(self.say)
         if not o.is_file:   # (a file's bundle: its own report's moment, or the one on show)
             widget.export_menu.moment_help = self.moment_help()
@@ -491,13 +493,27 @@ class MainWindow(QMainWindow):
     def _live_ended(self, widget, done: Opened) -> None:
         """A followed session is whole (the intake compacted it, gone quiet; or it could not
         be read again): its tab loses the live mark, and the status bar says so."""
+        title = self._retitle_followed(widget, done, live=False)
+        if title is not None:
+            self.say(f"{title}: {widget.follow.ended_text()}")
+
+    def _live_serving(self, widget, done: Opened, on: bool) -> None:
+        """An intake stopped serving the followed session's folder (its tab loses the live
+        mark: nothing arrives), or serves it again (marked again), said."""
+        title = self._retitle_followed(widget, done, live=on)
+        if title is not None:
+            self.say(f"{title}: {widget.follow.serving_text()}")
+
+    def _retitle_followed(self, widget, done: Opened, live: bool) -> str | None:
+        """A followed session's tab titled again, marked live or not; its title (None: the
+        tab closed meanwhile)."""
         info = done.source.info
         title, tip = stored_tab(done.source.id, info.who, info.first_url,
-                                done.report.title if done.report else "",
+                                done.report.title if done.report else "", live=live,
                                 among=self._listed_ids())
         if not self.sessions.retitle(widget, title.replace("&", "&&"), tip):
-            return   # (its tab closed meanwhile)
-        self.say(f"{title}: {widget.follow.ended_text()}")
+            return None
+        return title.removeprefix(LIVE_MARK)
 
     def _open_the_others(self, first: Opening, n: int) -> None:
         """A file holding several sessions (an export of several tabs or windows, a visitor

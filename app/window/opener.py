@@ -168,7 +168,7 @@ class OpenJob(ThreadJob):
         self.progress.emit(f"Reading the first frame of {opening.name}…")
         tail = None
         try:
-            if not opening.is_file and src.store.is_live(src.id):
+            if not opening.is_file and src.store.may_grow(src.id):
                 # a visitor may be on the page now: shown as it grows, as `replay play
                 # --follow` shows it (the events so far, indexed whole)
                 tail = LiveTail(src.store, src.id)

@@ -1,9 +1,11 @@
 """`--follow`, and a live session opened in the app: a QTimer polls a LiveTail
 (player/follow.py) and, when the session grew, gives the player the longer recording. The
 timeline grows; the view stays at the live edge unless the person scrubbed back (then it
-stays where they are). Once the store no longer counts the session live (`LiveTail.live`:
-the intake compacted it, gone quiet), the read that saw it is the last: nothing more can
-come, and a poll a second for the player's life read nothing.
+stays where they are). Once the session may grow no more (`LiveTail.live`: the intake
+compacted it, gone quiet), the read that saw it is the last: nothing more can come, and a
+poll a second for the player's life read nothing. While no intake serves the folder
+(stopped, restarting) it is followed on, said (`servingChanged`): ended there, the tab said
+"the session is whole" of a visitor still on the page, and never followed it again.
 
 What arrived is read, and the session indexed again with it, in a thread (one read at a
 time): that is the whole session's work each time, 0.4 s for 20,000 events, and done on
@@ -26,6 +28,7 @@ EDGE_MS = 1500     # this close to the end counts as watching live
 class LiveFollow(QObject):
     grew = Signal(int)   # events that arrived
     ended = Signal()     # following is over: the session is whole (or could not be read)
+    servingChanged = Signal(bool)   # an intake serves the folder again (True), or none does
     _landed = Signal()   # (from the reading thread: its read is done - queued to the UI's)
 
     def __init__(self, widget, tail: LiveTail, interval_ms: int = POLL_MS, *,
@@ -45,6 +48,7 @@ class LiveFollow(QObject):
         self._read: tuple | None = None   # (events that arrived, replayer, session view)
         self.failed: Exception | None = None   # a read that failed ends the following
         self._app_name = widget.application_name   # (read here, on the UI thread)
+        self._serving = tail.serving   # as last said (`servingChanged`)
         self._landed.connect(self._land, Qt.ConnectionType.QueuedConnection)
         if to_edge:   # open at the live edge
             widget.bridge.when_ready(self._to_edge, self)
@@ -85,6 +89,13 @@ class LiveFollow(QObject):
         """Whether more may still be read (the timer is on)."""
         return self.timer.isActive()
 
+    def serving_text(self) -> str:
+        """What a status bar says as an intake stops or starts serving the folder
+        (`servingChanged`)."""
+        return ("live again: an intake serves it" if self._serving else
+                "no intake serves its data folder now - nothing arrives until `replay serve`"
+                " runs again, and it is followed then")
+
     def ended_text(self) -> str:
         """Why following ended, as a status bar says it (once `ended`)."""
         if self.failed is not None:
@@ -102,6 +113,9 @@ class LiveFollow(QObject):
             self.grew.emit(n)
         if over:   # (after the last growth: a host updating its title sees the whole session)
             self.ended.emit()
+        elif self.tail.serving != self._serving:
+            self._serving = self.tail.serving
+            self.servingChanged.emit(self._serving)
 
     def _swap(self, new, sv) -> None:
         w, c = self.widget, self.widget.controller

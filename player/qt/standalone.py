@@ -178,6 +178,8 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
         widget.follow = LiveFollow(widget, follow, to_edge=at_ms is None)
         widget.follow.ended.connect(lambda: win.statusBar().showMessage(
             f"{title}: {widget.follow.ended_text()}"))
+        widget.follow.servingChanged.connect(lambda _on: win.statusBar().showMessage(
+            f"{title}: {widget.follow.serving_text()}"))
     win.setCentralWidget(widget)
     win.resize(*window_size(WINDOW_SIZE))
     win.show()

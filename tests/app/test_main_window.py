@@ -1351,8 +1351,8 @@ def test_a_live_session_opened_from_the_list_grows_as_it_arrives(window, data, q
     `replay play --follow` in a terminal followed one). A live session opens at its live
     edge, grows as the intake stores more, and its tab says it is live; a finished one
     does not."""
-    events, player, _serving = _live_session_opened(window, data, "on-the-page-now", 900, 300,
-                                                    seed=5)
+    events, player, serving = _live_session_opened(window, data, "on-the-page-now", 900, 300,
+                                                   seed=5)
     c = player.controller
     first = c.duration
     qtbot.waitUntil(lambda: c.time == first, timeout=10_000)      # at the live edge
@@ -1366,6 +1366,15 @@ def test_a_live_session_opened_from_the_list_grows_as_it_arrives(window, data, q
     tab = window.sessions.indexOf(player)
     assert window.sessions.tabText(tab).startswith(LIVE_MARK)
     assert LIVE_TIP in window.sessions.tabToolTip(tab)
+
+    # the intake stopped: not live (nothing arrives), still followed; started again: live
+    serving.close()
+    qtbot.waitUntil(lambda: not window.sessions.tabText(tab).startswith(LIVE_MARK),
+                    timeout=10_000)
+    assert player.follow.following and "no intake serves" in window.statusBar().currentMessage()
+    again = Serving(data)
+    qtbot.waitUntil(lambda: window.sessions.tabText(tab).startswith(LIVE_MARK), timeout=10_000)
+    again.close()
 
     # gone quiet, the intake compacts it: the tab stops saying live (it kept the mark for
     # as long as it was open), and the status bar says why nothing more will arrive

@@ -23,11 +23,13 @@ def _live(n: int, seed: int, minutes: int) -> list[dict]:
 
 
 @contextmanager
-def followed(tmp_path, events: list[dict], first: int, sid: str, slow_build=None):
+def followed(tmp_path, events: list[dict], first: int, sid: str, slow_build=None,
+             serving: Serving | None = None):
     """A store holding the live session's `first` events, a shown player following it, the
-    store; `slow_build(build)`: what the tail builds its replayer with instead."""
+    store; `slow_build(build)`: what the tail builds its replayer with instead; `serving`:
+    the intake's hold on the folder, the test's to end (else one for the follow's life)."""
     store = Store.open(tmp_path)
-    serving = Serving(tmp_path)   # an intake serves the folder (Store.is_live)
+    serving = serving or Serving(tmp_path)   # an intake serves the folder (Store.is_live)
     store.ingest(events[:first], live=True, session_id=sid)
     tail = LiveTail(store, sid)
     w = ReplayWidget(None, replayer=tail.replayer())
@@ -227,3 +229,27 @@ def test_a_live_session_puts_its_pane_on_the_side_a_stored_one_does(qapp, qtbot,
             store.close()
     assert {size: below for (live, size), below in sides.items() if live} == \
         {size: below for (live, size), below in sides.items() if not live}, sides
+
+
+def test_a_follow_goes_on_across_an_intake_restart_and_says_it(qapp, qtbot, tmp_path):
+    """`replay serve` stopped and started again while a visit went on: the follow ended -
+    "no longer live - the session is whole" - and never picked the session up again, while
+    the list marked it live again (a developer's tryout). It is followed on while it may
+    grow (not compacted), said not live while no intake serves its folder, and live again
+    when one does - what arrived meanwhile shown."""
+    events = _live(900, seed=11, minutes=3)
+    (tmp_path / "locks").mkdir(parents=True, exist_ok=True)
+    first = Serving(tmp_path)
+    said = []
+    with followed(tmp_path, events, 300, "restarted", serving=first) as (w, tail, store):
+        c, follow = w.controller, w.follow
+        follow.servingChanged.connect(said.append)
+        before = c.duration
+        first.close()   # the intake stopped
+        qtbot.waitUntil(lambda: said == [False], timeout=10_000)
+        assert follow.following and "no intake serves" in follow.serving_text()
+        again = Serving(tmp_path)   # ... and started again, storing what the page sent
+        store.ingest(events[300:], live=True, session_id="restarted")
+        qtbot.waitUntil(lambda: said == [False, True] and c.duration > before, timeout=15_000)
+        assert follow.following and c.duration == events[-1]["timestamp"] - events[0]["timestamp"]
+        again.close()
