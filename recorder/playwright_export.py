@@ -75,6 +75,12 @@ class Scroll(msgspec.Struct, frozen=True):
     y: float
 
 
+class Resize(msgspec.Struct, frozen=True):
+    t: float
+    width: int
+    height: int
+
+
 def _unquote(s: str) -> str:
     return s.replace('\\"', '"').replace("\\\\", "\\")
 
@@ -160,6 +166,7 @@ class _Reader:
         self.mirror = Mirror()
         self.origin: float | None = None
         self.scrolls: list[Scroll] = []
+        self.resizes: list[Resize] = []   # the visitor's window made another size
         self.touched: list[tuple[float, int]] = []     # (t, node id) of changed text
         self.states: list[tuple[float, dict[str, str]]] = []   # (t, {selector: text}) taken
 
@@ -192,6 +199,11 @@ class _Reader:
             x, y = data.get("x"), data.get("y")
             if isinstance(x, (int, float)) and isinstance(y, (int, float)):
                 self.scrolls.append(Scroll(t, sel, float(x), float(y)))
+        elif src == IncrementalSource.ViewportResize:
+            w, h = data.get("width"), data.get("height")
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 1
+                   for v in (w, h)):
+                self.resizes.append(Resize(t, int(w), int(h)))
 
     def settle(self, until: float) -> dict[str, str]:
         """The texts, as the mirror holds them now, of the elements with an id whose text
@@ -455,6 +467,12 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     body: list[str] = []
     scrolls = [s for s in r.scrolls if lo <= s.t <= hi]
     si = 0
+    # the window's size as the steps met it: a layout that changes under 700 px was run at
+    # the recorded first size throughout (a developer's tryout) - each resize before a step
+    # is made before it, the last of a run of them
+    resizes = [z for z in r.resizes if lo <= z.t <= hi]
+    zi = 0
+    size = viewport
     latest = float("-inf")   # a page load may be put after the step that opened it, a few ms later
     # the run's own history: the entries its steps opened behind the page shown, and ahead of
     # it (a Back the recording shows further than that opens its page instead)
@@ -471,6 +489,13 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
                 last = scrolls[si]
             body += _scroll(last)
             si += 1
+        while zi < len(resizes) and resizes[zi].t < s.t:
+            zi += 1
+            z = resizes[zi - 1]
+            if (zi == len(resizes) or resizes[zi].t >= s.t) and size != (z.width, z.height):
+                size = (z.width, z.height)
+                body.append(f'    page.set_viewport_size({{"width": {z.width}, "height":'
+                            f' {z.height}}})  # the window resized (at {moment_text(z.t)})')
         shown = s
         if s.history and not (-behind <= s.history <= ahead):
             # Back to a page from before the range, or the visit's first: the run opens it

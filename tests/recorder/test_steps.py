@@ -553,3 +553,22 @@ def test_a_script_from_part_way_through_a_page_says_which_steps_it_leaves_out():
     assert said and said[0].endswith("(Click \"Open cart\" at 0:04.3) is not run, and what it"
                                      " changed on the page is not there for the steps after -"
                                      " export --from 1234ms to run it too"), said
+
+
+def test_a_playwright_script_resizes_the_window_where_the_visitor_did():
+    """A layout that changes under 700 px: the visitor narrowed the window, then clicked; the
+    script ran every step at the recorded first size (a developer's tryout). Each resize is
+    made before the next step - the last of several before it, once."""
+    go = el("button", text("Go"), id="go")
+    doc = page(go)
+
+    def resize(w, h, t):
+        return {"type": EventType.IncrementalSnapshot, "timestamp": T0 + t,
+                "data": {"source": IncrementalSource.ViewportResize, "width": w, "height": h}}
+    evs = full(doc) + [resize(900, 800, 4000), resize(600, 800, 5000), click(go, 6000),
+                       resize(600, 800, 7000), click(go, 8000)]
+    script = playwright_script(evs, session_id="s")
+    sized = [ln.strip() for ln in script.splitlines() if "set_viewport_size" in ln]
+    assert sized == ['page.set_viewport_size({"width": 600, "height": 800})  # the window'
+                     ' resized (at 0:05.0)']
+    assert script.index("set_viewport_size") < script.index('# 2. Click "Go"')
