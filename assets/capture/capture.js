@@ -4987,7 +4987,9 @@
         return "next";
       });
     }).catch(function (e) {
-      self.note(String(e));
+      // (the worker's failure comes as an Error of its words: "Error: TypeError: Failed to
+      // fetch" said the name twice - a developer's tryout)
+      self.note(e && e.name === "Error" && e.message ? e.message : String(e));
       p.plain = true;   // perhaps refused for the keepalive budget: the retry goes without
       self.failing = true;
       return "backoff";

@@ -57,6 +57,9 @@ def test_what_was_done_while_the_intake_was_down_reaches_it_from_the_next_page(c
                 page.wait_for_timeout(300)
                 page.evaluate("ReplayCapture.flush()")
                 page.wait_for_function("ReplayCapture.status().errors.length > 0", timeout=10_000)
+                # said as the browser says it, once ("Error: TypeError: ..." named it twice)
+                said = page.evaluate("ReplayCapture.status().errors[0]")
+                assert said.startswith("TypeError: ") and "Error: TypeError" not in said, said
                 page.click("#next")
                 page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
                 kept = page.evaluate("sessionStorage.getItem('replay_capture_unsent')")
