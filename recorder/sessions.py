@@ -304,7 +304,7 @@ def continued_id(sid: str, start_ms: float) -> str:
     return whole[:MAX_ID] if is_safe_id(sid) else whole
 
 
-MAX_ID = 128   # characters of a session id (the live intake's limit too)
+MAX_ID = 128   # characters of a session id (a live client's: 14 bytes fewer, wire.MAX_SESSION_ID)
 REWRITTEN_HASH = 10   # hex digits of the original id a rewritten one ends with
 
 # what a session id may keep: letters and digits (any script: `\w` is str.isalnum() and

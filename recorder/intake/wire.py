@@ -15,7 +15,7 @@
     gave them to capture.js - the intake says in its log when they are not the ones it masks
     the application's batches with: a page's copy gone stale)
 
-The session is stored under `session_id` as sent: 1 to 128 bytes (UTF-8) usable as a file name
+The session is stored under `session_id` as sent: 1 to 114 bytes (UTF-8) usable as a file name
 (letters, digits, '-', '_', '.', not first; `sessions.clean_id` leaves it as it is), else 400.
 
 `context` and `user` are held to what an event is (DESIGN.md's limits), else 400 and nothing
@@ -60,7 +60,7 @@ import msgspec
 import zstandard
 
 from ..limits import ONE_EVENT_CODES, LimitError, Limits, out_of_range_at
-from ..sessions import clean_id, personal_data_in
+from ..sessions import CONTINUED_DIGITS, MAX_ID, clean_id, personal_data_in
 from . import compact
 
 ENVELOPE_BYTES = 64 * 1024   # room for session_id, user and context beside the events' limit
@@ -186,7 +186,10 @@ def said(value: str) -> str:
 _BATCH = msgspec.json.Decoder(Batch)
 _ARRAY_BATCH = msgspec.json.Decoder(_ArrayBatch)
 _WIRE = msgspec.json.Decoder(_Wire)
-MAX_SESSION_ID = 128
+# a visit's later sessions are `<id>.<13 digits>` (sessions.continued_id), and a stored id is
+# at most MAX_ID: an id longer than this had its continuations' timestamps cut short - no
+# longer read as its own, every later batch of the visit was refused (a reviewer's find)
+MAX_SESSION_ID = MAX_ID - 1 - CONTINUED_DIGITS
 MAX_BATCH_ID = 64
 
 

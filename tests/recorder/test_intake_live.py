@@ -645,3 +645,32 @@ def test_a_client_id_with_a_dot_is_its_own_visit_not_another_clients_continuatio
             == client
     intake.store.close()
     apps.close()
+
+
+def test_the_longest_client_id_taken_keeps_its_visit_through_a_continuation(tmp_path):
+    """A client id of 120 characters: its continuation's timestamp was cut to fit 128, no
+    longer read as its own, and the visit's next batch was refused for good (a reviewer's
+    find). The intake takes ids of at most MAX_SESSION_ID bytes - the continuation whole."""
+    from recorder.intake.wire import MAX_SESSION_ID, decode_request
+    from recorder.limits import DEFAULT_LIMITS
+    from recorder.sessions import visit_of
+
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    intake = LiveIntake(Store.open(data), parse_rules(RULES))
+    t0 = int(time.time() * 1000) - 3_600_000
+    sid = "v" * MAX_SESSION_ID
+    assert intake.accept(app, Batch(session_id=sid, events=_page(t0))) == [sid]
+    later = _page(t0 + 20 * 60_000, "https://shop.example/later")
+    (cont,) = intake.accept(app, Batch(session_id=sid, events=later))
+    assert visit_of(cont) == sid and len(cont) <= 128
+    assert intake.accept(app, Batch(session_id=sid, events=[
+        _add(t0 + 20 * 60_000 + 5, _ids(later)["list"], 600, "then")])) == [cont]
+    body = json.dumps({"session_id": "v" * (MAX_SESSION_ID + 1), "events": _page(t0)}).encode()
+    with pytest.raises(WireError) as refused:
+        decode_request(body, None, DEFAULT_LIMITS)
+    assert refused.value.code == "malformed" and refused.value.limit == MAX_SESSION_ID
+    intake.store.close()
+    apps.close()
