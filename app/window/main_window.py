@@ -463,11 +463,16 @@ class MainWindow(QMainWindow):
         elif done.report is not None and done.report.at_ms is not None:
             widget.seek(int(done.report.at_ms))   # a bug handed over opens on the bug
         if done.follow is not None:   # live: it grows as it arrives, from its live edge
+            # (not compacted, but no intake serves the folder now: opened as a stored one is,
+            # followed should one start - said; at its end and polled unsaid, it read as a
+            # session gone wrong: a reviewer's find)
             from player.qt.follow import LiveFollow
             widget.follow = LiveFollow(widget, done.follow, to_edge=resume is None and (
-                done.report is None or done.report.at_ms is None))
+                done.report is None or done.report.at_ms is None) and done.follow.serving)
             widget.follow.ended.connect(lambda: self._live_ended(widget, done))
             widget.follow.servingChanged.connect(lambda on: self._live_serving(widget, done, on))
+            if not done.follow.serving:
+                self.say(f"{title}: {widget.follow.serving_text()}")
         widget.export_menu.exported.connect(self.say)
         if not o.is_file:   # (a file's bundle: its own report's moment, or the one on show)
             widget.export_menu.moment_help = self.moment_help()

@@ -180,6 +180,8 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
             f"{title}: {widget.follow.ended_text()}"))
         widget.follow.servingChanged.connect(lambda _on: win.statusBar().showMessage(
             f"{title}: {widget.follow.serving_text()}"))
+        if not follow.serving:   # (asked to follow a session no intake serves now: said)
+            win.statusBar().showMessage(f"{title}: {widget.follow.serving_text()}")
     win.setCentralWidget(widget)
     win.resize(*window_size(WINDOW_SIZE))
     win.show()

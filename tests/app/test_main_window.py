@@ -1590,6 +1590,33 @@ def test_bug_report_edits_the_session_on_show_never_a_hidden_pages(window, qtbot
     assert behind is not None
 
 
+def test_a_session_not_compacted_opened_while_no_intake_serves_opens_as_a_stored_one(
+        window, data, qtbot):
+    """`replay serve` stopped leaves its recent sessions not compacted: opened from the list
+    then, one opened at its end and was polled unsaid, as if live (a reviewer's find). It
+    opens where a stored one does, says no intake serves it, and is followed - marked live -
+    once one does."""
+    import time
+
+    from replay_tools.generator import generate_session
+    from app.window.main_window import LIVE_MARK
+
+    t0 = int(time.time() * 1000) - 10 * 60 * 1000
+    events = list(generate_session(400, duration_ms=2 * 60 * 1000, seed=8, start_ms=t0))
+    with Store.open(data) as store:
+        store.ingest(events, live=True, session_id="left-over")
+    window.reload_sessions()
+    player = window.wait_opened(window.open_session("left-over"))
+    player.wait_ready()
+    tab = window.sessions.indexOf(player)
+    assert player.follow is not None and player.controller.time < player.controller.duration
+    assert not window.sessions.tabText(tab).startswith(LIVE_MARK)
+    assert "no intake serves" in window.statusBar().currentMessage()
+    serving = Serving(data)
+    qtbot.waitUntil(lambda: window.sessions.tabText(tab).startswith(LIVE_MARK), timeout=10_000)
+    serving.close()
+
+
 @pytest.mark.parametrize("fmt", ["rrweb", "replay"])
 def test_an_export_of_a_live_session_holds_what_the_player_shows(window, data, qtbot, tmp_path,
                                                                  fmt):
