@@ -328,6 +328,7 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
     exporting should know of the script (`left_out_before`'s warning)."""
     r = _Reader()
     events = list(events)
+    as_recorded = viewport is None   # (then the window's size at the range's start: below)
     if viewport is None:
         viewport = recorded_viewport(events)
     total = 2 * len(events)
@@ -374,6 +375,10 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
              f" {'is' if one else 'are'} not run, and what {'it' if one else 'they'} changed"
              " on the page is not there for the steps after - export --from"
              f" {math.floor(left[0].t)}ms to run {'it' if one else 'them'} too")
+    if as_recorded and start_ms is not None:   # the visitor's window as the range begins
+        before = [z for z in r.resizes if z.t < start_ms]
+        if before:   # (`--from` after a resize ran at the first size: a reviewer's find)
+            viewport = (float(before[-1].width), float(before[-1].height))
     return _write(all_steps, r, errors, failed, session_id=session_id, viewport=viewport,
                   start_ms=start_ms, end_ms=end_ms, origin=r.origin or 0.0, bug=bug,
                   until_bug=until_bug, left=left)

@@ -572,3 +572,7 @@ def test_a_playwright_script_resizes_the_window_where_the_visitor_did():
     assert sized == ['page.set_viewport_size({"width": 600, "height": 800})  # the window'
                      ' resized (at 0:05.0)']
     assert script.index("set_viewport_size") < script.index('# 2. Click "Go"')
+    # a range begun after the resize starts at the size the window had then
+    ranged = playwright_script(evs, session_id="s", start_ms=5500)
+    assert 'VIEWPORT = {"width": 600, "height": 800}' in ranged
+    assert "set_viewport_size" not in ranged
