@@ -120,6 +120,7 @@ STALE_PENDING_MS = 3600 * 1000   # a pending write this old is dead whatever its
 LOCKS_DIR = "locks"                 # live-writer lock files (see LocalStore.session_lock)
 LOCK_STRIPES = 64                   # sessions share this many lock files
 SERVING_PREFIX, SERVING_SUFFIX = "serving-", ".lock"   # each live intake's (Serving)
+STALE_SERVING_TMP_S = 60   # a Serving's file not named this long after its making: left
 
 try:
     import fcntl
@@ -142,10 +143,15 @@ class Serving:
         locks = Path(root) / LOCKS_DIR
         locks.mkdir(exist_ok=True)
         name = f"{SERVING_PREFIX}{uuid.uuid4().hex}"
-        fd = os.open(locks / f"{name}.tmp", os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        path = locks / f"{name}{SERVING_SUFFIX}"
-        os.replace(locks / f"{name}.tmp", path)
+        tmp, path = locks / f"{name}{TMP_SUFFIX}", locks / f"{name}{SERVING_SUFFIX}"
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            os.close(fd)
+            raise
         self._end = weakref.finalize(self, _let_go, fd, path)
 
     def close(self) -> None:
@@ -170,7 +176,8 @@ def intake_serving(root: Path) -> bool:
         return True
     try:
         names = [p for p in (Path(root) / LOCKS_DIR).iterdir()
-                 if p.name.startswith(SERVING_PREFIX) and p.name.endswith(SERVING_SUFFIX)]
+                 if p.name.startswith(SERVING_PREFIX)
+                 and p.name.endswith((SERVING_SUFFIX, TMP_SUFFIX))]
     except OSError:   # never served
         return False
     for path in names:
@@ -183,10 +190,13 @@ def intake_serving(root: Path) -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return True
-        else:   # its holder died without its `close`: gone (a holder never unlocks it named)
+            return True   # (a `.tmp` locked too: an intake naming its file)
+        else:   # its holder died without its `close` (or, a `.tmp` a while old, before
+            # naming it - a young one may be between its making and its lock): gone
             with contextlib.suppress(OSError):
-                path.unlink()
+                if path.name.endswith(SERVING_SUFFIX) or \
+                        time.time() - path.stat().st_mtime > STALE_SERVING_TMP_S:
+                    path.unlink()
         finally:
             os.close(fd)
     return False

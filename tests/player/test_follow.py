@@ -2,6 +2,7 @@
 store did in between (a compaction renumbers the segments, the events stay)."""
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -103,7 +104,15 @@ def test_nothing_is_live_while_no_intake_serves_the_folder(tmp_path):
 
     for k in range(40):   # lock files dead intakes left, each asked by both
         (tmp_path / "locks" / f"serving-dead{k}.lock").write_bytes(b"")
+    old = tmp_path / "locks" / "serving-died-naming.tmp"   # (one that died before naming it)
+    old.write_bytes(b"")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    young = tmp_path / "locks" / "serving-being-made.tmp"   # (one between making and lock)
+    young.write_bytes(b"")
     assert ask_together() == [False] * 600
+    assert [p.name for p in (tmp_path / "locks").iterdir() if p.name.startswith("serving-")] \
+        == ["serving-being-made.tmp"]
+    young.unlink()
     serving = Serving(tmp_path)
     assert ask_together() == [True] * 600
     serving.close()
