@@ -910,7 +910,7 @@ def test_a_session_id_unsafe_for_a_file_name_is_refused_naming_the_alphabet(serv
     t = now_ms() - 5_000
     with Store.open(srv.data) as store:
         before = {x.id for x in store.sessions()}
-    for sid in ("a/b", "../../etc/x", "..", " a_b", "a b", "x" * 120 + "/"):
+    for sid in ("a/b", "../../etc/x", "..", " a_b", "a b", "x" * 100 + "/"):
         status, body = post_batch(srv.url, *shop, {"session_id": sid, "events": snapshot(t)})
         assert status == 400 and body["error"] == "malformed", (sid, body)
         assert body["message"] == f"session_id {sid[:40]!r} is not usable as a file name - use" \
