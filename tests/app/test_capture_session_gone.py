@@ -129,7 +129,9 @@ def test_a_deleted_session_goes_on_as_a_new_one_knowing_what_it_masked(chromium)
         [tuple(carried["digests"][0])] + [(len(v), echo_digest(v, salt))
                                           for v in ("zebracorn42", "abcd1234")])   # (typed, the URL's)
     text = json.dumps(after)
-    assert [e["type"] for e in after[:2]] == [4, 2], [e["type"] for e in after[:3]]
+    # (a plugin event may come between: a long task the RUM plugin saw on a loaded machine)
+    kinds = [e["type"] for e in after if e["type"] != 6]
+    assert kinds[:2] == [4, 2], kinds[:3]
     assert "abcd1234" not in text and "zebracorn42" not in text and "wombatqueen" not in text, text[:500]
     assert "Hello ***, ***" in text and "q=***" in text
     assert "zebracorn42" not in before and "Hello ***, ***" in before      # the premise
