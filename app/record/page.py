@@ -237,6 +237,11 @@ class RecordPage(QWidget):
         self.splitter.setSizes([960, 320])
         self.splitter.splitterMoved.connect(self._panel_moved)
         self.view.installEventFilter(self)
+        # QtWebEngine may reset a page's zoom as it navigates: set again as soon as the new
+        # page's address is committed, not only once it has loaded - capture.js reads the
+        # window's size for its snapshot at DOMContentLoaded, and a next page of a 1280-wide
+        # recording was recorded at the view's 702 when that came first (a fresh run's find)
+        self.view.urlChanged.connect(lambda _url: self._fit_page())
         self.view.loadFinished.connect(lambda _ok: self._fit_page())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
