@@ -1118,7 +1118,7 @@ class LocalStore(Store):
 
     def live_ids(self) -> set[str]:
         """The sessions `is_live` says are (none while no intake serves the folder)."""
-        return self.index.live_ids() if intake_serving(self.root) else set()
+        return self.index.live_ids() if self.serving() else set()
 
     def _open_session(self, client_id: str) -> OpenSessionInfo | None:
         """The newest session started under a client's session id (it may have been

@@ -42,6 +42,16 @@ def _page(ts, href="https://shop.example/"):
     return events
 
 
+def _shop_intake(tmp_path):
+    """A data folder with application `shop` and a live intake on it (the folder's rules
+    RULES): (folder, applications, shop, intake)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _token = apps.create("shop")
+    return data, apps, app, LiveIntake(Store.open(data), parse_rules(RULES))
+
+
 def _add(ts, parent, nid, text):
     return {"type": 3, "timestamp": ts, "data": {
         "source": 0, "texts": [], "attributes": [], "removes": [],
@@ -504,11 +514,7 @@ def test_a_visit_whose_random_id_reads_as_a_card_number_keeps_every_batch(tmp_pa
     (503, for ever) and a batch of changes was answered 202 and stored nowhere. Each batch
     now goes where the one before went - a page 30 s later, another after 17 quiet minutes
     (the visit's next session), and a change on it."""
-    data = tmp_path / "data"
-    data.mkdir()
-    apps = Applications(data)
-    app, _token = apps.create("shop")
-    live = LiveIntake(Store.open(data), parse_rules(RULES))
+    data, apps, app, live = _shop_intake(tmp_path)
     t0 = int(time.time() * 1000) - 3_600_000
 
     first = _page(t0)
@@ -609,11 +615,7 @@ def test_a_client_id_with_a_dot_is_its_own_visit_not_another_clients_continuatio
     "under" `shop`), another visitor's session - and the two shared a journal of values
     typed. Each batch goes to its own client's session; a real continuation still follows."""
     from recorder.sessions import continued_id, visit_of
-    data = tmp_path / "data"
-    data.mkdir()
-    apps = Applications(data)
-    app, _ = apps.create("shop")
-    intake = LiveIntake(Store.open(data), parse_rules(RULES))
+    data, apps, app, intake = _shop_intake(tmp_path)
     t0 = int(time.time() * 1000) - 3_600_000
     pages = {}
     for k, sid in enumerate(("shop", "shop.b", "shop.7")):
@@ -655,11 +657,7 @@ def test_the_longest_client_id_taken_keeps_its_visit_through_a_continuation(tmp_
     from recorder.limits import DEFAULT_LIMITS
     from recorder.sessions import visit_of
 
-    data = tmp_path / "data"
-    data.mkdir()
-    apps = Applications(data)
-    app, _ = apps.create("shop")
-    intake = LiveIntake(Store.open(data), parse_rules(RULES))
+    data, apps, app, intake = _shop_intake(tmp_path)
     t0 = int(time.time() * 1000) - 3_600_000
     sid = "v" * MAX_SESSION_ID
     assert intake.accept(app, Batch(session_id=sid, events=_page(t0))) == [sid]
