@@ -38,7 +38,7 @@ from .mirror import Mirror
 from .privacy import detectors
 from .moments import moment_text
 from .said import count
-from .semantics import BROWSER_ERROR_PAGE, NON_ERROR_REJECTION, ErrorEvent, Resource, \
+from .semantics import NON_ERROR_REJECTION, ErrorEvent, Resource, \
     split_uncaught
 from .bug import BugReport
 from .steps import (FRAME_SEP, Step, StepKind, StepsBuilder, frame_prefix, holds_masked,
@@ -464,7 +464,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         if before:
             opened = before[-1]
             chosen.insert(0, opened)
-    sites = _sites(s.url for s in chosen if s.kind is StepKind.NAVIGATE and not _unknown(s))
+    sites = _sites(s.url for s in chosen if s.kind is StepKind.NAVIGATE and not s.unknown_address)
     states = dict(r.states)
     times = sorted(t for t in states if t != float("inf"))
     taken: set[str] = set()
@@ -515,7 +515,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
             body += [f'    page.{verb}(wait_until="commit")'] * abs(shown.history)
             body.append(f'    wait_for(page, {s.url!r}, until="commit")')
             behind, ahead = behind + shown.history, ahead - shown.history
-        elif _unknown(s):   # (the error page: no script opens it, nor what it stood for)
+        elif s.unknown_address:   # (the error page: no script opens it, nor what it stood for)
             body.append("    # (a page that did not load, its address not recorded: nothing"
                         " to open)")
         elif s.kind is StepKind.NAVIGATE and not s.history and n > 1 \
@@ -590,12 +590,6 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
 def base_url_variable(i: int) -> str:
     """The environment variable that moves the `i`th site a script opens (0: the first)."""
     return "REPLAY_BASE_URL" + (f"_{i + 1}" if i else "")
-
-
-def _unknown(s: Step) -> bool:
-    """A page that did not load whose address the recording does not hold (`Step.url` the
-    browser's error page's)."""
-    return s.kind is StepKind.NAVIGATE and s.not_loaded and s.url.startswith(BROWSER_ERROR_PAGE)
 
 
 def _sites(urls: Iterable[str]) -> list[tuple[str, str]]:

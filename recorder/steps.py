@@ -127,12 +127,19 @@ class Step(msgspec.Struct, frozen=True):
     # history, as the visitor pressed it (`history_moves`); 0: a page opened
     history: int = 0
 
+    @property
+    def unknown_address(self) -> bool:
+        """A page that did not load whose address the recording does not hold (`url` is the
+        browser's error page's): no script can open it, no person can be told it."""
+        return (self.kind is StepKind.NAVIGATE and self.not_loaded
+                and self.url.startswith(BROWSER_ERROR_PAGE))
+
     def describe(self) -> str:
         """One line for a person: what was done, to what."""
         what = f'"{self.name}"' if self.name else "an element"
         if self.kind is StepKind.NAVIGATE:
             if self.not_loaded:
-                if self.url.startswith(BROWSER_ERROR_PAGE):   # what was asked, unrecorded
+                if self.unknown_address:
                     return "Open a page that did not load (the browser showed its error page)"
                 return f"Open {self.url} - it did not load (the browser showed its error page)"
             if self.history:

@@ -505,8 +505,9 @@ def test_a_page_the_browser_could_not_load_is_an_error_and_a_step_that_says_so()
     snap = {"type": 2, "timestamp": S + 501, "data": {"initialOffset": {"left": 0, "top": 0}, "node": {
         "type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html", "attributes": {},
                                             "childNodes": []}]}}}
-    described = [st.describe() for st in steps([meta(500, "chrome-error://chromewebdata/"), snap])]
-    assert described == ["Open a page that did not load (the browser showed its error page)"]
+    (down,) = steps([meta(500, "chrome-error://chromewebdata/"), snap])
+    assert down.unknown_address
+    assert down.describe() == "Open a page that did not load (the browser showed its error page)"
 
 
 def test_a_page_that_did_not_load_is_opened_by_the_address_asked_for():
@@ -528,7 +529,8 @@ def test_a_page_that_did_not_load_is_opened_by_the_address_asked_for():
     events = [meta(0, "http://127.0.0.1:8799/old"), answered, meta(500, "chrome-error://chromewebdata/"),
               snap, asked]
     (_, down) = steps(events)
-    assert (down.url, down.not_loaded) == ("http://127.0.0.1:8799/", True)
+    assert (down.url, down.not_loaded, down.unknown_address) == ("http://127.0.0.1:8799/", True,
+                                                                 False)
     assert down.describe() == ("Open http://127.0.0.1:8799/ - it did not load (the browser"
                                " showed its error page)")
     script = playwright_script(events, session_id="s")
