@@ -559,21 +559,24 @@ class MainWindow(QMainWindow):
         return dlg
 
     # --- importing --------------------------------------------------------------------
-    def import_paths(self, paths: Iterable[Path | str], *, as_new: bool = False
-                     ) -> ImportJob | None:
+    def import_paths(self, paths: Iterable[Path | str], *, as_new: bool = False,
+                     then: Callable[[list[str]], object] | None = None) -> ImportJob | None:
         """Store files (in a worker thread, with a progress dialog); the table shows the
-        new sessions when it ends. `as_new`: as `replay import --as-new`."""
+        new sessions when it ends. `as_new`: as `replay import --as-new`. `then`: what the
+        import was asked for, done with the stored sessions' ids once it ends having stored
+        some (the list is not brought forward then: the person goes on where they were)."""
         if self.import_job is not None:
             self.report("an import is already running - wait for it to finish")
             return None
         job = ImportJob(self.data_dir, [Path(p) for p in paths], self, as_new=as_new)
         self.import_job = job
         self.import_progress = import_progress_dialog(job, self)
-        job.finished.connect(self._imported)
+        job.finished.connect(lambda *ended: self._imported(*ended, then=then))
         job.start()
         return job
 
-    def _imported(self, results: list, failures: list, said: list, copyable: list) -> None:
+    def _imported(self, results: list, failures: list, said: list, copyable: list, *,
+                  then: Callable[[list[str]], object] | None = None) -> None:
         """The import's summary in the status bar; what it noted about the files (said in
         the summary, mostly) in the bar's tooltip; its warnings and the files refused in a
         box under the summary. (`said`: ImportJob's (level, line).) Files kept out for
@@ -583,7 +586,7 @@ class MainWindow(QMainWindow):
         self.import_job = None
         ids = [sid for r in results for sid in r["sessions"]]
         self.reload_sessions()
-        if ids:
+        if ids and then is None:
             self.show_page("Sessions")
             self.sessions.setCurrentWidget(self.browser)
             self.browser.select_session(ids[0])
@@ -601,6 +604,8 @@ class MainWindow(QMainWindow):
                             copyable, as_new=True)) if copyable else None)
         else:
             self.say(summary, "\n".join(noted))
+        if ids and then is not None:
+            then(ids)
 
     def ask_delete(self, session_ids: list[str]) -> QMessageBox | None:
         """Ask before erasing sessions - one, or the list's selection (window-modal; Delete
@@ -777,7 +782,7 @@ class MainWindow(QMainWindow):
         job.start()
         return job
 
-    def _report_of_file_tab(self, tab):
+    def _report_of_file_tab(self, tab, *, imported: bool = False):
         """Bug Report… on a file's tab: a file is never written - the report of the session
         stored under the file's session id is offered instead (said), if it is stored."""
         sid = self.store.stored_as(tab.session_id) \
@@ -790,15 +795,25 @@ class MainWindow(QMainWindow):
                         " to give its session a bug report here (the report it carries comes"
                         " with it), then Bug Report… edits the stored session's.",
                         title="Bug Report", offer=(IMPORT_FOR_REPORT, lambda: self.import_paths(
-                            [origin])), icon=QMessageBox.Icon.Information)
+                            [origin], then=lambda _ids: self._report_after_import(tab))),
+                        icon=QMessageBox.Icon.Information)
             return None
         # the moment on show, on the stored session's clock: a file exported of a range
         # keeps the session's id but starts at the range (its 0:12.0 is not the session's)
         at = tab.current_ms() + tab.source.info.start_ms - stored.start_ms
         return self.ask_report(sid, at_ms=at if 0 <= at <= stored.duration_ms else None,
-                               about=(f"{name} is not stored, but its session is (the same"
-                                      " id): this is the stored session's report - the file"
-                                      " keeps its own."))
+                               about=(f"{name}'s session is stored now" if imported else
+                                      f"{name} is not stored, but its session is (the same"
+                                      " id)") + ": this is the stored session's report - the"
+                                      " file keeps its own.")
+
+    def _report_after_import(self, tab) -> None:
+        """"Import it", asked by Bug Report… on a file's tab, has stored its session: the
+        stored session's report is edited now, as Bug Report… asked (it was left to be asked
+        again), while that tab is still open (not closed meanwhile)."""
+        from shiboken6 import isValid
+        if isValid(tab) and self.sessions.indexOf(tab) >= 0:
+            self._report_of_file_tab(tab, imported=True)
 
     def save_report(self, session_id: str, title: str, notes: str,
                     at_ms: float | None = None) -> SaveReportJob | None:

@@ -1080,11 +1080,18 @@ def test_bug_report_on_a_files_tab_offers_its_stored_sessions(window, qtbot, tmp
     dialog.reject()
     # a file not stored here: said in words a person at the window follows (it said "give
     # --title and --notes to `replay export`", and that the file had no report, which it
-    # may well carry - a tryout), with the import offered; imported, Ctrl+B edits its report
+    # may well carry - a tryout), with the import offered; imported, the report it was asked
+    # for opens by itself, at the moment on show (it was left to ask for again), the file's
+    # tab still in front
     from PySide6.QtWidgets import QMessageBox
 
     from app.window.main_window import IMPORT_FOR_REPORT
-    window.wait_opened(window.open_paths([recording]))
+    from PySide6.QtWidgets import QLabel
+
+    from app.window.report_dialog import ReportDialog
+    tab = window.wait_opened(window.open_paths([recording]))
+    tab.wait_ready()
+    tab.seek(1500)
     assert window.report_on_show() is None
     assert window.last_problem.startswith(f"{recording.name} is not stored here"), \
         window.last_problem
@@ -1092,8 +1099,12 @@ def test_bug_report_on_a_files_tab_offers_its_stored_sessions(window, qtbot, tmp
                and b.text() == window.last_problem)
     next(b for b in box.buttons() if b.text() == IMPORT_FOR_REPORT).click()
     qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
-    dialog = window.report_on_show()
-    assert dialog is not None, window.last_problem
+    (dialog,) = [d for d in window.findChildren(ReportDialog) if d.isVisible()]
+    assert dialog.windowTitle() == f"Bug report of session {tab.session_id}"
+    assert dialog.moment() == 1500
+    assert window.sessions.currentWidget() is tab
+    assert f"{recording.name}'s session is stored now: this is the stored session's report" \
+        in dialog.findChild(QLabel, "aboutReport").text()
     dialog.reject()
 
 
