@@ -80,7 +80,9 @@ class TypedJournal:
         """`entries` as one record (the caller holds the visit's session lock); `echoes`,
         which noted them and had read the journal to its end, read past them too. A record
         cut short at the end (a worker killed mid-write, a full disk) is cut off first: left,
-        its length swallowed the records after it."""
+        its length swallowed the records after it. Only what lies past the place `echoes`
+        read to is read for that (a record starts there): a long visit's every batch read its
+        whole journal again."""
         if not entries:
             return
         sealed = self._seal.seal(self._encode.encode(list(entries)))
@@ -88,19 +90,24 @@ class TypedJournal:
         path = self._path(visit)
         with open(path, "a+b") as f:
             f.seek(0)
-            data = f.read()
-            if len(data) < FILE_ID:   # new (or cut in its id): a file of its own
+            file_id = f.read(FILE_ID)
+            if len(file_id) < FILE_ID:   # new (or cut in its id): a file of its own
                 f.truncate(0)
-                f.write(os.urandom(FILE_ID))
-            elif _whole_end(data) < len(data):
-                f.truncate(_whole_end(data))
+                file_id = os.urandom(FILE_ID)
+                f.write(file_id)
+            else:
+                read = echoes.journal_pos if echoes is not None else None
+                start = read[1] if read is not None and read[0] == file_id else FILE_ID
+                f.seek(start)
+                rest = f.read()
+                end = start + _whole_end(rest)
+                if end < start + len(rest):
+                    f.truncate(end)
             f.seek(0, os.SEEK_END)
             before = f.tell()
             f.write(len(sealed).to_bytes(LENGTH, "big") + sealed)
             f.flush()
             os.fsync(f.fileno())   # as durable as the batch it came with
-            f.seek(0)
-            file_id = f.read(FILE_ID)
         if echoes is not None and (echoes.journal_pos == (file_id, before)
                                    or echoes.journal_pos is None and before == FILE_ID):
             echoes.journal_pos = (file_id, before + LENGTH + len(sealed))
@@ -184,5 +191,5 @@ def _records(data: bytes, at: int = 0) -> Iterator[tuple[bytes, int]]:
 
 
 def _whole_end(data: bytes) -> int:
-    """Where the last whole record of a journal's bytes ends (after its id)."""
-    return max((end for _body, end in _records(data, FILE_ID)), default=FILE_ID)
+    """Where the last whole record of these bytes ends (read from where a record starts)."""
+    return max((end for _body, end in _records(data)), default=0)

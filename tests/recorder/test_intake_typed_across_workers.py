@@ -297,3 +297,44 @@ def test_a_journal_made_again_or_cut_short_is_read_whole_from_its_start(tmp_path
     (tmp_path / "other").mkdir()
     other.append("w", [["p", "mine"]], own)
     assert other.read("w", own.journal_pos)[0] == [] and other.read("w")[0] == [["p", "mine"]]
+
+
+def test_appending_reads_only_what_lies_past_the_place_read_to(tmp_path, monkeypatch):
+    """Every batch with typing appended to its visit's journal, and read the whole journal
+    again first (to cut a record a killed worker left short): a long visit's batches grew
+    slower with each. Past the place its masker read to, only the file's id and what
+    another worker added since are read; a record cut short there is still cut off."""
+    import builtins
+
+    from recorder.intake import typed_journal
+
+    journal, echoes = TypedJournal(tmp_path, Seal()), Echoes()
+    for i in range(300):
+        journal.catch_up("v", echoes)
+        journal.append("v", [["p", f"value {i}" * 20]], echoes)
+    size = (tmp_path / JOURNAL_DIR / "v.log").stat().st_size
+    read: list[int] = []
+
+    def counting_open(*args, **kwargs):
+        f = builtins.open(*args, **kwargs)
+        real = f.read
+
+        def counted(*a):
+            got = real(*a)
+            read.append(len(got))
+            return got
+        f.read = counted
+        return f
+    monkeypatch.setattr(typed_journal, "open", counting_open, raising=False)
+    journal.catch_up("v", echoes)
+    journal.append("v", [["p", "one more"]], echoes)
+    assert size > 50_000 and sum(read) < 1_000, (size, read)
+    other = TypedJournal(tmp_path, journal._seal)   # another worker's record, then a cut one
+    other.append("v", [["p", "the other's"]])
+    with open(tmp_path / JOURNAL_DIR / "v.log", "ab") as f:
+        f.write((500).to_bytes(4, "big") + b"x" * 100)
+    read.clear()
+    journal.append("v", [["p", "after the cut"]], echoes)
+    assert sum(read) < 1_000, read
+    assert journal.read("v")[0][-3:] == [["p", "one more"], ["p", "the other's"],
+                                          ["p", "after the cut"]]
