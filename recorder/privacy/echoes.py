@@ -64,12 +64,14 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from difflib import SequenceMatcher
 from typing import Any, Iterable, NamedTuple
 
 import msgspec
 
 from ..format import NestingTooDeep, encode_json
 from ..jsonscan import Needles
+from . import detectors
 from .masking import MASK, is_masked_value
 from .strings import Kind, kind_of, map_strings
 
@@ -334,6 +336,57 @@ def ended_with(typed: Iterable[Typed]) -> list[str]:
             last.pop(t.field, None)   # (its place: when it was last typed)
             last[t.field] = text
     return list(dict.fromkeys(v for v in [*loose, *last.values()] if len(v) >= MIN_LEN))
+
+
+def _findings_whole(before: str, after: str) -> str:
+    """`after` - `before` with echoes masked - where an echo masked part of what a detector
+    finds in `before` (`detectors.find`, every kind), that finding masked whole with it: a
+    card number's first digits typed into a masked field, then the whole number shown by the
+    page, left "validating card ***42" - the detector pass after it no longer found a card
+    number in what was left (a support engineer's tryout). Each masked stretch of `before`
+    (where `after` differs from it, aligned by difflib) that overlaps a finding becomes one
+    mask with the finding; the rest of `after` stays as it is. Asked only of a string an echo
+    changed that holds a finding the echo did not leave whole."""
+    broken = [f for f in detectors.find(before) if f.value not in after]
+    if not broken:
+        return after
+    ops = [op for op in SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
+           if op[0] != "equal"]
+    # the stretches to mask whole: each broken finding with every echo stretch touching it
+    regions: list[list[int]] = []
+    for f in broken:
+        lo, hi = f.start, f.end
+        if not any(i1 < hi and lo < i2 or i1 == i2 and lo <= i1 <= hi for _, i1, i2, _, _ in ops):
+            continue   # (the echo left this one whole after all: the detector pass masks it)
+        regions.append([lo, hi])
+    if not regions:
+        return after
+    changed = True
+    while changed:   # each region grows over the echo stretches it touches, and merges
+        changed = False
+        for _, i1, i2, _, _ in ops:
+            for r in regions:
+                if i1 <= r[1] and r[0] <= i2 and (i1 < r[0] or i2 > r[1]):
+                    r[0], r[1] = min(r[0], i1), max(r[1], i2)
+                    changed = True
+        regions.sort()
+        merged = [regions[0]]
+        for r in regions[1:]:
+            if r[0] <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], r[1])
+            else:
+                merged.append(r)
+        regions = merged
+    out, at = [], 0
+    pieces = [(lo, hi, MASK) for lo, hi in regions] + [
+        (i1, i2, after[j1:j2]) for _, i1, i2, j1, j2 in ops
+        if not any(lo <= i1 and i2 <= hi for lo, hi in regions)]
+    for lo, hi, text in sorted(pieces, key=lambda x: (x[0], x[1])):
+        out.append(before[at:lo])
+        out.append(text)
+        at = hi
+    out.append(before[at:])
+    return "".join(out)
 
 
 def _longest_first(v: str) -> tuple[int, str]:
@@ -628,6 +681,12 @@ class Echoes:
             self.add(v)
 
     def _sub(self, s: str) -> str:
+        """`s` with every echo masked (`_echoes_masked`), and with any finding of the
+        detectors that an echo masked part of masked whole with it (`_findings_whole`)."""
+        ns = self._echoes_masked(s)
+        return ns if ns == s else _findings_whole(s, ns)
+
+    def _echoes_masked(self, s: str) -> str:
         """`s` with every echo masked: each value that may be in it, longest first (at one
         place the whole value wins over a prefix typed before it)."""
         low = s.lower()

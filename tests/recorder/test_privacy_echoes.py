@@ -305,14 +305,15 @@ def test_an_echo_written_while_the_value_was_typed_loses_the_rest_of_it_too():
     """The page wrote the field's value into a string while it was being typed: the part
     typed so far was masked then ("***.quixotic@example.org"); once the whole value is known,
     the second pass (and a later event) masks the rest - in a session read whole, and in an
-    import streaming it (the real checkout's RUM view address, sent mid-typing)."""
-    email = "zelda.quixotic@example.org"
+    import streaming it (the real checkout's RUM view address, sent mid-typing; a handle
+    here - an e-mail address the first pass masks whole: `_findings_whole`)."""
+    email = "zelda.quixotic-of-hyrule"
     events = session(typed("coupon", "zeld", ms=10), typed("coupon", "zelda", ms=11),
                      rum({"type": "view", "view": {"id": "v1", "url": f"https://s/?e={email}"}},
                          ms=12),
                      typed("coupon", email, ms=13), console(f"sent to {email}", ms=14))
     one = json.dumps(SessionMasker(parse_rules(DEFAULT)).mask(events))
-    assert "?e=***.quixotic@example.org" in one          # the premise: masked half, then
+    assert "?e=***.quixotic-of-hyrule" in one            # the premise: masked half, then
     _, both = mask_session(events, parse_rules(DEFAULT))
     out = json.dumps(both)
     assert "quixotic" not in out and "?e=***" in out and "sent to ***" in out
@@ -849,3 +850,36 @@ def test_the_dry_run_counts_what_the_pass_masks_of_a_url_before_the_value():
     _, kept = mask_session(events, rules)
     assert "/s?q=tv" in json.dumps(kept)
     assert dry_run(events, rules).changes.get((ECHOES, Kind.OTHER), 0) == 0
+
+
+CARD = "4242 4242 4242 4242"   # (Luhn-valid: the card detector's)
+
+
+@pytest.mark.parametrize("typed_chars", [5, 12, 14, 17, 18])
+def test_a_finding_an_echo_masked_part_of_is_masked_whole(typed_chars):
+    """A card number's first digits typed into a masked field, then the whole number shown
+    by the page: the echo of what was typed masked its start and left "validating card
+    ***42" - and the detector pass, after it, found no card number in what was left (a
+    support engineer's tryout, in a console line and a RUM error). The finding the echo cut
+    into is masked whole with it; one it did not touch is the detector pass's, as ever."""
+    events = [typed("search", CARD[:n], ms=10 + n) for n in range(4, typed_chars + 1)]
+    events += [console(f"validating card {CARD} for user", ms=100),
+               console("other card 5105 1051 0510 5100", ms=110),
+               rum({"type": "error", "error": {"message": f"Card {CARD} declined"}}, ms=120),
+               text(f"Paid with {CARD}", ms=130)]
+    for form in (masked('', *events),   # the default rules: every detector
+                 json.dumps(mask_session(session(*events), parse_rules(''))[1])):
+        assert "validating card *** for user" in form
+        assert "other card xxxx xxxx xxxx xxxx" in form
+        assert "Card *** declined" in form and "Paid with ***" in form
+        assert "4242" not in form and "***42" not in form and "***2" not in form
+
+
+def test_a_finding_is_widened_only_over_the_echoes_that_touch_it():
+    e = Echoes()
+    e.add("Aurelio")
+    e.add(CARD[:9])
+    assert e.scrub(f"Aurelio paid {CARD} as Aurelio") == "*** paid *** as ***"
+    assert e.scrub("Aurelio wrote jane@example.com") == "*** wrote jane@example.com"
+    e.add("jane@exa")   # (a prefix of an address: the detector pass finds none left)
+    assert e.scrub("Aurelio wrote jane@example.com!") == "*** wrote ***!"
