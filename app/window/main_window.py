@@ -587,9 +587,7 @@ class MainWindow(QMainWindow):
         ids = [sid for r in results for sid in r["sessions"]]
         self.reload_sessions()
         if ids and then is None:
-            self.show_page("Sessions")
-            self.sessions.setCurrentWidget(self.browser)
-            self.browser.select_session(ids[0])
+            self._show_stored(ids)
         from ..commands.import_cmd import status_line
 
         summary = status_line(results, failures)
@@ -606,6 +604,12 @@ class MainWindow(QMainWindow):
             self.say(summary, "\n".join(noted))
         if ids and then is not None:
             then(ids)
+
+    def _show_stored(self, ids: list[str]) -> None:
+        """The list, brought forward with the first of these stored sessions picked."""
+        self.show_page("Sessions")
+        self.sessions.setCurrentWidget(self.browser)
+        self.browser.select_session(ids[0])
 
     def ask_delete(self, session_ids: list[str]) -> QMessageBox | None:
         """Ask before erasing sessions - one, or the list's selection (window-modal; Delete
@@ -782,38 +786,54 @@ class MainWindow(QMainWindow):
         job.start()
         return job
 
-    def _report_of_file_tab(self, tab, *, imported: bool = False):
+    def _report_of_file_tab(self, tab):
         """Bug Report… on a file's tab: a file is never written - the report of the session
         stored under the file's session id is offered instead (said), if it is stored."""
         sid = self.store.stored_as(tab.session_id) \
             if tab.session_id is not None and self.store is not None else None
-        stored = self.store.index.session(sid) if sid is not None else None
-        name = Path(tab.source.origin).name
-        if stored is None:   # (its own report, if any, is on show in its Steps: read only)
-            origin = tab.source.origin
-            self.report(f"{name} is not stored here, and a file is never written: import it"
-                        " to give its session a bug report here (the report it carries comes"
-                        " with it), then Bug Report… edits the stored session's.",
-                        title="Bug Report", offer=(IMPORT_FOR_REPORT, lambda: self.import_paths(
-                            [origin], then=lambda _ids: self._report_after_import(tab))),
-                        icon=QMessageBox.Icon.Information)
-            return None
-        # the moment on show, on the stored session's clock: a file exported of a range
-        # keeps the session's id but starts at the range (its 0:12.0 is not the session's)
+        if sid is not None and self.store.index.session(sid) is not None:
+            return self._stored_report_of(tab, sid, f"{Path(tab.source.origin).name} is not"
+                                          " stored, but its session is (the same id)")
+        # (its own report, if any, is on show in its Steps: read only)
+        origin = tab.source.origin
+        self.report(f"{Path(origin).name} is not stored here, and a file is never written:"
+                    " import it to give its session a bug report here (the report it carries"
+                    " comes with it), then Bug Report… edits the stored session's.",
+                    title="Bug Report", offer=(IMPORT_FOR_REPORT, lambda: self.import_paths(
+                        [origin], then=lambda ids: self._report_after_import(tab, ids))),
+                    icon=QMessageBox.Icon.Information)
+        return None
+
+    def _stored_report_of(self, tab, sid: str, about: str):
+        """The report of stored session `sid`, asked from a file's tab showing it: the moment
+        on show offered, on the stored session's clock - a file exported of a range keeps the
+        session's id but starts at the range (its 0:12.0 is not the session's)."""
+        stored = self.store.index.session(sid)
         at = tab.current_ms() + tab.source.info.start_ms - stored.start_ms
         return self.ask_report(sid, at_ms=at if 0 <= at <= stored.duration_ms else None,
-                               about=(f"{name}'s session is stored now" if imported else
-                                      f"{name} is not stored, but its session is (the same"
-                                      " id)") + ": this is the stored session's report - the"
-                                      " file keeps its own.")
+                               about=f"{about}: this is the stored session's report - the file"
+                                     " keeps its own.")
 
-    def _report_after_import(self, tab) -> None:
-        """"Import it", asked by Bug Report… on a file's tab, has stored its session: the
-        stored session's report is edited now, as Bug Report… asked (it was left to be asked
-        again), while that tab is still open (not closed meanwhile)."""
+    def _report_after_import(self, tab, ids: list[str]) -> None:
+        """"Import it", asked by Bug Report… on a file's tab, has stored `ids`: the stored
+        session's report is edited now, as Bug Report… asked (it was left to be asked
+        again), while that tab is still open. The tab's id may name it no more: an id holding
+        personal data is named by a keyed hash, and a fresh folder's first import made the
+        folder's key - the tab had hashed it with the process's own (a reviewer's find: the
+        "not stored" box came back after every import). Its file's one session is the one
+        stored, then; where that cannot be told (the tab closed meanwhile, a file of several
+        sessions), the list comes forward with what was stored, as after any import."""
         from shiboken6 import isValid
-        if isValid(tab) and self.sessions.indexOf(tab) >= 0:
-            self._report_of_file_tab(tab, imported=True)
+        sid = None
+        if isValid(tab) and self.sessions.indexOf(tab) >= 0 and self.store is not None:
+            sid = self.store.stored_as(tab.session_id) if tab.session_id is not None else None
+            if sid is None and len(ids) == 1:
+                sid = ids[0]
+        if sid is None or self.store.index.session(sid) is None:
+            self._show_stored(ids)
+            return
+        self._stored_report_of(tab, sid, f"{Path(tab.source.origin).name}'s session is stored"
+                                         " now")
 
     def save_report(self, session_id: str, title: str, notes: str,
                     at_ms: float | None = None) -> SaveReportJob | None:

@@ -1108,6 +1108,41 @@ def test_bug_report_on_a_files_tab_offers_its_stored_sessions(window, qtbot, tmp
     dialog.reject()
 
 
+def test_import_it_in_a_fresh_folder_opens_the_report_of_a_session_named_by_a_hash(
+        qtbot, tmp_path, settings):
+    """A file whose session id holds personal data, opened over a folder with nothing
+    stored yet: its tab names the session by a hash of the process's own key; "Import it"
+    made the folder's key and stored it under another hash - and the "not stored" box came
+    back after every import (a reviewer's find). The file's one session is the one stored."""
+    from recorder.rrweb_io import write_rrweb_json
+
+    from app.window.main_window import IMPORT_FOR_REPORT
+    from app.window.report_dialog import ReportDialog
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    w = MainWindow(fresh, settings=settings, thumbnails=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    f = tmp_path / "bug.json"
+    write_rrweb_json(f, session_events(start_ms=T0, duration_ms=20_000,
+                                       urls=["https://file.example/form"], title="x"),
+                     session_id="cust-078-05-1120")
+    tab = w.wait_opened(w.open_paths([f]))
+    tab.wait_ready()
+    assert w.report_on_show() is None
+    box = next(b for b in w.findChildren(QMessageBox) if b.isVisible()
+               and b.text() == w.last_problem)
+    next(b for b in box.buttons() if b.text() == IMPORT_FOR_REPORT).click()
+    qtbot.waitUntil(lambda: w.import_job is None, timeout=30_000)
+    (stored,) = [i.id for i in Store.open(fresh).index.sessions()]
+    assert stored != tab.session_id   # (the premise: the tab's hash is not the folder's)
+    (dialog,) = [d for d in w.findChildren(ReportDialog) if d.isVisible()]
+    assert dialog.windowTitle() == f"Bug report of session {stored}"
+    dialog.reject()
+    w.close()
+
+
 def test_a_bugs_title_in_its_tabs_tooltip_is_shown_as_written(window, tmp_path, data):
     """A bundle is mailed by anyone: its title, read as HTML by the tab's tooltip, loaded a
     file named by it (`<img src=...>`) and painted the sender's words over the window."""
