@@ -338,3 +338,20 @@ def test_appending_reads_only_what_lies_past_the_place_read_to(tmp_path, monkeyp
     assert sum(read) < 1_000, read
     assert journal.read("v")[0][-3:] == [["p", "one more"], ["p", "the other's"],
                                           ["p", "after the cut"]]
+
+
+def test_a_place_read_in_a_file_made_again_since_cuts_nothing_of_the_new_one(tmp_path):
+    """A reviewer's: the place a worker's masker read to is a place in the file of
+    that id only - the visit's journal deleted and made again by the other worker, longer
+    than that place, is read from its start to find a record cut short, and nothing of the
+    other worker's records is cut away."""
+    seal = Seal()
+    mine, other, echoes = TypedJournal(tmp_path, seal), TypedJournal(tmp_path, seal), Echoes()
+    mine.append("v", [["p", "mine"]], echoes)
+    assert echoes.journal_pos is not None
+    (tmp_path / JOURNAL_DIR / "v.log").unlink()
+    for i in range(5):   # made again, its records past the place read in the old one
+        other.append("v", [["p", f"the other's {i}" * 10]])
+    mine.append("v", [["p", "mine again"]], echoes)
+    assert [e[1] for e in mine.read("v")[0]] == [f"the other's {i}" * 10 for i in range(5)] + [
+        "mine again"]
