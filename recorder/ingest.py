@@ -517,6 +517,13 @@ def reconcile(stored: Sequence[dict], incoming: Sequence[dict]) -> Reconciled:
     return r.result()
 
 
+# how a session's parts recorded apart are joined: a stored session is never rewritten by an
+# import (`reconcile`), so they are read together
+APART = ("A session's parts are joined when imported in one command (`replay import PART..."
+         " PART`): to join them, erase the stored session first (`replay delete SESSION`) and"
+         " import every part at once")
+
+
 def _events(n: int, what: str) -> str:
     """"1 stored event is", "3 stored events are"."""
     return f"{n:,} {what} is" if n == 1 else f"{n:,} {what}s are"
@@ -589,6 +596,14 @@ class Reconciler:
                 held = "this event" if n == 1 else f"these {n:,} events"
                 return Reconciled(Outcome.SAME, reason=f"the stored session holds {held} and"
                                   f" {missing:,} more")
+            if missing == self.n_stored and extra_n == self.n_incoming:
+                # nothing in common: a part of the session recorded apart (a support
+                # engineer's tryout: a Datadog session's RUM file, given after its replay)
+                return Reconciled(Outcome.DISAGREES, reason=f"it holds none of the"
+                                  f" {self.n_stored:,} stored events, and none of its"
+                                  f" {extra_n:,} is stored - another part of the session"
+                                  " recorded apart (a Datadog RUM file, apart from the replay"
+                                  f" segments), or another recording with the same id. {APART}")
             return Reconciled(Outcome.DISAGREES, reason=f"{_events(missing, 'stored event')}"
                               f" not in it and {extra_n:,} of its events"
                               f" {'is' if extra_n == 1 else 'are'} not stored (different"

@@ -284,6 +284,33 @@ def test_sdk_uploads_import_as_one_session_that_rebuilds_the_live_dom(fmt, v7, v
     assert_rebuilds_live(data, row["id"], live)
 
 
+def test_a_sessions_rum_file_given_after_its_replay_says_how_to_join_them(v7, tmp_path,
+                                                                          capsys):
+    """A support engineer imported a Datadog session's replay segments, then its RUM file
+    from the proxy's log: refused as "disagrees with it (different events at the same
+    times...)", and `--as-new` made a session of 4 events with no page. It says what it is -
+    a part recorded apart, none of its events stored - and how to join them (in the
+    window too); what is stored stays as it was."""
+    from recorder.ingest import APART
+
+    from app.window.importer import _in_the_window
+    from tests.app.test_cli_bad_input import _state
+    uploads, _live = v7
+    files = dd.write_uploads(tmp_path / "uploads", uploads)
+    replay = [f for f in files if f.suffix == ".multipart"]
+    rum = [f for f in files if f.suffix == ".ndjson"]
+    data = tmp_path / "data"
+    code, _out, err = run(capsys, "--data", data, "import", *replay)
+    assert code == 0, err
+    before = _state(data)   # (segments and index rows)
+    code, _out, err = run(capsys, "--data", data, "import", *rum)
+    assert code == 2 and "another part of the session recorded apart" in err, err
+    assert APART in err and "--as-new" in err, err
+    assert _state(data) == before
+    said = _in_the_window(err, [])
+    assert APART not in said and "Delete session…, in the list" in said, said
+
+
 def test_what_the_site_let_datadog_keep_is_masked_by_the_store_before_disk(v7, tmp_path,
                                                                           capsys):
     """The page was recorded at Datadog's `allow` level (typed values sent in clear, in the

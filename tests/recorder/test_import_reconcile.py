@@ -48,6 +48,9 @@ A, B, C, D = ev(0, 1), ev(10, 2), ev(20, 3), ev(30, 4)
     ([A, B, C], [B], Outcome.SAME, [], "the stored session holds this event and 2 more"),
     ([A, B, C], [A, ev(10, 9), C], Outcome.DISAGREES, [], "1 stored event is not in it and 1 of its events is not stored"),
     ([A, C], [A, B, C], Outcome.DISAGREES, [], "inside the stored session's time span"),
+    # nothing in common: a part of the session recorded apart (a Datadog RUM file)
+    ([A, C], [B, D], Outcome.DISAGREES, [], "it holds none of the 2 stored events, and none"
+     " of its 2 is stored - another part of the session recorded apart"),
     ([], [A], Outcome.EXTENDS, [A], ""),
 ])
 def test_reconcile_table(stored, incoming, outcome, append, reason):
