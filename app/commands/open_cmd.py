@@ -4,6 +4,7 @@ register-url-handler`) runs this command when such a link is clicked."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from player.links import BadLink, parse_moment_link
 
@@ -28,6 +29,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         session, ms = parse_moment_link(args.url)
     except BadLink as exc:
+        if "://" not in args.url and Path(args.url).expanduser().exists():
+            # a recording's file, or a session named as `play` names it: what play opens
+            raise UserError(f"{args.url} is a file, not a link - `replay play {args.url}`"
+                            " opens a recording's file (`--at` its moment)") from None
         raise UserError(str(exc)) from None
     if not stored(session, args.data):   # a link handed over without its session
         raise UserError(f"the link's session {session} is not in {args.data} - import the"

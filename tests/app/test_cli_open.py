@@ -81,11 +81,14 @@ def test_open_a_link_opens_the_session_at_its_moment(stored):
     # ... into the folder the link was opened in (the hint dropped --data: a developer
     # imported into the default folder)
     ("replay://nosuchsession?t=10", "`replay --data {data} import FILE.replay`"),
+    # a recording's file: what opens it (a support engineer's tryout: "not a replay:// link")
+    ("{tmp}/s.json", "{tmp}/s.json is a file, not a link - `replay play {tmp}/s.json` opens"),
 ])
 def test_a_bad_link_is_one_line(stored, link, said):
     tmp, _sid = stored
-    p = _replay("open", link, "--quit-after", "100", tmp_path=tmp)
-    said = said.format(data=tmp / "data")
+    (tmp / "s.json").write_text("[]")
+    p = _replay("open", link.format(tmp=tmp), "--quit-after", "100", tmp_path=tmp)
+    said = said.format(data=tmp / "data", tmp=tmp)
     assert p.returncode == 2 and said in p.stderr, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
 
