@@ -228,7 +228,12 @@ class IndexBuilding:
             tb = self._tb or TimelineBuilder(self.start_ms)
             self._timeline = tb.build(self.duration_ms, final=True)
         if self.warnings:
-            warnings.warn("recording is damaged: " + ", ".join(
+            # (a recording without its page - a Sentry replay's later segments alone - is not
+            # damaged: its changes had no page to change, which the import said already)
+            said = ("recording holds no page (no full snapshot: its start is missing), so"
+                    " its changes to one were skipped: " if not self.full_snapshot_t else
+                    "recording is damaged: ")
+            warnings.warn(said + ", ".join(
                 f"{k} ({v})" for k, v in sorted(self.warnings.items())), stacklevel=3)
 
     def reaches(self, t: float) -> bool:
