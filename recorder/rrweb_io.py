@@ -134,6 +134,11 @@ def no_event_before(damage: str, n: int) -> NotARecording:
 
 SEGMENT_FILE = "a segment file of a data folder"
 TEXT_FILE = "a text file (not JSON)"
+# bytes no text holds (NUL, and the control characters but white space and ESC) that are no
+# kind `_OTHER_FILES` knows: a recording is text, or gzip, zstd or zip - "fix the file" said of
+# them was no help (a support engineer's tryout)
+BINARY_FILE = "binary data (not JSON text, gzip, zstd or a zip)"
+_BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 HAR_FILE = "a HAR network log"
 MP4_FILE = "an MP4 video"
 ISO_IMAGE_FILE = "an AVIF or HEIC image"
@@ -200,6 +205,9 @@ def what_file(data: bytes) -> str | None:
         return WEBM_FILE
     head = data[:64].lstrip(b"\xef\xbb\xbf").lstrip().lower()
     found = next((what for start, what in _OTHER_FILES if head.startswith(start)), None)
+    if found is None and data[:2] not in (b"\xff\xfe", b"\xfe\xff") \
+            and _BINARY.search(data, 0, _TEXT_HEAD) is not None:   # (UTF-16 text: not this)
+        return BINARY_FILE
     return found or (TEXT_FILE if _is_text(data) else None)
 
 

@@ -46,6 +46,7 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
         "cut_first": d / "cut-first.json", "gz_head": d / "head.json.gz",
         "crc_bundle": d / "crc.replay", "mp4": d / "bug.mp4", "webm": d / "bug.webm",
         "script": d / "repro.py", "hosts": d / "hosts", "sqlite": d / "index.sqlite3",
+        "binary": d / "blob.bin",
     }
     _datadog_files(files)
     # a list or an object where rrweb writes a number (a type, a source): a TypeError
@@ -88,6 +89,8 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
     # first bytes: its size, then its box, or EBML's)
     files["mp4"].write_bytes(b"\x00\x00\x00\x20ftypisom" + bytes(200))
     files["webm"].write_bytes(b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81" + bytes(200))
+    # random bytes: "JSON is malformed: invalid character (fix the file...)" was no help
+    files["binary"].write_bytes(bytes((i * 37 + 11) % 256 for i in range(1000)))
     _replay(["--data", str(files["data"]), "export", files["sid"], "-o",
              str(files["script"])], check=True)
     files["no_zip"].write_bytes(bytes(range(256)) * 8)   # named .replay, no zip at all
@@ -230,6 +233,8 @@ CASES = [
     ("export a bundle whose one segment fails its CRC",
      ["export", "{crc_bundle}", "-o", "{folder}/x.har"], ["crc.replay", "damaged"]),
     ("import an MP4 video", ["import", "{mp4}"], ["bug.mp4", "an mp4 video", "pictures only"]),
+    ("import random bytes", ["import", "{binary}"],
+     ["blob.bin", "binary data (not json text, gzip, zstd or a zip), not a session recording"]),
     ("play a WebM video", ["play", "{webm}", "--quit-after", "10"],
      ["bug.webm", "a webm video", "pictures only"]),
     ("import a Playwright script", ["import", "{script}"],
