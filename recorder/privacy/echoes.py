@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from difflib import SequenceMatcher
 from typing import Any, Iterable, NamedTuple
 
 import msgspec
@@ -256,13 +255,13 @@ def _runs(text: str) -> tuple[str, ...]:
     return tuple(set(_PLAIN_RUNS.findall(text.lower())))
 
 
-def _masked(compiled: dict, make, v: str, s: str) -> str:
+def _masked(compiled: dict, make, v: str, s: str, masks: "_Masks | None" = None) -> str:
     """`s` with what value `v`'s expression (`make(v)`, compiled once into `compiled`)
-    matches masked."""
+    matches masked (noted in `masks`, if given)."""
     rx = compiled.get(v)
     if rx is None:
         rx = compiled[v] = make(v)
-    return rx.sub(MASK, s)
+    return rx.sub(MASK, s) if masks is None else masks.sub(rx, s)
 
 
 def _holds_all(low: str, runs: tuple[str, ...]) -> bool:
@@ -338,37 +337,86 @@ def ended_with(typed: Iterable[Typed]) -> list[str]:
     return list(dict.fromkeys(v for v in [*loose, *last.values()] if len(v) >= MIN_LEN))
 
 
-def _findings_whole(before: str, after: str) -> str:
-    """`after` - `before` with echoes masked - where an echo masked part of what a detector
-    finds in `before` (`detectors.find`, every kind), that finding masked whole with it: a
-    card number's first digits typed into a masked field, then the whole number shown by the
-    page, left "validating card ***42" - the detector pass after it no longer found a card
-    number in what was left (a support engineer's tryout). Each masked stretch of `before`
-    (where `after` differs from it, aligned by difflib) that overlaps a finding becomes one
-    mask with the finding; the rest of `after` stays as it is. Asked only of a string an echo
-    changed that holds a finding the echo did not leave whole."""
-    broken = [f for f in detectors.find(before) if f.value not in after]
-    if not broken:
+class _Masks:
+    """Where the masks of a string being masked stand in the string as it came: each
+    substitution of MASK (`sub`) is noted as its span in the original (a mask a later match
+    covers in part is taken into that match's span whole). `spans`: those spans, in order."""
+
+    def __init__(self) -> None:
+        self._at: list[tuple[int, int, int, int]] = []   # (start, end now; start, end then)
+
+    def then(self, i: int, end: bool) -> int:
+        """Position `i` of the string now, in the string as it came (inside a mask: the
+        mask's start, or its end for a span's `end`)."""
+        shift = 0
+        for a, b, oa, ob in self._at:
+            if i < a or (end and i == a):
+                break
+            if i < b or (end and i == b):
+                return ob if end else oa
+            shift = ob - b
+        return i + shift
+
+    def sub(self, rx: re.Pattern, s: str) -> str:
+        spans: list[tuple[int, int]] = []
+
+        def noted(m: re.Match) -> str:
+            spans.append(m.span())
+            return MASK
+        out = rx.sub(noted, s)
+        if not spans:
+            return out
+        made = [(a, b, self.then(a, False), self.then(b, True)) for a, b in spans]
+        at, kept, shift, j = [], self._at, 0, 0
+        for a, b, oa, ob in made:   # (both in order, neither overlapping itself)
+            while j < len(kept) and kept[j][1] <= a and not kept[j][0] == a == kept[j][1]:
+                ka, kb, koa, kob = kept[j]
+                at.append((ka + shift, kb + shift, koa, kob))
+                j += 1
+            while j < len(kept) and kept[j][0] < b:   # covered: taken into this one
+                j += 1
+            at.append((a + shift, a + shift + len(MASK), oa, ob))
+            shift += len(MASK) - (b - a)
+        at += [(ka + shift, kb + shift, koa, kob) for ka, kb, koa, kob in kept[j:]]
+        self._at = at
+        return out
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        return [(oa, ob) for _, _, oa, ob in self._at]
+
+
+def _findings_whole(before: str, after: str, masks: _Masks) -> str:
+    """`after` - `before` with echoes masked where `masks` says - where an echo masked part
+    of what a detector finds (`detectors.find`, every kind), that finding masked whole with
+    it: a card number's first digits typed into a masked field, then the whole number shown
+    by the page, left "validating card ***42" - the detector pass after it no longer found a
+    card number in what was left (a support engineer's tryout). Each echo's mask that cuts
+    into a finding of `before` becomes one mask with it; so does a finding of `after` (what
+    the detector pass would have masked in it: a phone number glued to an address an echo
+    masked) such a mask would cut into, until none is cut: it never masks less than
+    `after` and the detector pass did. The rest is `after` as it is."""
+    echoes = masks.spans
+    if not echoes:
         return after
-    ops = [op for op in SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
-           if op[0] != "equal"]
-    # the stretches to mask whole: each broken finding with every echo stretch touching it
-    regions: list[list[int]] = []
-    for f in broken:
-        lo, hi = f.start, f.end
-        if not any(i1 < hi and lo < i2 or i1 == i2 and lo <= i1 <= hi for _, i1, i2, _, _ in ops):
-            continue   # (the echo left this one whole after all: the detector pass masks it)
-        regions.append([lo, hi])
+    # what a finding of `after` stands over in `before`: its ends, mapped back
+    found = [(f.start, f.end) for f in detectors.find(before)]
+
+    def cut(f: tuple[int, int], r: tuple[int, int]) -> bool:   # r cuts into f, or touches it
+        return r[0] <= f[1] and f[0] <= r[1] and not (r[0] <= f[0] and f[1] <= r[1])
+    regions = [list(e) for e in echoes if any(cut(f, e) for f in found)]
     if not regions:
         return after
-    changed = True
-    while changed:   # each region grows over the echo stretches it touches, and merges
-        changed = False
-        for _, i1, i2, _, _ in ops:
+    shown_then = [(masks.then(f.start, False), masks.then(f.end, True))
+                  for f in detectors.find(after)]
+    grown = True
+    while grown:
+        grown = False
+        for f in found + shown_then + echoes:
             for r in regions:
-                if i1 <= r[1] and r[0] <= i2 and (i1 < r[0] or i2 > r[1]):
-                    r[0], r[1] = min(r[0], i1), max(r[1], i2)
-                    changed = True
+                if r[0] <= f[1] and f[0] <= r[1] and (f[0] < r[0] or f[1] > r[1]):
+                    r[0], r[1] = min(r[0], f[0]), max(r[1], f[1])
+                    grown = True
         regions.sort()
         merged = [regions[0]]
         for r in regions[1:]:
@@ -378,13 +426,12 @@ def _findings_whole(before: str, after: str) -> str:
                 merged.append(r)
         regions = merged
     out, at = [], 0
-    pieces = [(lo, hi, MASK) for lo, hi in regions] + [
-        (i1, i2, after[j1:j2]) for _, i1, i2, j1, j2 in ops
-        if not any(lo <= i1 and i2 <= hi for lo, hi in regions)]
-    for lo, hi, text in sorted(pieces, key=lambda x: (x[0], x[1])):
-        out.append(before[at:lo])
-        out.append(text)
-        at = hi
+    pieces = [(a, b) for a, b in regions] + [
+        e for e in echoes if not any(r[0] <= e[0] and e[1] <= r[1] for r in regions)]
+    for a, b in sorted(pieces):
+        out.append(before[at:a])
+        out.append(MASK)
+        at = b
     out.append(before[at:])
     return "".join(out)
 
@@ -684,9 +731,12 @@ class Echoes:
         """`s` with every echo masked (`_echoes_masked`), and with any finding of the
         detectors that an echo masked part of masked whole with it (`_findings_whole`)."""
         ns = self._echoes_masked(s)
-        return ns if ns == s else _findings_whole(s, ns)
+        if ns == s or detectors.might_match(s) is None:   # (no finding: decided in C)
+            return ns
+        masks = _Masks()   # (again, noting where each mask stands: rare, and linear)
+        return _findings_whole(s, self._echoes_masked(s, masks), masks)
 
-    def _echoes_masked(self, s: str) -> str:
+    def _echoes_masked(self, s: str, masks: _Masks | None = None) -> str:
         """`s` with every echo masked: each value that may be in it, longest first (at one
         place the whole value wins over a prefix typed before it)."""
         low = s.lower()
@@ -709,7 +759,7 @@ class Echoes:
             written = forms.get(v)
             if written is not None and not any(n in low for n in written):
                 continue
-            ns = _masked(self._rx, _expression, v, s)
+            ns = _masked(self._rx, _expression, v, s, masks)
             if ns != s:
                 s, low = ns, ns.lower()
         if MASK not in s:
@@ -722,7 +772,7 @@ class Echoes:
             tail = rest_musts[v]
             if tail is None or not _holds_all(low, tail):
                 continue
-            ns = _masked(self._rest, _rest, v, s)
+            ns = _masked(self._rest, _rest, v, s, masks)
             if ns != s:
                 s, low = ns, ns.lower()
         return s
