@@ -29,8 +29,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         session, ms = parse_moment_link(args.url)
     except BadLink as exc:
-        if "://" not in args.url and Path(args.url).expanduser().exists():
-            # a recording's file, or a session named as `play` names it: what play opens
+        if _a_file(args.url):   # a recording's file: what play opens
             raise UserError(f"{args.url} is a file, not a link - `replay play {args.url}`"
                             " opens a recording's file (`--at` its moment)") from None
         raise UserError(str(exc)) from None
@@ -40,3 +39,15 @@ def run(args: argparse.Namespace) -> int:
                         " FILE.replay`, or ask for one), then open the link again")
     src = open_source(session, args.data)
     return play(src, float(ms), args.quit_after, link=args.url.strip())
+
+
+def _a_file(given: str) -> bool:
+    """Whether `open` was given a file's path (a folder is none; `~nobody/x` and a name too
+    long for the system are no path either: a reviewer's finds, a traceback and "File name
+    too long")."""
+    if "://" in given:
+        return False
+    try:
+        return Path(given).expanduser().is_file()
+    except (RuntimeError, OSError, ValueError):
+        return False

@@ -83,6 +83,8 @@ def test_open_a_link_opens_the_session_at_its_moment(stored):
     ("replay://nosuchsession?t=10", "`replay --data {data} import FILE.replay`"),
     # a recording's file: what opens it (a support engineer's tryout: "not a replay:// link")
     ("{tmp}/s.json", "{tmp}/s.json is a file, not a link - `replay play {tmp}/s.json` opens"),
+    # ... but a folder is none, nor an unknown user's home (it was a traceback)
+    ("{tmp}", "is not a replay:// link"), ("~nosuchuser/x", "is not a replay:// link"),
 ])
 def test_a_bad_link_is_one_line(stored, link, said):
     tmp, _sid = stored
