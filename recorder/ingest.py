@@ -519,9 +519,19 @@ def reconcile(stored: Sequence[dict], incoming: Sequence[dict]) -> Reconciled:
 
 # how a session's parts recorded apart are joined: a stored session is never rewritten by an
 # import (`reconcile`), so they are read together
-APART = ("A session's parts are joined when imported in one command (`replay import PART..."
-         " PART`): to join them, erase the stored session first (`replay delete SESSION`) and"
-         " import every part at once")
+APART = ("If it is such a part: a session's parts are joined when imported in one command"
+         " (`replay import PART... PART`) - erase the stored session first (`replay delete"
+         " SESSION`), then import every part at once")
+
+
+def conflict_reason(reason: str, damaged: int) -> str:
+    """A refusal's reason (`Reconciled.reason`) where `damaged` of the stored session's
+    segments could not be read: said, and no advice to erase a session compared in part
+    (a reviewer's find)."""
+    if not damaged:
+        return reason
+    return (reason.replace(f" {APART}", "") + f" ({damaged} of the stored session's segments"
+            " are damaged and were not compared)")
 
 
 def _events(n: int, what: str) -> str:

@@ -117,9 +117,10 @@ def _in_the_window(line: str, copyable: list[Path]) -> str:
     from ..commands.import_cmd import KEEP_BOTH, PARTIAL_HINT, shows_it
     for f in copyable:
         line = line.replace(shows_it(f), "File > Open shows it")
-    line = line.replace(APART, "A session's parts are joined when imported together (File >"
-                        " Import… of them all at once): to join them, erase the stored session"
-                        " first (Delete session…, in the list) and import every part at once")
+    line = line.replace(APART, "If it is such a part: a session's parts are joined when"
+                        " imported together (File > Import… of them all at once) - erase the"
+                        " stored session first (Delete session…, in the list), then import"
+                        " every part at once")
     return line.replace(f"add {PARTIAL_HINT}", "`replay import --partial FILE` in a"
                         " terminal stores what decodes as a new session").replace(
         KEEP_BOTH, f"to keep both, choose {AS_NEW_BUTTON} (each is stored beside it, as"

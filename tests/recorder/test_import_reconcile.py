@@ -333,3 +333,15 @@ def test_events_out_of_time_order_are_said_only_of_a_file_stored(store, streamed
         caplog.clear()
         (r,) = imported(shuffled, session_id=sid, as_new=True)   # stored already: not again
         assert r.outcome is Outcome.SAME and not order_said()
+
+
+def test_no_advice_to_erase_a_session_compared_in_part():
+    """A reviewer's: where stored segments could not be read, nothing in common may be
+    only what was compared - the refusal says so, and gives no advice to erase it."""
+    from recorder.ingest import APART, conflict_reason
+    reason = reconcile([A, C], [B, D]).reason
+    assert APART in reason and conflict_reason(reason, 0) == reason
+    damaged = conflict_reason(reason, 2)
+    assert APART not in damaged and "another part of the session recorded apart" in damaged
+    assert damaged.endswith("(2 of the stored session's segments are damaged and were not"
+                            " compared)")
