@@ -827,8 +827,8 @@ class MainWindow(QMainWindow):
         sid = None
         if isValid(tab) and self.sessions.indexOf(tab) >= 0 and self.store is not None:
             sid = self.store.stored_as(tab.session_id) if tab.session_id is not None else None
-            if sid is None and len(ids) == 1:
-                sid = ids[0]
+            if sid is None and len(ids) == 1 and tab.source.sessions_in_file == 1:
+                sid = ids[0]   # (of a file of several, the one stored may be another)
         if sid is None or self.store.index.session(sid) is None:
             self._show_stored(ids)
             return
