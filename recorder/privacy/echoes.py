@@ -369,7 +369,7 @@ class _Masks:
         made = [(a, b, self.then(a, False), self.then(b, True)) for a, b in spans]
         at, kept, shift, j = [], self._at, 0, 0
         for a, b, oa, ob in made:   # (both in order, neither overlapping itself)
-            while j < len(kept) and kept[j][1] <= a and not kept[j][0] == a == kept[j][1]:
+            while j < len(kept) and kept[j][1] <= a:   # before it: kept, moved
                 ka, kb, koa, kob = kept[j]
                 at.append((ka + shift, kb + shift, koa, kob))
                 j += 1
@@ -399,7 +399,6 @@ def _findings_whole(before: str, after: str, masks: _Masks) -> str:
     echoes = masks.spans
     if not echoes:
         return after
-    # what a finding of `after` stands over in `before`: its ends, mapped back
     found = [(f.start, f.end) for f in detectors.find(before)]
 
     def cut(f: tuple[int, int], r: tuple[int, int]) -> bool:   # r cuts into f, or touches it
@@ -407,6 +406,7 @@ def _findings_whole(before: str, after: str, masks: _Masks) -> str:
     regions = [list(e) for e in echoes if any(cut(f, e) for f in found)]
     if not regions:
         return after
+    # what each finding of `after` stands over in `before`: its ends, mapped back
     shown_then = [(masks.then(f.start, False), masks.then(f.end, True))
                   for f in detectors.find(after)]
     grown = True
