@@ -26,8 +26,8 @@ from .rrweb_io import SENTRY_OPTIONS_LEAD_MS, is_sentry_options
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
 from .semantics import User, filed_user, user_from
-from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digests, continued_id, \
-    content_hashed_id, derive_session_id, id_as_stored_in_events, id_before_every_event, \
+from .sessions import INACTIVITY_MS, MAX_SESSION_MS, carried_ids, content_digests, \
+    continued_id, content_hashed_id, derive_session_id, id_as_stored_in_events, id_before_every_event, \
     split_sessions, with_id_as_stored
 
 if TYPE_CHECKING:   # (privacy imports the recorder's modules)
@@ -101,7 +101,7 @@ class OpenSession(Protocol):
 
 class PreparedSession:
     __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to", "encoded", "scans",
-                 "original", "typed", "legacy_digest", "legacy_id", "last_ms")
+                 "original", "ids_merged", "typed", "legacy_digest", "legacy_id", "last_ms")
 
     def __init__(self, id: str, events: list[dict], sizes: list[int] | None, digest: str,
                  facts: SessionFacts, append_to: OpenSession | None,
@@ -118,6 +118,9 @@ class PreparedSession:
         # the session's id as the recording gives it, when that is not usable as a file name
         # and `id` is made of it (sessions.clean_id)
         self.original: str | None = None
+        # the different `sessionId`s its events carry when more than one (none named it:
+        # sessions.carried_ids), else 0
+        self.ids_merged = 0
         # the values typed into its masked fields (None: none): a stored session it is
         # compared with is compared with their echoes masked too (LocalStore._place)
         self.typed: Echoes | None = None
@@ -366,6 +369,9 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
                                    append_to, encoded[a:b] if whole else None,
                                    scans[a:b] if whole else None))
         out[-1].original = original
+        if append_to is None and not hint:
+            n_ids = carried_ids(evs)
+            out[-1].ids_merged = n_ids if n_ids > 1 else 0
         out[-1].legacy_digest, out[-1].legacy_id = legacy, legacy_id
         if live:
             out[-1].last_ms = max(e["timestamp"] for e in evs)

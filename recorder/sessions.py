@@ -140,6 +140,14 @@ def recorded_session_id(events: Sequence[dict], *, hint: str | None = None) -> s
     return first if first and all(sid == first for sid in carried) else None
 
 
+def carried_ids(events: Sequence[dict]) -> int:
+    """How many different rrweb `sessionId`s the recording's events carry (text ones): more
+    than one, and `recorded_session_id` uses none - the events are one session, named by a
+    hash of their shape, which an import says."""
+    return len({e["sessionId"] for e in _recorded(events)
+                if isinstance(e.get("sessionId"), str) and e["sessionId"]})
+
+
 def _recorded(events: Sequence[dict]) -> Iterable[dict]:
     """The events the recording made: a split's snapshot is ours, not the recording's; nor
     is `--user`'s identify event."""

@@ -433,6 +433,9 @@ class Stored(msgspec.Struct, frozen=True):
     # SAME of an earlier, shorter copy: what the stored session holds besides
     # (`Reconciled.reason`)
     note: str = ""
+    # the different `sessionId`s the recording's events carried, when more than one (stored
+    # as one session, named by a hash of its shape: `sessions.carried_ids`), else 0
+    ids_merged: int = 0
 
 
 class ContextMerge(msgspec.Struct, frozen=True):
@@ -799,7 +802,7 @@ class LocalStore(Store):
                     todo.append(q)
                     as_read[q.id] = found
                 out.append(Stored(sid, outcome, 0 if q is None else len(q.events),
-                                  p.original, note))
+                                  p.original, note, p.ids_merged))
                 if outcome is Outcome.SAME and p.typed:
                     same.append((sid, p.typed))
             if context_of is not None:

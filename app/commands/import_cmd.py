@@ -799,6 +799,10 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored], s
         # not silent: the id a customer or a ticket names is not the one to look up here
         say("note", f"{f}: session id {_shown_id(r.original)} is not usable as a file name,"
                     f" stored as {r.id}")
+    if r.ids_merged and r.outcome is not Outcome.SAME:   # (not silent: two sessions, it may be)
+        say("note", f"{f}: its events carry {r.ids_merged} different session ids (rrweb's"
+                    f" sessionId): stored as one session, {r.id}, named by its events - to"
+                    " keep them apart, give each its own file")
     if damaged and r.outcome is Outcome.SAME:   # this cut-off file, imported before
         say("note", f"{f}: {damaged}; what decodes is stored already, as {r.id} (marked"
                     " partial): nothing new")

@@ -225,3 +225,25 @@ def test_what_is_warned_of_one_file_among_several_names_that_file(tmp_path, reco
     warned = [ln for ln in p.stderr.splitlines() if ln.startswith("replay: warning:")]
     assert warned == [f"replay: warning: {files[1]}: skipping invalid event: event #5: missing"
                       " or non-numeric 'timestamp'"], p.stderr
+
+
+def test_events_of_two_session_ids_stored_as_one_say_so(tmp_path, recording):
+    """A file whose events carry two rrweb `sessionId`s (a tool's export of two visits) is
+    one session named by its events, as the README says - stored without a word, a support
+    engineer's tryout found one session of 1:13 and two page loads where two were expected.
+    One id throughout, or the same file again, says nothing of it."""
+    half = len(recording) // 2
+    two = [{**e, "sessionId": "sess-A" if i < half else "sess-B"}
+           for i, e in enumerate(recording)]
+    path, one = tmp_path / "two.json", tmp_path / "one.json"
+    path.write_text(json.dumps(two))
+    one.write_text(json.dumps([{**e, "sessionId": "sess-A"} for e in recording]))
+    data = tmp_path / "d"
+    first = replay("--data", data, "import", path)
+    assert first.returncode == 0, first.stderr
+    (sid,) = first.stdout.split()
+    assert sid not in ("sess-A", "sess-B")
+    assert (f"replay: note: {path}: its events carry 2 different session ids (rrweb's"
+            f" sessionId): stored as one session, {sid}, named by its events") in first.stderr
+    for again in (replay("--data", data, "import", path), replay("--data", data, "import", one)):
+        assert again.returncode == 0 and "different session ids" not in again.stderr
