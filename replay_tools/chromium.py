@@ -25,6 +25,12 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser")
 SINK = "__replayBridgeSink"
 
 
+# a page's capture.js has events queued: its recorder may not have started yet when its script
+# has run (`status()` is null until `start`): a wait on `status().queued` alone threw then and
+# failed at once (a fresh run's one failure), where it is to wait
+QUEUED = "window.ReplayCapture && (ReplayCapture.status() || {}).queued > 0"
+
+
 def chromium_path() -> str | None:
     """Debian's chromium binary, if installed."""
     for name in CHROMIUM_NAMES:

@@ -10,7 +10,7 @@ import pytest
 
 from recorder.semantics import Semantics
 from replay_tools.browser_recorder import Click, PageServer, Type, Wait, record_page
-from replay_tools.chromium import chromium_path, record_page_chromium
+from replay_tools.chromium import QUEUED, chromium_path, record_page_chromium
 from tests.app.test_capture_intake import PAGES
 
 RUM_DECIDES_MS = 1200   # the plugin reports a click once a rage click is ruled out (1 s)
@@ -123,7 +123,7 @@ def test_with_capture_js_watching_the_dom_the_plugin_walks_no_element_for_shadow
             ctx.add_init_script(COUNT_WALKS)
             page = ctx.new_page()
             page.goto(site.url("a.html"))
-            page.wait_for_function("ReplayCapture.status().queued > 0")
+            page.wait_for_function(QUEUED)
             page.wait_for_timeout(100)
             assert page.evaluate("window.__walks") == 0
         finally:

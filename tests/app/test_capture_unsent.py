@@ -13,7 +13,7 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 
 from recorder.paths import capture_script  # noqa: E402
 from replay_tools.browser_recorder import PageServer  # noqa: E402
-from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.chromium import QUEUED, chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer, stored_events  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
@@ -161,12 +161,12 @@ def test_a_new_session_s_first_page_reads_only_its_session_from_the_tab_s_storag
         ctx.add_init_script(COUNT_STORAGE)
         page = ctx.new_page()
         page.goto(site.url("a.html"))
-        page.wait_for_function("ReplayCapture.status().queued > 0")
+        page.wait_for_function(QUEUED)
         read = page.evaluate("window.__read")
         assert read["local"] == [] and set(read["tab"]) == {"replay_capture_session"}, read
         sid = page.evaluate("ReplayCapture.status().session_id")
         page.click("#next")
-        page.wait_for_function("window.ReplayCapture && ReplayCapture.status().queued > 0")
+        page.wait_for_function(QUEUED)
         assert page.evaluate("ReplayCapture.status().session_id") == sid
         # the last batch id is read as the page's first batch is encoded (S.bodyConfig), which
         # a loaded machine reached after the batch was queued
@@ -190,12 +190,12 @@ def test_two_tabs_of_a_visit_record_two_sessions(chromium, quiet_site):
         sids = []
         for tab in tabs:
             tab.goto(site.url("a.html"))
-            tab.wait_for_function("ReplayCapture.status().queued > 0")
+            tab.wait_for_function(QUEUED)
             sids.append(tab.evaluate("ReplayCapture.status().session_id"))
         assert sids[0] != sids[1]
         for tab, sid in zip(tabs, sids):
             tab.click("#next")
-            tab.wait_for_function("window.ReplayCapture && ReplayCapture.status().queued > 0")
+            tab.wait_for_function(QUEUED)
             assert tab.evaluate("ReplayCapture.status().session_id") == sid
     finally:
         ctx.close()
