@@ -730,11 +730,11 @@ class Echoes:
     def _sub(self, s: str) -> str:
         """`s` with every echo masked (`_echoes_masked`), and with any finding of the
         detectors that an echo masked part of masked whole with it (`_findings_whole`)."""
-        ns = self._echoes_masked(s)
-        if ns == s or detectors.might_match(s) is None:   # (no finding: decided in C)
-            return ns
-        masks = _Masks()   # (again, noting where each mask stands: rare, and linear)
-        return _findings_whole(s, self._echoes_masked(s, masks), masks)
+        if detectors.might_match(s) is None:   # no finding in it (decided in C)
+            return self._echoes_masked(s)
+        masks = _Masks()   # (where each mask stands: only a match costs more)
+        ns = self._echoes_masked(s, masks)
+        return ns if ns == s else _findings_whole(s, ns, masks)
 
     def _echoes_masked(self, s: str, masks: _Masks | None = None) -> str:
         """`s` with every echo masked: each value that may be in it, longest first (at one
