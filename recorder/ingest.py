@@ -27,8 +27,8 @@ from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_paylo
     check_session_size, check_timestamp, check_viewport
 from .semantics import User, filed_user, user_from
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, carried_ids, content_digests, \
-    continued_id, content_hashed_id, derive_session_id, id_as_stored_in_events, id_before_every_event, \
-    split_sessions, with_id_as_stored
+    continued_id, content_hashed_id, derive_session_id, id_as_stored_in_events, \
+    id_before_every_event, split_sessions, with_id_as_stored
 
 if TYPE_CHECKING:   # (privacy imports the recorder's modules)
     from .mirror import Mirror
@@ -342,6 +342,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             types.count(evs)
             types.check(warn=False)
         original = legacy_id = None
+        merged = 0
         if append_to is not None:
             sid = append_to.id
         else:
@@ -351,6 +352,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
                                               key=id_key, live=live)
             if original is None:   # a hashed id: the name it had before (compared only)
                 legacy_id = content_hashed_id(evs, application)
+                ids = carried_ids(evs)   # (several, and none named it: said on import)
+                merged = ids if ids > 1 else 0
             else:   # its `sessionId`, which not every event carries: the hash it had before
                 legacy_id = id_before_every_event(evs, application, hint=hint)
         if original == sid:
@@ -369,9 +372,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
                                    append_to, encoded[a:b] if whole else None,
                                    scans[a:b] if whole else None))
         out[-1].original = original
-        if append_to is None and not hint:
-            n_ids = carried_ids(evs)
-            out[-1].ids_merged = n_ids if n_ids > 1 else 0
+        out[-1].ids_merged = merged
         out[-1].legacy_digest, out[-1].legacy_id = legacy, legacy_id
         if live:
             out[-1].last_ms = max(e["timestamp"] for e in evs)

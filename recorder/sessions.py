@@ -132,7 +132,7 @@ def recorded_session_id(events: Sequence[dict], *, hint: str | None = None) -> s
     None when it gives none, or they disagree (its id is a hash)."""
     if hint:
         return hint
-    carried = [e["sessionId"] for e in _recorded(events) if "sessionId" in e]
+    carried = _carried(events)
     # (a `sessionId` that is no text - an object, a list, null - is no id: none is used)
     if not carried or not all(isinstance(sid, str) for sid in carried):
         return None
@@ -144,8 +144,12 @@ def carried_ids(events: Sequence[dict]) -> int:
     """How many different rrweb `sessionId`s the recording's events carry (text ones): more
     than one, and `recorded_session_id` uses none - the events are one session, named by a
     hash of their shape, which an import says."""
-    return len({e["sessionId"] for e in _recorded(events)
-                if isinstance(e.get("sessionId"), str) and e["sessionId"]})
+    return len({sid for sid in _carried(events) if isinstance(sid, str) and sid})
+
+
+def _carried(events: Sequence[dict]) -> list:
+    """The `sessionId` of each of the recording's events that carries one, as it is."""
+    return [e["sessionId"] for e in _recorded(events) if "sessionId" in e]
 
 
 def _recorded(events: Sequence[dict]) -> Iterable[dict]:
