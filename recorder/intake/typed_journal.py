@@ -180,8 +180,10 @@ class TypedJournal:
         shutil.rmtree(Path(root) / JOURNAL_DIR, ignore_errors=True)
 
 
-def _records(data: bytes, at: int = 0) -> Iterator[tuple[bytes, int]]:
-    """Each whole record of `data` from `at` on: (its sealed body, where it ends)."""
+def _records(data: bytes) -> Iterator[tuple[bytes, int]]:
+    """Each whole record of `data` (read from where a record starts): (its sealed body,
+    where it ends)."""
+    at = 0
     while at + LENGTH <= len(data):
         n = int.from_bytes(data[at:at + LENGTH], "big")
         if at + LENGTH + n > len(data):
