@@ -184,12 +184,11 @@ def test_a_playwright_script_says_how_far_it_got_too(tmp_path, monkeypatch):
 
     from app.cli import main
     from app.commands import _progress
-    bars = []
+    bars, made = [], _progress.progress_bar
 
     def watched():
-        bars.append(_progress.progress_bar.__wrapped__())
+        bars.append(made())
         return bars[-1]
-    watched.__wrapped__ = _progress.progress_bar
     monkeypatch.setattr(_progress, "progress_bar", watched)
     demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
     assert main(["--data", str(tmp_path / "d"), "export", str(demo),
