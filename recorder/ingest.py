@@ -465,16 +465,27 @@ class Reconciled(msgspec.Struct, frozen=True):
     # DISAGREES: what differs, for the person to read; SAME: what the stored session holds
     # besides, when it holds more (an earlier, shorter export of it)
     reason: str = ""
+    # DISAGREES: nothing in common - maybe another part of the session, recorded apart
+    # (which a person joins by importing the parts together: the caller's words say how)
+    apart: bool = False
 
 
 class ImportConflict(ValueError):
-    """An import that would shorten or change a stored session (nothing was written)."""
+    """An import that would shorten or change a stored session (nothing was written).
+    `damaged`: how many of the stored session's segments could not be read, so were not
+    compared - said; `apart` (`Reconciled.apart`) then stands no more: nothing in common
+    may be only what was compared (a reviewer's find), so no advice to erase the session."""
 
-    def __init__(self, session_id: str, reason: str):
+    def __init__(self, session_id: str, reason: str, *, apart: bool = False,
+                 damaged: int = 0):
+        if damaged:
+            reason += (f" ({damaged} of the stored session's segments are damaged and were"
+                       " not compared)")
         super().__init__(f"session {session_id} is stored already and this recording"
                          f" disagrees with it: {reason}")
         self.session_id = session_id
         self.reason = reason
+        self.apart = apart and not damaged
 
 
 class BatchReused(ValueError):
@@ -522,23 +533,6 @@ def reconcile(stored: Sequence[dict], incoming: Sequence[dict]) -> Reconciled:
     for e in incoming:
         r.incoming(e)
     return r.result()
-
-
-# how a session's parts recorded apart are joined: a stored session is never rewritten by an
-# import (`reconcile`), so they are read together
-APART = ("If it is such a part: a session's parts are joined when imported in one command"
-         " (`replay import PART... PART`) - erase the stored session first (`replay delete"
-         " SESSION`), then import every part at once")
-
-
-def conflict_reason(reason: str, damaged: int) -> str:
-    """A refusal's reason (`Reconciled.reason`) where `damaged` of the stored session's
-    segments could not be read: said, and no advice to erase a session compared in part
-    (a reviewer's find)."""
-    if not damaged:
-        return reason
-    return (reason.replace(f" {APART}", "") + f" ({damaged} of the stored session's segments"
-            " are damaged and were not compared)")
 
 
 def _events(n: int, what: str) -> str:
@@ -620,7 +614,8 @@ class Reconciler:
                                   f" {self.n_stored:,} stored events, and none of its"
                                   f" {extra_n:,} is stored - another part of the session"
                                   " recorded apart (a Datadog RUM file, apart from the replay"
-                                  f" segments), or another recording with the same id. {APART}")
+                                  " segments), or another recording with the same id.",
+                                  apart=True)
             return Reconciled(Outcome.DISAGREES, reason=f"{_events(missing, 'stored event')}"
                               f" not in it and {extra_n:,} of its events"
                               f" {'is' if extra_n == 1 else 'are'} not stored (different"

@@ -65,7 +65,7 @@ from .format import SYNTHETIC, SYNTHETIC_USER, EventType, InvalidEvent, decode_m
     encode_msgpack, invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
     PreparedSession, Progress, Reconciler, SessionDeleted, batch_digest, prepare, reconcile, \
-    same_batch_digest, TimeOrder, conflict_reason, no_event_of
+    same_batch_digest, TimeOrder, no_event_of
 from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSessionInfo, \
     SessionChanged, SessionInfo, SessionRow
 from .jsonscan import JsonFacts
@@ -979,7 +979,7 @@ class LocalStore(Store):
                                      last_url=info.last_url)
                 return sid, PreparedSession(sid, r.append, None, p.digest, facts, info), \
                     r.outcome, stored.as_read, ""
-            raise ImportConflict(sid, conflict_reason(r.reason, len(stored.damaged)))
+            raise ImportConflict(sid, r.reason, apart=r.apart, damaged=len(stored.damaged))
         raise AssertionError("unreachable: the id candidates never run out")
 
     def other_report(self, sid: str, context: dict | None) -> bool:
@@ -2393,7 +2393,8 @@ class _StreamSession:
         assert r is not None and self.reader is not None
         if r.outcome is Outcome.EXTENDS:
             return self._append(digest)
-        raise ImportConflict(self.id, conflict_reason(r.reason, len(self.reader.damaged)))
+        raise ImportConflict(self.id, r.reason, apart=r.apart,
+                             damaged=len(self.reader.damaged))
 
     def _new(self, digest: str, finals: Any) -> tuple[Stored, SessionRow]:
         """A new session's row, its first segment written with its header. `finals`: the

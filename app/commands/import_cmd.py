@@ -42,7 +42,7 @@ from recorder.thumbnail_cache import swept_after
 from ._progress import first_stage, next_stage, progress_bar
 from ._source import DEMO, not_a_regular_file, rules_error
 from ._store import no_data_folder, refuse_other_folder, say_new_data_folder
-from ._words import count
+from ._words import Advice, count
 
 NAME = "import"
 
@@ -264,8 +264,8 @@ LIMIT_ADVICE = {
 def import_files(store: Store, files, args: argparse.Namespace, masker_factory, bar,
                  on_file: Callable[[dict], None] | None = None,
                  on_fail: Callable[[str, str], None] | None = None,
-                 say: Say = on_stderr, copyable: list[Path] | None = None
-                 ) -> tuple[list[dict], list[str]]:
+                 say: Say = on_stderr, copyable: list[Path] | None = None,
+                 advice: Advice | None = None) -> tuple[list[dict], list[str]]:
     """Import `files` one by one (what `replay import` and the app's File > Import do).
     `args` is the `import` command's namespace after `prepare`; `bar` takes rich Progress
     calls (add_task/update/remove_task). Returns `{"file", "files", "sessions", "stored",
@@ -279,7 +279,10 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
     `copyable` is given the paths of the files kept out for differing from a stored
     session - refused as disagreeing with it, or a bug bundle whose report it did not take
     (`HandedReport.kept_out`): what `--as-new` would store beside it, the paths each file
-    stands for (a `DatadogFiles` group's own), each once."""
+    stands for (a `DatadogFiles` group's own), each once; `advice`: the words that say what
+    a person can do about a file refused or kept out (a terminal's, `TERMINAL`, unless
+    given)."""
+    advice = advice or TERMINAL
     results: list[dict] = []
     failures: list[str] = []
     files = _grouped(list(files))
@@ -291,14 +294,16 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
             # invalid event skipped: in which of the files?)
             with heard() if len(files) > 1 else contextlib.nullcontext(warned) as warned:
                 done, dropped, reports = _import_one(
-                    store, f, args, masker_factory, bar, say,
+                    store, f, args, masker_factory, bar, say, advice,
                     of=(i, len(files)) if len(files) > 1 else None)
         except LimitError as exc:
             failures.append(f"{f}: rejected, nothing stored from it - {exc}"
                             f" ({LIMIT_ADVICE.get(exc.code, FIX_THE_FILE)})")
         except ImportConflict as exc:
-            failures.append(f"{f}: not imported - {exc}"
-                            + (_remasked(store, exc.session_id) or f"; {KEEP_BOTH}")
+            failures.append(f"{f}: not imported - {exc}" + (f" {advice.apart}" if exc.apart
+                                                             else "")
+                            + (_remasked(store, exc.session_id, advice)
+                               or f"; {advice.keep_both}")
                             + _remask_hint(args, exc.session_id))
             _offer_again(copyable, f)
         except _StoredAlready as exc:
@@ -307,7 +312,7 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
             failures.append(f"{f}: not imported - {exc}")
         except DamagedRecording as exc:
             failures.append(f"{f}: not imported - {str(exc).removeprefix(f'{f}: ')}; get"
-                            f" an intact copy, or add {PARTIAL_HINT}")
+                            f" an intact copy, or {advice.partial}")
         except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
             # the reader's message may already name the file ("F: ...", "F is ...")
             msg = str(exc).removeprefix(f"{f}: ")
@@ -352,17 +357,26 @@ def _grouped(files: list) -> list:
     return [group if f is dd[0] else f for f in files if f is dd[0] or f not in grouped]
 
 
-PARTIAL_HINT = "--partial to store what decodes as a new session (SESSION_partial)"
-# what stores a file beside a stored session it differs from (events or bug report): said
-# where it is kept out; the app's window says its own way (app.window.importer)
-KEEP_BOTH = "to keep both, import it as a new session with --as-new"
+def _shown_in_a_terminal(f) -> str:
+    return f"`replay play {f}` shows it"
+
+
+TERMINAL = Advice(
+    partial="add --partial to store what decodes as a new session (SESSION_partial)",
+    keep_both="to keep both, import it as a new session with --as-new",
+    # a stored session is never rewritten by an import (`ingest.reconcile`): its parts are
+    # read together
+    apart="If it is such a part: a session's parts are joined when imported in one command"
+          " (`replay import PART... PART`) - erase the stored session first (`replay delete"
+          " SESSION`), then import every part at once",
+    shows=_shown_in_a_terminal)
 
 
 class _StoredAlready(Exception):
     """`--rules` given for a recording that is stored already (the rules did not apply)."""
 
 
-def _remasked(store: Store, sid: str) -> str:
+def _remasked(store: Store, sid: str, advice: Advice) -> str:
     """Why a stored session disagrees with its own original recording, if it was re-masked
     (`replay mask`) since: what `--as-new` is then for."""
     with store.session(sid) as stored:
@@ -370,7 +384,7 @@ def _remasked(store: Store, sid: str) -> str:
     if not isinstance(when, (int, float)):
         return ""
     return (f"; the stored session was re-masked on {when_text(when)}, so its events no longer"
-            f" match the original recording; {KEEP_BOTH}")
+            f" match the original recording; {advice.keep_both}")
 
 
 def _remask_hint(args, sid: str) -> str:
@@ -391,7 +405,7 @@ def _remask_hint(args, sid: str) -> str:
     return f"; to re-mask the stored one with these rules: replay mask --rules {args.rules} {sid}"
 
 
-def _import_one(store: Store, f: Path, args, masker_factory, bar, say: Say,
+def _import_one(store: Store, f: Path, args, masker_factory, bar, say: Say, advice: Advice,
                 of: tuple[int, int] | None = None
                 ) -> tuple[list[Stored], Counter[str], dict[str, HandedReport]]:
     """One file of an import; `of`: its place among several (the bar says it; what the rules
@@ -406,7 +420,7 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar, say: Say,
     try:
         with no_gc():   # a recording decodes into millions of acyclic dicts
             done, reports = _import_file(store, f, args, counted if masker_factory else None,
-                                         bar, task, say)
+                                         bar, task, say, advice)
     finally:
         for t in list(bar.task_ids):   # the file's: reading, then finishing (next_stage)
             bar.remove_task(t)
@@ -554,7 +568,8 @@ class HandedReport(msgspec.Struct, frozen=True):
 
     @property
     def kept_out(self) -> bool:
-        """The bundle's report is not stored: `--as-new` would store it beside (KEEP_BOTH)."""
+        """The bundle's report is not stored: `--as-new` would store it beside
+        (`Advice.keep_both`)."""
         return self.outcome == "kept"
 
 
@@ -570,8 +585,8 @@ SHOWN_TITLE = 60   # characters of a bug report's title a note shows
 _RANK = {"same": 0, "kept": 1, "new": 2, "added": 3}
 
 
-def _import_file(store: Store, f: Path, args, masker_factory, bar, task, say: Say
-                 ) -> tuple[list[Stored], dict[str, HandedReport]]:
+def _import_file(store: Store, f: Path, args, masker_factory, bar, task, say: Say,
+                 advice: Advice) -> tuple[list[Stored], dict[str, HandedReport]]:
     """`f` stored; what happened to each of its sessions, and to its bug report if it is a
     bug bundle."""
     ids: list[Stored] = []
@@ -584,7 +599,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task, say: Sa
             src = open_bundle(f)
         except DamagedBundle as exc:
             if not args.partial:
-                raise DamagedBundle(f"{exc}, or add {PARTIAL_HINT}") from None
+                raise DamagedBundle(f"{exc}, or {advice.partial}") from None
             recs = [_salvaged(f, exc, args)]
         else:
             handed = src.info.context
@@ -599,7 +614,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task, say: Sa
                 src.close()
                 _carry_assets(store, f, streamed, args, say)
                 return streamed, _carry_context(store, f, handed, streamed, masker_factory,
-                                                say)
+                                                say, advice)
             recs = _bundle(src, args)   # read whole (closes it)
             carried = True
     else:
@@ -619,7 +634,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task, say: Sa
             _stored(f, args, r, damaged, ids, say, reported=from_context(ctx) is not None)
     if carried:
         _carry_assets(store, f, ids, args, say)
-    return ids, _carry_context(store, f, handed, ids, masker_factory, say)
+    return ids, _carry_context(store, f, handed, ids, masker_factory, say, advice)
 
 
 def _carry_assets(store: Store, f: Path, done: list[Stored], args, say: Say) -> None:
@@ -698,7 +713,7 @@ def _say_not_carried(f, r, say: Say) -> None:
 
 
 def _carry_context(store: Store, f: Path, context: dict | None, done: list[Stored],
-                   masker_factory, say: Say) -> dict[str, HandedReport]:
+                   masker_factory, say: Say, advice: Advice) -> dict[str, HandedReport]:
     """A bundle's context (its bug report) given to the session it was stored already as:
     what the hand-over says must not be lost because the recipient had the recording. What
     became of the report is said in one line with the session's own outcome (`_stored` left
@@ -716,7 +731,7 @@ def _carry_context(store: Store, f: Path, context: dict | None, done: list[Store
         info = store.index.session(r.id)   # the title as stored: masked (the file's may not be)
         held = from_context(info.context if info is not None else None)
         reports[r.id] = HandedReport(outcome, held.title if held is not None else "")
-        line = _report_line(f, r, reports[r.id])
+        line = _report_line(f, r, reports[r.id], advice)
         if line is not None:
             say("note", line + (
                 " (in the index only: segments of the session are damaged, so `replay repair`"
@@ -724,29 +739,24 @@ def _carry_context(store: Store, f: Path, context: dict | None, done: list[Store
     return reports
 
 
-def _report_line(f: Path, r: Stored, report: HandedReport) -> str | None:
+def _report_line(f: Path, r: Stored, report: HandedReport, advice: Advice) -> str | None:
     """What became of a bug bundle's report on `r`, said with what became of the session
     where that is "already stored" (one line, not "nothing new" and then "added")."""
     title = _shown_title(report.title)
-    keep = f"; {KEEP_BOTH}" if report.kept_out else ""
+    keep = f"; {advice.keep_both}" if report.kept_out else ""
+    shows_it = advice.shows(f)
     if r.outcome is Outcome.SAME:
         return f"{f}: " + {
             "added": f"session {r.id} already stored; its bug report{title} added",
             "same": f"session {r.id} and its bug report{title} already stored, nothing new",
             "kept": f"session {r.id} already stored, nothing new; it keeps its own bug"
-                    f" report{title} - {f.name}'s differs, {shows_it(f)}",
+                    f" report{title} - {f.name}'s differs, {shows_it}",
         }[report.outcome] + keep
     # (new: said by its id on stdout; appended to: `_stored` said how many events)
     line = {"added": f"{r.id}: added {f.name}'s bug report{title} to the stored session",
             "kept": f"{r.id}: kept the stored session's bug report{title}; {f.name}'s"
-                    f" differs - {shows_it(f)}"}.get(report.outcome)
+                    f" differs - {shows_it}"}.get(report.outcome)
     return None if line is None else line + keep
-
-
-def shows_it(f) -> str:
-    """Where a file kept out can be looked at, as a terminal does it (the app's window
-    says its own way: app.window.importer)."""
-    return f"`replay play {f}` shows it"
 
 
 DROPPED = "dropped"   # a masker counter of things left out (SessionMasker.stats keys)

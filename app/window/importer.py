@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
-from ..commands._words import count
+from ..commands._words import Advice, count
 from .jobs import JobDialog, ThreadJob, job_dialog
 
 
@@ -94,37 +94,30 @@ class ImportJob(ThreadJob):
                 todo = (f for f in self.files if not self.cancelled)
                 results, failures = import_files(store, todo, args, masker, _SignalBar(self),
                                                  say=lambda level, line: said.append(
-                                                     (level, line)), copyable=copyable)
+                                                     (level, line)), copyable=copyable,
+                                                 advice=WINDOW_ADVICE)
         except Exception as exc:  # noqa: BLE001 - said in the window, never a crash
             results, failures = [], [f"the import stopped: {exc}"]
         finally:
             store.close()
         said += [("warning", line) for line in warned]
-        self.finished.emit(results, [_in_the_window(f, copyable) for f in failures],
-                           [(level, _in_the_window(line, copyable)) for level, line in said],
-                           copyable)
+        self.finished.emit(results, failures, said, copyable)
 
 
 AS_NEW_BUTTON = "Import as new copies"   # the import's box offers it (MainWindow._imported)
 
 
-def _in_the_window(line: str, copyable: list[Path]) -> str:
-    """A file's line as the window says it: the window has no --partial (a terminal does);
-    its --as-new is the import box's button, its `replay play` File > Open (said only of
-    the files kept out, `copyable`)."""
-    from recorder.ingest import APART
-
-    from ..commands.import_cmd import KEEP_BOTH, PARTIAL_HINT, shows_it
-    for f in copyable:
-        line = line.replace(shows_it(f), "File > Open shows it")
-    line = line.replace(APART, "If it is such a part: a session's parts are joined when"
-                        " imported together (File > Import… of them all at once) - erase the"
-                        " stored session first (Delete session…, in the list), then import"
-                        " every part at once")
-    return line.replace(f"add {PARTIAL_HINT}", "`replay import --partial FILE` in a"
-                        " terminal stores what decodes as a new session").replace(
-        KEEP_BOTH, f"to keep both, choose {AS_NEW_BUTTON} (each is stored beside it, as"
-                   " SESSION_new, a second as SESSION_new2…)")
+# what a person can do about a file refused or kept out, as the window says it: it has no
+# --partial (a terminal does); its --as-new is the import box's button, its `replay play`
+# File > Open, its `replay delete` Delete session… in the list
+WINDOW_ADVICE = Advice(
+    partial="`replay import --partial FILE` in a terminal stores what decodes as a new session",
+    keep_both=f"to keep both, choose {AS_NEW_BUTTON} (each is stored beside it, as SESSION_new,"
+              " a second as SESSION_new2…)",
+    apart="If it is such a part: a session's parts are joined when imported together (File >"
+          " Import… of them all at once) - erase the stored session first (Delete session…, in"
+          " the list), then import every part at once",
+    shows=lambda f: "File > Open shows it")
 
 
 def progress_dialog(job: ImportJob, parent: QWidget) -> JobDialog:

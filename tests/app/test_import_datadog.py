@@ -291,9 +291,8 @@ def test_a_sessions_rum_file_given_after_its_replay_says_how_to_join_them(v7, tm
     times...)", and `--as-new` made a session of 4 events with no page. It says what it is -
     a part recorded apart, none of its events stored - and how to join them (in the
     window too); what is stored stays as it was."""
-    from recorder.ingest import APART
-
-    from app.window.importer import _in_the_window
+    from app.commands.import_cmd import TERMINAL
+    from app.window.importer import WINDOW_ADVICE
     from tests.app.test_cli_bad_input import _state
     uploads, _live = v7
     files = dd.write_uploads(tmp_path / "uploads", uploads)
@@ -305,10 +304,19 @@ def test_a_sessions_rum_file_given_after_its_replay_says_how_to_join_them(v7, tm
     before = _state(data)   # (segments and index rows)
     code, _out, err = run(capsys, "--data", data, "import", *rum)
     assert code == 2 and "another part of the session recorded apart" in err, err
-    assert APART in err and "--as-new" in err, err
+    assert TERMINAL.apart in err and "--as-new" in err, err
     assert _state(data) == before
-    said = _in_the_window(err, [])
-    assert APART not in said and "Delete session…, in the list" in said, said
+    # File > Import… of it says it in the window's own words (run here, not in its thread)
+    from app.window.importer import ImportJob
+    job, ended = ImportJob(data, rum), []
+    job.finished.connect(lambda *a: ended.append(a))
+    job._run()
+    (_results, failures, _said, _copyable), = ended
+    (said,) = failures
+    assert "another part of the session recorded apart" in said, said
+    assert WINDOW_ADVICE.apart in said and TERMINAL.apart not in said, said
+    assert "Import as new copies" in said and "--as-new" not in said, said
+    assert _state(data) == before
 
 
 def test_what_the_site_let_datadog_keep_is_masked_by_the_store_before_disk(v7, tmp_path,

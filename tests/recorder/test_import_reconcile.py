@@ -337,11 +337,14 @@ def test_events_out_of_time_order_are_said_only_of_a_file_stored(store, streamed
 
 def test_no_advice_to_erase_a_session_compared_in_part():
     """A reviewer's: where stored segments could not be read, nothing in common may be
-    only what was compared - the refusal says so, and gives no advice to erase it."""
-    from recorder.ingest import APART, conflict_reason
-    reason = reconcile([A, C], [B, D]).reason
-    assert APART in reason and conflict_reason(reason, 0) == reason
-    damaged = conflict_reason(reason, 2)
-    assert APART not in damaged and "another part of the session recorded apart" in damaged
-    assert damaged.endswith("(2 of the stored session's segments are damaged and were not"
-                            " compared)")
+    only what was compared - the refusal says so, and is not taken for a part recorded
+    apart (whose advice is to erase the stored session)."""
+    from recorder.ingest import ImportConflict
+    r = reconcile([A, C], [B, D])
+    assert r.apart and not reconcile([A, B, C], [A, ev(10, 9), C]).apart
+    whole = ImportConflict("s1", r.reason, apart=r.apart)
+    assert whole.apart and str(whole).endswith(r.reason)
+    damaged = ImportConflict("s1", r.reason, apart=r.apart, damaged=2)
+    assert not damaged.apart and "another part of the session recorded apart" in str(damaged)
+    assert str(damaged).endswith("(2 of the stored session's segments are damaged and were not"
+                                 " compared)")
