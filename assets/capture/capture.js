@@ -579,15 +579,22 @@
   function urlScrubber(params) {
     if (!params.length) return null;
     var names = params.map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
-    // (masking.make_url_scrubber: in a query or fragment, or standing alone after a space)
+    // (masking.make_url_scrubber: in a query or fragment, or standing alone - after anything
+    // but a letter, digit, `_` or `-`: masking.PARAM_START)
     // (a stack frame's `:line:col` after the value is not the value's: masking.PARAM_END; a
     // name as a form names an array's, `token[]=`: masking.ARRAY_NAME)
-    var rx = new RegExp("((?:^|[?&;#\\s])(?:" + names + ")(?:\\[\\]|%5B%5D)?=)[^&#\\s\"'<>)]*?(?=(?::\\d+){2}(?=[)\\s]|$)|[&#\\s\"'<>)]|$)", "gi");
+    var rx = new RegExp("((?<![A-Za-z0-9_-])(?:" + names + ")(?:\\[\\]|%5B%5D)?=)[^&#\\s\"'<>)]*?(?=(?::\\d+){2}(?=[)\\s]|$)|[&#\\s\"'<>)]|$)", "gi");
+    // ... as a JSON member's key, its string's characters (masking.JSON_MEMBER), and as JSON
+    // inside a JSON string (masking.JSON_MEMBER_ESCAPED)
+    var members = [new RegExp('("(?:' + names + ')"\\s*:\\s*")((?:[^"\\\\]|\\\\[\\s\\S])*)(?=")', "gi"),
+                   new RegExp('(\\\\"(?:' + names + ')\\\\"\\s*:\\s*\\\\")((?:(?!\\\\")[\\s\\S])*)(?=\\\\")', "gi")];
+    var memberMasked = function (all, head, value) { return value === "" || value === MASK ? all : head + MASK; };
     // ... inside a URL-encoded URL, a login's `next=` (masking.ENCODED_PARAM, ENCODED_VALUE)
     var inEncoded = new RegExp("((?:%3F|%26|%23|%3B)(?:" + names + ")(?:%5B%5D)?%3D)(?:(?!%26|%23|%3B)[^&#\\s\"'<>)])*", "gi");
     var masked = function (all, head) { return all.length > head.length ? head + MASK : all; };
     return function (s) {
       if (s.indexOf("=") >= 0 || s.indexOf("%3") >= 0) s = s.replace(rx, masked).replace(inEncoded, masked);
+      if (s.indexOf('":') >= 0 || s.indexOf('" :') >= 0) s = s.replace(members[0], memberMasked).replace(members[1], memberMasked);
       if (s.indexOf("earer") >= 0 || s.indexOf("EARER") >= 0)
         s = s.replace(BEARER_TOKEN, function (all, token) { return all.slice(0, all.length - token.length) + MASK; });
       if (s.indexOf("asic") >= 0 || s.indexOf("ASIC") >= 0)
@@ -597,7 +604,9 @@
     };
   }
   /* The rules' `[console] redact` patterns (Python regular expressions: Rules.console_redact)
-   * as one function masking each one's matches, as masker._free_text does; null: none. Each
+   * as one function masking each one's matches, as masking.make_redactor does (in a console
+   * argument that is a JSON string, in the text it holds too: `^` and `$` are its ends, and a
+   * change is encoded again by JSON.stringify); null: none. Each
    * is read as Python reads it (pythonRegExp); one that cannot be cannot tell what it would
    * match here, so every text it is asked of is masked whole - the intake masks what the
    * page sends, but such text must not leave the page in clear. */
@@ -610,7 +619,17 @@
       rxs.push(rx);
     }
     return function (s) {
-      for (var j = 0; j < rxs.length; j++) s = s.replace(rxs[j], MASK);
+      var j;
+      if (s.length >= 2 && s.charAt(0) === '"' && s.charAt(s.length - 1) === '"') {
+        var held = null, text;
+        try { held = JSON.parse(s); } catch (e) { held = null; }
+        if (typeof held === "string") {
+          text = held;
+          for (j = 0; j < rxs.length; j++) text = text.replace(rxs[j], MASK);
+          if (text !== held) s = JSON.stringify(text);
+        }
+      }
+      for (j = 0; j < rxs.length; j++) s = s.replace(rxs[j], MASK);
       return s;
     };
   }

@@ -24,8 +24,9 @@ from ..said import count
 from ..semantics import User, filed_user, owner_after
 from . import detectors, runs
 from .levels import always_masked, note_type_changes
-from .masking import ARRAY_NAME, BASIC_CREDENTIALS, BEARER_TOKEN, ENCODED_PARAM, ENCODED_VALUE, MASK, \
-    PARAM_END, PARAM_VALUE, USERINFO_PASSWORD, is_user_and_password
+from .masking import ARRAY_NAME, BASIC_CREDENTIALS, BEARER_TOKEN, ENCODED_PARAM, ENCODED_VALUE, \
+    JSON_MEMBER, JSON_MEMBER_ESCAPED, MASK, PARAM_END, PARAM_START, PARAM_VALUE, USERINFO_PASSWORD, \
+    is_user_and_password
 from .rules import DEFAULT_SCRUB_PARAMS
 from .strings import is_owner_place, map_strings, place
 
@@ -94,13 +95,18 @@ _MASKED_VALUES = frozenset({"", "***"})
 SENSITIVE_INPUTS = "sensitive-input"   # the finding kind: a value in clear in a field always masked
 CREDENTIALS = "credential"   # the finding kind: a secret a request carries, in clear
 BUILT_IN = (CREDENTIALS, SENSITIVE_INPUTS)   # looked for beside the detectors, always
-# A credential in a URL: one of the parameters the privacy pass scrubs by default, in a query
-# or fragment (after ? & ; #: "error code=500" in a message is no OAuth code), its value not
-# the scrubber's mask; a Bearer token or basic auth's credentials as an Authorization header
+# A credential in clear: one of the parameters the privacy pass scrubs by default, where it
+# scrubs one - in a query or fragment, standing alone (PARAM_START: a log line's `password=`, a
+# console argument's `"token=...`; but `code=` only in a URL: "error code=500" in a message is
+# no OAuth code), or as a JSON member's key (`{"password":"..."}`) -, its value not the
+# scrubber's mask; a Bearer token or basic auth's credentials as an Authorization header
 # writes them; a password in a URL's user info (`https://deploy:s3cr3t@ci.example.com/`).
 _SCRUBBED = "|".join(re.escape(p) for p in DEFAULT_SCRUB_PARAMS)
-_PARAM = re.compile(r"(?i)(?<=[?&;#])(" + _SCRUBBED + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "*?)"
+_PARAM = re.compile(r"(?i)" + PARAM_START + r"(?:(?<=[?&;#])|(?!code" + ARRAY_NAME + "=))("
+                    + _SCRUBBED + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "*?)"
                     + PARAM_END)   # (an empty value - `token=:1:2)`, a frame's - is none)
+_MEMBERS = tuple(re.compile(rx.format(names=f"(?:{_SCRUBBED})"), re.I | re.S)
+                 for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED))
 # ... and inside a URL-encoded URL (a login's `next=`), as the scrubber finds one
 _ENCODED_PARAM = re.compile("(?i)" + ENCODED_PARAM.format(names=f"({_SCRUBBED})") + f"({ENCODED_VALUE}+)")
 _BEARER = re.compile(BEARER_TOKEN)   # what the scrubber masks, found where it was not
@@ -109,14 +115,16 @@ _BASIC = re.compile(BASIC_CREDENTIALS)
 _MASKS = ("***", "%2A%2A%2A", "%2a%2a%2a")
 # the strings an audit visits: the detectors' hints, or a credential's
 _HINT = re.compile("|".join((*detectors.HINTS,
-                              r"[?&;#][\w-]+(?:\[\]|%5B%5D)?=|%3[Dd]|(?i:bearer|basic)\s|\S@"))).search
+                              r'[\w-]+(?:\[\]|%5B%5D)?=|%3[Dd]|(?i:bearer|basic)\s|\S@|"\s*:'))).search
 
 
 def credentials(s: str) -> list[str]:
-    """The credentials in clear in `s`, each as its excerpt (`token=***`, `Bearer ***`,
-    `Basic ***`, `user:***@`)."""
+    """The credentials in clear in `s`, each as its excerpt (`token=***`, `"token":"***"`,
+    `Bearer ***`, `Basic ***`, `user:***@`)."""
     out = [f"{m.group(1).lower()}=***" for rx in (_PARAM, _ENCODED_PARAM) for m in rx.finditer(s)
            if m.group(2) and m.group(2) not in _MASKS]
+    out += [m.group(1).replace("\\", "") + '***"' for rx in _MEMBERS for m in rx.finditer(s)
+            if m.group(2) and m.group(2) != MASK]
     out += ["Bearer ***" for m in _BEARER.finditer(s) if set(m.group(1)) != {"*"}]
     out += ["Basic ***" for m in _BASIC.finditer(s) if is_user_and_password(m.group(1))]
     return out + ["user:***@" for m in _USERINFO.finditer(s) if m.group(2) != MASK]

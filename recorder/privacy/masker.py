@@ -20,7 +20,6 @@ dropped, never what it was.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter, OrderedDict
 from typing import Any, Callable, Iterable, Sequence
 
@@ -37,8 +36,8 @@ from .echoes import Echoes, Typed
 from .levels import (BUTTON_TYPES, FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
                      Level, PrivacyLevels, always_masked, editable_claim, is_ignored, input_type,
                      note_type_changes, value_masked)
-from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
-                      mask_attr, mask_attrs, mask_text, mask_text_node, mask_value,
+from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_redactor,
+                      make_url_scrubber, mask_attr, mask_attrs, mask_text, mask_text_node, mask_value,
                       text_as_recorded)
 from .masking import as_played, box_sizes_only, is_box_change, masked_style
 from .rules import Rules
@@ -119,7 +118,7 @@ class SessionMasker:
         # ... and where the recording names its user (`_detect_strings`)
         self._visit_owner = _detector_visit(tuple(
             k for k in self.rules.detectors if k not in _detectors.IDENTIFIER_KINDS))
-        self._redact = [re.compile(p) for p in self.rules.console_redact]
+        self._redact = make_redactor(self.rules.console_redact)
         self._headers = frozenset(h.lower() for h in self.rules.network_headers)
         self._structural = self.levels.structural
         # values typed into masked fields, masked wherever the page echoes them later
@@ -1130,8 +1129,8 @@ class SessionMasker:
     def _free_text(self, s: str) -> str:
         if self.scrub is not None:
             s = self.scrub(s)
-        for rx in self._redact:
-            s = rx.sub(MASK, s)
+        if self._redact is not None:
+            s = self._redact(s)
         return s  # detectors: in the detector pass, after
 
     def _strings(self, obj: Any, fn: Callable[[str], str]) -> Any:
@@ -1143,7 +1142,7 @@ class SessionMasker:
         """Free text (console, custom events, RUM, unknown sources): URLs scrubbed and
         redaction patterns masked in every string; with neither configured, nothing to do
         here - the detector pass still reads every string."""
-        if self.scrub is None and not self._redact:
+        if self.scrub is None and self._redact is None:
             return obj
         return self._strings(obj, self._free_text)
 

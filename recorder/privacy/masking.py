@@ -5,8 +5,9 @@ Pure functions of (value, level, element); which level applies is decided in `le
 from __future__ import annotations
 
 import base64
+import json
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..format import EventType, IncrementalSource
 from .levels import (FORM_TAGS, HIDDEN_LEVEL, LEVEL_ATTRS, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
@@ -299,13 +300,26 @@ ARRAY_NAME = r"(?:\[\]|%5B%5D)?"
 # `=` after it, and its value up to the next encoded `&`, `#` or `;` (or where a plain one ends).
 ENCODED_PARAM = r"(?:%3F|%26|%23|%3B)(?:{names})(?:%5B%5D)?%3D"
 ENCODED_VALUE = rf"(?:(?!%26|%23|%3B){PARAM_VALUE})"
+# A parameter's name where it stands alone, not as a longer name's end (`mytoken=`,
+# `data-token=` are other names): after anything but an ASCII letter, a digit, `_` or `-` - a
+# query's `?&;#`, the text's start, white space, and a quote, a bracket, a colon or a comma: a
+# console argument is JSON text (`"token=abc"`: after its quote, the value was stored in clear),
+# a page shows `(token=abc)`, a log line `cfg,token=abc`.
+PARAM_START = r"(?<![A-Za-z0-9_-])"
+# A parameter's name as a JSON member's key, its value a string (`{"password":"hunter2"}`: a
+# console line logging an object, a request body): the string's characters go. Also as JSON
+# text inside a JSON string (`{\"token\":\"abc\"}`: an object logged already encoded),
+# its value then up to the next escaped quote.
+JSON_MEMBER = r'("(?:{names})"\s*:\s*")((?:[^"\\]|\\.)*)(?=")'
+JSON_MEMBER_ESCAPED = r'(\\"(?:{names})\\"\s*:\s*\\")((?:(?!\\").)*)(?=\\")'
 
 
 def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     """`?token=abc&x=1` -> `?token=***&x=1` for the listed parameters, anywhere in a string
     (attributes, CSS url(), page text, console text, RUM URLs) - and `token=abc` standing
-    alone, at the start or after a space (a log line's `api_key=...&x=1`, a page showing
-    `token=...`); a Bearer token (`Bearer ***`, BEARER_TOKEN) and basic auth's credentials
+    alone (PARAM_START: a log line's `api_key=...&x=1`, a console argument's `"token=..."`, a
+    page showing `(token=...)`), and a JSON member of that name's string (JSON_MEMBER:
+    `{"password":"***"}`, a logged object); a Bearer token (`Bearer ***`, BEARER_TOKEN) and basic auth's credentials
     (`Basic ***`, BASIC_CREDENTIALS), the other credentials a request carries in clear; and a
     URL's password (`https://user:***@host/`, USERINFO_PASSWORD). None when nothing is to be
     scrubbed (no parameter is listed: rules that keep every credential parameter keep those
@@ -315,21 +329,58 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
         return None
     names = "|".join(re.escape(p) for p in params)
     # `#` too: an OAuth implicit or OpenID callback carries its tokens in the fragment
-    rx = re.compile(rf"((?:^|[?&;#\s])(?:{names}){ARRAY_NAME}=){PARAM_VALUE}*?{PARAM_END}", re.I)
+    rx = re.compile(rf"({PARAM_START}(?:{names}){ARRAY_NAME}=){PARAM_VALUE}*?{PARAM_END}", re.I)
     encoded = ENCODED_PARAM.format(names=names)
     in_encoded = re.compile(rf"({encoded}){ENCODED_VALUE}*", re.I)
     # most strings hold none: one search in C, no lower-cased copy (the built-in rules name
     # sixteen parameters, so this runs on every string with a `=` of every import)
-    named = re.compile(rf"(?:^|[?&;#\s])(?:{names}){ARRAY_NAME}=|{encoded}", re.I).search
+    named = re.compile(rf"{PARAM_START}(?:{names}){ARRAY_NAME}=|{encoded}", re.I).search
+    members = (re.compile(JSON_MEMBER.format(names=names), re.I | re.S),
+               re.compile(JSON_MEMBER_ESCAPED.format(names=names), re.I | re.S))
 
     def masked(m: re.Match) -> str:
         return m.group(1) + MASK if m.end() > m.end(1) else m.group(0)
 
+    def member_masked(m: re.Match) -> str:
+        return m.group(0) if m.group(2) in ("", MASK) else m.group(1) + MASK
+
     def scrub(s: str) -> str:
         if ("=" in s or "%3" in s) and named(s) is not None:
             s = in_encoded.sub(masked, rx.sub(masked, s))
+        if '":' in s or '" :' in s:   # (a JSON member's key, said by its quote and colon)
+            for m in members:
+                s = m.sub(member_masked, s)
         return _scrub_userinfo(_scrub_basic(_scrub_bearer(s)))
     return scrub
+
+
+def make_redactor(patterns: Sequence[str]) -> Callable[[str], str] | None:
+    """The rules' `[console] redact` patterns as one function masking each one's matches in a
+    free text (console and error text, custom events...); None when there are none. A console
+    argument is JSON text (`"INTERNAL-123 failed"`, quotes included): in one that is a JSON
+    string, the patterns are matched in the text it holds too - a `^` or `$` there is its
+    start or end, which the quotes kept from ever matching (a privacy officer's find); a
+    change is encoded as JSON.stringify encodes it. capture.js's redactor is the same."""
+    if not patterns:
+        return None
+    rxs = tuple(re.compile(p) for p in patterns)
+
+    def redact(s: str) -> str:
+        if len(s) >= 2 and s[0] == '"' and s[-1] == '"':
+            try:
+                held = json.loads(s)
+            except ValueError:
+                held = None
+            if isinstance(held, str):
+                text = held
+                for rx in rxs:
+                    text = rx.sub(MASK, text)
+                if text != held:
+                    s = json.dumps(text, ensure_ascii=False)
+        for rx in rxs:
+            s = rx.sub(MASK, s)
+        return s
+    return redact
 
 
 def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: dict,

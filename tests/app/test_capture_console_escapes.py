@@ -54,3 +54,52 @@ def test_console_lines_are_masked_alike_by_both_recorders_and_still_decode(chrom
         # the line's words and white space as logged; only the value's characters are x
         assert len(text) == len(line) and all(
             b == "x" and not a.isspace() for a, b in zip(line, text) if a != b), (line, text)
+
+
+# A privacy officer's finds: a credential at the start of a logged string (`"token=..."`, the
+# argument's JSON quote before it), in brackets or after a comma, and in a logged object's
+# member, stayed in clear; a `[console] redact` pattern anchored with `^` or `$` never matched
+# a console argument (its quotes were the text's ends). Both recorders mask them alike.
+CREDENTIAL_LINES = [
+    "token=TOKENAAA111 at start", "Password=UPPERPW777", "(token=PARENTOK1)",
+    "cfg,api_key=COMMAKEY2", "key:secret=COLONSEC3", "login password=Hunter2xyzPW",
+    {"token": "OBJTOK999", "n": 1}, {"password": 'PW"OBJQ'}, '{"token":"STRINGIFIED4"}',
+    "INTERNAL-12345 failure", "failure for CUST-98765", "mytoken=KEPT1 data-token=KEPT2",
+    "error code=500"]
+CREDENTIALS = ["TOKENAAA111", "UPPERPW777", "PARENTOK1", "COMMAKEY2", "COLONSEC3", "Hunter2xyz",
+               "OBJTOK999", "OBJQ", "STRINGIFIED4", "12345", "98765"]
+REDACT = ["^INTERNAL-\\d+", "CUST-\\d+$"]
+
+
+def test_credentials_and_anchored_redactions_in_console_lines_are_masked_by_both(chromium):
+    from recorder.privacy.rules import Rules, parse_rules
+    rules = parse_rules('[console]\nredact = ["^INTERNAL-\\\\d+", "CUST-\\\\d+$"]')
+    assert rules.console_redact == tuple(REDACT) and \
+        rules.scrub_query_params == Rules.default().scrub_query_params
+    page = chromium.new_page()
+    try:
+        page.set_content("<!doctype html><html><body><p>console</p></body></html>")
+        page.add_script_tag(content=capture_script())
+        captured = page.evaluate("""([lines, rules]) => { const out = [];
+            const stop = ReplayCapture.record({emit: e => out.push(e), rules: rules});
+            lines.forEach(l => console.log(l)); stop();
+            return out.filter(e => e.type === 6 && e.data.plugin === 'rrweb/console@1')
+                      .map(e => e.data.payload.payload); }""", [CREDENTIAL_LINES, rules.to_json()])
+    finally:
+        page.close()
+    masker = masker_factory(rules)()
+    ours = []
+    for line in CREDENTIAL_LINES:   # as rrweb's console plugin records an argument
+        e = {"type": 6, "timestamp": 1, "data": {"plugin": "rrweb/console@1", "payload": {
+            "level": "log", "payload": [json.dumps(line, separators=(",", ":"),
+                                                   ensure_ascii=False)], "trace": []}}}
+        ours.append(masker.mask_event(e, None)["data"]["payload"]["payload"])
+    assert captured == ours, json.dumps(list(zip(captured, ours)), indent=1)
+    said = json.dumps(captured)
+    assert not [v for v in CREDENTIALS if v in said], said
+    # other names and a status code's own word stay; every argument still decodes
+    assert "KEPT1" in said and "KEPT2" in said, said
+    texts = [json.loads(arg) for (arg,) in captured]
+    assert texts[0] == "token=*** at start" and texts[2] == "(token=***)", texts
+    assert texts[6] == {"token": "***", "n": 1} and texts[7] == {"password": "***"}, texts
+    assert texts[9] == "*** failure" and texts[10] == "failure for ***", texts

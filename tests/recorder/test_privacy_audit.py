@@ -367,3 +367,26 @@ def test_a_token_inside_a_url_encoded_url_or_named_as_an_array_is_scrubbed_and_f
     # what stands around the value stays: the encoded URL's next parameter, the page's own
     assert scrub(urls[0]).endswith("%3Ftoken%3D***%26tab%3D2")
     assert scrub(urls[1]).endswith("?token[]=***&x=1")
+
+
+def test_the_audit_finds_a_credential_wherever_the_scrubber_masks_one():
+    """A privacy officer's find: a console argument's `"token=..."` (JSON text: a quote before
+    the name), `(token=...)`, `cfg,api_key=...` and a logged object's `"password":"..."` were
+    stored in clear and the audit said nothing. Each is one finding in clear, none once
+    scrubbed; other names, and a status code's word outside a URL, are none."""
+    from recorder.privacy.audit import credentials
+    from recorder.privacy.masking import make_url_scrubber
+    from recorder.privacy.rules import Rules
+    scrub = make_url_scrubber(Rules.default().scrub_query_params)
+    found = {'"token=ZQX1 at start"': "token=***", "(token=ZQX2)": "token=***",
+             "cfg,api_key=ZQX3": "api_key=***", "login password=ZQX4": "password=***",
+             '{"password":"ZQX5","n":1}': '"password":"***"',
+             '"{\\"token\\":\\"ZQX6\\"}"': '"token":"***"',
+             '{"Secret" : "ZQX\\"7"}': '"Secret" : "***"'}
+    for text, excerpt in found.items():
+        assert credentials(text) == [excerpt], text
+        scrubbed = scrub(text)
+        assert "ZQX" not in scrubbed and credentials(scrubbed) == [], scrubbed
+    for text in ("mytoken=a1", "data-token=a2", '{"tokens":"a3"}', "error code=500",
+                 '{"token":""}'):
+        assert credentials(text) == [] and scrub(text) == text.replace("code=500", "code=***")
