@@ -69,6 +69,10 @@
                          "aria-braillelabel": 1, "aria-brailleroledescription": 1, name: 1,
                          label: 1, abbr: 1, download: 1, cite: 1, longdesc: 1, datetime: 1,
                          summary: 1, "xlink:href": 1};
+  // at mask, where a page sends (masked) and the src of what the replay does not show from it
+  // (dropped): masking.SENT_TO_ATTRS, UNSHOWN_SRC_TAGS
+  var SENT_TO_ATTRS = {action: 1, formaction: 1, ping: 1};
+  var UNSHOWN_SRC_TAGS = {iframe: 1, frame: 1, video: 1, audio: 1, track: 1};
   // a <meta>'s content kept at mask: how to show the page (masking.META_LAYOUT_NAMES)
   var META_LAYOUT_NAMES = {viewport: 1, "color-scheme": 1, "supported-color-schemes": 1,
                            "theme-color": 1, referrer: 1, robots: 1, "format-detection": 1};
@@ -1112,7 +1116,9 @@
       if ((SENSITIVE_ATTRS[name] === 1 && !(tag === "meta" && name === "name")) ||
           name.lastIndexOf("data-", 0) === 0) return MASK;   // (a <meta>'s name: viewport...)
       if ((tag === "a" || tag === "area" || tag === "image") && name === "href") return MASK;
-      if ((tag === "object" && name === "data") || (tag === "embed" && name === "src")) return MASK;
+      if ((tag === "object" && name === "data") || (tag === "embed" && name === "src") ||
+          SENT_TO_ATTRS[name] === 1) return MASK;   // (a form's target, a click's ping)
+      if (name === "background" || (name === "src" && UNSHOWN_SRC_TAGS[tag] === 1)) return DROP;
       if (name === "content" && (tag !== "meta" || metaText(el))) return MASK;   // (microdata)
       if (name === "rr_dataURL") return DROP;
       if ((tag === "img" || tag === "source" || tag === "picture" || tag === "input") &&

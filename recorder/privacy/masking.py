@@ -31,6 +31,15 @@ META_LAYOUT_NAMES = frozenset({"viewport", "color-scheme", "supported-color-sche
 # Attributes holding URLs (query parameters are scrubbed from them at every level).
 URL_ATTRS = frozenset({"href", "src", "srcset", "action", "formaction", "poster", "data",
                        "cite", "background", "longdesc", "ping", "rr_src", "xlink:href"})
+# ... those that name where a page sends or fetches something, not what it shows: at `mask` and
+# stricter the address goes as an `a[href]`'s does (MASK) - a form's target, a click's ping
+# (a privacy officer's find: `form[action]`, `button[formaction]`, `a[ping]` kept their query
+# values inside a masked region)
+SENT_TO_ATTRS = frozenset({"action", "formaction", "ping"})
+# ... and the elements whose `src` is a document or media the replay does not show from it (a
+# framed document is recorded itself; a video's frames and a track's cues are not recorded):
+# at `mask` and stricter it is dropped, as a video's poster is
+UNSHOWN_SRC_TAGS = frozenset({"iframe", "frame", "video", "audio", "track"})
 # Datadog's censored image: a 1x1 silver GIF, used when an image's size is unknown.
 CENSORED_IMG = ("data:image/gif;base64,"
                 "R0lGODlhAQABAIAAAMLCwgAAACH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==")
@@ -428,8 +437,11 @@ def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: 
             return MASK
         if tag in ("a", "area", "image") and name == "href":   # (image: an SVG picture)
             return MASK
-        if (tag == "object" and name == "data") or (tag == "embed" and name == "src"):
+        if (tag == "object" and name == "data") or (tag == "embed" and name == "src") or \
+                name in SENT_TO_ATTRS:
             return MASK
+        if name == "background" or (name == "src" and tag in UNSHOWN_SRC_TAGS):
+            return _DROP   # (a table's legacy background image, as a style's url() goes)
         if name == "content" and (tag != "meta" or _meta_text(node_attrs)):
             return MASK   # (elsewhere: microdata's value, `<span itemprop content>`)
         if name == "rr_dataURL":
