@@ -18,8 +18,9 @@ from rich import box
 from rich.table import Table
 
 from recorder.privacy import DETECTORS
-from recorder.privacy.audit import BUILT_IN, audit_session, headline, looked_for
+from recorder.privacy.audit import BUILT_IN, audit_session, headline, looked_for, params_added
 from recorder.privacy.detectors import what_they_find
+from recorder.privacy.rules import DEFAULT_SCRUB_PARAMS
 
 from ..cli import UserError
 from ._store import open_existing_store
@@ -27,7 +28,7 @@ from ._words import count
 from ._progress import advancing, event_total, output_console, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
-from ._source import open_raw
+from ._source import open_raw, rules_error
 
 # Besides the pattern detectors: what `audit_events` reports on its own.
 
@@ -40,8 +41,9 @@ def register(subparsers, common) -> None:
         description="Scan stored sessions (decompressed) or recording files (as they are)"
                     f" for what looks like personal data: {what_they_find(DETECTORS)}"
                     " (patterns, in every string of the events and the session"
-                    " context), credentials in clear (token=, api_key=... in URLs, Bearer"
-                    " tokens) and values in clear typed into password, email, tel, hidden or"
+                    " context), credentials in clear (token=, api_key=... - and the URL"
+                    " parameters the rules in force add - in URLs, standing alone or as a JSON"
+                    " key; Bearer tokens) and values in clear typed into password, email, tel, hidden or"
                     " cc-* fields - nothing else. The user a session belongs to (its id, name,"
                     " email: kept by design, erased by `replay delete --user`) is named per"
                     " session, not searched."
@@ -64,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
     bad = [k for k in kinds if k not in DETECTORS]
     if bad:
         raise UserError(f"unknown detector {bad[0]!r} - use some of {', '.join(DETECTORS)}")
+    added = _params_in_force(args)
+    params = (*DEFAULT_SCRUB_PARAMS, *added)
     files = named_files(args)
     audits: list = []   # (what was audited, SessionAudit)
     for f in files:   # every session the file holds
@@ -73,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 n = src.sessions_in_file
                 audits.append((f"{f}" + (f" #{k}" if n > 1 else "") + f" ({src.id})",
-                               audit_session(src, kinds)))
+                               audit_session(src, kinds, params=params)))
             finally:
                 src.close()
             k += 1
@@ -87,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
                     bar.update(task, description=f"auditing {sid[:13]}")
                     with store.session(sid) as reader:
                         audits.append((sid, audit_session(
-                            reader, kinds, advancing(reader.events(), bar, task))))
+                            reader, kinds, advancing(reader.events(), bar, task),
+                            params=params)))
         finally:
             store.close()
     searched = kinds + list(BUILT_IN)
@@ -96,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
                          indent=1))
     else:
         console = output_console(wrap=False)
-        console.print(f"looked for: {looked_for(kinds)}")
+        console.print(f"looked for: {looked_for(kinds, added)}")
         for label, a in audits:
             console.print(f"[bold]{label}[/]  {count(a.events, 'event')}  {a.summary(searched)}"
                           + (f"  (damaged segments not read: {a.damaged_segments})"
@@ -117,3 +122,15 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"{count(len(unread), 'session')} not audited whole (damaged segments not"
                           f" read: {', '.join(unread)}); `replay repair` says what is damaged")
     return 1 if any(a.findings or a.damaged_segments for _, a in audits) else 0
+
+
+def _params_in_force(args: argparse.Namespace) -> list[str]:
+    """`audit.params_added` of the data folder, or a UserError saying what to fix."""
+    from recorder.intake.apps import AppError
+    from recorder.privacy import RulesError
+    try:
+        return params_added(args.data)
+    except RulesError as exc:
+        raise rules_error(exc, "then audit again") from None
+    except AppError as exc:
+        raise UserError(str(exc)) from None

@@ -33,10 +33,10 @@ from player.qt.runtime_bridge import RuntimeBridge
 from player.qt.stage import ReplayStage
 from recorder.moments import Unit, moment_text
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
-from recorder.privacy.audit import headline, looked_for, owner_note
+from recorder.privacy.audit import headline, looked_for, owner_note, params_added
 from recorder.privacy.history import (active_rules, every_change, loosened, looser,
                                       newest_revision, save_rules, when_shown, who_saves)
-from recorder.privacy.rules import RULES_FILENAME, check_selector
+from recorder.privacy.rules import DEFAULT_SCRUB_PARAMS, RULES_FILENAME, check_selector
 
 from ..commands._words import count
 from .model import (AUDIT, DRY_RUN, GIVEN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
@@ -596,6 +596,16 @@ class PrivacyWorkspace(QWidget):
         self.audit_details_button.toggled.connect(self._show_audit_details)
         return w
 
+    def _params_added(self) -> list[str]:
+        """The URL parameters the rules in force add (`audit.params_added`), looked for too;
+        none where the folder's or an application's rules cannot be read (the Rules tab says
+        why)."""
+        from recorder.intake.apps import AppError
+        try:
+            return params_added(self.data_dir)
+        except (RulesError, AppError):
+            return []
+
     def _show_audit_details(self, shown: bool) -> None:
         self.audit_details.setVisible(shown)
         self.audit_details_button.setArrowType(Qt.ArrowType.DownArrow if shown
@@ -1151,6 +1161,11 @@ class PrivacyWorkspace(QWidget):
     def run_audit(self) -> None:
         from recorder.privacy.audit import audit_session
         store = self._store()
+        added = self._params_added()
+        params = (*DEFAULT_SCRUB_PARAMS, *added)
+        whole = f"Looks for {looked_for(DETECTORS, added)}."   # (the rules may add parameters)
+        self.audit_scope.setToolTip(plain_tip(whole))
+        self.audit_details.setText(whole)
         rows, audited, found, sessions_found, stopped = [], 0, 0, 0, False
         if store is not None:
             infos = store.sessions()
@@ -1160,7 +1175,8 @@ class PrivacyWorkspace(QWidget):
             try:
                 for info in infos:
                     with store.session(info.id) as reader:
-                        a = audit_session(reader, events=walk.events(reader.events()))
+                        a = audit_session(reader, events=walk.events(reader.events()),
+                                          params=params)
                     if walk.cancelled:
                         stopped = True
                         break

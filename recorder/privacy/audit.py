@@ -41,7 +41,8 @@ OWNER_FIELDS = ("id", "name", "email")
 OWNER_APART = ("a session's user (its id, name, email: whom it belongs to) is kept by design"
                " and named per session, not searched")
 CREDENTIAL_WHAT = ("credentials in clear (URL parameters the privacy pass scrubs by default -"
-                   " token=, api_key=... -, Bearer tokens, basic auth and URLs' passwords, user:pw@host)")
+                   " token=, api_key=... -{added}, Bearer tokens, basic auth and URLs' passwords,"
+                   " user:pw@host)")
 SENSITIVE_WHAT = ("values in clear in password, email, tel, hidden or cc-* fields (typed, or in"
                   " the page's own value attributes; a field stays one after the page changes"
                   " its type - a \"show password\" button)")
@@ -51,12 +52,33 @@ SENSITIVE_WHAT = ("values in clear in password, email, tel, hidden or cc-* field
 # never knows it, nor its echoes elsewhere (echo scrubbing masks those as they are stored).
 NOT_ECHOES = ("not for values typed into masked fields and repeated by the page (URLs, console,"
               " text): those values are stored masked, so an audit cannot know them")
+# ... nor for what the rules' other entries name: a `[console] redact` pattern's matches (the
+# rules mask them in console and error text only, by design), a request header the rules keep
+# (a cookie kept is kept on purpose)
+NOT_RULES = "nor for the rules' console redactions or the headers they keep"
 
 
-def looked_for(kinds: Iterable[str]) -> str:
-    """The sentence saying what an audit with these detectors looked for."""
-    return (f"{', '.join(kinds)} (patterns, in {EVERY_STRING}), {CREDENTIAL_WHAT}, and"
-            f" {SENSITIVE_WHAT}; nothing else - {NOT_ECHOES}; {OWNER_APART}")
+def looked_for(kinds: Iterable[str], added: Iterable[str] = ()) -> str:
+    """The sentence saying what an audit with these detectors looked for; `added`: the URL
+    parameters the rules in force scrub beside the built-in ones (looked for too)."""
+    added = sorted(set(added) - set(DEFAULT_SCRUB_PARAMS))
+    extra = f" and those the rules in force add - {', '.join(f'{p}=' for p in added)} -" \
+        if added else ""
+    return (f"{', '.join(kinds)} (patterns, in {EVERY_STRING}),"
+            f" {CREDENTIAL_WHAT.format(added=extra)}, and {SENSITIVE_WHAT}; nothing else -"
+            f" {NOT_ECHOES}, {NOT_RULES}; {OWNER_APART}")
+
+
+def params_added(data_dir) -> list[str]:
+    """The URL parameters the rules in force scrub beside the built-in ones - the data
+    folder's rules', and each application's own (`replay app rules`) -, which an audit looks
+    for too: a privacy officer's own `otp=` stored in clear is a credential found (a privacy
+    officer's tryout: the audit said nothing of it). RulesError / AppError: rules that cannot
+    be read."""
+    from ..intake.live import stored_apps_rules
+    from .rules import load_rules
+    rules = [load_rules(None, data_dir)] + [r for _, r in stored_apps_rules(data_dir).values()]
+    return sorted({p for r in rules for p in r.scrub_query_params} - set(DEFAULT_SCRUB_PARAMS))
 
 
 NOTHING_FOUND = "nothing found"   # an audited session without findings
@@ -95,20 +117,37 @@ _MASKED_VALUES = frozenset({"", "***"})
 SENSITIVE_INPUTS = "sensitive-input"   # the finding kind: a value in clear in a field always masked
 CREDENTIALS = "credential"   # the finding kind: a secret a request carries, in clear
 BUILT_IN = (CREDENTIALS, SENSITIVE_INPUTS)   # looked for beside the detectors, always
-# A credential in clear: one of the parameters the privacy pass scrubs by default, where it
+# A credential in clear: one of the parameters the privacy pass scrubs, where it
 # scrubs one - in a query or fragment, standing alone (PARAM_START: a log line's `password=`, a
 # console argument's `"token=...`; but `code=` only in a URL: "error code=500" in a message is
 # no OAuth code), or as a JSON member's key (`{"password":"..."}`) -, its value not the
 # scrubber's mask; a Bearer token or basic auth's credentials as an Authorization header
 # writes them; a password in a URL's user info (`https://deploy:s3cr3t@ci.example.com/`).
-_SCRUBBED = "|".join(re.escape(p) for p in DEFAULT_SCRUB_PARAMS)
-_PARAM = re.compile(r"(?i)" + PARAM_START + r"(?:(?<=[?&;#])|(?!code" + ARRAY_NAME + "=))("
-                    + _SCRUBBED + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "*?)"
-                    + PARAM_END)   # (an empty value - `token=:1:2)`, a frame's - is none)
-_MEMBERS = tuple(re.compile(rx.format(names=f"(?:{_SCRUBBED})"), re.I | re.S)
-                 for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED))
-# ... and inside a URL-encoded URL (a login's `next=`), as the scrubber finds one
-_ENCODED_PARAM = re.compile("(?i)" + ENCODED_PARAM.format(names=f"({_SCRUBBED})") + f"({ENCODED_VALUE}+)")
+def credential_finder(params: Iterable[str] = DEFAULT_SCRUB_PARAMS):
+    """`credentials` for the parameters `params` (the built-in ones, and those the rules in
+    force add: a finding where a privacy officer's own `otp=` is stored in clear)."""
+    names = "|".join(re.escape(p) for p in sorted(set(params)))
+    param = re.compile(r"(?i)" + PARAM_START + r"(?:(?<=[?&;#])|(?!code" + ARRAY_NAME + "=))("
+                       + names + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "*?)"
+                       + PARAM_END)   # (an empty value - `token=:1:2)`, a frame's - is none)
+    members = tuple(re.compile(rx.format(names=f"(?:{names})"), re.I | re.S)
+                    for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED))
+    # ... and inside a URL-encoded URL (a login's `next=`), as the scrubber finds one
+    encoded = re.compile("(?i)" + ENCODED_PARAM.format(names=f"({names})") + f"({ENCODED_VALUE}+)")
+
+    def credentials(s: str) -> list[str]:
+        """The credentials in clear in `s`, each as its excerpt (`token=***`,
+        `"token":"***"`, `Bearer ***`, `Basic ***`, `user:***@`)."""
+        out = [f"{m.group(1).lower()}=***" for rx in (param, encoded) for m in rx.finditer(s)
+               if m.group(2) and m.group(2) not in _MASKS]
+        out += [m.group(1).replace("\\", "") + '***"' for rx in members for m in rx.finditer(s)
+                if m.group(2) and m.group(2) != MASK]
+        out += ["Bearer ***" for m in _BEARER.finditer(s) if set(m.group(1)) != {"*"}]
+        out += ["Basic ***" for m in _BASIC.finditer(s) if is_user_and_password(m.group(1))]
+        return out + ["user:***@" for m in _USERINFO.finditer(s) if m.group(2) != MASK]
+    return credentials
+
+
 _BEARER = re.compile(BEARER_TOKEN)   # what the scrubber masks, found where it was not
 _USERINFO = re.compile(USERINFO_PASSWORD)
 _BASIC = re.compile(BASIC_CREDENTIALS)
@@ -116,18 +155,7 @@ _MASKS = ("***", "%2A%2A%2A", "%2a%2a%2a")
 # the strings an audit visits: the detectors' hints, or a credential's
 _HINT = re.compile("|".join((*detectors.HINTS,
                               r'[\w-]+(?:\[\]|%5B%5D)?=|%3[Dd]|(?i:bearer|basic)\s|\S@|"\s*:'))).search
-
-
-def credentials(s: str) -> list[str]:
-    """The credentials in clear in `s`, each as its excerpt (`token=***`, `"token":"***"`,
-    `Bearer ***`, `Basic ***`, `user:***@`)."""
-    out = [f"{m.group(1).lower()}=***" for rx in (_PARAM, _ENCODED_PARAM) for m in rx.finditer(s)
-           if m.group(2) and m.group(2) not in _MASKS]
-    out += [m.group(1).replace("\\", "") + '***"' for rx in _MEMBERS for m in rx.finditer(s)
-            if m.group(2) and m.group(2) != MASK]
-    out += ["Bearer ***" for m in _BEARER.finditer(s) if set(m.group(1)) != {"*"}]
-    out += ["Basic ***" for m in _BASIC.finditer(s) if is_user_and_password(m.group(1))]
-    return out + ["user:***@" for m in _USERINFO.finditer(s) if m.group(2) != MASK]
+credentials = credential_finder()   # (the built-in parameters')
 
 
 @dataclass
@@ -189,10 +217,14 @@ class SessionAudit:
 
 def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
                  session_id: str = "", context: dict | None = None,
-                 owner: User | None = None) -> SessionAudit:
+                 owner: User | None = None,
+                 params: Iterable[str] = DEFAULT_SCRUB_PARAMS) -> SessionAudit:
     """Findings in `events` (and in the session's `context`, kept in the index). The strings
-    searched are the ones the masker's detector pass cleans: `strings.map_strings`."""
+    searched are the ones the masker's detector pass cleans: `strings.map_strings`.
+    `params`: the URL parameters whose values in clear are credentials found (the built-in
+    ones, and those the rules in force add)."""
     kinds = tuple(kinds)
+    credentials = credential_finder(params)
     result = SessionAudit(session_id)
     found = result.findings
     find, excerpt = detectors.find, detectors.excerpt
@@ -338,12 +370,15 @@ def _tree_values(node: Any) -> list[tuple[Any, str, dict, Any, str]]:
 
 
 def audit_session(reader, kinds: Iterable[str] = detectors.KINDS,
-                  events: Iterable | None = None) -> SessionAudit:
+                  events: Iterable | None = None,
+                  params: Iterable[str] = DEFAULT_SCRUB_PARAMS) -> SessionAudit:
     """Audit a stored session (a SessionReader / RecordingSource); `events`: its events
-    as the caller passes them on (through a progress bar), default `reader.events()`."""
+    as the caller passes them on (through a progress bar), default `reader.events()`;
+    `params`: as `audit_events`'."""
     info = reader.info
     result = audit_events(reader.events() if events is None else events, kinds,
-                          session_id=reader.id, context=info.context, owner=filed_user(info))
+                          session_id=reader.id, context=info.context, owner=filed_user(info),
+                          params=params)
     result.damaged_segments = list(reader.damaged)
     result.owner = [k for k, v in zip(OWNER_FIELDS, (info.user_id, info.user_name,
                                                      info.user_email)) if v]

@@ -644,3 +644,21 @@ def test_a_folder_with_no_session_says_so_on_a_dry_run_and_a_re_mask(tmp_path, c
     rc, out, err = run(capsys, "--data", data, "mask", "--rules", rules, "--all", "--yes")
     assert (rc, out) == (0, "") and err == f"no session is stored in {data} yet: nothing re-masked\n"
     assert not (data / "rules.toml").exists()
+
+
+def test_audit_looks_for_the_url_parameters_the_rules_in_force_add(tmp_path, capsys):
+    """A privacy officer's tryout: the folder's rules scrub `otp=`, a session holding
+    `?otp=...` in clear (recorded before those rules) audited "nothing found". The parameters
+    the rules in force add - the folder's, and each application's own - are looked for too,
+    and said among what was looked for."""
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(html_to_events(
+        "<p>signed in</p>", href="https://shop.example/cb?otp=ZQX424242&x=1")))
+    data = tmp_path / "data"
+    code, out, _ = run(capsys, "--data", str(data), "audit", str(f))
+    assert code == 0 and "otp" not in out, out   # the built-in rules do not scrub it
+    data.mkdir()
+    (data / "rules.toml").write_text('version = 1\nscrub_query_params = ["otp", "pin"]\n')
+    code, out, _ = run(capsys, "--data", str(data), "audit", str(f))
+    assert code == 1 and "otp=***" in out and "ZQX" not in out, out
+    assert "those the rules in force add - otp=, pin=" in " ".join(out.split()), out
