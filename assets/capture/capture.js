@@ -81,10 +81,11 @@
   var MASK = "***";
   // URL parameters scrubbed whatever the rules list besides them, unless the rules keep them
   // (rules.DEFAULT_SCRUB_PARAMS, kept equal; rules.params_in_force: the same sum)
-  var DEFAULT_SCRUB_PARAMS = ["access_token", "api_key", "apikey", "auth", "client_secret", "code",
-                              "id_token", "password", "refresh_token", "secret", "session_id",
-                              "sessionid", "sig", "signature", "token", "x-amz-credential",
-                              "x-amz-security-token", "x-amz-signature", "x-goog-signature"];
+  var DEFAULT_SCRUB_PARAMS = ["access_token", "api-key", "api_key", "apikey", "auth", "client_secret",
+                              "code", "id_token", "jsessionid", "otp", "password", "phpsessid",
+                              "private_token", "refresh_token", "secret", "session_id", "sessionid",
+                              "sig", "signature", "token", "x-amz-credential", "x-amz-security-token",
+                              "x-amz-signature", "x-goog-signature"];
   /* The built-in parameters but those kept, then the rules' own (each name once, any case). */
   function paramsInForce(scrub, keep) {
     var kept = {}, seen = {}, out = [], i, p;

@@ -52,10 +52,11 @@ _log = logging.getLogger(__name__)
 # (`scrub_query_params`), unless the rules name them in `keep_query_params` - as Sentry's data
 # scrubbing adds "sensitive fields" to its defaults and takes "safe fields" out. Matched whole,
 # any case. capture.js holds the same list (DEFAULT_SCRUB_PARAMS; a test keeps them equal).
-DEFAULT_SCRUB_PARAMS = ("access_token", "api_key", "apikey", "auth", "client_secret", "code",
-                        "id_token", "password", "refresh_token", "secret", "session_id",
-                        "sessionid", "sig", "signature", "token", "x-amz-credential",
-                        "x-amz-security-token", "x-amz-signature", "x-goog-signature")
+DEFAULT_SCRUB_PARAMS = ("access_token", "api-key", "api_key", "apikey", "auth", "client_secret",
+                        "code", "id_token", "jsessionid", "otp", "password", "phpsessid",
+                        "private_token", "refresh_token", "secret", "session_id", "sessionid",
+                        "sig", "signature", "token", "x-amz-credential", "x-amz-security-token",
+                        "x-amz-signature", "x-goog-signature")
 
 # Headers that describe a request without identifying anyone.
 DEFAULT_HEADERS = ("accept", "accept-encoding", "accept-language", "cache-control",

@@ -647,18 +647,18 @@ def test_a_folder_with_no_session_says_so_on_a_dry_run_and_a_re_mask(tmp_path, c
 
 
 def test_audit_looks_for_the_url_parameters_the_rules_in_force_add(tmp_path, capsys):
-    """A privacy officer's tryout: the folder's rules scrub `otp=`, a session holding
-    `?otp=...` in clear (recorded before those rules) audited "nothing found". The parameters
+    """A privacy officer's tryout: the folder's rules scrub `otp=` (built in since), a session
+    holding `?otp=...` in clear (recorded before those rules) audited "nothing found". The parameters
     the rules in force add - the folder's, and each application's own - are looked for too,
     and said among what was looked for."""
     f = tmp_path / "rec.json"
     f.write_text(json.dumps(html_to_events(
-        "<p>signed in</p>", href="https://shop.example/cb?otp=ZQX424242&x=1")))
+        "<p>signed in</p>", href="https://shop.example/cb?ticket=ZQX424242&x=1")))
     data = tmp_path / "data"
     code, out, _ = run(capsys, "--data", str(data), "audit", str(f))
-    assert code == 0 and "otp" not in out, out   # the built-in rules do not scrub it
+    assert code == 0 and "ticket" not in out, out   # the built-in rules do not scrub it
     data.mkdir()
-    (data / "rules.toml").write_text('version = 1\nscrub_query_params = ["otp", "pin"]\n')
+    (data / "rules.toml").write_text('version = 1\nscrub_query_params = ["ticket", "pin"]\n')
     code, out, _ = run(capsys, "--data", str(data), "audit", str(f))
-    assert code == 1 and "otp=***" in out and "ZQX" not in out, out
-    assert "those the rules in force add - otp=, pin=" in " ".join(out.split()), out
+    assert code == 1 and "ticket=***" in out and "ZQX" not in out, out
+    assert "those the rules in force add - pin=, ticket=" in " ".join(out.split()), out

@@ -278,3 +278,17 @@ def test_saving_the_same_rules_over_a_deleted_file_writes_it_back(tmp_path):
     change = save_rules(tmp_path, rules, who="t", based_on=1)
     assert change is not None and (tmp_path / "rules.toml").is_file()
     assert active_rules(tmp_path).revision == 2
+
+
+def test_common_credential_parameters_are_built_in():
+    """A privacy officer's tryout: Java's `;jsessionid=` in a path, `api-key=`, GitLab's
+    `private_token=`, PHP's `PHPSESSID=` and a one-time password's `otp=` were stored in clear
+    under the built-in rules."""
+    from recorder.privacy.masking import make_url_scrubber
+    scrub = make_url_scrubber(Rules.default().scrub_query_params)
+    for url, kept in [("https://app.example/cart;jsessionid=ZQX1", "https://app.example/cart;jsessionid=***"),
+                      ("https://api.example/v1?api-key=ZQX2", "https://api.example/v1?api-key=***"),
+                      ("https://git.example/api?private_token=ZQX3&page=2", "https://git.example/api?private_token=***&page=2"),
+                      ("https://shop.example/?PHPSESSID=ZQX4", "https://shop.example/?PHPSESSID=***"),
+                      ("verify otp=ZQX5 now", "verify otp=*** now")]:
+        assert scrub(url) == kept, url
