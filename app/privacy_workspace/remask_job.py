@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 
+from recorder.intake.live import stored_apps_rules
 from recorder.privacy import Rules
 from recorder.privacy.remask import RemaskResult, remask_sessions
 from recorder.store import Store
@@ -17,7 +18,8 @@ from ..window.jobs import ThreadJob
 
 
 class RemaskJob(ThreadJob):
-    """Re-mask the stored sessions of `data_dir` under `rules`. Emits `progress(done,
+    """Re-mask the stored sessions of `data_dir` under `rules` (a session of an application
+    with rules of its own under those). Emits `progress(done,
     total)` before each session and `finished(job)` at the end; `results` are those of the
     sessions rewritten (or found unchanged), `done` how many were looked at, `total` how many
     there were, `failure` one line when it stopped on an error (the sessions done before it
@@ -40,12 +42,15 @@ class RemaskJob(ThreadJob):
             self.done, self.total = done, total
             self.progress.emit(done, total)
         try:
+            # a session of an application with rules of its own: under those, as the intake
+            # masked it (`replay mask --all`'s way: recorder.privacy.remask.rules_of)
+            own = {a: r for a, (_, r) in stored_apps_rules(self.data_dir).items()}
             with Store.open(self.data_dir) as store:
                 # cached pictures of the old versions show what the rules now mask: they
                 # go, also when a later session fails after some were rewritten
                 with swept_after(self.data_dir, store.index.segment_files):
                     self.results = remask_sessions(store, None, self.rules, progress=said,
-                                                   stop=lambda: self.cancelled)
+                                                   own=own, stop=lambda: self.cancelled)
         except Exception as exc:  # noqa: BLE001 - said on the page, never a crash
             self.failure = " ".join(str(exc).split()) or type(exc).__name__
         self.finished.emit(self)

@@ -596,6 +596,18 @@ class PrivacyWorkspace(QWidget):
         self.audit_details_button.toggled.connect(self._show_audit_details)
         return w
 
+    def _own_rules(self) -> dict:
+        """The applications with rules of their own (`replay app rules`), by id, as
+        (Application, Rules): their sessions are dry-run and re-masked under those, as
+        `replay mask --all` does (a privacy officer found the two disagreeing); none where
+        they cannot be read (`replay app rules` says why)."""
+        from recorder.intake.apps import AppError
+        from recorder.intake.live import stored_apps_rules
+        try:
+            return stored_apps_rules(self.data_dir)
+        except (RulesError, AppError):
+            return {}
+
     def _params_added(self) -> list[str]:
         """The URL parameters the rules in force add (`audit.params_added`), looked for too;
         none where the folder's or an application's rules cannot be read (the Rules tab says
@@ -1033,6 +1045,7 @@ class PrivacyWorkspace(QWidget):
             return
         store = self._store()
         rows, sessions, changed, stopped, runs = [], 0, 0, False, []
+        own = self._own_rules()
         if store is not None:
             infos = store.sessions()
             ids = shown_ids([i.id for i in infos])
@@ -1040,9 +1053,13 @@ class PrivacyWorkspace(QWidget):
                              sum(i.record_count for i in infos), self._run_buttons())
             try:
                 for info in infos:
+                    # a session of an application with rules of its own: under those, as the
+                    # intake masked it and Apply re-masks it (`replay mask --all`'s way)
+                    app = own.get(info.application) if info.application else None
                     with store.session(info.id) as reader:
                         # (stopped part way: no second pass over what is thrown away)
-                        r = dry_run(walk.events(reader.events()), rules, info.id,
+                        r = dry_run(walk.events(reader.events()),
+                                    rules if app is None else app[1], info.id,
                                     again=lambda: () if walk.cancelled else reader.events())
                     if walk.cancelled:   # (that session was not looked at whole)
                         stopped = True
@@ -1052,7 +1069,9 @@ class PrivacyWorkspace(QWidget):
                     changed += r.events_changed > 0
                     claims = list(r.by_claim().items()) or [("nothing would change", {})]
                     for k, (claim, per_kind) in enumerate(claims):
-                        rows.append([(ids[info.id], info.id) if k == 0 else "",
+                        shown = ids[info.id] if app is None else \
+                            f"{ids[info.id]} ({app[0].name}'s rules)"
+                        rows.append([(shown, info.id) if k == 0 else "",
                                      f"{r.events_changed} of {r.events}" if k == 0 else "",
                                      claim, ", ".join(f"{n} {kind}" for kind, n in
                                                       sorted(per_kind.items()))])

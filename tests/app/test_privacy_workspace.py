@@ -1117,3 +1117,34 @@ def test_rules_written_while_the_page_reads_them_are_shown_at_its_next_look(
     assert "revision 7" not in w.title.text()
     w.check_rules_file()
     assert w.title.text() == "Privacy rules — revision 7", w.title.text()
+
+
+def test_a_session_of_an_application_with_rules_of_its_own_is_dry_run_and_applied_under_those(
+        qtbot, tmp_path, workspace):
+    """A privacy officer's tryout: `replay mask --all --dry-run` looked at an application's
+    session under its own rules (`replay app rules`) and said 0 would change; the workspace
+    said 3 of 34 under the folder's, without a word. Its dry run and Apply follow the
+    application's rules too, and the Session column says so."""
+    from tests.app.test_app_cmd import replay_cli   # (the CLI as a person runs it)
+    fixture = tmp_path.parent / "demo.json"
+    fixture.write_text(json.dumps(account_recording()))
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
+    app_id = next(a["id"] for a in json.loads(replay_cli(data, "app", "list", "--json").stdout))
+    assert replay_cli(data, "import", fixture, "--app", app_id).returncode == 0
+    strict = tmp_path / "strict.toml"
+    strict.write_text('version = 1\ndefault = "mask"\n')
+    assert replay_cli(data, "app", "rules", "shop", "--rules", strict, "--yes").returncode == 0
+    said = replay_cli(data, "mask", "--dry-run", "--all").stdout.splitlines()[0]
+    w = workspace(data)
+    qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+    first = [w.dry_run_table.item(0, c).text() for c in range(2)]
+    assert first[0].endswith("(shop's rules)"), first
+    assert first[1] == said.split("would change ")[1].split(" events")[0].split(",")[0], \
+        (first, said)
+    assert not first[1].startswith("0 of"), first
+    # Apply re-masks it under them: the CLI's dry run then finds nothing more to change
+    assert w.save() and w.apply_button.isEnabled()
+    applied(qtbot, w, w.apply_to_stored(confirm=False))
+    after = replay_cli(data, "mask", "--dry-run", "--all").stdout.splitlines()[0]
+    assert "(application shop's rules)\twould change 0 of " in after, after
