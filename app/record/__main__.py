@@ -31,11 +31,19 @@ def main(argv: list[str] | None = None, prog: str = "python -m app.record",
     from player.qt.standalone import (application, exec_app, has_screen, no_screen,
                                       prepare_qt_environment)
 
-    from ..cli import say_error
-    from ..commands._store import no_data_folder
+    from ..cli import UserError, say_error, say_note
+    from ..commands._store import is_default_data_folder, no_data_folder, refuse_other_folder
     if args.data.exists() and not args.data.is_dir():   # said now, not after a recording
         say_error(no_data_folder(args.data), said_by)
         return 2
+    try:   # a folder of other files: a recording stored there scattered replay's files among
+        refuse_other_folder(args.data, making=True)   # them (a QA engineer's tryout)
+    except UserError as exc:
+        say_error(str(exc), said_by)
+        return 2
+    if not args.data.exists() and not is_default_data_folder(args.data):
+        say_note(f"there is no data folder at {args.data.resolve()} yet: the first recording"
+                 " stored makes it (if you meant another folder, give it with --data)")
     if not has_screen():   # a window no one sees, left running, would look like a hang
         say_error(no_screen("the recorder", "without one, a site's visitors are recorded by"
                             " capture.js and `replay serve`"), said_by)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 
 from ..cli import UserError
-from ..commands._store import no_data_folder
+from ..commands._store import (is_default_data_folder, no_data_folder, refuse_other_folder,
+                               say_new_data_folder)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -13,6 +14,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.data.exists() and not args.data.is_dir():
         raise UserError(no_data_folder(args.data))
+    # a mistyped --data: a folder of other files became a data folder without a word, and a
+    # folder that is not there a new, empty one (a QA engineer's tryout; `replay sessions`
+    # refuses both, `replay import` refuses the one and says the other)
+    refuse_other_folder(args.data, making=True)
+    new = not args.data.exists() and not is_default_data_folder(args.data)
     if not has_screen():
         raise UserError(no_screen("the app", "without one, `replay sessions` lists the stored"
                                   " sessions and `replay screenshot SESSION --at MS -o"
@@ -22,6 +28,10 @@ def run(args: argparse.Namespace) -> int:
     from .main_window import MainWindow
 
     win = MainWindow(args.data)
+    if new:
+        say_new_data_folder(args.data, "the window shows its sessions")
+        win.say(f"Created a new data folder at {args.data.resolve()}: no session is stored"
+                " there yet - if you meant another folder, start the app with --data FOLDER")
     win.show()
     try:
         return exec_app(app, close=win.close)

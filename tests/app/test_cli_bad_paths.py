@@ -557,3 +557,17 @@ def test_an_empty_range_is_refused_in_one_line(tmp_path, capsys):
         assert "--from and --to are the same moment" in line and line.endswith(
             "give a range that moves forward (error-2s to error+2s, say)"), line
         assert not (tmp_path / "x.gif").exists()
+
+
+@pytest.mark.parametrize("argv", [[], ["record"]], ids=["the app", "record"])
+def test_the_app_and_record_mode_make_no_data_folder_of_other_files(tmp_path, capsys, argv):
+    """A QA engineer's tryout: `replay record --data` a folder of screenshots stored a session
+    among them (its index, key and segments) without a word, and the app wrote its index
+    there; both are refused before a window opens, as `replay import` refuses it."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    (shots / "bug.png").write_bytes(b"\x89PNG")
+    line = _one_clear_line(*run(capsys, "--data", shots, *argv)[::2])
+    assert line.startswith(f"replay: error: {shots} is not a data folder"), line
+    assert "or a new or empty folder" in line, line
+    assert sorted(p.name for p in shots.iterdir()) == ["bug.png"]
