@@ -458,9 +458,10 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     hi = float("inf") if end_ms is None else end_ms
     navs = [s for s in steps if s.kind is StepKind.NAVIGATE]
     chosen = [s for s in steps if lo <= s.t <= hi]
+    stepless = not chosen   # (a range without a step: what the run can still do is open its page)
     opened: Step | None = None   # a range starts on the page on show at its start
-    if chosen and chosen[0].kind is not StepKind.NAVIGATE:
-        before = [n for n in navs if n.t <= chosen[0].t]
+    if not chosen or chosen[0].kind is not StepKind.NAVIGATE:
+        before = [n for n in navs if n.t <= (chosen[0].t if chosen else lo)]
         if before:
             opened = before[-1]
             chosen.insert(0, opened)
@@ -562,9 +563,15 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
             body.append(f"    expect_text(page, {sel!r}, {text!r}, after_step={n})")
     if not chosen:
         body.append("    pass  # no steps were recorded in this range")
-    target = _target_error([e for e in errors if lo <= e.t <= hi] if start_ms is not None
-                           or end_ms is not None else errors,
+    ranged = start_ms is not None or end_ms is not None
+    target = _target_error([e for e in errors if lo <= e.t <= hi] if ranged else errors,
                            bug_ms=bug.at_ms if until_bug and bug is not None else None)
+    # what "no error to check" means: none recorded at all, or none in the range exported
+    outside = len(errors) if ranged and target is None else 0
+    span = f"from {moment_text(start_ms or 0)} " + \
+        ("on" if end_ms is None else f"to {moment_text(end_ms)}")
+    no_error = (f"this range ({span}) holds none of the recording's {count(outside, 'error')}"
+                if outside else "the recording holds no error")
     return _TEMPLATE.format(
         report=_report(bug, until_bug, start_ms, end_ms),
         session=_docstring(session_id),
@@ -583,8 +590,13 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
                         f" STAND_INS[{f.name!r}]),  # step {f.step}: {_comment(f.label)}"
                         " (masked when recorded)\n" for f in fill_in),
         selects=repr([f.name for f in fill_in if f.select]),
-        steps="\n".join(body),
-        check_comment=CHECK_COMMENT, check=_check(target, failed, filled=bool(fill_in)))
+        steps="\n".join(body), no_error=no_error,
+        check_comment=CHECK_COMMENT,
+        check=_check(target, failed, filled=bool(fill_in), no_error=no_error,
+                     nothing=None if not stepless else
+                     f"this range ({span}) holds no recorded step, and " + (
+                         f"none of the recording's {count(outside, 'error')}" if outside
+                         else "the recording holds no error")))
 
 
 def base_url_variable(i: int) -> str:
@@ -652,14 +664,20 @@ def _scroll(s: Scroll) -> list[str]:
     return [f"    {locator_code(s.selector)}.evaluate('(el) => el.scrollTo({s.x:g}, {s.y:g})')"]
 
 
-def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False) -> str:
+def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False,
+           no_error: str = "the recording holds no error", nothing: str | None = None) -> str:
     """The check at the end: the error `e` the session hit. A failed request is matched by
     its method, path, query and status - its query's names only, not their values, when the
     run fills in values masked when recorded (`filled`): a query made of them differs from
     the recorded one (another country in a masked select: "not reproduced" of the very
-    failure)."""
+    failure). Without one (`no_error` says why), the steps are the reproduction - unless
+    there is none (`nothing` says so): then the run reproduced nothing, and says it (a QA
+    engineer's tryout: a range without steps or error ran nothing and said "reproduced")."""
+    if e is None and nothing is not None:
+        return (f"    # {_comment(nothing)}: nothing to reproduce\n"
+                f"    raise NothingToReproduce({nothing!r})")
     if e is None:
-        return ("    # the recording holds no error: the steps above are the reproduction\n"
+        return (f"    # {_comment(no_error)}: the steps above are the reproduction\n"
                 "    return None")
     request = min(failed, key=lambda x: abs(x.t - e.t), default=None) \
         if e.type == "HTTPError" else None
@@ -859,6 +877,10 @@ class Unreachable(Exception):
     """A site the script cannot reach: it cannot run here (exit 2)."""
 
 
+class NothingToReproduce(Exception):
+    """A script of a range that holds no step and no error: it checked nothing (exit 2)."""
+
+
 def goto(page, recorded_url):
     """Open a recorded URL on the site it is run against."""
     url = moved(recorded_url)
@@ -998,10 +1020,14 @@ def main():
             found = reproduce(page)
             # a recording without an error: its steps are the reproduction
             say("reproduced: " + (str(found) if found is not None else
-                                  "every step ran (the recording holds no error to check)"))
+                                  "every step ran ({no_error} to check)"))
             return 0
         except Unreachable as exc:
             print(exc, file=sys.stderr)
+            return 2
+        except NothingToReproduce as exc:
+            print(f"nothing to reproduce: {{exc}} - export another range (`replay export"
+                  " SESSION -o bug.py` without --from/--to: every step)", file=sys.stderr)
             return 2
         except (PlaywrightError, AssertionError) as exc:
             typed = (f" - stand-ins typed before it: {{', '.join(TYPED)}} (the site may have"

@@ -339,3 +339,43 @@ def test_the_demo_server_on_a_taken_port_says_so_in_one_line():
     assert proc.stderr == f"demo server: cannot listen on 127.0.0.1:{port} (Address already" \
         " in use) - is something else on that port? Give another with --port N, or --port 0" \
         " for a free one\n", proc.stderr
+
+
+def test_a_script_of_a_range_without_steps_opens_its_page_and_says_it_reproduced_nothing(
+        tmp_path):
+    """A QA engineer's tryout: a script exported for a range without a step (0:10 to 0:11)
+    held only `pass`, opened no page, and printed "reproduced: every step ran (the recording
+    holds no error to check)" - exit 0, of a recording with 3 errors after the range. It opens
+    the page on show at the range's start and says it reproduced nothing (exit 2); a range
+    with steps and no error says which errors it left out."""
+    import ast
+
+    data = tmp_path / "data"
+    script = tmp_path / "quiet.py"
+    p = _replay("export", str(DEMO), "--from", "2000", "--to", "10000", "-o", str(script),
+                data=data)
+    assert p.returncode == 0, p.stderr
+    text = script.read_text()
+    ast.parse(text)
+    body = text.split("def reproduce(page):")[1]
+    assert "    goto(page, 'http://127.0.0.1:" in body, body   # the page on show at 0:02
+    assert 'raise NothingToReproduce("this range (from 0:02.0 to 0:10.0) holds no recorded' \
+        ' step, and none of the recording\'s 7 errors")' in body, body
+    stepped = tmp_path / "stepped.py"
+    p = _replay("export", str(DEMO), "--from", "10000", "--to", "14000", "-o", str(stepped),
+                data=data)
+    assert p.returncode == 0, p.stderr
+    assert "every step ran (this range (from 0:10.0 to 0:14.0) holds none of the recording's" \
+        " 7 errors to check)" in stepped.read_text()
+    port = _free_port()
+    server = _demo_server(port)
+    try:
+        run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                             env=dict(os.environ, REPLAY_BASE_URL=f"http://127.0.0.1:{port}",
+                                      REPLAY_CHROMIUM=str(CHROMIUM)), timeout=120)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert run.returncode == 2 and not run.stdout, (run.stdout, run.stderr)
+    assert run.stderr.startswith("nothing to reproduce: this range (from 0:02.0 to 0:10.0)"
+                                 " holds no recorded step"), run.stderr
