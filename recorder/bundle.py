@@ -521,6 +521,13 @@ def salvage_or_refuse(path: Path | str, exc: DamagedBundle) -> Salvaged:
     return got
 
 
+def salvageable(path: Path | str) -> bool:
+    """Whether `salvage` reads anything of a damaged bundle: only then is `--partial` worth
+    offering (a QA engineer's tryout: a bundle cut within its first segment was told to add
+    --partial, which then said nothing could be read)."""
+    return bool(salvage(path).events)
+
+
 def salvage(path: Path | str) -> Salvaged:
     """What a cut-off bundle still holds. Its manifest and zip directory come last and are
     lost; each segment before the cut is still a zip entry with its own header and CRC,

@@ -157,8 +157,9 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
     except IndexError as exc:   # (says which numbers there are)
         raise UserError(str(exc)) from None
     except DamagedBundle as exc:   # cut off: what decodes can be read, as of a JSON file
-        raise UserError(str(exc) if partial else f"{exc}, or add --partial to read what"
-                        " decodes") from None
+        from recorder.bundle import salvageable
+        raise UserError(str(exc) if partial or not salvageable(spec) else
+                        f"{exc}, or add --partial to read what decodes") from None
     except BadBundle as exc:   # says what to do itself
         raise UserError(str(exc)) from None
     except LimitError as exc:  # a bomb, or data no recording can hold

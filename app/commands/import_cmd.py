@@ -21,7 +21,8 @@ import msgspec
 
 from player.local_time import when_text
 from recorder.bug import CONTEXT_KEY, from_context, title_line
-from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage_or_refuse
+from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage_or_refuse, \
+    salvageable
 from recorder.format import InvalidEvent, no_gc
 from recorder.index import SessionChanged
 from recorder.ingest import ImportConflict, Outcome
@@ -598,8 +599,9 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task, say: Sa
         try:
             src = open_bundle(f)
         except DamagedBundle as exc:
-            if not args.partial:
-                raise DamagedBundle(f"{exc}, or {advice.partial}") from None
+            if not args.partial:   # (--partial offered where it reads something)
+                raise DamagedBundle(f"{exc}, or {advice.partial}" if salvageable(f)
+                                    else str(exc)) from None
             recs = [_salvaged(f, exc, args)]
         else:
             handed = src.info.context

@@ -279,3 +279,18 @@ def test_demo_names_the_bundled_demo_unless_a_file_is_called_that(tmp_path, caps
     (tmp_path / "demo").write_text("not a recording")
     code, _, err = run(capsys, "--data", tmp_path / "other", "import", "demo")
     assert "demo" in refused(code, err)
+
+
+def test_a_bundle_cut_within_its_first_segment_is_not_told_to_add_partial(tmp_path, capsys,
+                                                                          demo_events):
+    """A QA engineer's tryout: a bundle cut 2,000 bytes in was told "or add --partial", which
+    then said no segment before the damage could be read (so did play, devtools...). Where
+    nothing decodes, the refusal offers no --partial; nothing is stored."""
+    bundle, _sid = multi_segment_bundle(tmp_path, capsys, demo_events)
+    cut = tmp_path / "cut.replay"
+    cut.write_bytes(bundle.read_bytes()[:2000])
+    data = tmp_path / "d"
+    for argv in (["import", cut], ["export", cut, "-o", tmp_path / "x.json"]):
+        line = refused(*run(capsys, "--data", data, *argv)[::2])
+        assert "cut short" in line and "--partial" not in line, line
+    assert stored(capsys, data) == {} and segment_files(data) == {}
