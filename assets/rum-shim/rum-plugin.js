@@ -22,9 +22,14 @@
   var perf = win.performance;
   var queue = [];           // payloads seen before rrweb started the plugin
   var sink = null;          // rrweb's plugin callback once recording
+  // when the recorder started the plugin (Date.now()): a click before it is no action of the
+  // recording - the replay cannot show it, nor what followed it (a QA tryout: a click 0.1 s
+  // before Record, its chain decided after, was a dead click at 0:00)
+  var since = null;
   var viewId = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
 
   function emit(payload) {
+    if (payload.type === "action" && since !== null && payload.date < since) return;
     if (sink) { try { sink(payload); } catch (e) { /* never break the page */ } }
     else queue.push(payload);
   }
@@ -731,6 +736,7 @@
         name: "replay/rum@1",
         observer: function (cb) {
           sink = cb;
+          since = now();
           var q = queue; queue = [];
           var first = {type: "view", view: {id: view.id, url: view.url, referrer: view.referrer}};
           if (view.navigation_type) first.view.navigation_type = view.navigation_type;

@@ -182,3 +182,31 @@ def test_a_click_on_the_pages_background_is_named_by_its_tag(qapp):
             Wait(300), Eval("(document.body.click(), document.documentElement.click(), 1)"),
             Wait(1500)], recorder="capture", record_options={"rules": {"default": "allow"}})
     assert [a.target for a in _semantics(rec.events).actions] == ["body", "html"]
+
+
+def test_a_click_before_the_recording_starts_is_no_action_of_it(chromium):
+    """A QA engineer's tryout: a click on the page 0.1 s before Record was a DEAD click at
+    0:00 (its chain, decided up to a second later, was sent once recording) - the replay
+    cannot show it, nor what followed it. An action dated before the recorder started the
+    plugin is not sent; the clicks after it are."""
+    pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+    from recorder.paths import capture_script
+    page = chromium.new_page()
+    try:
+        page.set_content("<!doctype html><html><body><button id=b>Go</button>"
+                         "<p style='height:400px'>page</p></body></html>")
+        page.add_script_tag(content=capture_script())
+        page.mouse.click(300, 200)   # the page's empty space, before Record
+        actions = page.evaluate("""() => new Promise(done => { const out = [];
+            const started = Date.now();
+            const stop = ReplayCapture.record({emit: e => out.push(e), rules: {default: 'allow'}});
+            setTimeout(() => { document.getElementById('b').click();
+              setTimeout(() => { stop(); done({started, actions: out.filter(e =>
+                e.type === 6 && e.data.plugin === 'replay/rum@1' &&
+                e.data.payload.type === 'action').map(e => e.data.payload)}); }, 1300); }, 50);
+            })""")
+    finally:
+        page.close()
+    dates = [a["date"] for a in actions["actions"]]
+    assert len(dates) == 1 and dates[0] >= actions["started"], actions
+    assert actions["actions"][0]["action"]["target"]["name"] == "Go", actions
