@@ -390,10 +390,12 @@ class RecordPage(QWidget):
         asked first (window-modal; Discard discards). The box, when asked."""
         if self.state is not State.RECORDING:
             return None
-        steps = [s for s in self._builder.steps() if s.kind is not StepKind.NAVIGATE]
-        if not steps:
+        steps = self._builder.steps()
+        if all(s.kind is StepKind.NAVIGATE for s in steps):
             self.discard()
             return None
+        # (counted as the Steps list beside it counts them, its pages opened too: "Its 1
+        # step" was said beside "Steps (2)", a QA engineer's tryout)
         box = QMessageBox(QMessageBox.Icon.Warning, "Discard the recording",
                           f"Discard this recording? Its {count(len(steps), 'step')} and"
                           " everything else it recorded are not stored; the bug's title and"

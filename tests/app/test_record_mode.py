@@ -1183,7 +1183,9 @@ def test_discard_stops_recording_and_stores_nothing(qtbot, record_page, shop):
     hand.click('[data-testid="add-blue-hat"]')
     qtbot.waitUntil(lambda: len(page._builder.steps()) > 1, timeout=TIMEOUT_MS)
     box = page.ask_discard()
-    assert box is not None and "1 step" in box.text()
+    # counted as the Steps list counts them (its page opened too): "1 step" beside "Steps (2)"
+    qtbot.waitUntil(lambda: page.steps_panel.label.text() == "Steps (2)", timeout=TIMEOUT_MS)
+    assert box is not None and "Its 2 steps and" in box.text(), box.text()
     box.button(QMessageBox.StandardButton.Cancel).click()   # asked, and kept
     assert page.state is State.RECORDING
     box = page.ask_discard()
