@@ -13,7 +13,7 @@ import json
 
 from typing import Callable, NamedTuple
 
-from recorder.moments import moment_text
+from recorder.moments import Unit, moment_text
 
 from ..cli import UserError
 from ._progress import index_until
@@ -89,8 +89,10 @@ def run(args: argparse.Namespace) -> int:
     unread = f"; {unread} of it could not be read" if unread else ""
     within = "" if span is None else \
         f" from {moment_text(span[0])} to {moment_text(span[1])}"
-    print(f"{count(listed, tab.noun)} in session {sid}{within} ({moment_text(sv.duration_ms)}"
-          f" long){more}{unread}" if rows
+    # its length as the sessions list, the player and the Session tab's table say it (m:ss,
+    # rounded up): "(0:21.2 long)" stood above that table's "Duration 0:22" (a QA's tryout)
+    print(f"{count(listed, tab.noun)} in session {sid}{within}"
+          f" ({moment_text(sv.duration_ms, Unit.SECOND)} long){more}{unread}" if rows
           else f"no {tab.noun}s recorded in session {sid}{within}{unread}")
     for row in rows:
         print(tab.line(row))
