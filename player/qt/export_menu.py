@@ -112,6 +112,17 @@ def suggested_name(src: Any) -> str:
 MAX_NAME = 60   # characters of a title a file name keeps
 
 
+class _Folder:
+    """Where the Export dialog opens: the folder of the last file exported in this run, else
+    the home folder - not the folder the app happened to be started in (a QA engineer's
+    tryout: a checkout of the project's sources)."""
+    last: Path | None = None
+
+    @classmethod
+    def start(cls) -> Path:
+        return cls.last if cls.last is not None and cls.last.is_dir() else Path.home()
+
+
 class ExportMenu(QMenu):
     exported = Signal(str)   # what was written, in words (a window's status bar says it)
 
@@ -227,11 +238,13 @@ class ExportMenu(QMenu):
             return None
         asked = path is None
         if asked:
-            suggested = f"{suggested_name(src)}{FORMATS[fmt][1]}"
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export", suggested, FORMATS[fmt][2])
+            suggested = _Folder.start() / f"{suggested_name(src)}{FORMATS[fmt][1]}"
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export", str(suggested),
+                                                    FORMATS[fmt][2])
             if not chosen:
                 return None
             path = chosen
+            _Folder.last = Path(chosen).parent
         # the format's suffix where the name ends otherwise (a name typed without one was
         # written as it was: a bundle named `noext`); a place it cannot be written is said
         # now, in words, as the command line says it - one way for every format

@@ -435,3 +435,27 @@ def test_a_suffix_added_to_a_name_typed_asks_before_replacing_a_file(player_widg
     assert menu.export("har") == kept
     assert json.loads(kept.read_text())["log"]["entries"]
     assert asked == [f"requests.har already exists in {tmp_path}. Replace it?"] * 2
+
+
+def test_the_export_dialog_opens_in_the_last_folder_exported_to_not_the_working_one(
+        player_widget, tmp_path, monkeypatch):
+    """A QA engineer's tryout: the Save dialog opened in the folder the app was started in (a
+    checkout of the project's sources). It opens in the home folder, then where the last
+    export went."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from player.qt import export_menu
+    monkeypatch.setattr(export_menu._Folder, "last", None)
+    offered: list[str] = []
+    out = tmp_path / "exports"
+    out.mkdir()
+
+    def save(_parent, _title, suggested, _filter):
+        offered.append(suggested)
+        return str(out / Path(suggested).name), ""
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save))
+    menu = player_widget.export_menu
+    assert menu.export("har") is not None and menu.export("har") is not None
+    assert [str(Path(s).parent) for s in offered] == [str(Path.home()), str(out)], offered
