@@ -28,7 +28,8 @@ from recorder.privacy.rules import Rules
 from ..ids import is_generated, short_ids
 
 Raw = dict[str, Any]
-MARK = "data-replay-masked"   # on elements whose masking differs between the two sides
+MARK = "data-replay-differs"   # on elements whose masking differs between the two sides (not
+# sanitize.MASKED, the player's mark of a masked choice: the outline took those in too)
 OUTLINE = "#d6336c"           # what is masked differently, and what is wrong, in this colour
 # Drawn by the preview's player CSS (the runtime keeps it across frames).
 OUTLINE_CSS = (f"[{MARK}]{{outline:2px solid {OUTLINE}!important;outline-offset:1px!important}}"

@@ -1148,3 +1148,26 @@ def test_a_session_of_an_application_with_rules_of_its_own_is_dry_run_and_applie
     applied(qtbot, w, w.apply_to_stored(confirm=False))
     after = replay_cli(data, "mask", "--dry-run", "--all").stdout.splitlines()[0]
     assert "(application shop's rules)\twould change 0 of " in after, after
+
+
+def test_a_masked_choice_is_not_outlined_as_masked_differently(qtbot, tmp_path, workspace):
+    """A privacy officer's tryout: "1 element would be masked differently (outlined)" beside
+    two outlines - the row a rule hid, and a select whose choice the built-in rules mask: the
+    workspace's outline took the player's mark of a masked choice for its own."""
+    data = tmp_path / "data"
+    page = ("<p class=who>Signed in</p><select id=size><option>S</option>"
+            "<option selected>M</option></select><input id=agree type=checkbox checked>")
+    with Store.open(data) as st:
+        st.ingest(html_to_events(page), masker_factory=masker_factory(Rules.default()))
+    w = workspace(data)
+    w.refresh_preview()
+    w.wait_shown()
+    marked = """(function(){ return Array.prototype.map.call(document.querySelectorAll('[%s]'),
+        function(e){ return e.id || e.className; }); })()""" % MARK
+    masked = "document.querySelectorAll('[data-replay-masked]').length"
+    assert w.right.bridge.call_sync(masked) == 2   # the choices, masked as stored
+    assert w.right.bridge.call_sync(marked) == [] and not w.preview.changed
+    type_rule(qtbot, w, ".who", Level.MASK)
+    w.refresh_preview()
+    w.wait_shown()
+    assert w.right.bridge.call_sync(marked) == ["who"] and len(w.preview.changed) == 1
