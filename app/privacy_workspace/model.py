@@ -54,6 +54,9 @@ class Subject:
     stored: bool
     cut: bool = False          # the session or file holds more events than these
     total: int | None = None   # how many it holds, when known (a stored session's count)
+    # a stored session of an application with rules of its own (`replay app rules`): its name
+    # - Apply and the dry run follow those for it, not the rules edited here
+    own_rules_of: str = ""
     # its events masked under each of the last MASKED_KEPT rules (`masked`): the preview
     # masks the events whole, and moving the moment masks nothing again
     masked_under: dict[Rules, list[Raw]] = field(default_factory=dict, repr=False,

@@ -903,6 +903,9 @@ class PrivacyWorkspace(QWidget):
             with store.session(session_id) as reader:
                 subject = read_subject(session_id, reader.events(), stored=True,
                                        total=reader.info.record_count)
+                app = self._own_rules().get(reader.info.application or "")
+                if app is not None:
+                    subject.own_rules_of = app[0].name
         finally:
             store.close()
         self._set_subject(subject)
@@ -1015,6 +1018,10 @@ class PrivacyWorkspace(QWidget):
             note = (f"{count(len(p.changed), 'element')} would be masked differently (outlined)."
                     f" {sides} (rules can only tighten what is stored).") if subject.stored \
                 else f"{count(len(p.changed), 'element')} masked differently (outlined). {sides}."
+        if subject.own_rules_of:   # (a privacy officer's: the terminal and this page disagreed)
+            note += (f" This session is of application {subject.own_rules_of}, which has rules"
+                     " of its own (`replay app rules`): the dry run and Apply follow those for"
+                     " it, not these.")
         self.preview_note.setText(note + cut_note(subject))
 
     def wait_shown(self, timeout_s: float = 30.0) -> None:

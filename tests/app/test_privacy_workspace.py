@@ -1143,6 +1143,11 @@ def test_a_session_of_an_application_with_rules_of_its_own_is_dry_run_and_applie
     assert first[1] == said.split("would change ")[1].split(" events")[0].split(",")[0], \
         (first, said)
     assert not first[1].startswith("0 of"), first
+    # its preview says the rules edited here are not the ones it follows
+    w.open_session(json.loads(replay_cli(data, "sessions", "--json").stdout)[0]["id"])
+    w.wait_shown()
+    assert "This session is of application shop, which has rules of its own" in \
+        w.preview_note.text(), w.preview_note.text()
     # Apply re-masks it under them: the CLI's dry run then finds nothing more to change
     assert w.save() and w.apply_button.isEnabled()
     applied(qtbot, w, w.apply_to_stored(confirm=False))
