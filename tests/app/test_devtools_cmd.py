@@ -289,3 +289,18 @@ def test_from_to_around_the_first_error_and_refused_on_the_session_tab(capsys, p
     code, _, err = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--from", "9s",
                        "--to", "2s")
     assert code == 2 and "is before --from" in err
+
+
+def test_a_range_lists_the_page_views_open_during_it(capsys, pane):
+    """A support engineer's tryout: `--tab performance --from 12s --to 13s` said "no page
+    views recorded" while a page was on show from before 12 s to after 13 s. A page view is
+    on show until the next begins: those open during the range are listed, the vitals of
+    their whole view."""
+    data, rows = pane[0], pane[1]["performance"]
+    assert len(rows) == 2 and rows[0]["t"] < 12_000 < 13_000 < rows[1]["t"]
+    code, out, _ = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", "performance",
+                       "--from", "12s", "--to", "13s", "--json")
+    assert code == 0 and json.loads(out) == rows[:1]
+    code, out, _ = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", "performance",
+                       "--from", "12s", "--json")   # to the end: both
+    assert code == 0 and json.loads(out) == rows
