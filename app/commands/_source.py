@@ -349,7 +349,14 @@ class ErrorMoment(NamedTuple):
     offset_ms: float = 0.0
 
 
-Moment = Union[float, str, BugMoment, ErrorMoment]   # ms, 'end', the bug's or an error's
+class EndMoment(NamedTuple):
+    """`--at end-5s`: the session's end moved by `offset_ms` - "the last 5 s before they
+    closed the tab" (a support engineer's tryout: `bug-5s` and `error-5s` were taken, not
+    `end-5s`). `end` alone is the string 'end'."""
+    offset_ms: float = 0.0
+
+
+Moment = Union[float, str, BugMoment, ErrorMoment, EndMoment]   # ms, 'end', the bug's, an error's
 
 
 _ERROR = re.compile(r"error(?::(\d+))?(.*)")
@@ -363,6 +370,8 @@ def moment(v: str) -> Moment:
     s = v.strip().lower()
     if s == "end":
         return "end"
+    if s.startswith("end"):
+        return EndMoment(_offset(s[3:], v, "end", "end-5s, end-1:00"))
     if s.startswith("bug"):
         offset = _offset(s[3:], v, "bug", "bug-5s, bug+1:00")
         return BugMoment(offset)
@@ -425,6 +434,14 @@ def resolve_moment(at: Moment, duration_ms: float, unread: str = "",
     `error` names - asked for only then (it reads the whole session)."""
     if isinstance(at, ErrorMoment):
         at = _error_at(at, errors() if errors is not None else [], duration_ms, flag)
+    if isinstance(at, EndMoment):   # kept in, and said, as a bug's offset is
+        wanted = duration_ms + at.offset_ms
+        if wanted < 0 or at.offset_ms > 0:
+            edge, by = ("end", f"{at.offset_ms / 1000:.1f} s past") if at.offset_ms > 0 \
+                else ("start", f"{-wanted / 1000:.1f} s before")
+            said = f"end{'+' if at.offset_ms >= 0 else '-'}{abs(at.offset_ms) / 1000:g}s"
+            say_note(f"{flag} {said} is {by} the session's {edge}: {flag} is its {edge}")
+        at = min(max(0.0, wanted), float(duration_ms))
     if isinstance(at, BugMoment):
         if bug_ms is None:
             raise UserError(f"{flag} bug: this recording carries no bug report with a moment"
@@ -500,7 +517,8 @@ def add_range_arguments(p, *, start_help: str, end_help: str) -> None:
     every command with a range takes; `*_help`: what each does there."""
     p.add_argument("--from", dest="start", type=moment, default=None, metavar="T",
                    help=f"{start_help}: ms, 62s or 1:02, bug-5s around a bug handed over,"
-                        " or error-5s around the first error (error:2-5s: the second)")
+                        " error-5s around the first error (error:2-5s: the second), or end-5s"
+                        " before the end")
     p.add_argument("--to", dest="end", type=moment, default=None, metavar="T",
                    help=f"{end_help}: ms, 62s, 1:02, 'end', bug+2s or error+2s")
 

@@ -13,6 +13,7 @@ masked excerpt (`j***@e***.com`, `**** 1111`, `token=***`), never the value itse
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
@@ -77,6 +78,8 @@ def params_added(data_dir) -> list[str]:
     be read."""
     from ..intake.live import stored_apps_rules
     from .rules import load_rules
+    if not Path(data_dir).is_dir():   # (no data folder: the built-in rules; one that is a
+        return []                     # file is said by what opens it)
     rules = [load_rules(None, data_dir)] + [r for _, r in stored_apps_rules(data_dir).values()]
     return sorted({p for r in rules for p in r.scrub_query_params} - set(DEFAULT_SCRUB_PARAMS))
 

@@ -378,6 +378,24 @@ def test_at_bug_is_the_bug_reports_moment_moved_by_an_offset_kept_in_the_session
                                         r" with a moment .* - give a moment: 62s, 1:02 or 'end'$"):
         resolve_moment(BugMoment(-5000.0), 81080.0, flag="--from")
 
+def test_at_end_moved_by_an_offset_is_kept_in_the_session_and_said_when_moved(capsys):
+    """A support engineer's tryout: "the last 5 s before they closed the tab" -
+    `--from end-5s` - was "not a moment", where `bug-5s` and `error-5s` were taken."""
+    from app.commands._source import EndMoment, moment
+    assert moment("end") == "end" and moment("END-5s") == EndMoment(-5000.0)
+    assert moment("end - 1:00") == EndMoment(-60000.0) and moment("end+1s") == EndMoment(1000.0)
+    for bad in ("end-", "end5s", "end--5s", "ends"):
+        with pytest.raises(argparse.ArgumentTypeError, match="is not a moment"):
+            moment(bad)
+    assert resolve_moment(EndMoment(-5000.0), 81080.0, flag="--from") == 76080.0
+    assert capsys.readouterr().err == ""
+    assert resolve_moment(EndMoment(-90000.0), 81080.0, flag="--from") == 0.0
+    assert resolve_moment(EndMoment(1000.0), 81080.0, flag="--to") == 81080.0
+    assert capsys.readouterr().err.splitlines() == [
+        "replay: note: --from end-90s is 8.9 s before the session's start: --from is its start",
+        "replay: note: --to end+1s is 1.0 s past the session's end: --to is its end"]
+
+
 def test_a_bug_past_what_decodes_is_the_end_said_whatever_its_offset(capsys):
     """`--at bug` was refused past a damaged recording's end while `bug-1ms` was silently
     moved there (a review): both are the end, said once, as `replay play` opens it."""
