@@ -498,6 +498,26 @@ def test_a_session_begun_after_a_line_is_said_as_its_minute_is_up():
     assert lines[1:] == ["recording: 1 new session since the last line (application shop)"]
 
 
+def test_the_sessions_begun_in_the_last_minute_are_said_as_the_intake_stops():
+    """A support engineer's tryout: six sessions began, the log said four - the two of the
+    intake's last minute were never said. A stopping worker says them whatever the minute."""
+    from recorder.intake.live import Arrivals
+
+    now = [0.0]
+    a = Arrivals(clock=lambda: now[0])
+    with _logged("recorder.intake.live") as lines:
+        a.note("shop", "s1")
+        now[0] = 10
+        a.note("shop", "s2")
+        a.note("blog", "s3")
+        a.tick()
+        assert len(lines) == 1   # (the minute is not up)
+        a.tick(last=True)
+        a.tick(last=True)        # nothing new since: nothing said
+    assert lines[1:] == ["recording: 2 new sessions since the last line (applications blog,"
+                         " shop)"]
+
+
 def _with_raw(batch: dict, **fields: str) -> bytes:
     """`batch` as JSON with `fields` added as JSON text as they are (Python's json cannot
     write 9,000 levels)."""

@@ -974,3 +974,22 @@ def _cmdline(p) -> bytes:
         return (p / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_the_sessions_begun_in_the_intakes_last_minute_are_in_its_log_when_it_stops(tmp_path):
+    """A support engineer's tryout: six visits began, `replay serve`'s log said four - those
+    of its last minute before it was stopped (SIGTERM) were never said."""
+    srv = IntakeServer(tmp_path / "data")
+    shop = srv.create_app("shop", origins=[ORIGIN])
+    t = now_ms() - 10_000
+    with srv:
+        for sid in ("first", "second", "third"):
+            assert post_batch(srv.url, *shop, {"session_id": sid, "events": snapshot(t)})[0] \
+                == 202
+        time.sleep(0.5)
+        assert "new session" not in srv.log()   # (the minute is not up)
+    said = srv.log().splitlines()
+    assert "replay: recording: session first of application shop began (each of its pages is"\
+        " stored as it arrives)" in said, said
+    assert "replay: recording: 2 new sessions since the last line (application shop)" in said, \
+        said
