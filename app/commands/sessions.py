@@ -40,12 +40,14 @@ def register(subparsers, common) -> None:
                                                        " row, its bug \"title\" or null, and"
                                                        " \"live\": whether `replay serve` may"
                                                        " still be storing it)")
-    p.add_argument("--search", metavar="TEXT", default="",
+    p.add_argument("--search", metavar="TEXT", default=None, type=_words,
                    help="as the app's search box: every word of TEXT (any case) is in the"
                         " session's id, user, bug title, application, page URLs or errors,"
                         " or is its id as this list shows it (8dda0c07_partial)")
-    p.add_argument("--user", metavar="U", help="user id, name or email contains U")
-    p.add_argument("--url", metavar="S", help="a page URL of the session contains S")
+    p.add_argument("--user", metavar="U", type=_words,
+                   help="user id, name or email contains U")
+    p.add_argument("--url", metavar="S", type=_words,
+                   help="a page URL of the session contains S")
     p.add_argument("--errors", action="store_true", help="only sessions with errors")
     p.add_argument("--since", metavar="T", type=parse_since,
                    help="active since T: an ISO date/time (2026-11-24, 2026-11-24T09:30) or"
@@ -54,6 +56,15 @@ def register(subparsers, common) -> None:
                    help="only this application (its name or id)")
     p.add_argument("--limit", type=positive_int, metavar="N", help="at most N sessions")
     p.set_defaults(func=run)
+
+
+def _words(text: str) -> str:
+    """argparse type of a filter's text: not empty (`--user ""` - a shell variable left unset
+    - listed every session without a word, a support engineer's tryout)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty text matches every session - give what to"
+                                         " look for, or leave the option out to list them all")
+    return text
 
 
 def positive_int(text: str) -> int:
@@ -100,11 +111,11 @@ def run(args: argparse.Namespace) -> int:
         if args.application:
             args.application = application_id(args.data, args.application)
             apps = application_names(args.data)
-        names = application_names(args.data) if args.search.split() else {}
+        names = application_names(args.data) if args.search else {}
     except AppError as exc:
         raise UserError(str(exc)) from None
     store = open_existing_store(args.data)
-    searching = bool(args.search.split())
+    searching = bool(args.search)
     try:
         filters = dict(user=args.user, url=args.url,
                        has_errors=True if args.errors else None, since_ms=args.since,
@@ -128,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     rows = Catalog([make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""),
                              live=info.id in live)
                     for info in infos],
-                   stored_ids=store.stored_ids).filter(Query(text=args.search))
+                   stored_ids=store.stored_ids).filter(Query(text=args.search or ""))
     if searching:
         matching = len(rows)
     rows = rows[:args.limit]

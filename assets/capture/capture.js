@@ -72,6 +72,8 @@
   // at mask, where a page sends (masked) and the src of what the replay does not show from it
   // (dropped): masking.SENT_TO_ATTRS, UNSHOWN_SRC_TAGS
   var SENT_TO_ATTRS = {action: 1, formaction: 1, ping: 1};
+  // a credential parameter that is no JSON member's (masking.MEMBER_NOT: an error's "code")
+  var MEMBER_NOT = {code: 1};
   var UNSHOWN_SRC_TAGS = {iframe: 1, frame: 1, video: 1, audio: 1, track: 1};
   // a <meta>'s content kept at mask: how to show the page (masking.META_LAYOUT_NAMES)
   var META_LAYOUT_NAMES = {viewport: 1, "color-scheme": 1, "supported-color-schemes": 1,
@@ -590,16 +592,18 @@
     // name as a form names an array's, `token[]=`: masking.ARRAY_NAME)
     var rx = new RegExp("((?<![A-Za-z0-9_-])(?:" + names + ")(?:\\[\\]|%5B%5D)?=)[^&#\\s\"'<>)]*?(?=(?::\\d+){2}(?=[)\\s]|$)|[&#\\s\"'<>)]|$)", "gi");
     // ... as a JSON member's key, its string's characters (masking.JSON_MEMBER), and as JSON
-    // inside a JSON string (masking.JSON_MEMBER_ESCAPED)
-    var members = [new RegExp('("(?:' + names + ')"\\s*:\\s*")((?:[^"\\\\]|\\\\[\\s\\S])*)(?=")', "gi"),
-                   new RegExp('(\\\\"(?:' + names + ')\\\\"\\s*:\\s*\\\\")((?:(?!\\\\")[\\s\\S])*)(?=\\\\")', "gi")];
+    // inside a JSON string, read to its closing escaped quote (masking.JSON_MEMBER_ESCAPED)
+    var memberNames = params.filter(function (p) { return MEMBER_NOT[p.toLowerCase()] !== 1; })
+      .map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
+    var members = memberNames ? [new RegExp('("(?:' + memberNames + ')"[ \\t\\n\\r]*:[ \\t\\n\\r]*")((?:[^"\\\\]|\\\\[\\s\\S])*)(?=")', "gi"),
+                                 new RegExp('(\\\\"(?:' + memberNames + ')\\\\"(?: |\\\\[tnr])*:(?: |\\\\[tnr])*\\\\")((?:[^"\\\\]|\\\\[^"\\\\]|\\\\\\\\(?:\\\\[\\s\\S]|[^"\\\\]))*)(?=\\\\")', "gi")] : [];
     var memberMasked = function (all, head, value) { return value === "" || value === MASK ? all : head + MASK; };
     // ... inside a URL-encoded URL, a login's `next=` (masking.ENCODED_PARAM, ENCODED_VALUE)
     var inEncoded = new RegExp("((?:%3F|%26|%23|%3B)(?:" + names + ")(?:%5B%5D)?%3D)(?:(?!%26|%23|%3B)[^&#\\s\"'<>)])*", "gi");
     var masked = function (all, head) { return all.length > head.length ? head + MASK : all; };
     return function (s) {
       if (s.indexOf("=") >= 0 || s.indexOf("%3") >= 0) s = s.replace(rx, masked).replace(inEncoded, masked);
-      if (s.indexOf('":') >= 0 || s.indexOf('" :') >= 0) s = s.replace(members[0], memberMasked).replace(members[1], memberMasked);
+      if (members.length && s.indexOf('"') >= 0 && s.indexOf(":") >= 0) s = s.replace(members[0], memberMasked).replace(members[1], memberMasked);
       if (s.indexOf("earer") >= 0 || s.indexOf("EARER") >= 0)
         s = s.replace(BEARER_TOKEN, function (all, token) { return all.slice(0, all.length - token.length) + MASK; });
       if (s.indexOf("asic") >= 0 || s.indexOf("ASIC") >= 0)

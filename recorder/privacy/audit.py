@@ -26,8 +26,8 @@ from ..semantics import User, filed_user, owner_after
 from . import detectors, runs
 from .levels import always_masked, note_type_changes
 from .masking import ARRAY_NAME, BASIC_CREDENTIALS, BEARER_TOKEN, ENCODED_PARAM, ENCODED_VALUE, \
-    JSON_MEMBER, JSON_MEMBER_ESCAPED, MASK, PARAM_END, PARAM_START, PARAM_VALUE, USERINFO_PASSWORD, \
-    is_user_and_password
+    JSON_MEMBER, JSON_MEMBER_ESCAPED, MASK, MEMBER_NOT, PARAM_END, PARAM_START, PARAM_VALUE, \
+    USERINFO_PASSWORD, is_user_and_password
 from .rules import DEFAULT_SCRUB_PARAMS
 from .strings import is_owner_place, map_strings, place
 
@@ -129,12 +129,15 @@ BUILT_IN = (CREDENTIALS, SENSITIVE_INPUTS)   # looked for beside the detectors, 
 def credential_finder(params: Iterable[str] = DEFAULT_SCRUB_PARAMS):
     """`credentials` for the parameters `params` (the built-in ones, and those the rules in
     force add: a finding where a privacy officer's own `otp=` is stored in clear)."""
-    names = "|".join(re.escape(p) for p in sorted(set(params)))
+    names = "(?a:" + "|".join(re.escape(p) for p in sorted(set(params))) + ")"   # (as the
+    # scrubber reads them: ASCII letters in either case)
     param = re.compile(r"(?i)" + PARAM_START + r"(?:(?<=[?&;#])|(?!code" + ARRAY_NAME + "=))("
                        + names + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "*?)"
                        + PARAM_END)   # (an empty value - `token=:1:2)`, a frame's - is none)
-    members = tuple(re.compile(rx.format(names=f"(?:{names})"), re.I | re.S)
-                    for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED))
+    member_names = "|".join(re.escape(p) for p in sorted(set(params))
+                            if p.lower() not in MEMBER_NOT)
+    members = tuple(re.compile(rx.format(names=f"(?a:{member_names})"), re.I | re.S)
+                    for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED)) if member_names else ()
     # ... and inside a URL-encoded URL (a login's `next=`), as the scrubber finds one
     encoded = re.compile("(?i)" + ENCODED_PARAM.format(names=f"({names})") + f"({ENCODED_VALUE}+)")
 
@@ -156,8 +159,10 @@ _USERINFO = re.compile(USERINFO_PASSWORD)
 _BASIC = re.compile(BASIC_CREDENTIALS)
 _MASKS = ("***", "%2A%2A%2A", "%2a%2a%2a")
 # the strings an audit visits: the detectors' hints, or a credential's
-_HINT = re.compile("|".join((*detectors.HINTS,
-                              r'[\w-]+(?:\[\]|%5B%5D)?=|%3[Dd]|(?i:bearer|basic)\s|\S@|"\s*:'))).search
+# (a name's run from its start only: from each of its letters, a long run without `=` was read
+# again to its end - 20 KB of a masked text's x's took 9 s, a reviewer's find)
+_HINT = re.compile("|".join((*detectors.HINTS, r'(?<![\w-])[\w-]+(?:\[\]|%5B%5D)?=|%3[Dd]',
+                             r'(?i:bearer|basic)\s|\S@|"(?:[ \t\n\r]|\\[tnr])*:'))).search
 credentials = credential_finder()   # (the built-in parameters')
 
 

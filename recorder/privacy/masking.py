@@ -313,14 +313,22 @@ ENCODED_VALUE = rf"(?:(?!%26|%23|%3B){PARAM_VALUE})"
 # `data-token=` are other names): after anything but an ASCII letter, a digit, `_` or `-` - a
 # query's `?&;#`, the text's start, white space, and a quote, a bracket, a colon or a comma: a
 # console argument is JSON text (`"token=abc"`: after its quote, the value was stored in clear),
-# a page shows `(token=abc)`, a log line `cfg,token=abc`.
-PARAM_START = r"(?<![A-Za-z0-9_-])"
+# a page shows `(token=abc)`, a log line `cfg,token=abc`. Those ASCII letters whatever the
+# case flag (Python's would take `ſ`, `K` for letters; JavaScript's, capture.js's, does not).
+PARAM_START = r"(?<!(?-i:[A-Za-z0-9_-]))"
 # A parameter's name as a JSON member's key, its value a string (`{"password":"hunter2"}`: a
-# console line logging an object, a request body): the string's characters go. Also as JSON
-# text inside a JSON string (`{\"token\":\"abc\"}`: an object logged already encoded),
-# its value then up to the next escaped quote.
-JSON_MEMBER = r'("(?:{names})"\s*:\s*")((?:[^"\\]|\\.)*)(?=")'
-JSON_MEMBER_ESCAPED = r'(\\"(?:{names})\\"\s*:\s*\\")((?:(?!\\").)*)(?=\\")'
+# console line logging an object, a request body): the string's characters go - JSON's white
+# space around the colon, as JSON has it (JavaScript's \s is more). Also as JSON text inside a
+# JSON string (`{\"token\":\"abc\"}`: an object logged already encoded): its value, read as
+# the JSON it is, to its closing `\"` - not to an escaped quote inside it (`\\\"`, a password's
+# quote: the rest of it was left, a reviewer's find).
+JSON_SPACE = r"[ \t\n\r]*"
+JSON_MEMBER = r'("(?:{names})"' + JSON_SPACE + ':' + JSON_SPACE + r'")((?:[^"\\]|\\.)*)(?=")'
+JSON_SPACE_ESCAPED = r"(?: |\\[tnr])*"   # ... as JSON text inside a JSON string writes it
+JSON_MEMBER_ESCAPED = (r'(\\"(?:{names})\\"' + JSON_SPACE_ESCAPED + ':' + JSON_SPACE_ESCAPED
+                       + r'\\")((?:[^"\\]|\\[^"\\]|\\\\(?:\\.|[^"\\]))*)(?=\\")')
+# `code` is an OAuth code in a URL, not an error object's `"code":"ECONNREFUSED"`: no member's
+MEMBER_NOT = frozenset({"code"})
 
 
 def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
@@ -336,7 +344,9 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     capture.js's urlScrubber is the same."""
     if not params:
         return None
-    names = "|".join(re.escape(p) for p in params)
+    # (each name in either case of its ASCII letters, as JavaScript's `i` reads it: Python's
+    # alone took `ſecret=` for `secret=`)
+    names = "(?a:" + "|".join(re.escape(p) for p in params) + ")"
     # `#` too: an OAuth implicit or OpenID callback carries its tokens in the fragment
     rx = re.compile(rf"({PARAM_START}(?:{names}){ARRAY_NAME}=){PARAM_VALUE}*?{PARAM_END}", re.I)
     encoded = ENCODED_PARAM.format(names=names)
@@ -344,8 +354,10 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     # most strings hold none: one search in C, no lower-cased copy (the built-in rules name
     # sixteen parameters, so this runs on every string with a `=` of every import)
     named = re.compile(rf"{PARAM_START}(?:{names}){ARRAY_NAME}=|{encoded}", re.I).search
-    members = (re.compile(JSON_MEMBER.format(names=names), re.I | re.S),
-               re.compile(JSON_MEMBER_ESCAPED.format(names=names), re.I | re.S))
+    member_names = "|".join(re.escape(p) for p in params if p.lower() not in MEMBER_NOT)
+    member_names = f"(?a:{member_names})" if member_names else ""
+    members = tuple(re.compile(rx.format(names=member_names), re.I | re.S)
+                    for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED)) if member_names else ()
 
     def masked(m: re.Match) -> str:
         return m.group(1) + MASK if m.end() > m.end(1) else m.group(0)
@@ -358,7 +370,7 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
         # table's cells) hold none, and a call per kind cost more than the searches
         if ("=" in s or "%3" in s) and named(s) is not None:
             s = in_encoded.sub(masked, rx.sub(masked, s))
-        if '"' in s and ('":' in s or '" :' in s):   # (a JSON member's key: quote, colon)
+        if '"' in s and ":" in s:   # (a JSON member's key: its quote, and a colon)
             for m in members:
                 s = m.sub(member_masked, s)
         if "earer" in s or "EARER" in s:
@@ -369,6 +381,9 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
             s = _scrub_userinfo(s)
         return s
     return scrub
+
+
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")   # (a str holds none but lone ones)
 
 
 def make_redactor(patterns: Sequence[str]) -> Callable[[str], str] | None:
@@ -392,8 +407,10 @@ def make_redactor(patterns: Sequence[str]) -> Callable[[str], str] | None:
                 text = held
                 for rx in rxs:
                     text = rx.sub(MASK, text)
-                if text != held:
-                    s = json.dumps(text, ensure_ascii=False)
+                if text != held:   # (a lone surrogate - half an emoji cut - as JSON.stringify
+                    # writes it, escaped: written raw, the event could not be encoded)
+                    s = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                                            json.dumps(text, ensure_ascii=False))
         for rx in rxs:
             s = rx.sub(MASK, s)
         return s

@@ -65,9 +65,14 @@ CREDENTIAL_LINES = [
     "cfg,api_key=COMMAKEY2", "key:secret=COLONSEC3", "login password=Hunter2xyzPW",
     {"token": "OBJTOK999", "n": 1}, {"password": 'PW"OBJQ'}, '{"token":"STRINGIFIED4"}',
     "INTERNAL-12345 failure", "failure for CUST-98765", "mytoken=KEPT1 data-token=KEPT2",
-    "error code=500"]
+    "error code=500",
+    # a reviewer's: an escaped quote inside an object logged as JSON text, JSON's white space
+    # before the colon, an error's own "code" (kept), half an emoji after a redaction
+    '{"password":"pa\\"ssWORDQ9","n":2}', '{"token"\t:"TABTOKEN8"}', {"code": "ECONNREFUSED"},
+    "INTERNAL-77 \ud800"]
 CREDENTIALS = ["TOKENAAA111", "UPPERPW777", "PARENTOK1", "COMMAKEY2", "COLONSEC3", "Hunter2xyz",
-               "OBJTOK999", "OBJQ", "STRINGIFIED4", "12345", "98765"]
+               "OBJTOK999", "OBJQ", "STRINGIFIED4", "12345", "98765", "ssWORDQ9", "TABTOKEN8",
+               "INTERNAL-77"]
 REDACT = ["^INTERNAL-\\d+", "CUST-\\d+$"]
 
 
@@ -103,3 +108,5 @@ def test_credentials_and_anchored_redactions_in_console_lines_are_masked_by_both
     assert texts[0] == "token=*** at start" and texts[2] == "(token=***)", texts
     assert texts[6] == {"token": "***", "n": 1} and texts[7] == {"password": "***"}, texts
     assert texts[9] == "*** failure" and texts[10] == "failure for ***", texts
+    assert json.loads(texts[13]) == {"password": "***", "n": 2}, texts   # (still its JSON)
+    assert texts[15] == {"code": "ECONNREFUSED"} and texts[16] == "*** \ud800", texts

@@ -360,3 +360,15 @@ def test_an_id_cut_twice_still_names_its_session(long_ids):
     for spec in ("0190a1b2-5e55…6c7d…cafe…", "0190a1b2-5e55…ffff…a1b"):
         proc = replay("--data", data, "devtools", spec, "--tab", "console")
         assert proc.returncode == 2 and "no session" in proc.stderr, (spec, proc.stderr)
+
+
+@pytest.mark.parametrize("flag", ["--user", "--search", "--url"])
+def test_an_empty_filter_is_refused_not_taken_for_every_session(tmp_path, capsys, flag):
+    """A support engineer's tryout: `replay sessions --user ""` (a shell variable left unset)
+    listed every session without a word."""
+    from app.cli import main
+    with pytest.raises(SystemExit) as exited:
+        main(["--data", str(tmp_path / "d"), "sessions", flag, " "])
+    out, err = capsys.readouterr()
+    assert exited.value.code == 2 and not out and err.count("\n") == 1, err
+    assert f"argument {flag}: an empty text matches every session" in err, err
