@@ -598,9 +598,8 @@ class PrivacyWorkspace(QWidget):
 
     def _own_rules(self) -> dict:
         """The applications with rules of their own (`replay app rules`), by id, as
-        (Application, Rules): their sessions are dry-run and re-masked under those, as
-        `replay mask --all` does (a privacy officer found the two disagreeing); none where
-        they cannot be read (`replay app rules` says why)."""
+        (Application, Rules), for the preview's note (the dry run and Apply read them
+        themselves, and refuse to run where they cannot be read); none where they cannot."""
         from recorder.intake.apps import AppError
         from recorder.intake.live import stored_apps_rules
         try:
@@ -1050,9 +1049,16 @@ class PrivacyWorkspace(QWidget):
         except RulesError as exc:
             self._say(f"{exc} - fix it before a dry run", error=True)
             return
+        from recorder.intake.apps import AppError
+        from recorder.intake.live import stored_apps_rules
+        try:   # (as Apply, which fails on them: not the folder's rules in their place)
+            own = stored_apps_rules(self.data_dir)
+        except (RulesError, AppError) as exc:
+            self._say(f"{exc} - set them again with `replay app rules NAME --rules FILE`"
+                      " before a dry run", error=True)
+            return
         store = self._store()
         rows, sessions, changed, stopped, runs = [], 0, 0, False, []
-        own = self._own_rules()
         if store is not None:
             infos = store.sessions()
             ids = shown_ids([i.id for i in infos])
