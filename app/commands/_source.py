@@ -540,6 +540,14 @@ def moment_range(src, start: Moment | None, end: Moment | None,
         # (`--from error --to error` wrote a one-frame clip without a word: a QA's tryout)
         raise UserError(f"--from and --to are the same moment, {lo:.0f} ms ({moment_text(lo)})"
                         " - give a range that moves forward (error-2s to error+2s, say)")
+    if hi == lo and (start is not None or end is not None) and duration > 0:
+        # ... and one given alone at the other's edge: the same empty range, refused alike
+        # (`--from end` said "no actions recorded from 0:17.1 to 0:17.1", a support
+        # engineer's tryout, where `--from 0 --to 0` was refused)
+        flag, edge, other = ("--from", "end", "an earlier --from (end-5s, say)") \
+            if start is not None else ("--to", "start", "a later --to (5s, say)")
+        raise UserError(f"{flag} {lo:.0f} ms ({moment_text(lo)}) is the session's {edge}: the"
+                        f" range is empty - give {other}")
     return lo, hi, duration
 
 

@@ -304,3 +304,14 @@ def test_a_range_lists_the_page_views_open_during_it(capsys, pane):
     code, out, _ = run(capsys, "--data", data, "devtools", DEMO_SESSION, "--tab", "performance",
                        "--from", "12s", "--json")   # to the end: both
     assert code == 0 and json.loads(out) == rows
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--from", "end"], "--from 68790 ms (1:08.8) is the session's end: the range is empty"),
+    (["--to", "0"], "--to 0 ms (0:00.0) is the session's start: the range is empty"),
+    (["--from", "0", "--to", "0"], "--from and --to are the same moment")])
+def test_an_empty_range_is_refused_however_it_is_given(capsys, pane, argv, said):
+    """A support engineer's tryout: `--from end` answered "no actions recorded from 0:17.1 to
+    0:17.1" (exit 0) where `--from 0 --to 0` was refused."""
+    code, out, err = run(capsys, "--data", pane[0], "devtools", DEMO_SESSION, *argv)
+    assert code == 2 and not out and said in err and err.count("\n") == 1, err
