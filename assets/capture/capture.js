@@ -595,8 +595,8 @@
     // inside a JSON string, read to its closing escaped quote (masking.JSON_MEMBER_ESCAPED)
     var memberNames = params.filter(function (p) { return MEMBER_NOT[p.toLowerCase()] !== 1; })
       .map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
-    var members = memberNames ? [new RegExp('("(?:' + memberNames + ')"[ \\t\\n\\r]*:[ \\t\\n\\r]*")((?:[^"\\\\]|\\\\[\\s\\S])*)(?=")', "gi"),
-                                 new RegExp('(\\\\"(?:' + memberNames + ')\\\\"(?: |\\\\[tnr])*:(?: |\\\\[tnr])*\\\\")((?:[^"\\\\]|\\\\[^"\\\\]|\\\\\\\\(?:\\\\[\\s\\S]|[^"\\\\]))*)(?=\\\\")', "gi")] : [];
+    var members = memberNames ? [new RegExp('("(?:' + memberNames + ')"[ \\t\\n\\r]*:[ \\t\\n\\r]*")((?:[^"\\\\]|\\\\[\\s\\S])*)(?="|(?![\\s\\S]))', "gi"),
+                                 new RegExp('(\\\\"(?:' + memberNames + ')\\\\"(?: |\\\\[tnr])*:(?: |\\\\[tnr])*\\\\")((?:[^"\\\\]|\\\\[^"\\\\]|\\\\\\\\(?:\\\\[\\s\\S]|[^"\\\\]))*)(?=\\\\"|(?![\\s\\S]))', "gi")] : [];
     var memberMasked = function (all, head, value) { return value === "" || value === MASK ? all : head + MASK; };
     // ... inside a URL-encoded URL, a login's `next=` (masking.ENCODED_PARAM, ENCODED_VALUE)
     var inEncoded = new RegExp("((?:%3F|%26|%23|%3B)(?:" + names + ")(?:%5B%5D)?%3D)(?:(?!%26|%23|%3B)[^&#\\s\"'<>)])*", "gi");

@@ -129,14 +129,13 @@ BUILT_IN = (CREDENTIALS, SENSITIVE_INPUTS)   # looked for beside the detectors, 
 def credential_finder(params: Iterable[str] = DEFAULT_SCRUB_PARAMS):
     """`credentials` for the parameters `params` (the built-in ones, and those the rules in
     force add: a finding where a privacy officer's own `otp=` is stored in clear)."""
-    names = "(?a:" + "|".join(re.escape(p) for p in sorted(set(params))) + ")"   # (as the
-    # scrubber reads them: ASCII letters in either case)
+    names = "|".join(re.escape(p) for p in sorted(set(params)))
     param = re.compile(r"(?i)" + PARAM_START + r"(?:(?<=[?&;#])|(?!code" + ARRAY_NAME + "=))("
                        + names + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "*?)"
                        + PARAM_END)   # (an empty value - `token=:1:2)`, a frame's - is none)
     member_names = "|".join(re.escape(p) for p in sorted(set(params))
                             if p.lower() not in MEMBER_NOT)
-    members = tuple(re.compile(rx.format(names=f"(?a:{member_names})"), re.I | re.S)
+    members = tuple(re.compile(rx.format(names=f"(?:{member_names})"), re.I | re.S)
                     for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED)) if member_names else ()
     # ... and inside a URL-encoded URL (a login's `next=`), as the scrubber finds one
     encoded = re.compile("(?i)" + ENCODED_PARAM.format(names=f"({names})") + f"({ENCODED_VALUE}+)")
@@ -146,14 +145,15 @@ def credential_finder(params: Iterable[str] = DEFAULT_SCRUB_PARAMS):
         `"token":"***"`, `Bearer ***`, `Basic ***`, `user:***@`)."""
         out = [f"{m.group(1).lower()}=***" for rx in (param, encoded) for m in rx.finditer(s)
                if m.group(2) and m.group(2) not in _MASKS]
-        out += [m.group(1).replace("\\", "") + '***"' for rx in members for m in rx.finditer(s)
-                if m.group(2) and m.group(2) != MASK]
+        out += [f'"{_KEY.search(m.group(1))[0]}":"***"' for rx in members
+                for m in rx.finditer(s) if m.group(2) and m.group(2) != MASK]
         out += ["Bearer ***" for m in _BEARER.finditer(s) if set(m.group(1)) != {"*"}]
         out += ["Basic ***" for m in _BASIC.finditer(s) if is_user_and_password(m.group(1))]
         return out + ["user:***@" for m in _USERINFO.finditer(s) if m.group(2) != MASK]
     return credentials
 
 
+_KEY = re.compile(r'[^"\\]+')   # a JSON member's key in its match, as an excerpt names it
 _BEARER = re.compile(BEARER_TOKEN)   # what the scrubber masks, found where it was not
 _USERINFO = re.compile(USERINFO_PASSWORD)
 _BASIC = re.compile(BASIC_CREDENTIALS)
@@ -162,7 +162,7 @@ _MASKS = ("***", "%2A%2A%2A", "%2a%2a%2a")
 # (a name's run from its start only: from each of its letters, a long run without `=` was read
 # again to its end - 20 KB of a masked text's x's took 9 s, a reviewer's find)
 _HINT = re.compile("|".join((*detectors.HINTS, r'(?<![\w-])[\w-]+(?:\[\]|%5B%5D)?=|%3[Dd]',
-                             r'(?i:bearer|basic)\s|\S@|"(?:[ \t\n\r]|\\[tnr])*:'))).search
+                             r'(?i:bearer|basic)\s|\S@|"(?:[ \t\n\r]|\\[tnrTNR])*:'))).search
 credentials = credential_finder()   # (the built-in parameters')
 
 

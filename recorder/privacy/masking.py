@@ -321,12 +321,14 @@ PARAM_START = r"(?<!(?-i:[A-Za-z0-9_-]))"
 # space around the colon, as JSON has it (JavaScript's \s is more). Also as JSON text inside a
 # JSON string (`{\"token\":\"abc\"}`: an object logged already encoded): its value, read as
 # the JSON it is, to its closing `\"` - not to an escaped quote inside it (`\\\"`, a password's
-# quote: the rest of it was left, a reviewer's find).
+# quote: the rest of it was left, a reviewer's find) - or to the text's end: a console argument
+# cut at its 1,000 characters (capture.js's ARG_MAX_CHARS, `...` after) kept a cut value's start.
 JSON_SPACE = r"[ \t\n\r]*"
-JSON_MEMBER = r'("(?:{names})"' + JSON_SPACE + ':' + JSON_SPACE + r'")((?:[^"\\]|\\.)*)(?=")'
+JSON_MEMBER = (r'("(?:{names})"' + JSON_SPACE + ':' + JSON_SPACE
+               + r'")((?:[^"\\]|\\.)*)(?="|\Z)')
 JSON_SPACE_ESCAPED = r"(?: |\\[tnr])*"   # ... as JSON text inside a JSON string writes it
 JSON_MEMBER_ESCAPED = (r'(\\"(?:{names})\\"' + JSON_SPACE_ESCAPED + ':' + JSON_SPACE_ESCAPED
-                       + r'\\")((?:[^"\\]|\\[^"\\]|\\\\(?:\\.|[^"\\]))*)(?=\\")')
+                       + r'\\")((?:[^"\\]|\\[^"\\]|\\\\(?:\\.|[^"\\]))*)(?=\\"|\Z)')
 # `code` is an OAuth code in a URL, not an error object's `"code":"ECONNREFUSED"`: no member's
 MEMBER_NOT = frozenset({"code"})
 
@@ -344,9 +346,7 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     capture.js's urlScrubber is the same."""
     if not params:
         return None
-    # (each name in either case of its ASCII letters, as JavaScript's `i` reads it: Python's
-    # alone took `ſecret=` for `secret=`)
-    names = "(?a:" + "|".join(re.escape(p) for p in params) + ")"
+    names = "|".join(re.escape(p) for p in params)
     # `#` too: an OAuth implicit or OpenID callback carries its tokens in the fragment
     rx = re.compile(rf"({PARAM_START}(?:{names}){ARRAY_NAME}=){PARAM_VALUE}*?{PARAM_END}", re.I)
     encoded = ENCODED_PARAM.format(names=names)
@@ -355,7 +355,6 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     # sixteen parameters, so this runs on every string with a `=` of every import)
     named = re.compile(rf"{PARAM_START}(?:{names}){ARRAY_NAME}=|{encoded}", re.I).search
     member_names = "|".join(re.escape(p) for p in params if p.lower() not in MEMBER_NOT)
-    member_names = f"(?a:{member_names})" if member_names else ""
     members = tuple(re.compile(rx.format(names=member_names), re.I | re.S)
                     for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED)) if member_names else ()
 

@@ -69,10 +69,13 @@ CREDENTIAL_LINES = [
     # a reviewer's: an escaped quote inside an object logged as JSON text, JSON's white space
     # before the colon, an error's own "code" (kept), half an emoji after a redaction
     '{"password":"pa\\"ssWORDQ9","n":2}', '{"token"\t:"TABTOKEN8"}', {"code": "ECONNREFUSED"},
-    "INTERNAL-77 \ud800"]
+    "INTERNAL-77 \ud800",
+    # ... an argument cut at its 1,000 characters in the middle of a password (both recorders
+    # cut it so; the value's start was left)
+    {"note": "n" * 967, "password": "hunter2secretPW"}]
 CREDENTIALS = ["TOKENAAA111", "UPPERPW777", "PARENTOK1", "COMMAKEY2", "COLONSEC3", "Hunter2xyz",
                "OBJTOK999", "OBJQ", "STRINGIFIED4", "12345", "98765", "ssWORDQ9", "TABTOKEN8",
-               "INTERNAL-77"]
+               "INTERNAL-77", "hunter2"]
 REDACT = ["^INTERNAL-\\d+", "CUST-\\d+$"]
 
 
@@ -94,17 +97,19 @@ def test_credentials_and_anchored_redactions_in_console_lines_are_masked_by_both
         page.close()
     masker = masker_factory(rules)()
     ours = []
-    for line in CREDENTIAL_LINES:   # as rrweb's console plugin records an argument
+    for line in CREDENTIAL_LINES:   # as the console plugins record an argument: JSON text,
+        arg = json.dumps(line, separators=(",", ":"), ensure_ascii=False)   # cut at 1,000
+        arg = arg if len(arg) <= 1000 else arg[:1000] + "..."   # (capture.js's ARG_MAX_CHARS)
         e = {"type": 6, "timestamp": 1, "data": {"plugin": "rrweb/console@1", "payload": {
-            "level": "log", "payload": [json.dumps(line, separators=(",", ":"),
-                                                   ensure_ascii=False)], "trace": []}}}
+            "level": "log", "payload": [arg], "trace": []}}}
         ours.append(masker.mask_event(e, None)["data"]["payload"]["payload"])
     assert captured == ours, json.dumps(list(zip(captured, ours)), indent=1)
     said = json.dumps(captured)
     assert not [v for v in CREDENTIALS if v in said], said
     # other names and a status code's own word stay; every argument still decodes
     assert "KEPT1" in said and "KEPT2" in said, said
-    texts = [json.loads(arg) for (arg,) in captured]
+    texts = [json.loads(arg) for (arg,) in captured[:-1]]   # (the last was cut: no JSON)
+    assert captured[-1][0].endswith('"password":"***'), captured[-1]
     assert texts[0] == "token=*** at start" and texts[2] == "(token=***)", texts
     assert texts[6] == {"token": "***", "n": 1} and texts[7] == {"password": "***"}, texts
     assert texts[9] == "*** failure" and texts[10] == "failure for ***", texts

@@ -382,15 +382,21 @@ def test_the_audit_finds_a_credential_wherever_the_scrubber_masks_one():
              "cfg,api_key=ZQX3": "api_key=***", "login password=ZQX4": "password=***",
              '{"password":"ZQX5","n":1}': '"password":"***"',
              '"{\\"token\\":\\"ZQX6\\"}"': '"token":"***"',
-             '{"Secret" : "ZQX\\"7"}': '"Secret" : "***"',
+             '{"Secret" : "ZQX\\"7"}': '"Secret":"***"',
              # a reviewer's: JSON's white space before the colon, an escaped quote inside an
              # object logged as JSON text (the rest of the password was left)
-             '{"token"\t:"ZQX8"}': '"token"\t:"***"',
+             '{"token"\t:"ZQX8"}': '"token":"***"',
+             '"{\\"token\\"\\t:\\"ZQX10\\"}"': '"token":"***"',
+             # a console argument cut at its 1,000 characters, the value with it (a reviewer's)
+             '{"note":"n","password":"ZQX11sec...': '"password":"***"',
              '"{\\"password\\":\\"pa\\\\\\"ZQX9\\"}"': '"password":"***"'}
     for text, excerpt in found.items():
         assert credentials(text) == [excerpt], text
         scrubbed = scrub(text)
         assert "ZQX" not in scrubbed and credentials(scrubbed) == [], scrubbed
+    # a name the rules add in another script, in either case (a reviewer's: ASCII-only case
+    # matching missed `CONTRASEÑA=`, which capture.js masks)
+    assert make_url_scrubber(("contraseña",))("CONTRASEÑA=ZQX12") == "CONTRASEÑA=***"
     for text in ("mytoken=a1", "data-token=a2", '{"tokens":"a3"}', "error code=500",
                  '{"token":""}', '{"code":"ECONNREFUSED"}'):
         assert credentials(text) == [] and scrub(text) == text.replace("code=500", "code=***")
