@@ -524,10 +524,12 @@ def add_range_arguments(p, *, start_help: str, end_help: str) -> None:
 
 
 def moment_range(src, start: Moment | None, end: Moment | None,
-                 errors: Callable[[], list[int]] | None) -> tuple[float, float, float]:
+                 errors: Callable[[], list[int]] | None, *, open_end: bool = False
+                 ) -> tuple[float, float, float]:
     """(from, to, duration) in ms after the first event of `--from start --to end` (None:
     the session's start, its end), checked; `errors`: the session's errors' moments, asked
-    for if `error` names one."""
+    for if `error` names one. `open_end`: without --to the range runs past the session's end
+    (a HAR's: a request still running at the end is one), so `--from end` is not empty."""
     duration, bug = float(src.info.duration_ms or 0), bug_moment(src)
     lo = 0.0 if start is None else resolve_moment(start, duration, src.unread_said(),
                                                   "--from", bug_ms=bug, errors=errors)
@@ -540,7 +542,8 @@ def moment_range(src, start: Moment | None, end: Moment | None,
         # (`--from error --to error` wrote a one-frame clip without a word: a QA's tryout)
         raise UserError(f"--from and --to are the same moment, {lo:.0f} ms ({moment_text(lo)})"
                         " - give a range that moves forward (error-2s to error+2s, say)")
-    if hi == lo and (start is not None or end is not None) and duration > 0:
+    if hi == lo and (start is not None or end is not None) and duration > 0 \
+            and not (open_end and end is None):
         # ... and one given alone at the other's edge: the same empty range, refused alike
         # (`--from end` said "no actions recorded from 0:17.1 to 0:17.1", a support
         # engineer's tryout, where `--from 0 --to 0` was refused)

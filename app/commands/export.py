@@ -237,7 +237,7 @@ def _har(src, out: Path, args) -> None:
     import json
 
     from recorder.har import har
-    lo, hi, _ = moment_range(src, args.start, args.end, _errors_of(src))
+    lo, hi, _ = moment_range(src, args.start, args.end, _errors_of(src), open_end=True)
     # no range asked: every request (one a recorder reported started after the session's
     # last event - still running at its end - is one too)
     doc = har(src.events(), start_ms=lo if args.start is not None else None,

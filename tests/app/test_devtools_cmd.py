@@ -315,3 +315,12 @@ def test_an_empty_range_is_refused_however_it_is_given(capsys, pane, argv, said)
     0:17.1" (exit 0) where `--from 0 --to 0` was refused."""
     code, out, err = run(capsys, "--data", pane[0], "devtools", DEMO_SESSION, *argv)
     assert code == 2 and not out and said in err and err.count("\n") == 1, err
+
+
+def test_a_har_from_the_sessions_end_is_no_empty_range(capsys, pane, tmp_path):
+    """A reviewer's: an empty range refused alike broke `export --format har --from end`,
+    whose range runs on past the last event (a request still running at the end is one)."""
+    out = tmp_path / "end.har"
+    code, _, err = run(capsys, "--data", pane[0], "export", DEMO_SESSION, "--format", "har",
+                       "--from", "end", "-o", out)
+    assert code == 0 and json.loads(out.read_text())["log"]["version"] == "1.2", err
