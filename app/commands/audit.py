@@ -20,7 +20,6 @@ from rich.table import Table
 from recorder.privacy import DETECTORS
 from recorder.privacy.audit import BUILT_IN, audit_session, headline, looked_for, params_added
 from recorder.privacy.detectors import what_they_find
-from recorder.privacy.rules import DEFAULT_SCRUB_PARAMS
 
 from ..cli import UserError
 from ._store import open_existing_store
@@ -67,7 +66,6 @@ def run(args: argparse.Namespace) -> int:
     if bad:
         raise UserError(f"unknown detector {bad[0]!r} - use some of {', '.join(DETECTORS)}")
     added = _params_in_force(args)
-    params = (*DEFAULT_SCRUB_PARAMS, *added)
     files = named_files(args)
     audits: list = []   # (what was audited, SessionAudit)
     for f in files:   # every session the file holds
@@ -77,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 n = src.sessions_in_file
                 audits.append((f"{f}" + (f" #{k}" if n > 1 else "") + f" ({src.id})",
-                               audit_session(src, kinds, params=params)))
+                               audit_session(src, kinds, added=added)))
             finally:
                 src.close()
             k += 1
@@ -92,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                     with store.session(sid) as reader:
                         audits.append((sid, audit_session(
                             reader, kinds, advancing(reader.events(), bar, task),
-                            params=params)))
+                            added=added)))
         finally:
             store.close()
     searched = kinds + list(BUILT_IN)

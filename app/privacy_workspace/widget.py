@@ -36,7 +36,7 @@ from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
 from recorder.privacy.audit import headline, looked_for, owner_note, params_added
 from recorder.privacy.history import (active_rules, every_change, loosened, looser,
                                       newest_revision, save_rules, when_shown, who_saves)
-from recorder.privacy.rules import DEFAULT_SCRUB_PARAMS, RULES_FILENAME, check_selector
+from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..commands._words import count
 from .model import (AUDIT, DRY_RUN, GIVEN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
@@ -1194,7 +1194,6 @@ class PrivacyWorkspace(QWidget):
         from recorder.privacy.audit import audit_session
         store = self._store()
         added = self._params_added()
-        params = (*DEFAULT_SCRUB_PARAMS, *added)
         whole = f"Looks for {looked_for(DETECTORS, added)}."   # (the rules may add parameters)
         self.audit_scope.setToolTip(plain_tip(whole))
         self.audit_details.setText(whole)
@@ -1208,7 +1207,7 @@ class PrivacyWorkspace(QWidget):
                 for info in infos:
                     with store.session(info.id) as reader:
                         a = audit_session(reader, events=walk.events(reader.events()),
-                                          params=params)
+                                          added=added)
                     if walk.cancelled:
                         stopped = True
                         break

@@ -26,8 +26,8 @@ from ..semantics import User, filed_user, owner_after
 from . import detectors, runs
 from .levels import always_masked, note_type_changes
 from .masking import ARRAY_NAME, BASIC_CREDENTIALS, BEARER_TOKEN, ENCODED_PARAM, ENCODED_VALUE, \
-    JSON_MEMBER, JSON_MEMBER_ESCAPED, MASK, MEMBER_NOT, PARAM_END, PARAM_START, PARAM_VALUE, \
-    USERINFO_PASSWORD, is_user_and_password
+    MASK, PARAM_END, PARAM_START, PARAM_VALUE, USERINFO_PASSWORD, is_user_and_password, \
+    member_patterns
 from .rules import DEFAULT_SCRUB_PARAMS
 from .strings import is_owner_place, map_strings, place
 
@@ -62,7 +62,7 @@ NOT_RULES = "nor for the rules' console redactions or the headers they keep"
 def looked_for(kinds: Iterable[str], added: Iterable[str] = ()) -> str:
     """The sentence saying what an audit with these detectors looked for; `added`: the URL
     parameters the rules in force scrub beside the built-in ones (looked for too)."""
-    added = sorted(set(added) - set(DEFAULT_SCRUB_PARAMS))
+    added = list(added)
     extra = f" and those the rules in force add - {', '.join(f'{p}=' for p in added)} -" \
         if added else ""
     return (f"{', '.join(kinds)} (patterns, in {EVERY_STRING}),"
@@ -126,17 +126,15 @@ BUILT_IN = (CREDENTIALS, SENSITIVE_INPUTS)   # looked for beside the detectors, 
 # no OAuth code), or as a JSON member's key (`{"password":"..."}`) -, its value not the
 # scrubber's mask; a Bearer token or basic auth's credentials as an Authorization header
 # writes them; a password in a URL's user info (`https://deploy:s3cr3t@ci.example.com/`).
-def credential_finder(params: Iterable[str] = DEFAULT_SCRUB_PARAMS):
-    """`credentials` for the parameters `params` (the built-in ones, and those the rules in
-    force add: a finding where a privacy officer's own `otp=` is stored in clear)."""
-    names = "|".join(re.escape(p) for p in sorted(set(params)))
+def credential_finder(added: Iterable[str] = ()):
+    """`credentials` for the built-in parameters and those the rules in force add (`added`,
+    `params_added`: a finding where a privacy officer's own `otp=` is stored in clear)."""
+    params = sorted({*DEFAULT_SCRUB_PARAMS, *added})
+    names = "|".join(re.escape(p) for p in params)
     param = re.compile(r"(?i)" + PARAM_START + r"(?:(?<=[?&;#])|(?!code" + ARRAY_NAME + "=))("
                        + names + ")" + ARRAY_NAME + "=(" + PARAM_VALUE + "*?)"
                        + PARAM_END)   # (an empty value - `token=:1:2)`, a frame's - is none)
-    member_names = "|".join(re.escape(p) for p in sorted(set(params))
-                            if p.lower() not in MEMBER_NOT)
-    members = tuple(re.compile(rx.format(names=f"(?:{member_names})"), re.I | re.S)
-                    for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED)) if member_names else ()
+    members = member_patterns(params)
     # ... and inside a URL-encoded URL (a login's `next=`), as the scrubber finds one
     encoded = re.compile("(?i)" + ENCODED_PARAM.format(names=f"({names})") + f"({ENCODED_VALUE}+)")
 
@@ -225,14 +223,13 @@ class SessionAudit:
 
 def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
                  session_id: str = "", context: dict | None = None,
-                 owner: User | None = None,
-                 params: Iterable[str] = DEFAULT_SCRUB_PARAMS) -> SessionAudit:
+                 owner: User | None = None, added: Iterable[str] = ()) -> SessionAudit:
     """Findings in `events` (and in the session's `context`, kept in the index). The strings
     searched are the ones the masker's detector pass cleans: `strings.map_strings`.
-    `params`: the URL parameters whose values in clear are credentials found (the built-in
-    ones, and those the rules in force add)."""
+    `added`: the URL parameters the rules in force add (`params_added`), whose values in
+    clear are credentials found as the built-in ones' are."""
     kinds = tuple(kinds)
-    credentials = credential_finder(params)
+    credentials = credential_finder(added)
     result = SessionAudit(session_id)
     found = result.findings
     find, excerpt = detectors.find, detectors.excerpt
@@ -378,15 +375,14 @@ def _tree_values(node: Any) -> list[tuple[Any, str, dict, Any, str]]:
 
 
 def audit_session(reader, kinds: Iterable[str] = detectors.KINDS,
-                  events: Iterable | None = None,
-                  params: Iterable[str] = DEFAULT_SCRUB_PARAMS) -> SessionAudit:
+                  events: Iterable | None = None, added: Iterable[str] = ()) -> SessionAudit:
     """Audit a stored session (a SessionReader / RecordingSource); `events`: its events
     as the caller passes them on (through a progress bar), default `reader.events()`;
-    `params`: as `audit_events`'."""
+    `added`: as `audit_events`'."""
     info = reader.info
     result = audit_events(reader.events() if events is None else events, kinds,
                           session_id=reader.id, context=info.context, owner=filed_user(info),
-                          params=params)
+                          added=added)
     result.damaged_segments = list(reader.damaged)
     result.owner = [k for k, v in zip(OWNER_FIELDS, (info.user_id, info.user_name,
                                                      info.user_email)) if v]

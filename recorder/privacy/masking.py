@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ..format import EventType, IncrementalSource
 from .levels import (FORM_TAGS, HIDDEN_LEVEL, LEVEL_ATTRS, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
@@ -333,6 +333,14 @@ JSON_MEMBER_ESCAPED = (r'(\\"(?:{names})\\"' + JSON_SPACE_ESCAPED + ':' + JSON_S
 MEMBER_NOT = frozenset({"code"})
 
 
+def member_patterns(params: Iterable[str]) -> tuple[re.Pattern, ...]:
+    """JSON_MEMBER and JSON_MEMBER_ESCAPED for the parameters `params` (but MEMBER_NOT), as
+    the scrubber masks them and the audit finds them in clear; none for no name."""
+    names = "|".join(re.escape(p) for p in params if p.lower() not in MEMBER_NOT)
+    return tuple(re.compile(rx.format(names=names), re.I | re.S)
+                 for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED)) if names else ()
+
+
 def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     """`?token=abc&x=1` -> `?token=***&x=1` for the listed parameters, anywhere in a string
     (attributes, CSS url(), page text, console text, RUM URLs) - and `token=abc` standing
@@ -354,9 +362,7 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     # most strings hold none: one search in C, no lower-cased copy (the built-in rules name
     # sixteen parameters, so this runs on every string with a `=` of every import)
     named = re.compile(rf"{PARAM_START}(?:{names}){ARRAY_NAME}=|{encoded}", re.I).search
-    member_names = "|".join(re.escape(p) for p in params if p.lower() not in MEMBER_NOT)
-    members = tuple(re.compile(rx.format(names=member_names), re.I | re.S)
-                    for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED)) if member_names else ()
+    members = member_patterns(params)
 
     def masked(m: re.Match) -> str:
         return m.group(1) + MASK if m.end() > m.end(1) else m.group(0)
