@@ -570,8 +570,9 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     outside = len(errors) if ranged and target is None else 0
     span = f"from {moment_text(start_ms or 0)} " + \
         ("on" if end_ms is None else f"to {moment_text(end_ms)}")
-    no_error = (f"this range ({span}) holds none of the recording's {count(outside, 'error')}"
-                if outside else "the recording holds no error")
+    left_out = f"none of the recording's {count(outside, 'error')}" if outside else ""
+    no_error = f"this range ({span}) holds {left_out}" if outside else \
+        "the recording holds no error"
     return _TEMPLATE.format(
         report=_report(bug, until_bug, start_ms, end_ms),
         session=_docstring(session_id),
@@ -594,9 +595,8 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         check_comment=CHECK_COMMENT,
         check=_check(target, failed, filled=bool(fill_in), no_error=no_error,
                      nothing=None if not stepless else
-                     f"this range ({span}) holds no recorded step, and " + (
-                         f"none of the recording's {count(outside, 'error')}" if outside
-                         else "the recording holds no error")))
+                     f"this range ({span}) holds no recorded step, and"
+                     f" {left_out or 'the recording holds no error'}"))
 
 
 def base_url_variable(i: int) -> str:
