@@ -585,7 +585,8 @@
   }
   function urlScrubber(params) {
     if (!params.length) return null;
-    var names = params.map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
+    var escaped = function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); };
+    var names = params.map(escaped).join("|");
     // (masking.make_url_scrubber: in a query or fragment, or standing alone - after anything
     // but a letter, digit, `_` or `-`: masking.PARAM_START)
     // (a stack frame's `:line:col` after the value is not the value's: masking.PARAM_END; a
@@ -594,7 +595,7 @@
     // ... as a JSON member's key, its string's characters (masking.JSON_MEMBER), and as JSON
     // inside a JSON string, read to its closing escaped quote (masking.JSON_MEMBER_ESCAPED)
     var memberNames = params.filter(function (p) { return MEMBER_NOT[p.toLowerCase()] !== 1; })
-      .map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
+      .map(escaped).join("|");
     var members = memberNames ? [new RegExp('("(?:' + memberNames + ')"[ \\t\\n\\r]*:[ \\t\\n\\r]*")((?:[^"\\\\]|\\\\[\\s\\S])*)(?="|(?![\\s\\S]))', "gi"),
                                  new RegExp('(\\\\"(?:' + memberNames + ')\\\\"(?: |\\\\[tnr])*:(?: |\\\\[tnr])*\\\\")((?:[^"\\\\]|\\\\[^"\\\\]|\\\\\\\\(?:\\\\[\\s\\S]|[^"\\\\]))*)(?=\\\\"|(?![\\s\\S]))', "gi")] : [];
     var memberMasked = function (all, head, value) { return value === "" || value === MASK ? all : head + MASK; };
