@@ -627,11 +627,17 @@
     // (one memo of the levels for the click: naming asks again of the elements the hidden
     // check walked - the clicked one's ancestors - and the page cannot change in between)
     var memo = privacyOf ? new Map() : null, named = recordedTarget(el, memo);
-    var c = {date: now(), perf: perf.now(), x: placed ? ev.clientX : null, y: placed ? ev.clientY : null, name: targetName(named, memo),
+    // `perf`: when the page handles the click (what it does in answer is timed from it);
+    // `at`: when the person clicked (the event's own time stamp, on performance.now()'s
+    // clock) - a busy page handles clicks late, and a rage click at a frozen page, made
+    // within 0.2 s and handled over 1.2 s, was one click and a rage click of three
+    var handled = perf.now(), made = ev.timeStamp;
+    var c = {date: now(), perf: handled, at: made > 0 && made <= handled ? made : handled,
+             x: placed ? ev.clientX : null, y: placed ? ev.clientY : null, name: targetName(named, memo),
              selector: selectorOf(named), tag: el.tagName, editable: el.isContentEditable,
              field: textField(el), acted: null, failed: null, count: 1, dead: null, error: false};
     var last = chain[chain.length - 1];
-    if (last && (c.perf - chain[0].perf > 1000 || (c.x === null) !== (last.x === null) ||
+    if (last && (c.at - chain[0].at > CHAIN_MS || (c.x === null) !== (last.x === null) ||
                  Math.abs(c.x - last.x) > 32 || Math.abs(c.y - last.y) > 32)) {
       flushChain();
     }
