@@ -143,7 +143,7 @@ def credential_finder(added: Iterable[str] = ()):
         `"token":"***"`, `Bearer ***`, `Basic ***`, `user:***@`)."""
         out = [f"{m.group(1).lower()}=***" for rx in (param, encoded) for m in rx.finditer(s)
                if m.group(2) and m.group(2) not in _MASKS]
-        out += [f'"{_KEY.search(m.group(1))[0]}":"***"' for rx in members
+        out += [f'"{_KEY.search(m.group(1))[0]}":"***"' for rx, _ in members
                 for m in rx.finditer(s) if m.group(2) and m.group(2) != MASK]
         out += ["Bearer ***" for m in _BEARER.finditer(s) if set(m.group(1)) != {"*"}]
         out += ["Basic ***" for m in _BASIC.finditer(s) if is_user_and_password(m.group(1))]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from ..format import EventType, IncrementalSource
 from .levels import (FORM_TAGS, HIDDEN_LEVEL, LEVEL_ATTRS, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
@@ -329,16 +329,32 @@ JSON_MEMBER = (r'("(?:{names})"' + JSON_SPACE + ':' + JSON_SPACE
 JSON_SPACE_ESCAPED = r"(?: |\\[tnr])*"   # ... as JSON text inside a JSON string writes it
 JSON_MEMBER_ESCAPED = (r'(\\"(?:{names})\\"' + JSON_SPACE_ESCAPED + ':' + JSON_SPACE_ESCAPED
                        + r'\\")((?:[^"\\]|\\[^"\\]|\\\\(?:\\.|[^"\\]))*)(?=\\"|\Z)')
+# ... and its value a number (`{"otp":123456}`, a PIN, a one-time code: stored in clear, a
+# reviewer's find), which becomes the mask as a string (`{"otp":"***"}`: still JSON).
+JSON_NUMBER = r"(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
+JSON_NUMBER_MEMBER = r'("(?:{names})"' + JSON_SPACE + ':' + JSON_SPACE + ")" + JSON_NUMBER
+JSON_NUMBER_MEMBER_ESCAPED = (r'(\\"(?:{names})\\"' + JSON_SPACE_ESCAPED + ':'
+                              + JSON_SPACE_ESCAPED + ")" + JSON_NUMBER)
 # `code` is an OAuth code in a URL, not an error object's `"code":"ECONNREFUSED"`: no member's
 MEMBER_NOT = frozenset({"code"})
 
 
-def member_patterns(params: Iterable[str]) -> tuple[re.Pattern, ...]:
-    """JSON_MEMBER and JSON_MEMBER_ESCAPED for the parameters `params` (but MEMBER_NOT), as
-    the scrubber masks them and the audit finds them in clear; none for no name."""
+class Member(NamedTuple):
+    """A credential's JSON member: `rx`'s group 1 runs to its value (group 2), which is masked
+    as `quote` + MASK + `quote` - a string's quotes are group 1's and the text's already."""
+    rx: re.Pattern
+    quote: str
+
+
+def member_patterns(params: Iterable[str]) -> tuple[Member, ...]:
+    """JSON_MEMBER, JSON_MEMBER_ESCAPED and their numbers' for the parameters `params` (but
+    MEMBER_NOT), as the scrubber masks them and the audit finds them in clear; none for no
+    name."""
     names = "|".join(re.escape(p) for p in params if p.lower() not in MEMBER_NOT)
-    return tuple(re.compile(rx.format(names=names), re.I | re.S)
-                 for rx in (JSON_MEMBER, JSON_MEMBER_ESCAPED)) if names else ()
+    return tuple(Member(re.compile(rx.format(names=names), re.I | re.S), quote)
+                 for rx, quote in ((JSON_MEMBER, ""), (JSON_MEMBER_ESCAPED, ""),
+                                   (JSON_NUMBER_MEMBER, '"'),
+                                   (JSON_NUMBER_MEMBER_ESCAPED, '\\"'))) if names else ()
 
 
 def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
@@ -367,8 +383,6 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     def masked(m: re.Match) -> str:
         return m.group(1) + MASK if m.end() > m.end(1) else m.group(0)
 
-    def member_masked(m: re.Match) -> str:
-        return m.group(0) if m.group(2) in ("", MASK) else m.group(1) + MASK
 
     def scrub(s: str) -> str:
         # each credential's telltale is searched for first, in C, here: most strings (a
@@ -376,8 +390,9 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
         if ("=" in s or "%3" in s) and named(s) is not None:
             s = in_encoded.sub(masked, rx.sub(masked, s))
         if '"' in s and ":" in s:   # (a JSON member's key: its quote, and a colon)
-            for m in members:
-                s = m.sub(member_masked, s)
+            for member, quote in members:
+                s = member.sub(lambda m: m.group(0) if m.group(2) in ("", MASK)
+                               else f"{m.group(1)}{quote}{MASK}{quote}", s)
         if "earer" in s or "EARER" in s:
             s = _scrub_bearer(s)
         if "asic" in s or "ASIC" in s:

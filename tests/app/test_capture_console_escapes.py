@@ -70,12 +70,17 @@ CREDENTIAL_LINES = [
     # before the colon, an error's own "code" (kept), half an emoji after a redaction
     '{"password":"pa\\"ssWORDQ9","n":2}', '{"token"\t:"TABTOKEN8"}', {"code": "ECONNREFUSED"},
     "INTERNAL-77 \ud800",
+    # a one-time code logged as a number, in an object and in JSON text (stored in clear)
+    {"otp": 864209, "n": 3}, '{"OTP": -97531.5e2}',
+    # white space as Python's str.isspace() says ends a value in both (JavaScript's \s ended
+    # it at U+FEFF, and not at U+0085)
+    "token=WSA1\x85WSB1 end", "token=WSC1\ufeffWSD1 end",
     # ... an argument cut at its 1,000 characters in the middle of a password (both recorders
     # cut it so; the value's start was left)
     {"note": "n" * 967, "password": "hunter2secretPW"}]
 CREDENTIALS = ["TOKENAAA111", "UPPERPW777", "PARENTOK1", "COMMAKEY2", "COLONSEC3", "Hunter2xyz",
                "OBJTOK999", "OBJQ", "STRINGIFIED4", "12345", "98765", "ssWORDQ9", "TABTOKEN8",
-               "INTERNAL-77", "hunter2"]
+               "INTERNAL-77", "hunter2", "864209", "97531", "WSA1", "WSC1", "WSD1"]
 REDACT = ["^INTERNAL-\\d+", "CUST-\\d+$"]
 
 
@@ -115,3 +120,4 @@ def test_credentials_and_anchored_redactions_in_console_lines_are_masked_by_both
     assert texts[9] == "*** failure" and texts[10] == "failure for ***", texts
     assert json.loads(texts[13]) == {"password": "***", "n": 2}, texts   # (still its JSON)
     assert texts[15] == {"code": "ECONNREFUSED"} and texts[16] == "*** \ud800", texts
+    assert texts[17] == {"otp": "***", "n": 3} and json.loads(texts[18]) == {"OTP": "***"}, texts

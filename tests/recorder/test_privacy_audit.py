@@ -389,11 +389,15 @@ def test_the_audit_finds_a_credential_wherever_the_scrubber_masks_one():
              '"{\\"token\\"\\t:\\"ZQX10\\"}"': '"token":"***"',
              # a console argument cut at its 1,000 characters, the value with it (a reviewer's)
              '{"note":"n","password":"ZQX11sec...': '"password":"***"',
-             '"{\\"password\\":\\"pa\\\\\\"ZQX9\\"}"': '"password":"***"'}
+             '"{\\"password\\":\\"pa\\\\\\"ZQX9\\"}"': '"password":"***"',
+             # a one-time code as a number, in an object and in JSON text (a reviewer's)
+             '{"otp":864209,"n":1}': '"otp":"***"', '"{\\"otp\\" : -97531.5e2}"': '"otp":"***"'}
     for text, excerpt in found.items():
         assert credentials(text) == [excerpt], text
         scrubbed = scrub(text)
-        assert "ZQX" not in scrubbed and credentials(scrubbed) == [], scrubbed
+        assert not {"ZQX", "864209", "97531"} & {scrubbed[i:i + k] for k in (3, 5, 6)
+                                                 for i in range(len(scrubbed))}, scrubbed
+        assert credentials(scrubbed) == [], scrubbed
     # a name the rules add in another script, in either case (a reviewer's: ASCII-only case
     # matching missed `CONTRASEÑA=`, which capture.js masks)
     assert make_url_scrubber(("contraseña",))("CONTRASEÑA=ZQX12") == "CONTRASEÑA=***"
