@@ -1,6 +1,7 @@
-"""`replay sessions [--json] [--search TEXT] [--user U] [--url S] [--errors] [--since T]` - the
-index, with each session's bug title; `--search` narrows it as the app's search box does
-(`browser_model.Catalog.filter`, the same test on the same row text)."""
+"""`replay sessions [--json] [--search TEXT] [--user U] [--url S] [--errors] [--frustration]
+[--min-duration D] [--max-duration D] [--since T]` - the index, with each session's bug title;
+`--search`, `--frustration` and the durations narrow it as the app's search box and facets do
+(`browser_model.Catalog.filter`, the same tests on the same rows)."""
 from __future__ import annotations
 
 import argparse
@@ -49,6 +50,14 @@ def register(subparsers, common) -> None:
     p.add_argument("--url", metavar="S", type=_words,
                    help="a page URL of the session contains S")
     p.add_argument("--errors", action="store_true", help="only sessions with errors")
+    p.add_argument("--frustration", action="store_true",
+                   help="only sessions with frustrated clicks (rage, dead or error clicks), as"
+                        " the app's \"Frustrated clicks\" box")
+    p.add_argument("--min-duration", metavar="D", type=parse_span,
+                   help="only sessions at least D long as their Duration shows it (90s, 5m,"
+                        " 1h)")
+    p.add_argument("--max-duration", metavar="D", type=parse_span,
+                   help="only sessions at most D long (90s, 5m, 1h)")
     p.add_argument("--since", metavar="T", type=parse_since,
                    help="active since T: an ISO date/time (2026-11-24, 2026-11-24T09:30) or"
                         " a span back from now (30m, 2h, 7d, 1w)")
@@ -78,11 +87,24 @@ def positive_int(text: str) -> int:
     return n
 
 
+_SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)", re.IGNORECASE)
+
+
+def parse_span(text: str) -> float:
+    """argparse type of a length (`--min-duration 5m`): milliseconds, from a number and its
+    unit as `--since` reads a span back (90s, 5m, 1.5h)."""
+    m = _SPAN.fullmatch(text.strip())
+    if m is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a length like 90s, 5m or 1h (a"
+                                         " number and its unit: s, m, h, d or w)")
+    return float(m.group(1)) * _UNITS[m.group(2).lower()] * 1000
+
+
 def parse_since(text: str, now: float | None = None) -> float:
     """Epoch milliseconds for `--since`: ISO date/time (local time unless it says
     otherwise) or a relative span like 2h / 7d."""
     t = text.strip()
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)", t, re.IGNORECASE)
+    m = _SPAN.fullmatch(t)
     if m:
         now = time.time() if now is None else now
         return (now - float(m.group(1)) * _UNITS[m.group(2).lower()]) * 1000
@@ -114,15 +136,23 @@ def run(args: argparse.Namespace) -> int:
         names = application_names(args.data) if args.search else {}
     except AppError as exc:
         raise UserError(str(exc)) from None
+    if None not in (args.min_duration, args.max_duration) and \
+            args.min_duration > args.max_duration:
+        raise UserError("--min-duration is longer than --max-duration: no session can be both"
+                        " - give the shorter length to --min-duration")
     store = open_existing_store(args.data)
-    searching = bool(args.search)
+    # what the index cannot answer is tested on the rows, as the app's list tests them
+    # (Catalog.filter), before --limit cuts them
+    narrowed = Query(text=args.search or "", has_frustration=args.frustration,
+                     min_duration_ms=args.min_duration, max_duration_ms=args.max_duration)
+    narrowing = narrowed != Query()
     try:
         filters = dict(user=args.user, url=args.url,
                        has_errors=True if args.errors else None, since_ms=args.since,
                        application=args.application)
-        infos = store.sessions(**filters, limit=None if searching else args.limit)
+        infos = store.sessions(**filters, limit=None if narrowing else args.limit)
         # "5 sessions" under --limit 5 hid that 300 match: the header says "5 of 300"
-        matching = len(infos) if searching or args.limit is None or len(infos) < args.limit \
+        matching = len(infos) if narrowing or args.limit is None or len(infos) < args.limit \
             else store.index.count_sessions(**filters)
         # an --app that is no application (and no label a session was imported with, `import
         # --app`) is a mistake to say, not "no sessions match"
@@ -131,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"no application has the name or id {asked!r} - `replay app list`"
                             " shows them")
         # the app's rows: the bug title, and (to search) the page URLs and errors
-        texts = store.index.browse_texts() if searching else {}
+        texts = store.index.browse_texts() if args.search else {}
         # those `replay serve` may still be storing, marked as the app marks them
         live = store.live_ids()
     finally:
@@ -139,8 +169,8 @@ def run(args: argparse.Namespace) -> int:
     rows = Catalog([make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""),
                              live=info.id in live)
                     for info in infos],
-                   stored_ids=store.stored_ids).filter(Query(text=args.search or ""))
-    if searching:
+                   stored_ids=store.stored_ids).filter(narrowed)
+    if narrowing:
         matching = len(rows)
     rows = rows[:args.limit]
     if args.json:
@@ -151,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     console = output_console()
     if not rows:
         console.print("no sessions" + (" match" if any(
-            (args.user, args.url, args.errors, args.since, args.application, searching)) else
+            (args.user, args.url, args.errors, args.since, args.application, narrowing)) else
             f" in {args.data} - add some with `replay import FILE`"))
         return 0
     titles = [r.title for r in rows]

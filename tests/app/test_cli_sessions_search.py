@@ -26,12 +26,17 @@ def replay(*argv) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def data(tmp_path_factory, demo_events) -> Path:
     """The demo session with a bug report (exported as a bundle with --title, imported back
-    onto it), and a shorter copy of it without one (`<id>_new`)."""
+    onto it), and a shorter copy of it without one (`<id>_new`), where three clicks on one
+    element within a second are a rage click."""
     tmp = tmp_path_factory.mktemp("sessions-search")
     data = tmp / "d"
     full, short, bug = tmp / "all.json", tmp / "first200.json", tmp / "bug.replay"
     full.write_text(json.dumps(demo_events))
-    short.write_text(json.dumps(demo_events[:200]))
+    first = demo_events[:200]
+    body = next(e for e in first if e["type"] == 2)["data"]["node"]["childNodes"][-1]["id"]
+    rage = [{"type": 3, "timestamp": first[-1]["timestamp"] + 100 * (i + 1),
+             "data": {"source": 2, "type": 2, "id": body, "x": 50, "y": 50}} for i in range(3)]
+    short.write_text(json.dumps(first + rage))
     assert replay("--data", data, "import", full).returncode == 0
     sid = replay("--data", data, "sessions", "--json")
     (sid,) = [s["id"] for s in json.loads(sid.stdout)]
@@ -74,6 +79,35 @@ def test_search_lists_what_the_apps_search_box_shows(data, text):
         assert len(app) == 1 and not app[0].endswith("_new")
     if text == "coupon _new":
         assert app == []
+
+
+@pytest.mark.parametrize("argv, query", [
+    (["--frustration"], Query(has_frustration=True)),
+    (["--min-duration", "1m"], Query(min_duration_ms=60_000)),
+    (["--max-duration", "0.5h"], Query(max_duration_ms=1_800_000)),
+    (["--max-duration", "60s"], Query(max_duration_ms=60_000)),
+    (["--frustration", "--max-duration", "1h", "--search", "_new"],
+     Query(text="_new", has_frustration=True, max_duration_ms=3_600_000))])
+def test_frustration_and_duration_list_what_the_apps_facets_show(data, argv, query):
+    """The Sessions page's "Frustrated clicks" box and Duration range, which the CLI lacked:
+    the same test (Catalog.filter) on the same rows. The demo's whole session has the coupon's
+    lasts 1:21; its first 200 events, 0:59, have a rage click."""
+    with Store.open(data) as store:
+        app = [r.id for r in Catalog.load(store).filter(query)]
+    listed = [r["id"] for r in _listed(data, *argv)]
+    assert listed == app and 0 < len(app), (listed, app)
+    assert _listed(data, *argv, "--limit", "1")[0]["id"] == app[0]
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--min-duration", "5"], "'5' is not a length like 90s, 5m or 1h"),
+    (["--max-duration", "soon"], "'soon' is not a length like 90s, 5m or 1h"),
+    (["--min-duration", "2m", "--max-duration", "1m"], "--min-duration is longer than"
+                                                        " --max-duration")])
+def test_a_length_that_cannot_be_is_refused(data, argv, said):
+    p = replay("--data", data, "sessions", *argv)
+    assert p.returncode == 2 and said in p.stderr and "Traceback" not in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) <= 2, p.stderr
 
 
 def test_search_finds_a_session_by_its_id_as_listed(data):
