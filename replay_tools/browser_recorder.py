@@ -68,10 +68,12 @@ class BrowserRecordingError(RuntimeError):
 @dataclass(frozen=True)
 class Click:
     """Move the mouse to the centre of the first element matching `selector` and click it
-    (real mouse events). `count` > 1 clicks repeatedly, `interval_ms` apart (rage clicks)."""
+    (real mouse events). `count` > 1 clicks repeatedly, `interval_ms` apart (rage clicks).
+    With `frame`, the element is in the document of the same-origin iframe `frame` matches."""
     selector: str
     count: int = 1
     interval_ms: int = 120
+    frame: str | None = None
 
 
 @dataclass(frozen=True)
@@ -368,17 +370,24 @@ class BrowserRecorder:
         w = self.view.focusProxy()
         return w if w is not None else self.view
 
-    def _rect(self, selector: str) -> dict:
-        """The element's box; `host >>> inner` reaches into a host's open shadow root."""
-        sel = json.dumps(selector)
+    def _rect(self, selector: str, frame: str | None = None) -> dict:
+        """The element's box on the page; `host >>> inner` reaches into a host's open shadow
+        root; with `frame`, the element is in that iframe's document (its box moved by the
+        frame's)."""
+        sel, fr = json.dumps(selector), json.dumps(frame)
         r = self.eval(
-            "(function(){var parts=%s.split(' >>> '), el=document.querySelector(parts[0]);"
+            "(function(){var f=%s, d=document, dx=0, dy=0;"
+            " if (f) { f=document.querySelector(f); if (!f || !f.contentDocument) return null;"
+            "   f.scrollIntoView({block:'nearest', inline:'nearest'});"
+            "   var b=f.getBoundingClientRect(); dx=b.left+f.clientLeft; dy=b.top+f.clientTop;"
+            "   d=f.contentDocument; }"
+            " var parts=%s.split(' >>> '), el=d.querySelector(parts[0]);"
             " for (var i = 1; el && i < parts.length; i++)"
             "   el = el.shadowRoot && el.shadowRoot.querySelector(parts[i]);"
             " if(!el) return null;"
             "el.scrollIntoView({block:'nearest', inline:'nearest'});"
-            "var r=el.getBoundingClientRect(); return {x:r.left, y:r.top, w:r.width, h:r.height};})()"
-            % sel)
+            "var r=el.getBoundingClientRect(); return {x:r.left+dx, y:r.top+dy, w:r.width, h:r.height};})()"
+            % (fr, sel))
         if r is None:
             raise BrowserRecordingError(f"no element matches {selector!r} on {self._page.url().toString()}")
         if r["w"] <= 0 or r["h"] <= 0:
@@ -417,10 +426,11 @@ class BrowserRecorder:
             _spin(duration_ms // steps)
         self._mouse = (x, y)
 
-    def click(self, selector: str, count: int = 1, interval_ms: int = 120) -> None:
+    def click(self, selector: str, count: int = 1, interval_ms: int = 120,
+              frame: str | None = None) -> None:
         from PySide6.QtCore import QEvent, Qt
 
-        r = self._rect(selector)
+        r = self._rect(selector, frame)
         x, y = r["x"] + r["w"] / 2, r["y"] + r["h"] / 2
         self.move_mouse(x, y)
         for i in range(count):
@@ -584,7 +594,7 @@ class BrowserRecorder:
     def run(self, steps: Iterable[Step]) -> None:
         for step in steps:
             if isinstance(step, Click):
-                self.click(step.selector, step.count, step.interval_ms)
+                self.click(step.selector, step.count, step.interval_ms, step.frame)
             elif isinstance(step, Hover):
                 r = self._rect(step.selector)
                 self.move_mouse(r["x"] + r["w"] / 2, r["y"] + r["h"] / 2,

@@ -170,7 +170,8 @@ class ChromiumRecorder:
         for step in steps:
             url_before = page.url
             if isinstance(step, Click):
-                box = page.locator(step.selector).first
+                box = (page.frame_locator(step.frame) if step.frame else page) \
+                    .locator(step.selector).first
                 box.scroll_into_view_if_needed()
                 b = box.bounding_box()
                 if b is None:

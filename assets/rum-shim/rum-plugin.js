@@ -437,6 +437,10 @@
       if (!fw || !fw.document) return;
       fw.addEventListener("error", onError, true);
       fw.addEventListener("unhandledrejection", onError);
+      // its clicks are the page's actions, and its changes and scrolls their answers
+      fw.document.addEventListener("click", onClick, true);
+      fw.addEventListener("scroll", bump, true);
+      watchRoot(fw.document);
       fw.document.addEventListener("load", frameLoaded, true);
       watchFrames(fw.document);
     } catch (e) { /* another origin's */ }
@@ -555,8 +559,10 @@
       (privacyOf ? textOf(el, memo) : el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
     return t ? t.slice(0, NAME_CHARS) : el.tagName.toLowerCase();
   }
-  // Clicks where nothing visible is expected to happen are never "dead" (as Datadog).
-  var NO_DEAD = /^(INPUT|TEXTAREA|SELECT|OPTION|LABEL|VIDEO|AUDIO)$/;
+  // Clicks where nothing visible is expected to happen are never "dead" (as Datadog); nor is
+  // one in a frame the recording hides (the click is on its box): what it did is not ours
+  // to see.
+  var NO_DEAD = /^(INPUT|TEXTAREA|SELECT|OPTION|LABEL|VIDEO|AUDIO|IFRAME)$/;
   var chain = [], chainTimer = null, CHAIN_MS = 1000;
   var RAGE_CLICKS = 3;    // this many clicks within CHAIN_MS are a rage click...
   var SELECT_CLICKS = 3;  // ... but up to this many in one text field select its text (a
@@ -615,25 +621,44 @@
     }
     return parts.join(" > ");
   }
-  doc.addEventListener("click", function (ev) {
+  /* A click, on the page's document or a same-origin frame's (watchFrame). */
+  function onClick(ev) {
     // what was clicked, inside an open shadow root too (the event's target here is its host)
     var t = ev.composedPath ? ev.composedPath()[0] || ev.target : ev.target;
     var el = t && t.nodeType === 1 ? t : t && t.parentElement || ev.target;
     if (!el || el.nodeType !== 1) return;
     // a click no pointer made (a key's, a script's: detail 0 at 0, 0) has no position
     var placed = ev.detail !== 0 || ev.clientX || ev.clientY;
-    // named as recorded (beneath a hidden element: that element); the element itself says
-    // whether the click is a dead one, a field's
     // (one memo of the levels for the click: naming asks again of the elements the hidden
     // check walked - the clicked one's ancestors - and the page cannot change in between)
-    var memo = privacyOf ? new Map() : null, named = recordedTarget(el, memo);
+    var memo = privacyOf ? new Map() : null;
+    // A frame's click is the page's: placed on the page (each frame's offset added, as a
+    // replay draws it) and timed on its clock; in a frame the recording hides, it is a click
+    // on that frame's box (the recording holds nothing else of it). Frames' clicks were no
+    // actions at all: a payment frame's dead button was nowhere in the Actions tab.
+    var dx = 0, dy = 0, made = ev.timeStamp;
+    if (this !== doc) {
+      try {
+        var fw = this.defaultView;
+        made += fw.performance.timeOrigin - perf.timeOrigin;
+        for (var f = fw.frameElement; f; f = f.ownerDocument.defaultView.frameElement) {
+          var box = f.getBoundingClientRect();
+          dx += box.left + f.clientLeft;
+          dy += box.top + f.clientTop;
+          if (privacyOf ? privacyOf(f, memo) === TEXT_HIDDEN : f.closest(HIDDEN_MARKUP)) el = f;
+        }
+      } catch (e) { return; }   // (a frame gone, or of another origin now: not ours)
+    }
+    // named as recorded (beneath a hidden element: that element); the element itself says
+    // whether the click is a dead one, a field's
+    var named = recordedTarget(el, memo);
     // `perf`: when the page handles the click (what it does in answer is timed from it);
     // `at`: when the person clicked (the event's own time stamp, on performance.now()'s
     // clock) - a busy page handles clicks late, and a rage click at a frozen page, made
     // within 0.2 s and handled over 1.2 s, was one click and a rage click of three
-    var handled = perf.now(), made = ev.timeStamp;
+    var handled = perf.now();
     var c = {date: now(), perf: handled, at: made > 0 && made <= handled ? made : handled,
-             x: placed ? ev.clientX : null, y: placed ? ev.clientY : null, name: targetName(named, memo),
+             x: placed ? ev.clientX + dx : null, y: placed ? ev.clientY + dy : null, name: targetName(named, memo),
              selector: selectorOf(named), tag: el.tagName, editable: el.isContentEditable,
              field: textField(el), acted: null, failed: null, count: 1, dead: null, error: false};
     var last = chain[chain.length - 1];
@@ -643,7 +668,8 @@
     }
     chain.push(c);
     if (!chainTimer) chainTimer = setTimeout(chainDue, CHAIN_MS);
-  }, true);
+  }
+  doc.addEventListener("click", onClick, true);
   // The chain is decided CHAIN_MS after its last click: one timer per chain (moved on when it
   // fires early), not one per click.
   function chainDue() {
@@ -666,7 +692,12 @@
   function watchShadowRoots() {
     if (!domWatch) return;
     var all = doc.querySelectorAll("*");
-    for (var i = 0; i < all.length; i++) if (all[i].shadowRoot) watchRoot(all[i].shadowRoot);
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].shadowRoot) watchRoot(all[i].shadowRoot);
+      // ... and the same-origin frames' documents loaded before we watched (watchFrame
+      // watches those loaded after)
+      if (all[i].localName === "iframe") try { watchRoot(all[i].contentDocument); } catch (e) { /* another origin's */ }
+    }
   }
   function watchDom() {
     if (domWatch || domByRecorder) return;

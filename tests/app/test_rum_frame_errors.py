@@ -12,7 +12,7 @@ import json
 import pytest
 
 from recorder.semantics import Semantics
-from replay_tools.browser_recorder import Eval, PageServer, Wait, WaitFor, record_page
+from replay_tools.browser_recorder import Click, Eval, PageServer, Wait, WaitFor, record_page
 from replay_tools.chromium import chromium_path, record_page_chromium
 
 SHOP = """<!doctype html><html><head><meta charset="utf-8"><title>Checkout</title></head>
@@ -20,8 +20,10 @@ SHOP = """<!doctype html><html><head><meta charset="utf-8"><title>Checkout</titl
 <iframe id="vault" class="rr-block" src="inner.html"></iframe>
 </body></html>"""
 PAY = """<!doctype html><html><head><meta charset="utf-8"><title>Pay</title></head>
-<body><button id="go">Pay</button><p id="out">ready</p>
-<iframe id="inner" src="inner.html"></iframe></body></html>"""
+<body><button id="go">Pay</button><button id="dead">Nothing</button><p id="out">ready</p>
+<iframe id="inner" src="inner.html"></iframe><script>document.getElementById("go")
+.addEventListener("click", function () { document.getElementById("out").textContent = "paid"; });
+</script></body></html>"""
 # (the frame in the payment frame says it loaded, to the page: the steps wait for it)
 INNER = """<!doctype html><html><body><p>3-D Secure</p><script>if (parent !== top)
 top.document.documentElement.setAttribute("data-inner-loaded", "");</script></body></html>"""
@@ -65,12 +67,13 @@ def _errors(rec) -> list[str]:
 
 
 def _qt(recorder: str):
-    return lambda url: record_page(url, STEPS, recorder=recorder)
+    return lambda url, steps=STEPS: record_page(url, steps, recorder=recorder)
 
 
 ENGINES = [pytest.param(_qt("rrweb"), id="record-mode-rrweb"),
            pytest.param(_qt("capture"), id="capture-qtwebengine"),
-           pytest.param(lambda url: record_page_chromium(url, STEPS), id="capture-chromium",
+           pytest.param(lambda url, steps=STEPS: record_page_chromium(url, steps),
+                        id="capture-chromium",
                         marks=pytest.mark.skipif(chromium_path() is None,
                                                  reason="Debian's chromium is not installed"))]
 
@@ -86,3 +89,38 @@ def test_a_frames_errors_are_the_sessions(qapp, server, engine):
     # each once (a frame's listeners are one, however often it is seen)
     assert sum("PaymentFrameError" in m for m in errors) == 1, said
     assert sum("card refused" in m for m in errors) == 1, said
+
+
+CLICKS = [WaitFor("html[data-inner-loaded]"), Wait(100),
+          Click("#go", frame="#pay"), Wait(1200), Click("#dead", frame="#pay"), Wait(1200),
+          Click("p", frame="#vault"), Wait(1200),
+          Eval("(function () { var f = document.getElementById('pay'), b = f.getBoundingClientRect(),"
+               " g = f.contentDocument.getElementById('go').getBoundingClientRect();"
+               " return [b.left + f.clientLeft + g.left + g.width / 2,"
+               " b.top + f.clientTop + g.top + g.height / 2]; })()")]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_frames_clicks_are_the_sessions_actions(qapp, server, engine):
+    """A same-origin frame's clicks were no actions at all (the RUM plugin listened to the
+    page's document only): a payment frame's dead button was nowhere in the Actions tab. Each
+    is an action, placed on the page (the frame's offset added: the replay draws the page), a
+    dead one said so; one in a frame the recording hides is a click on that frame's box, named
+    by nothing inside it, and never dead (what it did there is not recorded)."""
+    rec = engine(server.url("index.html"), CLICKS)
+    s = Semantics(origin=rec.events[0]["timestamp"])
+    for e in rec.events:
+        s.feed(e)
+    actions = [(a.target, a.selector, a.frustrations) for a in s.actions]
+    assert actions == [("Pay", "button#go", []), ("Nothing", "button#dead", ["dead_click"]),
+                       ("iframe", "iframe#vault", [])], actions
+    pay = next(e["data"]["payload"]["action"] for e in rec.events
+               if e["type"] == 6 and e["data"]["plugin"] == "replay/rum@1"
+               and e["data"]["payload"].get("type") == "action")
+    centre = rec.eval_results[-1]
+    assert abs(pay["position"]["x"] - centre[0]) <= 2 and abs(pay["position"]["y"] - centre[1]) <= 2, \
+        (pay, centre)
+    # (the vault's text - "3-D Secure", which the payment frame's own inner frame shows - is
+    # in no action's payload)
+    assert "3-D Secure" not in json.dumps([e for e in rec.events if e["type"] == 6
+                                           and e["data"]["plugin"] == "replay/rum@1"])
