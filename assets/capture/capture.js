@@ -3510,6 +3510,12 @@
    * on it (a few events a second) is followed live with up to QUIET_FACTOR flush periods of
    * delay. */
   var BUSY_EVENTS = 150, QUIET_FACTOR = 3;
+  /* A problem - an error, a console error, a frustrated click - goes within PROBLEM_MS, with
+   * what follows it in that time: a visit that ends without a pagehide (a browser closed by
+   * its driver, a crash, a mobile tab killed) kept a quiet page's error in the page for up to
+   * three flush periods and lost it (a support engineer's tryout: the customer's TypeError
+   * and rage click were in no session), and a live viewer saw it that late. */
+  var PROBLEM_MS = 1000;
   var WORKER_IDLE_MAX_MS = 2000;   // the transport's Worker is made (and the snapshot sent) by then after the load
   /* A body is compressed when it is at least ZIP_MIN_CHARS long, and sent compressed when that
    * saves more than the Content-Encoding header costs (a few hundred characters of events
@@ -4730,8 +4736,16 @@
       this.take(Math.max(this.pending ? this.pending.n : 0, this.fixedEnd()), over);   // not the batch sent, nor a fixed one
       this.stats.dropped += over;
     }
-    if (!this.pulling) this.schedule(this.wait());   // send() is sending them
+    if (!this.pulling) this.schedule(isProblem(event) ? Math.min(PROBLEM_MS, this.wait()) : this.wait());   // (else send() is sending them)
   };
+  /* Whether event `e` tells of a problem (PROBLEM_MS): a RUM error or a frustrated click's
+   * action, a console line at the error level. */
+  function isProblem(e) {
+    var d = e.type === EV.PLUGIN && e.data, p = d && d.payload;
+    if (!p) return false;
+    if (d.plugin === RUM_PLUGIN) return p.type === "error" || (p.type === "action" && !!(p.action && p.action.frustration));
+    return d.plugin === CONSOLE_PLUGIN && p.level === "error";
+  }
   /* A RUM view update waiting in the queue (not in the batch being sent) for view `vid` goes
    * when a later one of the same view comes: the plugin's updates are cumulative (each holds
    * all the view's figures so far), so the later one says all the earlier one did - as

@@ -359,6 +359,36 @@ def _started_with(b: BrowserRecorder, pages: PageServer, intake, spy: str, sessi
         json.dumps(session_id)))
 
 
+def test_a_problem_goes_within_a_second_on_a_quiet_page(qapp, pages, intake):
+    """A quiet page's few events wait three flush periods; an error, a console error or a
+    frustrated click goes within PROBLEM_MS (1 s), by itself - no flush asked: a visit that
+    ended without a pagehide (a browser closed by its driver, a crash) lost the customer's
+    TypeError and rage click, kept in the page (a support engineer's tryout)."""
+    flush_ms = 100_000
+    with BrowserRecorder(recorder="capture") as b:
+        _started_with(b, pages, intake, "real", "problems", flush_ms)
+        _sent_everything(b)
+        b.click("#more")
+        b.eval("ReplayCapture.record.flush()")
+        quiet = b.eval("ReplayCapture.status().next_send_ms")
+        _sent_everything(b)
+        for problem in ("console.error('checkout failed')",
+                        "setTimeout(function () { throw new TypeError('coupon is null'); }, 0)",
+                        "[1, 2, 3].forEach(function () { document.getElementById('more').click(); })"):
+            before = b.eval("ReplayCapture.status().queued")
+            b.eval(f"({problem}, 1)")
+            # everything queued since is sent by its own timer, nothing asking: within a
+            # second or so (the rage click's action once its chain is decided, a second
+            # after), where a quiet page's events wait three flush periods (300 s here)
+            b._wait_until(lambda: (lambda st: st["queued"] > before and st["idle"]
+                                   and st["acked"] == st["queued"])(
+                b.eval("ReplayCapture.status()")), f"{problem[:20]}... sent by itself")
+        b.eval("ReplayCapture.stop()")
+        final = _sent_everything(b)
+    assert quiet > flush_ms, quiet
+    assert final["failed"] == 0, final
+
+
 def test_the_batch_in_flight_does_not_hurry_the_next_one(qapp, pages, intake):
     """A snapshot's batch goes within a flush period; events queued while it is still on its
     way (a mouse move, a click) wait as a quiet page's do: the snapshot in flight is not the
