@@ -604,16 +604,32 @@ def output_path(v: str) -> Path:
     return Path(v)
 
 
-def check_output(out: Path, example: str, reading: str | Path | None = None) -> None:
+def add_overwrite_argument(p: argparse.ArgumentParser) -> None:
+    """`--overwrite`, which an output file that exists asks for (refuse_existing)."""
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the output file if it exists (refused otherwise)")
+
+
+def refuse_existing(out: Path, overwrite: bool) -> None:
+    """Refuse an output file that exists, unless `overwrite`: a second export to the same
+    name replaced a finished bug bundle without a word (a QA engineer's tryout)."""
+    if str(out) != "-" and not overwrite and out.is_file() \
+            and not str(out).startswith(("/dev/", "/proc/")):   # (-o /dev/stdout: a stream)
+        raise UserError(f"{out} exists - give another name, or add --overwrite to replace it")
+
+
+def check_output(out: Path, example: str, reading: str | Path | None = None,
+                 overwrite: bool = False) -> None:
     """Refuse, before any work, an output path that cannot be written as a file - or that
     is the recording being read (`reading`: a file's path, or a stored session's id), which
-    writing would destroy."""
+    writing would destroy, or a file that exists (unless `overwrite`)."""
     if str(out) == "-":
         return
     if reading is not None and out.exists() and Path(reading).is_file() \
             and os.path.samefile(out, reading):
         raise UserError(f"-o {out} is the recording being read - writing it would destroy it;"
                         " give another file name")
+    refuse_existing(out, overwrite)
     refusal = refused(out)
     if refusal is not None:
         todo = {Why.IS_FOLDER: f"give a file name, e.g. -o {out / example}",

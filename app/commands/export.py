@@ -23,9 +23,9 @@ from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
 from ..cli import UserError, say_note, say_warning
 from ._words import count
-from ._source import (add_range_arguments, add_source_arguments, bug_moment, check_output,
-                      error_moments, moment, moment_range, open_source, output_path, read_steps,
-                      resolve_moment, rules_for)
+from ._source import (add_overwrite_argument, add_range_arguments, add_source_arguments,
+                      bug_moment, check_output, error_moments, moment, moment_range, open_source,
+                      output_path, read_steps, refuse_existing, resolve_moment, rules_for)
 
 NAME = "export"
 CLIPS = tuple(f.value for f in ClipFormat)
@@ -51,6 +51,7 @@ def register(subparsers, common) -> None:
     p.add_argument("-o", "--output", type=output_path, metavar="FILE",
                    help="where to write ('-' for stdout with rrweb, har and playwright;"
                         " default: SESSION.<format's suffix> in the current folder)")
+    add_overwrite_argument(p)
     r = p.add_argument_group(f"range (har, {', '.join(CLIPS)}, playwright)")
     add_range_arguments(r, start_help="start at T after the first event (default: the start)",
                         end_help="end at T after the first event (default: the end)")
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace, fmt: str, exporter) -> int:
     _check_flags(args, fmt)
     if args.output is not None:
-        check_output(args.output, f"session{_EXT[fmt]}", args.session)
+        check_output(args.output, f"session{_EXT[fmt]}", args.session, args.overwrite)
     if fmt in CLIPS:
         _check_clip(args, ClipFormat(fmt))
         from player.qt.standalone import prepare_qt_environment
@@ -130,6 +131,8 @@ def _export(args: argparse.Namespace, fmt: str, exporter) -> int:
                       rules=args.rules, unmasked=args.unmasked, partial=args.partial)
     try:
         out = args.output or Path(f"{src.id}{_EXT[fmt]}")
+        if args.output is None:
+            refuse_existing(out, args.overwrite)
         exporter(src, out, args)
         if src.damaged:
             n = len(src.damaged)

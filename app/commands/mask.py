@@ -27,7 +27,8 @@ from ._store import open_existing_store, refuse_other_folder
 from ._progress import advancing, event_total, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
-from ._source import check_output, open_raw, output_path, rules_error, say_other_rules, unreadable
+from ._source import (add_overwrite_argument, check_output, open_raw, output_path, rules_error,
+                      say_other_rules, unreadable)
 
 NAME = "mask"
 COPY_SUFFIXES = (".replay", ".json")   # a file's masked copy: a bundle, else rrweb JSON
@@ -47,6 +48,7 @@ def register(subparsers, common) -> None:
     p.add_argument("-o", "--output", type=output_path, metavar="OUT",
                    help="for a recording file: where to write the masked copy (.replay: a"
                         " bundle; .json: rrweb JSON)")
+    add_overwrite_argument(p)
     p.add_argument("--session-number", type=int, default=0, metavar="N",
                    help="for a file holding several sessions: which one (0-based)")
     p.add_argument("--dry-run", action="store_true",
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         if args.output is None:
             raise UserError(f"say where to write the masked copy of {files[0]} - e.g."
                             f" -o {Path(files[0]).stem}-masked{Path(files[0]).suffix or '.json'}")
-        check_output(args.output, "masked.replay", files[0])
+        check_output(args.output, "masked.replay", files[0], args.overwrite)
         if str(args.output) == "-":
             raise UserError("the masked copy cannot go to stdout - give -o FILE")
         if args.output.suffix.lower() not in COPY_SUFFIXES:   # (`-o out.txt` wrote JSON there)

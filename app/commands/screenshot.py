@@ -14,8 +14,8 @@ from recorder.bundle import info_without_owner
 from recorder.moments import Unit, moment_text
 
 from ..cli import UserError, say_note, say_warning
-from ._source import (ErrorMoment, add_source_arguments, bug_moment, bug_report,
-                      check_output, error_moments, moment, open_source, output_path,
+from ._source import (ErrorMoment, add_overwrite_argument, add_source_arguments, bug_moment,
+                      bug_report, check_output, error_moments, moment, open_source, output_path,
                       resolve_moment)
 
 NAME = "screenshot"
@@ -37,6 +37,7 @@ def register(subparsers, common) -> None:
                         " session's errors, where E shows them)")
     p.add_argument("-o", "--output", type=output_path, required=True, metavar="FILE.png",
                    help="where to write the PNG")
+    add_overwrite_argument(p)
     p.add_argument("--size", default=None, type=frame_size, metavar="WxH",
                    help="exactly this size, the page scaled to fit it (centred on white, as a"
                         " clip's frames; default: the"
@@ -80,7 +81,7 @@ def frame_size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output(args.output, "frame.png", args.session)
+    check_output(args.output, "frame.png", args.session, args.overwrite)
     if args.output.suffix.lower() != ".png":
         raise UserError(f"{args.output} does not end in .png - screenshots are written as PNG")
     from player.qt.standalone import prepare_qt_environment, screenshot

@@ -12,8 +12,9 @@ from recorder.moments import Unit, moment_text
 
 from ..cli import UserError, say_warning
 from ._progress import index_until
-from ._source import (add_source_arguments, bug_moment, check_output, error_moments, moment,
-                      open_source, output_path, resolve_moment)
+from ._source import (add_overwrite_argument, add_source_arguments, bug_moment, check_output,
+                      error_moments, moment, open_source, output_path, refuse_existing,
+                      resolve_moment)
 from ._words import count
 
 NAME = "snapshot"
@@ -31,6 +32,7 @@ def register(subparsers, common) -> None:
                         " 'error:2' for the session's errors)")
     p.add_argument("-o", "--output", type=output_path, metavar="FILE.html",
                    help="where to write ('-' for stdout; default: SESSION-atMS.html)")
+    add_overwrite_argument(p)
     p.set_defaults(func=run)
 
 
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from player.replayer import Replayer
 
     if args.output is not None:
-        check_output(args.output, "snapshot.html", args.session)
+        check_output(args.output, "snapshot.html", args.session, args.overwrite)
         if args.output.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".gif"):
             raise UserError(f"{args.output}: snapshot writes the moment's HTML document - for a"
                             " picture, use `replay screenshot`")
@@ -70,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
                                                                    r.features_at(at))),
                                       r.source.assets)
         out = args.output or Path(f"{src.id}-at{int(at)}.html")
+        if args.output is None:
+            refuse_existing(out, args.overwrite)
         if str(out) == "-":
             sys.stdout.write(html)
         else:

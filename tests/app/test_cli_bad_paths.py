@@ -545,14 +545,14 @@ def test_a_moment_from_the_bug_past_the_session_is_kept_in_and_said(tmp_path, ca
     assert run(capsys, "--data", tmp_path / "d", "export", demo_file, "-o", bug, "--title",
                "T", "--at", "30s")[0] == 0
     code, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", bug, "--at", "bug+1:00",
-                       "-o", tmp_path / "s.html")
+                       "-o", tmp_path / "s.html", "--overwrite")
     assert code == 0 and "--at bug+60s is" in err and "past the session's end: --at is its" \
         " end" in err
     code, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", bug, "--at", "bug-40s",
-                       "-o", tmp_path / "s.html")
+                       "-o", tmp_path / "s.html", "--overwrite")
     assert code == 0 and "--at bug-40s is 10.0 s before the session's start" in err
     code, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", bug, "--at", "bug+1s",
-                       "-o", tmp_path / "s.html")
+                       "-o", tmp_path / "s.html", "--overwrite")
     assert code == 0 and "past" not in err and "before the session" not in err
 
 
@@ -589,3 +589,33 @@ def test_the_app_and_record_mode_make_no_data_folder_of_other_files(tmp_path, ca
     assert line.startswith(f"replay: error: {shots} is not a data folder"), line
     assert "or a new or empty folder" in line, line
     assert sorted(p.name for p in shots.iterdir()) == ["bug.png"]
+
+
+def test_an_output_file_that_exists_is_kept_unless_overwrite_is_given(tmp_path, capsys, demo_file,
+                                                                    monkeypatch):
+    """A second export to the same name replaced a finished bug bundle without a word (a QA
+    engineer's tryout): every command that writes a file refuses one that exists - the given
+    `-o`, or the name it would choose itself - in one line, exit 2, the file as it was;
+    `--overwrite` replaces it."""
+    data = tmp_path / "d"
+    sid = run(capsys, "--data", data, "import", demo_file)[1].strip()
+    for cmd, name in (("export", "bug.replay"), ("export", "requests.har"),
+                      ("snapshot", "page.html"), ("screenshot", "frame.png"),
+                      ("mask", "masked.json")):
+        out = tmp_path / name
+        out.write_bytes(b"a finished one")
+        code, _, err = run(capsys, "--data", data, cmd, demo_file if cmd == "mask" else sid,
+                           "-o", out, *(["--at", "0"] if cmd == "screenshot" else []))
+        assert code == 2 and err.strip() == f"replay: error: {out} exists - give another" \
+            " name, or add --overwrite to replace it", err
+        assert out.read_bytes() == b"a finished one"
+    bug = tmp_path / "bug.replay"
+    code, _, err = run(capsys, "--data", data, "export", sid, "-o", bug, "--overwrite")
+    assert code == 0 and bug.read_bytes().startswith(b"PK"), err   # (a bundle: a zip)
+    # the name a command chooses itself (SESSION.json here) is kept as well
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "--data", data, "export", sid)[0] == 0
+    chosen = tmp_path / f"{sid}.json"
+    before = chosen.read_bytes()
+    code, _, err = run(capsys, "--data", data, "export", sid)
+    assert code == 2 and f"{sid}.json exists" in err and chosen.read_bytes() == before, err

@@ -84,7 +84,7 @@ def test_ids_that_read_alike_once_made_safe_stay_apart_and_the_import_says_so(
     # "a/b/c: no such file"), in the commands that take a session or a file
     for given in ("a b c", "a/b/c"):
         out_file = tmp_path / "out.json"
-        code, _, err = run(capsys, "--data", data, "export", given, "-o", out_file)
+        code, _, err = run(capsys, "--data", data, "export", given, "-o", out_file, "--overwrite")
         assert code == 0, err
         exported = json.loads(out_file.read_text())
         assert exported[0]["data"]["payload"]["id"] == ids[given]   # the export's marker

@@ -191,7 +191,7 @@ def test_a_cut_off_bundle_stores_nothing_unless_partial(tmp_path, capsys, caplog
     # nothing whole at all: still one clear line, and no --partial offered to who gave it
     stub = tmp_path / "stub.replay"
     stub.write_bytes(bundle.read_bytes()[:100])
-    for argv in (["import", "--partial", stub], ["export", "--partial", stub, "-o", read]):
+    for argv in (["import", "--partial", stub], ["export", "--partial", stub, "-o", read, "--overwrite"]):
         line = refused(*run(capsys, "--data", data, *argv)[::2])
         assert line.endswith("no segment before the damage could be read"), line
 

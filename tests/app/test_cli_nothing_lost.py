@@ -308,7 +308,7 @@ def test_15_6_an_export_during_replay_mask_is_the_old_or_the_new_session_never_a
         if r is not None:
             assert main(["--data", str(ref), "mask", "--rules", str(r), sid]) == 0
         out = tmp_path / "v.json"
-        assert main(["--data", str(ref), "export", sid, "-o", str(out)]) == 0
+        assert main(["--data", str(ref), "export", sid, "-o", str(out), "--overwrite"]) == 0
         versions.append(out.read_text())
     capsys.readouterr()
     assert len(set(versions)) == len(versions)

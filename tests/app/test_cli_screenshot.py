@@ -134,7 +134,7 @@ def test_a_session_masked_with_a_hidden_rule_is_not_called_damaged_and_damage_is
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(events))
     p = _replay("screenshot", str(broken), "--at", "40000", "-o", str(out), "--size",
-                "320x240", tmp_path=tmp_path)
+                "320x240", "--overwrite", tmp_path=tmp_path)
     assert p.returncode == 0, p.stderr
     said = [ln for ln in p.stderr.splitlines() if "damaged" in ln]
     assert said == ["replay: warning: recording is damaged: focus on unknown node (1)"], p.stderr
@@ -243,7 +243,7 @@ def test_a_moment_before_the_first_page_is_said_to_be_one(tmp_path):
             {"x": 5, "y": 5, "id": 4, "timeOffset": 0}]}}]))
     for at, warned in (("1000", True), ("5500", False)):
         p = _replay("screenshot", str(rec), "--at", at, "-o", str(tmp_path / "x.png"),
-                    tmp_path=tmp_path)
+                    "--overwrite", tmp_path=tmp_path)
         assert p.returncode == 0, p.stderr
         said = "nothing is on screen at 0:01.000 (the first frame is at 0:05.000)"
         assert (said in p.stderr) is warned, p.stderr

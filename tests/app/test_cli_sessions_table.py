@@ -136,14 +136,15 @@ def test_a_name_a_person_gave_is_shown_whole_or_cut_in_the_middle(tmp_path):
     shown = sorted(ln.split()[0] for ln in out.splitlines() if ".win-" in ln)
     assert len(shown) == 2 and all("…" in s for s in shown), out
     for s, w in zip(shown, ("win-1", "win-2")):
-        proc = replay("--data", data, "export", s, "-o", tmp_path / "w.json")
+        proc = replay("--data", data, "export", s, "-o", tmp_path / "w.json", "--overwrite")
         assert proc.returncode == 0, proc.stderr
         assert json.loads((tmp_path / "w.json").read_text())[0]["data"]["payload"]["id"] \
             == f"{long_name}.{w}"
     # ... typed with three dots, as a keyboard has no "…"
-    proc = replay("--data", data, "export", shown[1].replace("…", "..."), "-o", dest)
+    proc = replay("--data", data, "export", shown[1].replace("…", "..."), "-o", dest,
+                  "--overwrite")
     assert proc.returncode == 0, proc.stderr
-    proc = replay("--data", data, "export", "checkout-fails-when", "-o", dest)
+    proc = replay("--data", data, "export", "checkout-fails-when", "-o", tmp_path / "y.json")
     said = proc.stderr.strip()
     assert proc.returncode == 2 and "matches 3 sessions" in said and "..." not in said, said
     assert "; give one of them whole - list sessions with `replay sessions`" in said, said

@@ -77,7 +77,7 @@ def test_a_file_exported_with_other_rules_than_the_data_folders_says_so(tmp_path
     for cmd in ("export", "mask"):
         for rules in (lax, same, stricter):
             proc = replay("--data", data, cmd, rec, "--rules", rules, "-o",
-                          tmp_path / f"{rules.stem}.json")
+                          tmp_path / f"{rules.stem}.json", "--overwrite")
             assert proc.returncode == 0, proc.stderr
             said[cmd, rules.stem] = [ln for ln in proc.stderr.splitlines()
                                      if "note:" in ln or "warning:" in ln]

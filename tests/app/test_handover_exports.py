@@ -629,7 +629,7 @@ def test_a_masked_title_or_notes_is_said_by_kind_never_by_value(tmp_path):
     for more in ([], ["--unmasked"]):
         args = ["--notes", "Expected 10% off"] if not more else \
             ["--notes", "Refund ada@example.com", *more]
-        p = _replay("export", str(DEMO), "-o", str(out), *args, data=data)
+        p = _replay("export", str(DEMO), "-o", str(out), "--overwrite", *args, data=data)
         assert p.returncode == 0 and not any("privacy rules masked" in ln
                                              for ln in p.stderr.splitlines()), p.stderr
 

@@ -139,11 +139,11 @@ def test_outputs_of_a_file_follow_the_active_rules(tmp_path, capsys):
 
     data.mkdir()
     (data / "rules.toml").write_text('default = "mask"\n')                 # the folder's
-    run(capsys, "--data", data, "export", rec, "-o", out)
+    run(capsys, "--data", data, "export", rec, "-o", out, "--overwrite")
     assert "Ada" not in out.read_text()
     allow = tmp_path / "allow.toml"
     allow.write_text('default = "allow"\ndetectors = []\n')
-    run(capsys, "--data", data, "export", rec, "-o", out, "--rules", allow)  # given wins
+    run(capsys, "--data", data, "export", rec, "-o", out, "--rules", allow, "--overwrite")  # given wins
     assert "Ada Lovelace" in out.read_text() and "typed by Ada" in out.read_text()
 
     rc, _, err = run(capsys, "--data", data, "snapshot", rec, "-o", tmp_path / "s.html", "--unmasked")
@@ -165,9 +165,9 @@ def test_stored_sessions_are_shown_as_stored_and_given_rules_tighten_them(tmp_pa
     assert "Ada Lovelace" in out.read_text()                      # as stored (default rules)
     strict = tmp_path / "strict.toml"
     strict.write_text('default = "mask"\n')
-    run(capsys, "--data", data, "export", sid, "-o", out, "--rules", strict)
+    run(capsys, "--data", data, "export", sid, "-o", out, "--rules", strict, "--overwrite")
     assert "Ada" not in out.read_text()
-    rc, _, err = run(capsys, "--data", data, "export", sid, "-o", out, "--unmasked")
+    rc, _, err = run(capsys, "--data", data, "export", sid, "-o", out, "--unmasked", "--overwrite")
     assert rc == 0 and "is a stored session, shown as stored" in err
     assert "typed by Ada" not in out.read_text()                  # masked when it was stored
 

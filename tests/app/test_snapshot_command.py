@@ -37,7 +37,8 @@ def test_snapshot_of_a_stored_session_is_inert(tmp_path, capsys):
     capsys.readouterr()
     assert main(["--data", str(data), "snapshot", sid, "-o", "-"]) == 0
     assert capsys.readouterr().out.startswith("<!DOCTYPE html>")
-    assert main(["--data", str(data), "snapshot", sid, "--at", "end", "-o", str(out)]) == 0
+    assert main(["--data", str(data), "snapshot", sid, "--at", "end", "-o", str(out),
+                 "--overwrite"]) == 0
     assert "Hostile page" in out.read_text()
 
 
@@ -84,7 +85,7 @@ def test_a_moment_is_given_as_the_players_clock_shows_it_or_in_seconds(tmp_path,
         " or 50.5ms for milliseconds" in err[-1]
     for at in ("50.5s", "50500ms", "50500"):
         assert main(["--data", str(tmp_path / "data"), "snapshot", rec, "--at", at,
-                     "-o", str(tmp_path / "frac.html")]) == 0
+                     "-o", str(tmp_path / "frac.html"), "--overwrite"]) == 0
 
 
 def test_at_error_names_the_sessions_errors_where_e_shows_them(tmp_path, capsys):
@@ -113,7 +114,8 @@ def test_at_error_names_the_sessions_errors_where_e_shows_them(tmp_path, capsys)
 
     def snapshot_at(at):
         out = tmp_path / "at.html"
-        assert main(["--data", data, "snapshot", str(DEMO_SESSION), "--at", at, "-o", str(out)]) == 0
+        assert main(["--data", data, "snapshot", str(DEMO_SESSION), "--at", at, "-o", str(out),
+                     "--overwrite"]) == 0
         return out.read_text(), capsys.readouterr().err
 
     for at, ms in (("error", shown[0]), ("error:2", shown[1]), ("error:3-1.5s", shown[2] - 1500)):
