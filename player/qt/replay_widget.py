@@ -37,7 +37,7 @@ from .page_bar import NO_URL, PageBar
 from .playback import PlaybackController
 from .progress import begun
 from .runtime_bridge import RuntimeBridge
-from .session_view import SessionView, build_session_view, error_moment
+from .session_view import SessionView, build_session_view, error_moment, reported_at
 from .stage import ReplayStage
 from .steps_pane import StepsPane
 from .style import STYLESHEET
@@ -574,8 +574,8 @@ class ReplayWidget(QWidget):
             self._error_shown = number
             # (said each time: the line the last press left stayed - "No error after 0:16.4"
             # under the next error shown, a support engineer's tryout)
-            self.said.emit(f"Error {number} of {sv.error_number(t)[1]}, at {moment_text(t)}",
-                           "")
+            self.said.emit(f"Error {number} of {sv.error_number(t)[1]}, at"
+                           f" {moment_text(reported_at(t))}", "")
             return
         first = sv.first_error()
         if first is None:
@@ -586,7 +586,7 @@ class ReplayWidget(QWidget):
         self._show_error(first)
         self._error_shown = 1
         self.said.emit(f"No error after {moment_text(was)} - back to the first one, at"
-                       f" {moment_text(first)}", "")
+                       f" {moment_text(reported_at(first))}", "")
 
     def _go_to_error(self, t: int) -> None:
         """An error's row in the Steps tab clicked (`t`: when it was reported): the error

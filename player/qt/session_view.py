@@ -168,6 +168,13 @@ def error_moment(t: float) -> int:
     return math.ceil(t) + ERROR_SETTLE_MS
 
 
+def reported_at(shown: int) -> int:
+    """When the error the player shows at `shown` was reported (error_moment's inverse): the
+    time its rows give - E said "Error 2 of 5, at 0:10.0" of the Errors tab's 0:09.9 (two
+    support engineers' tryouts)."""
+    return shown - ERROR_SETTLE_MS
+
+
 def error_moments(markers: Any) -> list[int]:
     """Where the player shows each error of a session's markers (a timeline's, a session
     view's: `error_moment`), in time order - what E goes through, and `--at error:N` names."""

@@ -454,7 +454,7 @@ def test_e_after_the_last_error_goes_back_to_the_first_and_says_so(qapp, qtbot, 
 
     from player.devtools_text import error_details
     from player.qt.devtools.models import ROW_ROLE
-    from player.qt.session_view import error_moment
+    from player.qt.session_view import error_moment, reported_at
     from player.replayer import Replayer
     from recorder.moments import moment_text
     from recorder.source import ListSource
@@ -469,7 +469,7 @@ def test_e_after_the_last_error_goes_back_to_the_first_and_says_so(qapp, qtbot, 
             qtbot.keyClick(w, Qt.Key.Key_E)
         assert c.time == first
         assert said.args[0].startswith("No error after 1:08.") and said.args[0].endswith(
-            f"back to the first one, at {moment_text(first)}")
+            f"back to the first one, at {moment_text(reported_at(first))}")
         # the pane shows the error: its tab, its row picked, its details open (it stayed on
         # the tab on show); then the next one's, a group's later occurrence too
         pane = w.devtools
@@ -486,7 +486,10 @@ def test_e_after_the_last_error_goes_back_to_the_first_and_says_so(qapp, qtbot, 
             if t == first:   # the next press says where it went (the last line stayed)
                 with qtbot.waitSignal(w.said) as said:
                     qtbot.keyClick(w, Qt.Key.Key_E)
-                assert said.args == [f"Error 2 of {len(errors)}, at {moment_text(c.time)}", ""]
+                # (the error's own time, as its row says it: not the moment shown after it)
+                assert said.args == [f"Error 2 of {len(errors)}, at"
+                                     f" {moment_text(reported_at(c.time))}", ""]
+                assert moment_text(reported_at(c.time)) == moment_text(errors[1])
             else:
                 qtbot.keyClick(w, Qt.Key.Key_E)
         # E with the focus in another tab's rows (a Steps or Console row clicked): the next E
