@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m app.record",
 
     from ..cli import UserError, say_error, say_note
     from ..commands._store import is_default_data_folder, no_data_folder, refuse_other_folder
+    from .page import not_an_address, page_address
+    if args.url and page_address(args.url) is None:   # (said first: nothing is made of it)
+        say_error(not_an_address(args.url), said_by)
+        return 2
     if args.data.exists() and not args.data.is_dir():   # said now, not after a recording
         say_error(no_data_folder(args.data), said_by)
         return 2

@@ -54,6 +54,19 @@ BROWSER_MIN_WIDTH = 320        # px: the browser never collapses under the split
 MARK_BUG = "⚑ Mark the bug"    # its key: MARK_BUG_KEYS
 
 
+
+def page_address(text: str) -> QUrl | None:
+    """The page `text` names, as the address bar reads it (a bare host gets http://); None
+    where it names none - `replay record 'not a url'` opened a blank window and said
+    nothing (a QA engineer's tryout)."""
+    q = QUrl.fromUserInput(text.strip())
+    return q if q.isValid() and not q.isEmpty() else None
+
+
+def not_an_address(text: str) -> str:
+    return (f"{text!r} is not a web address - give one like example.com,"
+            " http://localhost:8000/checkout or file:///path/page.html")
+
 class State(enum.Enum):
     BROWSING = "browsing"      # the QA's own browsing, nothing kept
     RECORDING = "recording"
@@ -313,7 +326,11 @@ class RecordPage(QWidget):
         text = (url if url is not None else self.address.text()).strip()
         if not text:
             return
-        q = QUrl.fromUserInput(text)
+        q = page_address(text)
+        if q is None:
+            self.address.setText(text)
+            self._say(not_an_address(text), error=True)
+            return
         self.address.setText(q.toString())
         if self.state is State.BROWSING:   # what was said before (no address yet) is past
             self._set_state(State.BROWSING)

@@ -619,3 +619,17 @@ def test_an_output_file_that_exists_is_kept_unless_overwrite_is_given(tmp_path, 
     before = chosen.read_bytes()
     code, _, err = run(capsys, "--data", data, "export", sid)
     assert code == 2 and f"{sid}.json exists" in err and chosen.read_bytes() == before, err
+
+
+@pytest.mark.parametrize("url", ["not a url", "two words"])
+def test_record_mode_refuses_what_is_no_address(tmp_path, capsys, url):
+    """`replay record 'not a url'` opened a window on a blank page, its address bar empty,
+    nothing said (a QA engineer's tryout): refused before a window opens or a folder is made.
+    (A bare host, `example.com`, is an address: http:// is put before it.)"""
+    line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", "record", url)[::2])
+    assert line == f"replay: error: {url!r} is not a web address - give one like example.com," \
+                   " http://localhost:8000/checkout or file:///path/page.html", line
+    assert not (tmp_path / "d").exists()
+    from app.record.page import page_address
+    assert page_address("example.com").toString() == "http://example.com"
+    assert page_address("localhost:8000/x").toString() == "http://localhost:8000/x"
