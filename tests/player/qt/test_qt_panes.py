@@ -748,3 +748,30 @@ def test_an_error_in_the_last_moment_is_shown_at_the_end_and_e_goes_on():
     assert sv.error_at(2) == (end, 0) and sv.error_at(3) == (end, 1)
     assert sv.next_error_number(end, 2) == 3       # the second at the end, then
     assert sv.next_error_number(end, 3) is None    # none after it: E goes back to the first
+
+
+def test_the_current_step_in_view_leaves_no_row_cut_at_the_top(qapp):
+    """The current step is kept centred, by pixel: the row above the list's top was cut in
+    half in every player and `screenshot --player` (a QA engineer's tryout). The top row is
+    whole at every step, the current one in view; at the list's end the last row is whole."""
+    from player.qt.steps_pane import StepsPane
+    from recorder.steps import Step, StepKind
+
+    pane = StepsPane()
+    pane.resize(420, 333)   # (a height no number of rows fills exactly)
+    pane.show()
+    pane.show_steps([Step(1000 * (i + 1), StepKind.CLICK, f"Button {i}", f"#b{i}")
+                     for i in range(40)], follow=False)
+    lst, bar = pane.list, pane.list.verticalScrollBar()
+    whole_top = []
+    for i in range(40):
+        pane.set_time(1000 * (i + 1) + 500)
+        qapp.processEvents()
+        shown = lst.visualItemRect(lst.item(i))
+        assert shown.top() >= 0 and shown.bottom() <= lst.viewport().height(), i
+        top = lst.itemAt(lst.viewport().width() // 2, 0)
+        whole_top.append(lst.visualItemRect(top).top() >= 0)
+        if not whole_top[-1]:   # (only where that would cut the current step: the end)
+            assert bar.value() == bar.maximum(), i
+    assert all(whole_top[:30]), whole_top
+    pane.deleteLater()
