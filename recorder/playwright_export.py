@@ -689,14 +689,19 @@ def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False
         else:
             where, seen = repr(u.path + (f"?{u.query}" if u.query else "")), \
                 "site_path(r.url)"
+        # said as a person reads it ("POST /api/order answered 500"), not as a tuple
+        said = f"{request.method} {u.path} answered {request.status}"
         return (f"    {CHECK_COMMENT}: {_comment(e.message)}\n"
                 + ("    # (its query's names, not their values: they may be what is filled in)\n"
                    if filled and u.query else "")
                 + f"    expected = ({request.method!r}, {where}, {request.status})\n"
                 "    page.wait_for_timeout(500)  # the last step's request\n"
                 f"    seen = [(r.request.method, {seen}, r.status) for r in failed]\n"
-                "    assert expected in seen, f\"no {expected} among the failed requests {seen}\"\n"
-                "    return expected")
+                f"    assert expected in seen, (f\"no {said.replace('{', '{{').replace('}', '}}')}"
+                "; the failed requests: \"\n"
+                "        f\"{', '.join(f'{r.request.method} {site_path(r.url)} answered {r.status}'"
+                " for r in failed) or 'none'}\")\n"
+                f"    return {said!r}")
     if not e.thrown:   # a console.error call (of an Error object too): a console message
         # its first line: the browser's console adds an Error object's stack after it
         said = (e.message.splitlines() or [""])[0]
@@ -975,7 +980,10 @@ def failed_step(exc):
         m = re.match(r"\\s*# (\\d+\\. .*?)  \\(at ", line)
         if m:
             return "step " + m.group(1)
-    return "the check at the end"
+    return LAST_CHECK
+
+
+LAST_CHECK = "the check at the end"
 
 
 def main():
@@ -1030,9 +1038,16 @@ def main():
                   " SESSION -o bug.py` without --from/--to: every step)", file=sys.stderr)
             return 2
         except (PlaywrightError, AssertionError) as exc:
-            typed = (f" - stand-ins typed before it: {{', '.join(TYPED)}} (the site may have"
-                     " gone another way from there: set REPLAY_FILL_<NAME>)" if TYPED else "")
-            print(f"not reproduced: {{failed_step(exc)}}: {{str(exc).splitlines()[0]}}{{typed}}",
+            where = failed_step(exc)
+            # a step that failed may be the stand-ins' doing; the check at the end failing
+            # after every step ran is first of all the bug not happening (fixed?) - it read as
+            # the stand-ins' fault (a QA engineer's tryout against a fixed server)
+            typed = "" if not TYPED else (
+                f" - stand-ins typed before it: {{', '.join(TYPED)}} (the site may have gone"
+                " another way from there: set REPLAY_FILL_<NAME>)" if where != LAST_CHECK else
+                f" - every step ran: fixed, or the site needs real values where stand-ins were"
+                f" typed ({{', '.join(TYPED)}}: set REPLAY_FILL_<NAME>)")
+            print(f"not reproduced: {{where}}: {{str(exc).splitlines()[0]}}{{typed}}",
                   file=sys.stderr)
             return 1
         finally:

@@ -156,7 +156,7 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
                 s.wait(timeout=10)
     assert ranged.returncode == 0, ranged.stderr[-3000:]
     # (the run fills in values masked when recorded: the query is matched by its names)
-    assert ranged.stdout.strip() == "reproduced: ('GET', '/api/shipping-quote', ('country',), 500)"
+    assert ranged.stdout.strip() == "reproduced: GET /api/shipping-quote answered 500"
     assert f"goto(page, {CHECKOUT_URL!r})" in part.read_text()
     assert again_run.returncode == 0, again_err[-3000:]
     assert again_out.strip() == \
@@ -321,7 +321,7 @@ def test_a_bugs_script_stops_at_the_bug_and_checks_its_error(tmp_path):
         server.terminate()
         server.wait(timeout=10)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert run.stdout.strip() == "reproduced: ('GET', '/api/shipping-quote', ('country',), 500)"
+    assert run.stdout.strip() == "reproduced: GET /api/shipping-quote answered 500"
 
 
 def test_the_demo_server_on_a_taken_port_says_so_in_one_line():
@@ -379,3 +379,51 @@ def test_a_script_of_a_range_without_steps_opens_its_page_and_says_it_reproduced
     assert run.returncode == 2 and not run.stdout, (run.stdout, run.stderr)
     assert run.stderr.startswith("nothing to reproduce: this range (from 0:02.0 to 0:10.0)"
                                  " holds no recorded step"), run.stderr
+
+
+def _load_demo_server():
+    """assets/demo/server.py as a module (it is a script): its demo_server in this process."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("demo_server_script",
+                                                  ROOT / "assets" / "demo" / "server.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run"
+                    " installs it)")
+def test_a_bugs_script_run_where_the_bug_is_fixed_says_so_plainly(tmp_path, monkeypatch):
+    """The same script against a shop whose shipping quote answers 200 (the bug fixed): "not
+    reproduced" in words - the request that should have failed and the ones that did, not
+    tuples - and not put down to the stand-ins typed (a QA engineer's tryout read "no ('POST',
+    '/api/order', 500) among the failed requests [] - stand-ins typed before it: NAME, ...
+    (the site may have gone another way from there)")."""
+    from recorder.intake import demo
+    from recorder.intake.page_server import PageServer
+
+    at = _shipping_failure_ms()
+    bug, script = tmp_path / "bug.replay", tmp_path / "repro.py"
+    assert _replay("export", str(DEMO), "-o", str(bug), "--title", "Shipping quote fails",
+                   "--at", f"{at / 1000:.1f}s", data=tmp_path / "qa").returncode == 0
+    assert _replay("export", str(bug), "-o", str(script), data=tmp_path / "dev").returncode == 0
+    served = demo.Shop.get
+
+    def fixed(shop, path, query):
+        return demo.Answer(200, {"quote": 4.5}) if path == "shipping-quote" \
+            else served(shop, path, query)
+
+    monkeypatch.setattr(demo.Shop, "get", fixed)
+    server_py = _load_demo_server()
+    with server_py.demo_server() as srv:
+        run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                             env=dict(os.environ, **DEMO_SEARCHES, REPLAY_BASE_URL=srv.base_url,
+                                      REPLAY_CHROMIUM=str(CHROMIUM), REPLAY_FILL_COUNTRY="FR"),
+                             timeout=240)
+    last = run.stderr.strip().splitlines()[-1]
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert last.startswith("not reproduced: the check at the end: no GET /api/shipping-quote"
+                           " answered 500; the failed requests: "), last
+    assert "('" not in last and "the site may have gone another way" not in last, last
+    if "stand-ins" in last:
+        assert "every step ran: fixed, or the site needs real values" in last, last
