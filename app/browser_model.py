@@ -156,7 +156,7 @@ class Catalog:
         names = names or {}
         texts = store.index.browse_texts()
         live = store.live_ids()
-        rows = [make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""),
+        rows = [make_row(info, texts.get(info.id, NO_TEXTS), names.get(info.application or ""),
                          live=info.id in live)
                 for info in store.sessions()]
         shown = short_ids([r.id for r in rows])
@@ -241,12 +241,15 @@ def search_words(text: str) -> list[str]:
     return text.lower().split()
 
 
-def make_row(info: SessionInfo, texts: tuple[str, str] = ("", ""),
+NO_TEXTS = ("", "", "")
+
+
+def make_row(info: SessionInfo, texts: tuple[str, str, str] = NO_TEXTS,
              app_name: str | None = None, live: bool = False) -> Row:
-    """`texts`: the session's page URLs and error messages, newline-separated; `app_name`:
-    its application's name (searched as its id is); `live`: the intake may still be storing
-    it."""
-    urls, errors = texts
+    """`texts`: the session's page URLs, error messages and words (`Index.browse_texts`),
+    newline-separated; `app_name`: its application's name (searched as its id is); `live`:
+    the intake may still be storing it."""
+    urls, errors, words = texts
     who = [v for v in (info.user_email, info.user_name, info.user_id) if v]
     users = "\n".join(who).lower()
     all_urls = "\n".join(u for u in (info.first_url, urls) if u).lower()
@@ -254,7 +257,7 @@ def make_row(info: SessionInfo, texts: tuple[str, str] = ("", ""),
     title = listed_title(bug)
     haystack = "\n".join([info.id.lower(), users, title.lower(),
                           (info.application or "").lower(), (app_name or "").lower(), all_urls,
-                          errors.lower()])
+                          errors.lower(), words.lower()])
     return Row(info=info, user=who[0] if who else "", title=title, haystack=haystack,
                users=users, urls=all_urls, live=live)
 

@@ -45,6 +45,8 @@ class SessionFacts(msgspec.Struct, kw_only=True):
     resource_count: int = 0
     action_count: int = 0
     actions: ActionCounts = ActionCounts()   # both ways (an append's add up: see the Struct)
+    # what a search finds beyond the row, its page URLs and errors (`search_words`)
+    words: list[str] = []
 
     @property
     def view_count(self) -> int:
@@ -57,6 +59,26 @@ class SessionFacts(msgspec.Struct, kw_only=True):
     @property
     def error_group_count(self) -> int:
         return len({e.fingerprint for e in self.errors})
+
+
+# A session's words a search looks in (the app's search box, `replay sessions --search`): what
+# its actions clicked, the URLs it requested, its console lines - "coupon" found nothing of a
+# customer's "Apply coupon" clicks, its /api/coupons/ requests or its coupon warnings (a
+# support engineer's tryout). Each once, cut at WORD_CHARS, at most MAX_WORDS a session
+# (an append adds its own); as stored: masked.
+WORD_CHARS = 200
+MAX_WORDS = 2000
+
+
+def search_words(sem: Semantics) -> list[str]:
+    """`sem`'s words a search looks in, each once, in the order first read."""
+    seen: dict[str, None] = {}
+    for texts in ((a.target for a in sem.rum_actions), (r.url for r in sem.resources),
+                  (m.message for m in sem.console)):
+        for text in texts:
+            if text and len(seen) < MAX_WORDS:
+                seen.setdefault(" ".join(text.split())[:WORD_CHARS])
+    return list(seen)
 
 
 def fingerprint_key(fp: tuple[str, str, str]) -> str:
@@ -140,12 +162,16 @@ class FactsReader:
         found = sem.user.as_dict() if sem.user is not None else None
         if scrub is not None and found is not None:   # the user the events named
             found = {k: scrub(v) if isinstance(v, str) else v for k, v in found.items()}
+        words = search_words(sem)
+        if scrub is not None:
+            words = [scrub(w) for w in words]
         return SessionFacts(
             start_ms=self.start_ms if self.count else 0, end_ms=self.end_ms if self.count else 0,
             record_count=self.count, first_url=first_url, views=views, errors=errors,
             frustration_count=frustrations,
             user=self.user if self.user is not None else found,
-            resource_count=len(sem.resources), action_count=actions, actions=counts)
+            resource_count=len(sem.resources), action_count=actions, actions=counts,
+            words=words)
 
 
 def view_at(facts: SessionFacts, index: int) -> str | None:

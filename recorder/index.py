@@ -36,10 +36,11 @@ from .semantics import ActionCounts
 from .segments import SegmentMeta
 from .sessions import CONTINUED_DIGITS
 
-SCHEMA_VERSION = 5   # 2: per-tab counts on sessions, error type and group on errors;
+SCHEMA_VERSION = 6   # 2: per-tab counts on sessions, error type and group on errors;
                      # 3: the digest of a live batch's events;
                      # 4: a session's last segment's view and latest view's URL on its row;
-                     # 5: its actions counted both ways (semantics.ActionCounts)
+                     # 5: its actions counted both ways (semantics.ActionCounts);
+                     # 6: its words a search looks in (facts.search_words)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -78,6 +79,12 @@ CREATE TABLE IF NOT EXISTS errors (
     type TEXT, fingerprint TEXT
 );
 CREATE INDEX IF NOT EXISTS errors_session ON errors(session_id);
+CREATE TABLE IF NOT EXISTS words (
+    session_id TEXT NOT NULL, text TEXT NOT NULL, PRIMARY KEY (session_id, text)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS unsearched (
+    session_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS users (
     id TEXT PRIMARY KEY, name TEXT, email TEXT,
     first_seen_ms REAL, last_seen_ms REAL
@@ -109,7 +116,7 @@ CREATE TABLE IF NOT EXISTS batches (
 # What SQLite says about a file that is not (or no longer) a sound database.
 # the tables of a session's facts besides its segments, keyed by session_id (what erasing it
 # and dropping an empty row both delete)
-FACT_TABLES = ("views", "errors")
+FACT_TABLES = ("views", "errors", "words", "unsearched")
 _DAMAGE_MESSAGES = ("file is not a database", "database disk image is malformed")
 
 
@@ -336,8 +343,13 @@ class Index:
             with self._lock:
                 self.db.executescript(_SCHEMA)
                 # written only when it changes: opening (a damaged file too) writes nothing
-                if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                version = self.db.execute("PRAGMA user_version").fetchone()[0]
+                if version != SCHEMA_VERSION:
                     self._add_columns()
+                    if version < 6:   # sessions stored without their words: `replay repair`
+                        # reads them again (Store._rebuild), a rewrite writes them
+                        self.db.execute("INSERT OR IGNORE INTO unsearched SELECT id FROM"
+                                        " sessions")
                     # rows written before version 4 gain what they carry (none if new)
                     self.db.execute(f"UPDATE sessions SET last_view={_LAST_VIEW_SQL},"
                                     f" last_url={_LAST_URL_SQL}")
@@ -433,8 +445,15 @@ class Index:
         return {f for _, _, _, fs in self.pending() for f in fs}
 
     def retired(self) -> list[str]:
-        """Files a committed transaction stopped referencing, not yet known to be deleted."""
-        return [r[0] for r in self._all("SELECT file FROM retired")]
+        """Files a committed transaction stopped referencing, not yet known to be deleted.
+        A name that is not text is a scribbled table SQLite read without a word (a file
+        damaged where its pages still parse): IndexDamaged, as a malformed file is - the
+        store's start-up joined the data folder's path with it."""
+        files = [r[0] for r in self._all("SELECT file FROM retired")]
+        if any(type(f) is not str for f in files):
+            said = "its list of files to delete holds names that are not text"
+            raise IndexDamaged(self.path, said) from sqlite3.DatabaseError(said)
+        return files
 
     def drop_retired(self, files: Iterable[str]) -> None:
         with self._tx() as db:
@@ -556,8 +575,11 @@ class Index:
             f = r.facts
             if f is not None:
                 if not r.append:
-                    db.execute("DELETE FROM views WHERE session_id=?", (i.id,))
-                    db.execute("DELETE FROM errors WHERE session_id=?", (i.id,))
+                    for table in FACT_TABLES:
+                        db.execute(f"DELETE FROM {table} WHERE session_id=?", (i.id,))
+                if f.words:
+                    db.executemany("INSERT OR IGNORE INTO words VALUES (?,?)",
+                                   [(i.id, w) for w in f.words])
                 if f.views:
                     db.executemany("INSERT OR IGNORE INTO views VALUES (?,?,?,?)",
                                    [(i.id, v.view_id, v.start_ms, v.url) for v in f.views])
@@ -793,18 +815,25 @@ class Index:
         return self._all("SELECT ts, kind, message FROM errors WHERE session_id=? ORDER BY ts",
                          (sid,))
 
-    def browse_texts(self) -> dict[str, tuple[str, str]]:
-        """Per session: its page URLs and its errors as "type: message" (each newline-separated) -
-        what the app's session browser searches beyond the sessions row, in two queries."""
-        out: dict[str, tuple[str, str]] = {}
-        for sid, urls in self._all("SELECT session_id, group_concat(url, char(10)) FROM views"
-                                   " GROUP BY session_id"):
-            out[sid] = (urls or "", "")
-        for sid, msgs in self._all("SELECT session_id, group_concat(coalesce(type || ': ', '')"
-                                   " || coalesce(message, ''), char(10)) FROM errors"
-                                   " GROUP BY session_id"):
-            out[sid] = (out.get(sid, ("", ""))[0], msgs or "")
-        return out
+    def browse_texts(self) -> dict[str, tuple[str, str, str]]:
+        """Per session: its page URLs, its errors as "type: message" and its words (actions,
+        requests, console lines: facts.search_words), each newline-separated - what the app's
+        session browser searches beyond the sessions row, in three queries. (A session stored
+        by an index before version 6 has no words until `replay repair` reads it again.)"""
+        out: dict[str, list[str]] = {}
+        for k, sql in enumerate((
+                "SELECT session_id, group_concat(url, char(10)) FROM views GROUP BY session_id",
+                "SELECT session_id, group_concat(coalesce(type || ': ', '') || coalesce(message,"
+                " ''), char(10)) FROM errors GROUP BY session_id",
+                "SELECT session_id, group_concat(text, char(10)) FROM words GROUP BY session_id")):
+            for sid, text in self._all(sql):
+                out.setdefault(sid, ["", "", ""])[k] = text or ""
+        return {sid: (urls, errors, words) for sid, (urls, errors, words) in out.items()}
+
+    def unsearched(self) -> set[str]:
+        """The sessions stored before the index kept their words (version 6): without them
+        until `replay repair` reads them again."""
+        return {sid for (sid,) in self._all("SELECT session_id FROM unsearched")}
 
     def users(self) -> list[tuple]:
         return self._all("SELECT id, name, email, first_seen_ms, last_seen_ms FROM users"

@@ -1857,10 +1857,13 @@ class LocalStore(Store):
                     fs.append(found)
         total = sum(f.size for fs in by_session.values() for f in fs) or 1
         done = 0
+        # (an index of before version 6: its sessions' words are read again too)
+        unsearched = self.index.unsearched() if everything else set()
         for sid in sorted(by_session):
             chain, rest = _choose(by_session[sid])
             expected = files_of.get(sid, set())
-            if everything and {f.rel for f in chain} == expected and not rest:
+            if everything and {f.rel for f in chain} == expected and not rest \
+                    and sid not in unsearched:
                 report.unchanged += 1
             else:
                 row, bad = self._rebuilt_row(sid, chain)

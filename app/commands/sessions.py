@@ -23,7 +23,7 @@ from recorder.bug import from_context
 from recorder.moments import Unit, moment_text
 from recorder.store import PARTIAL, SHOWN_CUT, split_tag
 
-from ..browser_model import LIVE_MARK, Catalog, Query, elide_middle, elide_url, make_row
+from ..browser_model import LIVE_MARK, NO_TEXTS, Catalog, Query, elide_middle, elide_url, make_row
 from ..ids import is_generated, short_ids
 from ..cli import UserError
 from ._progress import output_console
@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         live = store.live_ids()
     finally:
         store.close()
-    rows = Catalog([make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""),
+    rows = Catalog([make_row(info, texts.get(info.id, NO_TEXTS), names.get(info.application or ""),
                              live=info.id in live)
                     for info in infos],
                    stored_ids=store.stored_ids).filter(narrowed)

@@ -197,3 +197,33 @@ def test_a_bug_without_a_title_is_listed_by_its_moment(tmp_path):
     assert [r["title"] for r in _listed(data)] == [None]
     with Store.open(data) as store:
         assert [r.title for r in Catalog.load(store).rows] == ["(untitled) at 0:58.6"]
+
+
+def test_search_finds_what_was_clicked_requested_and_logged(tmp_path):
+    """A support engineer searched "coupon" for a customer who said the coupon broke: nothing
+    (the search looked in ids, users, titles, page URLs and errors only). The actions' names,
+    the requests' URLs and the console lines are searched too, as stored (masked), in the CLI
+    and the app alike; a session stored before them has them again after `replay repair`."""
+    import sqlite3
+
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+    data = tmp_path / "d"
+    assert replay("--data", data, "import", demo).returncode == 0
+    for text in ("apply coupon", "api/coupons", "order placed acme-10423", "storefront ready"):
+        with Store.open(data) as store:
+            app = [r.id for r in Catalog.load(store).filter(Query(text=text))]
+        assert [r["id"] for r in _listed(data, "--search", text)] == app == ["acme-shop-demo"], text
+    assert _listed(data, "--search", "coupon nowhere-at-all") == []
+    # an index written before the words (version 5): none, until repair reads the sessions
+    # again
+    db = sqlite3.connect(data / "index.sqlite3")
+    with db:
+        db.execute("DELETE FROM words")
+        db.execute("PRAGMA user_version=5")
+    db.close()
+    assert _listed(data, "--search", "apply coupon") == []
+    assert replay("--data", data, "repair").returncode == 0
+    assert [r["id"] for r in _listed(data, "--search", "apply coupon")] == ["acme-shop-demo"]
+    again = replay("--data", data, "repair")   # (once: read again, it is right)
+    assert "0 sessions rebuilt from their segment files, 1 already right" in again.stdout + \
+        again.stderr, again
