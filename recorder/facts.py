@@ -62,21 +62,25 @@ class SessionFacts(msgspec.Struct, kw_only=True):
 
 
 # A session's words a search looks in (the app's search box, `replay sessions --search`): what
-# its actions clicked, the URLs it requested, its console lines - "coupon" found nothing of a
-# customer's "Apply coupon" clicks, its /api/coupons/ requests or its coupon warnings (a
-# support engineer's tryout). Each once, cut at WORD_CHARS, at most MAX_WORDS a session
-# (an append adds its own); as stored: masked.
-WORD_CHARS = 200
-MAX_WORDS = 2000
+# its actions clicked, the URLs it requested (their paths: a query makes each ping another
+# URL), its console lines - "coupon" found nothing of a customer's "Apply coupon" clicks, its
+# /api/coupons/ requests or its coupon warnings (a support engineer's tryout). Each once, cut
+# at WORD_CHARS, at most MAX_WORDS a session (the index keeps no more, appends included: the
+# app holds every session's words to filter its list as one types); as stored: masked.
+WORD_CHARS = 120
+MAX_WORDS = 300
 
 
 def search_words(sem: Semantics) -> list[str]:
     """`sem`'s words a search looks in, each once, in the order first read."""
     seen: dict[str, None] = {}
-    for texts in ((a.target for a in sem.rum_actions), (r.url for r in sem.resources),
+    for texts in ((a.target for a in sem.rum_actions),
+                  (r.url.split("?", 1)[0].split("#", 1)[0] for r in sem.resources),
                   (m.message for m in sem.console)):
         for text in texts:
-            if text and len(seen) < MAX_WORDS:
+            if len(seen) >= MAX_WORDS:
+                return list(seen)
+            if text:
                 seen.setdefault(" ".join(text.split())[:WORD_CHARS])
     return list(seen)
 

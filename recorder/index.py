@@ -31,7 +31,7 @@ from typing import Any, Iterable, Sequence
 
 import msgspec
 
-from .facts import SessionFacts
+from .facts import MAX_WORDS, SessionFacts
 from .semantics import ActionCounts
 from .segments import SegmentMeta
 from .sessions import CONTINUED_DIGITS
@@ -577,9 +577,12 @@ class Index:
                 if not r.append:
                     for table in FACT_TABLES:
                         db.execute(f"DELETE FROM {table} WHERE session_id=?", (i.id,))
-                if f.words:
+                if f.words:   # (an append's up to the session's MAX_WORDS)
+                    room = MAX_WORDS - (db.execute("SELECT count(*) FROM words WHERE"
+                                                   " session_id=?", (i.id,)).fetchone()[0]
+                                        if r.append else 0)
                     db.executemany("INSERT OR IGNORE INTO words VALUES (?,?)",
-                                   [(i.id, w) for w in f.words])
+                                   [(i.id, w) for w in f.words[:max(0, room)]])
                 if f.views:
                     db.executemany("INSERT OR IGNORE INTO views VALUES (?,?,?,?)",
                                    [(i.id, v.view_id, v.start_ms, v.url) for v in f.views])

@@ -1,7 +1,7 @@
 """A data folder with many sessions, fast: for the session browser's benchmark and tests.
 
 A few real sessions are generated (replay_tools.generator) and imported the normal way;
-the rest are copies of their index rows (sessions, views, errors) with their own id, user,
+the rest are copies of their index rows (sessions, views, errors, words) with their own id, user,
 application, first URL, start time and duration - what the browser lists and filters. The
 copies have no segments of their own (they do not open in the player); copying rows, not
 re-importing, writes 10,000 sessions in a second instead of minutes.
@@ -25,7 +25,7 @@ PATHS = ["/", "/dashboard", "/checkout", "/checkout/payment", "/cart", "/search?
 FIRST = ["ada", "bob", "cy", "dee", "eve", "finn", "gus", "hana", "ivo", "jun", "kai", "lea"]
 LAST = ["lovelace", "stone", "okafor", "tanaka", "rossi", "costa", "meyer", "novak"]
 DAY_MS = 86_400_000
-TABLES = ("sessions", "views", "errors")
+TABLES = ("sessions", "views", "errors", "words")
 
 
 def fill_store(data_dir: Path, n: int, *, templates: int = 24, seed: int = 0,
