@@ -71,8 +71,11 @@ WORD_CHARS = 120
 MAX_WORDS = 300
 
 
-def search_words(sem: Semantics) -> list[str]:
-    """`sem`'s words a search looks in, each once, in the order first read."""
+def search_words(sem: Semantics, scrub: Callable[[str], str] | None = None) -> list[str]:
+    """`sem`'s words a search looks in, each once, in the order first read; `scrub` (as
+    `FactsReader.facts`'s) over each text whole, before it is cut or its white space
+    changed - cut first, a masked value across the cut kept its start in clear, and its
+    words found the session (a reviewer's find)."""
     seen: dict[str, None] = {}
     for texts in ((a.target for a in sem.rum_actions),
                   (r.url.split("?", 1)[0].split("#", 1)[0] for r in sem.resources),
@@ -80,7 +83,9 @@ def search_words(sem: Semantics) -> list[str]:
         for text in texts:
             if len(seen) >= MAX_WORDS:
                 return list(seen)
-            if text:
+            if text and isinstance(text, str):
+                if scrub is not None:
+                    text = scrub(text)
                 seen.setdefault(" ".join(text.split())[:WORD_CHARS])
     return list(seen)
 
@@ -166,9 +171,7 @@ class FactsReader:
         found = sem.user.as_dict() if sem.user is not None else None
         if scrub is not None and found is not None:   # the user the events named
             found = {k: scrub(v) if isinstance(v, str) else v for k, v in found.items()}
-        words = search_words(sem)
-        if scrub is not None:
-            words = [scrub(w) for w in words]
+        words = search_words(sem, scrub)
         return SessionFacts(
             start_ms=self.start_ms if self.count else 0, end_ms=self.end_ms if self.count else 0,
             record_count=self.count, first_url=first_url, views=views, errors=errors,

@@ -697,10 +697,12 @@ def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False
                 + f"    expected = ({request.method!r}, {where}, {request.status})\n"
                 "    page.wait_for_timeout(500)  # the last step's request\n"
                 f"    seen = [(r.request.method, {seen}, r.status) for r in failed]\n"
-                f"    assert expected in seen, (f\"no {said.replace('{', '{{').replace('}', '}}')}"
-                "; the failed requests: \"\n"
-                "        f\"{', '.join(f'{r.request.method} {site_path(r.url)} answered {r.status}'"
-                " for r in failed) or 'none'}\")\n"
+                # (the recorded method and path as a literal of their own: put in the
+                # f-string's text, a quote in a recorded path ended it - a hostile recording's
+                # code ran with the check, a reviewer's find)
+                f"    assert expected in seen, (\"no \" + {said!r} + \"; the failed requests: \"\n"
+                "        + (', '.join(f'{r.request.method} {site_path(r.url)} answered {r.status}'"
+                " for r in failed) or 'none'))\n"
                 f"    return {said!r}")
     if not e.thrown:   # a console.error call (of an Error object too): a console message
         # its first line: the browser's console adds an Error object's stack after it

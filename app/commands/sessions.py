@@ -25,7 +25,7 @@ from recorder.store import PARTIAL, SHOWN_CUT, split_tag
 
 from ..browser_model import LIVE_MARK, NO_TEXTS, Catalog, Query, elide_middle, elide_url, make_row
 from ..ids import is_generated, short_ids
-from ..cli import UserError
+from ..cli import UserError, say_note
 from ._progress import output_console
 from ._store import open_existing_store
 from ._words import count
@@ -162,10 +162,17 @@ def run(args: argparse.Namespace) -> int:
                             " shows them")
         # the app's rows: the bug title, and (to search) the page URLs and errors
         texts = store.index.browse_texts() if args.search else {}
+        # sessions an older release stored: searched without their words until repaired
+        unsearched = len(store.index.unsearched()) if args.search else 0
         # those `replay serve` may still be storing, marked as the app marks them
         live = store.live_ids()
     finally:
         store.close()
+    if unsearched:
+        say_note(f"{count(unsearched, 'session')} stored by an earlier release"
+                 f" {'is' if unsearched == 1 else 'are'} searched without what"
+                 f" {'its' if unsearched == 1 else 'their'} actions clicked, requested and"
+                 f" logged - `replay --data {args.data} repair` reads them again")
     rows = Catalog([make_row(info, texts.get(info.id, NO_TEXTS), names.get(info.application or ""),
                              live=info.id in live)
                     for info in infos],

@@ -331,7 +331,7 @@ JSON_MEMBER_ESCAPED = (r'(\\"(?:{names})\\"' + JSON_SPACE_ESCAPED + ':' + JSON_S
                        + r'\\")((?:[^"\\]|\\[^"\\]|\\\\(?:\\.|[^"\\]))*)(?=\\"|\Z)')
 # ... and its value a number (`{"otp":123456}`, a PIN, a one-time code: stored in clear, a
 # reviewer's find), which becomes the mask as a string (`{"otp":"***"}`: still JSON).
-JSON_NUMBER = r"(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
+JSON_NUMBER = r"(-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"   # (ASCII, as JSON's and capture.js's)
 JSON_NUMBER_MEMBER = r'("(?:{names})"' + JSON_SPACE + ':' + JSON_SPACE + ")" + JSON_NUMBER
 JSON_NUMBER_MEMBER_ESCAPED = (r'(\\"(?:{names})\\"' + JSON_SPACE_ESCAPED + ':'
                               + JSON_SPACE_ESCAPED + ")" + JSON_NUMBER)

@@ -72,6 +72,7 @@ CREDENTIAL_LINES = [
     "INTERNAL-77 \ud800",
     # a one-time code logged as a number, in an object and in JSON text (stored in clear)
     {"otp": 864209, "n": 3}, '{"OTP": -97531.5e2}',
+    '{"otp":\u0663\u0663}',   # (Arabic-Indic digits: no JSON number, left alike by both)
     # white space as Python's str.isspace() says ends a value in both (JavaScript's \s ended
     # it at U+FEFF, and not at U+0085)
     "token=WSA1\x85WSB1 end", "token=WSC1\ufeffWSD1 end",
@@ -121,3 +122,4 @@ def test_credentials_and_anchored_redactions_in_console_lines_are_masked_by_both
     assert json.loads(texts[13]) == {"password": "***", "n": 2}, texts   # (still its JSON)
     assert texts[15] == {"code": "ECONNREFUSED"} and texts[16] == "*** \ud800", texts
     assert texts[17] == {"otp": "***", "n": 3} and json.loads(texts[18]) == {"OTP": "***"}, texts
+    assert texts[19] == '{"otp":\u0663\u0663}', texts

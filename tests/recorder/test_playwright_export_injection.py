@@ -21,6 +21,11 @@ RUN = f"__import__('pathlib').Path('{MARK}').touch()"
 RUN_DQ = RUN.replace("'", '"')
 
 
+# the failed request the check at the end names: a quote in its path (the check's message
+# was an f-string the path was put into: a reviewer's find)
+FAILED_URL = f'http://shop.test/api"+str({RUN_DQ})+"x'
+
+
 def _el(nid: int, tag: str, attrs: dict, kids: list | None = None) -> dict:
     return {"type": 2, "id": nid, "tagName": tag, "attributes": attrs, "childNodes": kids or []}
 
@@ -51,12 +56,12 @@ def _hostile_session() -> list[dict]:
                {"type": 6, "timestamp": S + 2600, "data": {"plugin": "replay/rum@1", "payload": {
                    "type": "error", "date": S + 2600,
                    "error": {"message": f"XHR failed\n    {RUN}  #", "source": "network",
-                             "type": "HTTPError", "resource": {"url": "http://shop.test/api",
+                             "type": "HTTPError", "resource": {"url": FAILED_URL,
                                                                "method": "POST",
                                                                "status_code": 500}}}}},
                {"type": 6, "timestamp": S + 2600, "data": {"plugin": "replay/rum@1", "payload": {
                    "type": "resource", "date": S + 2600,
-                   "resource": {"url": "http://shop.test/api", "method": "POST",
+                   "resource": {"url": FAILED_URL, "method": "POST",
                                 "status_code": 500, "type": "xhr", "duration": 1}}}}]
             # the docstring names the recorded origin
             + page(3000, f'http://x"""+{RUN_DQ}+"""/b'))
