@@ -62,7 +62,8 @@ def error_details(row: dict) -> str:
             f" · reported by "
             f"{reported} · seen {row['count']}× · first at {moment_text(row['t'])} · last at "
             f"{moment_text(row.get('last_t', row['t']))}{failure_details(row)}"
-            f"\n\n{row.get('stack') or '(no stack recorded)'}")
+            + ("" if not row.get("stack") and row.get("logged_stack") else
+               f"\n\n{row.get('stack') or '(no stack recorded)'}"))
 
 
 def failure_details(row: dict) -> str:
@@ -76,6 +77,8 @@ def failure_details(row: dict) -> str:
     if row.get("logged"):
         out += (f"\nlogged on the console at {moment_text(row.get('logged_t') or row['t'])}:"
                 f" {row['logged']}")
+        # where the page logged it from: the request's own failure has no stack
+        out += "".join(f"\n    at {f}" for f in (row.get("logged_stack") or "").splitlines())
     return out
 
 

@@ -198,6 +198,9 @@ class ErrorEvent(msgspec.Struct, frozen=True, gc=False):
     status: int | None = None  # ... and its status (0: it was never answered)
     logged: str = ""          # the console line that reported this failed request (rule 5)
     logged_t: float | None = None   # ... and when it was logged
+    logged_stack: str = ""    # ... and where from: that line's call stack (a request's failure
+    # has none of its own; its details said "(no stack recorded)" beside the Console tab's
+    # `at submitOrder (app.js:27:22)`, a QA engineer's tryout)
 
     @property
     def fingerprint(self) -> tuple[str, str, str]:
@@ -583,7 +586,7 @@ def join_reported_failures(errors: list[ErrorEvent], view_starts: list[float]) -
                 continue
             out[i] = msgspec.structs.replace(
                 f, reported_by=sorted(set(f.reported_by) | set(line.reported_by)),
-                logged=line.message, logged_t=line.t)
+                logged=line.message, logged_t=line.t, logged_stack=line.stack)
             taken.add(i)
             gone.add(j)
             break

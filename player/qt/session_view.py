@@ -328,7 +328,8 @@ def _error_row(e: Any) -> dict:
     return {"t": int(e.t), "message": e.message or "Error", "type": e.type, "source": e.source,
             "stack": e.stack, "reported_by": list(e.reported_by), "url": e.url,
             "status": e.status, "logged": e.logged,
-            "logged_t": None if e.logged_t is None else int(e.logged_t)}
+            "logged_t": None if e.logged_t is None else int(e.logged_t),
+            "logged_stack": e.logged_stack}
 
 
 def page_urls(navigations: list[tuple[float, str]], views: list[tuple[float, str]]) -> list[tuple[int, str]]:

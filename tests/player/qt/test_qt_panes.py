@@ -405,6 +405,9 @@ def test_the_failed_quote_is_one_error_its_request_and_console_line_both_in_it(q
     said = pane.errors.detail.toPlainText()
     assert "the request: " + row["url"] + " · answered 500" in said, said
     assert "logged on the console at " in said and "shipping quote failed: 500" in said, said
+    # ... where the page logged it from (the console line's stack), in place of "no stack
+    # recorded" (the request's own failure has none: a QA engineer read it as lost)
+    assert "\n    at http://127.0.0.1:34285/app.js:166:19" in said and "no stack" not in said, said
     assert "reported by the console + RUM" in said
     pane.errors.search.setText("carrier's quote service")   # the line's words find its row
     assert pane.errors.proxy.rowCount() == 1
