@@ -280,7 +280,13 @@ def test_rage_click_on_a_broken_button_and_navigation_lose_nothing(qapp, server)
     assert any(e["source"] == "source" and e["type"] == "TypeError" for e in errors)
     rage = [a for a in rum(events, "action") if "rage_click" in a.get("frustration", {}).get("type", [])]
     assert len(rage) == 1
-    assert rage[0]["target"]["name"] == "Apply coupon" and rage[0]["click_count"] == 4
+    # every click is in an action, the rage click holds at least three: the chain is read at
+    # the clicks' own times (a page busy handling them late no longer splits it: test_capture_
+    # rum's frozen page), but this harness's own process, starved on a loaded machine, can
+    # make them more than a second apart for real (CI's red run: 3 and 1)
+    coupon = [a for a in rum(events, "action") if a["target"]["name"] == "Apply coupon"]
+    assert rage[0]["target"]["name"] == "Apply coupon" and rage[0]["click_count"] >= 3
+    assert sum(a.get("click_count", 1) for a in coupon) == 4, coupon
     assert "error_click" in rage[0]["frustration"]["type"]
     link = [a for a in rum(events, "action") if a["target"]["name"] == "Go to checkout"]
     assert link and "frustration" not in link[0]  # it navigated: neither dead nor an error
