@@ -813,6 +813,7 @@ FILL_IN = {{
 # a select's value must be one of its options: a stand-in cannot be one
 SELECTED = {selects}
 TYPED = []   # the stand-ins typed so far (`filled`)
+LATER = []   # notes said once the site answers (a site down: "cannot reach" alone)
 
 
 def filled(name):
@@ -905,6 +906,8 @@ def goto(page, recorded_url):
         raise Unreachable(f"cannot reach {{site}} ({{error.group(0)}}) - {{do}}"
                           + (f", or set {{var}}" if var else "")) from None
     REACHED.add(site)
+    while LATER:
+        print(LATER.pop(0), file=sys.stderr)
 
 
 def wait_for(page, recorded_url, until="load"):
@@ -1009,10 +1012,10 @@ def main():
               f" recorded, and a select's value must be one of its options): set"
               f" REPLAY_FILL_{{chosen[0]}}=VALUE or edit FILL_IN", file=sys.stderr)
         return 2
-    if unset:
-        print(f"note: no value given for {{', '.join(unset)}}: typing a stand-in for each (one"
-              " its field accepts, else <NAME>: --help lists them; masked when recorded: set"
-              " REPLAY_FILL_<NAME> or edit FILL_IN)", file=sys.stderr)
+    if unset:   # (said once the site answers: it came before "cannot reach", a QA's tryout)
+        LATER.append(f"note: no value given for {{', '.join(unset)}}: typing a stand-in for each"
+                     " (one its field accepts, else <NAME>: --help lists them; masked when"
+                     " recorded: set REPLAY_FILL_<NAME> or edit FILL_IN)")
     with sync_playwright() as p:
         try:
             # (Playwright's Chromium keeps no back/forward cache: a Back loads the page
