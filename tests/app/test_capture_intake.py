@@ -451,11 +451,14 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
         b.eval("ReplayCapture.record.flush()")    # their mutations are queued now
         quiet = b.eval("ReplayCapture.status().next_send_ms")
         _sent_everything(b)                       # a small batch
-        # 160 clicks, each its own event (capture.js: BUSY_EVENTS 150), on the heading: 160
-        # mutations too would be more than a beacon carries, which goes at once (BEACON_MAX_BYTES,
-        # test_capture_big_changes)
-        b.eval("(function () { for (var i = 0; i < 160; i++) {"
-               " document.getElementById('title').click(); ReplayCapture.record.flush(); } })()")
+        # 160 presses of the mouse, each its own event (capture.js: BUSY_EVENTS 150), on the
+        # heading: 160 mutations too would be more than a beacon carries, which goes at once
+        # (BEACON_MAX_BYTES, test_capture_big_changes); 160 clicks a rage click, a problem sent
+        # within a second (PROBLEM_MS, test_a_problem_goes_within_a_second_on_a_quiet_page)
+        b.eval("(function () { var h = document.getElementById('title');"
+               " for (var i = 0; i < 160; i++) {"
+               " h.dispatchEvent(new MouseEvent('mousedown', {bubbles: true}));"
+               " ReplayCapture.record.flush(); } })()")
         busy = b.eval("ReplayCapture.status()")
         st = _sent_everything(b)
         # a resize alone: a tiny batch. A loaded machine can deliver a late RUM event (a long
