@@ -22,6 +22,8 @@ from player.local_time import when_text
 from recorder.bug import from_context, listed_title
 from recorder.index import SessionInfo
 from recorder.moments import Unit, moment_text, shown_ms
+from recorder.paths import default_data_dir, replay_command
+from recorder.said import count
 from recorder.store import LocalStore, id_test, ids_named
 
 from player.fit_text import elide_middle, elide_url  # noqa: F401 (cut as the list cuts)
@@ -141,8 +143,11 @@ class Catalog:
     """Every stored session's row, newest first, and the facet values found among them."""
 
     def __init__(self, rows: Sequence[Row], names: dict[str, str] | None = None, *,
-                 stored_ids: Callable[[str], list[str]] | None = None):
+                 stored_ids: Callable[[str], list[str]] | None = None, unsearched: str = ""):
         self.rows = list(rows)
+        # what a search says of the sessions a release before the index kept sessions' words
+        # stored: found by their rows alone until `replay repair` ("" when none)
+        self.unsearched = unsearched
         self.names = names or {}   # application id -> its name
         # the ids a recording's own id may be stored as (LocalStore.stored_ids): a link
         # naming a session by it (`cust-078-05-1120`, stored as `session-<hash>`) finds it
@@ -160,8 +165,11 @@ class Catalog:
                          live=info.id in live)
                 for info in store.sessions()]
         shown = short_ids([r.id for r in rows])
+        old = len(store.index.unsearched())
+        repair = f"{replay_command(store.root, default_data_dir())} repair"
         return cls([replace(r, shown_id=i) for r, i in zip(rows, shown)], names,
-                   stored_ids=store.stored_ids)
+                   stored_ids=store.stored_ids,
+                   unsearched=unsearched_said(old, repair) if old else "")
 
     def application_label(self, app_id: str) -> str:
         """How the application of that id is shown: its name, else its id."""
@@ -242,6 +250,14 @@ def search_words(text: str) -> list[str]:
 
 
 NO_TEXTS = ("", "", "")
+
+
+def unsearched_said(n: int, repair: str) -> str:
+    """What a search says of `n` sessions stored before the index kept their words
+    (`Catalog.unsearched`); `repair`: the command that reads them again."""
+    return (f"{count(n, 'session')} stored by an earlier release {'is' if n == 1 else 'are'}"
+            f" searched without what {'its' if n == 1 else 'their'} actions clicked, requested"
+            f" and logged - `{repair}` reads them again")
 
 
 def make_row(info: SessionInfo, texts: tuple[str, str, str] = NO_TEXTS,

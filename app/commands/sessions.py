@@ -23,7 +23,8 @@ from recorder.bug import from_context
 from recorder.moments import Unit, moment_text
 from recorder.store import PARTIAL, SHOWN_CUT, split_tag
 
-from ..browser_model import LIVE_MARK, NO_TEXTS, Catalog, Query, elide_middle, elide_url, make_row
+from ..browser_model import (LIVE_MARK, NO_TEXTS, Catalog, Query, elide_middle, elide_url,
+                             make_row, unsearched_said)
 from ..ids import is_generated, short_ids
 from ..cli import UserError, say_note
 from ._progress import output_console
@@ -169,10 +170,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if unsearched:
-        say_note(f"{count(unsearched, 'session')} stored by an earlier release"
-                 f" {'is' if unsearched == 1 else 'are'} searched without what"
-                 f" {'its' if unsearched == 1 else 'their'} actions clicked, requested and"
-                 f" logged - `replay --data {args.data} repair` reads them again")
+        say_note(unsearched_said(unsearched, f"replay --data {args.data} repair"))
     rows = Catalog([make_row(info, texts.get(info.id, NO_TEXTS), names.get(info.application or ""),
                              live=info.id in live)
                     for info in infos],

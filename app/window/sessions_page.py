@@ -379,6 +379,8 @@ class SessionBrowser(QWidget):
         # (an empty list says why in its middle: `_say_empty`)
         self._listed = (f"{shown:,} of {total:,} sessions" if shown != total
                         else count(total, "session"))
+        if self.catalog.unsearched and self.search.text().strip():
+            self._listed += " · " + self.catalog.unsearched
         link = link_in(self.search.text())
         if link is not None:   # what Enter does with it: the session it resolves to, whatever
             # the other filters hide (a shortened `8dda0c07_partial` was "not stored here"

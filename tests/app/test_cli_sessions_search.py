@@ -233,6 +233,36 @@ def test_search_finds_what_was_clicked_requested_and_logged(tmp_path):
     again = replay("--data", data, "repair")   # (once: read again, it is right)
     assert "0 sessions rebuilt from their segment files, 1 already right" in again.stdout + \
         again.stderr, again
+    with Store.open(data) as store:
+        assert Catalog.load(store).unsearched == ""
+
+
+def test_the_apps_search_says_when_sessions_of_an_earlier_release_lack_their_words(tmp_path, qapp):
+    """The app's search box says it as `replay sessions --search` does, under the list, while
+    something is typed in it (an index upgraded from version 5: its sessions have no words)."""
+    import sqlite3
+
+    from app.window.sessions_page import SessionBrowser
+
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+    data = tmp_path / "d"
+    assert replay("--data", data, "import", demo).returncode == 0
+    db = sqlite3.connect(data / "index.sqlite3")
+    with db:
+        db.execute("DELETE FROM words")
+        db.execute("PRAGMA user_version=5")
+    db.close()
+    with Store.open(data) as store:
+        catalog = Catalog.load(store)
+    said = (f"1 session stored by an earlier release is searched without what its actions"
+            f" clicked, requested and logged - `replay --data {data} repair` reads them again")
+    assert catalog.unsearched == said
+    browser = SessionBrowser(catalog)
+    assert said not in browser.count.text()   # (nothing searched for)
+    browser.search.setText("apply coupon")
+    browser.refresh()
+    assert browser.count.text().endswith(" · " + said), browser.count.text()
+    browser.deleteLater()
 
 
 def test_a_masked_value_is_in_no_word_a_search_finds(tmp_path):
