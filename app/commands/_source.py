@@ -419,6 +419,20 @@ def _amount(s: str, v: str) -> float:
     return ms
 
 
+def _kept_in(name: str, base_ms: float, offset_ms: float, duration_ms: float,
+             flag: str) -> float:
+    """`name`±offset (`bug-5s`, `end-5s`: `base_ms` moved by `offset_ms`) kept within the
+    session, and said where it is not (it was not) - past the end only where the base itself
+    is not (a bug past what decodes is said on its own)."""
+    wanted = base_ms + offset_ms
+    if wanted > duration_ms >= base_ms or wanted < 0:
+        edge, by = ("end", f"{(wanted - duration_ms) / 1000:.1f} s past") if wanted > 0 \
+            else ("start", f"{-wanted / 1000:.1f} s before")
+        said = f"{name}{'+' if offset_ms >= 0 else '-'}{abs(offset_ms) / 1000:g}s"
+        say_note(f"{flag} {said} is {by} the session's {edge}: {flag} is its {edge}")
+    return min(max(0.0, wanted), float(duration_ms))
+
+
 def resolve_moment(at: Moment, duration_ms: float, unread: str = "",
                    flag: str = "--at", *, link: str | None = None,
                    bug_ms: float | None = None,
@@ -435,13 +449,7 @@ def resolve_moment(at: Moment, duration_ms: float, unread: str = "",
     if isinstance(at, ErrorMoment):
         at = _error_at(at, errors() if errors is not None else [], duration_ms, flag)
     if isinstance(at, EndMoment):   # kept in, and said, as a bug's offset is
-        wanted = duration_ms + at.offset_ms
-        if wanted < 0 or at.offset_ms > 0:
-            edge, by = ("end", f"{at.offset_ms / 1000:.1f} s past") if at.offset_ms > 0 \
-                else ("start", f"{-wanted / 1000:.1f} s before")
-            said = f"end{'+' if at.offset_ms >= 0 else '-'}{abs(at.offset_ms) / 1000:g}s"
-            say_note(f"{flag} {said} is {by} the session's {edge}: {flag} is its {edge}")
-        at = min(max(0.0, wanted), float(duration_ms))
+        at = _kept_in("end", duration_ms, at.offset_ms, duration_ms, flag)
     if isinstance(at, BugMoment):
         if bug_ms is None:
             raise UserError(f"{flag} bug: this recording carries no bug report with a moment"
@@ -454,14 +462,7 @@ def resolve_moment(at: Moment, duration_ms: float, unread: str = "",
                      f" of the session ({moment_text(duration_ms)}"
                      + (f": {unread}" if unread else "")
                      + f"); {flag} bug is its end")
-        wanted = bug_ms + at.offset_ms
-        if wanted > duration_ms >= bug_ms or wanted < 0:   # kept in, and said (it was not)
-            edge, by = ("end", f"{(wanted - duration_ms) / 1000:.1f} s past") if wanted > 0 \
-                else ("start", f"{-wanted / 1000:.1f} s before")
-            said = f"bug{'+' if at.offset_ms >= 0 else '-'}{abs(at.offset_ms) / 1000:g}s"
-            say_note(f"{flag} {said} is {by} the session's {edge}: {flag} is its"
-                     f" {edge}")
-        at = min(max(0.0, wanted), float(duration_ms))
+        at = _kept_in("bug", bug_ms, at.offset_ms, duration_ms, flag)
     if at == "end":
         return float(duration_ms)
     # in milliseconds and on the player's clock: a person may have given either. The end
