@@ -571,8 +571,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     span = f"from {moment_text(start_ms or 0)} " + \
         ("on" if end_ms is None else f"to {moment_text(end_ms)}")
     left_out = f"none of the recording's {count(outside, 'error')}" if outside else ""
-    no_error = f"this range ({span}) holds {left_out}" if outside else \
-        "the recording holds no error"
+    no_error = f"this range ({span}) holds {left_out}" if outside else NO_ERROR
     return _TEMPLATE.format(
         report=_report(bug, until_bug, start_ms, end_ms),
         session=_docstring(session_id),
@@ -596,7 +595,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         check=_check(target, failed, filled=bool(fill_in), no_error=no_error,
                      nothing=None if not stepless else
                      f"this range ({span}) holds no recorded step, and"
-                     f" {left_out or 'the recording holds no error'}"))
+                     f" {left_out or NO_ERROR}"))
 
 
 def base_url_variable(i: int) -> str:
@@ -664,8 +663,11 @@ def _scroll(s: Scroll) -> list[str]:
     return [f"    {locator_code(s.selector)}.evaluate('(el) => el.scrollTo({s.x:g}, {s.y:g})')"]
 
 
+NO_ERROR = "the recording holds no error"   # (what a script without an error to check says)
+
+
 def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False,
-           no_error: str = "the recording holds no error", nothing: str | None = None) -> str:
+           no_error: str = NO_ERROR, nothing: str | None = None) -> str:
     """The check at the end: the error `e` the session hit. A failed request is matched by
     its method, path, query and status - its query's names only, not their values, when the
     run fills in values masked when recorded (`filled`): a query made of them differs from
