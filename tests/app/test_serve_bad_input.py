@@ -458,13 +458,18 @@ def test_a_batch_asked_again_as_the_protocol_says_is_a_note_not_a_warning():
     assert levels == [_logging.INFO, _logging.INFO]
 
 
-def test_new_sessions_are_said_once_then_at_most_a_line_a_minute():
-    """The intake said only refusals: its first new session is said at once, then at most one
-    line a minute with how many began since (a busy site never floods the log)."""
+def _clocked_arrivals():
+    """An intake's Arrivals on a clock the test moves (`now[0]`, seconds)."""
     from recorder.intake.live import Arrivals
 
     now = [0.0]
-    a = Arrivals(clock=lambda: now[0])
+    return Arrivals(clock=lambda: now[0]), now
+
+
+def test_new_sessions_are_said_once_then_at_most_a_line_a_minute():
+    """The intake said only refusals: its first new session is said at once, then at most one
+    line a minute with how many began since (a busy site never floods the log)."""
+    a, now = _clocked_arrivals()
     with _logged("recorder.intake.live") as lines:
         for t, app, sid in ((0, "shop", "s1"), (1, "shop", "s2"), (30, "blog", "s3"),
                             (61, "shop", "s4"), (62, "shop", "s5")):
@@ -479,10 +484,7 @@ def test_a_session_begun_after_a_line_is_said_as_its_minute_is_up():
     """A quiet site: the session that began after a line was said only when another one
     arrived - three minutes later in a site owner's tryout, who took it for not recorded. The
     worker's compaction ticks once a minute; the line comes with it."""
-    from recorder.intake.live import Arrivals
-
-    now = [0.0]
-    a = Arrivals(clock=lambda: now[0])
+    a, now = _clocked_arrivals()
     with _logged("recorder.intake.live") as lines:
         a.note("shop", "s1")
         now[0] = 20
@@ -501,10 +503,7 @@ def test_a_session_begun_after_a_line_is_said_as_its_minute_is_up():
 def test_the_sessions_begun_in_the_last_minute_are_said_as_the_intake_stops():
     """A support engineer's tryout: six sessions began, the log said four - the two of the
     intake's last minute were never said. A stopping worker says them whatever the minute."""
-    from recorder.intake.live import Arrivals
-
-    now = [0.0]
-    a = Arrivals(clock=lambda: now[0])
+    a, now = _clocked_arrivals()
     with _logged("recorder.intake.live") as lines:
         a.note("shop", "s1")
         now[0] = 10
