@@ -244,9 +244,7 @@ BEARER_TOKEN = r"(?<![A-Za-z0-9_])(?:[Bb]earer|BEARER)[ \t]+([A-Za-z0-9._~+/-]{8
 _bearer_token = re.compile(BEARER_TOKEN)
 
 
-def _scrub_bearer(s: str) -> str:
-    if "earer" not in s and "EARER" not in s:   # the word's two forms: one search in C each
-        return s
+def _scrub_bearer(s: str) -> str:   # (scrub searched its telltale: "earer" or "EARER")
     return _bearer_token.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + MASK, s)
 
 
@@ -270,9 +268,7 @@ def is_user_and_password(token: str) -> bool:
     return b":" in raw and all(b >= 0x20 and b != 0x7F for b in raw)
 
 
-def _scrub_basic(s: str) -> str:
-    if "asic" not in s and "ASIC" not in s:     # the word's two forms: one search in C each
-        return s
+def _scrub_basic(s: str) -> str:   # (scrub searched its telltale: "asic" or "ASIC")
     return _basic_credentials.sub(
         lambda m: m.group(0)[:m.start(1) - m.start()] + MASK
         if is_user_and_password(m.group(1)) else m.group(0), s)
@@ -288,9 +284,7 @@ USERINFO_PASSWORD = r"(//[^\s/?#@:\"<>]*:)([^\s/?#@\"<>]+)(?=@)"
 _userinfo_password = re.compile(USERINFO_PASSWORD)
 
 
-def _scrub_userinfo(s: str) -> str:
-    if "@" not in s or "//" not in s:    # most strings hold neither: two searches in C
-        return s
+def _scrub_userinfo(s: str) -> str:   # (scrub searched its telltale: "@" and "//")
     return _userinfo_password.sub(lambda m: m.group(0) if m.group(2) == MASK
                                   else m.group(1) + MASK, s)
 
