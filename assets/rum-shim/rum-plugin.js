@@ -411,10 +411,14 @@
   function frameHidden(w) {
     try {
       for (var f = w.frameElement; f; f = f.ownerDocument.defaultView.frameElement) {
-        if (privacyOf ? privacyOf(f, new Map()) === TEXT_HIDDEN : f.closest(HIDDEN_MARKUP)) return true;
+        if (hiddenFrame(f, new Map())) return true;
       }
     } catch (e) { return true; }   // (not to be told: not recorded)
     return false;
+  }
+  /* Whether the frame element `f` is hidden (`memo`: privacyOf's, for one question). */
+  function hiddenFrame(f, memo) {
+    return privacyOf ? privacyOf(f, memo) === TEXT_HIDDEN : !!f.closest(HIDDEN_MARKUP);
   }
   win.addEventListener("error", onError, true);
   win.addEventListener("unhandledrejection", onError);
@@ -645,7 +649,7 @@
           var box = f.getBoundingClientRect();
           dx += box.left + f.clientLeft;
           dy += box.top + f.clientTop;
-          if (privacyOf ? privacyOf(f, memo) === TEXT_HIDDEN : f.closest(HIDDEN_MARKUP)) el = f;
+          if (hiddenFrame(f, memo)) el = f;
         }
       } catch (e) { return; }   // (a frame gone, or of another origin now: not ours)
     }
